@@ -1,0 +1,225 @@
+/** Node client for /ingest: used by the simulator, the tests, the benches and any JavaScript training loop. */
+import WebSocket from 'ws';
+import {
+  PROTOCOL_VERSION,
+  encodeFrame,
+  type AckOf,
+  type Hello,
+  type IngestServerMessage,
+  type LayerDecl,
+  type Probe,
+  type RunOptions,
+} from '../../lib/protocol';
+
+type Welcome = Extract<IngestServerMessage, { type: 'welcome' }>;
+type Advice = Extract<IngestServerMessage, { type: 'advice' }>;
+type ServerWarning = Extract<IngestServerMessage, { type: 'warning' }>;
+type Ack = Extract<IngestServerMessage, { type: 'ack' }>;
+
+export interface IngestClientOptions {
+  url: string;
+  token?: string;
+  run: Hello['run'];
+  resume?: boolean;
+  options?: RunOptions;
+  client?: string;
+  onAdvice?: (advice: Advice) => void;
+  onWarning?: (warning: ServerWarning) => void;
+  /** Errors that answer no message of ours (e.g. after a hostile frame), and fatal errors. */
+  onError?: (error: IngestError) => void;
+  onClose?: (code: number, reason: string) => void;
+}
+
+/** An error reply from the server, with its stable code. */
+export class IngestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fatal: boolean,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'IngestError';
+  }
+}
+
+interface Pending {
+  of: AckOf;
+  resolve: (ack: Ack) => void;
+  reject: (err: Error) => void;
+}
+
+/** One trainer connection to /ingest carrying one run. */
+export class IngestClient {
+  private readonly pending: Pending[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly ws: WebSocket,
+    readonly welcome: Welcome,
+    private readonly opts: IngestClientOptions,
+  ) {
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', (code, reason) => {
+      this.closed = true;
+      const err = new IngestError('CONNECTION_CLOSED', `connection closed (${code}${reason.length ? `: ${reason}` : ''})`, true);
+      for (const p of this.pending.splice(0)) p.reject(err);
+      opts.onClose?.(code, reason.toString());
+    });
+  }
+
+  /** Opens the connection, sends the hello and waits for the welcome (or the refusal). */
+  static connect(opts: IngestClientOptions): Promise<IngestClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(opts.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        ws.terminate();
+        reject(err);
+      };
+      ws.once('error', fail);
+      ws.once('close', (code, reason) => fail(new IngestError('CONNECTION_CLOSED', `closed before welcome (${code} ${reason})`, true)));
+      ws.once('open', () => {
+        const hello: Hello = {
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          client: opts.client ?? 'layerwatch-node/0.1.0',
+          run: opts.run,
+          ...(opts.token !== undefined ? { token: opts.token } : {}),
+          ...(opts.resume ? { resume: true } : {}),
+          ...(opts.options ? { options: opts.options } : {}),
+        };
+        ws.send(JSON.stringify(hello));
+      });
+      ws.once('message', (data) => {
+        let msg: IngestServerMessage;
+        try {
+          msg = JSON.parse(String(data)) as IngestServerMessage;
+        } catch {
+          return fail(new IngestError('BAD_JSON', 'server sent non-JSON', true));
+        }
+        if (msg.type === 'welcome') {
+          settled = true;
+          ws.removeAllListeners('error').removeAllListeners('close');
+          ws.on('error', () => {});
+          resolve(new IngestClient(ws, msg, opts));
+        } else if (msg.type === 'error') {
+          fail(new IngestError(msg.code, msg.message, msg.fatal));
+        } else {
+          fail(new IngestError('BAD_MESSAGE', `expected welcome, got ${msg.type}`, true));
+        }
+      });
+    });
+  }
+
+  get runId(): string {
+    return this.welcome.runId;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Declares the layers (input side first) and the probe set; resolves when both are acknowledged. */
+  async declare(layers: LayerDecl[] | Array<Omit<LayerDecl, 'kind'> & Partial<Pick<LayerDecl, 'kind'>>>, probe: Omit<Probe, 'type'>): Promise<void> {
+    await Promise.all([this.request('layers', { type: 'layers', layers }), this.request('probe', { type: 'probe', ...probe })]);
+  }
+
+  /** Sends one checkpoint (a units × examples matrix per layer) and resolves with its ack. */
+  async checkpoint(step: number, layers: Array<{ layer: string; data: Float32Array; shape: number[] }>, time?: number): Promise<Ack> {
+    const frames = layers.map((l) => encodeFrame({ run: this.runId, step, layer: l.layer, shape: l.shape }, l.data));
+    return this.sendCheckpointFrames(step, layers.map((l) => l.layer), frames, time);
+  }
+
+  /** Sends a checkpoint from pre-encoded frames (benches reuse encoded frames). */
+  sendCheckpointFrames(step: number, layerNames: string[], frames: Uint8Array[], time?: number): Promise<Ack> {
+    const header = { type: 'checkpoint', step, layers: layerNames, ...(time !== undefined ? { time } : {}) };
+    const reply = this.expect('checkpoint');
+    this.ws.send(JSON.stringify(header));
+    for (const f of frames) this.ws.send(f, { binary: true });
+    return reply;
+  }
+
+  /** Logs scalars at a step; resolves when acknowledged. */
+  log(step: number, values: Record<string, number | null>, time?: number): Promise<Ack> {
+    return this.request('scalars', { type: 'scalars', step, values, ...(time !== undefined ? { time } : {}) });
+  }
+
+  /** Ends the run (finished or failed) and waits for the ack. */
+  async end(status: 'finished' | 'failed' = 'finished'): Promise<void> {
+    await this.request('end', { type: 'end', status });
+  }
+
+  /** Closes the connection (without `end`, the run is left interrupted). */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close(1000);
+    });
+  }
+
+  /** Drops the TCP connection abruptly, as a crashed trainer would. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Bytes queued in the socket but not yet sent. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Sends raw data (tests of malformed input use this). */
+  sendRaw(data: string | Uint8Array): void {
+    this.ws.send(data, { binary: typeof data !== 'string' });
+  }
+
+  private request(of: AckOf, msg: object): Promise<Ack> {
+    const reply = this.expect(of);
+    this.ws.send(JSON.stringify(msg));
+    return reply;
+  }
+
+  private expect(of: AckOf): Promise<Ack> {
+    if (this.closed) return Promise.reject(new IngestError('CONNECTION_CLOSED', 'connection is closed', true));
+    return new Promise((resolve, reject) => this.pending.push({ of, resolve, reject }));
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (isBinary) return;
+    let msg: IngestServerMessage;
+    try {
+      msg = JSON.parse(data.toString('utf8')) as IngestServerMessage;
+    } catch {
+      return;
+    }
+    switch (msg.type) {
+      case 'ack': {
+        const p = this.pending.shift();
+        p?.resolve(msg);
+        return;
+      }
+      case 'error': {
+        const err = new IngestError(msg.code, msg.message, msg.fatal);
+        if (msg.of) this.pending.shift()?.reject(err);
+        else this.opts.onError?.(err);
+        if (msg.fatal) this.opts.onError?.(err);
+        return;
+      }
+      case 'advice':
+        this.opts.onAdvice?.(msg);
+        return;
+      case 'warning':
+        this.opts.onWarning?.(msg);
+        return;
+      case 'welcome':
+      case 'pong':
+        return;
+      default: {
+        const _exhaustive: never = msg;
+        return _exhaustive;
+      }
+    }
+  }
+}

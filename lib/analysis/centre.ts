@@ -1,0 +1,68 @@
+/** Input validation and two-pass centring of each neuron over the datapoints. */
+import { AnalysisError } from './errors';
+import type { Activations } from './types';
+
+/** Neurons whose variance is below this fraction of the layer's largest are dead (DESIGN.md). */
+export const DEAD_NEURON_RATIO = 1e-10;
+
+/** Throws EMPTY_INPUT, SHAPE_MISMATCH or TOO_FEW_EXAMPLES for activations no metric can use. */
+export function validate(acts: Activations, label = 'layer'): void {
+  const { data, units, examples } = acts;
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+    throw new AnalysisError('SHAPE_MISMATCH', `${label}: data must be a Float32Array or Float64Array`);
+  }
+  if (!Number.isInteger(units) || !Number.isInteger(examples) || units < 0 || examples < 0) {
+    throw new AnalysisError('SHAPE_MISMATCH', `${label}: units and examples must be non-negative integers`);
+  }
+  if (units === 0 || examples === 0 || data.length === 0) {
+    throw new AnalysisError('EMPTY_INPUT', `${label}: no activations (${units} units × ${examples} examples)`);
+  }
+  if (data.length !== units * examples) {
+    throw new AnalysisError('SHAPE_MISMATCH', `${label}: ${data.length} values for ${units} units × ${examples} examples`);
+  }
+  if (examples < 2 || examples < units) {
+    throw new AnalysisError(
+      'TOO_FEW_EXAMPLES',
+      `${label}: ${examples} datapoints for ${units} neurons; need at least as many datapoints as neurons (and 2)`,
+    );
+  }
+}
+
+/** Centred copy of the activations (computed in float64; stored as float32 only when the input is and `keepPrecision`) and each neuron's sum of squares. */
+export function centre(acts: Activations, label = 'layer', keepPrecision = true): { rows: Float32Array | Float64Array; sumsq: Float64Array } {
+  validate(acts, label);
+  const { data, units, examples: m } = acts;
+  const rows = data instanceof Float32Array && keepPrecision ? new Float32Array(data.length) : new Float64Array(data.length);
+  const sumsq = new Float64Array(units);
+  for (let u = 0; u < units; u++) {
+    const o = u * m;
+    let sum = 0;
+    for (let j = 0; j < m; j++) sum += data[o + j];
+    if (!Number.isFinite(sum)) {
+      throw new AnalysisError('NON_FINITE', `${label}: neuron ${u} has a NaN or infinite activation`);
+    }
+    let mean = sum / m;
+    // Second pass corrects the mean for rounding in the first (never Σx² − mμ²).
+    let corr = 0;
+    for (let j = 0; j < m; j++) corr += data[o + j] - mean;
+    mean += corr / m;
+    let ss = 0;
+    for (let j = 0; j < m; j++) {
+      const x = data[o + j] - mean;
+      rows[o + j] = x;
+      ss += x * x;
+    }
+    sumsq[u] = ss;
+  }
+  return { rows, sumsq };
+}
+
+/** Indices of neurons whose variance is at least DEAD_NEURON_RATIO × the largest (none when all are constant). */
+export function liveNeurons(sumsq: Float64Array): Int32Array {
+  let max = 0;
+  for (const v of sumsq) if (v > max) max = v;
+  if (max === 0) return new Int32Array(0);
+  const kept: number[] = [];
+  for (let u = 0; u < sumsq.length; u++) if (sumsq[u] >= DEAD_NEURON_RATIO * max) kept.push(u);
+  return Int32Array.from(kept);
+}

@@ -1,0 +1,54 @@
+/** Shapes shared by the analysis core: metrics, inputs, options, results and cached layers. */
+
+/** The similarity metrics (DESIGN.md, Metrics). */
+export type Metric = 'svcca' | 'svcca-k' | 'pwcca' | 'cka';
+
+/** Every metric, in display order. */
+export const METRICS: readonly Metric[] = ['svcca', 'svcca-k', 'pwcca', 'cka'];
+
+/** One layer's activations, row-major units × examples (neurons × datapoints). */
+export interface Activations {
+  data: Float32Array | Float64Array;
+  units: number;
+  examples: number;
+}
+
+/** Metric options: `k` for svcca-k (default 10), `threshold` kept variance for svcca (default 0.99). */
+export interface SimilarityOptions {
+  k?: number;
+  threshold?: number;
+}
+
+/** A metric's value; SVCCA variants also report k per side and all canonical correlations (descending). */
+export interface SimilarityResult {
+  metric: Metric;
+  value: number;
+  k?: [number, number];
+  rho?: number[];
+}
+
+/**
+ * One layer's cached decomposition (a plain, structured-cloneable object).
+ * Form 'data': `rows` are the centred neurons (all units), `vectors` the covariance eigenvectors of the kept neurons.
+ * Form 'basis': `rows` are orthonormal datapoint-space directions (descending variance), the output of `slim`.
+ */
+export interface PreparedLayer {
+  form: 'data' | 'basis';
+  /** Neurons in the input layer. */
+  units: number;
+  /** Datapoints. */
+  examples: number;
+  /** Row-major rowCount × examples. */
+  rows: Float32Array | Float64Array;
+  rowCount: number;
+  /** Indices of the neurons that pass the dead-neuron filter. */
+  kept: Int32Array;
+  /** Covariance eigenvalues of the kept neurons, descending, down to numerical rank (length = rank). */
+  values: Float64Array;
+  /** rank × kept.length, row i the unit eigenvector of values[i] (empty when the form does not need it). */
+  vectors: Float64Array;
+  /** ‖X_cᵀX_c‖_F over all neurons (CKA's normaliser). */
+  gramNorm: number;
+  /** Metrics this layer can still answer (all four until slimmed). */
+  metrics: Metric[];
+}

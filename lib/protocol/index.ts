@@ -1,0 +1,8 @@
+/** The one protocol module: every message of /ingest and /live, the frame codec and the error table. */
+export * from './version';
+export * from './errors';
+export * from './ingest';
+export * from './frame';
+export * from './live';
+export * from './parse';
+export * from './analysis';

@@ -1,0 +1,161 @@
+/** Messages on /ingest (trainer ⇄ server): JSON text frames as one tagged union per direction. */
+import { z } from 'zod';
+import { jsonWithinBounds } from './json-guard';
+
+const name = z.string().min(1).max(200);
+const runId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'run ids are 1-64 of a-z 0-9 - _');
+const step = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const finite = z.number().finite();
+const freeJson = z.unknown().refine((v) => jsonWithinBounds(v), 'nested too deep or too large (32 levels, 10,000 values)');
+
+export const LayerKind = z.enum(['dense', 'conv', 'attention', 'logits', 'other']);
+
+/** One declared layer; order in the `layers` message is input side first. */
+export const LayerDecl = z.strictObject({
+  name,
+  units: z.number().int().min(1),
+  kind: LayerKind.default('dense'),
+  /** Present when the client sends spatial maps (units × examples × h × w) for dissection. */
+  spatial: z.strictObject({ h: z.number().int().min(1).max(4096), w: z.number().int().min(1).max(4096) }).optional(),
+});
+export type LayerDecl = z.infer<typeof LayerDecl>;
+
+export const ConceptDecl = z.strictObject({ name, category: z.string().min(1).max(64) });
+export type ConceptDecl = z.infer<typeof ConceptDecl>;
+
+/** Run options the trainer may set in its hello (defaults documented in docs/protocol.md). */
+export const RunOptions = z.strictObject({
+  advice: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      metric: z.enum(['svcca', 'svcca-k', 'pwcca', 'cka']).optional(),
+      threshold: z.number().min(0).max(1).optional(),
+      window: z.number().int().min(1).max(1000).optional(),
+      allowOutOfOrder: z.boolean().optional(),
+    })
+    .optional(),
+  analysis: z
+    .strictObject({
+      k: z.number().int().min(1).max(4096).optional(),
+      threshold: z.number().gt(0).max(1).optional(),
+      conceptQuantile: z.number().gt(0).lt(1).optional(),
+    })
+    .optional(),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+export const Hello = z.strictObject({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  token: z.string().max(1024).optional(),
+  client: z.string().max(200).optional(),
+  run: z.strictObject({
+    id: runId.optional(),
+    name: name.optional(),
+    project: z.string().max(200).optional(),
+    config: freeJson.optional(),
+  }),
+  /** Append to the run `run.id` if it exists (it is created if not). */
+  resume: z.boolean().optional(),
+  options: RunOptions.optional(),
+});
+
+export const Layers = z.strictObject({
+  type: z.literal('layers'),
+  layers: z.array(LayerDecl).min(1),
+});
+
+export const Probe = z.strictObject({
+  type: z.literal('probe'),
+  /** m: the number of probe examples; every activation frame has m columns. */
+  examples: z.number().int().min(1),
+  labels: z.array(z.number().int().min(0)).optional(),
+  classNames: z.array(z.string().max(200)).optional(),
+  concepts: z.array(ConceptDecl).optional(),
+  /** Per example, the indices of the concepts it shows (image-level, multi-label). */
+  conceptLabels: z.array(z.array(z.number().int().min(0))).optional(),
+  /** Resolution of per-example concept masks, sent as binary frames of kind "masks". */
+  maskSize: z.strictObject({ h: z.number().int().min(1).max(4096), w: z.number().int().min(1).max(4096) }).optional(),
+});
+
+export const Checkpoint = z.strictObject({
+  type: z.literal('checkpoint'),
+  step,
+  /** Trainer wall time, ms since the epoch (the server's receive time is stored too). */
+  time: finite.optional(),
+  /** The layers whose frames follow, in any order; each exactly once. */
+  layers: z.array(name).min(1),
+});
+
+export const Scalars = z.strictObject({
+  type: z.literal('scalars'),
+  step,
+  time: finite.optional(),
+  values: z.record(name, z.number().nullable()).refine((v) => Object.keys(v).length > 0 && Object.keys(v).length <= 256, '1-256 values'),
+});
+
+export const End = z.strictObject({
+  type: z.literal('end'),
+  status: z.enum(['finished', 'failed']).default('finished'),
+});
+
+export const Ping = z.strictObject({ type: z.literal('ping'), id: z.number().optional() });
+
+/** Every JSON message a trainer may send. */
+export const IngestClientMessage = z.discriminatedUnion('type', [Hello, Layers, Probe, Checkpoint, Scalars, End, Ping]);
+export type IngestClientMessage = z.infer<typeof IngestClientMessage>;
+export type Hello = z.infer<typeof Hello>;
+export type Layers = z.infer<typeof Layers>;
+export type Probe = z.infer<typeof Probe>;
+export type Checkpoint = z.infer<typeof Checkpoint>;
+export type Scalars = z.infer<typeof Scalars>;
+export type End = z.infer<typeof End>;
+export const INGEST_CLIENT_TYPES = ['hello', 'layers', 'probe', 'checkpoint', 'scalars', 'end', 'ping'] as const;
+
+/** Server → trainer messages. */
+export type IngestServerMessage =
+  | {
+      type: 'welcome';
+      protocol: number;
+      server: string;
+      runId: string;
+      resumed: boolean;
+      /** Last stored checkpoint step, so a resuming client knows what to resend. */
+      lastStep: number | null;
+      checkpoints: number;
+      limits: IngestLimits;
+    }
+  | { type: 'ack'; of: AckOf; step?: number; duplicate?: boolean }
+  | {
+      type: 'error';
+      code: string;
+      message: string;
+      fatal: boolean;
+      /** Set when the error answers a message (instead of its ack): every layers/probe/checkpoint/scalars/end gets exactly one reply. */
+      of?: AckOf;
+      step?: number;
+      layer?: string;
+    }
+  | { type: 'warning'; code: 'NON_FINITE'; message: string; step: number; layer: string }
+  | { type: 'advice'; runId: string; layer: string; step: number; action: 'freeze'; evidence: AdviceEvidence }
+  | { type: 'pong'; id?: number };
+
+export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end';
+
+export interface AdviceEvidence {
+  metric: string;
+  threshold: number;
+  window: number;
+  /** Stability values (similarity to the previous checkpoint) over the window, oldest first. */
+  stability: number[];
+  steps: number[];
+}
+
+export interface IngestLimits {
+  maxFrameBytes: number;
+  maxLayers: number;
+  maxUnits: number;
+  maxExamples: number;
+  maxRunBytes: number;
+  maxMessagesPerSecond: number;
+}

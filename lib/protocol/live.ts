@@ -1,0 +1,102 @@
+/** Messages on /live (browser ⇄ server): subscriptions, snapshots and numbered deltas. */
+import { z } from 'zod';
+import { LayerDecl, ConceptDecl } from './ingest';
+import { ConvergencePatch, ConvergenceState } from './analysis';
+
+export const RunStatus = z.enum(['live', 'finished', 'failed', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunMeta = z.object({
+  id: z.string(),
+  name: z.string(),
+  project: z.string().optional(),
+  config: z.unknown().optional(),
+  status: RunStatus,
+  createdAt: z.number(),
+  endedAt: z.number().optional(),
+  checkpoints: z.number(),
+  lastStep: z.number().nullable(),
+  layers: z.number(),
+  bytes: z.number(),
+  lastScalar: z.object({ name: z.string(), step: z.number(), value: z.number() }).optional(),
+});
+export type RunMeta = z.infer<typeof RunMeta>;
+
+/** A scalar series as two parallel arrays (steps ascending). */
+export const Series = z.object({ steps: z.array(z.number()), values: z.array(z.number().nullable()) });
+export type Series = z.infer<typeof Series>;
+
+export const ProbeInfo = z.object({
+  examples: z.number(),
+  classNames: z.array(z.string()).optional(),
+  classCounts: z.array(z.number()).optional(),
+  concepts: z.array(ConceptDecl).optional(),
+});
+export type ProbeInfo = z.infer<typeof ProbeInfo>;
+
+export const Warning = z.object({ code: z.string(), message: z.string(), step: z.number().optional(), layer: z.string().optional() });
+export type Warning = z.infer<typeof Warning>;
+
+export const RunSnapshot = z.object({
+  meta: RunMeta,
+  layers: z.array(LayerDecl),
+  probe: ProbeInfo.nullable(),
+  checkpoints: z.object({ steps: z.array(z.number()), times: z.array(z.number()) }),
+  scalars: z.record(z.string(), Series),
+  warnings: z.array(Warning),
+  /** Analysis state; each key is filled by its analysis (concepts and advice join convergence later). */
+  analysis: z.object({ convergence: ConvergenceState.optional() }).optional(),
+});
+export type RunSnapshot = z.infer<typeof RunSnapshot>;
+
+/** Every change a run topic can announce. */
+export const RunDelta = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('meta'), meta: RunMeta }),
+  z.object({ kind: z.literal('layers'), layers: z.array(LayerDecl) }),
+  z.object({ kind: z.literal('probe'), probe: ProbeInfo }),
+  z.object({ kind: z.literal('checkpoint'), step: z.number(), time: z.number() }),
+  z.object({ kind: z.literal('scalars'), series: z.record(z.string(), Series) }),
+  z.object({ kind: z.literal('warning'), warning: Warning }),
+  z.object({ kind: z.literal('convergence'), patch: ConvergencePatch }),
+]);
+export type RunDelta = z.infer<typeof RunDelta>;
+
+export const RunsDelta = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('run'), meta: RunMeta }),
+  z.object({ kind: z.literal('removed'), id: z.string() }),
+]);
+export type RunsDelta = z.infer<typeof RunsDelta>;
+
+/** Topics: "runs" (the run list) or "run:<id>". */
+export const Topic = z.string().regex(/^(runs|run:[a-z0-9][a-z0-9_-]{0,63})$/);
+
+export const Subscribe = z.strictObject({
+  type: z.literal('subscribe'),
+  topic: Topic,
+  /** Resume point: the epoch and last sequence number this client saw. */
+  since: z.strictObject({ epoch: z.string().max(64), seq: z.number().int().min(0) }).optional(),
+});
+export const Unsubscribe = z.strictObject({ type: z.literal('unsubscribe'), topic: Topic });
+export const LivePing = z.strictObject({ type: z.literal('ping'), id: z.number().optional() });
+export const Request = z.strictObject({
+  type: z.literal('request'),
+  id: z.number().int(),
+  what: z.string().max(64),
+  run: z.string().max(64),
+  params: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).optional(),
+});
+
+export const LiveClientMessage = z.discriminatedUnion('type', [Subscribe, Unsubscribe, LivePing, Request]);
+export type LiveClientMessage = z.infer<typeof LiveClientMessage>;
+export type Subscribe = z.infer<typeof Subscribe>;
+export type LiveRequest = z.infer<typeof Request>;
+
+export const LiveServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), protocol: z.number(), epoch: z.string(), server: z.string(), kernel: z.string() }),
+  z.object({ type: z.literal('snapshot'), topic: z.string(), epoch: z.string(), seq: z.number(), run: RunSnapshot.optional(), runs: z.array(RunMeta).optional() }),
+  z.object({ type: z.literal('delta'), topic: z.string(), seq: z.number(), run: RunDelta.optional(), runs: RunsDelta.optional() }),
+  z.object({ type: z.literal('response'), id: z.number(), ok: z.boolean(), data: z.unknown().optional(), code: z.string().optional(), message: z.string().optional() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string(), fatal: z.boolean(), topic: z.string().optional() }),
+  z.object({ type: z.literal('pong'), id: z.number().optional() }),
+]);
+export type LiveServerMessage = z.infer<typeof LiveServerMessage>;

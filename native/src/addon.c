@@ -1,0 +1,124 @@
+/* N-API bindings: gram(x, rows, cols, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include "kernels.h"
+
+#define MAX_ARGS 6
+
+typedef struct { void *data; size_t length; int f32; } Array;
+
+static napi_value throw_error(napi_env env, const char *code, const char *msg) {
+  napi_throw_error(env, code, msg);
+  return NULL;
+}
+
+/* Reads argument i as a Float32Array or Float64Array (f64only: float64 required). Returns 0 on success. */
+static int get_array(napi_env env, napi_value v, int f64only, Array *out) {
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value buf;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok) return -1;
+  if (type == napi_float64_array) out->f32 = 0;
+  else if (type == napi_float32_array && !f64only) out->f32 = 1;
+  else return -1;
+  out->data = data;
+  out->length = length;
+  return 0;
+}
+
+static int get_int(napi_env env, napi_value v, int *out) {
+  int32_t x;
+  if (napi_get_value_int32(env, v, &x) != napi_ok || x < 0) return -1;
+  *out = x;
+  return 0;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = MAX_ARGS;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) return -1;
+  return 0;
+}
+
+static napi_value result(napi_env env, int rc) {
+  napi_value v;
+  napi_create_int32(env, rc, &v);
+  return v;
+}
+
+static napi_value Gram(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array x, out;
+  int rows, cols;
+  if (get_args(env, info, 4, argv) || get_array(env, argv[0], 0, &x) || get_int(env, argv[1], &rows) ||
+      get_int(env, argv[2], &cols) || get_array(env, argv[3], 1, &out))
+    return throw_error(env, "BAD_ARGUMENT", "gram(x, rows, cols, out)");
+  if (x.length < (size_t)rows * cols || out.length < (size_t)rows * rows)
+    return throw_error(env, "SHAPE_MISMATCH", "gram: array too short");
+  return result(env, lw_gram(x.data, x.f32, rows, cols, out.data));
+}
+
+static napi_value Cross(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array a, b, out;
+  int ra, rb, cols;
+  if (get_args(env, info, 6, argv) || get_array(env, argv[0], 0, &a) || get_int(env, argv[1], &ra) ||
+      get_array(env, argv[2], 0, &b) || get_int(env, argv[3], &rb) || get_int(env, argv[4], &cols) ||
+      get_array(env, argv[5], 1, &out))
+    return throw_error(env, "BAD_ARGUMENT", "cross(a, ra, b, rb, cols, out)");
+  if (a.length < (size_t)ra * cols || b.length < (size_t)rb * cols || out.length < (size_t)ra * rb)
+    return throw_error(env, "SHAPE_MISMATCH", "cross: array too short");
+  return result(env, lw_cross(a.data, a.f32, ra, b.data, b.f32, rb, cols, out.data));
+}
+
+static napi_value Mul(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array a, b, out;
+  int ar, ac, bc;
+  if (get_args(env, info, 6, argv) || get_array(env, argv[0], 1, &a) || get_int(env, argv[1], &ar) ||
+      get_int(env, argv[2], &ac) || get_array(env, argv[3], 0, &b) || get_int(env, argv[4], &bc) ||
+      get_array(env, argv[5], 1, &out))
+    return throw_error(env, "BAD_ARGUMENT", "mul(a, ar, ac, b, bc, out)");
+  if (a.length < (size_t)ar * ac || b.length < (size_t)ac * bc || out.length < (size_t)ar * bc)
+    return throw_error(env, "SHAPE_MISMATCH", "mul: array too short");
+  return result(env, lw_mul(a.data, ar, ac, b.data, b.f32, bc, out.data));
+}
+
+static napi_value Eigh(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array s, values;
+  int n;
+  if (get_args(env, info, 3, argv) || get_array(env, argv[0], 1, &s) || get_int(env, argv[1], &n) ||
+      get_array(env, argv[2], 1, &values))
+    return throw_error(env, "BAD_ARGUMENT", "eigh(s, n, values)");
+  if (s.length < (size_t)n * n || values.length < (size_t)n)
+    return throw_error(env, "SHAPE_MISMATCH", "eigh: array too short");
+  return result(env, lw_eigh(s.data, n, values.data));
+}
+
+static napi_value Eigvals(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array s, values;
+  int n;
+  if (get_args(env, info, 3, argv) || get_array(env, argv[0], 1, &s) || get_int(env, argv[1], &n) ||
+      get_array(env, argv[2], 1, &values))
+    return throw_error(env, "BAD_ARGUMENT", "eigvals(s, n, values)");
+  if (s.length < (size_t)n * n || values.length < (size_t)n)
+    return throw_error(env, "SHAPE_MISMATCH", "eigvals: array too short");
+  return result(env, lw_eigvals(s.data, n, values.data));
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"gram", NULL, Gram, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"cross", NULL, Cross, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mul", NULL, Mul, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"eigvals", NULL, Eigvals, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

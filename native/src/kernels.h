@@ -1,0 +1,21 @@
+/* Dense float64 kernels over OpenBLAS + LAPACKE: Gram, cross products, products, symmetric eigendecomposition. */
+#ifndef LAYERWATCH_KERNELS_H
+#define LAYERWATCH_KERNELS_H
+#include <stddef.h>
+
+/* out (rows x rows) = x x^T for row-major x (rows x cols); x is float32 (f32 != 0) or float64. Returns 0 or -1 (no memory). */
+int lw_gram(const void *x, int f32, int rows, int cols, double *out);
+
+/* out (ra x rb) = a b^T for row-major a (ra x cols), b (rb x cols); each float32 or float64. */
+int lw_cross(const void *a, int a32, int ra, const void *b, int b32, int rb, int cols, double *out);
+
+/* out (ar x bc) = a b for row-major float64 a (ar x ac) and b (ac x bc), b float32 or float64. */
+int lw_mul(const double *a, int ar, int ac, const void *b, int b32, int bc, double *out);
+
+/* Symmetric eigendecomposition of s (n x n, overwritten): values descending; row i of s becomes eigenvector i. Returns LAPACK info. */
+int lw_eigh(double *s, int n, double *values);
+
+/* Eigenvalues only of symmetric s (n x n, destroyed), descending. Returns LAPACK info. */
+int lw_eigvals(double *s, int n, double *values);
+
+#endif

@@ -1,0 +1,60 @@
+/** Stored analysis of a run (runs/<id>/analysis.lwlog): the patches exactly as broadcast, so a reload or replay recomputes nothing. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { applyConvergencePatch, emptyGrid, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
+import { RunLogWriter } from '../storage/run-log-writer';
+import { readRunLog } from '../storage/run-log-reader';
+import { RECORD_KIND } from '../records';
+
+/** One stored analysis record. */
+export type AnalysisRecord = { type: 'convergence'; reference: number | null; patch: ConvergencePatch };
+
+export function analysisPath(runDir: string): string {
+  return path.join(runDir, 'analysis.lwlog');
+}
+
+/** Appends analysis records to a run's analysis log, opening it on first use. */
+export class AnalysisWriter {
+  private writer: Promise<RunLogWriter> | null = null;
+
+  constructor(private readonly file: string) {}
+
+  append(record: AnalysisRecord): void {
+    this.writer ??= RunLogWriter.open(this.file);
+    const text = JSON.stringify(record);
+    void this.writer.then((w) => w.append(RECORD_KIND.analysis, text)).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (!this.writer) return;
+    const w = await this.writer.catch(() => null);
+    this.writer = null;
+    await w?.sync().catch(() => {});
+    await w?.close().catch(() => {});
+  }
+}
+
+/** Reads every stored record of a run's analysis log, in order. */
+export async function* readAnalysis(file: string): AsyncGenerator<AnalysisRecord> {
+  if (!existsSync(file)) return;
+  const decoder = new TextDecoder();
+  for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.analysis] })) {
+    try {
+      const parsed = JSON.parse(decoder.decode(rec.payload)) as AnalysisRecord;
+      if (parsed?.type === 'convergence') yield parsed;
+    } catch {
+      // A record this version cannot read is skipped; the rest still loads.
+    }
+  }
+}
+
+/** The convergence grids as stored (final state of every metric that was computed). */
+export async function loadConvergence(file: string, layers: string[]): Promise<Map<MetricName, ConvergenceGrid>> {
+  const grids = new Map<MetricName, ConvergenceGrid>();
+  for await (const rec of readAnalysis(file)) {
+    let grid = grids.get(rec.patch.metric);
+    if (!grid) grids.set(rec.patch.metric, (grid = emptyGrid(rec.patch.metric, layers)));
+    applyConvergencePatch(grid, rec.patch);
+  }
+  return grids;
+}

@@ -1,0 +1,161 @@
+/** Live convergence of one run: per new checkpoint, its stability and "to newest" column first, then backfill; results stored and broadcast as patches. */
+import type { SimilarityOptions } from '../../lib/analysis';
+import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
+import type { FrameRef, WorkerResult } from './jobs';
+import { PRIORITY, type AnalysisPool } from './pool';
+
+export interface ConvergenceOptions {
+  runId: string;
+  logFile: string;
+  layers: Array<{ name: string; units: number }>;
+  examples: number;
+  metrics: MetricName[];
+  analysis: SimilarityOptions;
+  pool: AnalysisPool;
+  /** Publishes and stores one patch (it is already applied to the grids). */
+  emit: (patch: ConvergencePatch, reference: number | null) => void;
+  /** Chance baselines, shared across runs by shape. */
+  chance: (metric: MetricName, units: number, examples: number) => Promise<number | null>;
+}
+
+/** Columns compared per backfill job. */
+const CHUNK = 32;
+
+export class RunConvergence {
+  readonly grids = new Map<MetricName, ConvergenceGrid>();
+  /** refs[l][c]: layer l's frame at checkpoint column c (null: not sent, or not finite). */
+  private readonly refs: Array<Array<FrameRef | null>>;
+  private generation = 0;
+  private readonly pendingCells = new Map<MetricName, ConvergenceCell[]>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private inflight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly o: ConvergenceOptions, restored?: Map<MetricName, ConvergenceGrid>) {
+    const names = o.layers.map((l) => l.name);
+    for (const metric of o.metrics) this.grids.set(metric, restored?.get(metric) ?? emptyGrid(metric, names));
+    this.refs = names.map(() => []);
+    void this.startChance();
+  }
+
+  get steps(): number[] {
+    return this.grids.values().next().value?.steps ?? [];
+  }
+
+  /** Registers a column for a checkpoint already analysed before a restart (no new work). */
+  restoreColumn(frames: Array<{ layer: string; offset: number; length: number; finite: boolean }>): void {
+    const c = this.refs[0]?.length ?? 0;
+    for (let l = 0; l < this.refs.length; l++) this.refs[l][c] = null;
+    for (const f of frames) this.setRef(f, c);
+  }
+
+  private setRef(f: { layer: string; offset: number; length: number; finite: boolean }, c: number): void {
+    const l = this.o.layers.findIndex((x) => x.name === f.layer);
+    if (l < 0) return;
+    this.refs[l][c] = f.finite ? { key: `${this.o.runId}/${l}/${c}`, file: this.o.logFile, offset: f.offset, length: f.length } : null;
+  }
+
+  /** A checkpoint was stored: add its column, reset "to newest", and schedule the newest work first. */
+  onCheckpoint(step: number, frames: Array<{ layer: string; offset: number; length: number; finite: boolean }>): void {
+    const c = this.refs[0]?.length ?? 0;
+    for (let l = 0; l < this.refs.length; l++) this.refs[l][c] = null;
+    for (const f of frames) this.setRef(f, c);
+    const generation = ++this.generation;
+    const current = () => this.generation === generation;
+    for (const [metric, grid] of this.grids) {
+      const total = c + 1;
+      const patch: ConvergencePatch = { metric, addSteps: [step], reference: step, cells: [], pending: total * this.refs.length };
+      applyConvergencePatch(grid, patch);
+      this.o.emit(patch, step);
+    }
+    // Newest first: per metric, per layer, the pair (c, c) for k and (c-1, c) for stability and the newest "to newest" cell.
+    const metrics = [...this.grids.keys()];
+    metrics.forEach((metric, mi) => {
+      for (let l = 0; l < this.refs.length; l++) {
+        const head = [c, c - 1].filter((x) => x >= 0);
+        this.schedule(metric, l, c, head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
+      }
+    });
+    metrics.forEach((metric, mi) => {
+      for (let l = 0; l < this.refs.length; l++) {
+        for (let hi = c - 2; hi >= 0; hi -= CHUNK) {
+          const cols: number[] = [];
+          for (let x = hi; x > hi - CHUNK && x >= 0; x--) cols.push(x);
+          this.schedule(metric, l, c, cols, mi === 0 ? PRIORITY.backfill : PRIORITY.idle, current, false);
+        }
+      }
+    });
+  }
+
+  private schedule(metric: MetricName, l: number, c: number, cols: number[], priority: number, current: () => boolean, urgent: boolean): void {
+    const b = this.refs[l][c];
+    const usable = cols.filter((x) => this.refs[l][x]);
+    const missing = cols.filter((x) => !this.refs[l][x] || !b);
+    if (missing.length) this.addCells(metric, missing.map((x) => ({ l, c: x, toNewest: null, ...(x === c ? { k: null } : {}) })), urgent, missing.length);
+    if (!b || !usable.length) return;
+    this.inflight++;
+    this.o.pool
+      .run({ op: 'pairs', metric, opts: this.o.analysis, b, as: usable.map((x) => this.refs[l][x]!) }, priority, current)
+      .then((res: WorkerResult) => {
+        if (!current() || !res.ok || !res.pairs) return;
+        const cells: ConvergenceCell[] = [];
+        res.pairs.forEach((p, i) => {
+          const x = usable[i];
+          const cell: ConvergenceCell = { l, c: x, toNewest: p.value };
+          if (x === c) cell.k = p.k ? p.k[1] : null;
+          cells.push(cell);
+          if (x === c - 1) cells.push({ l, c, stability: p.value });
+        });
+        this.addCells(metric, cells, urgent, usable.length);
+      })
+      .catch(() => {})
+      .finally(() => {
+        if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
+  }
+
+  private addCells(metric: MetricName, cells: ConvergenceCell[], urgent: boolean, done: number): void {
+    const grid = this.grids.get(metric)!;
+    grid.pending = Math.max(0, grid.pending - done);
+    const list = this.pendingCells.get(metric) ?? [];
+    list.push(...cells);
+    this.pendingCells.set(metric, list);
+    if (urgent) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), 100);
+  }
+
+  /** Sends every buffered cell as one patch per metric. */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    for (const [metric, cells] of this.pendingCells) {
+      if (!cells.length) continue;
+      const grid = this.grids.get(metric)!;
+      const patch: ConvergencePatch = { metric, cells, pending: grid.pending };
+      applyConvergencePatch(grid, patch);
+      this.o.emit(patch, grid.reference);
+    }
+    this.pendingCells.clear();
+  }
+
+  private async startChance(): Promise<void> {
+    for (const [metric, grid] of this.grids) {
+      const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples).catch(() => null)));
+      const patch: ConvergencePatch = { metric, cells: [], chance };
+      applyConvergencePatch(grid, patch);
+      this.o.emit(patch, grid.reference);
+    }
+  }
+
+  /** Resolves when no job of this run is running or queued. */
+  idle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Snapshot form. */
+  snapshot(): Record<string, ConvergenceGrid> {
+    this.flush();
+    return Object.fromEntries(this.grids);
+  }
+}

@@ -1,0 +1,48 @@
+/** Reads one stored activation frame from a run log as units × examples (spatial maps averaged over positions). */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { decodeFrame } from '../../lib/protocol';
+import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
+import type { FrameRef } from './jobs';
+
+export interface LayerActivations {
+  data: Float32Array;
+  units: number;
+  examples: number;
+}
+
+/** Reads and decodes the frame at `ref`. */
+export function readActivations(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): LayerActivations {
+  const buf = Buffer.allocUnsafeSlow(ref.length);
+  const fd = openSync(ref.file, 'r');
+  try {
+    let got = 0;
+    while (got < ref.length) {
+      const n = readSync(fd, buf, got, ref.length - got, ref.offset + RECORD_HEADER_SIZE + got);
+      if (n === 0) throw new Error(`log ends inside the frame at ${ref.offset}`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return poolSpatial(decodeFrame(buf));
+}
+
+/** Units × examples from a decoded frame: spatial [units, m, h, w] maps are averaged per unit and example. */
+export function poolSpatial({ header, data }: ReturnType<typeof decodeFrame>): LayerActivations {
+  const [units, examples] = header.shape;
+  if (header.shape.length === 2) return { data, units, examples };
+  const positions = header.shape.slice(2).reduce((a, b) => a * b, 1);
+  const pooled = new Float32Array(units * examples);
+  for (let i = 0; i < units * examples; i++) {
+    let s = 0;
+    for (let p = 0; p < positions; p++) s += data[i * positions + p];
+    pooled[i] = s / positions;
+  }
+  return { data: pooled, units, examples };
+}
+
+/** True when every value is finite. */
+export function allFinite(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
+}

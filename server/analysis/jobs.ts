@@ -1,0 +1,33 @@
+/** Messages between the analysis scheduler (main thread) and its worker threads. */
+import type { Metric, SimilarityOptions } from '../../lib/analysis';
+
+/** Where one layer's activations at one checkpoint sit in a run log (the worker reads them itself). */
+export interface FrameRef {
+  /** Cache key: run, layer and checkpoint column. */
+  key: string;
+  file: string;
+  /** Byte offset of the record header. */
+  offset: number;
+  /** Payload length in bytes. */
+  length: number;
+}
+
+export type WorkerJob =
+  /** Similarity of `b` against each of `as` (a column of pairs sharing one side). */
+  | { id: number; op: 'pairs'; metric: Metric; opts: SimilarityOptions; b: FrameRef; as: FrameRef[] }
+  /** Chance baseline for a shape. */
+  | { id: number; op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number }
+  /** Forget cached layers whose key starts with a prefix (a run closed). */
+  | { id: number; op: 'forget'; prefix: string };
+
+export interface PairResult {
+  value: number | null;
+  /** Directions kept on the `a` side and the `b` side (SVCCA kinds). */
+  k?: [number, number];
+  /** Why the value is null (NaN/Inf activations, a degenerate layer). */
+  error?: string;
+}
+
+export type WorkerResult =
+  | { id: number; ok: true; pairs?: PairResult[]; chance?: number }
+  | { id: number; ok: false; code: string; message: string };

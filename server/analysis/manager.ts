@@ -1,0 +1,111 @@
+/** Owns the analysis worker pool and every run's live convergence; loads stored analysis for past runs. */
+import path from 'node:path';
+import { DEFAULT_METRIC, type ConvergenceGrid, type ConvergencePatch, type ConvergenceState, type MetricName } from '../../lib/protocol';
+import type { RunRegistry, StoredFrame } from '../run-registry';
+import type { RunState } from '../run-state';
+import { AnalysisWriter, analysisPath, loadConvergence } from './analysis-store';
+import { RunConvergence } from './convergence';
+import { PRIORITY, type AnalysisPool } from './pool';
+
+export interface AnalysisManagerOptions {
+  registry: RunRegistry;
+  pool: AnalysisPool;
+  /** Metrics computed live for every run (the first is computed first). */
+  liveMetrics: MetricName[];
+  publish: (runId: string, patch: ConvergencePatch) => void;
+}
+
+const PAST_CACHE = 16;
+
+export class AnalysisManager {
+  private readonly live = new Map<string, { conv: RunConvergence; writer: AnalysisWriter }>();
+  private readonly past = new Map<string, Map<MetricName, ConvergenceGrid>>();
+  private readonly chanceCache = new Map<string, Promise<number | null>>();
+
+  constructor(private readonly o: AnalysisManagerOptions) {
+    o.registry.onFrames((state, step, frames) => this.onFrames(state, step, frames));
+  }
+
+  private runDir(id: string): string {
+    return path.dirname(this.o.registry.logPath(id));
+  }
+
+  private onFrames(state: RunState, step: number, frames: StoredFrame[]): void {
+    const id = state.meta.id;
+    let entry = this.live.get(id);
+    if (!entry) {
+      const writer = new AnalysisWriter(analysisPath(this.runDir(id)));
+      const conv = new RunConvergence({
+        runId: id,
+        logFile: this.o.registry.logPath(id),
+        layers: state.layers.map((l) => ({ name: l.name, units: l.units })),
+        examples: state.probe?.examples ?? 0,
+        metrics: this.o.liveMetrics,
+        analysis: { ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}), ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}) },
+        pool: this.o.pool,
+        chance: (metric, units, examples) => this.chance(metric, units, examples),
+        emit: (patch, reference) => {
+          writer.append({ type: 'convergence', reference, patch });
+          this.o.publish(id, patch);
+        },
+      });
+      entry = { conv, writer };
+      this.live.set(id, entry);
+      this.past.delete(id);
+    }
+    entry.conv.onCheckpoint(step, frames);
+  }
+
+  /** Chance baseline of a metric for a layer shape, computed once per shape. */
+  chance(metric: MetricName, units: number, examples: number): Promise<number | null> {
+    const key = `${metric}|${units}|${examples}`;
+    let p = this.chanceCache.get(key);
+    if (!p) {
+      p = this.o.pool
+        .run({ op: 'chance', metric, opts: {}, units: Math.min(units, examples - 1), examples, seed: 12345 }, PRIORITY.idle)
+        .then((r) => (r.ok && typeof r.chance === 'number' ? r.chance : null))
+        .catch(() => null);
+      this.chanceCache.set(key, p);
+    }
+    return p;
+  }
+
+  /** Makes a past run's stored analysis available to `snapshot` (no-op for live runs). */
+  async load(state: RunState): Promise<void> {
+    const id = state.meta.id;
+    if (this.live.has(id) || this.past.has(id)) return;
+    const grids = await loadConvergence(analysisPath(this.runDir(id)), state.layers.map((l) => l.name));
+    this.past.set(id, grids);
+    while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
+  }
+
+  /** The convergence state for a run's snapshot. */
+  snapshot(id: string): ConvergenceState | undefined {
+    const live = this.live.get(id);
+    const grids = live ? live.conv.snapshot() : this.past.has(id) ? Object.fromEntries(this.past.get(id)!) : undefined;
+    if (!grids || Object.keys(grids).length === 0) return undefined;
+    return { defaultMetric: DEFAULT_METRIC, grids };
+  }
+
+  /** A run stopped streaming: finish its queued work, then close its analysis log. */
+  async runEnded(id: string): Promise<void> {
+    const entry = this.live.get(id);
+    if (!entry) return;
+    await entry.conv.idle();
+    entry.conv.flush();
+    this.live.delete(id);
+    this.past.set(id, new Map(entry.conv.grids));
+    await entry.writer.close();
+  }
+
+  /** Waits for every run's queued analysis (tests and benches use this). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.live.values()].map((e) => e.conv.idle()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.live.values()].map((e) => (e.conv.flush(), e.writer.close())));
+    this.live.clear();
+    await this.o.pool.close();
+  }
+}

@@ -1,0 +1,84 @@
+/** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
+import { chanceBaseline, compare, prepare, slim, type SimilarityOptions } from '../../lib/analysis';
+import { emptyGrid, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
+import { readRunLog } from '../storage/run-log-reader';
+import { decodeRecord, RECORD_KIND } from '../records';
+import { allFinite, readActivations } from './frame-reader';
+
+export interface StoredLayout {
+  layers: Array<{ name: string; units: number }>;
+  examples: number;
+  steps: number[];
+  /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent). */
+  frames: Array<Array<{ offset: number; length: number } | null>>;
+}
+
+/** Finds the layers, steps and frame positions of a log in one pass. */
+export async function readLayout(file: string): Promise<StoredLayout> {
+  let layers: StoredLayout['layers'] = [];
+  let examples = 0;
+  const steps: number[] = [];
+  const frames: StoredLayout['frames'] = [];
+  let current = -1;
+  for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.message, RECORD_KIND.frame] })) {
+    if (rec.kind === RECORD_KIND.frame) {
+      if (current < 0) continue;
+      const r = decodeRecord(rec.kind, rec.time, rec.payload);
+      if (r?.kind !== 'frame') continue;
+      const l = layers.findIndex((x) => x.name === r.frame.header.layer);
+      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length };
+      continue;
+    }
+    const r = decodeRecord(rec.kind, rec.time, rec.payload);
+    if (r?.kind !== 'message') continue;
+    const msg = r.message;
+    if (msg.type === 'layers' && !layers.length) {
+      layers = msg.layers.map((l) => ({ name: l.name, units: l.units }));
+      for (let i = 0; i < layers.length; i++) frames.push([]);
+    } else if (msg.type === 'probe' && !examples) {
+      examples = msg.examples;
+    } else if (msg.type === 'checkpoint') {
+      steps.push(msg.step);
+      current = steps.length - 1;
+      for (const f of frames) f[current] = null;
+    }
+  }
+  return { layers, examples, steps, frames };
+}
+
+/** The full grid of one metric against the final checkpoint, with stability, k and chance. */
+export async function computeConvergence(file: string, metric: MetricName, opts: SimilarityOptions = {}, layout?: StoredLayout): Promise<ConvergenceGrid> {
+  const lay = layout ?? (await readLayout(file));
+  const grid = emptyGrid(metric, lay.layers.map((l) => l.name));
+  const n = lay.steps.length;
+  grid.steps = [...lay.steps];
+  grid.reference = n ? lay.steps[n - 1] : null;
+  for (const rows of [grid.toNewest, grid.stability, grid.k]) for (const r of rows) r.push(...new Array<null>(n).fill(null));
+  lay.layers.forEach((layer, l) => {
+    const load = (c: number) => {
+      const ref = lay.frames[l][c];
+      if (!ref) return null;
+      const acts = readActivations({ file, ...ref });
+      if (!allFinite(acts.data)) return null;
+      try {
+        return slim(prepare(acts), metric, opts);
+      } catch {
+        return null;
+      }
+    };
+    const final = n ? load(n - 1) : null;
+    let previous = null as ReturnType<typeof load>;
+    for (let c = 0; c < n; c++) {
+      const current = load(c);
+      if (current && final) {
+        const r = compare(current, final, metric, opts);
+        grid.toNewest[l][c] = r.value;
+        if (r.k) grid.k[l][c] = r.k[0];
+      }
+      if (current && previous) grid.stability[l][c] = compare(previous, current, metric, opts).value;
+      previous = current;
+    }
+    if (lay.examples > 1) grid.chance[l] = chanceBaseline(Math.min(layer.units, lay.examples - 1), Math.min(layer.units, lay.examples - 1), lay.examples, metric, opts, 12345).mean;
+  });
+  return grid;
+}

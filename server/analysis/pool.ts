@@ -1,0 +1,99 @@
+/** A pool of analysis worker threads fed from one priority queue, so urgent work overtakes backfill and obsolete work is dropped. */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { WorkerJob, WorkerResult } from './jobs';
+
+type JobBody = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'> : never) : never;
+
+interface Task {
+  job: JobBody;
+  stillWanted?: () => boolean;
+  resolve: (r: WorkerResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** Thrown for a task dropped because newer work made it pointless. */
+export class ObsoleteError extends Error {
+  readonly code = 'OBSOLETE';
+}
+
+/** Priorities: lower runs first. */
+export const PRIORITY = { newest: 0, request: 1, backfill: 2, idle: 3 } as const;
+
+export class AnalysisPool {
+  private readonly workers: Array<{ worker: Worker; busy: Task | null; jobId: number }> = [];
+  private readonly queues: Task[][] = [[], [], [], []];
+  private nextId = 1;
+  private closed = false;
+  readonly size: number;
+
+  constructor(size = Math.max(1, os.availableParallelism() - 1)) {
+    this.size = size;
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { env: process.env });
+    const slot = { worker, busy: null as Task | null, jobId: 0 };
+    worker.unref();
+    worker.on('message', (result: WorkerResult) => {
+      const task = slot.busy;
+      slot.busy = null;
+      task?.resolve(result);
+      this.pump();
+    });
+    worker.on('error', (err) => {
+      slot.busy?.reject(err);
+      slot.busy = null;
+    });
+    worker.on('exit', () => {
+      const i = this.workers.indexOf(slot);
+      if (i >= 0) this.workers.splice(i, 1);
+      slot.busy?.reject(new Error('analysis worker exited'));
+      if (!this.closed) this.spawn();
+      this.pump();
+    });
+    this.workers.push(slot);
+  }
+
+  /** Queues a job; `stillWanted` is asked right before it starts, and a false answer drops it (rejecting with ObsoleteError). */
+  run(job: JobBody, priority: number, stillWanted?: () => boolean): Promise<WorkerResult> {
+    if (this.closed) return Promise.reject(new Error('analysis pool closed'));
+    return new Promise((resolve, reject) => {
+      this.queues[Math.min(Math.max(priority, 0), this.queues.length - 1)].push({ job, stillWanted, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private next(): Task | undefined {
+    for (const q of this.queues) {
+      while (q.length) {
+        const task = q.shift()!;
+        if (!task.stillWanted || task.stillWanted()) return task;
+        task.reject(new ObsoleteError('superseded by a newer checkpoint'));
+      }
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    for (const slot of this.workers) {
+      if (slot.busy) continue;
+      const task = this.next();
+      if (!task) return;
+      slot.busy = task;
+      slot.worker.postMessage({ ...task.job, id: this.nextId++ });
+    }
+  }
+
+  /** Jobs waiting (not running). */
+  get queued(): number {
+    return this.queues.reduce((n, q) => n + q.length, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const q of this.queues) for (const t of q.splice(0)) t.reject(new ObsoleteError('pool closed'));
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}

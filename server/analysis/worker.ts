@@ -1,0 +1,80 @@
+/** Analysis worker thread: reads activation frames from run logs, prepares layers once (cached), compares pairs. */
+import { parentPort } from 'node:worker_threads';
+import { chanceBaseline, compare, prepare, preparedBytes, slim, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
+import { allFinite, readActivations } from './frame-reader';
+import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
+
+const CACHE_BYTES = Number(process.env.LAYERWATCH_ANALYSIS_CACHE_MB ?? 768) * 1024 * 1024;
+const cache = new Map<string, { layer: PreparedLayer | Error; bytes: number }>();
+let cacheBytes = 0;
+
+/** The layer prepared (and slimmed) for one metric, from the cache or the log. */
+function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): PreparedLayer {
+  const key = `${ref.key}|${metric}|${opts.k ?? ''}|${opts.threshold ?? ''}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    if (hit.layer instanceof Error) throw hit.layer;
+    return hit.layer;
+  }
+  let layer: PreparedLayer | Error;
+  try {
+    const acts = readActivations(ref);
+    if (!allFinite(acts.data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
+    layer = slim(prepare(acts), metric, opts);
+  } catch (err) {
+    layer = err as Error;
+  }
+  const bytes = layer instanceof Error ? 256 : preparedBytes(layer);
+  cache.set(key, { layer, bytes });
+  cacheBytes += bytes;
+  for (const [k, v] of cache) {
+    if (cacheBytes <= CACHE_BYTES) break;
+    cache.delete(k);
+    cacheBytes -= v.bytes;
+  }
+  if (layer instanceof Error) throw layer;
+  return layer;
+}
+
+function pair(a: FrameRef, b: FrameRef, metric: Metric, opts: SimilarityOptions): PairResult {
+  try {
+    const r = compare(layerFor(a, metric, opts), layerFor(b, metric, opts), metric, opts);
+    return { value: Number.isFinite(r.value) ? r.value : null, ...(r.k ? { k: r.k } : {}) };
+  } catch (err) {
+    return { value: null, error: (err as Error).message };
+  }
+}
+
+function run(job: WorkerJob): WorkerResult {
+  switch (job.op) {
+    case 'pairs':
+      return { id: job.id, ok: true, pairs: job.as.map((a) => pair(a, job.b, job.metric, job.opts)) };
+    case 'chance':
+      return { id: job.id, ok: true, chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed).mean };
+    case 'forget':
+      for (const [k, v] of cache) {
+        if (k.startsWith(job.prefix)) {
+          cache.delete(k);
+          cacheBytes -= v.bytes;
+        }
+      }
+      return { id: job.id, ok: true };
+    default: {
+      const _exhaustive: never = job;
+      return _exhaustive;
+    }
+  }
+}
+
+parentPort!.on('message', (job: WorkerJob) => {
+  let result: WorkerResult;
+  try {
+    result = run(job);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    result = { id: job.id, ok: false, code: e.code ?? 'ANALYSIS_FAILED', message: e.message ?? String(err) };
+  }
+  parentPort!.postMessage(result);
+});

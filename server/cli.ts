@@ -1,0 +1,50 @@
+/** `layerwatch` command: dispatches to one module per subcommand, loaded only when used. */
+import { UsageError } from './cli/args';
+
+type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  serve: { summary: 'start the dashboard and collector (pages, /ingest, /live) on one port', load: () => import('./cli/serve') },
+  simulate: { summary: 'stream a seeded synthetic training run to a collector', load: () => import('./cli/simulate') },
+  runs: { summary: 'list stored runs of a data directory', load: () => import('./cli/runs') },
+  export: { summary: 'print or write a stored run (analysis as JSON, or the raw log)', load: () => import('./cli/export') },
+  import: { summary: 'add a run log file to a data directory', load: () => import('./cli/import') },
+  replay: { summary: 'open a dashboard on a single run log', load: () => import('./cli/replay') },
+  similarity: { summary: 'SVCCA / PWCCA / CKA between two .npy activation files', load: () => import('./cli/similarity') },
+};
+
+function usage(): string {
+  const lines = ['usage: layerwatch <command> [flags]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(11)} ${c.summary}`);
+  lines.push('', 'Run `layerwatch <command> --help` for its flags.');
+  return lines.join('\n');
+}
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`layerwatch: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`layerwatch ${name}: ${err.message}`);
+      return 2;
+    }
+    const e = err as { code?: string; message?: string };
+    if (e && typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) {
+      console.error(`layerwatch ${name}: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+/** Minimal, strict flag parsing shared by every `layerwatch` subcommand. */
+
+export type FlagSpec = Record<string, 'string' | 'number' | 'boolean'>;
+
+export interface ParsedArgs {
+  flags: Record<string, string | number | boolean | undefined>;
+  positional: string[];
+}
+
+/** A user error on the command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+/** Parses `--name value`, `--name=value` and boolean `--flag`; rejects unknown flags. */
+export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
+  const flags: ParsedArgs['flags'] = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--') || arg === '-') {
+      if (arg === '-o') {
+        // `-o FILE` is the one short flag (export); treated as --output.
+        const value = argv[++i];
+        if (value === undefined) throw new UsageError('-o needs a file name');
+        flags.output = value;
+        continue;
+      }
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const kind = spec[name];
+    if (!kind) throw new UsageError(`unknown flag --${name}`);
+    if (kind === 'boolean') {
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      flags[name] = true;
+      continue;
+    }
+    const raw = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (raw === undefined) throw new UsageError(`--${name} needs a value`);
+    if (kind === 'number') {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${raw}"`);
+      flags[name] = n;
+    } else {
+      flags[name] = raw;
+    }
+  }
+  return { flags, positional };
+}
+
+/** Reads a string flag, falling back to an environment variable and then a default. */
+export function stringFlag(args: ParsedArgs, name: string, env?: string, fallback?: string): string | undefined {
+  const v = args.flags[name];
+  if (typeof v === 'string') return v;
+  if (env && process.env[env]) return process.env[env];
+  return fallback;
+}
+
+/** Reads a number flag, falling back to an environment variable and then a default. */
+export function numberFlag(args: ParsedArgs, name: string, env?: string, fallback?: number): number | undefined {
+  const v = args.flags[name];
+  if (typeof v === 'number') return v;
+  if (env && process.env[env] !== undefined && process.env[env] !== '') {
+    const n = Number(process.env[env]);
+    if (!Number.isFinite(n)) throw new UsageError(`${env} must be a number, got "${process.env[env]}"`);
+    return n;
+  }
+  return fallback;
+}

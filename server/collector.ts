@@ -1,0 +1,395 @@
+/** /ingest: one state machine per trainer connection — hello, declarations, checkpoints of binary frames, scalars, end. */
+import type WebSocket from 'ws';
+import {
+  ERROR_CODES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  decodeFrame,
+  parseIngestMessage,
+  shapeSize,
+  type AckOf,
+  type Checkpoint,
+  type DecodedFrame,
+  type ErrorCode,
+  type IngestClientMessage,
+  type IngestLimits,
+  type IngestServerMessage,
+  type LayerDecl,
+  type Probe,
+} from '../lib/protocol';
+import { RateLimiter } from './limits';
+import { RECORD_KIND } from './records';
+import type { LiveRun, RunRegistry } from './run-registry';
+import type { RunRecord } from './run-state';
+import { tokensEqual } from './auth';
+
+export interface CollectorOptions {
+  registry: RunRegistry;
+  limits: IngestLimits;
+  token?: string;
+  serverName: string;
+  /** Bytes buffered in a run's writer above which the connection stops reading (backpressure). */
+  highWaterBytes?: number;
+  log?: (line: string) => void;
+}
+
+interface OpenCheckpoint {
+  msg: Checkpoint;
+  raw: Buffer;
+  remaining: number;
+  frames: Map<string, { raw: Buffer; frame: DecodedFrame }>;
+  failed: boolean;
+}
+
+const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end'];
+
+/** Handles one trainer connection. */
+export class IngestConnection {
+  private run: LiveRun | null = null;
+  private checkpoint: OpenCheckpoint | null = null;
+  private replies: Promise<void> = Promise.resolve();
+  private readonly rate: RateLimiter;
+  private closed = false;
+  private ended = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly opts: CollectorOptions,
+  ) {
+    this.rate = new RateLimiter(opts.limits.maxMessagesPerSecond);
+    ws.on('message', (data: Buffer, isBinary) => {
+      try {
+        this.onMessage(data, isBinary);
+      } catch (err) {
+        this.fail(err);
+      }
+    });
+    ws.on('close', () => void this.onClose());
+    ws.on('error', () => {});
+  }
+
+  private send(msg: IngestServerMessage): void {
+    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Queues a reply behind earlier ones, so replies keep the order of the messages they answer. */
+  private reply(after: Promise<unknown>, make: () => IngestServerMessage | null, of?: AckOf): void {
+    this.replies = this.replies
+      .then(() => after)
+      .then(
+        () => {
+          const m = make();
+          if (m) this.send(m);
+        },
+        (err) => this.send(this.errorMessage(err, of)),
+      );
+  }
+
+  private errorMessage(err: unknown, of?: AckOf): IngestServerMessage {
+    const e = err as { code?: string; message?: string };
+    const code: ErrorCode = e?.code === 'ENOSPC' || e?.code === 'DISK_FULL' ? 'DISK_FULL' : e?.code && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'IO_ERROR';
+    if (code === 'IO_ERROR') this.opts.log?.(`ingest: storage error: ${e?.message}`);
+    return { type: 'error', code, message: e?.message ?? String(err), fatal: ERROR_CODES[code].fatal, ...(of ? { of } : {}) };
+  }
+
+  /** Sends an error in order with the other replies; fatal ones close the connection after it. */
+  private error(code: ErrorCode, message: string, of?: AckOf, extra: { step?: number; layer?: string } = {}): void {
+    const spec = ERROR_CODES[code];
+    this.reply(Promise.resolve(), () => ({ type: 'error', code, message, fatal: spec.fatal, ...(of ? { of } : {}), ...extra }));
+    if (spec.fatal) {
+      this.closed = true;
+      void this.replies.then(() => this.ws.close(spec.close, code));
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (err instanceof ProtocolError) return this.error(err.code, err.message);
+    this.opts.log?.(`ingest: internal error: ${(err as Error)?.stack ?? err}`);
+    this.error('INTERNAL', 'internal error');
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (!this.rate.take()) {
+      if (isBinary) {
+        if (this.checkpoint) this.failCheckpoint('RATE_LIMITED', 'frame dropped: too many messages per second');
+        else this.error('RATE_LIMITED', 'frame dropped: too many messages per second');
+      } else {
+        this.error('RATE_LIMITED', 'message dropped: too many messages per second', ackOf(data));
+      }
+      return;
+    }
+    if (isBinary) return this.onFrame(data);
+    if (this.checkpoint) {
+      // A JSON message before every announced frame arrived: the open checkpoint cannot complete.
+      const cp = this.checkpoint;
+      this.checkpoint = null;
+      if (!cp.failed) this.error('CHECKPOINT_INCOMPLETE', `checkpoint ${cp.msg.step} had ${cp.remaining} frame(s) missing`, 'checkpoint', { step: cp.msg.step });
+    }
+    let msg: IngestClientMessage;
+    try {
+      msg = parseIngestMessage(data.toString('utf8'));
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        if (!this.run) return this.error('HELLO_REQUIRED', `the first message must be a valid hello (${err.message})`);
+        return this.error(err.code, err.message, ackOf(data));
+      }
+      throw err;
+    }
+    if (!this.run) {
+      if (msg.type !== 'hello') return this.error('HELLO_REQUIRED', `the first message must be a hello, got "${msg.type}"`);
+      return this.onHello(msg, data);
+    }
+    this.dispatch(msg, data);
+  }
+
+  private dispatch(msg: IngestClientMessage, raw: Buffer): void {
+    const run = this.run!;
+    switch (msg.type) {
+      case 'hello':
+        return this.error('ALREADY_HELLO', 'this connection already streams a run; open another connection for another run');
+      case 'ping':
+        return this.reply(Promise.resolve(), () => ({ type: 'pong', ...(msg.id !== undefined ? { id: msg.id } : {}) }));
+      case 'layers':
+        return this.onLayers(run, msg.layers, raw, msg);
+      case 'probe':
+        return this.onProbe(run, msg, raw);
+      case 'checkpoint':
+        return this.onCheckpoint(run, msg, raw);
+      case 'scalars': {
+        if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'scalars');
+        const fresh: Record<string, number | null> = {};
+        for (const [name, value] of Object.entries(msg.values)) {
+          if (msg.step > (run.scalarSteps.get(name) ?? -Infinity)) {
+            fresh[name] = value;
+            run.scalarSteps.set(name, msg.step);
+          }
+        }
+        if (Object.keys(fresh).length === 0) return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'scalars', step: msg.step, duplicate: true }));
+        const stored = { ...msg, values: fresh };
+        const payload = Object.keys(fresh).length === Object.keys(msg.values).length ? raw : JSON.stringify(stored);
+        return this.store(run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }], () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
+      }
+      case 'end': {
+        this.ended = true;
+        const done = this.opts.registry.commit(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }]).then(() =>
+          this.opts.registry.endRun(run, msg.status),
+        );
+        return this.reply(done, () => ({ type: 'ack', of: 'end' }), 'end');
+      }
+      default: {
+        const _exhaustive: never = msg;
+        return _exhaustive;
+      }
+    }
+  }
+
+  private onHello(msg: Extract<IngestClientMessage, { type: 'hello' }>, raw: Buffer): void {
+    if (Math.trunc(msg.protocol) !== PROTOCOL_VERSION) {
+      return this.error('PROTOCOL_VERSION', `this server speaks protocol ${PROTOCOL_VERSION}; the client asked for ${msg.protocol}`);
+    }
+    if (this.opts.token !== undefined && !tokensEqual(msg.token, this.opts.token)) {
+      return this.error('UNAUTHORIZED', 'missing or wrong token');
+    }
+    // Nothing else is read until the run is open; messages that follow queue in the socket.
+    this.ws.pause();
+    const { token: _token, ...stored } = msg;
+    let resumed = false;
+    const started = this.opts.registry.startRun(msg, this, (previous) => (previous as IngestConnection).takenOver()).then(async (r) => {
+      this.run = r.run;
+      resumed = r.resumed;
+      await this.opts.registry.commit(r.run, [{ kind: RECORD_KIND.message, payload: JSON.stringify(stored), record: { kind: 'message', time: 0, message: stored } }]);
+    });
+    this.reply(started, () => {
+      const { state } = this.run!;
+      return {
+        type: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        server: this.opts.serverName,
+        runId: state.meta.id,
+        resumed,
+        lastStep: state.lastStep,
+        checkpoints: state.steps.length,
+        limits: this.opts.limits,
+      };
+    });
+    void this.replies.then(() => {
+      if (this.run) return this.ws.resume();
+      this.closed = true;
+      this.ws.close(1008, 'hello refused');
+    });
+  }
+
+  /** Another connection resumed this run: stop writing to it. */
+  private takenOver(): void {
+    this.run = null;
+    this.closed = true;
+    this.ws.close(1008, 'run resumed by another connection');
+  }
+
+  private onLayers(run: LiveRun, layers: LayerDecl[], raw: Buffer, msg: IngestClientMessage): void {
+    const { limits } = this.opts;
+    if (layers.length > limits.maxLayers) return this.error('LIMIT_LAYERS', `${layers.length} layers; the limit is ${limits.maxLayers}`, 'layers');
+    const names = new Set<string>();
+    for (const l of layers) {
+      if (names.has(l.name)) return this.error('BAD_MESSAGE', `layer "${l.name}" is declared twice`, 'layers');
+      names.add(l.name);
+      if (l.units > limits.maxUnits) return this.error('LIMIT_UNITS', `layer "${l.name}" has ${l.units} units; the limit is ${limits.maxUnits}`, 'layers');
+    }
+    if (run.state.layers.length) {
+      if (JSON.stringify(run.state.layers) !== JSON.stringify(layers)) return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
+      return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'layers' }));
+    }
+    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'layers' }), 'layers');
+  }
+
+  private onProbe(run: LiveRun, msg: Probe, raw: Buffer): void {
+    const m = msg.examples;
+    if (m > this.opts.limits.maxExamples) return this.error('LIMIT_EXAMPLES', `${m} probe examples; the limit is ${this.opts.limits.maxExamples}`, 'probe');
+    const problem = probeProblem(msg);
+    if (problem) return this.error('PROBE_MISMATCH', problem, 'probe');
+    const known = run.state.probe;
+    if (known) {
+      const same = known.examples === m && JSON.stringify(run.state.labels ?? null) === JSON.stringify(msg.labels ?? null);
+      if (!same) return this.error('DECLARATION_MISMATCH', 'the probe set differs from the one this run declared', 'probe');
+      return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'probe' }));
+    }
+    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'probe' }), 'probe');
+  }
+
+  private onCheckpoint(run: LiveRun, msg: Checkpoint, raw: Buffer): void {
+    const { state } = run;
+    if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'checkpoint');
+    if (!state.layers.length || !state.probe) return this.error('NOT_DECLARED', 'send "layers" and "probe" before checkpoints', 'checkpoint', { step: msg.step });
+    const seen = new Set<string>();
+    for (const name of msg.layers) {
+      const layer = state.layers.find((l) => l.name === name);
+      if (!layer) return this.error('UNKNOWN_LAYER', `checkpoint names undeclared layer "${name.slice(0, 200)}"`, 'checkpoint', { step: msg.step });
+      if (seen.has(name)) return this.error('BAD_MESSAGE', `checkpoint lists layer "${name}" twice`, 'checkpoint', { step: msg.step });
+      seen.add(name);
+    }
+    if (state.meta.bytes > this.opts.limits.maxRunBytes) return this.error('LIMIT_RUN_BYTES', `the run holds ${state.meta.bytes} bytes; the limit is ${this.opts.limits.maxRunBytes}`, 'checkpoint');
+    this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: false };
+  }
+
+  private failCheckpoint(code: ErrorCode, message: string, layer?: string): void {
+    const cp = this.checkpoint!;
+    if (!cp.failed) this.error(code, message, 'checkpoint', { step: cp.msg.step, ...(layer ? { layer } : {}) });
+    cp.failed = true;
+    cp.frames.clear();
+    if (--cp.remaining <= 0) this.checkpoint = null;
+  }
+
+  private onFrame(data: Buffer): void {
+    const cp = this.checkpoint;
+    if (!cp) return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
+    if (cp.failed) {
+      if (--cp.remaining <= 0) this.checkpoint = null;
+      return;
+    }
+    let frame: DecodedFrame;
+    try {
+      frame = decodeFrame(data);
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.failCheckpoint(err.code, err.message);
+      throw err;
+    }
+    const { header } = frame;
+    const run = this.run!;
+    const layer = run.state.layers.find((l) => l.name === header.layer);
+    if (header.step !== cp.msg.step) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for step ${header.step} inside checkpoint ${cp.msg.step}`);
+    if (header.run !== undefined && header.run !== run.state.meta.id) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for run "${header.run.slice(0, 64)}" on run "${run.state.meta.id}"`);
+    if (!layer || !cp.msg.layers.includes(header.layer)) return this.failCheckpoint('UNKNOWN_LAYER', `frame for layer "${header.layer}" that the checkpoint did not announce`, header.layer);
+    if (cp.frames.has(header.layer)) return this.failCheckpoint('UNEXPECTED_FRAME', `second frame for layer "${header.layer}"`, header.layer);
+    const m = run.state.probe!.examples;
+    const want = layer.spatial ? [layer.units, m, layer.spatial.h, layer.spatial.w] : [layer.units, m];
+    if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
+      return this.failCheckpoint('SHAPE_MISMATCH', `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer.name);
+    }
+    cp.frames.set(header.layer, { raw: data, frame });
+    if (--cp.remaining > 0) return;
+    this.checkpoint = null;
+    this.commitCheckpoint(run, cp);
+  }
+
+  private commitCheckpoint(run: LiveRun, cp: OpenCheckpoint): void {
+    const step = cp.msg.step;
+    if (step <= run.acceptedStep) {
+      return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'checkpoint', step, duplicate: true }));
+    }
+    run.acceptedStep = step;
+    const records: Array<{ kind: number; payload: Uint8Array | string; record: RunRecord | null }> = [
+      { kind: RECORD_KIND.message, payload: cp.raw, record: { kind: 'message', time: 0, message: cp.msg } },
+    ];
+    const warnings: string[] = [];
+    for (const name of cp.msg.layers) {
+      const { raw, frame } = cp.frames.get(name)!;
+      records.push({ kind: RECORD_KIND.frame, payload: raw, record: { kind: 'frame', time: 0, frame } });
+      const bad = countNonFinite(frame.data);
+      if (bad) warnings.push(name), records.push(nonFiniteEvent(name, step, bad, shapeSize(frame.header.shape)));
+    }
+    for (const layer of warnings) {
+      this.send({ type: 'warning', code: 'NON_FINITE', layer, step, message: `layer "${layer}" at step ${step} has NaN or Inf values; it is excluded from analysis at this step` });
+    }
+    this.store(run, records, () => ({ type: 'ack', of: 'checkpoint', step }), 'checkpoint', () => {
+      run.acceptedStep = run.state.lastStep ?? -1;
+    });
+  }
+
+  private store(run: LiveRun, records: Parameters<RunRegistry['commit']>[1], ack: () => IngestServerMessage, of: AckOf, onFail?: () => void): void {
+    const done = this.opts.registry.commit(run, records);
+    done.catch(() => onFail?.());
+    this.reply(done, ack, of);
+    const high = this.opts.highWaterBytes ?? 256 * 1024 * 1024;
+    if (run.writer.pendingBytes > high && !this.ws.isPaused) {
+      this.ws.pause();
+      void run.writer.flush().finally(() => this.ws.resume());
+    }
+  }
+
+  private async onClose(): Promise<void> {
+    this.closed = true;
+    this.checkpoint = null;
+    const run = this.run;
+    this.run = null;
+    await this.replies.catch(() => {});
+    if (run && run.owner === this && !this.ended) await this.opts.registry.endRun(run, 'interrupted', 'trainer disconnected');
+  }
+}
+
+function ackOf(data: Buffer): AckOf | undefined {
+  try {
+    const t = (JSON.parse(data.toString('utf8')) as { type?: unknown })?.type;
+    return typeof t === 'string' && ACKABLE.includes(t) ? (t as AckOf) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function countNonFinite(data: Float32Array): number {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
+  return bad;
+}
+
+function nonFiniteEvent(layer: string, step: number, bad: number, total: number) {
+  const warning = { code: 'NON_FINITE', message: `${bad} of ${total} values are NaN or Inf; layer excluded from analysis at this step`, step, layer };
+  const event = { type: 'warning' as const, warning };
+  return { kind: RECORD_KIND.event, payload: JSON.stringify(event), record: { kind: 'event' as const, time: 0, event } };
+}
+
+/** Why a probe declaration is inconsistent, or null. */
+export function probeProblem(msg: Probe): string | null {
+  const m = msg.examples;
+  if (msg.labels && msg.labels.length !== m) return `probe has ${m} examples but ${msg.labels.length} labels`;
+  if (msg.labels && msg.classNames) {
+    const max = msg.labels.reduce((a, b) => Math.max(a, b), -1);
+    if (max >= msg.classNames.length) return `label ${max} has no class name (${msg.classNames.length} given)`;
+  }
+  if (msg.conceptLabels) {
+    if (!msg.concepts) return 'conceptLabels given without concepts';
+    if (msg.conceptLabels.length !== m) return `probe has ${m} examples but ${msg.conceptLabels.length} concept label lists`;
+    for (const list of msg.conceptLabels) for (const c of list) if (c >= msg.concepts.length) return `concept index ${c} is out of range (${msg.concepts.length} concepts)`;
+  }
+  return null;
+}

@@ -1,0 +1,64 @@
+/** Small JSON/file API served beside the pages: health, the run list, and a run's log for download. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isValidRunId } from './storage/run-id';
+import type { RunRegistry } from './run-registry';
+
+export interface ApiContext {
+  registry: RunRegistry;
+  epoch: string;
+  kernel: string;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** Handles /api/* requests; returns false for anything else. */
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<boolean> {
+  if (!url.pathname.startsWith('/api/')) return false;
+  const parts = url.pathname.split('/').filter(Boolean).slice(1);
+  if (req.method === 'GET' && parts.length === 1 && parts[0] === 'health') {
+    json(res, 200, { ok: true, epoch: ctx.epoch, kernel: ctx.kernel });
+    return true;
+  }
+  if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runs') {
+    json(res, 200, { runs: ctx.registry.list() });
+    return true;
+  }
+  if (parts[0] === 'runs' && parts.length >= 2) {
+    const id = decodeURIComponent(parts[1]);
+    if (!isValidRunId(id)) {
+      json(res, 400, { error: { code: 'BAD_RUN_ID', message: 'invalid run id' } });
+      return true;
+    }
+    const meta = ctx.registry.index.get(id);
+    if (!meta) {
+      json(res, 404, { error: { code: 'RUN_NOT_FOUND', message: `no run "${id}"` } });
+      return true;
+    }
+    if (req.method === 'GET' && parts.length === 2) {
+      json(res, 200, { run: meta });
+      return true;
+    }
+    if (req.method === 'GET' && parts.length === 3 && parts[2] === 'log') {
+      const file = ctx.registry.logPath(id);
+      const live = ctx.registry.getLive(id);
+      if (live) await live.writer.flush();
+      const { size } = await stat(file);
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+        'content-disposition': `attachment; filename="${id}.lwlog"`,
+      });
+      // A live run keeps growing: send the bytes that exist now, which end on a record boundary after the flush.
+      createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
+      return true;
+    }
+  }
+  json(res, 404, { error: { code: 'NOT_FOUND', message: `no API route ${req.method} ${url.pathname}` } });
+  return true;
+}

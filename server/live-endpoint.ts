@@ -1,0 +1,76 @@
+/** /live: browsers subscribe to topics and receive snapshots and numbered deltas through the broadcaster. */
+import type WebSocket from 'ws';
+import { ERROR_CODES, PROTOCOL_VERSION, ProtocolError, parseLiveMessage, type LiveRequest, type LiveServerMessage } from '../lib/protocol';
+import type { Broadcaster, Viewer } from './broadcaster';
+
+export type RequestHandler = (req: LiveRequest) => Promise<unknown>;
+
+export interface LiveOptions {
+  broadcaster: Broadcaster;
+  serverName: string;
+  kernel: string;
+  /** Answers `request` messages by their `what` (analysis issues register theirs). */
+  requests: Map<string, RequestHandler>;
+  log?: (line: string) => void;
+}
+
+let nextViewerId = 1;
+
+/** Wires one browser connection to the broadcaster. */
+export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
+  const viewer: Viewer = {
+    id: nextViewerId++,
+    send: (text) => {
+      if (ws.readyState === ws.OPEN) ws.send(text);
+    },
+    bufferedAmount: () => ws.bufferedAmount,
+    close: (code, reason) => ws.close(code, reason),
+  };
+  const send = (msg: LiveServerMessage) => viewer.send(JSON.stringify(msg));
+  send({ type: 'welcome', protocol: PROTOCOL_VERSION, epoch: opts.broadcaster.epoch, server: opts.serverName, kernel: opts.kernel });
+
+  ws.on('message', (data: Buffer, isBinary) => {
+    void (async () => {
+      try {
+        if (isBinary) throw new ProtocolError('BAD_MESSAGE', '/live takes JSON text frames only');
+        const msg = parseLiveMessage(data.toString('utf8'));
+        switch (msg.type) {
+          case 'subscribe': {
+            const ok = await opts.broadcaster.subscribe(viewer, msg.topic, msg.since);
+            if (!ok) send({ type: 'error', code: 'BAD_TOPIC', message: `no such topic "${msg.topic}"`, fatal: false, topic: msg.topic });
+            return;
+          }
+          case 'unsubscribe':
+            return opts.broadcaster.unsubscribe(viewer, msg.topic);
+          case 'ping':
+            return send({ type: 'pong', ...(msg.id !== undefined ? { id: msg.id } : {}) });
+          case 'request': {
+            const handler = opts.requests.get(msg.what);
+            if (!handler) return send({ type: 'response', id: msg.id, ok: false, code: 'BAD_REQUEST', message: `unknown request "${msg.what.slice(0, 64)}"` });
+            try {
+              send({ type: 'response', id: msg.id, ok: true, data: await handler(msg) });
+            } catch (err) {
+              const e = err as { code?: string; message?: string };
+              send({ type: 'response', id: msg.id, ok: false, code: e.code ?? 'BAD_REQUEST', message: e.message ?? String(err) });
+            }
+            return;
+          }
+          default: {
+            const _exhaustive: never = msg;
+            return _exhaustive;
+          }
+        }
+      } catch (err) {
+        if (err instanceof ProtocolError) {
+          send({ type: 'error', code: err.code, message: err.message, fatal: ERROR_CODES[err.code].fatal });
+          if (err.fatal) ws.close(err.closeCode, err.code);
+          return;
+        }
+        opts.log?.(`live: internal error: ${(err as Error)?.stack ?? err}`);
+        send({ type: 'error', code: 'INTERNAL', message: 'internal error', fatal: false });
+      }
+    })();
+  });
+  ws.on('close', () => opts.broadcaster.removeViewer(viewer));
+  ws.on('error', () => {});
+}

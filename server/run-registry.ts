@@ -1,0 +1,262 @@
+/** The collector's view of every run: the index, live runs with their log writers, and past runs loaded on demand. */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Hello, RunDelta, RunMeta } from '../lib/protocol';
+import { ProtocolError } from '../lib/protocol';
+import { RunIndex } from './storage/run-index';
+import { RunLogWriter } from './storage/run-log-writer';
+import { readRunLog } from './storage/run-log-reader';
+import { isValidRunId } from './storage/run-id';
+import { RunState, type RunRecord, type ServerEvent } from './run-state';
+import { decodeRecord, encodeEvent, RECORD_KIND } from './records';
+
+/** A run that a trainer is streaming into right now. */
+export interface LiveRun {
+  state: RunState;
+  writer: RunLogWriter;
+  /** Highest checkpoint step accepted for writing (may be ahead of state.lastStep while a write is in flight). */
+  acceptedStep: number;
+  /** Highest step per scalar name accepted for writing (duplicates after a client resend are dropped). */
+  scalarSteps: Map<string, number>;
+  owner: object;
+}
+
+/** A stored activation frame: where it is in the log, and its decoded header. */
+export interface StoredFrame {
+  layer: string;
+  offset: number;
+  length: number;
+  shape: number[];
+  finite: boolean;
+}
+
+export type FramesListener = (state: RunState, step: number, frames: StoredFrame[]) => void;
+export type Publisher = (topic: string, payload: { run: RunDelta } | { runs: { kind: 'run'; meta: RunMeta } | { kind: 'removed'; id: string } }) => void;
+
+const PAST_CACHE = 16;
+
+export class RunRegistry {
+  private readonly live = new Map<string, LiveRun>();
+  private readonly past = new Map<string, RunState>();
+  private readonly loading = new Map<string, Promise<RunState | null>>();
+  private readonly metaTimers = new Map<string, NodeJS.Timeout>();
+  private readonly framesListeners: FramesListener[] = [];
+  private readonly endedListeners: Array<(id: string) => void> = [];
+  publish: Publisher = () => {};
+
+  private constructor(
+    readonly dataDir: string,
+    readonly index: RunIndex,
+  ) {}
+
+  /** Opens a data directory, recovering runs a crash left live. */
+  static async open(dataDir: string): Promise<RunRegistry> {
+    const index = await RunIndex.open(dataDir);
+    await index.recover();
+    return new RunRegistry(dataDir, index);
+  }
+
+  logPath(id: string): string {
+    if (!isValidRunId(id)) throw new ProtocolError('BAD_RUN_ID', `invalid run id "${id.slice(0, 80)}"`);
+    return path.join(this.dataDir, 'runs', id, 'log.lwlog');
+  }
+
+  list(): RunMeta[] {
+    return this.index.list();
+  }
+
+  /** Subscribes to checkpoints as they are stored (the analysis scheduler listens here). */
+  onFrames(listener: FramesListener): void {
+    this.framesListeners.push(listener);
+  }
+
+  /** Subscribes to runs that stop streaming (ended, failed or interrupted). */
+  onEnded(listener: (id: string) => void): void {
+    this.endedListeners.push(listener);
+  }
+
+  getLive(id: string): LiveRun | undefined {
+    return this.live.get(id);
+  }
+
+  /** Creates a run, or resumes a stored one, for a trainer's hello. */
+  async startRun(hello: Hello, owner: object, onTakeover: (previousOwner: object) => void): Promise<{ run: LiveRun; resumed: boolean }> {
+    const requested = hello.run.id;
+    const existing = requested ? this.index.get(requested) : undefined;
+    if (existing && !hello.resume) throw new ProtocolError('RUN_EXISTS', `run "${requested}" exists; send "resume": true to append to it`);
+    const now = Date.now();
+    if (existing) {
+      const current = this.live.get(existing.id);
+      if (current) {
+        // The trainer reconnected before we noticed its old connection died: the new connection takes over.
+        onTakeover(current.owner);
+        current.owner = owner;
+        return { run: current, resumed: true };
+      }
+      const state = (await this.load(existing.id)) ?? new RunState(existing);
+      const writer = await RunLogWriter.open(this.logPath(existing.id));
+      this.past.delete(existing.id);
+      const run = this.makeLive(state, writer, owner);
+      await this.appendEvent(run, { type: 'resumed' });
+      return { run, resumed: true };
+    }
+    const id = requested ?? makeRunId(hello.run.name ?? 'run');
+    const meta: RunMeta = {
+      id,
+      name: hello.run.name ?? id,
+      ...(hello.run.project ? { project: hello.run.project } : {}),
+      ...(hello.run.config !== undefined ? { config: hello.run.config } : {}),
+      status: 'live',
+      createdAt: now,
+      checkpoints: 0,
+      lastStep: null,
+      layers: 0,
+      bytes: 0,
+    };
+    await this.index.create(meta);
+    const writer = await RunLogWriter.open(this.logPath(id));
+    const run = this.makeLive(new RunState(meta), writer, owner);
+    this.publish('runs', { runs: { kind: 'run', meta } });
+    return { run, resumed: false };
+  }
+
+  private makeLive(state: RunState, writer: RunLogWriter, owner: object): LiveRun {
+    const scalarSteps = new Map<string, number>();
+    for (const [name, s] of state.scalars) scalarSteps.set(name, s.lastStep);
+    const run: LiveRun = { state, writer, acceptedStep: state.lastStep ?? -1, scalarSteps, owner };
+    this.live.set(state.meta.id, run);
+    return run;
+  }
+
+  /** Appends records, waits until they are written, then applies them and publishes their deltas. */
+  async commit(run: LiveRun, records: Array<{ kind: number; payload: Uint8Array | string; record: RunRecord | null }>): Promise<void> {
+    const time = Date.now();
+    let bytes = 0;
+    const frames: StoredFrame[] = [];
+    let step = -1;
+    for (const r of records) {
+      const offset = run.writer.append(r.kind, r.payload, time);
+      const length = typeof r.payload === 'string' ? Buffer.byteLength(r.payload) : r.payload.byteLength;
+      bytes += length;
+      if (r.record?.kind === 'frame') {
+        const { header, data } = r.record.frame;
+        frames.push({ layer: header.layer, offset, length, shape: header.shape, finite: isFinite32(data) });
+      }
+    }
+    await run.writer.flush();
+    for (const r of records) {
+      if (!r.record) continue;
+      const rec = { ...r.record, time } as RunRecord;
+      if (rec.kind === 'message' && rec.message.type === 'checkpoint') step = rec.message.step;
+      this.applyAndPublish(run.state, rec);
+    }
+    run.state.meta = { ...run.state.meta, bytes: run.state.meta.bytes + bytes };
+    this.touchMeta(run.state);
+    if (frames.length) for (const l of this.framesListeners) l(run.state, step, frames);
+  }
+
+  /** Appends a server event (status change, warning, advice) to a live run. */
+  async appendEvent(run: LiveRun, event: ServerEvent): Promise<void> {
+    await this.commit(run, [{ kind: RECORD_KIND.event, payload: encodeEvent(event), record: { kind: 'event', time: 0, event } }]);
+  }
+
+  private applyAndPublish(state: RunState, record: RunRecord): void {
+    for (const delta of state.apply(record)) this.publish(`run:${state.meta.id}`, { run: delta });
+  }
+
+  /** Persists a run's meta to the index and tells the run list, at most every 250 ms per run. */
+  private touchMeta(state: RunState, immediate = false): void {
+    const id = state.meta.id;
+    const flush = () => {
+      this.metaTimers.delete(id);
+      const { id: _id, ...patch } = state.meta;
+      this.index.update(id, patch);
+      this.publish('runs', { runs: { kind: 'run', meta: state.meta } });
+    };
+    if (immediate) {
+      clearTimeout(this.metaTimers.get(id));
+      flush();
+      return;
+    }
+    if (!this.metaTimers.has(id)) this.metaTimers.set(id, setTimeout(flush, 250));
+  }
+
+  /** Ends a live run: records the final status, syncs and closes its log. */
+  async endRun(run: LiveRun, status: RunMeta['status'], reason?: string): Promise<void> {
+    if (this.live.get(run.state.meta.id) !== run) return;
+    this.live.delete(run.state.meta.id);
+    try {
+      if (run.state.meta.status !== status) await this.appendEvent(run, { type: 'status', status, ...(reason ? { reason } : {}) });
+      await run.writer.sync();
+    } catch {
+      // The status still reaches the index; the log keeps what it had.
+      run.state.meta = { ...run.state.meta, status, endedAt: Date.now() };
+    } finally {
+      await run.writer.close().catch(() => {});
+      this.touchMeta(run.state, true);
+      await this.index.flush();
+      this.remember(run.state);
+      for (const l of this.endedListeners) l(run.state.meta.id);
+    }
+  }
+
+  /** A run's state: live, cached, or read from its log (JSON records only; frames are not needed for views). */
+  async load(id: string): Promise<RunState | null> {
+    const live = this.live.get(id);
+    if (live) return live.state;
+    const cached = this.past.get(id);
+    if (cached) return cached;
+    const meta = isValidRunId(id) ? this.index.get(id) : undefined;
+    if (!meta) return null;
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = (async () => {
+        const state = new RunState(meta);
+        for await (const rec of readRunLog(this.logPath(id), { kinds: [RECORD_KIND.message, RECORD_KIND.event] })) {
+          const record = decodeRecord(rec.kind, rec.time, rec.payload);
+          if (record) state.apply(record);
+        }
+        // The index is the authority on status and counters (recovery rewrote them after a crash).
+        state.meta = { ...state.meta, ...meta };
+        this.remember(state);
+        return state;
+      })().finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** The loaded state of a run, if it is in memory. */
+  peek(id: string): RunState | undefined {
+    return this.live.get(id)?.state ?? this.past.get(id);
+  }
+
+  private remember(state: RunState): void {
+    this.past.delete(state.meta.id);
+    this.past.set(state.meta.id, state);
+    while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
+  }
+
+  /** Marks every live run interrupted, flushes and closes every log and the index. */
+  async close(): Promise<void> {
+    await Promise.all([...this.live.values()].map((run) => this.endRun(run, 'interrupted', 'server shutdown')));
+    for (const t of this.metaTimers.values()) clearTimeout(t);
+    await this.index.flush();
+  }
+}
+
+function isFinite32(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
+}
+
+/** A fresh run id: the name as a slug plus a random suffix. */
+export function makeRunId(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+  return `${slug || 'run'}-${randomBytes(4).toString('hex')}`;
+}

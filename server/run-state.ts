@@ -1,0 +1,155 @@
+/** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
+import type { DecodedFrame, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
+import { GrowableSeries } from './series';
+
+/** Server-side events stored in the run log (record kind 3). */
+export type ServerEvent =
+  | { type: 'status'; status: RunMeta['status']; reason?: string }
+  | { type: 'resumed' }
+  | { type: 'warning'; warning: Warning }
+  | { type: 'advice'; layer: string; step: number; evidence: unknown };
+
+/** A decoded log record, as the collector sees it live or the replay reader yields it. */
+export type RunRecord =
+  | { kind: 'message'; time: number; message: IngestClientMessage }
+  | { kind: 'frame'; time: number; frame: DecodedFrame }
+  | { kind: 'event'; time: number; event: ServerEvent };
+
+const MAX_WARNINGS = 200;
+
+export class RunState {
+  layers: LayerDecl[] = [];
+  probe: ProbeInfo | null = null;
+  labels: number[] | null = null;
+  readonly steps: number[] = [];
+  readonly times: number[] = [];
+  readonly scalars = new Map<string, GrowableSeries>();
+  readonly warnings: Warning[] = [];
+  readonly events: ServerEvent[] = [];
+  /** The trainer's run options from its (latest) hello. */
+  options: RunOptions = {};
+
+  constructor(public meta: RunMeta) {}
+
+  get lastStep(): number | null {
+    return this.steps.length ? this.steps[this.steps.length - 1] : null;
+  }
+
+  /** Applies one record and returns the deltas it causes (empty for frames: analysis consumes those). */
+  apply(record: RunRecord): RunDelta[] {
+    switch (record.kind) {
+      case 'message':
+        return this.applyMessage(record.message, record.time);
+      case 'frame':
+        return [];
+      case 'event':
+        return this.applyEvent(record.event);
+      default: {
+        const _exhaustive: never = record;
+        return _exhaustive;
+      }
+    }
+  }
+
+  private applyMessage(msg: IngestClientMessage, time: number): RunDelta[] {
+    switch (msg.type) {
+      case 'hello':
+        if (msg.options) this.options = msg.options;
+        return [];
+      case 'ping':
+        return [];
+      case 'layers':
+        this.layers = msg.layers;
+        this.meta = { ...this.meta, layers: msg.layers.length };
+        return [{ kind: 'layers', layers: msg.layers }];
+      case 'probe': {
+        const classCount = msg.classNames?.length ?? (msg.labels ? Math.max(-1, ...msg.labels) + 1 : 0);
+        const classCounts = msg.labels ? countClasses(msg.labels, classCount) : undefined;
+        this.labels = msg.labels ?? null;
+        this.probe = {
+          examples: msg.examples,
+          ...(msg.classNames ? { classNames: msg.classNames } : {}),
+          ...(classCounts ? { classCounts } : {}),
+          ...(msg.concepts ? { concepts: msg.concepts } : {}),
+        };
+        return [{ kind: 'probe', probe: this.probe }];
+      }
+      case 'checkpoint': {
+        this.steps.push(msg.step);
+        this.times.push(time);
+        this.meta = { ...this.meta, checkpoints: this.steps.length, lastStep: msg.step };
+        return [{ kind: 'checkpoint', step: msg.step, time }];
+      }
+      case 'scalars': {
+        const series: Record<string, { steps: number[]; values: Array<number | null> }> = {};
+        for (const [name, value] of Object.entries(msg.values)) {
+          let s = this.scalars.get(name);
+          if (!s) this.scalars.set(name, (s = new GrowableSeries()));
+          s.push(msg.step, value);
+          series[name] = { steps: [msg.step], values: [value !== null && Number.isFinite(value) ? value : null] };
+        }
+        const main = mainScalar(this.scalars);
+        if (main) this.meta = { ...this.meta, lastScalar: main };
+        return [{ kind: 'scalars', series }];
+      }
+      case 'end':
+        this.meta = { ...this.meta, status: msg.status, endedAt: time };
+        return [{ kind: 'meta', meta: this.meta }];
+      default: {
+        const _exhaustive: never = msg;
+        return _exhaustive;
+      }
+    }
+  }
+
+  private applyEvent(event: ServerEvent): RunDelta[] {
+    this.events.push(event);
+    switch (event.type) {
+      case 'status':
+        this.meta = { ...this.meta, status: event.status, ...(event.status === 'live' ? {} : { endedAt: this.meta.endedAt ?? Date.now() }) };
+        return [{ kind: 'meta', meta: this.meta }];
+      case 'resumed':
+        this.meta = { ...this.meta, status: 'live', endedAt: undefined };
+        return [{ kind: 'meta', meta: this.meta }];
+      case 'warning':
+        if (this.warnings.length < MAX_WARNINGS) this.warnings.push(event.warning);
+        return [{ kind: 'warning', warning: event.warning }];
+      case 'advice':
+        return [];
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
+  }
+
+  /** The whole view for a new subscriber. */
+  snapshot(analysis?: RunSnapshot['analysis']): RunSnapshot {
+    const scalars: RunSnapshot['scalars'] = {};
+    for (const [name, s] of this.scalars) scalars[name] = s.toWire();
+    return {
+      meta: this.meta,
+      layers: this.layers,
+      probe: this.probe,
+      checkpoints: { steps: [...this.steps], times: [...this.times] },
+      scalars,
+      warnings: [...this.warnings],
+      ...(analysis ? { analysis } : {}),
+    };
+  }
+}
+
+function countClasses(labels: number[], classes: number): number[] {
+  const counts = new Array<number>(Math.max(classes, 0)).fill(0);
+  for (const l of labels) if (l < counts.length) counts[l]++;
+  return counts;
+}
+
+/** The series a run list shows: "loss" if logged, else the first series. */
+export function mainScalar(scalars: Map<string, GrowableSeries>): RunMeta['lastScalar'] | undefined {
+  const name = scalars.has('loss') ? 'loss' : scalars.keys().next().value;
+  if (name === undefined) return undefined;
+  const s = scalars.get(name)!;
+  if (!s.length || !Number.isFinite(s.lastValue)) return undefined;
+  return { name, step: s.lastStep, value: s.lastValue };
+}

@@ -1,0 +1,101 @@
+/**
+ * Recomputing a run's counters (checkpoints, last step, layers, last scalar) from its
+ * log, for crash recovery and import. Only kind-1 and kind-3 records are read; binary
+ * frames are skipped by seeking. The collector can plug in its protocol parser.
+ */
+import type { LogRecord } from './run-log-reader';
+import { readRunLog } from './run-log-reader';
+import { RecordKind } from './run-log-format';
+
+/** What a record means for the counters; null when it does not count. */
+export type RecordClass =
+  | { type: 'hello'; run: { id?: string; name?: string; project?: string; config?: unknown } }
+  | { type: 'layers'; count: number }
+  | { type: 'checkpoint'; step: number }
+  | { type: 'scalars'; step: number; values: Record<string, number | null> }
+  | { type: 'end'; status: 'finished' | 'failed' };
+
+/** Classifies a stored record; the default one JSON-parses kind-1 records and ignores the rest. */
+export type Classify = (record: LogRecord) => RecordClass | null;
+
+/** The counters a log yields, plus what its first hello said. */
+export interface RunCounters {
+  checkpoints: number;
+  lastStep: number | null;
+  layers: number;
+  lastScalar?: { name: string; step: number; value: number };
+  hello?: Extract<RecordClass, { type: 'hello' }>['run'];
+  end?: 'finished' | 'failed';
+  firstTime: number | null;
+  lastTime: number | null;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Recognises hello, layers, checkpoint, scalars and end in kind-1 JSON records, loosely. */
+export const defaultClassify: Classify = (record) => {
+  if (record.kind !== RecordKind.Json) return null;
+  let msg: unknown;
+  try {
+    msg = JSON.parse(decoder.decode(record.payload));
+  } catch {
+    return null;
+  }
+  if (typeof msg !== 'object' || msg === null) return null;
+  const m = msg as Record<string, unknown>;
+  const step = typeof m.step === 'number' && Number.isFinite(m.step) ? m.step : null;
+  switch (m.type) {
+    case 'hello':
+      return typeof m.run === 'object' && m.run !== null ? { type: 'hello', run: m.run as RunCounters['hello'] & object } : null;
+    case 'layers':
+      return Array.isArray(m.layers) ? { type: 'layers', count: m.layers.length } : null;
+    case 'checkpoint':
+      return step === null ? null : { type: 'checkpoint', step };
+    case 'scalars':
+      return step === null || typeof m.values !== 'object' || m.values === null ? null : { type: 'scalars', step, values: m.values as Record<string, number | null> };
+    case 'end':
+      return { type: 'end', status: m.status === 'failed' ? 'failed' : 'finished' };
+    default:
+      return null;
+  }
+};
+
+/** Reads a log's JSON and event records and recomputes the run's counters. */
+export async function countRunLog(path: string, classify: Classify = defaultClassify, to?: number): Promise<RunCounters> {
+  const c: RunCounters = { checkpoints: 0, lastStep: null, layers: 0, firstTime: null, lastTime: null };
+  for await (const rec of readRunLog(path, { kinds: [RecordKind.Json, RecordKind.Event], to })) {
+    c.firstTime ??= rec.time;
+    c.lastTime = rec.time;
+    const cls = classify(rec);
+    if (!cls) continue;
+    switch (cls.type) {
+      case 'hello':
+        c.hello ??= cls.run;
+        // A resumed run appends a new hello: the run is live again until its next end.
+        c.end = undefined;
+        break;
+      case 'layers':
+        c.layers = cls.count;
+        break;
+      case 'checkpoint':
+        c.checkpoints++;
+        c.lastStep = Math.max(c.lastStep ?? cls.step, cls.step);
+        break;
+      case 'scalars': {
+        c.lastStep = Math.max(c.lastStep ?? cls.step, cls.step);
+        const entries = Object.entries(cls.values).filter((e): e is [string, number] => typeof e[1] === 'number');
+        const main = entries.find(([name]) => name === 'loss') ?? entries[0];
+        if (main) c.lastScalar = { name: main[0], step: cls.step, value: main[1] };
+        break;
+      }
+      case 'end':
+        c.end = cls.status;
+        break;
+      default: {
+        const _exhaustive: never = cls;
+        return _exhaustive;
+      }
+    }
+  }
+  return c;
+}

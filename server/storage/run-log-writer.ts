@@ -1,0 +1,371 @@
+/**
+ * The append side of a run log. append() encodes a record into its own buffer and
+ * returns at once; a background pump coalesces queued records into positional
+ * writev calls (libuv thread pool), so the event loop never waits on the disk. A
+ * failed write drops everything not yet on disk, truncates back to the last written
+ * record boundary and reports DISK_FULL / IO_ERROR; later appends are tried again.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { Crc32Fn } from '../../lib/codecs/crc32';
+import { scanRunLog, type ScanResult } from './run-log-reader';
+import type { CorruptRange } from './log-walker';
+import {
+  FILE_HEADER_SIZE,
+  MAX_PAYLOAD,
+  RECORD_HEADER_SIZE,
+  encodeFileHeader,
+  isRecordKind,
+  recordSize,
+  writeRecordHeader,
+  type RecordKind,
+} from './run-log-format';
+import { StorageError, writeErrorFromFs } from './storage-error';
+
+/** The fs calls the writer makes; inject a replacement to simulate full or failing disks. */
+export interface WriterFs {
+  writev(fd: number, buffers: Buffer[], position: number): Promise<number>;
+  ftruncate(fd: number, length: number): Promise<void>;
+  fsync(fd: number): Promise<void>;
+}
+
+/** Options of RunLogWriter.open. */
+export interface RunLogWriterOptions {
+  /** fsync at most this often while there are unsynced bytes; 0 turns periodic fsync off. Default 1000. */
+  fsyncIntervalMs?: number;
+  /** pendingBytes above which `needsDrain` is true until a 'drain' event. Default 64 MiB. */
+  highWaterMark?: number;
+  /** Fail with RUN_EXISTS instead of opening a log that already exists. */
+  exclusive?: boolean;
+  /** Called with every background write or fsync error (also emitted as 'error' when someone listens). */
+  onError?: (err: StorageError) => void;
+  fs?: Partial<WriterFs>;
+}
+
+/** What opening an existing log found and repaired. */
+export interface OpenReport {
+  created: boolean;
+  records: number;
+  /** Torn or unparseable tail bytes cut off the end. */
+  droppedBytes: number;
+  /** Damaged stretches in the middle, left in place (non-strict readers skip them). */
+  corrupt: CorruptRange[];
+}
+
+const MAX_IOV = 1024;
+const realFs: WriterFs = {
+  writev: (fd, buffers, position) => new Promise((resolve, reject) => fs.writev(fd, buffers, position, (err, n) => (err ? reject(err) : resolve(n)))),
+  ftruncate: promisify(fs.ftruncate),
+  fsync: promisify(fs.fsync),
+};
+const nativeCrc32: Crc32Fn = (data, previous) => zlib.crc32(data, previous);
+
+interface Waiter {
+  target: number;
+  resolve: () => void;
+  reject: (err: StorageError) => void;
+}
+
+/** An open run log accepting appends; emits 'error' (StorageError) and 'drain'. */
+export class RunLogWriter extends EventEmitter {
+  /** Opens `path` for appending: creates it with a header, or scans it and truncates a torn tail. */
+  static async open(path: string, opts: RunLogWriterOptions = {}): Promise<RunLogWriter> {
+    let report: OpenReport = { created: true, records: 0, droppedBytes: 0, corrupt: [] };
+    let end = FILE_HEADER_SIZE;
+    let fd: number;
+    try {
+      fd = await promisify(fs.open)(path, 'wx+');
+      await promisify(fs.write)(fd, encodeFileHeader(), 0, FILE_HEADER_SIZE, 0);
+      await promisify(fs.fsync)(fd);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErrorFromFs(err, `Cannot create ${path}`);
+      if (opts.exclusive) throw new StorageError('RUN_EXISTS', `A log already exists at ${path}.`);
+      ({ fd, end, report } = await openExisting(path));
+    }
+    return new RunLogWriter(path, fd, end, report, opts);
+  }
+
+  readonly path: string;
+  readonly report: OpenReport;
+  private fd: number;
+  private readonly fs: WriterFs;
+  private readonly fsyncMs: number;
+  private readonly highWater: number;
+  private readonly onError?: (err: StorageError) => void;
+  private end: number;
+  private written: number;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private inflight = 0;
+  private waiters: Waiter[] = [];
+  private syncWaiters: Waiter[] = [];
+  private running = false;
+  private scheduled = false;
+  private needsTruncate = false;
+  private dirty = false;
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  private draining = false;
+  private closed = false;
+
+  private constructor(path: string, fd: number, end: number, report: OpenReport, opts: RunLogWriterOptions) {
+    super();
+    this.path = path;
+    this.fd = fd;
+    this.end = this.written = end;
+    this.report = report;
+    this.fs = { ...realFs, ...opts.fs };
+    this.fsyncMs = opts.fsyncIntervalMs ?? 1000;
+    this.highWater = opts.highWaterMark ?? 64 << 20;
+    this.onError = opts.onError;
+  }
+
+  /** Logical end of the log: where the next append goes (includes buffered records). */
+  get size(): number {
+    return this.end;
+  }
+  /** End of what has been written to the file (not necessarily fsynced). */
+  get flushedSize(): number {
+    return this.written;
+  }
+  /** Bytes appended but not yet written: queue plus the write in flight. Apply backpressure on it. */
+  get pendingBytes(): number {
+    return this.queued + this.inflight;
+  }
+  /** True while pendingBytes is above the high-water mark; a 'drain' event follows when it falls. */
+  get needsDrain(): boolean {
+    return this.pendingBytes > this.highWater;
+  }
+
+  /** Queues one record and returns its byte offset; the write happens in the background. */
+  append(kind: RecordKind | number, payload: Uint8Array | string, time: number = Date.now(), flags = 0): number {
+    if (this.closed) throw new StorageError('CLOSED', `The log ${this.path} is closed.`);
+    if (!isRecordKind(kind)) throw new StorageError('BAD_RECORD', `Record kind ${kind} is not 1–4.`);
+    if (!Number.isFinite(time)) throw new StorageError('BAD_RECORD', 'Record time must be a finite number of ms.');
+    if (!Number.isInteger(flags) || flags < 0 || flags > 255) throw new StorageError('BAD_RECORD', 'Record flags are one byte.');
+    const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
+    if (length > MAX_PAYLOAD) throw new StorageError('BAD_RECORD', `A payload of ${length} bytes exceeds the 2 GiB − 1 record limit.`);
+    const size = recordSize(length);
+    // One copy into a buffer of our own: the caller may reuse its buffer, and the CRC must match what is written.
+    const buf = Buffer.allocUnsafe(size);
+    const body = buf.subarray(RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + length);
+    if (typeof payload === 'string') body.write(payload, 'utf8');
+    else body.set(payload);
+    buf.fill(0, RECORD_HEADER_SIZE + length);
+    writeRecordHeader(buf, 0, kind, flags, time, body, nativeCrc32);
+    const offset = this.end;
+    this.end += size;
+    this.queue.push(buf);
+    this.queued += size;
+    if (this.pendingBytes > this.highWater) this.draining = true;
+    this.kick();
+    return offset;
+  }
+
+  /** Resolves when every record appended so far is written; rejects with DISK_FULL / IO_ERROR if any was lost. */
+  flush(): Promise<void> {
+    if (this.end === this.written && !this.needsTruncate) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ target: this.end, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** flush() and then fsync: every record appended so far is durable. */
+  async sync(): Promise<void> {
+    await this.flush();
+    await new Promise<void>((resolve, reject) => {
+      this.syncWaiters.push({ target: this.written, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Writes and syncs everything appended, then closes the file; later appends throw CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.sync();
+    } finally {
+      this.closed = true;
+      if (this.fsyncTimer) clearTimeout(this.fsyncTimer);
+      await promisify(fs.close)(this.fd);
+    }
+  }
+
+  private kick(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate lets every append of this tick join one writev.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (;;) {
+        if (this.needsTruncate && !(await this.truncateBack())) break;
+        if (this.queue.length > 0) await this.writeBatch();
+        else if (this.syncWaiters.length > 0) await this.fsyncNow(this.syncWaiters.splice(0));
+        else break;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.queue.length <= MAX_IOV ? this.queue : this.queue.slice(0, MAX_IOV);
+    this.queue = batch === this.queue ? [] : this.queue.slice(MAX_IOV);
+    let bytes = 0;
+    for (const b of batch) bytes += b.length;
+    this.queued -= bytes;
+    this.inflight = bytes;
+    try {
+      let done = 0;
+      let bufs = batch;
+      while (done < bytes) {
+        const n = await this.fs.writev(this.fd, bufs, this.written + done);
+        if (n <= 0) throw Object.assign(new Error('writev wrote nothing'), { code: 'EIO' });
+        done += n;
+        if (done < bytes) bufs = skipBytes(bufs, n);
+      }
+      this.written += bytes;
+      this.inflight = 0;
+      this.dirty = true;
+      this.armFsync();
+      this.settle(this.waiters, (w) => w.target <= this.written);
+      if (this.draining && this.pendingBytes <= this.highWater) {
+        this.draining = false;
+        this.emit('drain');
+      }
+    } catch (cause) {
+      const err = writeErrorFromFs(cause, `Writing ${this.path} at byte ${this.written}`);
+      const lost = { fromOffset: this.written, toOffset: this.end, bytes: this.end - this.written };
+      Object.assign(err.details, lost);
+      // Everything not on disk is dropped so that offsets stay contiguous; the caller learns from which offset.
+      this.queue = [];
+      this.queued = this.inflight = 0;
+      this.end = this.written;
+      this.needsTruncate = true;
+      this.draining = false;
+      this.failWaiters(err);
+      this.report_(err);
+    }
+  }
+
+  private async truncateBack(): Promise<boolean> {
+    try {
+      await this.fs.ftruncate(this.fd, this.written);
+      this.needsTruncate = false;
+      return true;
+    } catch (cause) {
+      // Nothing more is written until this succeeds: stale whole records past the end must never survive.
+      const err = writeErrorFromFs(cause, `Truncating ${this.path} back to byte ${this.written}`);
+      this.failWaiters(err);
+      this.report_(err);
+      return false;
+    }
+  }
+
+  private async fsyncNow(waiters: Waiter[]): Promise<void> {
+    try {
+      this.dirty = false;
+      await this.fs.fsync(this.fd);
+      for (const w of waiters) w.resolve();
+    } catch (cause) {
+      this.dirty = true;
+      const err = writeErrorFromFs(cause, `fsync of ${this.path}`);
+      for (const w of waiters) w.reject(err);
+      this.report_(err);
+    }
+  }
+
+  private armFsync(): void {
+    if (this.fsyncMs <= 0 || this.fsyncTimer) return;
+    this.fsyncTimer = setTimeout(() => {
+      this.fsyncTimer = null;
+      if (!this.dirty || this.closed) return;
+      this.syncWaiters.push({ target: this.written, resolve: () => {}, reject: () => {} });
+      this.kick();
+    }, this.fsyncMs);
+    this.fsyncTimer.unref();
+  }
+
+  private failWaiters(err: StorageError): void {
+    const failed = this.waiters;
+    this.waiters = [];
+    for (const w of failed) w.reject(err);
+  }
+
+  private settle(list: Waiter[], done: (w: Waiter) => boolean): void {
+    const keep: Waiter[] = [];
+    for (const w of list) (done(w) ? w.resolve() : keep.push(w));
+    this.waiters = keep;
+  }
+
+  private report_(err: StorageError): void {
+    this.onError?.(err);
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+}
+
+async function openExisting(path: string): Promise<{ fd: number; end: number; report: OpenReport }> {
+  const fd = await promisify(fs.open)(path, 'r+').catch((err: unknown) => {
+    throw writeErrorFromFs(err, `Cannot open ${path}`);
+  });
+  try {
+    const { size } = await promisify(fs.fstat)(fd);
+    // A crash between creating the file and writing its header leaves a (prefix of a) header: start over.
+    if (size < FILE_HEADER_SIZE && isHeaderPrefix(fd, size)) {
+      await promisify(fs.write)(fd, encodeFileHeader(), 0, FILE_HEADER_SIZE, 0);
+      await promisify(fs.ftruncate)(fd, FILE_HEADER_SIZE);
+      return { fd, end: FILE_HEADER_SIZE, report: { created: true, records: 0, droppedBytes: 0, corrupt: [] } };
+    }
+    const scan = await scanRunLog(path);
+    if (scan.tornBytes > 0) await promisify(fs.ftruncate)(fd, scan.validEnd);
+    if (scan.tornBytes > 0) await promisify(fs.fsync)(fd);
+    return { fd, end: scan.validEnd, report: { created: false, records: scan.records, droppedBytes: scan.tornBytes, corrupt: scan.corrupt } };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+function isHeaderPrefix(fd: number, size: number): boolean {
+  const got = Buffer.alloc(size);
+  fs.readSync(fd, got, 0, size, 0);
+  return got.equals(Buffer.from(encodeFileHeader().subarray(0, size)));
+}
+
+// The buffers left after the first n bytes of a partial writev.
+function skipBytes(bufs: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < bufs.length && n >= bufs[i].length) n -= bufs[i++].length;
+  const rest = bufs.slice(i);
+  if (n > 0 && rest.length > 0) rest[0] = rest[0].subarray(n);
+  return rest;
+}
+
+/** Scans a closed log and cuts off a torn tail; returns the scan (bytes dropped = tornBytes). */
+export async function repairRunLog(path: string): Promise<ScanResult> {
+  const scan = await scanRunLog(path);
+  if (scan.tornBytes > 0) {
+    try {
+      const fh = await fs.promises.open(path, 'r+');
+      try {
+        await fh.truncate(scan.validEnd);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      throw writeErrorFromFs(err, `Truncating the torn tail of ${path}`);
+    }
+  }
+  return scan;
+}
