@@ -198,7 +198,9 @@ export class IngestConnection {
     const started = this.opts.registry.startRun(msg, this, (previous) => (previous as IngestConnection).takenOver()).then(async (r) => {
       this.run = r.run;
       resumed = r.resumed;
-      await this.opts.registry.commit(r.run, [{ kind: RECORD_KIND.message, payload: JSON.stringify(stored), record: { kind: 'message', time: 0, message: stored } }]);
+      // Stored as received, except that a token never reaches the disk.
+      const payload = msg.token === undefined ? raw : JSON.stringify(stored);
+      await this.opts.registry.commit(r.run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }]);
     });
     this.reply(started, () => {
       const { state } = this.run!;

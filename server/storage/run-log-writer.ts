@@ -55,6 +55,9 @@ export interface OpenReport {
 }
 
 const MAX_IOV = 1024;
+// Large record buffers are reused after their write: fresh multi-MB allocations cost page faults and GC pressure.
+const POOL_MIN = 256 << 10;
+const POOL_MAX_BYTES = 64 << 20;
 const realFs: WriterFs = {
   writev: (fd, buffers, position) => new Promise((resolve, reject) => fs.writev(fd, buffers, position, (err, n) => (err ? reject(err) : resolve(n)))),
   ftruncate: promisify(fs.ftruncate),
@@ -108,6 +111,8 @@ export class RunLogWriter extends EventEmitter {
   private fsyncTimer: NodeJS.Timeout | null = null;
   private draining = false;
   private closed = false;
+  private pool: Buffer[] = [];
+  private poolBytes = 0;
 
   private constructor(path: string, fd: number, end: number, report: OpenReport, opts: RunLogWriterOptions) {
     super();
@@ -148,7 +153,7 @@ export class RunLogWriter extends EventEmitter {
     if (length > MAX_PAYLOAD) throw new StorageError('BAD_RECORD', `A payload of ${length} bytes exceeds the 2 GiB − 1 record limit.`);
     const size = recordSize(length);
     // One copy into a buffer of our own: the caller may reuse its buffer, and the CRC must match what is written.
-    const buf = Buffer.allocUnsafe(size);
+    const buf = this.takeBuffer(size);
     const body = buf.subarray(RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + length);
     if (typeof payload === 'string') body.write(payload, 'utf8');
     else body.set(payload);
@@ -190,6 +195,26 @@ export class RunLogWriter extends EventEmitter {
       this.closed = true;
       if (this.fsyncTimer) clearTimeout(this.fsyncTimer);
       await promisify(fs.close)(this.fd);
+    }
+  }
+
+  private takeBuffer(size: number): Buffer {
+    if (size >= POOL_MIN) {
+      const i = this.pool.findIndex((b) => b.length === size);
+      if (i >= 0) {
+        const [buf] = this.pool.splice(i, 1);
+        this.poolBytes -= size;
+        return buf;
+      }
+    }
+    return Buffer.allocUnsafe(size);
+  }
+
+  private recycle(bufs: Buffer[]): void {
+    for (const b of bufs) {
+      if (b.length < POOL_MIN || b.byteOffset !== 0 || this.poolBytes + b.length > POOL_MAX_BYTES) continue;
+      this.pool.push(b);
+      this.poolBytes += b.length;
     }
   }
 
@@ -236,6 +261,7 @@ export class RunLogWriter extends EventEmitter {
       }
       this.written += bytes;
       this.inflight = 0;
+      this.recycle(batch);
       this.dirty = true;
       this.armFsync();
       this.settle(this.waiters, (w) => w.target <= this.written);
@@ -248,6 +274,8 @@ export class RunLogWriter extends EventEmitter {
       const lost = { fromOffset: this.written, toOffset: this.end, bytes: this.end - this.written };
       Object.assign(err.details, lost);
       // Everything not on disk is dropped so that offsets stay contiguous; the caller learns from which offset.
+      this.recycle(batch);
+      this.recycle(this.queue);
       this.queue = [];
       this.queued = this.inflight = 0;
       this.end = this.written;

@@ -161,6 +161,8 @@ def read_log(path):
                 continue
             current = (msg["step"], msg.get("time", time), {})
             checkpoints.append(current)
+        elif t == "end":
+            out.status = msg.get("status", "finished")
         elif t == "scalars":
             for name, value in msg["values"].items():
                 scalars.setdefault(name, []).append((msg["step"], np.nan if value is None else value))

@@ -57,6 +57,7 @@ class Transport:
         self._inflight_scalars = collections.deque()
         self._seq = itertools.count()
         self._declarations = []  # JSON texts of layers and probe, resent on every connection
+        self._decl_unacked = 0  # layers/probe sent on this connection and not yet acknowledged
         self._end_status = None
         self._end_acked = False
         self._closing = False
@@ -263,6 +264,7 @@ class Transport:
         keep = [i for i in items if i.kind == "scalars" or (i.kind == "checkpoint" and (last_step is None or i.step > last_step))]
         decl = [_Item(next(self._seq), "declare", None, t) for t in self._declarations]
         self._pending = collections.deque(decl + keep)
+        self._decl_unacked = 0
 
     def _session(self, ws):
         self._reader = threading.Thread(target=self._read_loop, args=(ws,), name="layerwatch-reader", daemon=True)
@@ -275,8 +277,12 @@ class Transport:
                         return
                     if time.monotonic() - self._last_seen > SILENCE_LIMIT:
                         raise _Reconnect("no message or ping from the server for %.0f s" % SILENCE_LIMIT)
-                    if self._pending:
+                    # Checkpoints wait for the acks of layers and probe: the server checks them against stored state.
+                    blocked = self._decl_unacked > 0 and self._pending and self._pending[0].kind == "checkpoint"
+                    if self._pending and not blocked:
                         item = self._pending.popleft()
+                        if item.kind == "declare":
+                            self._decl_unacked += 1
                         if item.kind == "checkpoint":
                             self._inflight_ckpt.append(item)
                         elif item.kind == "scalars":
@@ -368,6 +374,8 @@ class Transport:
             while self._inflight_scalars:
                 if self._inflight_scalars.popleft().step == step:
                     break
+        elif of in ("layers", "probe"):
+            self._decl_unacked = max(0, self._decl_unacked - 1)
         elif of == "end":
             self._end_acked = True
             self._inflight_ckpt.clear()
@@ -389,7 +397,9 @@ class Transport:
             return
         # An error takes the place of the ack of the message it answers; resending would not fix it.
         of, step = msg.get("of"), msg.get("step")
-        if of == "scalars" and self._inflight_scalars:
+        if of in ("layers", "probe"):
+            self._decl_unacked = max(0, self._decl_unacked - 1)
+        elif of == "scalars" and self._inflight_scalars:
             self._inflight_scalars.popleft()
         elif step is not None:
             for item in list(self._inflight_ckpt):

@@ -1,6 +1,7 @@
 /** The two kernels: same products and eigensystems; the environment switch; the JS eigensolver on hard spectra. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jsEigh } from '../../../lib/analysis/js-eigen';
 import { jsKernel, selectKernel, kernel } from '../../../lib/analysis/kernel';
@@ -50,7 +51,7 @@ describe('kernels', () => {
 
   it('LAYERWATCH_KERNEL=js forces the fallback and kernelInfo says so', () => {
     const code = "import('./lib/analysis/index.ts').then((m) => console.log(JSON.stringify(m.kernelInfo())))";
-    const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, LAYERWATCH_KERNEL: 'js' }, encoding: 'utf8' });
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, LAYERWATCH_KERNEL: 'js' }, encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr);
     assert.deepEqual(JSON.parse(res.stdout), { name: 'js', reason: 'LAYERWATCH_KERNEL=js' });
   });

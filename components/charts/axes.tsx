@@ -1,0 +1,49 @@
+/** SVG axes drawn by React from d3 scales: ticks, tick labels and an axis title with units. */
+import type { ScaleLinear } from 'd3';
+
+interface AxisProps {
+  scale: ScaleLinear<number, number>;
+  /** Offset of the axis line: y for a bottom axis, x for a left axis. */
+  at: number;
+  label: string;
+  ticks?: number;
+  format?: (v: number) => string;
+  /** Grid lines across the plot (length in px), or 0 for none. */
+  grid?: number;
+}
+
+/** A bottom axis with its title centred below. */
+export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid = 0 }: AxisProps) {
+  const [r0, r1] = scale.range();
+  return (
+    <g className="axis" transform={`translate(0,${at})`} aria-hidden="true">
+      {grid > 0 && scale.ticks(ticks).map((t) => <line key={`g${t}`} className="grid" x1={scale(t)} x2={scale(t)} y1={0} y2={-grid} />)}
+      <line className="domain" x1={r0} x2={r1} />
+      {scale.ticks(ticks).map((t) => (
+        <g key={t} transform={`translate(${scale(t)},0)`}>
+          <line y2={4} />
+          <text y={15} textAnchor="middle">{format(t)}</text>
+        </g>
+      ))}
+      <text className="axis-title" x={(r0 + r1) / 2} y={30} textAnchor="middle">{label}</text>
+    </g>
+  );
+}
+
+/** A left axis with its title rotated along it. */
+export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 0 }: AxisProps) {
+  const [r0, r1] = scale.range();
+  return (
+    <g className="axis" transform={`translate(${at},0)`} aria-hidden="true">
+      {grid > 0 && scale.ticks(ticks).map((t) => <line key={`g${t}`} className="grid" x1={0} x2={grid} y1={scale(t)} y2={scale(t)} />)}
+      <line className="domain" y1={r0} y2={r1} />
+      {scale.ticks(ticks).map((t) => (
+        <g key={t} transform={`translate(0,${scale(t)})`}>
+          <line x2={-4} />
+          <text x={-7} dy="0.32em" textAnchor="end">{format(t)}</text>
+        </g>
+      ))}
+      <text className="axis-title" transform={`translate(${-at + 11},${(r0 + r1) / 2}) rotate(-90)`} textAnchor="middle">{label}</text>
+    </g>
+  );
+}

@@ -1,0 +1,21 @@
+/** Builds one Layerwatch store from its slices (one per provider, never a module singleton, as zustand's Next.js guide says). */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createConnectionSlice } from './slices/connection';
+import { createConvergenceSlice } from './slices/convergence';
+import { createRunSlice } from './slices/run';
+import { createRunsSlice } from './slices/runs';
+import { createViewSlice } from './slices/view';
+import type { LayerwatchState } from './state';
+
+export type LayerwatchStore = StoreApi<LayerwatchState>;
+
+/** A fresh store with every slice at its initial state. */
+export function createLayerwatchStore(): LayerwatchStore {
+  return createStore<LayerwatchState>()((...a) => ({
+    ...createConnectionSlice(...a),
+    ...createRunsSlice(...a),
+    ...createRunSlice(...a),
+    ...createConvergenceSlice(...a),
+    ...createViewSlice(...a),
+  }));
+}

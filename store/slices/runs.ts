@@ -1,0 +1,78 @@
+/** Runs slice: the run list (topic "runs") and a short history of each run's main scalar for sparklines. */
+import type { StateCreator } from 'zustand/vanilla';
+import type { RunMeta, RunsDelta } from '@/lib/protocol/live';
+import type { LayerwatchState } from '../state';
+
+/** Recent (step, value) points of a run's main scalar, as seen on the run list. */
+export interface Spark {
+  steps: number[];
+  values: number[];
+}
+
+export interface RunsState {
+  load: 'loading' | 'ready';
+  byId: Record<string, RunMeta>;
+  sparks: Record<string, Spark>;
+}
+
+export interface RunsSlice {
+  runs: RunsState;
+  applyRunsSnapshot(list: RunMeta[]): void;
+  applyRunsDelta(delta: RunsDelta): void;
+}
+
+const SPARK_POINTS = 96;
+
+/** Appends the run's latest main-scalar point to its spark, thinning it to half when full (the shape stays, the cost stays bounded). */
+function extendSpark(spark: Spark | undefined, meta: RunMeta): Spark | undefined {
+  const p = meta.lastScalar;
+  if (!p) return spark;
+  if (spark && spark.steps.length && spark.steps[spark.steps.length - 1] >= p.step) return spark;
+  let steps = spark ? [...spark.steps, p.step] : [p.step];
+  let values = spark ? [...spark.values, p.value] : [p.value];
+  if (steps.length > SPARK_POINTS) {
+    steps = steps.filter((_, i) => i % 2 === 0 || i === steps.length - 1);
+    values = values.filter((_, i) => i % 2 === 0 || i === values.length - 1);
+  }
+  return { steps, values };
+}
+
+/** Creates the runs slice. */
+export const createRunsSlice: StateCreator<LayerwatchState, [], [], RunsSlice> = (set) => ({
+  runs: { load: 'loading', byId: {}, sparks: {} },
+  applyRunsSnapshot: (list) =>
+    set((s) => {
+      const byId: Record<string, RunMeta> = {};
+      const sparks: Record<string, Spark> = {};
+      for (const meta of list) {
+        byId[meta.id] = meta;
+        const spark = extendSpark(s.runs.sparks[meta.id], meta);
+        if (spark) sparks[meta.id] = spark;
+      }
+      return { runs: { load: 'ready', byId, sparks } };
+    }),
+  applyRunsDelta: (delta) =>
+    set((s) => {
+      switch (delta.kind) {
+        case 'run': {
+          const spark = extendSpark(s.runs.sparks[delta.meta.id], delta.meta);
+          return {
+            runs: {
+              ...s.runs,
+              byId: { ...s.runs.byId, [delta.meta.id]: delta.meta },
+              sparks: spark ? { ...s.runs.sparks, [delta.meta.id]: spark } : s.runs.sparks,
+            },
+          };
+        }
+        case 'removed': {
+          const { [delta.id]: _gone, ...byId } = s.runs.byId;
+          const { [delta.id]: _spark, ...sparks } = s.runs.sparks;
+          return { runs: { ...s.runs, byId, sparks } };
+        }
+        default: {
+          const _exhaustive: never = delta;
+          return _exhaustive;
+        }
+      }
+    }),
+});

@@ -1,0 +1,44 @@
+/** Extents, padded domains, nearest-point lookup and number formats. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { finiteExtent, formatDuration, formatStep, formatValue, nearestIndex, paddedDomain, unionExtent } from '../../../lib/chart/scales';
+
+describe('scales', () => {
+  it('finiteExtent skips NaN and infinities and respects length', () => {
+    assert.deepEqual(finiteExtent([NaN, 3, -1, Infinity, 7, 100], 5), [-1, 7]);
+    assert.equal(finiteExtent([NaN, NaN]), null);
+  });
+
+  it('unionExtent ignores nulls', () => {
+    assert.deepEqual(unionExtent([null, [0, 1], [-2, 0.5]]), [-2, 1]);
+    assert.equal(unionExtent([null]), null);
+  });
+
+  it('paddedDomain pads, widens a single value and falls back', () => {
+    assert.deepEqual(paddedDomain([0, 10], 0.1), [-1, 11]);
+    assert.deepEqual(paddedDomain([5, 5]), [4.5, 5.5]);
+    assert.deepEqual(paddedDomain([0, 0]), [-1, 1]);
+    assert.deepEqual(paddedDomain(null), [0, 1]);
+  });
+
+  it('nearestIndex finds the closest x by binary search', () => {
+    const xs = [0, 10, 20, 30];
+    assert.equal(nearestIndex(xs, 4, 14), 1);
+    assert.equal(nearestIndex(xs, 4, 16), 2);
+    assert.equal(nearestIndex(xs, 4, -5), 0);
+    assert.equal(nearestIndex(xs, 4, 99), 3);
+    assert.equal(nearestIndex(xs, 2, 99), 1);
+    assert.equal(nearestIndex(xs, 0, 1), -1);
+  });
+
+  it('formats steps, values and durations', () => {
+    assert.equal(formatStep(950), '950');
+    assert.equal(formatStep(1200), '1.2k');
+    assert.equal(formatStep(1_500_000), '1.5M');
+    assert.equal(formatValue(0.123456), '0.1235');
+    assert.equal(formatValue(null), '–');
+    assert.equal(formatValue(0.00001234), '1.234e-5');
+    assert.equal(formatDuration(35.4), '35 ms');
+    assert.equal(formatDuration(1234), '1.2 s');
+  });
+});
