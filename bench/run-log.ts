@@ -19,7 +19,7 @@ const flag = (name: string): string | undefined => {
 const smoke = argv.includes('--smoke');
 const totalMb = Number(flag('--mb') ?? (smoke ? 16 : 2048));
 const recordBytes = smoke ? 256 << 10 : 4 << 20;
-const highWater = 256 << 20;
+const highWater = Number(flag("--high-water-mb") ?? 64) * 1048576;
 
 async function main(): Promise<void> {
   const dir = await fs.mkdtemp(path.join(flag('--dir') ?? os.tmpdir(), 'lw-bench-'));
@@ -29,14 +29,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 2654435761) >>> 24;
     const count = Math.max(1, Math.round((totalMb * 1048576) / recordBytes));
 
-    const writer = await RunLogWriter.open(file, { fsyncIntervalMs: 1000 });
+    const writer = await RunLogWriter.open(file, { fsyncIntervalMs: 1000, highWaterMark: highWater });
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
     let t = performance.now();
     for (let i = 0; i < count; i++) {
       writer.append(2, payload, Date.now());
       // Backpressure as the collector applies it: stop appending above the high-water mark.
-      if (writer.pendingBytes > highWater) await new Promise((r) => writer.once('drain', r));
+      if (writer.needsDrain) await new Promise((r) => writer.once('drain', r));
       // Yield like a socket would between frames, so timers and I/O callbacks get their turn.
       else await new Promise((r) => setImmediate(r));
     }

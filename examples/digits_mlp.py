@@ -106,14 +106,18 @@ def accuracy(model, x, y):
     return acc
 
 
-def main(argv=None):
+def parse_args(argv=None):
     p = base_parser("Digits MLP streaming to Layerwatch", epochs=30)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--freeze-advice", action="store_true", help="freeze layers when the server advises it")
     p.add_argument("--advice-metric", choices=["svcca", "svcca-k", "pwcca", "cka"], default=None)
     p.add_argument("--advice-threshold", type=float, default=None)
     p.add_argument("--advice-window", type=int, default=None)
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     t0 = time.time()
     result = train(args)
     if args.json:

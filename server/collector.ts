@@ -69,7 +69,7 @@ export class IngestConnection {
   }
 
   private send(msg: IngestServerMessage): void {
-    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
   /** Queues a reply behind earlier ones, so replies keep the order of the messages they answer. */

@@ -288,7 +288,7 @@ class Transport:
                         elif item.kind == "scalars":
                             self._inflight_scalars.append(item)
                         break
-                    if self._end_status is not None and not end_sent:
+                    if self._end_status is not None and not end_sent and not self._pending:
                         item = _Item(next(self._seq), "end", None, json.dumps({"type": "end", "status": self._end_status}))
                         end_sent = True
                         break

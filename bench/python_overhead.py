@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Overhead of the Python client on training time: the digits example with and without streaming, same seed.
+
+    /usr/bin/python3 bench/python_overhead.py [--epochs 30] [--repeat 3] [--url ws://...] [--smoke]
+
+Without --url it starts the real server (node bin/layerwatch.mjs serve --no-pages, temporary data
+directory) and falls back to the client tests' in-process fake server if that is not available.
+Prints the median wall time of each variant and their ratio.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "examples"))
+sys.path.insert(0, os.path.join(ROOT, "clients", "python", "tests"))
+
+import digits_mlp  # noqa: E402
+
+
+def start_real_server(data):
+    serve = os.path.join(ROOT, "server", "cli", "serve.ts")
+    if not os.path.exists(serve):
+        return None, None
+    proc = subprocess.Popen(["node", os.path.join(ROOT, "bin", "layerwatch.mjs"), "serve", "--port", "0", "--data", data, "--no-pages"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        m = re.search(r"http://([0-9.]+):(\d+)", line)
+        if m:
+            return proc, "ws://%s:%s/ingest" % (m.group(1), m.group(2))
+        if not line and proc.poll() is not None:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    return None, None
+
+
+def timed(argv):
+    """Wall time of one digits training run, in this process (no interpreter start-up in the figure)."""
+    args = digits_mlp.parse_args(argv)
+    t0 = time.perf_counter()
+    digits_mlp.train(args)
+    return time.perf_counter() - t0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--url", default=None)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--smoke", action="store_true", help="a tiny run (1 epoch, 1 repeat, 5 checkpoints)")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    if args.smoke:
+        args.epochs, args.repeat = 1, 1
+    checkpoints = 5 if args.smoke else 40
+    proc, fake, kind = None, None, "given"
+    url = args.url
+    tmp = tempfile.TemporaryDirectory()
+    if url is None:
+        proc, url = start_real_server(tmp.name)
+        kind = "server"
+        if url is None:
+            from fake_server import FakeIngestServer
+
+            fake = FakeIngestServer()
+            url, kind = fake.url, "fake server"
+    base = ["--epochs", str(args.epochs), "--seed", str(args.seed), "--checkpoints", str(checkpoints)]
+    try:
+        timed(base + ["--no-stream", "--epochs", "1"])  # warm-up: imports, data, torch kernels
+        plain, streamed = [], []
+        for _ in range(args.repeat):
+            plain.append(timed(base + ["--no-stream"]))
+            streamed.append(timed(base + ["--url", url]))
+    finally:
+        if proc is not None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        if fake is not None:
+            fake.stop()
+        tmp.cleanup()
+    a, b = statistics.median(plain), statistics.median(streamed)
+    result = {"epochs": args.epochs, "checkpoints": checkpoints, "repeat": args.repeat, "collector": kind,
+              "without_client_s": round(a, 3), "with_client_s": round(b, 3), "ratio": round(b / a, 3)}
+    print("digits MLP, %d epochs, %d checkpoints, median of %d, streaming to the %s" % (args.epochs, checkpoints, args.repeat, kind))
+    print("without client: %.2f s" % a)
+    print("with client:    %.2f s" % b)
+    print("ratio:          %.3f" % (b / a))
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
