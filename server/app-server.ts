@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { kernelInfo } from '../lib/analysis';
-import { INGEST_PATH, LIVE_PATH, type IngestLimits, type MetricName } from '../lib/protocol';
+import { DEFAULT_METRIC, INGEST_PATH, LIVE_PATH, MetricName, ProtocolError, type IngestLimits } from '../lib/protocol';
 import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
 import { Broadcaster } from './broadcaster';
@@ -79,6 +79,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   registry.publish = (topic, payload) => broadcaster.publish(topic, payload);
   const requests = new Map<string, RequestHandler>();
+  requests.set('layer-matrix', async (req) => {
+    const state = await registry.load(req.run);
+    if (!state) throw new ProtocolError('BAD_REQUEST', `no run "${req.run.slice(0, 64)}"`);
+    const metric = MetricName.safeParse(req.params?.metric ?? DEFAULT_METRIC);
+    const step = Number(req.params?.step ?? state.lastStep);
+    if (!metric.success || !Number.isFinite(step)) throw new ProtocolError('BAD_REQUEST', 'layer-matrix needs params {step: number, metric: svcca|svcca-k|pwcca|cka}');
+    return analysis.layerMatrix(state, step, metric.data);
+  });
 
   let nextHandler: ((req: import('http').IncomingMessage, res: import('http').ServerResponse) => Promise<void>) | null = null;
   let nextUpgrade: ((req: import('http').IncomingMessage, socket: import('stream').Duplex, head: Buffer) => Promise<void>) | null = null;

@@ -94,19 +94,20 @@ export class RunConvergence {
     if (missing.length) this.addCells(metric, missing.map((x) => ({ l, c: x, toNewest: null, ...(x === c ? { k: null } : {}) })), urgent, missing.length);
     if (!b || !usable.length) return;
     this.inflight++;
+    // The head pair (c, c-1) also yields k and stability, which no newer checkpoint makes obsolete: it always runs.
     this.o.pool
-      .run({ op: 'pairs', metric, opts: this.o.analysis, b, as: usable.map((x) => this.refs[l][x]!) }, priority, current)
+      .run({ op: 'pairs', metric, opts: this.o.analysis, b, as: usable.map((x) => this.refs[l][x]!) }, priority, urgent ? undefined : current)
       .then((res: WorkerResult) => {
-        if (!current() || !res.ok || !res.pairs) return;
+        if (!res.ok || !res.pairs) return;
+        const fresh = current();
         const cells: ConvergenceCell[] = [];
         res.pairs.forEach((p, i) => {
           const x = usable[i];
-          const cell: ConvergenceCell = { l, c: x, toNewest: p.value };
-          if (x === c) cell.k = p.k ? p.k[1] : null;
-          cells.push(cell);
+          const cell: ConvergenceCell = { l, c: x, ...(fresh ? { toNewest: p.value } : {}), ...(p.k ? { k: p.k[0] } : {}) };
+          if (cell.toNewest !== undefined || cell.k !== undefined) cells.push(cell);
           if (x === c - 1) cells.push({ l, c, stability: p.value });
         });
-        this.addCells(metric, cells, urgent, usable.length);
+        this.addCells(metric, cells, urgent, fresh ? usable.length : 0);
       })
       .catch(() => {})
       .finally(() => {
@@ -139,12 +140,26 @@ export class RunConvergence {
   }
 
   private async startChance(): Promise<void> {
+    this.inflight++;
+    try {
+      await this.computeChance();
+    } finally {
+      if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async computeChance(): Promise<void> {
     for (const [metric, grid] of this.grids) {
       const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples).catch(() => null)));
       const patch: ConvergencePatch = { metric, cells: [], chance };
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, grid.reference);
     }
+  }
+
+  /** The frame of every layer at a checkpoint column (null where missing). */
+  refsAt(c: number): Array<FrameRef | null> {
+    return this.refs.map((r) => r[c] ?? null);
   }
 
   /** Resolves when no job of this run is running or queued. */

@@ -1,6 +1,9 @@
 /** Messages between the analysis scheduler (main thread) and its worker threads. */
 import type { Metric, SimilarityOptions } from '../../lib/analysis';
 
+/** One seed for every chance baseline, so the same shape always gets the same value, live or offline. */
+export const CHANCE_SEED = 12345;
+
 /** Where one layer's activations at one checkpoint sit in a run log (the worker reads them itself). */
 export interface FrameRef {
   /** Cache key: run, layer and checkpoint column. */

@@ -1,6 +1,8 @@
 /** Owns the analysis worker pool and every run's live convergence; loads stored analysis for past runs. */
 import path from 'node:path';
-import { DEFAULT_METRIC, type ConvergenceGrid, type ConvergencePatch, type ConvergenceState, type MetricName } from '../../lib/protocol';
+import { DEFAULT_METRIC, type ConvergenceGrid, type ConvergencePatch, type ConvergenceState, type LayerMatrix, type MetricName } from '../../lib/protocol';
+import { CHANCE_SEED, type FrameRef } from './jobs';
+import { readLayout, type StoredLayout } from './offline';
 import type { RunRegistry, StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
 import { AnalysisWriter, analysisPath, loadConvergence } from './analysis-store';
@@ -17,10 +19,13 @@ export interface AnalysisManagerOptions {
 
 const PAST_CACHE = 16;
 
+
 export class AnalysisManager {
   private readonly live = new Map<string, { conv: RunConvergence; writer: AnalysisWriter }>();
   private readonly past = new Map<string, Map<MetricName, ConvergenceGrid>>();
   private readonly chanceCache = new Map<string, Promise<number | null>>();
+  private readonly matrices = new Map<string, LayerMatrix>();
+  private readonly layouts = new Map<string, StoredLayout>();
 
   constructor(private readonly o: AnalysisManagerOptions) {
     o.registry.onFrames((state, step, frames) => this.onFrames(state, step, frames));
@@ -62,12 +67,52 @@ export class AnalysisManager {
     let p = this.chanceCache.get(key);
     if (!p) {
       p = this.o.pool
-        .run({ op: 'chance', metric, opts: {}, units: Math.min(units, examples - 1), examples, seed: 12345 }, PRIORITY.idle)
+        .run({ op: 'chance', metric, opts: {}, units: Math.min(units, examples - 1), examples, seed: CHANCE_SEED }, PRIORITY.idle)
         .then((r) => (r.ok && typeof r.chance === 'number' ? r.chance : null))
         .catch(() => null);
       this.chanceCache.set(key, p);
     }
     return p;
+  }
+
+  /** Layer × layer similarity at one checkpoint (the `layer-matrix` request), computed in the workers and cached. */
+  async layerMatrix(state: RunState, step: number, metric: MetricName): Promise<LayerMatrix> {
+    const id = state.meta.id;
+    const key = `${id}|${step}|${metric}`;
+    const cached = this.matrices.get(key);
+    if (cached) return cached;
+    const c = state.steps.indexOf(step);
+    if (c < 0) throw Object.assign(new Error(`run "${id}" has no checkpoint at step ${step}`), { code: 'BAD_REQUEST' });
+    const file = this.o.registry.logPath(id);
+    let refs: Array<FrameRef | null>;
+    const live = this.live.get(id);
+    if (live) refs = live.conv.refsAt(c);
+    else {
+      let layout = this.layouts.get(id);
+      if (!layout) this.layouts.set(id, (layout = await readLayout(file)));
+      refs = layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
+    }
+    const n = refs.length;
+    const values: Array<Array<number | null>> = refs.map(() => new Array<number | null>(n).fill(null));
+    await Promise.all(
+      refs.map(async (b, i) => {
+        const as = refs.slice(0, i + 1);
+        if (!b || as.some((a) => !a)) return;
+        const res = await this.o.pool.run({ op: 'pairs', metric, opts: {}, b, as: as as FrameRef[] }, PRIORITY.request);
+        if (!res.ok || !res.pairs) return;
+        res.pairs.forEach((p, j) => {
+          values[i][j] = p.value;
+          values[j][i] = p.value;
+        });
+      }),
+    );
+    const units = [...state.layers.map((l) => l.units)].sort((a, b) => a - b);
+    const examples = state.probe?.examples ?? 0;
+    const chance = units.length && examples > 1 ? await this.chance(metric, units[Math.floor(units.length / 2)], examples) : null;
+    const matrix: LayerMatrix = { metric, step, layers: state.layers.map((l) => l.name), values, chance };
+    this.matrices.set(key, matrix);
+    while (this.matrices.size > 256) this.matrices.delete(this.matrices.keys().next().value!);
+    return matrix;
   }
 
   /** Makes a past run's stored analysis available to `snapshot` (no-op for live runs). */

@@ -4,6 +4,7 @@ import { emptyGrid, type ConvergenceGrid, type MetricName } from '../../lib/prot
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
 import { allFinite, readActivations } from './frame-reader';
+import { CHANCE_SEED } from './jobs';
 
 export interface StoredLayout {
   layers: Array<{ name: string; units: number }>;
@@ -78,7 +79,7 @@ export async function computeConvergence(file: string, metric: MetricName, opts:
       if (current && previous) grid.stability[l][c] = compare(previous, current, metric, opts).value;
       previous = current;
     }
-    if (lay.examples > 1) grid.chance[l] = chanceBaseline(Math.min(layer.units, lay.examples - 1), Math.min(layer.units, lay.examples - 1), lay.examples, metric, opts, 12345).mean;
+    if (lay.examples > 1) grid.chance[l] = chanceBaseline(Math.min(layer.units, lay.examples - 1), Math.min(layer.units, lay.examples - 1), lay.examples, metric, opts, CHANCE_SEED).mean;
   });
   return grid;
 }

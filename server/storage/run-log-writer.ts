@@ -280,8 +280,11 @@ export class RunLogWriter extends EventEmitter {
       this.queued = this.inflight = 0;
       this.end = this.written;
       this.needsTruncate = true;
-      this.draining = false;
       this.failWaiters(err);
+      if (this.draining) {
+        this.draining = false;
+        this.emit('drain');
+      }
       this.report_(err);
     }
   }

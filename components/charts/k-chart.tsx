@@ -1,0 +1,37 @@
+'use client';
+/** k per layer over steps: how many SVD directions the SVCCA metrics kept (a step function that makes curves jump). */
+import { useMemo } from 'react';
+import type { Cell } from '@/lib/chart/heatmap-raster';
+import { gridSeries } from './grid-series';
+import { LineChart } from './line-chart';
+
+interface Props {
+  layers: readonly string[];
+  steps: readonly number[];
+  k: ReadonlyArray<ReadonlyArray<Cell>>;
+  /** False for metrics without k (CKA, PWCCA). */
+  applies: boolean;
+  marker?: number | null;
+  height: number;
+}
+
+/** Renders k per layer as step curves. */
+export function KChart({ layers, steps, k, applies, marker, height }: Props) {
+  const series = useMemo(() => (applies ? gridSeries(layers, steps, k) : []), [applies, layers, steps, k]);
+  return (
+    <LineChart
+      testId="k-chart"
+      title="Directions kept (k)"
+      description="SVD directions per layer used by SVCCA; a jump in k makes the similarity curve jump."
+      xLabel="step"
+      yLabel="k (directions)"
+      series={series}
+      curve="step"
+      marker={marker}
+      height={height}
+      yFormat={(v) => String(Math.round(v))}
+      legend={false}
+      emptyText={applies ? 'Waiting for the first checkpoints…' : 'k applies to the SVCCA metrics only; pick SVCCA (fixed k) or SVCCA (99%).'}
+    />
+  );
+}

@@ -1,0 +1,25 @@
+/** Names and help for the similarity metrics, shared by every panel. */
+import type { MetricName } from '@/lib/protocol/analysis';
+
+export const METRIC_LABEL: Record<MetricName, string> = {
+  'svcca-k': 'SVCCA (fixed k)',
+  svcca: 'SVCCA (99%)',
+  cka: 'linear CKA',
+  pwcca: 'PWCCA',
+};
+
+/** Whether the metric keeps k SVD directions (and so reports k). */
+export function hasK(metric: MetricName): boolean {
+  switch (metric) {
+    case 'svcca':
+    case 'svcca-k':
+      return true;
+    case 'cka':
+    case 'pwcca':
+      return false;
+    default: {
+      const _exhaustive: never = metric;
+      return _exhaustive;
+    }
+  }
+}
