@@ -52,6 +52,7 @@ def advice_options(args):
 
 def train(args):
     """Trains and streams; returns the result dict printed with --json."""
+    torch.set_num_threads(args.threads)
     g = seed_everything(args.seed)
     x_train, y_train, x_probe, y_probe = load_digits_split()
     model = build_model()

@@ -77,6 +77,7 @@ def accuracy(model, x, y, batch=1000):
 
 
 def train(args):
+    torch.set_num_threads(args.threads)
     g = seed_everything(args.seed)
     x_train, y_train, x_probe, y_probe, x_test, y_test = load(args.data_dir, args.train_size, args.probe_size, args.test_size)
     model = build_model()

@@ -2,8 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { kernelInfo } from '../lib/analysis';
 import { DEFAULT_METRIC, INGEST_PATH, LIVE_PATH, MetricName, ProtocolError, type IngestLimits } from '../lib/protocol';
@@ -16,9 +14,9 @@ import { handleApi } from './http-api';
 import { DEFAULT_LIMITS } from './limits';
 import { handleLiveConnection, type RequestHandler } from './live-endpoint';
 import { RunRegistry } from './run-registry';
+import { PROJECT_ROOT } from './project-root';
 
 export const SERVER_NAME = 'layerwatch/0.1.0';
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ServerOptions {
   host: string;

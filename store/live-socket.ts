@@ -107,6 +107,11 @@ export class LiveSocket {
     });
   }
 
+  /** Tries to reconnect now instead of waiting for the backoff timer. */
+  retryNow(): void {
+    this.reconnectNow();
+  }
+
   /** Drops the connection as a network fault would (tests of the resume path). */
   dropForTest(): void {
     this.ws?.close(4000, 'test drop');

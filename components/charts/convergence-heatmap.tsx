@@ -125,7 +125,8 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
   const stale = hover && data && fresh === null ? data.stale?.[hover.l]?.[hover.c] ?? null : null;
   const k = hover && data ? data.k?.[hover.l]?.[hover.c] ?? null : null;
   const labelEvery = Math.max(1, Math.ceil(layers.length / Math.max(1, Math.floor(plotH / 14))));
-  const tickCols = columns ? Array.from(new Set(Array.from({ length: Math.min(columns, Math.max(2, Math.floor(plotW / 90))) }, (_, i, a) => Math.round((i * (columns - 1)) / Math.max(1, a.length - 1))))) : [];
+  const tickCount = Math.min(columns, Math.max(2, Math.floor(plotW / 90)));
+  const tickCols = columns ? [...new Set(Array.from({ length: tickCount }, (_, i) => Math.round((i * (columns - 1)) / Math.max(1, tickCount - 1))))] : [];
 
   return (
     <div ref={wrapRef} className="heatmap" style={{ height }} data-testid="convergence-heatmap" data-columns={columns} data-layers={layers.length}>

@@ -121,7 +121,7 @@ export class RunConvergence {
     const list = this.pendingCells.get(metric) ?? [];
     list.push(...cells);
     this.pendingCells.set(metric, list);
-    if (urgent) this.flush();
+    if (urgent || grid.pending === 0) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), 100);
   }
 

@@ -1,6 +1,7 @@
 /** A pool of analysis worker threads fed from one priority queue, so urgent work overtakes backfill and obsolete work is dropped. */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { BUNDLED } from '../project-root';
 import type { WorkerJob, WorkerResult } from './jobs';
 
 type JobBody = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'> : never) : never;
@@ -33,7 +34,9 @@ export class AnalysisPool {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { env: process.env });
+    // From sources the worker needs the TypeScript loader (worker-entry.mjs); the bundled CLI ships a bundled worker beside it.
+    const entry = BUNDLED ? new URL('./analysis-worker.mjs', import.meta.url) : new URL('./worker-entry.mjs', import.meta.url);
+    const worker = new Worker(entry, { env: process.env });
     const slot = { worker, busy: null as Task | null, jobId: 0 };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {

@@ -1,6 +1,7 @@
 /** Run slice: the run page's topic — meta, layers, checkpoints, scalars (typed-array series) and warnings. */
 import type { StateCreator } from 'zustand/vanilla';
-import type { LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '@/lib/protocol/live';
+import type { LayerDecl } from '@/lib/protocol/ingest';
+import type { ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '@/lib/protocol/live';
 import { appendPoints, seriesFrom, type SeriesBuffer } from '@/lib/chart/series-buffer';
 import type { LayerwatchState } from '../state';
 

@@ -161,5 +161,5 @@ test('reading a large log keeps memory bounded (streams, never whole-file)', asy
   }
   assert.equal(n, 192);
   // 192 MiB of payload; the reader must not hold more than a window plus a few payloads (GC permitting).
-  console.log("peak", peak >> 20); assert.ok(peak < 96 << 20, `peak extra ArrayBuffer memory ${(peak / 1048576).toFixed(1)} MiB`);
+  assert.ok(peak < 96 << 20, `peak extra ArrayBuffer memory ${(peak / 1048576).toFixed(1)} MiB`);
 });

@@ -1,0 +1,49 @@
+"""layerwatch.init(): opens a run and starts the background sender."""
+import json
+import logging
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+from .run import Run
+from .transport import Transport
+
+log = logging.getLogger("layerwatch")
+DEFAULT_URL = "ws://127.0.0.1:3000/ingest"
+
+
+def _ingest_url(url):
+    parts = urlsplit(url)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    path = parts.path if parts.path not in ("", "/") else "/ingest"
+    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def init(url=None, name=None, project=None, config=None, token=None, run_id=None, resume=False,
+         on_advice=None, options=None, buffer_checkpoints=100, buffer_bytes=256 << 20,
+         backoff_max=4.0, connect_timeout=5.0, wait=5.0, enabled=True):
+    """Starts a run and returns a Run. Never fails because the server is unreachable: it keeps retrying.
+
+    url: the server's /ingest endpoint (default $LAYERWATCH_URL or ws://127.0.0.1:3000/ingest; a bare
+    ws://host:port gets /ingest). token: default $LAYERWATCH_TOKEN. run_id + resume=True appends to an
+    existing run. on_advice: called with each advice message, on the training thread, from the next
+    run.step()/log()/checkpoint()/poll(). options: the hello's run options, e.g. {"advice": {"threshold": 0.98}}.
+    buffer_checkpoints / buffer_bytes: how much is kept while the server is away before the oldest
+    checkpoints are dropped. wait: seconds to wait for the first connection attempt (for run.id).
+    enabled=False (or $LAYERWATCH_MODE=disabled) returns a run that sends nothing.
+    """
+    if not enabled or os.environ.get("LAYERWATCH_MODE") == "disabled":
+        return Run(None, on_advice)
+    url = _ingest_url(url or os.environ.get("LAYERWATCH_URL") or DEFAULT_URL)
+    token = token if token is not None else os.environ.get("LAYERWATCH_TOKEN")
+    if config is not None:
+        # Anything not JSON is sent as its str(); NaN and infinities (not JSON) as null.
+        config = json.loads(json.dumps(config, default=str), parse_constant=lambda _c: None)
+    transport = Transport(url, {"name": name, "project": project, "config": config}, token=token, run_id=run_id,
+                          resume=resume, options=options, max_checkpoints=buffer_checkpoints, max_bytes=buffer_bytes,
+                          backoff_max=backoff_max, connect_timeout=connect_timeout)
+    run = Run(transport, on_advice)
+    if wait:
+        transport.first_attempt.wait(wait)
+    if run.id is None and not transport.fatal:
+        log.warning("layerwatch: cannot reach %s yet; training goes on and the client keeps retrying", url)
+    return run

@@ -1,0 +1,51 @@
+"""Binary activation frames of /ingest: "LWF1", u32 LE header length, JSON header, zero padding to 4, float32 LE payload."""
+import json
+import struct
+
+import numpy as np
+
+MAGIC = b"LWF1"
+MAX_HEADER_BYTES = 4096
+KINDS = ("activations", "spatial", "masks")
+
+
+def _align4(n):
+    return (n + 3) & ~3
+
+
+def encode_frame(step, layer, data, run=None, kind="activations"):
+    """Encodes one frame; `data` is units × m (or units × m × h × w for spatial), any float dtype."""
+    if kind not in KINDS:
+        raise ValueError("frame kind must be one of %s" % (KINDS,))
+    arr = np.ascontiguousarray(data, dtype="<f4")
+    header = {"step": int(step), "layer": layer, "dtype": "float32", "shape": [int(d) for d in arr.shape], "kind": kind}
+    if run is not None:
+        header["run"] = run
+    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    if not 0 < len(head) <= MAX_HEADER_BYTES:
+        raise ValueError("frame header is %d bytes; the limit is %d" % (len(head), MAX_HEADER_BYTES))
+    offset = _align4(8 + len(head))
+    out = bytearray(offset + arr.nbytes)
+    out[0:4] = MAGIC
+    struct.pack_into("<I", out, 4, len(head))
+    out[8 : 8 + len(head)] = head
+    out[offset:] = arr.tobytes()
+    return bytes(out)
+
+
+def decode_frame(buf):
+    """Decodes one frame into (header dict, float32 ndarray of header["shape"]); raises ValueError if malformed."""
+    buf = memoryview(buf)
+    if len(buf) < 8 or bytes(buf[0:4]) != MAGIC:
+        raise ValueError('binary frame does not start with "LWF1"')
+    (head_len,) = struct.unpack_from("<I", buf, 4)
+    if head_len == 0 or head_len > MAX_HEADER_BYTES or 8 + head_len > len(buf):
+        raise ValueError("frame header length %d is invalid" % head_len)
+    header = json.loads(bytes(buf[8 : 8 + head_len]).decode("utf-8"))
+    shape = tuple(int(d) for d in header["shape"])
+    offset = _align4(8 + head_len)
+    count = int(np.prod(shape, dtype=np.int64))
+    if len(buf) != offset + 4 * count:
+        raise ValueError("frame payload is %d bytes; shape %s needs %d" % (len(buf) - offset, shape, 4 * count))
+    data = np.frombuffer(buf, dtype="<f4", count=count, offset=offset).reshape(shape)
+    return header, data

@@ -1,0 +1,46 @@
+"""Acting on freeze advice: stop training a converged layer (requires_grad = False on its parameters)."""
+import logging
+
+log = logging.getLogger("layerwatch")
+
+
+def freeze(model, layer_name):
+    """Freezes the module `layer_name` of `model`: its parameters stop receiving gradients and updates.
+
+    Gradients already held are cleared (set to None) so that optimizers skip the parameters
+    instead of applying momentum from earlier steps. Returns the number of parameter values frozen.
+    """
+    module = model.get_submodule(layer_name)
+    frozen = 0
+    for p in module.parameters():
+        if p.requires_grad:
+            p.requires_grad_(False)
+            p.grad = None
+            frozen += p.numel()
+    return frozen
+
+
+class FreezeOnAdvice:
+    """An on_advice callback that freezes every layer the server advises to freeze; `frozen` lists them in order."""
+
+    def __init__(self, model, layers=None):
+        self.model = model
+        self.only = set(layers) if layers is not None else None
+        self.frozen = []
+
+    def __call__(self, advice):
+        name = advice.get("layer")
+        if advice.get("action") != "freeze" or name in self.frozen or (self.only is not None and name not in self.only):
+            return
+        try:
+            count = freeze(self.model, name)
+        except AttributeError:
+            log.info("layerwatch: advice for %r, which is not a module of the model (e.g. logits); ignored", name)
+            return
+        self.frozen.append(name)
+        log.info("layerwatch: froze %s (%d parameters) at step %s on advice", name, count, advice.get("step"))
+
+
+def freeze_on_advice(model, layers=None):
+    """The one-line opt-in: `layerwatch.init(..., on_advice=layerwatch.freeze_on_advice(model))`."""
+    return FreezeOnAdvice(model, layers)

@@ -1,0 +1,241 @@
+"""A run: the object a training loop talks to. Nothing here raises into training once init() has returned."""
+import logging
+import math
+import numbers
+import queue
+import time
+
+import numpy as np
+
+from .frames import encode_frame
+
+log = logging.getLogger("layerwatch")
+
+
+def _now_ms():
+    return time.time() * 1000.0
+
+
+def _scalar(value):
+    """A JSON-safe float (None for non-finite) from a Python, numpy or torch number; raises TypeError otherwise."""
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if isinstance(value, bool):
+            return float(value)
+        raise TypeError("scalar values must be numbers, got %s" % type(value).__name__)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class Run:
+    """Streams checkpoints and scalars of one training run; see layerwatch.init()."""
+
+    def __init__(self, transport, on_advice=None):
+        self._transport = transport
+        self.on_advice = on_advice
+        self.advice = []  # every advice message received, in order
+        self.server_warnings = []
+        self._inbox = queue.Queue()
+        self._declared = None  # (layer decls, m) once layers and probe are declared
+        self._probe_extra = {}
+        self._watch = None
+        self._step = 0
+        self._warned = set()
+        self.finished = False
+        if transport is not None:
+            transport._on_message = self._inbox.put
+
+    # ---- identity and state --------------------------------------------------------------
+
+    @property
+    def id(self):
+        """The run id the server assigned (None until the first connection succeeded)."""
+        return self._transport.run_id if self._transport else None
+
+    @property
+    def connected(self):
+        return bool(self._transport and self._transport.connected)
+
+    @property
+    def dropped_checkpoints(self):
+        """How many checkpoints were dropped because the buffer bound was reached."""
+        return self._transport.dropped_checkpoints if self._transport else 0
+
+    def buffered(self):
+        """(checkpoints, bytes) still waiting for the server's acknowledgement."""
+        return self._transport.buffered() if self._transport else (0, 0)
+
+    @property
+    def current_step(self):
+        return self._step
+
+    # ---- the training-loop API -----------------------------------------------------------
+
+    def watch(self, model, layers, probe, labels=None, class_names=None, every=None, spatial=False,
+              logits=True, concepts=None, concept_labels=None, batch_size=256):
+        """Hooks `layers` of a torch `model` and checkpoints them on the fixed `probe` inputs every N steps.
+
+        `layers`: module names (as in model.named_modules()) or module objects, input side first.
+        `every`: an int N (checkpoint when run.step() reaches a multiple of N), a collection of steps, or None
+        (only explicit run.checkpoint()). `spatial`: True, or names of conv layers to send as spatial maps.
+        """
+        from .watch import Watch  # torch is imported only here
+
+        self._watch = Watch(model, layers, probe, spatial=spatial, logits=logits, batch_size=batch_size)
+        self._every = every if (every is None or isinstance(every, int)) else frozenset(int(s) for s in every)
+        self._probe_extra = _probe_fields(self._watch.examples, labels, class_names, concepts, concept_labels)
+        return self
+
+    def step(self, n=1):
+        """Advances the step counter by `n` and checkpoints if the schedule says so; returns the step."""
+        self._step += n
+        self._deliver()
+        every = getattr(self, "_every", None)
+        if self._watch is not None and every is not None:
+            due = (self._step % every == 0) if isinstance(every, int) else (self._step in every)
+            if due:
+                self.checkpoint(self._step)
+        return self._step
+
+    def checkpoint(self, step=None):
+        """Runs the probe set through the watched model (eval mode, no_grad) and queues the activations."""
+        if step is not None:
+            self._step = int(step)
+        self._deliver()
+        if self._watch is None:
+            self._warn_once("no-watch", "layerwatch: run.checkpoint() before run.watch(); ignored")
+            return
+        try:
+            acts, decls = self._watch.collect()
+            self._queue_checkpoint(self._step, acts, decls)
+        except Exception as exc:  # noqa: BLE001 — never raise into the training loop
+            self._warn_once("checkpoint:" + type(exc).__name__, "layerwatch: checkpoint at step %d failed: %r" % (self._step, exc))
+
+    def send_activations(self, step, activations, labels=None, class_names=None, kinds=None):
+        """Queues one checkpoint from numpy arrays: {layer name: units × m array}, input side first (no torch needed).
+
+        The first call declares the layers (kind "dense" unless `kinds` says otherwise; 4-d arrays are
+        spatial maps units × m × h × w) and the probe set (m examples, optional labels and class names).
+        """
+        self._step = int(step)
+        self._deliver()
+        try:
+            arrays, decls = {}, []
+            for name, arr in activations.items():
+                a = np.asarray(arr, dtype=np.float32)
+                if a.ndim not in (2, 4):
+                    raise ValueError("layer %r: expected units × m (or units × m × h × w), got shape %s" % (name, a.shape))
+                decl = {"name": name, "units": int(a.shape[0]), "kind": (kinds or {}).get(name, "conv" if a.ndim == 4 else "dense")}
+                if a.ndim == 4:
+                    decl["spatial"] = {"h": int(a.shape[2]), "w": int(a.shape[3])}
+                arrays[name] = a
+                decls.append(decl)
+            if self._declared is None and not self._probe_extra:
+                m = int(next(iter(arrays.values())).shape[1])
+                self._probe_extra = _probe_fields(m, labels, class_names, None, None)
+            self._queue_checkpoint(self._step, arrays, decls)
+        except Exception as exc:  # noqa: BLE001
+            self._warn_once("send:" + type(exc).__name__, "layerwatch: send_activations at step %s failed: %r" % (step, exc))
+
+    def log(self, values, step=None):
+        """Queues scalars {name: number}; non-finite values are sent as null. Uses the current step by default."""
+        self._deliver()
+        try:
+            clean = {}
+            for name, value in values.items():
+                try:
+                    clean[str(name)] = _scalar(value)
+                except TypeError as exc:
+                    self._warn_once("scalar:" + str(name), "layerwatch: scalar %r skipped: %s" % (name, exc))
+            if clean and self._transport:
+                s = int(step) if step is not None else self._step
+                self._transport.put_scalars(s, {"type": "scalars", "step": s, "time": _now_ms(), "values": clean})
+        except Exception as exc:  # noqa: BLE001
+            self._warn_once("log:" + type(exc).__name__, "layerwatch: log at step %s failed: %r" % (step, exc))
+
+    def poll(self):
+        """Delivers advice received since the last call to the on_advice callback (also done by step/log/checkpoint)."""
+        self._deliver()
+
+    def finish(self, status="finished", timeout=30.0):
+        """Sends "end" after everything queued; waits up to `timeout` s (much less if the server is unreachable)."""
+        if self.finished:
+            return
+        self.finished = True
+        if self._watch is not None:
+            self._watch.remove()
+        if self._transport is not None:
+            try:
+                self._transport.finish(status, timeout)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("layerwatch: finish failed: %r", exc)
+        self._deliver()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.finish("failed" if exc_type is not None else "finished")
+        return False
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _queue_checkpoint(self, step, arrays, decls):
+        names = [d["name"] for d in decls]
+        m = int(next(iter(arrays.values())).shape[1])
+        if self._declared is None:
+            self._declared = (decls, m)
+            if self._transport:
+                self._transport.declare({"type": "layers", "layers": decls}, dict(self._probe_extra, type="probe", examples=m))
+        else:
+            known = {d["name"]: d for d in self._declared[0]}
+            for d in decls:
+                if known.get(d["name"]) != d or m != self._declared[1]:
+                    raise ValueError("layer %r or the probe size changed since the first checkpoint: %r" % (d["name"], d))
+        if not self._transport:
+            return
+        frames = []
+        for d in decls:
+            kind = "spatial" if "spatial" in d else "activations"
+            frames.append(encode_frame(step, d["name"], arrays[d["name"]], kind=kind))
+        msg = {"type": "checkpoint", "step": int(step), "time": _now_ms(), "layers": names}
+        self._transport.put_checkpoint(int(step), msg, frames)
+
+    def _deliver(self):
+        while True:
+            try:
+                msg = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if msg.get("type") == "advice":
+                self.advice.append(msg)
+                if self.on_advice is not None:
+                    try:
+                        self.on_advice(msg)
+                    except Exception:  # noqa: BLE001 — a failing user callback must not stop training
+                        log.exception("layerwatch: the on_advice callback raised")
+            elif msg.get("type") == "warning":
+                self.server_warnings.append(msg)
+                self._warn_once("server:%s:%s" % (msg.get("code"), msg.get("layer")), "layerwatch: server warning: %s" % msg.get("message"))
+
+    def _warn_once(self, key, text):
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning(text)
+
+
+def _probe_fields(m, labels, class_names, concepts, concept_labels):
+    out = {}
+    if labels is not None:
+        lab = [int(v) for v in np.asarray(labels).reshape(-1).tolist()]
+        if len(lab) != m:
+            raise ValueError("%d labels for %d probe examples" % (len(lab), m))
+        out["labels"] = lab
+    if class_names is not None:
+        out["classNames"] = [str(c) for c in class_names]
+    if concepts is not None:
+        out["concepts"] = [dict(c) for c in concepts]
+    if concept_labels is not None:
+        out["conceptLabels"] = [[int(i) for i in row] for row in concept_labels]
+    return out

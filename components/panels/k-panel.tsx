@@ -1,0 +1,20 @@
+'use client';
+/** k per layer over time, for the selected metric (SVCCA kinds only). */
+import { KChart } from '@/components/charts/k-chart';
+import { useLayerwatch } from '@/store/provider';
+import { useThrottledSelection } from '@/store/use-throttled';
+import { selectMetric, selectScrubIndex } from '@/store/slices/view';
+import { gridChanged, selectGridView } from './convergence-panel';
+import { hasK } from './metric-info';
+
+/** Renders the k chart. */
+export function KPanel() {
+  const metric = useLayerwatch(selectMetric);
+  const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
+  const view = useThrottledSelection(selectGridView, gridChanged, 500);
+  return (
+    <section className="panel" aria-label="Directions kept per layer">
+      <KChart layers={view?.layers ?? []} steps={view?.steps ?? []} k={view?.k ?? []} applies={hasK(metric)} marker={marker} height={170} />
+    </section>
+  );
+}

@@ -1,0 +1,15 @@
+// Bundles the `layerwatch` CLI and the analysis worker into dist/cli/ with esbuild (shipped inside tsx),
+// so commands start without compiling TypeScript on every run. Never fails an install: bin/layerwatch.mjs
+// falls back to running the TypeScript sources when the bundle is missing or older than them.
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+try {
+  const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: root };
+  await build({ ...common, entryPoints: { layerwatch: 'server/cli.ts', 'analysis-worker': 'server/analysis/worker.ts' }, outdir: 'dist/cli', outExtension: { '.js': '.mjs' }, splitting: true, chunkNames: 'chunk-[hash]' });
+  console.log('layerwatch: CLI bundled into dist/cli/');
+} catch (err) {
+  console.log(`layerwatch: CLI not bundled (${String(err?.message ?? err).split('\n')[0]}); commands will run from the TypeScript sources`);
+}

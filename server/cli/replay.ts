@@ -1,0 +1,39 @@
+/** `layerwatch replay FILE`: opens the dashboard on a single run log, without a data directory of the user's. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../app-server';
+import { importLog } from '../storage/import';
+import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
+
+const HELP = 'usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages]';
+
+/** Runs the replay command until SIGINT/SIGTERM. */
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { port: 'number', host: 'string', 'no-pages': 'boolean', help: 'boolean' });
+  if (args.flags.help) return console.log(HELP), 0;
+  const [file] = args.positional;
+  if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
+  // The log is validated and copied into a throw-away data directory: the user's file is never written.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'layerwatch-replay-'));
+  try {
+    const meta = await importLog(dataDir, path.resolve(file));
+    const host = stringFlag(args, 'host', 'LAYERWATCH_HOST', '127.0.0.1')!;
+    const port = numberFlag(args, 'port', 'LAYERWATCH_PORT', 3000)!;
+    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'] });
+    console.log(`layerwatch: listening on ${server.url} (replaying ${file})`);
+    console.log(`layerwatch: open ${server.url}/runs/${meta.id}`);
+    const stop = async () => {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+    await new Promise(() => {});
+    return 0;
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
