@@ -238,11 +238,14 @@ export class IngestConnection {
       names.add(l.name);
       if (l.units > limits.maxUnits) return this.error('LIMIT_UNITS', `layer "${l.name}" has ${l.units} units; the limit is ${limits.maxUnits}`, 'layers');
     }
-    if (run.state.layers.length) {
-      if (JSON.stringify(run.state.layers) !== JSON.stringify(layers)) return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
+    if (run.declared.layers) {
+      if (JSON.stringify(run.declared.layers) !== JSON.stringify(layers)) return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'layers' }));
     }
-    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'layers' }), 'layers');
+    run.declared.layers = layers;
+    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'layers' }), 'layers', () => {
+      run.declared.layers = null;
+    });
   }
 
   private onProbe(run: LiveRun, msg: Probe, raw: Buffer): void {
@@ -250,22 +253,25 @@ export class IngestConnection {
     if (m > this.opts.limits.maxExamples) return this.error('LIMIT_EXAMPLES', `${m} probe examples; the limit is ${this.opts.limits.maxExamples}`, 'probe');
     const problem = probeProblem(msg);
     if (problem) return this.error('PROBE_MISMATCH', problem, 'probe');
-    const known = run.state.probe;
+    const known = run.declared.probe;
     if (known) {
-      const same = known.examples === m && JSON.stringify(run.state.labels ?? null) === JSON.stringify(msg.labels ?? null);
+      const same = known.examples === m && JSON.stringify(known.labels ?? null) === JSON.stringify(msg.labels ?? null);
       if (!same) return this.error('DECLARATION_MISMATCH', 'the probe set differs from the one this run declared', 'probe');
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'probe' }));
     }
-    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'probe' }), 'probe');
+    run.declared.probe = { examples: m, labels: msg.labels ?? null };
+    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'probe' }), 'probe', () => {
+      run.declared.probe = null;
+    });
   }
 
   private onCheckpoint(run: LiveRun, msg: Checkpoint, raw: Buffer): void {
-    const { state } = run;
+    const { state, declared } = run;
     if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'checkpoint');
-    if (!state.layers.length || !state.probe) return this.error('NOT_DECLARED', 'send "layers" and "probe" before checkpoints', 'checkpoint', { step: msg.step });
+    if (!declared.layers || !declared.probe) return this.error('NOT_DECLARED', 'send "layers" and "probe" before checkpoints', 'checkpoint', { step: msg.step });
     const seen = new Set<string>();
     for (const name of msg.layers) {
-      const layer = state.layers.find((l) => l.name === name);
+      const layer = declared.layers.find((l) => l.name === name);
       if (!layer) return this.error('UNKNOWN_LAYER', `checkpoint names undeclared layer "${name.slice(0, 200)}"`, 'checkpoint', { step: msg.step });
       if (seen.has(name)) return this.error('BAD_MESSAGE', `checkpoint lists layer "${name}" twice`, 'checkpoint', { step: msg.step });
       seen.add(name);
@@ -298,12 +304,12 @@ export class IngestConnection {
     }
     const { header } = frame;
     const run = this.run!;
-    const layer = run.state.layers.find((l) => l.name === header.layer);
+    const layer = run.declared.layers!.find((l) => l.name === header.layer);
     if (header.step !== cp.msg.step) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for step ${header.step} inside checkpoint ${cp.msg.step}`);
     if (header.run !== undefined && header.run !== run.state.meta.id) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for run "${header.run.slice(0, 64)}" on run "${run.state.meta.id}"`);
     if (!layer || !cp.msg.layers.includes(header.layer)) return this.failCheckpoint('UNKNOWN_LAYER', `frame for layer "${header.layer}" that the checkpoint did not announce`, header.layer);
     if (cp.frames.has(header.layer)) return this.failCheckpoint('UNEXPECTED_FRAME', `second frame for layer "${header.layer}"`, header.layer);
-    const m = run.state.probe!.examples;
+    const m = run.declared.probe!.examples;
     const want = layer.spatial ? [layer.units, m, layer.spatial.h, layer.spatial.w] : [layer.units, m];
     if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
       return this.failCheckpoint('SHAPE_MISMATCH', `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer.name);

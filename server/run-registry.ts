@@ -1,7 +1,7 @@
 /** The collector's view of every run: the index, live runs with their log writers, and past runs loaded on demand. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Hello, RunDelta, RunMeta } from '../lib/protocol';
+import type { Hello, LayerDecl, RunDelta, RunMeta } from '../lib/protocol';
 import { ProtocolError } from '../lib/protocol';
 import { RunIndex } from './storage/run-index';
 import { RunLogWriter } from './storage/run-log-writer';
@@ -18,6 +18,8 @@ export interface LiveRun {
   acceptedStep: number;
   /** Highest step per scalar name accepted for writing (duplicates after a client resend are dropped). */
   scalarSteps: Map<string, number>;
+  /** Declarations accepted on the connection, ahead of the write that stores them (so pipelined messages see them). */
+  declared: { layers: LayerDecl[] | null; probe: { examples: number; labels: number[] | null } | null };
   owner: object;
 }
 
@@ -123,7 +125,11 @@ export class RunRegistry {
   private makeLive(state: RunState, writer: RunLogWriter, owner: object): LiveRun {
     const scalarSteps = new Map<string, number>();
     for (const [name, s] of state.scalars) scalarSteps.set(name, s.lastStep);
-    const run: LiveRun = { state, writer, acceptedStep: state.lastStep ?? -1, scalarSteps, owner };
+    const declared: LiveRun['declared'] = {
+      layers: state.layers.length ? state.layers : null,
+      probe: state.probe ? { examples: state.probe.examples, labels: state.labels } : null,
+    };
+    const run: LiveRun = { state, writer, acceptedStep: state.lastStep ?? -1, scalarSteps, declared, owner };
     this.live.set(state.meta.id, run);
     return run;
   }

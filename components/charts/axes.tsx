@@ -10,10 +10,12 @@ interface AxisProps {
   format?: (v: number) => string;
   /** Grid lines across the plot (length in px), or 0 for none. */
   grid?: number;
+  /** Distance from the axis line to the axis title (the chart's margin on that side). */
+  titleOffset?: number;
 }
 
 /** A bottom axis with its title centred below. */
-export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid = 0 }: AxisProps) {
+export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid = 0, titleOffset = 30 }: AxisProps) {
   const [r0, r1] = scale.range();
   return (
     <g className="axis" transform={`translate(0,${at})`} aria-hidden="true">
@@ -25,13 +27,13 @@ export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid 
           <text y={15} textAnchor="middle">{format(t)}</text>
         </g>
       ))}
-      <text className="axis-title" x={(r0 + r1) / 2} y={30} textAnchor="middle">{label}</text>
+      <text className="axis-title" x={(r0 + r1) / 2} y={titleOffset} textAnchor="middle">{label}</text>
     </g>
   );
 }
 
 /** A left axis with its title rotated along it. */
-export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 0 }: AxisProps) {
+export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 0, titleOffset = 40 }: AxisProps) {
   const [r0, r1] = scale.range();
   return (
     <g className="axis" transform={`translate(${at},0)`} aria-hidden="true">
@@ -43,7 +45,7 @@ export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 
           <text x={-7} dy="0.32em" textAnchor="end">{format(t)}</text>
         </g>
       ))}
-      <text className="axis-title" transform={`translate(${-at + 11},${(r0 + r1) / 2}) rotate(-90)`} textAnchor="middle">{label}</text>
+      <text className="axis-title" transform={`translate(${-titleOffset},${(r0 + r1) / 2}) rotate(-90)`} textAnchor="middle">{label}</text>
     </g>
   );
 }

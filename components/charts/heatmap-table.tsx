@@ -21,7 +21,9 @@ export function HeatmapTable({ caption, layers, steps, values, k, pending, refer
   const cols: number[] = [];
   for (let c = (n - 1) % stride; c < n; c += stride) cols.push(c);
   return (
-    <table className="sr-only" data-testid="convergence-values" data-columns={n} data-pending={pending} data-reference={reference ?? ''}>
+    // The wrapper hides it: a table never shrinks below its content's width, so it cannot be the 1-pixel box itself.
+    <div className="sr-only">
+    <table data-testid="convergence-values" data-columns={n} data-pending={pending} data-reference={reference ?? ''}>
       <caption>{caption}</caption>
       <thead>
         <tr>
@@ -44,5 +46,6 @@ export function HeatmapTable({ caption, layers, steps, values, k, pending, refer
         })}
       </tbody>
     </table>
+    </div>
   );
 }

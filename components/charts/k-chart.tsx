@@ -2,6 +2,7 @@
 /** k per layer over steps: how many SVD directions the SVCCA metrics kept (a step function that makes curves jump). */
 import { useMemo } from 'react';
 import type { Cell } from '@/lib/chart/heatmap-raster';
+import { finiteExtent, unionExtent } from '@/lib/chart/scales';
 import { gridSeries } from './grid-series';
 import { LineChart } from './line-chart';
 
@@ -18,6 +19,8 @@ interface Props {
 /** Renders k per layer as step curves. */
 export function KChart({ layers, steps, k, applies, marker, height }: Props) {
   const series = useMemo(() => (applies ? gridSeries(layers, steps, k) : []), [applies, layers, steps, k]);
+  // k is a small integer: start the axis at 0 so a constant k does not look like noise around it.
+  const top = unionExtent(series.map((s) => finiteExtent(s.ys, s.length)))?.[1] ?? 10;
   return (
     <LineChart
       testId="k-chart"
@@ -27,6 +30,7 @@ export function KChart({ layers, steps, k, applies, marker, height }: Props) {
       yLabel="k (directions)"
       series={series}
       curve="step"
+      yDomain={[0, Math.ceil(top * 1.15) + 1]}
       marker={marker}
       height={height}
       yFormat={(v) => String(Math.round(v))}

@@ -37,7 +37,7 @@ export interface LineChartProps {
   legend?: boolean;
 }
 
-const M = { top: 10, right: 14, bottom: 38, left: 54 };
+const M = { top: 10, right: 14, bottom: 38, left: 62 };
 
 /** Renders a titled, labelled line chart with a hover readout of every series at the nearest step. */
 export function LineChart(props: LineChartProps) {
@@ -95,7 +95,7 @@ export function LineChart(props: LineChartProps) {
         {width > 0 && (
           <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel} against ${props.xLabel}`}>
             <g transform={`translate(${M.left},${M.top})`}>
-              <AxisLeft scale={y} at={0} label={props.yLabel} format={yFormat} grid={innerW} />
+              <AxisLeft scale={y} at={0} label={props.yLabel} format={yFormat} grid={innerW} titleOffset={M.left - 12} />
               <AxisBottom scale={x} at={innerH} label={props.xLabel} format={formatStep} />
               {props.baselines?.map((b) => (
                 <g key={b.label} className="baseline">

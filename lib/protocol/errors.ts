@@ -28,7 +28,6 @@ export const ERROR_CODES = {
   BAD_FRAME: { fatal: false, close: 1007, hint: 'The binary frame is malformed (magic, header length, header JSON or payload length); the checkpoint was discarded.' },
   SHAPE_MISMATCH: { fatal: false, close: 1007, hint: 'The frame shape does not match the declared layer (units × probe examples); the checkpoint was discarded.' },
   CHECKPOINT_INCOMPLETE: { fatal: false, close: 1008, hint: 'A new message arrived before every layer of the open checkpoint was sent; the open checkpoint was discarded.' },
-  STEP_ORDER: { fatal: false, close: 1008, hint: 'Checkpoint steps must increase; an older or equal step was acknowledged as a duplicate and not stored.' },
   FRAME_TOO_LARGE: { fatal: true, close: 1009, hint: 'A websocket message exceeded the server\'s frame limit (--max-frame).' },
   LIMIT_LAYERS: { fatal: false, close: 1008, hint: 'More layers than the server allows per run (--max-layers).' },
   LIMIT_UNITS: { fatal: false, close: 1008, hint: 'A layer has more units than the server allows (--max-units).' },

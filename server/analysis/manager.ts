@@ -136,6 +136,7 @@ export class AnalysisManager {
   async runEnded(id: string): Promise<void> {
     const entry = this.live.get(id);
     if (!entry) return;
+    entry.conv.finish();
     await entry.conv.idle();
     entry.conv.flush();
     this.live.delete(id);

@@ -92,3 +92,14 @@ test('a streamed run is stored, listed and replayed record for record', async ()
     { name: 'roundtrip', status: 'finished', checkpoints: 3, lastStep: 30 },
   );
 });
+
+test('declarations may be pipelined with the first checkpoint', async () => {
+  const { IngestClient } = await import('../../clients/node/ingest-client');
+  const client = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'pipelined' } });
+  const built = buildRun({ layers: 2, units: 4, examples: 8 });
+  const declared = client.declare(built.layers, built.probe);
+  const acks = await Promise.all([client.checkpoint(1, buildCheckpoint(built, 1)), client.checkpoint(2, buildCheckpoint(built, 2)), declared]);
+  assert.deepEqual(acks.slice(0, 2).map((a) => [a!.of, a!.step]), [['checkpoint', 1], ['checkpoint', 2]]);
+  await client.end();
+  await client.close();
+});
