@@ -17,7 +17,8 @@ import { RunLogWriter } from '../../server/storage/run-log-writer';
 const KILLS = 20;
 
 const MAX_BINARY = 2 << 20;
-const PATTERN = Buffer.from(Array.from({ length: MAX_BINARY + 256 }, (_, j) => j & 255));
+const PATTERN = Buffer.allocUnsafe(MAX_BINARY + 256);
+for (let j = 0; j < PATTERN.length; j++) PATTERN[j] = j & 255;
 
 /** The payload of record i: JSON for most, binary up to 2 MiB for every third (so kills land mid-write). */
 function expected(i: number): { kind: 1 | 2; payload: Buffer } {
