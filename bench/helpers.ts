@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ServerStats } from '../server/stats';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const CLI = path.join(ROOT, 'bin/layerwatch.mjs');
@@ -25,10 +26,24 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `layerwatch serve --no-pages` in a child process on a fresh data directory. */
+/** Value of `--name V` on the command line, as a string. */
+export function strArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/**
+ * Starts `layerwatch serve --no-pages` in a child process on a fresh data directory, with GET /api/stats on
+ * (LAYERWATCH_STATS=1). `--profile DIR` on the bench's command line runs the server under `node --cpu-prof`.
+ */
 export async function startBenchServer(extra: string[] = [], env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lw-bench-'));
-  const child = spawn(process.execPath, [CLI, 'serve', '--no-pages', '--port', '0', '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const profile = strArg('profile');
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--no-pages', '--port', '0', '--data', dataDir, ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LAYERWATCH_STATS: '1', ...env },
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -61,3 +76,26 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
+
+export const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
+export const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+/** The server's GET /api/stats (see server/stats.ts); `reset` starts a new measurement window. */
+export async function serverStats(server: BenchServer, reset = false): Promise<ServerStats> {
+  const res = await fetch(`${server.url}/api/stats${reset ? '?reset=1' : ''}`);
+  if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`);
+  return (await res.json()) as ServerStats;
+}
+
+/** One line: event-loop delay and memory of the server. */
+export function statsLine(s: ServerStats): string {
+  const e = s.eventLoop;
+  const cpu = (s.cpu.user + s.cpu.system) / s.cpu.wallMs;
+  return `event-loop delay p50 ${ms(e.p50)}, p99 ${ms(e.p99)}, max ${ms(e.max)}; RSS ${mib(s.memory.rss)}; server CPU ${(cpu * 100).toFixed(0)}% of one core`;
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (t: number) => new Promise<void>((r) => setTimeout(r, t));
+
+/** Median of a list of numbers. */
+export const median = (values: number[]) => percentile(values, 50);

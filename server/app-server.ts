@@ -11,10 +11,13 @@ import { Broadcaster } from './broadcaster';
 import { IngestConnection } from './collector';
 import { startHeartbeat } from './heartbeat';
 import { handleApi } from './http-api';
-import { DEFAULT_LIMITS } from './limits';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './limits';
+import { exposureProblem, gateHttp, hasViewAccess } from './auth';
 import { handleLiveConnection, type RequestHandler } from './live-endpoint';
 import { RunRegistry } from './run-registry';
 import { PROJECT_ROOT } from './project-root';
+import { createStatsSource, statsEnabled } from './stats';
+import { seriesRequest } from './series-request';
 
 export const SERVER_NAME = 'layerwatch/0.1.0';
 
@@ -26,7 +29,12 @@ export interface ServerOptions {
   pages: boolean;
   dev?: boolean;
   token?: string;
+  /** Guards the pages, /api and /live (see server/auth.ts). */
+  viewToken?: string;
+  /** Allow a non-loopback host without both tokens. */
+  insecure?: boolean;
   limits?: Partial<IngestLimits>;
+  connectionLimits?: Partial<ConnectionLimits>;
   heartbeatMs?: number;
   /** Analysis worker threads (default: cores − 1, at least 1). */
   workers?: number;
@@ -48,6 +56,9 @@ export interface RunningServer {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const conn: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits };
+  const exposure = exposureProblem(opts.host, opts.token, opts.viewToken, opts.insecure ?? false);
+  if (exposure) throw Object.assign(new Error(exposure), { code: 'INSECURE_BIND' });
   const registry = await RunRegistry.open(opts.dataDir);
   const epoch = randomBytes(6).toString('hex');
   const kernel = kernelInfo().name;
@@ -72,11 +83,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (topic === 'runs') return { runs: registry.list() };
       const id = topic.slice(4);
       const convergence = analysis.snapshot(id);
-      return { run: registry.peek(id)!.snapshot(convergence ? { convergence } : undefined) };
+      const concepts = analysis.concepts.snapshot(id);
+      return { run: registry.peek(id)!.snapshot(convergence || concepts ? { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}) } : undefined) };
     },
   });
   registry.publish = (topic, payload) => broadcaster.publish(topic, payload);
   const requests = new Map<string, RequestHandler>();
+  requests.set('series', seriesRequest(registry));
   requests.set('layer-matrix', async (req) => {
     const state = await registry.load(req.run);
     if (!state) throw new ProtocolError('BAD_REQUEST', `no run "${req.run.slice(0, 64)}"`);
@@ -98,9 +111,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     nextApp = app as unknown as { close?: () => Promise<void> };
   }
 
+  const stats = statsEnabled() ? createStatsSource({ broadcaster, analysisQueued: () => pool.queued }) : null;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    handleApi(req, res, url, { registry, epoch, kernel })
+    if (!gateHttp(req, res, url, opts.viewToken)) return;
+    handleApi(req, res, url, { registry, epoch, kernel, ...(stats ? { stats: stats.read } : {}) })
       .then((handled) => {
         if (handled) return;
         if (nextHandler) return nextHandler(req, res);
@@ -115,13 +130,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   const ingest = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
-  const live = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
-  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log }));
-  live.on('connection', (ws) => handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log }));
+  const live = new WebSocketServer({ noServer: true, maxPayload: conn.maxLiveMessageBytes, perMessageDeflate: false });
+  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn }));
+  live.on('connection', (ws) => handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log, limits: conn }));
   const stopHeartbeat = startHeartbeat([ingest, live], opts.heartbeatMs ?? 15_000);
 
   server.on('upgrade', (req, socket, head) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const upgradeUrl = new URL(req.url ?? '/', 'http://localhost');
+    const pathname = upgradeUrl.pathname;
+    const full = pathname === INGEST_PATH ? ingest.clients.size >= conn.maxIngestConnections : pathname === LIVE_PATH && live.clients.size >= conn.maxLiveConnections;
+    if (full) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (pathname === LIVE_PATH && opts.viewToken !== undefined && !liveAllowed(req, upgradeUrl, opts.viewToken)) {
+      // Accepted, then closed with UNAUTHORIZED: a browser cannot read an HTTP status from a failed upgrade.
+      return live.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message: 'this server needs its view token; reload the page with ?token=', fatal: true }));
+        ws.close(1008, 'UNAUTHORIZED');
+      });
+    }
     if (pathname === INGEST_PATH) return ingest.handleUpgrade(req, socket, head, (ws) => ingest.emit('connection', ws, req));
     if (pathname === LIVE_PATH) return live.handleUpgrade(req, socket, head, (ws) => live.emit('connection', ws, req));
     if (nextUpgrade) return void nextUpgrade(req, socket, head);
@@ -139,6 +167,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       stopHeartbeat();
+      stats?.stop();
       for (const ws of ingest.clients) ws.close(1001, 'SHUTTING_DOWN');
       for (const ws of live.clients) ws.close(1001, 'SHUTTING_DOWN');
       await registry.close();
@@ -151,4 +180,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })());
 
   return { url: `http://${host}:${port}`, port, registry, broadcaster, analysis, requests, close };
+}
+
+/** /live with a view token: a valid credential, and (for browsers) an Origin on this same host, against cross-site websocket hijacking. */
+function liveAllowed(req: import('http').IncomingMessage, url: URL, viewToken: string): boolean {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let sameHost = false;
+    try {
+      sameHost = new URL(origin).host === req.headers.host;
+    } catch {
+      sameHost = false;
+    }
+    if (!sameHost) return false;
+  }
+  return hasViewAccess(req, url, viewToken, true);
 }

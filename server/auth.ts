@@ -1,5 +1,17 @@
-/** Token checks in constant time; tokens are never logged or echoed. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+/**
+ * Tokens: `--token` gates /ingest (hello.token); `--view-token` gates the pages, /api and /live.
+ * Compared in constant time, never logged, never echoed into pages, URLs or responses.
+ *
+ * Browser flow: the first visit carries `?token=…`; the server answers 303 to the same URL without
+ * the token and sets an HttpOnly, SameSite=Strict session cookie. The cookie holds an HMAC of the
+ * view token (not the token), so it survives server restarts and dies when the token changes.
+ * Scripts may send `Authorization: Bearer <token>` instead; /live also takes `?token=` (Node clients).
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+
+export const VIEW_COOKIE = 'layerwatch_view';
 
 /** True when `given` equals `expected`, comparing SHA-256 digests in constant time (no length leak). */
 export function tokensEqual(given: string | undefined | null, expected: string): boolean {
@@ -7,4 +19,93 @@ export function tokensEqual(given: string | undefined | null, expected: string):
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+/** The session cookie value for a view token: an HMAC, so the cookie never carries the token itself. */
+export function viewCookieValue(viewToken: string): string {
+  return createHmac('sha256', viewToken).update('layerwatch view session v1').digest('base64url');
+}
+
+/** Reads one cookie from a request's Cookie header. */
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  return m?.[1].trim();
+}
+
+/** Whether a request carries view rights: the session cookie, a bearer token, or (when `allowQuery`) `?token=`. */
+export function hasViewAccess(req: IncomingMessage, url: URL, viewToken: string, allowQuery = false): boolean {
+  // Evaluate every credential, so timing does not tell which one was present.
+  const byCookie = tokensEqual(cookie(req, VIEW_COOKIE), viewCookieValue(viewToken));
+  const byBearer = tokensEqual(bearer(req), viewToken);
+  const byQuery = allowQuery && tokensEqual(url.searchParams.get('token'), viewToken);
+  return byCookie || byBearer || byQuery;
+}
+
+/** Paths anyone may fetch even with a view token set: the liveness probe (it reveals no run data). */
+const PUBLIC_PATHS = new Set(['/api/health']);
+
+/**
+ * Gates one HTTP request (pages and /api) behind the view token. Returns true when the request may
+ * proceed; otherwise it has answered (303 with the cookie, or 401) and the caller must stop.
+ */
+export function gateHttp(req: IncomingMessage, res: ServerResponse, url: URL, viewToken: string | undefined): boolean {
+  if (viewToken === undefined || PUBLIC_PATHS.has(url.pathname)) return true;
+  if (url.searchParams.has('token')) {
+    const ok = tokensEqual(url.searchParams.get('token'), viewToken);
+    url.searchParams.delete('token');
+    const clean = url.pathname + (url.searchParams.size ? `?${url.searchParams}` : '');
+    if (ok) {
+      const secure = (req.socket as { encrypted?: boolean }).encrypted || req.headers['x-forwarded-proto'] === 'https';
+      res.writeHead(303, {
+        location: clean,
+        'set-cookie': `${VIEW_COOKIE}=${viewCookieValue(viewToken)}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      });
+      res.end();
+      return false;
+    }
+    // A wrong token falls through to 401 below; the token is never echoed.
+  }
+  if (hasViewAccess(req, url, viewToken)) return true;
+  const headers = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+  if (url.pathname.startsWith('/api/')) {
+    res.writeHead(401, { ...headers, 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' });
+    res.end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'this server needs its view token (Authorization: Bearer, or open a page once with ?token=)' } }));
+  } else {
+    res.writeHead(401, { ...headers, 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      '<!doctype html><meta charset="utf-8"><title>Layerwatch: token needed</title>' +
+        '<p>This Layerwatch server needs its view token. Open the link you were given (it ends in <code>?token=…</code>) once; ' +
+        'the browser then keeps a session cookie and the token leaves the address bar.</p>\n',
+    );
+  }
+  return false;
+}
+
+/** True for loopback literals and "localhost": the only hosts the server binds to without a token. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** Why binding to `host` with these tokens is refused (null when allowed). */
+export function exposureProblem(host: string, token: string | undefined, viewToken: string | undefined, insecure: boolean): string | null {
+  if (insecure || isLoopbackHost(host)) return null;
+  const missing = [token === undefined ? '--token (anyone could write runs)' : null, viewToken === undefined ? '--view-token (anyone could read runs)' : null].filter(Boolean);
+  if (!missing.length) return null;
+  return `refusing to listen on ${host} (not loopback) without ${missing.join(' and ')}; set them, or pass --insecure if the network is trusted`;
 }

@@ -126,6 +126,20 @@ export class Broadcaster {
     for (const entry of this.stalled) if (entry[0] === viewer) this.stalled.delete(entry);
   }
 
+  /** Viewers currently held back, and the bytes queued in viewer sockets (bounded by highWaterBytes + one message each). */
+  backlog(): { stalled: number; viewers: number; maxBuffered: number; totalBuffered: number } {
+    const viewers = new Set<Viewer>();
+    for (const t of this.topics.values()) for (const v of t.subscribers.keys()) viewers.add(v);
+    let maxBuffered = 0;
+    let totalBuffered = 0;
+    for (const v of viewers) {
+      const b = v.bufferedAmount();
+      maxBuffered = Math.max(maxBuffered, b);
+      totalBuffered += b;
+    }
+    return { stalled: this.stalled.size, viewers: viewers.size, maxBuffered, totalBuffered };
+  }
+
   /** Number of viewers subscribed to a topic. */
   subscribers(topic: string): number {
     return this.topics.get(topic)?.subscribers.size ?? 0;

@@ -1,4 +1,5 @@
 /** /ingest: one state machine per trainer connection — hello, declarations, checkpoints of binary frames, scalars, end. */
+import zlib from 'node:zlib';
 import type WebSocket from 'ws';
 import {
   ERROR_CODES,
@@ -17,11 +18,12 @@ import {
   type LayerDecl,
   type Probe,
 } from '../lib/protocol';
-import { RateLimiter } from './limits';
+import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type ConnectionLimits } from './limits';
 import { RECORD_KIND } from './records';
-import type { LiveRun, RunRegistry } from './run-registry';
-import type { RunRecord } from './run-state';
+import type { CommitRecord, LiveRun, RunRegistry, TrainerLink } from './run-registry';
 import { tokensEqual } from './auth';
+import { countNonFinite32 } from '../lib/codecs/finite';
+import { MasksIntake } from './collector-masks';
 
 export interface CollectorOptions {
   registry: RunRegistry;
@@ -30,6 +32,8 @@ export interface CollectorOptions {
   serverName: string;
   /** Bytes buffered in a run's writer above which the connection stops reading (backpressure). */
   highWaterBytes?: number;
+  /** Memory bounds per connection (server/limits.ts); defaults when omitted. */
+  connectionLimits?: Pick<ConnectionLimits, 'maxTextBytes' | 'maxCheckpointBytes' | 'maxSendBufferBytes'>;
   log?: (line: string) => void;
 }
 
@@ -37,16 +41,18 @@ interface OpenCheckpoint {
   msg: Checkpoint;
   raw: Buffer;
   remaining: number;
-  frames: Map<string, { raw: Buffer; frame: DecodedFrame }>;
+  /** Per layer: the frame, its NaN/Inf count and its payload CRC, both taken as it arrived (spreads the work over the frames). */
+  frames: Map<string, { raw: Buffer; frame: DecodedFrame; bad: number; crc: number }>;
   failed: boolean;
 }
 
 const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end'];
 
 /** Handles one trainer connection. */
-export class IngestConnection {
+export class IngestConnection implements TrainerLink {
   private run: LiveRun | null = null;
   private checkpoint: OpenCheckpoint | null = null;
+  private readonly masks = new MasksIntake();
   private replies: Promise<void> = Promise.resolve();
   private readonly rate: RateLimiter;
   private closed = false;
@@ -68,8 +74,20 @@ export class IngestConnection {
     ws.on('error', () => {});
   }
 
+  /** Sends the trainer an unsolicited message (advice), in order with the replies. */
+  notify(msg: IngestServerMessage): void {
+    this.reply(Promise.resolve(), () => msg);
+  }
+
   private send(msg: IngestServerMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // A peer that floods us without reading its replies would make this queue grow without bound.
+    if (this.ws.bufferedAmount > (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxSendBufferBytes) {
+      this.opts.log?.('ingest: dropping a trainer that does not read its replies');
+      this.closed = true;
+      return void this.ws.terminate();
+    }
+    this.ws.send(JSON.stringify(msg));
   }
 
   /** Queues a reply behind earlier ones, so replies keep the order of the messages they answer. */
@@ -110,6 +128,10 @@ export class IngestConnection {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
+    const maxText = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxTextBytes;
+    if (!isBinary && data.length > maxText) {
+      return this.error('FRAME_TOO_LARGE', `a JSON message of ${data.length} bytes exceeds the ${maxText}-byte limit for text messages (--max-text-bytes)`);
+    }
     if (!this.rate.take()) {
       if (isBinary) {
         if (this.checkpoint) this.failCheckpoint('RATE_LIMITED', 'frame dropped: too many messages per second');
@@ -253,6 +275,7 @@ export class IngestConnection {
     if (m > this.opts.limits.maxExamples) return this.error('LIMIT_EXAMPLES', `${m} probe examples; the limit is ${this.opts.limits.maxExamples}`, 'probe');
     const problem = probeProblem(msg);
     if (problem) return this.error('PROBE_MISMATCH', problem, 'probe');
+    this.masks.declare(msg);
     const known = run.declared.probe;
     if (known) {
       const same = known.examples === m && JSON.stringify(known.labels ?? null) === JSON.stringify(msg.labels ?? null);
@@ -276,7 +299,25 @@ export class IngestConnection {
       if (seen.has(name)) return this.error('BAD_MESSAGE', `checkpoint lists layer "${name}" twice`, 'checkpoint', { step: msg.step });
       seen.add(name);
     }
-    if (state.meta.bytes > this.opts.limits.maxRunBytes) return this.error('LIMIT_RUN_BYTES', `the run holds ${state.meta.bytes} bytes; the limit is ${this.opts.limits.maxRunBytes}`, 'checkpoint');
+    const m = declared.probe.examples;
+    const bytes = msg.layers.reduce((sum, name) => {
+      const l = declared.layers!.find((d) => d.name === name)!;
+      return sum + 4 * l.units * m * (l.spatial ? l.spatial.h * l.spatial.w : 1);
+    }, 0);
+    // Counts what is written but not yet flushed too, so pipelined checkpoints cannot overshoot the limit.
+    const held = state.meta.bytes + run.writer.pendingBytes;
+    if (held + bytes > this.opts.limits.maxRunBytes) {
+      this.error('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`, 'checkpoint', { step: msg.step });
+      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true };
+      return;
+    }
+    const maxCp = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxCheckpointBytes;
+    if (bytes > maxCp) {
+      // Opened as failed, so its frames are swallowed instead of each drawing an UNEXPECTED_FRAME.
+      this.error('LIMIT_CHECKPOINT_BYTES', `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`, 'checkpoint', { step: msg.step });
+      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true };
+      return;
+    }
     this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: false };
   }
 
@@ -290,7 +331,7 @@ export class IngestConnection {
 
   private onFrame(data: Buffer): void {
     const cp = this.checkpoint;
-    if (!cp) return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
+    if (!cp) return this.onMasksFrame(data);
     if (cp.failed) {
       if (--cp.remaining <= 0) this.checkpoint = null;
       return;
@@ -314,10 +355,25 @@ export class IngestConnection {
     if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
       return this.failCheckpoint('SHAPE_MISMATCH', `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer.name);
     }
-    cp.frames.set(header.layer, { raw: data, frame });
+    cp.frames.set(header.layer, { raw: data, frame, bad: countNonFinite32(frame.data), crc: zlib.crc32(data) });
     if (--cp.remaining > 0) return;
     this.checkpoint = null;
     this.commitCheckpoint(run, cp);
+  }
+
+  /** A frame outside a checkpoint: concept masks (see collector-masks.ts), else UNEXPECTED_FRAME as before. */
+  private onMasksFrame(data: Buffer): void {
+    let frame: DecodedFrame | null = null;
+    try {
+      frame = decodeFrame(data);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+    }
+    if (frame?.header.kind !== 'masks') return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
+    const run = this.run!;
+    const problem = this.masks.check(frame, run.state.meta.id);
+    if (problem) return this.error(problem.code, problem.message, 'masks');
+    this.store(run, [{ kind: RECORD_KIND.frame, payload: data, record: { kind: 'frame', time: 0, frame } }], () => ({ type: 'ack', of: 'masks' }), 'masks');
   }
 
   private commitCheckpoint(run: LiveRun, cp: OpenCheckpoint): void {
@@ -326,14 +382,14 @@ export class IngestConnection {
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'checkpoint', step, duplicate: true }));
     }
     run.acceptedStep = step;
-    const records: Array<{ kind: number; payload: Uint8Array | string; record: RunRecord | null }> = [
+    const records: CommitRecord[] = [
       { kind: RECORD_KIND.message, payload: cp.raw, record: { kind: 'message', time: 0, message: cp.msg } },
     ];
     const warnings: string[] = [];
     for (const name of cp.msg.layers) {
-      const { raw, frame } = cp.frames.get(name)!;
-      records.push({ kind: RECORD_KIND.frame, payload: raw, record: { kind: 'frame', time: 0, frame } });
-      const bad = countNonFinite(frame.data);
+      const { raw, frame, bad, crc } = cp.frames.get(name)!;
+      // The registry reads `finite` instead of scanning again; the log writer keeps `raw` (ws never reuses it) without a copy.
+      records.push({ kind: RECORD_KIND.frame, payload: raw, record: { kind: 'frame', time: 0, frame, finite: bad === 0 }, append: { payloadCrc: crc, owned: true } });
       if (bad) warnings.push(name), records.push(nonFiniteEvent(name, step, bad, shapeSize(frame.header.shape)));
     }
     for (const layer of warnings) {
@@ -374,12 +430,6 @@ function ackOf(data: Buffer): AckOf | undefined {
   }
 }
 
-function countNonFinite(data: Float32Array): number {
-  let bad = 0;
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
-  return bad;
-}
-
 function nonFiniteEvent(layer: string, step: number, bad: number, total: number) {
   const warning = { code: 'NON_FINITE', message: `${bad} of ${total} values are NaN or Inf; layer excluded from analysis at this step`, step, layer };
   const event = { type: 'warning' as const, warning };
@@ -399,5 +449,6 @@ export function probeProblem(msg: Probe): string | null {
     if (msg.conceptLabels.length !== m) return `probe has ${m} examples but ${msg.conceptLabels.length} concept label lists`;
     for (const list of msg.conceptLabels) for (const c of list) if (c >= msg.concepts.length) return `concept index ${c} is out of range (${msg.concepts.length} concepts)`;
   }
+  if (msg.maskSize && !msg.concepts) return 'maskSize given without concepts (masks have one channel per concept)';
   return null;
 }

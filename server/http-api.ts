@@ -9,6 +9,8 @@ export interface ApiContext {
   registry: RunRegistry;
   epoch: string;
   kernel: string;
+  /** Present when the server was started with LAYERWATCH_STATS=1 (GET /api/stats; `?reset=1` starts a new window). */
+  stats?: (reset: boolean) => unknown;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -25,12 +27,21 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     json(res, 200, { ok: true, epoch: ctx.epoch, kernel: ctx.kernel });
     return true;
   }
+  if (req.method === 'GET' && parts.length === 1 && parts[0] === 'stats' && ctx.stats) {
+    json(res, 200, ctx.stats(url.searchParams.get('reset') === '1'));
+    return true;
+  }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runs') {
     json(res, 200, { runs: ctx.registry.list() });
     return true;
   }
   if (parts[0] === 'runs' && parts.length >= 2) {
-    const id = decodeURIComponent(parts[1]);
+    let id: string;
+    try {
+      id = decodeURIComponent(parts[1]);
+    } catch {
+      id = ''; // a malformed %-escape: answered as a bad id below, not as a 500
+    }
     if (!isValidRunId(id)) {
       json(res, 400, { error: { code: 'BAD_RUN_ID', message: 'invalid run id' } });
       return true;

@@ -2,6 +2,7 @@
 import type WebSocket from 'ws';
 import { ERROR_CODES, PROTOCOL_VERSION, ProtocolError, parseLiveMessage, type LiveRequest, type LiveServerMessage } from '../lib/protocol';
 import type { Broadcaster, Viewer } from './broadcaster';
+import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type ConnectionLimits } from './limits';
 
 export type RequestHandler = (req: LiveRequest) => Promise<unknown>;
 
@@ -12,6 +13,8 @@ export interface LiveOptions {
   /** Answers `request` messages by their `what` (analysis issues register theirs). */
   requests: Map<string, RequestHandler>;
   log?: (line: string) => void;
+  /** Per-connection bounds (server/limits.ts); defaults when omitted. */
+  limits?: Pick<ConnectionLimits, 'maxLiveSubscriptions' | 'maxLiveRate' | 'maxLiveInFlight'>;
 }
 
 let nextViewerId = 1;
@@ -29,29 +32,50 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   const send = (msg: LiveServerMessage) => viewer.send(JSON.stringify(msg));
   send({ type: 'welcome', protocol: PROTOCOL_VERSION, epoch: opts.broadcaster.epoch, server: opts.serverName, kernel: opts.kernel });
 
+  const limits = opts.limits ?? DEFAULT_CONNECTION_LIMITS;
+  const rate = new RateLimiter(limits.maxLiveRate);
+  const topics = new Set<string>();
+  let inFlight = 0;
   ws.on('message', (data: Buffer, isBinary) => {
     void (async () => {
       try {
+        if (!rate.take()) {
+          // A flooding peer that does not read gets no answers either, so nothing queues up for it.
+          if (ws.bufferedAmount > 1024 * 1024) return;
+          throw new ProtocolError('RATE_LIMITED', `more than ${limits.maxLiveRate} messages per second; this one was dropped`);
+        }
         if (isBinary) throw new ProtocolError('BAD_MESSAGE', '/live takes JSON text frames only');
         const msg = parseLiveMessage(data.toString('utf8'));
         switch (msg.type) {
           case 'subscribe': {
+            if (!topics.has(msg.topic) && topics.size >= limits.maxLiveSubscriptions) {
+              return send({ type: 'error', code: 'LIMIT_SUBSCRIPTIONS', message: `this connection already has ${topics.size} subscriptions (the limit); unsubscribe first`, fatal: false, topic: msg.topic });
+            }
+            topics.add(msg.topic);
             const ok = await opts.broadcaster.subscribe(viewer, msg.topic, msg.since);
+            if (!ok) topics.delete(msg.topic);
             if (!ok) send({ type: 'error', code: 'BAD_TOPIC', message: `no such topic "${msg.topic}"`, fatal: false, topic: msg.topic });
             return;
           }
           case 'unsubscribe':
+            topics.delete(msg.topic);
             return opts.broadcaster.unsubscribe(viewer, msg.topic);
           case 'ping':
             return send({ type: 'pong', ...(msg.id !== undefined ? { id: msg.id } : {}) });
           case 'request': {
             const handler = opts.requests.get(msg.what);
             if (!handler) return send({ type: 'response', id: msg.id, ok: false, code: 'BAD_REQUEST', message: `unknown request "${msg.what.slice(0, 64)}"` });
+            if (inFlight >= limits.maxLiveInFlight) {
+              return send({ type: 'response', id: msg.id, ok: false, code: 'RATE_LIMITED', message: `${inFlight} requests are already in flight on this connection; wait for their answers` });
+            }
+            inFlight++;
             try {
               send({ type: 'response', id: msg.id, ok: true, data: await handler(msg) });
             } catch (err) {
               const e = err as { code?: string; message?: string };
               send({ type: 'response', id: msg.id, ok: false, code: e.code ?? 'BAD_REQUEST', message: e.message ?? String(err) });
+            } finally {
+              inFlight--;
             }
             return;
           }

@@ -1,14 +1,20 @@
 /** The collector's view of every run: the index, live runs with their log writers, and past runs loaded on demand. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Hello, LayerDecl, RunDelta, RunMeta } from '../lib/protocol';
+import type { Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta } from '../lib/protocol';
 import { ProtocolError } from '../lib/protocol';
 import { RunIndex } from './storage/run-index';
-import { RunLogWriter } from './storage/run-log-writer';
+import { RunLogWriter, type AppendOptions } from './storage/run-log-writer';
 import { readRunLog } from './storage/run-log-reader';
 import { isValidRunId } from './storage/run-id';
 import { RunState, type RunRecord, type ServerEvent } from './run-state';
 import { decodeRecord, encodeEvent, RECORD_KIND } from './records';
+import { allFinite32 } from '../lib/codecs/finite';
+
+/** The connection streaming a live run: the server can tell its trainer things (advice). */
+export interface TrainerLink {
+  notify(msg: IngestServerMessage): void;
+}
 
 /** A run that a trainer is streaming into right now. */
 export interface LiveRun {
@@ -20,7 +26,15 @@ export interface LiveRun {
   scalarSteps: Map<string, number>;
   /** Declarations accepted on the connection, ahead of the write that stores them (so pipelined messages see them). */
   declared: { layers: LayerDecl[] | null; probe: { examples: number; labels: number[] | null } | null };
-  owner: object;
+  owner: TrainerLink;
+}
+
+/** A record to store; `append` passes a payload CRC computed on arrival and hands large payloads over uncopied. */
+export interface CommitRecord {
+  kind: number;
+  payload: Uint8Array | string;
+  record: RunRecord | null;
+  append?: AppendOptions;
 }
 
 /** A stored activation frame: where it is in the log, and its decoded header. */
@@ -82,7 +96,7 @@ export class RunRegistry {
   }
 
   /** Creates a run, or resumes a stored one, for a trainer's hello. */
-  async startRun(hello: Hello, owner: object, onTakeover: (previousOwner: object) => void): Promise<{ run: LiveRun; resumed: boolean }> {
+  async startRun(hello: Hello, owner: TrainerLink, onTakeover: (previousOwner: TrainerLink) => void): Promise<{ run: LiveRun; resumed: boolean }> {
     const requested = hello.run.id;
     const existing = requested ? this.index.get(requested) : undefined;
     if (existing && !hello.resume) throw new ProtocolError('RUN_EXISTS', `run "${requested}" exists; send "resume": true to append to it`);
@@ -122,7 +136,7 @@ export class RunRegistry {
     return { run, resumed: false };
   }
 
-  private makeLive(state: RunState, writer: RunLogWriter, owner: object): LiveRun {
+  private makeLive(state: RunState, writer: RunLogWriter, owner: TrainerLink): LiveRun {
     const scalarSteps = new Map<string, number>();
     for (const [name, s] of state.scalars) scalarSteps.set(name, s.lastStep);
     const declared: LiveRun['declared'] = {
@@ -135,18 +149,18 @@ export class RunRegistry {
   }
 
   /** Appends records, waits until they are written, then applies them and publishes their deltas. */
-  async commit(run: LiveRun, records: Array<{ kind: number; payload: Uint8Array | string; record: RunRecord | null }>): Promise<void> {
+  async commit(run: LiveRun, records: CommitRecord[]): Promise<void> {
     const time = Date.now();
     let bytes = 0;
     const frames: StoredFrame[] = [];
     let step = -1;
     for (const r of records) {
-      const offset = run.writer.append(r.kind, r.payload, time);
+      const offset = run.writer.append(r.kind, r.payload, time, 0, r.append);
       const length = typeof r.payload === 'string' ? Buffer.byteLength(r.payload) : r.payload.byteLength;
       bytes += length;
       if (r.record?.kind === 'frame') {
         const { header, data } = r.record.frame;
-        frames.push({ layer: header.layer, offset, length, shape: header.shape, finite: isFinite32(data) });
+        frames.push({ layer: header.layer, offset, length, shape: header.shape, finite: r.record.finite ?? allFinite32(data) });
       }
     }
     await run.writer.flush();
@@ -249,11 +263,6 @@ export class RunRegistry {
     for (const t of this.metaTimers.values()) clearTimeout(t);
     await this.index.flush();
   }
-}
-
-function isFinite32(data: Float32Array): boolean {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
-  return true;
 }
 
 /** A fresh run id: the name as a slug plus a random suffix. */

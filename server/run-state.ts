@@ -1,5 +1,6 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
-import type { DecodedFrame, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
+import type { AdviceEvent, DecodedFrame, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
+import { SNAPSHOT_SERIES_POINTS } from '../lib/protocol';
 import { GrowableSeries } from './series';
 
 /** Server-side events stored in the run log (record kind 3). */
@@ -7,12 +8,13 @@ export type ServerEvent =
   | { type: 'status'; status: RunMeta['status']; reason?: string }
   | { type: 'resumed' }
   | { type: 'warning'; warning: Warning }
-  | { type: 'advice'; layer: string; step: number; evidence: unknown };
+  | { type: 'advice'; advice: AdviceEvent };
 
 /** A decoded log record, as the collector sees it live or the replay reader yields it. */
 export type RunRecord =
   | { kind: 'message'; time: number; message: IngestClientMessage }
-  | { kind: 'frame'; time: number; frame: DecodedFrame }
+  /** `finite` is set by the collector, which has already scanned the values (the registry need not scan again). */
+  | { kind: 'frame'; time: number; frame: DecodedFrame; finite?: boolean }
   | { kind: 'event'; time: number; event: ServerEvent };
 
 const MAX_WARNINGS = 200;
@@ -21,10 +23,14 @@ export class RunState {
   layers: LayerDecl[] = [];
   probe: ProbeInfo | null = null;
   labels: number[] | null = null;
+  /** The probe declaration as received (concept labels and mask size for the concept statistics). */
+  probeDecl: Extract<IngestClientMessage, { type: 'probe' }> | null = null;
   readonly steps: number[] = [];
   readonly times: number[] = [];
   readonly scalars = new Map<string, GrowableSeries>();
   readonly warnings: Warning[] = [];
+  /** Freeze advice given so far, one per layer at most. */
+  readonly advice: AdviceEvent[] = [];
   readonly events: ServerEvent[] = [];
   /** The trainer's run options from its (latest) hello. */
   options: RunOptions = {};
@@ -66,6 +72,7 @@ export class RunState {
         const classCount = msg.classNames?.length ?? (msg.labels ? Math.max(-1, ...msg.labels) + 1 : 0);
         const classCounts = msg.labels ? countClasses(msg.labels, classCount) : undefined;
         this.labels = msg.labels ?? null;
+        this.probeDecl = msg;
         this.probe = {
           examples: msg.examples,
           ...(msg.classNames ? { classNames: msg.classNames } : {}),
@@ -115,7 +122,9 @@ export class RunState {
         if (this.warnings.length < MAX_WARNINGS) this.warnings.push(event.warning);
         return [{ kind: 'warning', warning: event.warning }];
       case 'advice':
-        return [];
+        if (this.advice.some((a) => a.layer === event.advice.layer)) return [];
+        this.advice.push(event.advice);
+        return [{ kind: 'advice', advice: event.advice }];
       default: {
         const _exhaustive: never = event;
         return _exhaustive;
@@ -126,7 +135,8 @@ export class RunState {
   /** The whole view for a new subscriber. */
   snapshot(analysis?: RunSnapshot['analysis']): RunSnapshot {
     const scalars: RunSnapshot['scalars'] = {};
-    for (const [name, s] of this.scalars) scalars[name] = s.toWire();
+    // Decimated: a million-point series would make a 25 MB snapshot that blocks the event loop while it is built.
+    for (const [name, s] of this.scalars) scalars[name] = s.view(SNAPSHOT_SERIES_POINTS);
     return {
       meta: this.meta,
       layers: this.layers,
@@ -134,6 +144,7 @@ export class RunState {
       checkpoints: { steps: [...this.steps], times: [...this.times] },
       scalars,
       warnings: [...this.warnings],
+      advice: [...this.advice],
       ...(analysis ? { analysis } : {}),
     };
   }

@@ -48,6 +48,7 @@ export function installBenchHook(store: LayerwatchStore, runId: string): () => v
         checkpoints: { steps, times: steps.map(() => now) },
         scalars: {},
         warnings: [],
+        advice: [],
         analysis: { convergence: { defaultMetric: 'svcca-k', grids: { 'svcca-k': grid } } },
       };
       store.getState().applyRunSnapshot(runId, snap, now);

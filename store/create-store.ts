@@ -1,6 +1,7 @@
 /** Builds one Layerwatch store from its slices (one per provider, never a module singleton, as zustand's Next.js guide says). */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createConnectionSlice } from './slices/connection';
+import { createConceptsSlice } from './slices/concepts';
 import { createConvergenceSlice } from './slices/convergence';
 import { createRunSlice } from './slices/run';
 import { createRunsSlice } from './slices/runs';
@@ -16,6 +17,7 @@ export function createLayerwatchStore(): LayerwatchStore {
     ...createRunsSlice(...a),
     ...createRunSlice(...a),
     ...createConvergenceSlice(...a),
+    ...createConceptsSlice(...a),
     ...createViewSlice(...a),
   }));
 }

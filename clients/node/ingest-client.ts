@@ -28,6 +28,12 @@ export interface IngestClientOptions {
   /** Errors that answer no message of ours (e.g. after a hostile frame), and fatal errors. */
   onError?: (error: IngestError) => void;
   onClose?: (code: number, reason: string) => void;
+  /**
+   * Mask frames with the all-zero key, so neither side XORs every payload byte (ws then sends our buffers without
+   * copying them, and the server skips unmasking). Masking protects intermediaries from script-chosen bytes in
+   * browsers; a trainer is not a browser. Default false: the random key RFC 6455 asks clients for.
+   */
+  zeroMask?: boolean;
 }
 
 /** An error reply from the server, with its stable code. */
@@ -41,6 +47,8 @@ export class IngestError extends Error {
     this.name = 'IngestError';
   }
 }
+
+const zeroMask = (mask: Buffer) => void mask.fill(0);
 
 interface Pending {
   of: AckOf;
@@ -70,7 +78,7 @@ export class IngestClient {
   /** Opens the connection, sends the hello and waits for the welcome (or the refusal). */
   static connect(opts: IngestClientOptions): Promise<IngestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(opts.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+      const ws = new WebSocket(opts.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, ...(opts.zeroMask ? { generateMask: zeroMask } : {}) });
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
@@ -130,6 +138,23 @@ export class IngestClient {
   async checkpoint(step: number, layers: Array<{ layer: string; data: Float32Array; shape: number[] }>, time?: number): Promise<Ack> {
     const frames = layers.map((l) => encodeFrame({ run: this.runId, step, layer: l.layer, shape: l.shape }, l.data));
     return this.sendCheckpointFrames(step, layers.map((l) => l.layer), frames, time);
+  }
+
+  /**
+   * Sends per-example concept masks (values 0/1, [examples, concepts, h, w] at probe.maskSize) in chunks of
+   * `chunkExamples` examples, after the probe and before the first checkpoint; resolves when every chunk is acknowledged.
+   */
+  async sendMasks(masks: Float32Array, shape: [number, number, number, number], chunkExamples = shape[0]): Promise<void> {
+    const [m, concepts, h, w] = shape;
+    const per = concepts * h * w;
+    const acks: Array<Promise<Ack>> = [];
+    for (let first = 0; first < m; first += chunkExamples) {
+      const count = Math.min(chunkExamples, m - first);
+      const frame = encodeFrame({ run: this.runId, step: 0, layer: first === 0 ? '__masks__' : `__masks__@${first}`, shape: [count, concepts, h, w], kind: 'masks' }, masks.subarray(first * per, (first + count) * per));
+      acks.push(this.expect('masks'));
+      this.ws.send(frame, { binary: true });
+    }
+    await Promise.all(acks);
   }
 
   /** Sends a checkpoint from pre-encoded frames (benches reuse encoded frames). */

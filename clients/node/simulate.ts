@@ -1,6 +1,8 @@
 /** Streams a seeded synthetic run (lib/sim) through the Node client: the simulator behind `layerwatch simulate`. */
 import { activationsAt, finalState, planRun, progressAt, scalarsAt, type SimOptions } from '../../lib/sim/synthetic-run';
-import { IngestClient } from './ingest-client';
+import type { RunOptions } from '../../lib/protocol';
+import { addConceptSignal, planConcepts } from '../../lib/sim/concepts';
+import { IngestClient, type IngestClientOptions } from './ingest-client';
 
 export interface SimulateOptions extends SimOptions {
   url: string;
@@ -15,7 +17,12 @@ export interface SimulateOptions extends SimOptions {
   noEnd?: boolean;
   signal?: AbortSignal;
   onCheckpoint?: (step: number, index: number) => void;
+  /** Run options sent in the hello (advice settings, analysis options). */
+  options?: RunOptions;
+  onAdvice?: IngestClientOptions['onAdvice'];
   onRun?: (runId: string) => void;
+  /** Plant concept detectors and send concept labels (lib/sim/concepts.ts); off unless asked. */
+  concepts?: boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -33,20 +40,23 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** Runs a simulation to the end (or until aborted); resolves with the run id. */
 export async function simulateRun(opts: SimulateOptions): Promise<string> {
   const plan = planRun(opts);
+  const conceptPlan = opts.concepts ? planConcepts(plan) : null;
   const client = await IngestClient.connect({
     url: opts.url,
     token: opts.token,
     run: {
       name: opts.name ?? `simulated-${opts.seed}`,
       ...(opts.project ? { project: opts.project } : {}),
-      config: { simulated: true, seed: opts.seed, layers: opts.layers, units: opts.units, examples: opts.examples, checkpoints: opts.checkpoints, settle: plan.layers.map((l) => l.settle) },
+      config: { simulated: true, seed: opts.seed, layers: opts.layers, units: opts.units, examples: opts.examples, checkpoints: opts.checkpoints, settle: plan.layers.map((l) => l.settle), ...(conceptPlan ? { concepts: true } : {}) },
     },
     client: 'layerwatch-simulate/0.1.0',
+    ...(opts.options ? { options: opts.options } : {}),
+    ...(opts.onAdvice ? { onAdvice: opts.onAdvice } : {}),
   });
   opts.onRun?.(client.runId);
   await client.declare(
     plan.layers.map((l) => ({ name: l.name, units: l.units, kind: l.kind })),
-    { examples: opts.examples, labels: plan.labels, classNames: plan.classNames },
+    { examples: opts.examples, labels: plan.labels, classNames: plan.classNames, ...(conceptPlan ? { concepts: conceptPlan.concepts, conceptLabels: conceptPlan.conceptLabels } : {}) },
   );
   const finals = plan.layers.map((_, l) => finalState(plan, l));
   const perCheckpoint = Math.max(1, opts.scalarsPerCheckpoint ?? 5);
@@ -66,7 +76,11 @@ export async function simulateRun(opts: SimulateOptions): Promise<string> {
     }
     await client.checkpoint(
       step,
-      plan.layers.map((l, li) => ({ layer: l.name, data: activationsAt(plan, li, i, finals[li]), shape: [l.units, opts.examples] })),
+      plan.layers.map((l, li) => {
+        const data = activationsAt(plan, li, i, finals[li]);
+        if (conceptPlan) addConceptSignal(conceptPlan, li, i, data, opts.examples);
+        return { layer: l.name, data, shape: [l.units, opts.examples] };
+      }),
     );
     opts.onCheckpoint?.(step, i);
     if (interval > 0) await sleep(interval / (perCheckpoint + 1), opts.signal);

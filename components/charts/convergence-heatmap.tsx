@@ -33,6 +33,8 @@ interface Props {
   markerColumn?: number | null;
   onSelectColumn?: (c: number) => void;
   valueLabel: string;
+  /** Cells to outline, e.g. where the server advised freezing a layer. */
+  markers?: ReadonlyArray<{ l: number; c: number; label: string }>;
 }
 
 const M = { top: 6, right: 10, bottom: 38, left: 74 };
@@ -40,7 +42,7 @@ type Axis = { layers: readonly string[]; steps: readonly number[]; columns: numb
 const axisKey = (a: Axis) => `${a.layers.join('\u0000')}|${a.columns}|${a.steps[0]}|${a.steps[a.columns - 1]}`;
 
 /** Renders the heatmap canvas with its SVG axes and hover readout. */
-export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerColumn = null, onSelectColumn, valueLabel }: Props) {
+export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerColumn = null, onSelectColumn, valueLabel, markers = [] }: Props) {
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const [axis, setAxis] = useState<Axis>({ layers: [], steps: [], columns: 0 });
@@ -157,6 +159,9 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
             </g>
             <text className="axis-title" transform={`translate(${-M.left + 10},${plotH / 2}) rotate(-90)`} textAnchor="middle">layer (input at bottom)</text>
             {markerColumn !== null && markerColumn < columns && <rect className="heatmap-marker" x={markerColumn * colW} width={Math.max(1.5, colW)} y={0} height={plotH} />}
+            {markers.map((m) => m.c < columns && m.l < layers.length && (
+              <rect key={`${m.l}-${m.c}`} className="advice-mark" data-testid="advice-mark" x={m.c * colW} y={(layers.length - 1 - m.l) * rowH + 1} width={Math.max(4, colW)} height={rowH - 2} />
+            ))}
             {hover && <rect className="heatmap-hover" x={hover.c * colW} y={(layers.length - 1 - hover.l) * rowH} width={Math.max(1, colW)} height={rowH} />}
           </g>
         </svg>
@@ -167,6 +172,7 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
           <div className="readout-head">{layers[hover.l]} · step {formatStep(steps[hover.c])}</div>
           <div className="readout-row"><span className="readout-label">{valueLabel}</span><span className="readout-value" data-value={fresh ?? ''}>{fresh !== null ? formatValue(fresh) : stale !== null ? `${formatValue(stale)} (previous reference)` : 'pending'}</span></div>
           <div className="readout-row"><span className="readout-label">k (directions kept)</span><span className="readout-value">{k ?? '–'}</span></div>
+          {markers.some((m) => m.l === hover.l && m.c === hover.c) && <div className="readout-row advice-note">freeze advised at this checkpoint</div>}
         </div>
       )}
     </div>

@@ -1,8 +1,11 @@
 /** The heatmap's values as an accessible table (visually hidden): screen readers and tests read the numbers the canvas shows. */
+import { memo } from 'react';
 import { formatStep, formatValue } from '@/lib/chart/scales';
 import type { Cell } from '@/lib/chart/heatmap-raster';
 
 interface Props {
+  /** Changes whenever the (in-place patched) grid does. */
+  version: number;
   caption: string;
   layers: readonly string[];
   steps: readonly number[];
@@ -15,7 +18,7 @@ interface Props {
 }
 
 /** Renders rows top layer first (as on screen), one cell per shown checkpoint, with data-* attributes for machines. */
-export function HeatmapTable({ caption, layers, steps, values, k, pending, reference, maxColumns = 120 }: Props) {
+export const HeatmapTable = memo(function HeatmapTable({ caption, layers, steps, values, k, pending, reference, maxColumns = 60 }: Props) {
   const n = steps.length;
   const stride = Math.max(1, Math.ceil(n / maxColumns));
   const cols: number[] = [];
@@ -48,4 +51,4 @@ export function HeatmapTable({ caption, layers, steps, values, k, pending, refer
     </table>
     </div>
   );
-}
+});

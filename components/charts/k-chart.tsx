@@ -7,6 +7,8 @@ import { gridSeries } from './grid-series';
 import { LineChart } from './line-chart';
 
 interface Props {
+  /** Changes whenever the (in-place patched) grid does. */
+  version: number;
   layers: readonly string[];
   steps: readonly number[];
   k: ReadonlyArray<ReadonlyArray<Cell>>;
@@ -17,8 +19,8 @@ interface Props {
 }
 
 /** Renders k per layer as step curves. */
-export function KChart({ layers, steps, k, applies, marker, height }: Props) {
-  const series = useMemo(() => (applies ? gridSeries(layers, steps, k) : []), [applies, layers, steps, k]);
+export function KChart({ version, layers, steps, k, applies, marker, height }: Props) {
+  const series = useMemo(() => (applies ? gridSeries(layers, steps, k) : []), [applies, layers, steps, k, version]);
   // k is a small integer: start the axis at 0 so a constant k does not look like noise around it.
   const top = unionExtent(series.map((s) => finiteExtent(s.ys, s.length)))?.[1] ?? 10;
   return (

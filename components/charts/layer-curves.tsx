@@ -6,6 +6,8 @@ import { gridSeries } from './grid-series';
 import { LineChart } from './line-chart';
 
 interface Props {
+  /** Changes whenever the (in-place patched) grid does. */
+  version: number;
   layers: readonly string[];
   steps: readonly number[];
   values: ReadonlyArray<ReadonlyArray<Cell>>;
@@ -16,8 +18,8 @@ interface Props {
 }
 
 /** Renders the curves with the mean chance baseline. */
-export function LayerCurves({ layers, steps, values, chance, metricLabel, marker, height }: Props) {
-  const series = useMemo(() => gridSeries(layers, steps, values), [layers, steps, values]);
+export function LayerCurves({ version, layers, steps, values, chance, metricLabel, marker, height }: Props) {
+  const series = useMemo(() => gridSeries(layers, steps, values), [layers, steps, values, version]);
   const finite = chance.filter((c): c is number => c !== null && Number.isFinite(c));
   const baselines = finite.length ? [{ y: finite.reduce((a, b) => a + b, 0) / finite.length, label: 'chance (mean over layers)' }] : [];
   return (
@@ -32,6 +34,7 @@ export function LayerCurves({ layers, steps, values, chance, metricLabel, marker
       baselines={baselines}
       marker={marker}
       height={height}
+      legend
       emptyText="Waiting for the first checkpoints…"
     />
   );

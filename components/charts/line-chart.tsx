@@ -3,7 +3,7 @@
 import { useId, useMemo, useState, type PointerEvent, type ReactNode } from 'react';
 import { curveLinear, curveStepAfter, line, scaleLinear } from 'd3';
 import { decimateMinMax } from '@/lib/chart/decimate';
-import { finiteExtent, formatStep, formatValue, nearestIndex, paddedDomain, unionExtent, type Domain } from '@/lib/chart/scales';
+import { finiteExtent, formatStep, formatValue, nearestIndex, paddedDomain, tickFormatter, unionExtent, type Domain } from '@/lib/chart/scales';
 import { AxisBottom, AxisLeft } from './axes';
 import { useWidth } from './use-width';
 
@@ -95,7 +95,7 @@ export function LineChart(props: LineChartProps) {
         {width > 0 && (
           <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel} against ${props.xLabel}`}>
             <g transform={`translate(${M.left},${M.top})`}>
-              <AxisLeft scale={y} at={0} label={props.yLabel} format={yFormat} grid={innerW} titleOffset={M.left - 12} />
+              <AxisLeft scale={y} at={0} label={props.yLabel} format={props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} />
               <AxisBottom scale={x} at={innerH} label={props.xLabel} format={formatStep} />
               {props.baselines?.map((b) => (
                 <g key={b.label} className="baseline">

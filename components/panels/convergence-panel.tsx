@@ -2,7 +2,6 @@
 /** Convergence panel: metric selector, heatmap (canvas, fed by `subscribe`), colour legend, values table and per-layer curves. */
 import { useCallback, useMemo } from 'react';
 import type { ConvergenceGrid, MetricName } from '@/lib/protocol/analysis';
-import type { Cell } from '@/lib/chart/heatmap-raster';
 import { ColourLegend } from '@/components/charts/colour-legend';
 import { ConvergenceHeatmap, type HeatmapSource } from '@/components/charts/convergence-heatmap';
 import { HeatmapTable } from '@/components/charts/heatmap-table';
@@ -14,25 +13,22 @@ import { selectMetric, selectScrubIndex } from '@/store/slices/view';
 import { METRIC_LABEL } from './metric-info';
 import { MetricSelector } from './metric-selector';
 
-/** A copy of the selected grid (the store's grids are patched in place), taken at most a few times a second. */
+/** The selected grid as React-rendered views see it, refreshed at most a few times a second. The grid is the store's
+ * (patched in place, never copied: 48 × 5,000 cells), so views key their memos on `version`. */
 export interface GridView {
+  version: number;
   metric: MetricName;
-  layers: string[];
-  steps: number[];
-  toNewest: Cell[][];
-  k: Cell[][];
-  chance: Cell[];
-  pending: number;
-  reference: number | null;
+  grid: ConvergenceGrid;
 }
 
-/** Copies the selected metric's grid for React-rendered views. */
+/** The selected metric's grid with the version it is at. */
 export function selectGridView(s: LayerwatchState): GridView | null {
   const metric = selectMetric(s);
-  const g: ConvergenceGrid | undefined = s.convergence.grids[metric];
-  if (!g) return null;
-  return { metric, layers: [...g.layers], steps: [...g.steps], toNewest: g.toNewest.map((r) => r.slice()), k: g.k.map((r) => r.slice()), chance: [...g.chance], pending: g.pending, reference: g.reference };
+  const grid = s.convergence.grids[metric];
+  return grid ? { version: s.convergence.version, metric, grid } : null;
 }
+
+const NONE: never[] = [];
 
 /** Whether the grid or the metric changed. */
 export const gridChanged = (n: LayerwatchState, p: LayerwatchState) => n.convergence.version !== p.convergence.version || n.view.metric !== p.view.metric;
@@ -44,7 +40,7 @@ export function ConvergencePanel() {
   const scrubbed = useLayerwatch((s) => (s.view.scrub === null ? null : selectScrubIndex(s)));
   const scrubStep = useLayerwatch((s) => s.run.steps[selectScrubIndex(s)] ?? null);
   const setScrub = useLayerwatch((s) => s.setScrub);
-  const view = useThrottledSelection(selectGridView, gridChanged, 300);
+  const view = useThrottledSelection(selectGridView, gridChanged, 500);
   const runEnded = useLayerwatch((s) => s.run.meta !== null && s.run.meta.status !== 'live');
 
   const source = useMemo<HeatmapSource>(
@@ -59,6 +55,11 @@ export function ConvergencePanel() {
     }),
     [store],
   );
+  const advice = useLayerwatch((s) => s.run.advice);
+  const markers = useMemo(
+    () => (view ? advice.map((a) => ({ l: view.grid.layers.indexOf(a.layer), c: view.grid.steps.indexOf(a.step), label: `freeze ${a.layer}` })).filter((m) => m.l >= 0 && m.c >= 0) : []),
+    [advice, view],
+  );
   const onSelectColumn = useCallback((c: number) => setScrub(c), [setScrub]);
   const label = METRIC_LABEL[metric];
 
@@ -70,17 +71,19 @@ export function ConvergencePanel() {
       </header>
       <p className="chart-desc">
         Similarity of each layer at each checkpoint to the same layer {runEnded ? 'at the end of the run' : 'at the newest checkpoint'} ({label}). Bright = settled.
-        {view && view.pending > 0 ? <span className="pending"> Computing {view.pending} cells…</span> : null}
+        {view && view.grid.pending > 0 ? <span className="pending"> Computing {view.grid.pending} cells…</span> : null}
       </p>
-      <ConvergenceHeatmap source={source} height={240} markerColumn={scrubbed} onSelectColumn={onSelectColumn} valueLabel={`${label} to newest`} />
+      <ConvergenceHeatmap source={source} height={240} markerColumn={scrubbed} onSelectColumn={onSelectColumn} valueLabel={`${label} to newest`} markers={markers} />
       <div className="legend-row">
-        <ColourLegend ramp="viridis" domain={[0, 1]} label={`${label} to newest`} chance={view?.chance ?? []} />
-        <span className="muted">Dimmed cells: value for the previous reference, being recomputed. Click a column to scrub.</span>
+        <ColourLegend ramp="viridis" domain={[0, 1]} label={`${label} to newest`} chance={view?.grid.chance ?? []} />
+        <span className="muted">
+          Dimmed cells: value for the previous reference, being recomputed. Outlined cell: the server advised freezing that layer there. Click a column to scrub.
+        </span>
       </div>
       {view && (
-        <HeatmapTable caption={`${label} of each layer to its newest state, per checkpoint`} layers={view.layers} steps={view.steps} values={view.toNewest} k={view.k} pending={view.pending} reference={view.reference} />
+        <HeatmapTable caption={`${label} of each layer to its newest state, per checkpoint`} version={view.version} layers={view.grid.layers} steps={view.grid.steps} values={view.grid.toNewest} k={view.grid.k} pending={view.grid.pending} reference={view.grid.reference} />
       )}
-      <LayerCurves layers={view?.layers ?? []} steps={view?.steps ?? []} values={view?.toNewest ?? []} chance={view?.chance ?? []} metricLabel={label} marker={scrubbed === null ? null : scrubStep} height={200} />
+      <LayerCurves version={view?.version ?? 0} layers={view?.grid.layers ?? NONE} steps={view?.grid.steps ?? NONE} values={view?.grid.toNewest ?? NONE} chance={view?.grid.chance ?? NONE} metricLabel={label} marker={scrubbed === null ? null : scrubStep} height={200} />
     </section>
   );
 }

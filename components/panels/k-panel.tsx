@@ -7,14 +7,16 @@ import { selectMetric, selectScrubIndex } from '@/store/slices/view';
 import { gridChanged, selectGridView } from './convergence-panel';
 import { hasK } from './metric-info';
 
+const NONE: never[] = [];
+
 /** Renders the k chart. */
 export function KPanel() {
   const metric = useLayerwatch(selectMetric);
   const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
-  const view = useThrottledSelection(selectGridView, gridChanged, 500);
+  const view = useThrottledSelection(selectGridView, gridChanged, 1000);
   return (
     <section className="panel" aria-label="Directions kept per layer">
-      <KChart layers={view?.layers ?? []} steps={view?.steps ?? []} k={view?.k ?? []} applies={hasK(metric)} marker={marker} height={170} />
+      <KChart version={view?.version ?? 0} layers={view?.grid.layers ?? NONE} steps={view?.grid.steps ?? NONE} k={view?.grid.k ?? NONE} applies={hasK(metric)} marker={marker} height={170} />
     </section>
   );
 }

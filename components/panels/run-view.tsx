@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import Link from 'next/link';
 import { installBenchHook } from '@/store/bench-hook';
 import { useLayerwatch, useLayerwatchApi, useTopic } from '@/store/provider';
+import { ConceptsPanel } from './concepts-panel';
 import { ConvergencePanel } from './convergence-panel';
 import { KPanel } from './k-panel';
 import { LayerMatrixPanel } from './layer-matrix-panel';
@@ -62,6 +63,8 @@ export function RunView({ id }: { id: string }) {
       <div className="run-grid">
         <div className="col-main">
           <ConvergencePanel />
+          {/* Concept emergence, raster, selectivity, class sensitivity (issue 3) */}
+          <ConceptsPanel />
         </div>
         <div className="col-side">
           <ScalarsPanel />

@@ -13,6 +13,7 @@ export function StatusPanel() {
   const checkpoints = useLayerwatch((s) => s.run.steps.length);
   const examples = useLayerwatch((s) => s.run.probe?.examples ?? null);
   const warnings = useLayerwatch((s) => s.run.warnings.length);
+  const frozen = useLayerwatch((s) => s.run.advice.map((a) => a.layer).join(', '));
   const [now, setNow] = useState(() => Date.now());
   const live = meta?.status === 'live';
   useEffect(() => {
@@ -34,7 +35,7 @@ export function StatusPanel() {
         {live && (
           <div>
             <dt>last checkpoint</dt>
-            <dd>{lastAt === null ? '–' : `${formatDuration(Math.max(0, now - lastAt))} ago`}</dd>
+            <dd>{lastAt === null ? '–' : now - lastAt < 1000 ? 'just now' : `${formatDuration(now - lastAt)} ago`}</dd>
           </div>
         )}
         {!live && meta.endedAt && (
@@ -59,6 +60,12 @@ export function StatusPanel() {
           <div>
             <dt>probe</dt>
             <dd>{examples} examples</dd>
+          </div>
+        )}
+        {frozen && (
+          <div title="Layers the server advised freezing (they have stopped changing)">
+            <dt>freeze advice</dt>
+            <dd data-testid="advice">{frozen}</dd>
           </div>
         )}
         {warnings > 0 && (

@@ -1,5 +1,5 @@
 /** Scale helpers for the charts: extents over typed arrays, padded domains, nearest-point lookup and number formats. */
-import { format } from 'd3';
+import { format, tickFormat } from 'd3';
 
 export type Domain = [number, number];
 
@@ -73,4 +73,11 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
   if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
   return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** A tick label formatter for a domain: d3's precision for the tick step, in exponent form for tiny or huge magnitudes (learning rates read 5e-4, not 0.0005). */
+export function tickFormatter(domain: Domain, count: number): (v: number) => string {
+  const m = Math.max(Math.abs(domain[0]), Math.abs(domain[1]));
+  const f = tickFormat(domain[0], domain[1], count, m !== 0 && (m < 1e-2 || m >= 1e6) ? '~e' : '~f');
+  return (v) => f(v);
 }

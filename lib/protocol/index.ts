@@ -6,3 +6,4 @@ export * from './frame';
 export * from './live';
 export * from './parse';
 export * from './analysis';
+export * from './concepts';

@@ -31,6 +31,8 @@ export const RunOptions = z.strictObject({
       metric: z.enum(['svcca', 'svcca-k', 'pwcca', 'cka']).optional(),
       threshold: z.number().min(0).max(1).optional(),
       window: z.number().int().min(1).max(1000).optional(),
+      /** The evidence must also cover at least this fraction of the steps so far (0-1). */
+      minSpan: z.number().min(0).max(1).optional(),
       allowOutOfOrder: z.boolean().optional(),
     })
     .optional(),
@@ -140,15 +142,16 @@ export type IngestServerMessage =
   | { type: 'advice'; runId: string; layer: string; step: number; action: 'freeze'; evidence: AdviceEvidence }
   | { type: 'pong'; id?: number };
 
-export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end';
+/** `masks`: one concept-masks frame (see lib/protocol/concepts.ts). */
+export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks';
 
 export interface AdviceEvidence {
   metric: string;
   threshold: number;
   window: number;
-  /** Stability values (similarity to the previous checkpoint) over the window, oldest first. */
-  stability: number[];
+  /** Earlier checkpoints of the window, oldest first, and the layer's similarity to each of them at the advised step. */
   steps: number[];
+  stability: number[];
 }
 
 export interface IngestLimits {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LayerDecl, ConceptDecl } from './ingest';
 import { ConvergencePatch, ConvergenceState } from './analysis';
+import { ConceptPatch, ConceptState } from './concepts';
 
 export const RunStatus = z.enum(['live', 'finished', 'failed', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -22,8 +23,15 @@ export const RunMeta = z.object({
 });
 export type RunMeta = z.infer<typeof RunMeta>;
 
-/** A scalar series as two parallel arrays (steps ascending). */
-export const Series = z.object({ steps: z.array(z.number()), values: z.array(z.number().nullable()) });
+/**
+ * A scalar series as two parallel arrays (steps ascending). `total` is present when the series is a min/max-decimated
+ * view (snapshots carry at most SNAPSHOT_SERIES_POINTS per series) and says how many points it stands for; the
+ * `series` request returns any step range at any resolution up to the full series.
+ */
+export const Series = z.object({ steps: z.array(z.number()), values: z.array(z.number().nullable()), total: z.number().int().optional() });
+
+/** Points per series in a run snapshot; longer series are min/max-decimated (their `total` says so). */
+export const SNAPSHOT_SERIES_POINTS = 4096;
 export type Series = z.infer<typeof Series>;
 
 export const ProbeInfo = z.object({
@@ -37,6 +45,22 @@ export type ProbeInfo = z.infer<typeof ProbeInfo>;
 export const Warning = z.object({ code: z.string(), message: z.string(), step: z.number().optional(), layer: z.string().optional() });
 export type Warning = z.infer<typeof Warning>;
 
+/** Freeze advice the server gave for a layer (stored in the run log, so it survives restarts). */
+export const AdviceEvent = z.object({
+  layer: z.string(),
+  step: z.number(),
+  action: z.literal('freeze'),
+  evidence: z.object({
+    metric: z.string(),
+    threshold: z.number(),
+    window: z.number(),
+    /** Similarity of the layer at `step` to itself at each earlier step of the window. */
+    steps: z.array(z.number()),
+    stability: z.array(z.number()),
+  }),
+});
+export type AdviceEvent = z.infer<typeof AdviceEvent>;
+
 export const RunSnapshot = z.object({
   meta: RunMeta,
   layers: z.array(LayerDecl),
@@ -44,8 +68,9 @@ export const RunSnapshot = z.object({
   checkpoints: z.object({ steps: z.array(z.number()), times: z.array(z.number()) }),
   scalars: z.record(z.string(), Series),
   warnings: z.array(Warning),
+  advice: z.array(AdviceEvent).default([]),
   /** Analysis state; each key is filled by its analysis (concepts and advice join convergence later). */
-  analysis: z.object({ convergence: ConvergenceState.optional() }).optional(),
+  analysis: z.object({ convergence: ConvergenceState.optional(), concepts: ConceptState.optional() }).optional(),
 });
 export type RunSnapshot = z.infer<typeof RunSnapshot>;
 
@@ -57,7 +82,9 @@ export const RunDelta = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('checkpoint'), step: z.number(), time: z.number() }),
   z.object({ kind: z.literal('scalars'), series: z.record(z.string(), Series) }),
   z.object({ kind: z.literal('warning'), warning: Warning }),
+  z.object({ kind: z.literal('advice'), advice: AdviceEvent }),
   z.object({ kind: z.literal('convergence'), patch: ConvergencePatch }),
+  z.object({ kind: z.literal('concepts'), patch: ConceptPatch }),
 ]);
 export type RunDelta = z.infer<typeof RunDelta>;
 

@@ -1,13 +1,15 @@
 /** Stored analysis of a run (runs/<id>/analysis.lwlog): the patches exactly as broadcast, so a reload or replay recomputes nothing. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { applyConvergencePatch, emptyGrid, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
+import { applyConvergencePatch, emptyGrid, type ConceptPatch, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
 import { RunLogWriter } from '../storage/run-log-writer';
 import { readRunLog } from '../storage/run-log-reader';
 import { RECORD_KIND } from '../records';
 
-/** One stored analysis record. */
-export type AnalysisRecord = { type: 'convergence'; reference: number | null; patch: ConvergencePatch };
+/** One stored convergence record. */
+export type ConvergenceRecord = { type: 'convergence'; reference: number | null; patch: ConvergencePatch };
+/** One stored analysis record: convergence, or concept statistics (server/analysis/concepts-store.ts reads those). */
+export type AnalysisRecord = ConvergenceRecord | { type: 'concepts'; patch: ConceptPatch };
 
 export function analysisPath(runDir: string): string {
   return path.join(runDir, 'analysis.lwlog');
@@ -34,13 +36,13 @@ export class AnalysisWriter {
   }
 }
 
-/** Reads every stored record of a run's analysis log, in order. */
-export async function* readAnalysis(file: string): AsyncGenerator<AnalysisRecord> {
+/** Reads every stored convergence record of a run's analysis log, in order. */
+export async function* readAnalysis(file: string): AsyncGenerator<ConvergenceRecord> {
   if (!existsSync(file)) return;
   const decoder = new TextDecoder();
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.analysis] })) {
     try {
-      const parsed = JSON.parse(decoder.decode(rec.payload)) as AnalysisRecord;
+      const parsed = JSON.parse(decoder.decode(rec.payload)) as ConvergenceRecord;
       if (parsed?.type === 'convergence') yield parsed;
     } catch {
       // A record this version cannot read is skipped; the rest still loads.

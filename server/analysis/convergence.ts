@@ -2,6 +2,7 @@
 import type { SimilarityOptions } from '../../lib/analysis';
 import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
 import type { FrameRef, WorkerResult } from './jobs';
+import type { AdviceTracker } from './advice';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConvergenceOptions {
@@ -16,6 +17,8 @@ export interface ConvergenceOptions {
   emit: (patch: ConvergencePatch, reference: number | null) => void;
   /** Chance baselines, shared across runs by shape. */
   chance: (metric: MetricName, units: number, examples: number) => Promise<number | null>;
+  /** Freeze advice, fed with the newest checkpoint's similarities to its earlier ones. */
+  advice?: AdviceTracker;
 }
 
 /** Columns compared per backfill job. */
@@ -72,20 +75,20 @@ export class RunConvergence {
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, step);
     }
-    // Newest first: per metric, per layer, the pair (c, c) for k and (c-1, c) for stability and the newest "to newest" cell.
+    // Newest first: per metric, per layer, the pair (c, c) for k, (c-1, c) for stability and the newest "to newest"
+    // cells (for the advice metric, back to the start of the advice evidence).
     const metrics = [...this.grids.keys()];
+    const head = new Map(metrics.map((m) => [m, this.o.advice && m === this.o.advice.config.metric ? this.o.advice.headColumns(this.steps, c) : range(c).slice(0, 2)]));
     metrics.forEach((metric, mi) => {
-      for (let l = 0; l < this.refs.length; l++) {
-        const head = [c, c - 1].filter((x) => x >= 0);
-        this.schedule(metric, l, c, head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
-      }
+      for (let l = 0; l < this.refs.length; l++) this.schedule(metric, l, c, head.get(metric)!, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
     });
     metrics.forEach((metric, mi) => {
       // The first metric backfills every checkpoint; the others every ~c/8 checkpoints (linear, not quadratic, total cost), and fully at the end.
       const last = this.lastBackfill.get(metric) ?? -Infinity;
       if (mi > 0 && c - last < Math.max(1, Math.ceil(c / 8))) return;
       this.lastBackfill.set(metric, c);
-      for (let l = 0; l < this.refs.length; l++) this.backfill(metric, l, c, range(c - 2), mi === 0 ? PRIORITY.backfill : PRIORITY.idle, current);
+      const rest = range(Math.min(...head.get(metric)!) - 1);
+      for (let l = 0; l < this.refs.length; l++) this.backfill(metric, l, c, rest, mi === 0 ? PRIORITY.backfill : PRIORITY.idle, current);
     });
   }
 
@@ -127,6 +130,9 @@ export class RunConvergence {
           if (cell.toNewest !== undefined || cell.k !== undefined) cells.push(cell);
           if (x === c - 1) cells.push({ l, c, stability: p.value });
         });
+        if (urgent && this.o.advice && metric === this.o.advice.config.metric) {
+          this.o.advice.onEvidence(l, c, this.grids.get(metric)!.steps, new Map(res.pairs.map((p, i) => [usable[i], p.value])));
+        }
         this.addCells(metric, cells, urgent, fresh ? usable.length : 0);
       })
       .catch(() => {})

@@ -1,5 +1,6 @@
 /** Messages between the analysis scheduler (main thread) and its worker threads. */
 import type { Metric, SimilarityOptions } from '../../lib/analysis';
+import type { ConceptsJob, ConceptsJobResult } from './concepts-job';
 
 /** One seed for every chance baseline, so the same shape always gets the same value, live or offline. */
 export const CHANCE_SEED = 12345;
@@ -21,7 +22,9 @@ export type WorkerJob =
   /** Chance baseline for a shape. */
   | { id: number; op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number }
   /** Forget cached layers whose key starts with a prefix (a run closed). */
-  | { id: number; op: 'forget'; prefix: string };
+  | { id: number; op: 'forget'; prefix: string }
+  /** Concept statistics of one layer at one checkpoint (server/analysis/concepts-job.ts). */
+  | ({ id: number } & ConceptsJob);
 
 export interface PairResult {
   value: number | null;
@@ -32,5 +35,5 @@ export interface PairResult {
 }
 
 export type WorkerResult =
-  | { id: number; ok: true; pairs?: PairResult[]; chance?: number }
+  | { id: number; ok: true; pairs?: PairResult[]; chance?: number; concepts?: ConceptsJobResult }
   | { id: number; ok: false; code: string; message: string };

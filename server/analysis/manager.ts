@@ -1,12 +1,14 @@
 /** Owns the analysis worker pool and every run's live convergence; loads stored analysis for past runs. */
 import path from 'node:path';
-import { DEFAULT_METRIC, type ConvergenceGrid, type ConvergencePatch, type ConvergenceState, type LayerMatrix, type MetricName } from '../../lib/protocol';
+import { DEFAULT_METRIC, type AdviceEvent, type ConvergenceGrid, type ConvergencePatch, type ConvergenceState, type LayerMatrix, type MetricName } from '../../lib/protocol';
 import { CHANCE_SEED, type FrameRef } from './jobs';
 import { readLayout, type StoredLayout } from './offline';
 import type { RunRegistry, StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
+import { AdviceTracker, resolveAdvice } from './advice';
 import { AnalysisWriter, analysisPath, loadConvergence } from './analysis-store';
 import { RunConvergence } from './convergence';
+import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface AnalysisManagerOptions {
@@ -26,9 +28,17 @@ export class AnalysisManager {
   private readonly chanceCache = new Map<string, Promise<number | null>>();
   private readonly matrices = new Map<string, LayerMatrix>();
   private readonly layouts = new Map<string, StoredLayout>();
+  /** Concept statistics per run (server/analysis/concepts-tracker.ts). */
+  readonly concepts: ConceptsHub;
 
   constructor(private readonly o: AnalysisManagerOptions) {
     o.registry.onFrames((state, step, frames) => this.onFrames(state, step, frames));
+    this.concepts = new ConceptsHub({
+      pool: o.pool,
+      logPath: (id) => o.registry.logPath(id),
+      analysisFile: (id) => analysisPath(this.runDir(id)),
+      publish: (id, patch) => o.registry.publish(`run:${id}`, { run: { kind: 'concepts', patch } }),
+    });
   }
 
   private runDir(id: string): string {
@@ -36,16 +46,21 @@ export class AnalysisManager {
   }
 
   private onFrames(state: RunState, step: number, frames: StoredFrame[]): void {
+    if (step < 0) return this.concepts.onMasks(state, frames); // concept masks: frames stored outside a checkpoint
     const id = state.meta.id;
     let entry = this.live.get(id);
     if (!entry) {
       const writer = new AnalysisWriter(analysisPath(this.runDir(id)));
+      const adviceConfig = resolveAdvice(state.options.advice, this.o.liveMetrics);
+      const advice = new AdviceTracker(adviceConfig, state.layers, state.advice, (a) => this.giveAdvice(id, a));
+      const metrics = this.o.liveMetrics.includes(adviceConfig.metric) ? this.o.liveMetrics : [...this.o.liveMetrics, adviceConfig.metric];
       const conv = new RunConvergence({
         runId: id,
         logFile: this.o.registry.logPath(id),
         layers: state.layers.map((l) => ({ name: l.name, units: l.units })),
         examples: state.probe?.examples ?? 0,
-        metrics: this.o.liveMetrics,
+        metrics,
+        advice,
         analysis: { ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}), ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}) },
         pool: this.o.pool,
         chance: (metric, units, examples) => this.chance(metric, units, examples),
@@ -59,6 +74,18 @@ export class AnalysisManager {
       this.past.delete(id);
     }
     entry.conv.onCheckpoint(step, frames);
+    this.concepts.onCheckpoint(state, step, frames, entry.writer);
+  }
+
+  /** Stores advice in the run log (so it survives restarts), shows it in the views and tells the trainer. */
+  private giveAdvice(id: string, advice: AdviceEvent): void {
+    // Advice is for a trainer that is still training: a run that already ended gets none.
+    const run = this.o.registry.getLive(id);
+    if (!run) return;
+    void this.o.registry
+      .appendEvent(run, { type: 'advice', advice })
+      .then(() => run.owner.notify({ type: 'advice', runId: id, layer: advice.layer, step: advice.step, action: 'freeze', evidence: advice.evidence }))
+      .catch(() => {});
   }
 
   /** Chance baseline of a metric for a layer shape, computed once per shape. */
@@ -117,6 +144,7 @@ export class AnalysisManager {
 
   /** Makes a past run's stored analysis available to `snapshot` (no-op for live runs). */
   async load(state: RunState): Promise<void> {
+    await this.concepts.load(state);
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
     const grids = await loadConvergence(analysisPath(this.runDir(id)), state.layers.map((l) => l.name));
@@ -141,15 +169,18 @@ export class AnalysisManager {
     entry.conv.flush();
     this.live.delete(id);
     this.past.set(id, new Map(entry.conv.grids));
+    await this.concepts.runEnded(id);
     await entry.writer.close();
   }
 
   /** Waits for every run's queued analysis (tests and benches use this). */
   async idle(): Promise<void> {
     await Promise.all([...this.live.values()].map((e) => e.conv.idle()));
+    await this.concepts.idle();
   }
 
   async close(): Promise<void> {
+    this.concepts.close();
     await Promise.all([...this.live.values()].map((e) => (e.conv.flush(), e.writer.close())));
     this.live.clear();
     await this.o.pool.close();

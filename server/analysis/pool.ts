@@ -18,6 +18,9 @@ export class ObsoleteError extends Error {
   readonly code = 'OBSOLETE';
 }
 
+/** Queue length at which obsolete tasks are first swept out. */
+const SWEEP_MIN = 1024;
+
 /** Priorities: lower runs first. */
 export const PRIORITY = { newest: 0, request: 1, backfill: 2, idle: 3 } as const;
 
@@ -25,6 +28,7 @@ export class AnalysisPool {
   private readonly workers: Array<{ worker: Worker; busy: Task | null; jobId: number }> = [];
   private readonly queues: Task[][] = [[], [], [], []];
   private nextId = 1;
+  private sweepAt = SWEEP_MIN;
   private closed = false;
   readonly size: number;
 
@@ -64,6 +68,7 @@ export class AnalysisPool {
     if (this.closed) return Promise.reject(new Error('analysis pool closed'));
     return new Promise((resolve, reject) => {
       this.queues[Math.min(Math.max(priority, 0), this.queues.length - 1)].push({ job, stillWanted, resolve, reject });
+      this.sweep();
       this.pump();
     });
   }
@@ -77,6 +82,24 @@ export class AnalysisPool {
       }
     }
     return undefined;
+  }
+
+  /**
+   * When the queue has doubled since the last sweep, drops every task no longer wanted (amortised O(1) per job). Without
+   * it, backfill superseded by newer checkpoints waits in the queue until its turn: 100k+ jobs and 200+ MB of heap
+   * after 1,000 checkpoints that arrive faster than they can be analysed.
+   */
+  private sweep(): void {
+    if (this.queued < this.sweepAt) return;
+    for (const q of this.queues) {
+      let kept = 0;
+      for (const task of q) {
+        if (!task.stillWanted || task.stillWanted()) q[kept++] = task;
+        else task.reject(new ObsoleteError('superseded by a newer checkpoint'));
+      }
+      q.length = kept;
+    }
+    this.sweepAt = Math.max(SWEEP_MIN, 2 * this.queued);
   }
 
   private pump(): void {

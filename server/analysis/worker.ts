@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { chanceBaseline, compare, prepare, preparedBytes, slim, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
 import { allFinite, readActivations } from './frame-reader';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
+import { runConceptsJob } from './concepts-job';
 
 const CACHE_BYTES = Number(process.env.LAYERWATCH_ANALYSIS_CACHE_MB ?? 768) * 1024 * 1024;
 const cache = new Map<string, { layer: PreparedLayer | Error; bytes: number }>();
@@ -47,6 +48,16 @@ function pair(a: FrameRef, b: FrameRef, metric: Metric, opts: SimilarityOptions)
   }
 }
 
+/** The layer's kept SVCCA directions for the class sensitivity, shared with the similarity cache (null when it has none). */
+function conceptDirections(ref: FrameRef, threshold?: number): { basis: PreparedLayer['rows']; k: number } | null {
+  try {
+    const layer = layerFor(ref, 'svcca', threshold === undefined ? {} : { threshold });
+    return { basis: layer.rows, k: layer.rowCount };
+  } catch {
+    return null;
+  }
+}
+
 function run(job: WorkerJob): WorkerResult {
   switch (job.op) {
     case 'pairs':
@@ -61,6 +72,8 @@ function run(job: WorkerJob): WorkerResult {
         }
       }
       return { id: job.id, ok: true };
+    case 'concepts':
+      return { id: job.id, ok: true, concepts: runConceptsJob(job, (ref) => conceptDirections(ref, job.svccaThreshold)) };
     default: {
       const _exhaustive: never = job;
       return _exhaustive;

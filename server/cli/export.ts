@@ -8,6 +8,7 @@ import { computeConvergence, readLayout } from '../analysis/offline';
 import { RunIndex } from '../storage/run-index';
 import { isValidRunId } from '../storage/run-id';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import { exportConcepts } from './export-concepts';
 
 const HELP = `usage: layerwatch export RUN [--data ./data] --json [--metric svcca|svcca-k|pwcca|cka] [--k K] [--threshold T]
        layerwatch export RUN [--data ./data] --log -o FILE`;
@@ -56,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     layers: names,
     steps: layout.steps,
     convergence: { metric, source, reference: g.reference, toFinal: g.toNewest, stability: g.stability, k: g.k, chance: g.chance },
+    concepts: await exportConcepts(analysisPath(path.dirname(logFile)), layout.steps),
   };
   console.log(JSON.stringify(out));
   return 0;

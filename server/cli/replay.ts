@@ -1,4 +1,5 @@
 /** `layerwatch replay FILE`: opens the dashboard on a single run log, without a data directory of the user's. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,11 +7,11 @@ import { startServer } from '../app-server';
 import { importLog } from '../storage/import';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
 
-const HELP = 'usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages]';
+const HELP = 'usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages] [--view-token V] [--insecure]';
 
 /** Runs the replay command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { port: 'number', host: 'string', 'no-pages': 'boolean', help: 'boolean' });
+  const args = parseArgs(argv, { port: 'number', host: 'string', 'no-pages': 'boolean', help: 'boolean', 'view-token': 'string', insecure: 'boolean' });
   if (args.flags.help) return console.log(HELP), 0;
   const [file] = args.positional;
   if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
@@ -20,7 +21,11 @@ export async function run(argv: string[]): Promise<number> {
     const meta = await importLog(dataDir, path.resolve(file));
     const host = stringFlag(args, 'host', 'LAYERWATCH_HOST', '127.0.0.1')!;
     const port = numberFlag(args, 'port', 'LAYERWATCH_PORT', 3000)!;
-    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'] });
+    const viewToken = stringFlag(args, 'view-token', 'LAYERWATCH_VIEW_TOKEN');
+    if (viewToken === '') throw new UsageError('--view-token must not be empty');
+    // Nobody streams into a replay: /ingest gets a random token no one knows.
+    const token = randomBytes(32).toString('base64url');
+    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], token, viewToken, insecure: Boolean(args.flags.insecure) });
     console.log(`layerwatch: listening on ${server.url} (replaying ${file})`);
     console.log(`layerwatch: open ${server.url}/runs/${meta.id}`);
     const stop = async () => {

@@ -3,17 +3,65 @@ import path from 'node:path';
 import { simulateRun } from '../../clients/node/simulate';
 import { MetricName } from '../../lib/protocol';
 import { startServer } from '../app-server';
-import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import type { IngestLimits } from '../../lib/protocol';
+import { exposureProblem } from '../auth';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../limits';
+import { numberFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from './args';
 
-const HELP = `usage: layerwatch serve [--host 127.0.0.1] [--port 3000] [--data ./data] [--token T] [--metrics svcca-k,cka] [--workers N]
-                       [--dev] [--demo] [--no-pages]
-environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN, LAYERWATCH_METRICS, LAYERWATCH_WORKERS`;
+/** Limit flags: flag → [limit key, default]; each also reads LAYERWATCH_<FLAG> (e.g. LAYERWATCH_MAX_RATE). */
+const INGEST_LIMIT_FLAGS = {
+  'max-frame': 'maxFrameBytes',
+  'max-layers': 'maxLayers',
+  'max-units': 'maxUnits',
+  'max-examples': 'maxExamples',
+  'max-run-bytes': 'maxRunBytes',
+  'max-rate': 'maxMessagesPerSecond',
+} as const satisfies Record<string, keyof IngestLimits>;
+const CONNECTION_LIMIT_FLAGS = {
+  'max-text-bytes': 'maxTextBytes',
+  'max-checkpoint-bytes': 'maxCheckpointBytes',
+  'max-ingest-connections': 'maxIngestConnections',
+  'max-live-connections': 'maxLiveConnections',
+  'max-live-subscriptions': 'maxLiveSubscriptions',
+  'max-live-rate': 'maxLiveRate',
+  'max-live-in-flight': 'maxLiveInFlight',
+  'max-live-message-bytes': 'maxLiveMessageBytes',
+  'max-send-buffer-bytes': 'maxSendBufferBytes',
+} as const satisfies Record<string, keyof ConnectionLimits>;
+
+const limitHelp = [
+  ...Object.entries(INGEST_LIMIT_FLAGS).map(([flag, key]) => `--${flag} ${DEFAULT_LIMITS[key]}`),
+  ...Object.entries(CONNECTION_LIMIT_FLAGS).map(([flag, key]) => `--${flag} ${DEFAULT_CONNECTION_LIMITS[key]}`),
+];
+
+const HELP = `usage: layerwatch serve [--host 127.0.0.1] [--port 3000] [--data ./data] [--token T] [--view-token V] [--insecure]
+                       [--metrics svcca-k,cka] [--workers N] [--dev] [--demo] [--no-pages]
+limits (defaults shown; see docs/security.md):
+  ${limitHelp.join('\n  ')}
+environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN, LAYERWATCH_VIEW_TOKEN, LAYERWATCH_METRICS,
+             LAYERWATCH_WORKERS, and LAYERWATCH_MAX_* for each limit flag (e.g. LAYERWATCH_MAX_RATE)
+--token guards /ingest; --view-token guards the pages, /api and /live (open the dashboard once with ?token=V).
+A host other than loopback needs both tokens, or --insecure.`;
+
+const envName = (flag: string) => `LAYERWATCH_${flag.replace(/-/g, '_').toUpperCase()}`;
+
+function limitFlags<K extends string>(args: ParsedArgs, flags: Record<string, K>): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const [flag, key] of Object.entries(flags)) {
+    const v = numberFlag(args, flag, envName(flag));
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`--${flag} must be a positive integer`);
+    out[key] = v;
+  }
+  return out;
+}
 
 /** Runs the serve command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     host: 'string', port: 'number', data: 'string', token: 'string', dev: 'boolean', demo: 'boolean', 'no-pages': 'boolean',
-    metrics: 'string', workers: 'number', help: 'boolean',
+    metrics: 'string', workers: 'number', help: 'boolean', 'view-token': 'string', insecure: 'boolean',
+    ...(Object.fromEntries([...Object.keys(INGEST_LIMIT_FLAGS), ...Object.keys(CONNECTION_LIMIT_FLAGS)].map((f) => [f, 'number'])) as FlagSpec),
   });
   if (args.flags.help) return console.log(HELP), 0;
   const host = stringFlag(args, 'host', 'LAYERWATCH_HOST', '127.0.0.1')!;
@@ -21,6 +69,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
   const dataDir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
   const token = stringFlag(args, 'token', 'LAYERWATCH_TOKEN');
+  const viewToken = stringFlag(args, 'view-token', 'LAYERWATCH_VIEW_TOKEN');
+  if (token === '' || viewToken === '') throw new UsageError('--token and --view-token must not be empty');
+  const insecure = Boolean(args.flags.insecure);
+  const exposure = exposureProblem(host, token, viewToken, insecure);
+  if (exposure) throw new UsageError(exposure);
+  const limits = limitFlags(args, INGEST_LIMIT_FLAGS);
+  const connectionLimits = limitFlags(args, CONNECTION_LIMIT_FLAGS);
   const liveMetrics = (stringFlag(args, 'metrics', 'LAYERWATCH_METRICS', 'svcca-k,cka')!).split(',').map((m) => {
     const parsed = MetricName.safeParse(m.trim());
     if (!parsed.success) throw new UsageError(`--metrics takes a comma-separated list of ${MetricName.options.join(', ')}`);
@@ -28,8 +83,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
-  const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], dev: Boolean(args.flags.dev), token, liveMetrics, workers });
+  const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], dev: Boolean(args.flags.dev), token, viewToken, insecure, limits, connectionLimits, liveMetrics, workers });
   console.log(`layerwatch: listening on ${server.url} (data ${dataDir})`);
+  // Never print a token: the user has it; say only that one is needed.
+  if (viewToken !== undefined) console.log(`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`);
+  if (insecure && exposureProblem(host, token, viewToken, false)) console.log(`layerwatch: WARNING: --insecure: ${host} is reachable without ${token === undefined ? 'an ingest token' : 'a view token'}`);
 
   const demo = new AbortController();
   let shuttingDown = false;
@@ -48,7 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     const ingestUrl = server.url.replace(/^http/, 'ws') + '/ingest';
     void (async () => {
       for (let seed = 1; !demo.signal.aborted; seed++) {
-        const id = await simulateRun({ url: ingestUrl, token, name: `demo run ${seed}`, project: 'demo', seed, layers: 5, units: 64, examples: 500, checkpoints: 60, intervalMs: 1000, signal: demo.signal }).catch((err) => {
+        const id = await simulateRun({ url: ingestUrl, token, name: `demo run ${seed}`, project: 'demo', seed, layers: 5, units: 64, examples: 500, checkpoints: 60, intervalMs: 1000, concepts: true, signal: demo.signal }).catch((err) => {
           console.error(`layerwatch: demo run stopped: ${(err as Error).message}`);
           return null;
         });

@@ -49,6 +49,11 @@ export async function validateLogFile(file: string): Promise<LogValidation> {
 /** Copies a log into DIR, validates it and makes it the run runs/<id>/ (status from its end record, else interrupted). */
 export async function importLog(dir: string, srcPath: string, opts: ImportOptions = {}): Promise<RunMeta> {
   if (opts.id !== undefined) assertRunId(opts.id);
+  // Only a regular file: a FIFO, /dev/zero or a directory would hang, fill the disk, or fail obscurely.
+  const src = await fs.stat(srcPath).catch((err: unknown) => {
+    throw new StorageError('NOT_A_LOG', `Cannot read ${srcPath}: ${(err as Error).message}`, { cause: err });
+  });
+  if (!src.isFile()) throw new StorageError('NOT_A_LOG', `${srcPath} is not a regular file`);
   const index = opts.index ?? (await RunIndex.open(dir));
   const staging = await fs.mkdtemp(path.join(index.dir, '.import-'));
   try {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isAtomicLeftover, syncDir, writeFileAtomic } from './atomic-file';
 import { assertRunId, isValidRunId } from './run-id';
 import { countRunLog, defaultClassify, type Classify } from './run-counters';
-import { repairRunLog } from './run-log-writer';
+import { repairRunLog } from './run-log-repair';
 import { StorageError, writeErrorFromFs } from './storage-error';
 
 /** Status of a run. */

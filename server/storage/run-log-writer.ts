@@ -10,13 +10,15 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Crc32Fn } from '../../lib/codecs/crc32';
-import { scanRunLog, type ScanResult } from './run-log-reader';
+import { crc32Combine } from '../../lib/codecs/crc32-combine';
+import { openExisting } from './run-log-repair';
 import type { CorruptRange } from './log-walker';
 import {
   FILE_HEADER_SIZE,
   MAX_PAYLOAD,
   RECORD_HEADER_SIZE,
   encodeFileHeader,
+  headerCrc,
   isRecordKind,
   recordSize,
   writeRecordHeader,
@@ -64,6 +66,16 @@ const realFs: WriterFs = {
   fsync: promisify(fs.fsync),
 };
 const nativeCrc32: Crc32Fn = (data, previous) => zlib.crc32(data, previous);
+const noCrc: Crc32Fn = () => 0;
+const ZERO_PAD = Buffer.alloc(8);
+
+/** Extras for append() on the ingest hot path. */
+export interface AppendOptions {
+  /** zlib.crc32 of the payload alone, computed by the caller (e.g. as the frame arrived): append then reads no payload byte. */
+  payloadCrc?: number;
+  /** The caller hands the payload over and never changes it: it is written from its own memory, without a copy. */
+  owned?: boolean;
+}
 
 interface Waiter {
   target: number;
@@ -112,6 +124,8 @@ export class RunLogWriter extends EventEmitter {
   private draining = false;
   private closed = false;
   private pool: Buffer[] = [];
+  /** Buffers takeBuffer allocated: the only ones recycled (owned payloads belong to their caller's allocation). */
+  private readonly mine = new WeakSet<Buffer>();
   private poolBytes = 0;
 
   private constructor(path: string, fd: number, end: number, report: OpenReport, opts: RunLogWriterOptions) {
@@ -144,7 +158,7 @@ export class RunLogWriter extends EventEmitter {
   }
 
   /** Queues one record and returns its byte offset; the write happens in the background. */
-  append(kind: RecordKind | number, payload: Uint8Array | string, time: number = Date.now(), flags = 0): number {
+  append(kind: RecordKind | number, payload: Uint8Array | string, time: number = Date.now(), flags = 0, opts?: AppendOptions): number {
     if (this.closed) throw new StorageError('CLOSED', `The log ${this.path} is closed.`);
     if (!isRecordKind(kind)) throw new StorageError('BAD_RECORD', `Record kind ${kind} is not 1–4.`);
     if (!Number.isFinite(time)) throw new StorageError('BAD_RECORD', 'Record time must be a finite number of ms.');
@@ -152,16 +166,32 @@ export class RunLogWriter extends EventEmitter {
     const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
     if (length > MAX_PAYLOAD) throw new StorageError('BAD_RECORD', `A payload of ${length} bytes exceeds the 2 GiB − 1 record limit.`);
     const size = recordSize(length);
+    if (opts?.owned && typeof payload !== 'string') return this.appendOwned(kind, payload, length, size, time, flags, opts.payloadCrc);
     // One copy into a buffer of our own: the caller may reuse its buffer, and the CRC must match what is written.
     const buf = this.takeBuffer(size);
     const body = buf.subarray(RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + length);
     if (typeof payload === 'string') body.write(payload, 'utf8');
     else body.set(payload);
     buf.fill(0, RECORD_HEADER_SIZE + length);
-    writeRecordHeader(buf, 0, kind, flags, time, body, nativeCrc32);
+    if (opts?.payloadCrc === undefined) writeRecordHeader(buf, 0, kind, flags, time, body, nativeCrc32);
+    else setHeader(buf, kind, flags, time, body, opts.payloadCrc);
+    return this.enqueue([buf], size);
+  }
+
+  /** A record written as [header, the caller's payload, padding]: no copy of the payload. */
+  private appendOwned(kind: RecordKind, payload: Uint8Array, length: number, size: number, time: number, flags: number, payloadCrc?: number): number {
+    const head = Buffer.allocUnsafe(RECORD_HEADER_SIZE);
+    const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length);
+    if (payloadCrc === undefined) writeRecordHeader(head, 0, kind, flags, time, body, nativeCrc32);
+    else setHeader(head, kind, flags, time, body, payloadCrc);
+    const pad = size - RECORD_HEADER_SIZE - length;
+    return this.enqueue(pad ? [head, body, ZERO_PAD.subarray(0, pad)] : [head, body], size);
+  }
+
+  private enqueue(bufs: Buffer[], size: number): number {
     const offset = this.end;
     this.end += size;
-    this.queue.push(buf);
+    this.queue.push(...bufs);
     this.queued += size;
     if (this.pendingBytes > this.highWater) this.draining = true;
     this.kick();
@@ -207,12 +237,14 @@ export class RunLogWriter extends EventEmitter {
         return buf;
       }
     }
-    return Buffer.allocUnsafe(size);
+    const buf = Buffer.allocUnsafe(size);
+    if (size >= POOL_MIN) this.mine.add(buf);
+    return buf;
   }
 
   private recycle(bufs: Buffer[]): void {
     for (const b of bufs) {
-      if (b.length < POOL_MIN || b.byteOffset !== 0 || this.poolBytes + b.length > POOL_MAX_BYTES) continue;
+      if (b.length < POOL_MIN || !this.mine.has(b) || this.poolBytes + b.length > POOL_MAX_BYTES) continue;
       this.pool.push(b);
       this.poolBytes += b.length;
     }
@@ -236,7 +268,11 @@ export class RunLogWriter extends EventEmitter {
         if (this.needsTruncate && !(await this.truncateBack())) break;
         if (this.queue.length > 0) await this.writeBatch();
         else if (this.syncWaiters.length > 0) await this.fsyncNow(this.syncWaiters.splice(0));
-        else break;
+        else {
+          // A flush() that arrived while a failed write was being cut back has nothing left to wait for.
+          this.settle(this.waiters, (w) => w.target <= this.written);
+          break;
+        }
       }
     } finally {
       this.running = false;
@@ -345,32 +381,10 @@ export class RunLogWriter extends EventEmitter {
   }
 }
 
-async function openExisting(path: string): Promise<{ fd: number; end: number; report: OpenReport }> {
-  const fd = await promisify(fs.open)(path, 'r+').catch((err: unknown) => {
-    throw writeErrorFromFs(err, `Cannot open ${path}`);
-  });
-  try {
-    const { size } = await promisify(fs.fstat)(fd);
-    // A crash between creating the file and writing its header leaves a (prefix of a) header: start over.
-    if (size < FILE_HEADER_SIZE && isHeaderPrefix(fd, size)) {
-      await promisify(fs.write)(fd, encodeFileHeader(), 0, FILE_HEADER_SIZE, 0);
-      await promisify(fs.ftruncate)(fd, FILE_HEADER_SIZE);
-      return { fd, end: FILE_HEADER_SIZE, report: { created: true, records: 0, droppedBytes: 0, corrupt: [] } };
-    }
-    const scan = await scanRunLog(path);
-    if (scan.tornBytes > 0) await promisify(fs.ftruncate)(fd, scan.validEnd);
-    if (scan.tornBytes > 0) await promisify(fs.fsync)(fd);
-    return { fd, end: scan.validEnd, report: { created: false, records: scan.records, droppedBytes: scan.tornBytes, corrupt: scan.corrupt } };
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
-}
-
-function isHeaderPrefix(fd: number, size: number): boolean {
-  const got = Buffer.alloc(size);
-  fs.readSync(fd, got, 0, size, 0);
-  return got.equals(Buffer.from(encodeFileHeader().subarray(0, size)));
+// The record header for a payload whose CRC is already known: joins the header's CRC to it without reading the payload.
+function setHeader(out: Buffer, kind: RecordKind, flags: number, time: number, payload: Uint8Array, payloadCrc: number): void {
+  writeRecordHeader(out, 0, kind, flags, time, payload, noCrc);
+  out.writeUInt32LE(crc32Combine(headerCrc(out, nativeCrc32), payloadCrc, payload.length), 8);
 }
 
 // The buffers left after the first n bytes of a partial writev.
@@ -380,23 +394,4 @@ function skipBytes(bufs: Buffer[], n: number): Buffer[] {
   const rest = bufs.slice(i);
   if (n > 0 && rest.length > 0) rest[0] = rest[0].subarray(n);
   return rest;
-}
-
-/** Scans a closed log and cuts off a torn tail; returns the scan (bytes dropped = tornBytes). */
-export async function repairRunLog(path: string): Promise<ScanResult> {
-  const scan = await scanRunLog(path);
-  if (scan.tornBytes > 0) {
-    try {
-      const fh = await fs.promises.open(path, 'r+');
-      try {
-        await fh.truncate(scan.validEnd);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    } catch (err) {
-      throw writeErrorFromFs(err, `Truncating the torn tail of ${path}`);
-    }
-  }
-  return scan;
 }

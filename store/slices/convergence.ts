@@ -24,14 +24,18 @@ export interface ConvergenceSlice {
 
 const EMPTY: ConvergenceStore = { grids: {}, stale: {}, defaultMetric: null, version: 0 };
 
-/** Keeps what was visible before a reference change: a new value where there is one, else the previous (possibly stale) one. */
-function carryOver(grid: ConvergenceGrid, previous: Cell[][] | undefined): Cell[][] {
-  return grid.toNewest.map((row, l) => {
-    const prev = previous?.[l];
-    const out = row.slice();
-    if (prev) for (let c = 0; c < out.length; c++) if (out[c] === null && prev[c] !== undefined) out[c] = prev[c];
-    return out;
+/** Keeps what was visible before a reference change, in place (no allocation per checkpoint): a new value where there is one, else the previous one. */
+function carryOver(grid: ConvergenceGrid, stale: Cell[][] | undefined): Cell[][] {
+  const out = stale && stale.length === grid.toNewest.length ? stale : grid.toNewest.map(() => []);
+  grid.toNewest.forEach((row, l) => {
+    const prev = out[l];
+    for (let c = 0; c < row.length; c++) {
+      const v = row[c];
+      if (v !== null) prev[c] = v;
+      else if (c >= prev.length) prev[c] = null;
+    }
   });
+  return out;
 }
 
 /** Creates the convergence slice. */
@@ -50,7 +54,8 @@ export const createConvergenceSlice: StateCreator<LayerwatchState, [], [], Conve
     let grid = grids[patch.metric];
     if (!grid) grid = grids[patch.metric] = emptyGrid(patch.metric, s.run.layers.map((l) => l.name));
     if (patch.reference !== undefined && patch.reference !== grid.reference) {
-      stale = { ...stale, [patch.metric]: carryOver(grid, stale[patch.metric]) };
+      const kept = carryOver(grid, stale[patch.metric]);
+      if (kept !== stale[patch.metric]) stale = { ...stale, [patch.metric]: kept };
     }
     applyConvergencePatch(grid, patch);
     set({ convergence: { ...s.convergence, grids, stale, version: s.convergence.version + 1 } });

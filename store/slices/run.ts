@@ -1,7 +1,7 @@
 /** Run slice: the run page's topic — meta, layers, checkpoints, scalars (typed-array series) and warnings. */
 import type { StateCreator } from 'zustand/vanilla';
 import type { LayerDecl } from '@/lib/protocol/ingest';
-import type { ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '@/lib/protocol/live';
+import type { AdviceEvent, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '@/lib/protocol/live';
 import { appendPoints, seriesFrom, type SeriesBuffer } from '@/lib/chart/series-buffer';
 import type { LayerwatchState } from '../state';
 
@@ -21,6 +21,8 @@ export interface RunStore {
   scalars: Record<string, SeriesBuffer>;
   scalarsVersion: number;
   warnings: Warning[];
+  /** Freeze advice the server gave, in order. */
+  advice: AdviceEvent[];
   /** Server-stored to browser-received time of the newest checkpoint, ms. */
   latencyMs: number | null;
   /** Browser time at which the newest checkpoint arrived. */
@@ -37,7 +39,7 @@ export interface RunSlice {
 }
 
 const IDLE: RunStore = {
-  id: null, load: 'idle', error: null, meta: null, layers: [], probe: null, steps: [], times: [], scalars: {}, scalarsVersion: 0, warnings: [], latencyMs: null, lastCheckpointAt: null,
+  id: null, load: 'idle', error: null, meta: null, layers: [], probe: null, steps: [], times: [], scalars: {}, scalarsVersion: 0, warnings: [], advice: [], latencyMs: null, lastCheckpointAt: null,
 };
 const MAX_WARNINGS = 200;
 
@@ -46,10 +48,12 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
   run: IDLE,
   openRun: (id) => {
     get().setConvergenceState(undefined);
+    get().setConceptsState(undefined);
     set({ run: { ...IDLE, id, load: 'loading' }, view: { metric: get().view.metric, scrub: null } });
   },
   closeRun: () => {
     get().setConvergenceState(undefined);
+    get().setConceptsState(undefined);
     set({ run: IDLE });
   },
   applyRunSnapshot: (id, snap, receivedAt) => {
@@ -60,10 +64,11 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
       run: {
         ...s.run, load: 'ready', error: null, meta: snap.meta, layers: snap.layers, probe: snap.probe,
         steps: snap.checkpoints.steps, times: snap.checkpoints.times, scalars, scalarsVersion: s.run.scalarsVersion + 1,
-        warnings: snap.warnings, lastCheckpointAt: snap.checkpoints.steps.length ? receivedAt : null,
+        warnings: snap.warnings, advice: snap.advice ?? [], lastCheckpointAt: snap.checkpoints.steps.length ? receivedAt : null,
       },
     }));
     get().setConvergenceState(snap.analysis?.convergence);
+    get().setConceptsState(snap.analysis?.concepts); // concepts slice (issue 3)
   },
   applyRunDelta: (id, delta, receivedAt) => {
     const s = get();
@@ -96,8 +101,12 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
       }
       case 'warning':
         return set({ run: { ...s.run, warnings: [...s.run.warnings, delta.warning].slice(-MAX_WARNINGS) } });
+      case 'advice':
+        return set({ run: { ...s.run, advice: [...s.run.advice, delta.advice] } });
       case 'convergence':
         return s.patchConvergence(delta.patch);
+      case 'concepts':
+        return s.patchConcepts(delta.patch);
       default: {
         const _exhaustive: never = delta;
         return _exhaustive;

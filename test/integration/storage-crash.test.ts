@@ -88,7 +88,7 @@ if (process.env.LW_CRASH_CHILD) {
           proc.kill('SIGKILL');
           break;
         }
-        await new Promise((r) => setTimeout(r, 30 + rand() * 250));
+        await new Promise((r) => setTimeout(r, 10 + rand() * 110));
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGKILL');
         await exited;

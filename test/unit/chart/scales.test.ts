@@ -1,7 +1,7 @@
 /** Extents, padded domains, nearest-point lookup and number formats. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { finiteExtent, formatDuration, formatStep, formatValue, nearestIndex, paddedDomain, unionExtent } from '../../../lib/chart/scales';
+import { finiteExtent, formatDuration, formatStep, formatValue, nearestIndex, paddedDomain, tickFormatter, unionExtent } from '../../../lib/chart/scales';
 
 describe('scales', () => {
   it('finiteExtent skips NaN and infinities and respects length', () => {
@@ -40,5 +40,11 @@ describe('scales', () => {
     assert.equal(formatValue(0.00001234), '1.234e-5');
     assert.equal(formatDuration(35.4), '35 ms');
     assert.equal(formatDuration(1234), '1.2 s');
+  });
+
+  it('tickFormatter uses the tick precision, exponents for tiny magnitudes', () => {
+    assert.equal(tickFormatter([0, 1], 5)(0.2), '0.2');
+    assert.equal(tickFormatter([0, 3000], 5)(2500), '2500');
+    assert.equal(tickFormatter([0.0009, 0.0011], 5)(0.00105), '1.05e-3');
   });
 });

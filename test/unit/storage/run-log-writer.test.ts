@@ -142,6 +142,7 @@ test('disk full: flush rejects DISK_FULL, error is reported, the file is cut bac
   assert.equal(w.size, boundary, 'the logical end moved back to the last written record');
   assert.equal(lostAt, boundary);
   assert.equal(w.pendingBytes, 0);
+  await w.flush(); // nothing pending: resolves
   // Still full: a new append fails the same way, and the file stays consistent.
   w.append(1, '{"n":1}', 4);
   await assert.rejects(w.flush(), { code: 'DISK_FULL' });

@@ -1,0 +1,117 @@
+/** Every concept statistic of one layer at one checkpoint, from its activations and the probe's labels: what a worker job computes. */
+import { seededRng } from '../random';
+import { bestConcepts, DETECTOR_IOU, summariseDetectors, type DetectorSummary } from './detectors';
+import { createTally, iouFromTally, tallyImageLevel, tallyMasks } from './iou';
+import { classSelectivity, meanOverSpace } from './selectivity';
+import { classSensitivity, keptDirections, type SensitivityTargets } from './sensitivity';
+import { defaultQuantile, topQuantileCuts } from './threshold';
+import type { PackedMasks, Real } from './types';
+
+/** The probe's labels as the concept statistics use them. */
+export interface ConceptProbe {
+  examples: number;
+  /** Class per example, or null when the probe has no labels. */
+  labels: ArrayLike<number> | null;
+  classes: number;
+  /** Per example, the concepts it shows (image-level), or null. */
+  conceptLabels: ReadonlyArray<ReadonlyArray<number>> | null;
+  concepts: number;
+  /** Category index of each concept. */
+  category: ArrayLike<number>;
+  categories: number;
+}
+
+/** One layer's activations at one checkpoint: units × examples × positions (positions = h × w for spatial maps, else 1). */
+export interface LayerValues {
+  data: Real;
+  units: number;
+  h: number;
+  w: number;
+}
+
+export interface LayerConceptOptions {
+  /** Top quantile; default by layer kind (see threshold.ts). */
+  quantile?: number;
+  /** Detector IoU threshold (default 0.04). */
+  threshold?: number;
+  /** Pixel masks at their own resolution; used for spatial layers instead of image-level labels. */
+  masks?: PackedMasks | null;
+  /** Class logits (classes × examples) at the same checkpoint; indicators are used when absent. */
+  logits?: Real | null;
+  /** Kept directions for the class sensitivity (computed here when absent; null skips it). */
+  directions?: { basis: Real; k: number } | null;
+  /** SVCCA variance threshold for the kept directions. */
+  svccaThreshold?: number;
+}
+
+export interface LayerConceptResult {
+  /** How concept IoU was computed: pixel masks, image-level labels (whole-image masks), or not at all (no concepts). */
+  mode: 'mask' | 'image' | 'none';
+  quantile: number;
+  best: Int32Array;
+  bestIou: Float64Array;
+  selectivity: Float64Array;
+  summary: DetectorSummary;
+  /** R per class (NaN where undefined); empty without labels. */
+  sensitivity: Float64Array;
+  /** Directions kept for the sensitivity (null when it could not be computed). */
+  k: number | null;
+}
+
+/** Computes selectivity, IoU, detectors and class sensitivity of a layer. */
+export function analyseLayerConcepts(layer: LayerValues, probe: ConceptProbe, opts: LayerConceptOptions = {}): LayerConceptResult {
+  const { units, h, w } = layer;
+  const m = probe.examples;
+  const positions = h * w;
+  if (layer.data.length !== units * m * positions) throw new RangeError(`${layer.data.length} values for ${units} × ${m} × ${h} × ${w}`);
+  const pooled = meanOverSpace(layer.data, units, m, positions);
+  const quantile = opts.quantile ?? defaultQuantile(positions);
+  const threshold = opts.threshold ?? DETECTOR_IOU;
+
+  const selectivity = probe.labels ? classSelectivity(pooled, units, m, probe.labels, probe.classes) : new Float64Array(units).fill(NaN);
+
+  let mode: LayerConceptResult['mode'] = 'none';
+  const tally = createTally(units, probe.concepts);
+  const useMasks = opts.masks && positions > 1 && opts.masks.examples === m && opts.masks.concepts === probe.concepts;
+  if (probe.concepts > 0 && (useMasks || probe.conceptLabels)) {
+    const cuts = topQuantileCuts(layer.data, units, m * positions, quantile);
+    if (useMasks) {
+      tallyMasks(tally, layer.data, m, h, w, cuts, opts.masks!);
+      mode = 'mask';
+    } else {
+      tallyImageLevel(tally, layer.data, m, positions, cuts, probe.conceptLabels!);
+      mode = 'image';
+    }
+  }
+  const { best, iou: bestIou } = bestConcepts(iouFromTally(tally), units, probe.concepts);
+  const summary = summariseDetectors(best, bestIou, probe.category, probe.categories, threshold);
+
+  let sensitivity: Float64Array = new Float64Array(0);
+  let k: number | null = null;
+  if (probe.labels && probe.classes > 0) {
+    sensitivity = new Float64Array(probe.classes).fill(NaN);
+    let dirs = opts.directions;
+    if (dirs === undefined) {
+      try {
+        dirs = keptDirections(pooled, units, m, opts.svccaThreshold);
+      } catch {
+        dirs = null; // fewer examples than units, or no live neuron: no sensitivity at this layer
+      }
+    }
+    if (dirs) {
+      const targets: SensitivityTargets = opts.logits ? { kind: 'logits', data: opts.logits, classes: probe.classes } : { kind: 'indicator', labels: probe.labels, classes: probe.classes };
+      sensitivity = classSensitivity(dirs.basis, dirs.k, m, targets);
+      k = dirs.k;
+    }
+  }
+  return { mode, quantile, best, bestIou, selectivity, summary, sensitivity, k };
+}
+
+/** Chance baseline of the detector counts: the same pipeline on seeded Gaussian activations of the layer's shape. */
+export function chanceDetectors(layer: Omit<LayerValues, 'data'>, probe: ConceptProbe, opts: LayerConceptOptions = {}, seed = 12345): DetectorSummary {
+  const rng = seededRng(seed);
+  const data = new Float32Array(layer.units * probe.examples * layer.h * layer.w);
+  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+  const { summary } = analyseLayerConcepts({ ...layer, data }, { ...probe, labels: null }, { ...opts, directions: null });
+  return summary;
+}

@@ -1,0 +1,104 @@
+/**
+ * Concept statistics on /live (snapshot `analysis.concepts` and `{kind: 'concepts', patch}` deltas), and the wire form
+ * of concept masks on /ingest. Cells are keyed by step, not column, so patches apply in any order and after a resume.
+ */
+import { z } from 'zod';
+import { ConceptDecl } from './ingest';
+
+/** Layer name of a masks frame: `__masks__` (examples from 0) or `__masks__@<first example>` for one chunk. */
+export const MASKS_LAYER = /^__masks__(?:@(\d{1,9}))?$/;
+
+/** First example a masks frame's layer name covers, or null when the name is not a masks name. */
+export function masksFirstExample(layer: string): number | null {
+  const m = MASKS_LAYER.exec(layer);
+  return m ? Number(m[1] ?? 0) : null;
+}
+
+/** One layer at one checkpoint: per unit best concept (−1: none), its IoU and class selectivity; per class sensitivity. */
+export const ConceptCell = z.object({
+  l: z.number().int().min(0),
+  step: z.number(),
+  /** "mask": pixel masks; "image": image-level labels as whole-image masks; "none": no concepts declared. */
+  mode: z.enum(['mask', 'image', 'none']),
+  best: z.array(z.number().int()),
+  iou: z.array(z.number()),
+  /** Morcos et al.'s selectivity index per unit; null without class labels. */
+  selectivity: z.array(z.number().nullable()),
+  detectors: z.number().int(),
+  unique: z.number().int(),
+  /** Unique detectors per category (order of `categories`). */
+  uniqueByCategory: z.array(z.number().int()),
+  /** Multiple correlation R per class (order of `classNames`); null where undefined. */
+  sensitivity: z.array(z.number().nullable()),
+  /** Directions kept for the sensitivity (SVCCA 99% rule). */
+  k: z.number().nullable(),
+});
+export type ConceptCell = z.infer<typeof ConceptCell>;
+
+/** Detector counts a layer reaches on random activations of its shape (the chance baseline). */
+export const ConceptChance = z.object({ detectors: z.number(), unique: z.number() });
+export type ConceptChance = z.infer<typeof ConceptChance>;
+
+/** What the cells refer to: layers, concepts, categories, classes and the thresholds used. */
+export const ConceptMeta = z.object({
+  layers: z.array(z.string()),
+  units: z.array(z.number().int()),
+  concepts: z.array(ConceptDecl),
+  categories: z.array(z.string()),
+  classNames: z.array(z.string()),
+  /** Detector IoU threshold (0.04). */
+  threshold: z.number(),
+  /** Top quantile per layer. */
+  quantiles: z.array(z.number()),
+  /** Examples in the probe set (for the sensitivity's chance level √(k / (m − 1))). */
+  examples: z.number().int(),
+});
+export type ConceptMeta = z.infer<typeof ConceptMeta>;
+
+/** Snapshot form: the meta, the steps in order, and cells[l][c] per layer and step column (null until computed). */
+export const ConceptState = ConceptMeta.extend({
+  steps: z.array(z.number()),
+  cells: z.array(z.array(ConceptCell.nullable())),
+  chance: z.array(ConceptChance.nullable()),
+});
+export type ConceptState = z.infer<typeof ConceptState>;
+
+/** A delta: a new meta (first, or after the probe changed), computed cells, and chance baselines per layer index. */
+export const ConceptPatch = z.object({
+  meta: ConceptMeta.optional(),
+  cells: z.array(ConceptCell).optional(),
+  chance: z.array(z.object({ l: z.number().int().min(0), value: ConceptChance })).optional(),
+});
+export type ConceptPatch = z.infer<typeof ConceptPatch>;
+
+/** An empty state for a meta. */
+export function emptyConceptState(meta: ConceptMeta): ConceptState {
+  return { ...meta, steps: [], cells: meta.layers.map(() => []), chance: meta.layers.map(() => null) };
+}
+
+/** Column of `step`, inserting an empty column in step order when it is new. */
+function columnOf(state: ConceptState, step: number): number {
+  let c = state.steps.length;
+  while (c > 0 && state.steps[c - 1] > step) c--;
+  if (c > 0 && state.steps[c - 1] === step) return c - 1;
+  state.steps.splice(c, 0, step);
+  for (const row of state.cells) row.splice(c, 0, null);
+  return c;
+}
+
+/** Applies a patch (in place when a state exists; shared by the server, the browser store and the CLI); returns the state. */
+export function applyConceptPatch(state: ConceptState | null, patch: ConceptPatch): ConceptState | null {
+  let s = state;
+  if (patch.meta) {
+    const same = s && JSON.stringify(s.layers) === JSON.stringify(patch.meta.layers);
+    s = same ? Object.assign(s!, patch.meta) : emptyConceptState(patch.meta);
+  }
+  if (!s) return null;
+  for (const cell of patch.cells ?? []) {
+    if (cell.l >= s.layers.length) continue;
+    while (s.cells[cell.l].length < s.steps.length) s.cells[cell.l].push(null);
+    s.cells[cell.l][columnOf(s, cell.step)] = cell;
+  }
+  for (const { l, value } of patch.chance ?? []) if (l < s.chance.length) s.chance[l] = value;
+  return s;
+}

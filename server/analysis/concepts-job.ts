@@ -1,0 +1,103 @@
+/** The `concepts` worker job: one layer at one checkpoint → selectivity, IoU, detectors and class sensitivity (lib/analysis/concepts). */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { analyseLayerConcepts, chanceDetectors, createMasks, packMasksInto, type ConceptProbe, type PackedMasks, type Real } from '../../lib/analysis/concepts';
+import { decodeFrame, type ConceptCell, type ConceptChance } from '../../lib/protocol';
+import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
+import type { FrameRef } from './jobs';
+
+/** Where a run's concept masks sit in its log: chunks in example order covering every probe example. */
+export interface MasksRef {
+  key: string;
+  file: string;
+  chunks: Array<{ offset: number; length: number }>;
+  examples: number;
+  concepts: number;
+  h: number;
+  w: number;
+}
+
+/** The probe labels a job needs (plain arrays, structured-cloned to the worker). */
+export type ConceptProbeWire = Omit<ConceptProbe, 'labels' | 'category'> & { labels: number[] | null; category: number[] };
+
+export interface ConceptsJob {
+  op: 'concepts';
+  ref: FrameRef;
+  probe: ConceptProbeWire;
+  masks: MasksRef | null;
+  /** The logits layer's frame at the same checkpoint (classes × examples), when the run has one. */
+  logits: FrameRef | null;
+  quantile: number;
+  threshold: number;
+  svccaThreshold?: number;
+  /** Also compute the chance baseline of this layer's detector counts. */
+  chance: boolean;
+}
+
+/** A cell without its position (the tracker adds layer and step), plus the chance baseline when asked. */
+export type ConceptsJobResult = Omit<ConceptCell, 'l' | 'step'> & { chance?: ConceptChance };
+
+/** Reads one stored record's payload. */
+function readPayload(file: string, offset: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafeSlow(length);
+  const fd = openSync(file, 'r');
+  try {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + RECORD_HEADER_SIZE + got);
+      if (n === 0) throw new Error(`log ends inside the record at ${offset}`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
+const masksCache = new Map<string, PackedMasks>();
+
+/** The run's masks packed as bitsets, read once per worker (the four most recent runs are kept). */
+function masksFor(ref: MasksRef): PackedMasks {
+  const hit = masksCache.get(ref.key);
+  if (hit) return hit;
+  const masks = createMasks(ref.examples, ref.concepts, ref.h, ref.w);
+  let first = 0;
+  for (const c of ref.chunks) {
+    const { header, data } = decodeFrame(readPayload(ref.file, c.offset, c.length));
+    packMasksInto(masks, first, data, header.shape[0]);
+    first += header.shape[0];
+  }
+  masksCache.set(ref.key, masks);
+  while (masksCache.size > 4) masksCache.delete(masksCache.keys().next().value!);
+  return masks;
+}
+
+const round = (v: number, digits: number) => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : null);
+
+/** Runs one job; `directions` returns the layer's kept SVCCA directions from the worker's cache (null when it has none). */
+export function runConceptsJob(job: ConceptsJob, directions: (ref: FrameRef) => { basis: Real; k: number } | null): ConceptsJobResult {
+  const { header, data } = decodeFrame(readPayload(job.ref.file, job.ref.offset, job.ref.length));
+  const [units, examples] = header.shape;
+  const h = header.shape[2] ?? 1, w = header.shape[3] ?? 1;
+  if (examples !== job.probe.examples) throw Object.assign(new Error(`frame has ${examples} examples; the probe has ${job.probe.examples}`), { code: 'SHAPE_MISMATCH' });
+  const probe: ConceptProbe = job.probe;
+  const masks = job.masks && h * w > 1 ? masksFor(job.masks) : null;
+  const logits = job.logits ? decodeFrame(readPayload(job.logits.file, job.logits.offset, job.logits.length)).data : null;
+  const opts = { quantile: job.quantile, threshold: job.threshold, masks, logits, svccaThreshold: job.svccaThreshold, directions: probe.labels ? directions(job.ref) : null };
+  const r = analyseLayerConcepts({ data, units, h, w }, probe, opts);
+  const result: ConceptsJobResult = {
+    mode: r.mode,
+    best: Array.from(r.best),
+    iou: Array.from(r.bestIou, (v) => round(v, 4) ?? 0),
+    selectivity: Array.from(r.selectivity, (v) => round(v, 3)),
+    detectors: r.summary.detectors,
+    unique: r.summary.unique,
+    uniqueByCategory: r.summary.uniqueByCategory,
+    sensitivity: Array.from(r.sensitivity, (v) => round(v, 4)),
+    k: r.k,
+  };
+  if (job.chance && probe.concepts > 0 && r.mode !== 'none') {
+    const c = chanceDetectors({ units, h, w }, probe, { quantile: job.quantile, threshold: job.threshold, masks });
+    result.chance = { detectors: c.detectors, unique: c.unique };
+  }
+  return result;
+}

@@ -1,0 +1,59 @@
+/** bench/ingest, latency, fanout and memory with --smoke run in seconds and print their figure and target lines (so they cannot rot). */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { it } from 'node:test';
+
+const root = join(import.meta.dirname, '../..');
+
+/** Runs a bench with --smoke; resolves with its stdout (fails on a non-zero exit). */
+function smoke(bench: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`, '--smoke'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`bench/${bench}.ts --smoke exited ${code}\n${out}\n${err}`));
+    });
+  });
+}
+
+const number = String.raw`\d+(\.\d+)?`;
+
+it('bench/ingest.ts --smoke prints MB/s, the event-loop delay, the JSON anchor and the targets', async () => {
+  const out = await smoke('ingest');
+  assert.match(out, new RegExp(`ingest ${number} MB/s`));
+  assert.match(out, new RegExp(`event-loop delay p50 ${number} ms, p99 ${number} ms, max ${number} ms`));
+  assert.match(out, new RegExp(`anchor ${number} MB/s of activations`));
+  assert.match(out, /targets: ingest ≥ 300 MB\/s → (met|NOT met); event-loop delay p99 ≤ 50 ms → (met|NOT met)/);
+});
+
+it('bench/latency.ts --smoke prints p50/p95/p99 of scalar latency under ingest load and the target', async () => {
+  const out = await smoke('latency');
+  assert.match(out, new RegExp(`scalar latency \\(own trainer connection\\): n=[1-9]\\d* p50 ${number} ms, p95 ${number} ms, p99 ${number} ms`));
+  assert.match(out, /same socket as the checkpoints/);
+  assert.match(out, /target: p50\/p95\/p99 ≤ 5\/20\/50 ms \(own connection\) → (met|NOT met)/);
+});
+
+it('bench/fanout.ts --smoke prints the throughput drop, RSS, fan-out counters, viewer latency and the targets', async () => {
+  const out = await smoke('fanout');
+  assert.match(out, new RegExp(`no viewers: ingest ${number} MB/s`));
+  assert.match(out, new RegExp(`ingest ${number} MB/s → drop -?${number}%`));
+  assert.match(out, /fan-out: \d+ deltas published, \d+ sent/);
+  assert.match(out, /server RSS during the fan-out phase: min \d+ MiB, max \d+ MiB/);
+  assert.match(out, new RegExp(`reading viewers: n=[1-9]\\d* p50 ${number} ms`));
+  assert.match(out, /targets: throughput drop < 10% → (met|NOT met); latency p50\/p95\/p99 ≤ 5\/20\/50 ms → (met|NOT met)/);
+});
+
+it('bench/memory.ts --smoke prints RSS after the run, its make-up, the snapshot cost and the target', async () => {
+  const out = await smoke('memory');
+  assert.match(out, /server RSS: idle \d+ MiB, peak while streaming \d+ MiB, after the run \d+ MiB/);
+  assert.match(out, /V8 heap used \d+ MiB/);
+  assert.match(out, new RegExp(`snapshot: ${number} MB, [\\d,]+ points`));
+  assert.match(out, /target: RSS after the run ≤ 512 MiB → (met|NOT met)/);
+});
