@@ -39,8 +39,9 @@ def build_model():
     return model
 
 
-def advice_options(args):
-    advice = {"enabled": True}
+def advice_options(args, total_steps):
+    # The planned length lets the server ask for evidence over a real share of training, not just the first few steps.
+    advice = {"enabled": True, "totalSteps": total_steps}
     if args.advice_metric:
         advice["metric"] = args.advice_metric
     if args.advice_threshold is not None:
@@ -65,7 +66,7 @@ def train(args):
         url=args.url, token=args.token, name=args.name or "digits-mlp-seed%d" % args.seed, project=args.project or "digits",
         config={"model": "mlp-64-128-128-128-10", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size,
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
-        on_advice=freezer, options=advice_options(args) if args.freeze_advice else None,
+        on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
         enabled=not args.no_stream, wait=2.0)
     run.watch(model, layers=["h1", "h2", "h3"], probe=x_probe, labels=y_probe, class_names=[str(c) for c in range(10)], every=schedule)
     run.checkpoint(0)

@@ -4,7 +4,8 @@ import type { LiveServerMessage, RunDelta, RunsDelta } from '../lib/protocol';
 /** What the broadcaster needs from a /live connection. */
 export interface Viewer {
   readonly id: number;
-  send(text: string): void;
+  /** Sends one text message: a string, or its UTF-8 bytes (encoded once and shared by every viewer of a delta). */
+  send(text: string | Buffer): void;
   bufferedAmount(): number;
   close(code: number, reason: string): void;
 }
@@ -25,6 +26,8 @@ export interface BroadcasterOptions {
   highWaterBytes?: number;
   /** A viewer stalled this long is dropped with SLOW_CONSUMER. */
   stallTimeoutMs?: number;
+  /** A topic's snapshot is reused, followed by the deltas since, for viewers subscribing within this window (ms). */
+  snapshotReuseMs?: number;
 }
 
 interface Subscription {
@@ -35,16 +38,18 @@ interface Subscription {
 
 interface TopicState {
   seq: number;
-  ring: Array<{ seq: number; text: string }>;
+  ring: Array<{ seq: number; text: Buffer }>;
   ringBytes: number;
   subscribers: Map<Viewer, Subscription>;
+  /** The last snapshot built, as sent (many viewers subscribing at once share it; the ring brings each up to date). */
+  snapshot: { seq: number; at: number; text: Buffer } | null;
 }
 
 export class Broadcaster {
   private readonly topics = new Map<string, TopicState>();
   private readonly stalled = new Set<[Viewer, string]>();
   private readonly sweepTimer: NodeJS.Timeout;
-  readonly stats = { published: 0, sent: 0, snapshots: 0, coalesced: 0, dropped: 0 };
+  readonly stats = { published: 0, sent: 0, snapshots: 0, snapshotsReused: 0, coalesced: 0, dropped: 0 };
 
   constructor(private readonly opts: BroadcasterOptions) {
     this.sweepTimer = setInterval(() => this.sweep(), 100);
@@ -55,9 +60,14 @@ export class Broadcaster {
     return this.opts.epoch;
   }
 
+  /** Bytes queued to a viewer above which nothing more is sent to it (see BroadcasterOptions.highWaterBytes). */
+  get highWaterBytes(): number {
+    return this.opts.highWaterBytes ?? 4 * 1024 * 1024;
+  }
+
   private topic(name: string): TopicState {
     let t = this.topics.get(name);
-    if (!t) this.topics.set(name, (t = { seq: 0, ring: [], ringBytes: 0, subscribers: new Map() }));
+    if (!t) this.topics.set(name, (t = { seq: 0, ring: [], ringBytes: 0, subscribers: new Map(), snapshot: null }));
     return t;
   }
 
@@ -70,7 +80,8 @@ export class Broadcaster {
   publish(topic: string, payload: DeltaPayload): number {
     const t = this.topic(topic);
     const seq = ++t.seq;
-    const text = JSON.stringify({ type: 'delta', topic, seq, ...payload });
+    // Stringified and UTF-8 encoded once, whatever the number of viewers.
+    const text = Buffer.from(JSON.stringify({ type: 'delta', topic, seq, ...payload }));
     t.ring.push({ seq, text });
     t.ringBytes += text.length;
     const maxSize = this.opts.ringSize ?? 8192;
@@ -81,9 +92,9 @@ export class Broadcaster {
     return seq;
   }
 
-  private deliver(viewer: Viewer, topic: string, t: TopicState, sub: Subscription, seq: number, text: string): void {
+  private deliver(viewer: Viewer, topic: string, t: TopicState, sub: Subscription, seq: number, text: Buffer): void {
     if (sub.stalled) return;
-    if (viewer.bufferedAmount() > (this.opts.highWaterBytes ?? 4 * 1024 * 1024)) {
+    if (viewer.bufferedAmount() > this.highWaterBytes) {
       sub.stalled = true;
       sub.stalledSince = Date.now();
       this.stalled.add([viewer, topic]);
@@ -100,6 +111,16 @@ export class Broadcaster {
     const t = this.topic(topic);
     const first = t.ring.length ? t.ring[0].seq : t.seq + 1;
     const canResume = since && since.epoch === this.opts.epoch && since.seq <= t.seq && since.seq >= first - 1;
+    const existing = t.subscribers.get(viewer);
+    // Nothing more is queued to a viewer that does not read (a client re-subscribing in a loop would otherwise queue a
+    // snapshot each time): it stays stalled and gets one snapshot when it drains, or is dropped after stallTimeoutMs.
+    if (existing?.stalled) return true;
+    if (viewer.bufferedAmount() > this.highWaterBytes) {
+      const sub: Subscription = { lastSent: -1, stalled: true, stalledSince: Date.now() };
+      t.subscribers.set(viewer, sub);
+      this.stalled.add([viewer, topic]);
+      return true;
+    }
     const sub: Subscription = { lastSent: t.seq, stalled: false, stalledSince: 0 };
     if (canResume) {
       for (const d of t.ring) if (d.seq > since.seq) viewer.send(d.text);
@@ -110,9 +131,21 @@ export class Broadcaster {
     return true;
   }
 
+  /** Sends the topic's state: a fresh snapshot, or a recent one (still followed by the ring) plus the deltas since. */
   private sendSnapshot(viewer: Viewer, topic: string, t: TopicState): void {
-    const payload = this.opts.snapshot(topic);
-    viewer.send(JSON.stringify({ type: 'snapshot', topic, epoch: this.opts.epoch, seq: t.seq, ...payload }));
+    const now = Date.now();
+    const first = t.ring.length ? t.ring[0].seq : t.seq + 1;
+    const cached = t.snapshot;
+    if (cached && now - cached.at <= (this.opts.snapshotReuseMs ?? 1000) && cached.seq >= first - 1) {
+      viewer.send(cached.text);
+      for (const d of t.ring) if (d.seq > cached.seq) viewer.send(d.text);
+      this.stats.snapshotsReused++;
+    } else {
+      const payload = this.opts.snapshot(topic);
+      const text = Buffer.from(JSON.stringify({ type: 'snapshot', topic, epoch: this.opts.epoch, seq: t.seq, ...payload }));
+      t.snapshot = { seq: t.seq, at: now, text };
+      viewer.send(text);
+    }
     this.stats.snapshots++;
   }
 
@@ -148,7 +181,8 @@ export class Broadcaster {
   /** Catches up viewers that drained (from the ring, or one fresh snapshot when they fell off it) and drops those stalled too long. */
   private sweep(): void {
     const now = Date.now();
-    const low = (this.opts.highWaterBytes ?? 4 * 1024 * 1024) / 4;
+    for (const t of this.topics.values()) if (t.snapshot && now - t.snapshot.at > (this.opts.snapshotReuseMs ?? 1000)) t.snapshot = null;
+    const low = this.highWaterBytes / 4;
     for (const entry of this.stalled) {
       const [viewer, topic] = entry;
       const t = this.topics.get(topic);

@@ -100,7 +100,13 @@ export class IngestConnection implements TrainerLink {
           if (m) this.send(m);
         },
         (err) => this.send(this.errorMessage(err, of)),
-      );
+      )
+      // A throw in make() or send() must not become an unhandled rejection: that would end the whole server.
+      .catch((err: unknown) => {
+        this.opts.log?.(`ingest: internal error: ${(err as Error)?.stack ?? err}`);
+        this.closed = true;
+        this.ws.close(ERROR_CODES.INTERNAL.close, 'INTERNAL');
+      });
   }
 
   private errorMessage(err: unknown, of?: AckOf): IngestServerMessage {
@@ -225,7 +231,9 @@ export class IngestConnection implements TrainerLink {
       await this.opts.registry.commit(r.run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }]);
     });
     this.reply(started, () => {
-      const { state } = this.run!;
+      // Taken over by another connection (resuming the same run) before the welcome went out.
+      if (!this.run) return null;
+      const { state } = this.run;
       return {
         type: 'welcome',
         protocol: PROTOCOL_VERSION,

@@ -24,7 +24,8 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   const viewer: Viewer = {
     id: nextViewerId++,
     send: (text) => {
-      if (ws.readyState === ws.OPEN) ws.send(text);
+      // A Buffer is the message's UTF-8 text, shared by every viewer: it must still go out as a text frame.
+      if (ws.readyState === ws.OPEN) ws.send(text, { binary: false });
     },
     bufferedAmount: () => ws.bufferedAmount,
     close: (code, reason) => ws.close(code, reason),
@@ -67,6 +68,11 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
             if (!handler) return send({ type: 'response', id: msg.id, ok: false, code: 'BAD_REQUEST', message: `unknown request "${msg.what.slice(0, 64)}"` });
             if (inFlight >= limits.maxLiveInFlight) {
               return send({ type: 'response', id: msg.id, ok: false, code: 'RATE_LIMITED', message: `${inFlight} requests are already in flight on this connection; wait for their answers` });
+            }
+            // Answers bypass the broadcaster's per-viewer bound: a client that asks without reading is dropped instead.
+            if (ws.bufferedAmount > opts.broadcaster.highWaterBytes) {
+              ws.close(ERROR_CODES.SLOW_CONSUMER.close, 'SLOW_CONSUMER');
+              return;
             }
             inFlight++;
             try {

@@ -15,6 +15,13 @@ import { useThrottledSelection } from '@/store/use-throttled';
 import { UnitHistory, unitHistory } from './unit-history';
 
 const BANDS = [0.1, 0.25, 0.5, 0.75, 0.9];
+/** Cells never change once computed, so their selectivity quantiles are computed once. */
+const bandCache = new WeakMap<object, number[] | null>();
+function bandsOf(cell: { selectivity: ReadonlyArray<number | null> }): number[] | null {
+  let b = bandCache.get(cell);
+  if (b === undefined) bandCache.set(cell, (b = quantiles(cell.selectivity, BANDS)));
+  return b;
+}
 
 /** What the SVG charts draw, copied from the (mutable) store state at most a few times a second. */
 interface ConceptsView {
@@ -28,7 +35,7 @@ function selectView(s: LayerwatchState): ConceptsView | null {
   const st = s.concepts.state;
   if (!st) return null;
   const emergence = st.layers.map((name, l) => ({ name, byCategory: st.cells[l].map((c) => (c && c.mode !== 'none' ? [...c.uniqueByCategory] : null)), chance: st.chance[l]?.unique ?? null }));
-  const selectivity = st.layers.map((name, l) => ({ name, bands: st.cells[l].map((c) => (c ? quantiles(c.selectivity, BANDS) : null)) }));
+  const selectivity = st.layers.map((name, l) => ({ name, bands: st.cells[l].map((c) => (c ? bandsOf(c) : null)) }));
   const withConcepts = st.concepts.length > 0;
   return { state: { ...st, steps: [...st.steps], cells: st.cells.map((r) => r.slice()) }, emergence, selectivity, withConcepts };
 }

@@ -3,7 +3,7 @@ export type { Activations, Metric, PreparedLayer, SimilarityOptions, SimilarityR
 export { METRICS } from './types';
 export { AnalysisError, type AnalysisErrorCode } from './errors';
 export { DEFAULT_K, DEFAULT_THRESHOLD } from './options';
-export { prepare, slim, preparedBytes, rankOf } from './prepare';
+export { prepare, prepareFor, slim, preparedBytes, rankOf } from './prepare';
 export { compare, compareMany } from './compare';
 export { similarity, similarities } from './similarity';
 export { chanceBaseline, DEFAULT_CHANCE_SAMPLES } from './chance';

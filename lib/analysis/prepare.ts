@@ -44,6 +44,11 @@ export function prepare(acts: Activations): PreparedLayer {
   return prepareLayer(acts);
 }
 
+/** The smallest prepared form of a layer that answers `metric` (CKA skips the eigendecomposition it does not use). */
+export function prepareFor(acts: Activations, metric: Metric, opts?: SimilarityOptions): PreparedLayer {
+  return metric === 'cka' ? prepareLayer(acts, 'layer', false) : slim(prepareLayer(acts), metric, opts);
+}
+
 /** Numerical rank of the layer's live neurons. */
 export function rankOf(p: PreparedLayer): number {
   return p.values.length;

@@ -31,8 +31,10 @@ export const RunOptions = z.strictObject({
       metric: z.enum(['svcca', 'svcca-k', 'pwcca', 'cka']).optional(),
       threshold: z.number().min(0).max(1).optional(),
       window: z.number().int().min(1).max(1000).optional(),
-      /** The evidence must also cover at least this fraction of the steps so far (0-1). */
+      /** The evidence must also cover at least this fraction of training (of totalSteps when given, else of the steps so far). */
       minSpan: z.number().min(0).max(1).optional(),
+      /** The planned number of training steps, when the trainer knows it. */
+      totalSteps: z.number().int().min(1).optional(),
       allowOutOfOrder: z.boolean().optional(),
     })
     .optional(),

@@ -7,8 +7,9 @@ export interface AdviceConfig {
   threshold: number;
   /** Earlier checkpoints the evidence spans, at least. */
   window: number;
-  /** …and at least this fraction of the steps so far, so densely spaced early checkpoints do not count as "settled". */
+  /** …and at least this fraction of training (of totalSteps when the trainer gave it, else of the steps so far), so densely spaced early checkpoints do not count as "settled". */
   minSpan: number;
+  totalSteps: number | null;
   allowOutOfOrder: boolean;
 }
 
@@ -24,6 +25,7 @@ export function resolveAdvice(options: RunOptions['advice'] | undefined, liveMet
     threshold: options?.threshold ?? ADVICE_DEFAULTS.threshold,
     window: options?.window ?? ADVICE_DEFAULTS.window,
     minSpan: options?.minSpan ?? ADVICE_DEFAULTS.minSpan,
+    totalSteps: options?.totalSteps ?? null,
     allowOutOfOrder: options?.allowOutOfOrder ?? ADVICE_DEFAULTS.allowOutOfOrder,
   };
 }
@@ -32,8 +34,9 @@ export function resolveAdvice(options: RunOptions['advice'] | undefined, liveMet
 export function evidenceStart(config: AdviceConfig, steps: readonly number[], c: number): number {
   let e = c - config.window;
   if (e < 0) return -1;
-  while (e > 0 && steps[e] > (1 - config.minSpan) * steps[c]) e--;
-  return steps[e] <= (1 - config.minSpan) * steps[c] || config.minSpan === 0 ? e : -1;
+  const span = config.minSpan * (config.totalSteps ?? steps[c]);
+  while (e > 0 && steps[c] - steps[e] < span) e--;
+  return steps[c] - steps[e] >= span ? e : -1;
 }
 
 export class AdviceTracker {

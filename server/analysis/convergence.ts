@@ -21,8 +21,8 @@ export interface ConvergenceOptions {
   advice?: AdviceTracker;
 }
 
-/** Columns compared per backfill job. */
-const CHUNK = 32;
+/** Columns compared per backfill job: small, so newest-first work never waits long behind one. */
+const CHUNK = 8;
 
 /** Columns hi, hi − 1, …, 0 (newest first). */
 const range = (hi: number) => Array.from({ length: Math.max(0, hi + 1) }, (_, i) => hi - i);
@@ -42,7 +42,6 @@ export class RunConvergence {
     const names = o.layers.map((l) => l.name);
     for (const metric of o.metrics) this.grids.set(metric, restored?.get(metric) ?? emptyGrid(metric, names));
     this.refs = names.map(() => []);
-    void this.startChance();
   }
 
   get steps(): number[] {
@@ -68,6 +67,8 @@ export class RunConvergence {
     for (let l = 0; l < this.refs.length; l++) this.refs[l][c] = null;
     for (const f of frames) this.setRef(f, c);
     const generation = ++this.generation;
+    // Chance baselines only once the first checkpoint's own work is queued ahead of them.
+    const first = c === 0;
     const current = () => this.generation === generation;
     for (const [metric, grid] of this.grids) {
       const total = c + 1;
@@ -90,6 +91,7 @@ export class RunConvergence {
       const rest = range(Math.min(...head.get(metric)!) - 1);
       for (let l = 0; l < this.refs.length; l++) this.backfill(metric, l, c, rest, mi === 0 ? PRIORITY.backfill : PRIORITY.idle, current);
     });
+    if (first) void this.startChance();
   }
 
   private backfill(metric: MetricName, l: number, c: number, cols: number[], priority: number, current: () => boolean): void {

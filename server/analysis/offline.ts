@@ -1,5 +1,5 @@
 /** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
-import { chanceBaseline, compare, prepare, slim, type SimilarityOptions } from '../../lib/analysis';
+import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../../lib/analysis';
 import { emptyGrid, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
@@ -62,7 +62,7 @@ export async function computeConvergence(file: string, metric: MetricName, opts:
       const acts = readActivations({ file, ...ref });
       if (!allFinite(acts.data)) return null;
       try {
-        return slim(prepare(acts), metric, opts);
+        return prepareFor(acts, metric, opts);
       } catch {
         return null;
       }

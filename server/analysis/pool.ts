@@ -32,7 +32,11 @@ export class AnalysisPool {
   private closed = false;
   readonly size: number;
 
-  constructor(size = Math.max(1, os.availableParallelism() - 1)) {
+  /**
+   * `size` workers; with two or more, the first only takes newest-first and request work, so a new checkpoint's
+   * stability, "to newest" cells and advice evidence never wait behind backfill, concepts or chance baselines.
+   */
+  constructor(size = Math.max(2, os.availableParallelism() - 1)) {
     this.size = size;
     for (let i = 0; i < size; i++) this.spawn();
   }
@@ -73,8 +77,8 @@ export class AnalysisPool {
     });
   }
 
-  private next(): Task | undefined {
-    for (const q of this.queues) {
+  private next(maxPriority = this.queues.length - 1): Task | undefined {
+    for (const q of this.queues.slice(0, maxPriority + 1)) {
       while (q.length) {
         const task = q.shift()!;
         if (!task.stillWanted || task.stillWanted()) return task;
@@ -105,8 +109,9 @@ export class AnalysisPool {
   private pump(): void {
     for (const slot of this.workers) {
       if (slot.busy) continue;
-      const task = this.next();
-      if (!task) return;
+      const urgentOnly = this.workers.length > 1 && slot === this.workers[0];
+      const task = this.next(urgentOnly ? PRIORITY.request : undefined);
+      if (!task) continue;
       slot.busy = task;
       slot.worker.postMessage({ ...task.job, id: this.nextId++ });
     }

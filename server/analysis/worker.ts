@@ -1,6 +1,6 @@
 /** Analysis worker thread: reads activation frames from run logs, prepares layers once (cached), compares pairs. */
 import { parentPort } from 'node:worker_threads';
-import { chanceBaseline, compare, prepare, preparedBytes, slim, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
+import { chanceBaseline, compare, prepareFor, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
 import { allFinite, readActivations } from './frame-reader';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
 import { runConceptsJob } from './concepts-job';
@@ -23,7 +23,7 @@ function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): Prepa
   try {
     const acts = readActivations(ref);
     if (!allFinite(acts.data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
-    layer = slim(prepare(acts), metric, opts);
+    layer = prepareFor(acts, metric, opts);
   } catch (err) {
     layer = err as Error;
   }

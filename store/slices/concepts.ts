@@ -29,8 +29,13 @@ const EMPTY: ConceptsStore = { state: null, version: 0, layer: null, unit: null 
 /** Creates the concepts slice. */
 export const createConceptsSlice: StateCreator<LayerwatchState, [], [], ConceptsSlice> = (set, get) => ({
   concepts: EMPTY,
+  // A snapshot (first, or after a reconnect) keeps what the user looks at; clearing (another run) resets it.
   setConceptsState: (state) =>
-    set((s) => ({ concepts: { ...EMPTY, state: state ? (structuredClone(state) as ConceptState) : null, version: s.concepts.version + 1 } })),
+    set((s) => ({
+      concepts: state
+        ? { ...s.concepts, state: structuredClone(state) as ConceptState, version: s.concepts.version + 1 }
+        : { ...EMPTY, version: s.concepts.version + 1 },
+    })),
   patchConcepts: (patch) => {
     const s = get().concepts;
     const state = applyConceptPatch(s.state, patch);

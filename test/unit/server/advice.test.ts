@@ -13,7 +13,7 @@ const steps = [100, 200, 300, 400, 500, 600, 700, 800];
 const all = (value: number, c: number) => new Map(Array.from({ length: c }, (_, x) => [x, value] as [number, number | null]));
 
 test('defaults come from the first live metric and can be overridden per run', () => {
-  assert.deepEqual(resolveAdvice(undefined, ['svcca-k', 'cka']), { enabled: true, metric: 'svcca-k', threshold: 0.99, window: 3, minSpan: 0.25, allowOutOfOrder: false });
+  assert.deepEqual(resolveAdvice(undefined, ['svcca-k', 'cka']), { enabled: true, metric: 'svcca-k', threshold: 0.99, window: 3, minSpan: 0.25, totalSteps: null, allowOutOfOrder: false });
   const r = resolveAdvice({ enabled: true, metric: 'cka', threshold: 0.95, window: 5 }, ['svcca-k', 'cka']);
   assert.deepEqual([r.metric, r.threshold, r.window], ['cka', 0.95, 5]);
 });
@@ -27,6 +27,11 @@ test('the evidence spans the window and at least minSpan of the steps so far', (
   assert.equal(evidenceStart(config(), dense, 8), 5, 'a big gap covers the span, the window still counts');
   assert.equal(evidenceStart(config(), [1, 2, 3, 4, 5], 4), 1);
   assert.equal(evidenceStart(config({ minSpan: 0.9 }), [1, 2, 3, 4, 5], 4), -1, 'the span cannot be covered yet');
+  // With the planned length known, the span is a share of the whole run: early dense checkpoints do not qualify.
+  const early = [0, 1, 2, 3, 4, 5, 6, 8, 10, 20, 40, 80, 160];
+  assert.equal(evidenceStart(config({ totalSteps: 400 }), early, 5), -1, '5 steps are not 25% of 400');
+  assert.equal(evidenceStart(config({ totalSteps: 400 }), early, 12), 9, 'three checkpoints back (step 20) covers 140 ≥ 100');
+  assert.equal(evidenceStart(config({ totalSteps: 400, window: 1 }), early, 12), 10, 'a shorter window stops at the span: step 40');
 });
 
 test('advice goes bottom-up, once per layer, never for logits', () => {

@@ -1,0 +1,224 @@
+/**
+ * Fuzz a real server (a child process): many connections send seeded malformed and hostile messages on /ingest,
+ * /live and raw TCP while a well-behaved trainer streams and a viewer pings. Afterwards every stored log must
+ * validate and the trainer's acknowledged checkpoints must all be in its log.
+ */
+import net from 'node:net';
+import WebSocket from 'ws';
+import { IngestClient } from '../../clients/node/ingest-client';
+import { deriveSeed, Rng } from '../../lib/random';
+import { startChildServer, tempDir, type ChildServer } from '../../test/integration/helpers/server';
+import { hostileFrame, hostileJson, hostileLive, hostileName, pick, randomBytes, validFrame, type FrameContext, type Message } from './hostile';
+import { auditDataDir, readCheckpoints, type AuditResult } from './log-audit';
+import { STEADY, streamCheckpoints } from './trainer';
+import path from 'node:path';
+
+export interface FuzzOptions {
+  frames: number;
+  seed: number;
+  /** Concurrent hostile connections. */
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface FuzzResult {
+  framesFuzzed: number;
+  connections: number;
+  serverAlive: boolean;
+  /** Well-behaved checkpoints acknowledged during the fuzz, and those missing from the log afterwards. */
+  acked: number;
+  recordsLost: number;
+  /** Pings of the viewer answered within 2 s / sent. */
+  livePongs: number;
+  livePings: number;
+  audit: AuditResult;
+  seconds: number;
+}
+
+const MAX_FRAME = 2 * 1024 * 1024;
+
+/** Runs the fuzz; the server is started and stopped here. */
+export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
+  const started = Date.now();
+  const dataDir = await tempDir('lw-fuzz-');
+  const server = await startChildServer(dataDir, ['--max-frame', String(MAX_FRAME), '--workers', '1']);
+  let alive = true;
+  server.child.once('exit', () => (alive = false));
+  const budget = { left: opts.frames, sent: 0, connections: 0 };
+  const runIds: string[] = [];
+
+  // The well-behaved trainer and viewer run for the whole fuzz.
+  let fuzzing = true;
+  const trainer = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'steady' } });
+  await trainer.declare(STEADY.layers, { examples: STEADY.examples });
+  const steady = streamCheckpoints(trainer, STEADY, 1, { stop: () => !fuzzing, inFlight: 2, intervalMs: 10 });
+  const viewer = pingLoop(server.liveUrl, () => fuzzing);
+
+  const workers = Array.from({ length: opts.concurrency ?? 8 }, (_, w) =>
+    (async () => {
+      for (let session = 0; budget.left > 0; session++) {
+        budget.connections++;
+        const r = new Rng(deriveSeed(opts.seed, w, session));
+        await fuzzSession(r, server, budget, runIds).catch(() => {});
+      }
+    })(),
+  );
+  await Promise.all(workers);
+  fuzzing = false;
+  const stream = await steady;
+  const { pings, pongs } = await viewer;
+  await trainer.end().catch(() => {});
+  await trainer.close();
+  const stillAlive = alive && (await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false));
+
+  // A graceful stop, then every log must validate strictly.
+  server.child.kill('SIGTERM');
+  await new Promise((r) => (server.child.exitCode !== null ? r(null) : server.child.once('exit', r)));
+  const audit = await auditDataDir(dataDir);
+  const stored = new Set((await readCheckpoints(path.join(dataDir, 'runs', trainer.runId, 'log.lwlog'))).checkpoints.filter((c) => c.frames === c.layers).map((c) => c.step));
+  const lost = stream.acked.filter((s) => !stored.has(s)).length;
+  opts.log?.(`fuzz: ${budget.sent} frames over ${budget.connections} connections; steady trainer ${stream.acked.length} acked, errors ${[...new Set(stream.errors)].join(',') || 'none'}`);
+  return {
+    framesFuzzed: budget.sent,
+    connections: budget.connections,
+    serverAlive: stillAlive,
+    acked: stream.acked.length,
+    recordsLost: lost,
+    livePings: pings,
+    livePongs: pongs,
+    audit,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** A viewer that pings /live every 100 ms and counts answers that come within 2 s. */
+async function pingLoop(url: string, running: () => boolean): Promise<{ pings: number; pongs: number }> {
+  const ws = new WebSocket(url);
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  ws.send(JSON.stringify({ type: 'subscribe', topic: 'runs' }));
+  let pings = 0;
+  let pongs = 0;
+  const waiting = new Map<number, number>();
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d)) as { type: string; id?: number };
+    if (m.type === 'pong' && m.id !== undefined && waiting.has(m.id)) {
+      if (Date.now() - waiting.get(m.id)! < 2000) pongs++;
+      waiting.delete(m.id);
+    }
+  });
+  while (running()) {
+    waiting.set(++pings, Date.now());
+    ws.send(JSON.stringify({ type: 'ping', id: pings }));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  ws.close();
+  return { pings, pongs };
+}
+
+type Budget = { left: number; sent: number; connections: number };
+
+/** One hostile connection: mostly /ingest, sometimes /live or raw TCP. */
+async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: string[]): Promise<void> {
+  const kind = r.next();
+  if (kind < 0.03) return rawTcp(r, server, budget);
+  const live = kind < 0.13;
+  const ws = new WebSocket(live ? server.liveUrl : server.ingestUrl, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  ws.on('error', () => {});
+  let welcome: { runId?: string } | null = null;
+  ws.on('message', (d, binary) => {
+    if (binary) return;
+    try {
+      const m = JSON.parse(String(d)) as { type?: string; runId?: string };
+      if (m.type === 'welcome' && m.runId) welcome = m;
+    } catch {
+      // the server only sends JSON; ignore anything else
+    }
+  });
+  const opened = await new Promise<boolean>((resolve) => {
+    ws.once('open', () => resolve(true));
+    ws.once('error', () => resolve(false));
+    ws.once('unexpected-response', () => resolve(false));
+  });
+  if (!opened) return;
+  const send = async (m: Message) => {
+    if (budget.left <= 0 || ws.readyState !== WebSocket.OPEN) return false;
+    budget.left--;
+    budget.sent++;
+    ws.send(m);
+    // Do not outrun the socket: hostile, but not a local memory test of the client.
+    if (ws.bufferedAmount > 8 * 1024 * 1024) await new Promise((res) => setTimeout(res, 20));
+    return true;
+  };
+  const n = 5 + r.int(40);
+  if (live) {
+    for (let i = 0; i < n; i++) if (!(await send(hostileLive(r, runIds)))) break;
+  } else {
+    const ctx: FrameContext = { runId: 'unknown', step: 1, layers: [{ name: hostileName(r, 'a'), units: 1 + r.int(8) }, { name: 'b', units: 1 + r.int(4) }], examples: 2 + r.int(16) };
+    if (ctx.layers[0].name === 'b' || ctx.layers[0].name === '') ctx.layers[0].name = 'a';
+    if (r.next() < 0.15) {
+      for (let i = 0; i < 3 && (await send(r.next() < 0.5 ? hostileJson(r, ctx) : hostileFrame(r, ctx, MAX_FRAME))); i++);
+    } else {
+      const resume = runIds.length > 0 && r.next() < 0.2;
+      const hello = {
+        type: 'hello',
+        protocol: 1,
+        run: { ...(resume ? { id: pick(r, runIds) } : {}), name: hostileName(r, 'fuzz'), ...(r.next() < 0.2 ? { config: { nested: JSON.parse('['.repeat(30) + ']'.repeat(30)), text: hostileName(r, 'x') } } : {}) },
+        ...(resume ? { resume: true } : {}),
+      };
+      await send(JSON.stringify(hello));
+      const t0 = Date.now();
+      while (!welcome && ws.readyState === WebSocket.OPEN && Date.now() - t0 < 2000) await new Promise((res) => setTimeout(res, 5));
+      const w = welcome as { runId?: string } | null;
+      if (w?.runId) {
+        ctx.runId = w.runId;
+        if (!resume) runIds.push(w.runId);
+        if (r.next() < 0.8) {
+          await send(JSON.stringify({ type: 'layers', layers: ctx.layers }));
+          await send(JSON.stringify({ type: 'probe', examples: ctx.examples }));
+        }
+      }
+      for (let i = 0; i < n && ws.readyState === WebSocket.OPEN; i++) {
+        const roll = r.next();
+        if (roll < 0.25) {
+          // A valid checkpoint, sometimes interleaved with hostile frames or cut short.
+          ctx.step += 1 + r.int(3);
+          await send(JSON.stringify({ type: 'checkpoint', step: ctx.step, layers: ctx.layers.map((l) => l.name) }));
+          for (const l of ctx.layers) {
+            if (r.next() < 0.1) await send(hostileFrame(r, ctx, MAX_FRAME));
+            else if (r.next() < 0.95) await send(validFrame(r, ctx, l));
+          }
+        } else if (roll < 0.6) {
+          await send(hostileFrame(r, ctx, MAX_FRAME));
+        } else {
+          await send(hostileJson(r, ctx));
+        }
+        if (r.next() < 0.1) await new Promise((res) => setTimeout(res, r.int(20)));
+      }
+    }
+  }
+  if (r.next() < 0.3) ws.terminate();
+  else ws.close();
+}
+
+/** Garbage on the raw TCP port: broken HTTP, a half upgrade, random bytes. */
+async function rawTcp(r: Rng, server: ChildServer, budget: Budget): Promise<void> {
+  const { port } = new URL(server.url);
+  const sock = net.connect(Number(port), '127.0.0.1');
+  sock.on('error', () => {});
+  await new Promise((res) => sock.once('connect', res));
+  budget.left--;
+  budget.sent++;
+  const key = Buffer.from(randomBytes(r, 16)).toString('base64');
+  sock.write(
+    pick(r, [
+      Buffer.from(randomBytes(r, 1 + r.int(1024))),
+      Buffer.from(`GET /ingest HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+      Buffer.from(`GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 99\r\n\r\n`),
+      Buffer.from(`GET /api/runs/${'%'.repeat(r.int(50))} HTTP/1.1\r\nHost: x\r\n\r\n`),
+      Buffer.from(`POST /api/runs HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nabc`),
+    ]),
+  );
+  await new Promise((res) => setTimeout(res, r.int(50)));
+  sock.destroy();
+}
