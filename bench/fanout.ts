@@ -1,6 +1,6 @@
 /**
  * bench/fanout: a trainer streams 8 × 512 × 2,000 checkpoints at full speed into run A while a second trainer logs
- * 64 scalars into run B every 10 ms. First with no viewers, then with 100 /live viewers subscribed to both runs (10
+ * 32 scalars into run B every 10 ms. First with no viewers, then with 100 /live viewers subscribed to both runs (10
  * of them parse every message and time the scalars; 90 read and discard) plus 10 stalled viewers that subscribe and
  * never read again. Prints the ingest throughput drop (target < 10%), the scalar latency at the reading viewers
  * (target p50/p95/p99 ≤ 5/20/50 ms) and the server's RSS while the stalled viewers' queues reach highWaterBytes and
@@ -19,7 +19,7 @@ const seconds = numArg('seconds', SMOKE ? 1 : 30);
 const viewerCount = numArg('viewers', SMOKE ? 5 : 100);
 const stalledCount = numArg('stalled', SMOKE ? 2 : 10);
 /** Series per scalar message besides the probe (a trainer logging loss, accuracy, lr, norms...). */
-const SERIES = 63;
+const SERIES = 31;
 /** Viewers that parse every message and time the probe (the others only read, as a browser tab in the background). */
 const TIMED = Math.min(10, viewerCount);
 const stallWait = numArg('stall-wait', SMOKE ? 0 : 45);
@@ -94,7 +94,8 @@ async function phase(server: BenchServer, logger: IngestClient, probe: ScalarPro
   for (const v of lives) v.close();
   for (const d of drains) d.close();
   for (const s of stalls) s.terminate();
-  return { rate: mbps(res.bytes, res.seconds), latency, rss, stats, end, droppedAfter: dropped };
+  const cpuPerGB = (stats.cpu.user + stats.cpu.system) / 1000 / (res.bytes / 1e9);
+  return { rate: mbps(res.bytes, res.seconds), cpuPerGB, latency, rss, stats, end, droppedAfter: dropped };
 }
 
 const server = await startBenchServer();
@@ -113,8 +114,8 @@ try {
   const b = fan.end.broadcaster;
   const latencyMet = p.p50 <= 5 && p.p95 <= 20 && p.p99 <= 50;
   console.log(`bench/fanout: ${shape.layers}×${shape.units}×${shape.examples} checkpoints at full speed into run A, ${SERIES + 1} scalars every 10 ms into run B, ${seconds} s per phase`);
-  console.log(`  no viewers: ingest ${base.rate.toFixed(0)} MB/s; ${statsLine(base.stats)}`);
-  console.log(`  ${viewerCount} viewers + ${stalledCount} stalled: ingest ${fan.rate.toFixed(0)} MB/s → drop ${drop.toFixed(1)}%; ${statsLine(fan.stats)}`);
+  console.log(`  no viewers: ingest ${base.rate.toFixed(0)} MB/s, server CPU ${base.cpuPerGB.toFixed(2)} s per GB; ${statsLine(base.stats)}`);
+  console.log(`  ${viewerCount} viewers + ${stalledCount} stalled: ingest ${fan.rate.toFixed(0)} MB/s → drop ${drop.toFixed(1)}%, server CPU ${fan.cpuPerGB.toFixed(2)} s per GB (${fan.cpuPerGB >= base.cpuPerGB ? '+' : ''}${((fan.cpuPerGB / base.cpuPerGB - 1) * 100).toFixed(0)}%); ${statsLine(fan.stats)}`);
   const s = fan.stats.broadcaster;
   console.log(`  fan-out during the ingest phase: ${s.published} deltas published, ${s.sent} sent, ${s.snapshots} snapshots (${s.snapshotsReused} reused); ${s.stalled} stalled subscriptions, largest viewer queue ${mib(s.maxBuffered)}, all viewer queues ${mib(s.totalBuffered)}`);
   console.log(`  stalled viewers: ${b.dropped} of ${stalledCount} dropped with SLOW_CONSUMER ${fan.droppedAfter === null ? `(not within ${seconds + stallWait} s)` : `by ${fan.droppedAfter.toFixed(0)} s`}, ${b.coalesced} caught up by a snapshot; at the end ${b.stalled} stalled subscriptions, all viewer queues ${mib(b.totalBuffered)}`);

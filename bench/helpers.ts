@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { ServerStats } from '../server/stats';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const CLI = path.join(ROOT, 'bin/layerwatch.mjs');
+/** The server the benches start; BENCH_SERVER_CLI points at another checkout's bin/layerwatch.mjs (before/after comparisons). */
+export const CLI = process.env.BENCH_SERVER_CLI ?? path.join(ROOT, 'bin/layerwatch.mjs');
 
 /** True when the bench was started with --smoke (tiny sizes; a test runs it). */
 export const SMOKE = process.argv.includes('--smoke');

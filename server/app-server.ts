@@ -15,6 +15,7 @@ import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from
 import { exposureProblem, gateHttp, hasViewAccess } from './auth';
 import { handleLiveConnection, type RequestHandler } from './live-endpoint';
 import { RunRegistry } from './run-registry';
+import { registerAnalysisRequests } from './analysis-requests';
 import { PROJECT_ROOT } from './project-root';
 import { createStatsSource, statsEnabled } from './stats';
 import { seriesRequest } from './series-request';
@@ -70,6 +71,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
   });
   registry.onEnded((id) => void analysis.runEnded(id));
+  const prepared = new Map<string, NonNullable<ReturnType<RunRegistry['peek']>>>();
   const broadcaster = new Broadcaster({
     epoch,
     prepare: async (topic) => {
@@ -77,6 +79,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const state = await registry.load(topic.slice(4));
       if (!state) return false;
       await analysis.load(state);
+      // Held until the snapshot: with many runs subscribed at once the registry's cache may evict it meanwhile.
+      prepared.delete(topic);
+      prepared.set(topic, state);
+      if (prepared.size > 64) prepared.delete(prepared.keys().next().value!);
       return true;
     },
     snapshot: (topic) => {
@@ -84,20 +90,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const id = topic.slice(4);
       const convergence = analysis.snapshot(id);
       const concepts = analysis.concepts.snapshot(id);
-      return { run: registry.peek(id)!.snapshot(convergence || concepts ? { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}) } : undefined) };
+      return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(convergence || concepts ? { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}) } : undefined) };
     },
   });
   registry.publish = (topic, payload) => broadcaster.publish(topic, payload);
   const requests = new Map<string, RequestHandler>();
   requests.set('series', seriesRequest(registry));
-  requests.set('layer-matrix', async (req) => {
-    const state = await registry.load(req.run);
-    if (!state) throw new ProtocolError('BAD_REQUEST', `no run "${req.run.slice(0, 64)}"`);
-    const metric = MetricName.safeParse(req.params?.metric ?? DEFAULT_METRIC);
-    const step = Number(req.params?.step ?? state.lastStep);
-    if (!metric.success || !Number.isFinite(step)) throw new ProtocolError('BAD_REQUEST', 'layer-matrix needs params {step: number, metric: svcca|svcca-k|pwcca|cka}');
-    return analysis.layerMatrix(state, step, metric.data);
-  });
+  registerAnalysisRequests(requests, registry, analysis);
 
   let nextHandler: ((req: import('http').IncomingMessage, res: import('http').ServerResponse) => Promise<void>) | null = null;
   let nextUpgrade: ((req: import('http').IncomingMessage, socket: import('stream').Duplex, head: Buffer) => Promise<void>) | null = null;

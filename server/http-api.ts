@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidRunId } from './storage/run-id';
 import type { RunRegistry } from './run-registry';
+import { handleImport } from './http-import';
 
 export interface ApiContext {
   registry: RunRegistry;
@@ -29,6 +30,10 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'stats' && ctx.stats) {
     json(res, 200, ctx.stats(url.searchParams.get('reset') === '1'));
+    return true;
+  }
+  if (req.method === 'POST' && parts.length === 1 && parts[0] === 'import') {
+    await handleImport(req, res, ctx.registry, (meta) => ctx.registry.publish('runs', { runs: { kind: 'run', meta } }));
     return true;
   }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runs') {

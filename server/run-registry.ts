@@ -55,6 +55,8 @@ export class RunRegistry {
   private readonly live = new Map<string, LiveRun>();
   private readonly past = new Map<string, RunState>();
   private readonly loading = new Map<string, Promise<RunState | null>>();
+  /** Per run id, the tail of its serialized start/end work. */
+  private readonly busy = new Map<string, Promise<void>>();
   private readonly metaTimers = new Map<string, NodeJS.Timeout>();
   private readonly framesListeners: FramesListener[] = [];
   private readonly endedListeners: Array<(id: string) => void> = [];
@@ -96,7 +98,27 @@ export class RunRegistry {
   }
 
   /** Creates a run, or resumes a stored one, for a trainer's hello. */
-  async startRun(hello: Hello, owner: TrainerLink, onTakeover: (previousOwner: TrainerLink) => void): Promise<{ run: LiveRun; resumed: boolean }> {
+  startRun(hello: Hello, owner: TrainerLink, onTakeover: (previousOwner: TrainerLink) => void): Promise<{ run: LiveRun; resumed: boolean }> {
+    // One at a time per run id, and after a pending endRun of it: two writers on one log would corrupt it.
+    const id = hello.run.id;
+    return id ? this.serial(id, () => this.openRun(hello, owner, onTakeover)) : this.openRun(hello, owner, onTakeover);
+  }
+
+  /** Runs `fn` after every earlier serial task of the same run id has settled. */
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const result = (this.busy.get(id) ?? Promise.resolve()).then(fn);
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
+    this.busy.set(id, tail);
+    void tail.then(() => {
+      if (this.busy.get(id) === tail) this.busy.delete(id);
+    });
+    return result;
+  }
+
+  private async openRun(hello: Hello, owner: TrainerLink, onTakeover: (previousOwner: TrainerLink) => void): Promise<{ run: LiveRun; resumed: boolean }> {
     const requested = hello.run.id;
     const existing = requested ? this.index.get(requested) : undefined;
     if (existing && !hello.resume) throw new ProtocolError('RUN_EXISTS', `run "${requested}" exists; send "resume": true to append to it`);
@@ -205,6 +227,10 @@ export class RunRegistry {
   async endRun(run: LiveRun, status: RunMeta['status'], reason?: string): Promise<void> {
     if (this.live.get(run.state.meta.id) !== run) return;
     this.live.delete(run.state.meta.id);
+    return this.serial(run.state.meta.id, () => this.closeRun(run, status, reason));
+  }
+
+  private async closeRun(run: LiveRun, status: RunMeta['status'], reason?: string): Promise<void> {
     try {
       if (run.state.meta.status !== status) await this.appendEvent(run, { type: 'status', status, ...(reason ? { reason } : {}) });
       await run.writer.sync();

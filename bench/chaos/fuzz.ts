@@ -43,8 +43,12 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const dataDir = await tempDir('lw-fuzz-');
   const server = await startChildServer(dataDir, ['--max-frame', String(MAX_FRAME), '--workers', '1']);
   let alive = true;
-  server.child.once('exit', () => (alive = false));
   const budget = { left: opts.frames, sent: 0, connections: 0 };
+  server.child.once('exit', (code, signal) => {
+    alive = false;
+    budget.left = 0;
+    opts.log?.(`fuzz: the server exited (${code ?? signal}):\n${server.output().slice(-4000)}`);
+  });
   const runIds: string[] = [];
 
   // The well-behaved trainer and viewer run for the whole fuzz.
@@ -59,7 +63,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
       for (let session = 0; budget.left > 0; session++) {
         budget.connections++;
         const r = new Rng(deriveSeed(opts.seed, w, session));
-        await fuzzSession(r, server, budget, runIds).catch(() => {});
+        (globalThis as any).__st ??= {};
+        (globalThis as any).__st[w] = `session ${session} start left=${budget.left}`;
+        await fuzzSession(r, server, budget, runIds, (s: string) => ((globalThis as any).__st[w] = s)).catch(() => {});
+        (globalThis as any).__st[w] = `session ${session} done`;
       }
     })(),
   );
@@ -119,9 +126,10 @@ async function pingLoop(url: string, running: () => boolean): Promise<{ pings: n
 type Budget = { left: number; sent: number; connections: number };
 
 /** One hostile connection: mostly /ingest, sometimes /live or raw TCP. */
-async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: string[]): Promise<void> {
+async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: string[], st: (s: string) => void = () => {}): Promise<void> {
   const kind = r.next();
-  if (kind < 0.03) return rawTcp(r, server, budget);
+  if (kind < 0.03) { st('tcp'); return rawTcp(r, server, budget); }
+  st('ws open');
   const live = kind < 0.13;
   const ws = new WebSocket(live ? server.liveUrl : server.ingestUrl, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
   ws.on('error', () => {});
@@ -141,6 +149,7 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
     ws.once('unexpected-response', () => resolve(false));
   });
   if (!opened) return;
+  st('opened');
   const send = async (m: Message) => {
     if (budget.left <= 0 || ws.readyState !== WebSocket.OPEN) return false;
     budget.left--;
@@ -167,6 +176,7 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
         ...(resume ? { resume: true } : {}),
       };
       await send(JSON.stringify(hello));
+      st('hello sent');
       const t0 = Date.now();
       while (!welcome && ws.readyState === WebSocket.OPEN && Date.now() - t0 < 2000) await new Promise((res) => setTimeout(res, 5));
       const w = welcome as { runId?: string } | null;
@@ -178,6 +188,7 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
           await send(JSON.stringify({ type: 'probe', examples: ctx.examples }));
         }
       }
+      st('loop');
       for (let i = 0; i < n && ws.readyState === WebSocket.OPEN; i++) {
         const roll = r.next();
         if (roll < 0.25) {
@@ -206,7 +217,12 @@ async function rawTcp(r: Rng, server: ChildServer, budget: Budget): Promise<void
   const { port } = new URL(server.url);
   const sock = net.connect(Number(port), '127.0.0.1');
   sock.on('error', () => {});
-  await new Promise((res) => sock.once('connect', res));
+  const connected = await new Promise<boolean>((res) => {
+    sock.once('connect', () => res(true));
+    sock.once('error', () => res(false));
+    sock.once('close', () => res(false));
+  });
+  if (!connected) return;
   budget.left--;
   budget.sent++;
   const key = Buffer.from(randomBytes(r, 16)).toString('base64');
@@ -221,4 +237,5 @@ async function rawTcp(r: Rng, server: ChildServer, budget: Budget): Promise<void
   );
   await new Promise((res) => setTimeout(res, r.int(50)));
   sock.destroy();
+  (globalThis as any).__out = server.output();
 }

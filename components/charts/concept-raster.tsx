@@ -90,31 +90,31 @@ export function ConceptRaster({ source, height, onSelectUnit, markerColumn = nul
 
   const { units, columns } = axis;
   const colW = columns ? plotW / columns : 0, rowH = units ? plotH / units : 0;
-  const onMove = (e: PointerEvent<HTMLCanvasElement>) => {
+  const at = (e: { currentTarget: HTMLCanvasElement; clientX: number; clientY: number }) => {
     const box = e.currentTarget.getBoundingClientRect();
     const x = e.clientX - box.left, y = e.clientY - box.top;
-    if (!units || !columns) return setHover(null);
-    setHover({ u: Math.min(units - 1, Math.max(0, Math.floor(y / rowH))), c: Math.min(columns - 1, Math.max(0, Math.floor(x / colW))), x, y });
+    return { u: Math.min(units - 1, Math.max(0, Math.floor(y / rowH))), c: Math.min(columns - 1, Math.max(0, Math.floor(x / colW))), x, y };
   };
+  const onMove = (e: PointerEvent<HTMLCanvasElement>) => setHover(units && columns ? at(e) : null);
   const data = hover ? source.read() : null;
   const cell = hover && data ? data.cells[hover.c] : null;
   const best = cell && hover ? cell.best[hover.u] : -1;
   const iou = cell && hover ? cell.iou[hover.u] : null;
 
   return (
-    <div ref={wrapRef} className="heatmap concept-raster" style={{ height, position: 'relative' }} data-testid="concept-raster" data-columns={columns} data-units={units}>
+    <div ref={wrapRef} className="concept-raster" style={{ height, position: 'relative' }} data-testid="concept-raster" data-columns={columns} data-units={units}>
       <canvas
         ref={canvasRef}
-        className="heatmap-canvas"
+        className="concept-raster-canvas"
         style={{ position: 'absolute', left: M.left, top: M.top, width: plotW, height: plotH, imageRendering: 'pixelated', cursor: onSelectUnit ? 'pointer' : undefined }}
         onPointerMove={onMove}
         onPointerLeave={() => setHover(null)}
-        onClick={() => hover && onSelectUnit?.(hover.u)}
+        onClick={(e) => units > 0 && columns > 0 && onSelectUnit?.(at(e).u)}
         role="img"
         aria-label={`Best concept of each of ${units} units over ${columns} checkpoints; click a row to open the unit's history.`}
       />
       {width > 0 && (
-        <svg className="heatmap-axes" width={width} height={height} aria-hidden="true" style={{ position: 'absolute', left: 0, top: 0, pointerEvents: 'none' }}>
+        <svg className="concept-raster-axes" width={width} height={height} aria-hidden="true" style={{ position: 'absolute', left: 0, top: 0, pointerEvents: 'none' }}>
           <g transform={`translate(${M.left},${M.top})`}>
             <text className="tick-label" x={-6} y={6} textAnchor="end">0</text>
             {units > 1 && <text className="tick-label" x={-6} y={plotH} textAnchor="end">{units - 1}</text>}

@@ -43,6 +43,8 @@ export type ConvergenceCell = z.infer<typeof ConvergenceCell>;
 /** Delta of the convergence grid of one metric. */
 export const ConvergencePatch = z.object({
   metric: MetricName,
+  /** Grid key when it is not the metric's live grid: a re-analysis with other options, e.g. "svcca|threshold=0.95". */
+  key: z.string().max(80).optional(),
   /** New column(s) appended at the right (a checkpoint arrived). */
   addSteps: z.array(z.number()).optional(),
   /** The reference changed: every toNewest value is cleared before `cells` apply. */
@@ -52,6 +54,29 @@ export const ConvergencePatch = z.object({
   pending: z.number().optional(),
 });
 export type ConvergencePatch = z.infer<typeof ConvergencePatch>;
+
+/** Progress of a re-analysis of stored activations (metric or options other than the live ones). */
+export const ReanalysisProgress = z.object({
+  key: z.string(),
+  metric: MetricName,
+  done: z.number(),
+  total: z.number(),
+  status: z.enum(['running', 'done', 'cancelled', 'failed']),
+  message: z.string().optional(),
+});
+export type ReanalysisProgress = z.infer<typeof ReanalysisProgress>;
+
+/** Two runs' layers compared at one step each (answer to the `compare` request). */
+export const CompareMatrix = z.object({
+  metric: MetricName,
+  runs: z.tuple([z.string(), z.string()]),
+  steps: z.tuple([z.number(), z.number()]),
+  layers: z.tuple([z.array(z.string()), z.array(z.string())]),
+  /** values[i][j]: layer i of the first run against layer j of the second. */
+  values: z.array(z.array(cellValue)),
+  chance: z.number().nullable(),
+});
+export type CompareMatrix = z.infer<typeof CompareMatrix>;
 
 /** Snapshot form under `analysis.convergence`: every computed metric. */
 export const ConvergenceState = z.object({

@@ -1,7 +1,7 @@
 /** Messages on /live (browser ⇄ server): subscriptions, snapshots and numbered deltas. */
 import { z } from 'zod';
 import { LayerDecl, ConceptDecl } from './ingest';
-import { ConvergencePatch, ConvergenceState } from './analysis';
+import { ConvergencePatch, ConvergenceState, ReanalysisProgress } from './analysis';
 import { ConceptPatch, ConceptState } from './concepts';
 
 export const RunStatus = z.enum(['live', 'finished', 'failed', 'interrupted']);
@@ -83,6 +83,7 @@ export const RunDelta = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scalars'), series: z.record(z.string(), Series) }),
   z.object({ kind: z.literal('warning'), warning: Warning }),
   z.object({ kind: z.literal('advice'), advice: AdviceEvent }),
+  z.object({ kind: z.literal('reanalysis'), progress: ReanalysisProgress }),
   z.object({ kind: z.literal('convergence'), patch: ConvergencePatch }),
   z.object({ kind: z.literal('concepts'), patch: ConceptPatch }),
 ]);

@@ -27,6 +27,12 @@ export class AnalysisWriter {
     void this.writer.then((w) => w.append(RECORD_KIND.analysis, text)).catch(() => {});
   }
 
+  /** Resolves once everything appended so far is written. */
+  async flush(): Promise<void> {
+    const w = await this.writer?.catch(() => null);
+    await w?.flush().catch(() => {});
+  }
+
   async close(): Promise<void> {
     if (!this.writer) return;
     const w = await this.writer.catch(() => null);
@@ -50,13 +56,17 @@ export async function* readAnalysis(file: string): AsyncGenerator<ConvergenceRec
   }
 }
 
-/** The convergence grids as stored (final state of every metric that was computed). */
-export async function loadConvergence(file: string, layers: string[]): Promise<Map<MetricName, ConvergenceGrid>> {
-  const grids = new Map<MetricName, ConvergenceGrid>();
-  for await (const rec of readAnalysis(file)) {
-    let grid = grids.get(rec.patch.metric);
-    if (!grid) grids.set(rec.patch.metric, (grid = emptyGrid(rec.patch.metric, layers)));
-    applyConvergencePatch(grid, rec.patch);
-  }
+/** The convergence grids as stored, by key (the metric for live grids, metric|options for re-analyses). */
+export async function loadConvergence(file: string, layers: string[]): Promise<Map<string, ConvergenceGrid>> {
+  const grids = new Map<string, ConvergenceGrid>();
+  for await (const rec of readAnalysis(file)) applyStored(grids, rec.patch, layers);
   return grids;
+}
+
+/** Applies one stored patch to the grid it belongs to, creating the grid on first use. */
+export function applyStored(grids: Map<string, ConvergenceGrid>, patch: ConvergencePatch, layers: string[]): void {
+  const key = patch.key ?? patch.metric;
+  let grid = grids.get(key);
+  if (!grid) grids.set(key, (grid = emptyGrid(patch.metric, layers)));
+  applyConvergencePatch(grid, patch);
 }

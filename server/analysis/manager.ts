@@ -1,12 +1,26 @@
 /** Owns the analysis worker pool and every run's live convergence; loads stored analysis for past runs. */
 import path from 'node:path';
-import { DEFAULT_METRIC, type AdviceEvent, type ConvergenceGrid, type ConvergencePatch, type ConvergenceState, type LayerMatrix, type MetricName } from '../../lib/protocol';
+import type { SimilarityOptions } from '../../lib/analysis';
+import {
+  DEFAULT_METRIC,
+  type AdviceEvent,
+  type CompareMatrix,
+  type ConvergenceGrid,
+  type ConvergencePatch,
+  type ConvergenceState,
+  type LayerMatrix,
+  type MetricName,
+  type ReanalysisProgress,
+  type RunSnapshot,
+} from '../../lib/protocol';
 import { CHANCE_SEED, type FrameRef } from './jobs';
 import { readLayout, type StoredLayout } from './offline';
 import type { RunRegistry, StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
 import { AdviceTracker, resolveAdvice } from './advice';
-import { AnalysisWriter, analysisPath, loadConvergence } from './analysis-store';
+import { AnalysisWriter, analysisPath, applyStored, loadConvergence } from './analysis-store';
+import { Reanalysis, reanalysisKey } from './reanalysis';
+import { AnalysisTimeline, snapshotAt } from './timeline';
 import { RunConvergence } from './convergence';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
@@ -21,10 +35,23 @@ export interface AnalysisManagerOptions {
 
 const PAST_CACHE = 16;
 
+const badRequest = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' });
+
+/** The column of a checkpoint step, or a BAD_REQUEST error. */
+function columnOf(state: RunState, step: number): number {
+  const c = state.steps.indexOf(step);
+  if (c < 0) throw badRequest(`run "${state.meta.id}" has no checkpoint at step ${step}`);
+  return c;
+}
+
 
 export class AnalysisManager {
   private readonly live = new Map<string, { conv: RunConvergence; writer: AnalysisWriter }>();
-  private readonly past = new Map<string, Map<MetricName, ConvergenceGrid>>();
+  private readonly past = new Map<string, Map<string, ConvergenceGrid>>();
+  /** Re-analysis grids by run, then key (kept for live and past runs alike). */
+  private readonly extra = new Map<string, Map<string, ConvergenceGrid>>();
+  private readonly reanalyses = new Map<string, Reanalysis>();
+  private readonly timelines = new Map<string, AnalysisTimeline>();
   private readonly chanceCache = new Map<string, Promise<number | null>>();
   private readonly matrices = new Map<string, LayerMatrix>();
   private readonly layouts = new Map<string, StoredLayout>();
@@ -108,17 +135,7 @@ export class AnalysisManager {
     const key = `${id}|${step}|${metric}`;
     const cached = this.matrices.get(key);
     if (cached) return cached;
-    const c = state.steps.indexOf(step);
-    if (c < 0) throw Object.assign(new Error(`run "${id}" has no checkpoint at step ${step}`), { code: 'BAD_REQUEST' });
-    const file = this.o.registry.logPath(id);
-    let refs: Array<FrameRef | null>;
-    const live = this.live.get(id);
-    if (live) refs = live.conv.refsAt(c);
-    else {
-      let layout = this.layouts.get(id);
-      if (!layout) this.layouts.set(id, (layout = await readLayout(file)));
-      refs = layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
-    }
+    const refs = await this.refsAt(state, columnOf(state, step));
     const n = refs.length;
     const values: Array<Array<number | null>> = refs.map(() => new Array<number | null>(n).fill(null));
     await Promise.all(
@@ -142,12 +159,109 @@ export class AnalysisManager {
     return matrix;
   }
 
+  /** Every layer's frame at checkpoint column c: from the live run's refs, or from the stored log's layout. */
+  private async refsAt(state: RunState, c: number): Promise<Array<FrameRef | null>> {
+    const id = state.meta.id;
+    const live = this.live.get(id);
+    if (live) return live.conv.refsAt(c);
+    const file = this.o.registry.logPath(id);
+    let layout = this.layouts.get(id);
+    if (!layout || layout.steps.length <= c) this.layouts.set(id, (layout = await readLayout(file)));
+    return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
+  }
+
+  /** Two runs' layers against each other at one step each (matched step when both have it, else each one's newest). */
+  async compare(a: RunState, b: RunState, metric: MetricName, stepA?: number, stepB?: number): Promise<CompareMatrix> {
+    if (!a.probe || !b.probe || a.probe.examples !== b.probe.examples) {
+      throw badRequest(`the runs' probe sets differ (${a.probe?.examples ?? 0} vs ${b.probe?.examples ?? 0} examples): layers can only be compared on the same probe set`);
+    }
+    if (a.labels && b.labels && a.labels.some((y, i) => y !== b.labels![i])) throw badRequest("the runs' probe labels differ: they were not shown the same probe set");
+    const sa = stepA ?? (stepB !== undefined && a.steps.includes(stepB) ? stepB : a.lastStep);
+    const sb = stepB ?? (sa !== null && b.steps.includes(sa) ? sa : b.lastStep);
+    if (sa === null || sb === null) throw badRequest('both runs need at least one checkpoint');
+    const [ra, rb] = await Promise.all([this.refsAt(a, columnOf(a, sa)), this.refsAt(b, columnOf(b, sb))]);
+    const as = ra.filter((r): r is FrameRef => r !== null);
+    const values = ra.map(() => rb.map(() => null as number | null));
+    await Promise.all(
+      rb.map(async (ref, j) => {
+        if (!ref || !as.length) return;
+        const res = await this.o.pool.run({ op: 'pairs', metric, opts: {}, b: ref, as }, PRIORITY.request);
+        if (!res.ok || !res.pairs) return;
+        let k = 0;
+        ra.forEach((r, i) => {
+          if (r) values[i][j] = res.pairs![k++].value;
+        });
+      }),
+    );
+    const units = [...a.layers, ...b.layers].map((l) => l.units).sort((x, y) => x - y);
+    const chance = units.length ? await this.chance(metric, units[Math.floor(units.length / 2)], a.probe.examples) : null;
+    return { metric, runs: [a.meta.id, b.meta.id], steps: [sa, sb], layers: [a.layers.map((l) => l.name), b.layers.map((l) => l.name)], values, chance };
+  }
+
+  /** The run as a viewer saw it live when `step` was the newest checkpoint (replay scrubbing). */
+  async runAt(state: RunState, step: number): Promise<RunSnapshot> {
+    const id = state.meta.id;
+    const live = this.live.get(id);
+    let timeline = live ? undefined : this.timelines.get(id);
+    if (!timeline) {
+      if (live) await live.writer.flush();
+      timeline = await AnalysisTimeline.read(analysisPath(this.runDir(id)));
+      if (!live) this.timelines.set(id, timeline);
+      while (this.timelines.size > PAST_CACHE) this.timelines.delete(this.timelines.keys().next().value!);
+    }
+    return snapshotAt(state, step, timeline);
+  }
+
+  /** Starts (or returns) a re-analysis of the stored activations with another metric or options; progress goes to `progress`. */
+  async reanalyse(state: RunState, metric: MetricName, opts: SimilarityOptions, progress: (p: ReanalysisProgress) => void): Promise<string> {
+    const id = state.meta.id;
+    const key = reanalysisKey(metric, opts);
+    const running = this.reanalyses.get(`${id}|${key}`);
+    const existing = this.extra.get(id)?.get(key);
+    if (running || (existing && existing.pending === 0 && existing.steps.length === state.steps.length)) return key;
+    const refs: Array<Array<FrameRef | null>> = state.layers.map(() => []);
+    for (let c = 0; c < state.steps.length; c++) (await this.refsAt(state, c)).forEach((r, l) => (refs[l][c] = r));
+    const grids = this.extra.get(id) ?? new Map<string, ConvergenceGrid>();
+    this.extra.set(id, grids);
+    grids.delete(key);
+    const writer = this.live.get(id)?.writer ?? new AnalysisWriter(analysisPath(this.runDir(id)));
+    const layers = state.layers.map((l) => l.name);
+    const job = new Reanalysis({
+      runId: id, key, metric, opts, layers, steps: [...state.steps], refs, pool: this.o.pool, progress,
+      emit: (patch) => {
+        applyStored(grids, patch, layers);
+        writer.append({ type: 'convergence', reference: patch.reference ?? null, patch });
+        this.o.publish(id, patch);
+      },
+    });
+    this.reanalyses.set(`${id}|${key}`, job);
+    void job.done.finally(() => {
+      this.reanalyses.delete(`${id}|${key}`);
+      if (!this.live.get(id)) void writer.close();
+    });
+    return key;
+  }
+
+  /** Cancels a running re-analysis. */
+  cancelReanalysis(id: string, key: string): boolean {
+    const job = this.reanalyses.get(`${id}|${key}`);
+    job?.cancel();
+    return Boolean(job);
+  }
+
   /** Makes a past run's stored analysis available to `snapshot` (no-op for live runs). */
   async load(state: RunState): Promise<void> {
     await this.concepts.load(state);
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
-    const grids = await loadConvergence(analysisPath(this.runDir(id)), state.layers.map((l) => l.name));
+    const stored = await loadConvergence(analysisPath(this.runDir(id)), state.layers.map((l) => l.name));
+    const grids = new Map<string, ConvergenceGrid>();
+    for (const [key, grid] of stored) {
+      if (key.includes('|')) {
+        if (!this.extra.has(id)) this.extra.set(id, new Map());
+        if (!this.reanalyses.has(`${id}|${key}`)) this.extra.get(id)!.set(key, grid);
+      } else grids.set(key, grid);
+    }
     this.past.set(id, grids);
     while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
   }
@@ -155,8 +269,9 @@ export class AnalysisManager {
   /** The convergence state for a run's snapshot. */
   snapshot(id: string): ConvergenceState | undefined {
     const live = this.live.get(id);
-    const grids = live ? live.conv.snapshot() : this.past.has(id) ? Object.fromEntries(this.past.get(id)!) : undefined;
-    if (!grids || Object.keys(grids).length === 0) return undefined;
+    const base = live ? live.conv.snapshot() : this.past.has(id) ? Object.fromEntries(this.past.get(id)!) : undefined;
+    const grids = { ...base, ...Object.fromEntries(this.extra.get(id) ?? []) };
+    if (Object.keys(grids).length === 0) return undefined;
     return { defaultMetric: DEFAULT_METRIC, grids };
   }
 
@@ -169,6 +284,7 @@ export class AnalysisManager {
     entry.conv.flush();
     this.live.delete(id);
     this.past.set(id, new Map(entry.conv.grids));
+    this.timelines.delete(id);
     await this.concepts.runEnded(id);
     await entry.writer.close();
   }

@@ -40,6 +40,7 @@ test('concept emergence and the raster grow live; a unit opens its history', asy
   const truth = planConcepts(planRun(SIM));
   const d = truth.detectors.find((x) => x.layer === SIM.layers - 1)!;
   await expect(raster).toHaveAttribute('data-units', String(SIM.units));
+  await raster.scrollIntoViewIfNeeded();
   const box = (await raster.locator('canvas').boundingBox())!;
   await page.mouse.click(box.x + box.width * (1 - 0.5 / SIM.checkpoints), box.y + box.height * ((d.unit + 0.5) / SIM.units));
   const drawer = page.getByTestId('unit-history');

@@ -99,7 +99,7 @@ test('HTTP: a wrong ?token= is a 401 that echoes nothing', async () => {
 });
 
 test('/live: no credential, a wrong one, or a foreign Origin get UNAUTHORIZED and close 1008; cookie, bearer or ?token= get in', async () => {
-  const refused = [
+  const refused: Array<{ url: string; headers: Record<string, string> }> = [
     { url: server.liveUrl, headers: {} },
     { url: `${server.liveUrl}?token=wrong`, headers: {} },
     { url: server.liveUrl, headers: { cookie: `${VIEW_COOKIE}=forged` } },
@@ -114,7 +114,7 @@ test('/live: no credential, a wrong one, or a foreign Origin get UNAUTHORIZED an
     assert.equal((await c.closed).code, 1008);
   }
   const host = new URL(server.url).host;
-  const allowed = [
+  const allowed: Array<{ url: string; headers: Record<string, string> }> = [
     { url: server.liveUrl, headers: { cookie: `${VIEW_COOKIE}=${viewCookieValue(VIEW)}`, origin: `http://${host}` } },
     { url: server.liveUrl, headers: { authorization: `Bearer ${VIEW}` } },
     { url: `${server.liveUrl}?token=${encodeURIComponent(VIEW)}`, headers: {} },
