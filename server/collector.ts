@@ -92,6 +92,9 @@ export class IngestConnection implements TrainerLink {
 
   /** Queues a reply behind earlier ones, so replies keep the order of the messages they answer. */
   private reply(after: Promise<unknown>, make: () => IngestServerMessage | null, of?: AckOf): void {
+    // The chain reaches `after` only once earlier replies are out; until then its rejection must count as handled,
+    // or Node ends the process on an unhandled rejection (a second "end" on a closed log did exactly that).
+    after.catch(() => {});
     this.replies = this.replies
       .then(() => after)
       .then(
@@ -199,6 +202,7 @@ export class IngestConnection implements TrainerLink {
         return this.store(run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }], () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
       }
       case 'end': {
+        if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'end');
         this.ended = true;
         const done = this.opts.registry.commit(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }]).then(() =>
           this.opts.registry.endRun(run, msg.status),

@@ -1,4 +1,4 @@
-/** Runs slice: the run list (topic "runs") and a short history of each run's main scalar for sparklines. */
+/** Runs slice: the run list (topic "runs"), a short history of each run's main scalar for sparklines, and convergence thumbnails. */
 import type { StateCreator } from 'zustand/vanilla';
 import type { RunMeta, RunsDelta } from '@/lib/protocol/live';
 import type { LayerwatchState } from '../state';
@@ -9,16 +9,37 @@ export interface Spark {
   values: number[];
 }
 
+/** A run's convergence grid shrunk to a few columns (layers × columns, input side first; null: not computed). */
+export interface Thumb {
+  layers: number;
+  steps: number[];
+  values: Array<Array<number | null>>;
+}
+
+/** What the list fetched lazily for a row: its spark and thumbnail, and when (to refresh live runs now and then). */
+export interface RowExtras {
+  state: 'loading' | 'ready' | 'error';
+  fetchedAt: number;
+  /** Checkpoints the run had when fetched. */
+  checkpoints: number;
+  thumb: Thumb | null;
+}
+
 export interface RunsState {
   load: 'loading' | 'ready';
   byId: Record<string, RunMeta>;
   sparks: Record<string, Spark>;
+  extras: Record<string, RowExtras>;
+  /** Browser time at which each run last changed (a live run's freshness). */
+  seenAt: Record<string, number>;
 }
 
 export interface RunsSlice {
   runs: RunsState;
   applyRunsSnapshot(list: RunMeta[]): void;
   applyRunsDelta(delta: RunsDelta): void;
+  setSpark(id: string, spark: Spark): void;
+  setRowExtras(id: string, extras: RowExtras): void;
 }
 
 const SPARK_POINTS = 96;
@@ -39,17 +60,20 @@ function extendSpark(spark: Spark | undefined, meta: RunMeta): Spark | undefined
 
 /** Creates the runs slice. */
 export const createRunsSlice: StateCreator<LayerwatchState, [], [], RunsSlice> = (set) => ({
-  runs: { load: 'loading', byId: {}, sparks: {} },
+  runs: { load: 'loading', byId: {}, sparks: {}, extras: {}, seenAt: {} },
   applyRunsSnapshot: (list) =>
     set((s) => {
       const byId: Record<string, RunMeta> = {};
       const sparks: Record<string, Spark> = {};
+      const now = Date.now();
+      const seenAt: Record<string, number> = {};
       for (const meta of list) {
         byId[meta.id] = meta;
         const spark = extendSpark(s.runs.sparks[meta.id], meta);
         if (spark) sparks[meta.id] = spark;
+        seenAt[meta.id] = s.runs.seenAt[meta.id] ?? now;
       }
-      return { runs: { load: 'ready', byId, sparks } };
+      return { runs: { ...s.runs, load: 'ready', byId, sparks, seenAt } };
     }),
   applyRunsDelta: (delta) =>
     set((s) => {
@@ -61,6 +85,7 @@ export const createRunsSlice: StateCreator<LayerwatchState, [], [], RunsSlice> =
               ...s.runs,
               byId: { ...s.runs.byId, [delta.meta.id]: delta.meta },
               sparks: spark ? { ...s.runs.sparks, [delta.meta.id]: spark } : s.runs.sparks,
+              seenAt: { ...s.runs.seenAt, [delta.meta.id]: Date.now() },
             },
           };
         }
@@ -75,4 +100,6 @@ export const createRunsSlice: StateCreator<LayerwatchState, [], [], RunsSlice> =
         }
       }
     }),
+  setSpark: (id, spark) => set((s) => ({ runs: { ...s.runs, sparks: { ...s.runs.sparks, [id]: spark } } })),
+  setRowExtras: (id, extras) => set((s) => ({ runs: { ...s.runs, extras: { ...s.runs.extras, [id]: extras } } })),
 });
