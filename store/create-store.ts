@@ -1,10 +1,13 @@
 /** Builds one Layerwatch store from its slices (one per provider, never a module singleton, as zustand's Next.js guide says). */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createCompareSlice } from './slices/compare';
 import { createConnectionSlice } from './slices/connection';
 import { createConceptsSlice } from './slices/concepts';
 import { createConvergenceSlice } from './slices/convergence';
+import { createReanalysisSlice } from './slices/reanalysis';
 import { createRunSlice } from './slices/run';
 import { createRunsSlice } from './slices/runs';
+import { createTimelineSlice } from './slices/timeline';
 import { createViewSlice } from './slices/view';
 import type { LayerwatchState } from './state';
 
@@ -19,5 +22,8 @@ export function createLayerwatchStore(): LayerwatchStore {
     ...createConvergenceSlice(...a),
     ...createConceptsSlice(...a),
     ...createViewSlice(...a),
+    ...createTimelineSlice(...a),
+    ...createReanalysisSlice(...a),
+    ...createCompareSlice(...a),
   }));
 }

@@ -107,6 +107,14 @@ export class LiveSocket {
     });
   }
 
+  /** Asks for a fresh snapshot of a subscribed topic (a replay returning to the newest state). */
+  resync(topic: string): void {
+    const t = this.topics.get(topic);
+    if (!t) return;
+    t.cursor = null;
+    this.send({ type: 'subscribe', topic });
+  }
+
   /** Tries to reconnect now instead of waiting for the backoff timer. */
   retryNow(): void {
     this.reconnectNow();
@@ -214,7 +222,10 @@ export class LiveSocket {
         if (!t) return;
         t.cursor = { epoch: msg.epoch, seq: msg.seq };
         if (msg.topic === 'runs') return s.applyRunsSnapshot(msg.runs ?? []);
-        if (msg.run) return s.applyRunSnapshot(msg.topic.slice(4), msg.run, now);
+        if (msg.run) {
+          s.applyRunSnapshot(msg.topic.slice(4), msg.run, now);
+          s.applyCompareSnapshot(msg.topic.slice(4), msg.run);
+        }
         return;
       }
       case 'delta': {
@@ -226,7 +237,10 @@ export class LiveSocket {
         }
         t.cursor.seq = msg.seq;
         if (msg.runs) return s.applyRunsDelta(msg.runs);
-        if (msg.run) return s.applyRunDelta(msg.topic.slice(4), msg.run, now);
+        if (msg.run) {
+          s.applyRunDelta(msg.topic.slice(4), msg.run, now);
+          s.applyCompareDelta(msg.topic.slice(4), msg.run);
+        }
         return;
       }
       case 'response': {
@@ -237,7 +251,11 @@ export class LiveSocket {
         return msg.ok ? p.resolve(msg.data) : p.reject(new RequestError(msg.code ?? 'BAD_REQUEST', msg.message ?? 'request failed'));
       }
       case 'error':
-        if (msg.topic?.startsWith('run:')) return s.setRunError(msg.topic.slice(4), msg.code === 'BAD_TOPIC' ? 'not-found' : 'error', msg.message);
+        if (msg.topic?.startsWith('run:')) {
+          const load = msg.code === 'BAD_TOPIC' ? 'not-found' : 'error';
+          s.setRunError(msg.topic.slice(4), load, msg.message);
+          return s.setCompareError(msg.topic.slice(4), load, msg.message);
+        }
         return s.setConnection({ lastError: `${msg.code}: ${msg.message}` });
       case 'pong':
         return s.setConnection({ rttMs: Math.round(performance.now() - this.pingSentAt) });

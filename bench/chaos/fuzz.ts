@@ -25,6 +25,8 @@ export interface FuzzResult {
   framesFuzzed: number;
   connections: number;
   serverAlive: boolean;
+  /** Internal errors and unhandled rejections the server logged (each one a bug, even when it survived). */
+  serverErrors: number;
   /** Well-behaved checkpoints acknowledged during the fuzz, and those missing from the log afterwards. */
   acked: number;
   recordsLost: number;
@@ -44,10 +46,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const server = await startChildServer(dataDir, ['--max-frame', String(MAX_FRAME), '--workers', '1']);
   let alive = true;
   const budget = { left: opts.frames, sent: 0, connections: 0 };
+  let stopping = false;
   server.child.once('exit', (code, signal) => {
     alive = false;
     budget.left = 0;
-    opts.log?.(`fuzz: the server exited (${code ?? signal}):\n${server.output().slice(-4000)}`);
+    if (!stopping) opts.log?.(`fuzz: the server exited (${code ?? signal}):\n${server.output().slice(-4000)}`);
   });
   const runIds: string[] = [];
 
@@ -63,10 +66,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
       for (let session = 0; budget.left > 0; session++) {
         budget.connections++;
         const r = new Rng(deriveSeed(opts.seed, w, session));
-        (globalThis as any).__st ??= {};
-        (globalThis as any).__st[w] = `session ${session} start left=${budget.left}`;
-        await fuzzSession(r, server, budget, runIds, (s: string) => ((globalThis as any).__st[w] = s)).catch(() => {});
-        (globalThis as any).__st[w] = `session ${session} done`;
+        await fuzzSession(r, server, budget, runIds).catch(() => {});
       }
     })(),
   );
@@ -79,6 +79,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const stillAlive = alive && (await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false));
 
   // A graceful stop, then every log must validate strictly.
+  stopping = true;
   server.child.kill('SIGTERM');
   await new Promise((r) => (server.child.exitCode !== null ? r(null) : server.child.once('exit', r)));
   const audit = await auditDataDir(dataDir);
@@ -89,6 +90,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     framesFuzzed: budget.sent,
     connections: budget.connections,
     serverAlive: stillAlive,
+    serverErrors: (server.output().match(/internal error|unhandled rejection/g) ?? []).length,
     acked: stream.acked.length,
     recordsLost: lost,
     livePings: pings,
@@ -126,10 +128,9 @@ async function pingLoop(url: string, running: () => boolean): Promise<{ pings: n
 type Budget = { left: number; sent: number; connections: number };
 
 /** One hostile connection: mostly /ingest, sometimes /live or raw TCP. */
-async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: string[], st: (s: string) => void = () => {}): Promise<void> {
+async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: string[]): Promise<void> {
   const kind = r.next();
-  if (kind < 0.03) { st('tcp'); return rawTcp(r, server, budget); }
-  st('ws open');
+  if (kind < 0.03) return rawTcp(r, server, budget);
   const live = kind < 0.13;
   const ws = new WebSocket(live ? server.liveUrl : server.ingestUrl, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
   ws.on('error', () => {});
@@ -149,7 +150,6 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
     ws.once('unexpected-response', () => resolve(false));
   });
   if (!opened) return;
-  st('opened');
   const send = async (m: Message) => {
     if (budget.left <= 0 || ws.readyState !== WebSocket.OPEN) return false;
     budget.left--;
@@ -176,7 +176,6 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
         ...(resume ? { resume: true } : {}),
       };
       await send(JSON.stringify(hello));
-      st('hello sent');
       const t0 = Date.now();
       while (!welcome && ws.readyState === WebSocket.OPEN && Date.now() - t0 < 2000) await new Promise((res) => setTimeout(res, 5));
       const w = welcome as { runId?: string } | null;
@@ -188,7 +187,6 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
           await send(JSON.stringify({ type: 'probe', examples: ctx.examples }));
         }
       }
-      st('loop');
       for (let i = 0; i < n && ws.readyState === WebSocket.OPEN; i++) {
         const roll = r.next();
         if (roll < 0.25) {
@@ -237,5 +235,4 @@ async function rawTcp(r: Rng, server: ChildServer, budget: Budget): Promise<void
   );
   await new Promise((res) => setTimeout(res, r.int(50)));
   sock.destroy();
-  (globalThis as any).__out = server.output();
 }

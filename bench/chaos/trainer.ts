@@ -33,7 +33,7 @@ export async function streamCheckpoints(
   client: IngestClient,
   run: SteadyRun,
   firstStep: number,
-  opts: { stop: () => boolean; inFlight?: number; intervalMs?: number; retryMs?: number; onAck?: (step: number) => void },
+  opts: { stop: () => boolean; inFlight?: number; intervalMs?: number; retryMs?: number; onAck?: (step: number) => void; onError?: (code: string) => void },
 ): Promise<StreamResult> {
   const result: StreamResult = { acked: [], errors: [], reason: 'stopped' };
   const inFlight = opts.inFlight ?? 4;
@@ -60,6 +60,7 @@ export async function streamCheckpoints(
         (err: unknown) => {
           const code = err instanceof IngestError ? err.code : 'ERROR';
           result.errors.push(code);
+          opts.onError?.(code);
           if (code !== 'CONNECTION_CLOSED') retry.push(s);
         },
       )

@@ -24,6 +24,23 @@ export interface ConvergenceOptions {
 /** Columns compared per backfill job: small, so newest-first work never waits long behind one. */
 const CHUNK = 8;
 
+/**
+ * Most "to newest" cells a new checkpoint backfills: beyond this, a spread sample (plus the most recent columns)
+ * keeps the live cost and the stored analysis O(n) per checkpoint instead of O(n²) overall; the final reference
+ * is always filled completely when the run ends (`finish`). A heatmap of thousands of columns draws a sample anyway.
+ */
+export const MAX_BACKFILL = 128;
+
+/** Columns to backfill: all of them up to MAX_BACKFILL, else the 32 newest plus an even spread of the rest. */
+export function sampleColumns(cols: number[]): number[] {
+  if (cols.length <= MAX_BACKFILL) return cols;
+  const recent = cols.slice(0, 32);
+  const older = cols.slice(32);
+  const every = older.length / (MAX_BACKFILL - 32);
+  const spread = Array.from({ length: MAX_BACKFILL - 32 }, (_, i) => older[Math.floor(i * every)]);
+  return [...recent, ...spread];
+}
+
 /** Columns hi, hi − 1, …, 0 (newest first). */
 const range = (hi: number) => Array.from({ length: Math.max(0, hi + 1) }, (_, i) => hi - i);
 
@@ -70,25 +87,30 @@ export class RunConvergence {
     // Chance baselines only once the first checkpoint's own work is queued ahead of them.
     const first = c === 0;
     const current = () => this.generation === generation;
+    // Plan per metric: the head (the pair (c, c) for k, (c-1, c) for stability and the newest "to newest" cells;
+    // for the advice metric back to the start of the advice evidence), then the backfill of older columns. The
+    // first metric backfills every checkpoint; the others every ~c/8 checkpoints (linear total cost), and fully at the end.
+    const metrics = [...this.grids.keys()];
+    const steps = [...this.steps, step];
+    const plan = new Map(
+      metrics.map((metric, mi) => {
+        const head = this.o.advice && metric === this.o.advice.config.metric ? this.o.advice.headColumns(steps, c) : range(c).slice(0, 2);
+        const due = mi === 0 || c - (this.lastBackfill.get(metric) ?? -Infinity) >= Math.max(1, Math.ceil(c / 8));
+        if (due) this.lastBackfill.set(metric, c);
+        return [metric, { head, rest: due ? sampleColumns(range(Math.min(...head) - 1)) : [] }] as const;
+      }),
+    );
     for (const [metric, grid] of this.grids) {
-      const total = c + 1;
-      const patch: ConvergencePatch = { metric, addSteps: [step], reference: step, cells: [], pending: total * this.refs.length };
+      const { head, rest } = plan.get(metric)!;
+      const patch: ConvergencePatch = { metric, addSteps: [step], reference: step, cells: [], pending: (head.length + rest.length) * this.refs.length };
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, step);
     }
-    // Newest first: per metric, per layer, the pair (c, c) for k, (c-1, c) for stability and the newest "to newest"
-    // cells (for the advice metric, back to the start of the advice evidence).
-    const metrics = [...this.grids.keys()];
-    const head = new Map(metrics.map((m) => [m, this.o.advice && m === this.o.advice.config.metric ? this.o.advice.headColumns(this.steps, c) : range(c).slice(0, 2)]));
     metrics.forEach((metric, mi) => {
-      for (let l = 0; l < this.refs.length; l++) this.schedule(metric, l, c, head.get(metric)!, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
+      for (let l = 0; l < this.refs.length; l++) this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
     });
     metrics.forEach((metric, mi) => {
-      // The first metric backfills every checkpoint; the others every ~c/8 checkpoints (linear, not quadratic, total cost), and fully at the end.
-      const last = this.lastBackfill.get(metric) ?? -Infinity;
-      if (mi > 0 && c - last < Math.max(1, Math.ceil(c / 8))) return;
-      this.lastBackfill.set(metric, c);
-      const rest = range(Math.min(...head.get(metric)!) - 1);
+      const { rest } = plan.get(metric)!;
       for (let l = 0; l < this.refs.length; l++) this.backfill(metric, l, c, rest, mi === 0 ? PRIORITY.backfill : PRIORITY.idle, current);
     });
     if (first) void this.startChance();
@@ -104,11 +126,14 @@ export class RunConvergence {
     const current = () => this.generation === generation;
     for (const [metric, grid] of this.grids) {
       const c = grid.steps.length - 1;
-      if (c < 1 || grid.pending === 0) continue;
-      for (let l = 0; l < this.refs.length; l++) {
-        const missing = range(c).filter((x) => grid.toNewest[l][x] === null);
-        this.backfill(metric, l, c, missing, PRIORITY.backfill, current);
-      }
+      if (c < 1) continue;
+      const missing = grid.toNewest.map((row, l) => range(c).filter((x) => row[x] === null && this.refs[l][x]));
+      const count = missing.reduce((n, m) => n + m.length, 0);
+      if (!count) continue;
+      const patch: ConvergencePatch = { metric, cells: [], pending: grid.pending + count };
+      applyConvergencePatch(grid, patch);
+      this.o.emit(patch, grid.reference);
+      missing.forEach((cols, l) => this.backfill(metric, l, c, cols, PRIORITY.backfill, current));
     }
   }
 

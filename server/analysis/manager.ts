@@ -205,7 +205,7 @@ export class AnalysisManager {
     let timeline = live ? undefined : this.timelines.get(id);
     if (!timeline) {
       if (live) await live.writer.flush();
-      timeline = await AnalysisTimeline.read(analysisPath(this.runDir(id)));
+      timeline = await AnalysisTimeline.read(analysisPath(this.runDir(id)), state.layers.map((l) => l.name));
       if (!live) this.timelines.set(id, timeline);
       while (this.timelines.size > PAST_CACHE) this.timelines.delete(this.timelines.keys().next().value!);
     }

@@ -4,26 +4,57 @@ import { DEFAULT_METRIC } from '../../lib/protocol';
 import type { RunState } from '../run-state';
 import { applyStored, readAnalysis, type AnalysisRecord } from './analysis-store';
 
-/** Stored analysis records of a run, read once and kept for scrubbing. */
+/** Keyframe spacing in checkpoints: scrubbing a long run replays at most this many checkpoints' patches. */
+const KEYFRAME_EVERY = 64;
+
+interface Keyframe {
+  /** Index of the first record not applied. */
+  index: number;
+  grids: Map<string, ConvergenceGrid>;
+}
+
+/** Stored analysis records of a run, read once and kept (with periodic keyframes) for scrubbing. */
 export class AnalysisTimeline {
-  private constructor(readonly records: AnalysisRecord[]) {}
+  private constructor(
+    readonly records: AnalysisRecord[],
+    private readonly keyframes: Keyframe[],
+    private readonly layers: string[],
+  ) {}
 
   /** Reads a run's analysis log. */
-  static async read(file: string): Promise<AnalysisTimeline> {
+  static async read(file: string, layers: string[]): Promise<AnalysisTimeline> {
     const records: AnalysisRecord[] = [];
-    for await (const rec of readAnalysis(file)) records.push(rec);
-    return new AnalysisTimeline(records);
+    const keyframes: Keyframe[] = [{ index: 0, grids: new Map() }];
+    const running = new Map<string, ConvergenceGrid>();
+    let columns = 0;
+    for await (const rec of readAnalysis(file)) {
+      const patch = rec.type === 'convergence' && !rec.patch.key ? rec.patch : null;
+      if (patch?.addSteps && patch.metric === running.keys().next().value) {
+        if (columns > 0 && columns % KEYFRAME_EVERY === 0) keyframes.push({ index: records.length, grids: structuredClone(running) });
+        columns += patch.addSteps.length;
+      }
+      records.push(rec);
+      if (patch) applyStored(running, patch, layers);
+    }
+    return new AnalysisTimeline(records, keyframes, layers);
   }
 
   /** The live grids as they stood until a checkpoint newer than `step` arrived (re-analyses excluded). */
-  gridsAt(step: number, layers: string[]): Map<string, ConvergenceGrid> {
-    const grids = new Map<string, ConvergenceGrid>();
-    for (const rec of this.records) {
-      if (rec.type !== 'convergence') continue;
-      const { patch } = rec;
-      if (patch.key) continue;
-      if (patch.addSteps?.some((s) => s > step)) break;
-      applyStored(grids, patch, layers);
+  gridsAt(step: number): Map<string, ConvergenceGrid> {
+    let end = this.records.length;
+    for (let i = 0; i < this.records.length; i++) {
+      const rec = this.records[i];
+      if (rec.type === 'convergence' && !rec.patch.key && rec.patch.addSteps?.some((s) => s > step)) {
+        end = i;
+        break;
+      }
+    }
+    let start = this.keyframes[0];
+    for (const k of this.keyframes) if (k.index <= end) start = k;
+    const grids = structuredClone(start.grids);
+    for (let i = start.index; i < end; i++) {
+      const rec = this.records[i];
+      if (rec.type === 'convergence' && !rec.patch.key) applyStored(grids, rec.patch, this.layers);
     }
     return grids;
   }
@@ -39,7 +70,7 @@ export function snapshotAt(state: RunState, step: number, timeline: AnalysisTime
     const end = n < 0 ? series.steps.length : n;
     if (end > 0) scalars[name] = { steps: series.steps.slice(0, end), values: series.values.slice(0, end) };
   }
-  const grids = timeline.gridsAt(step, state.layers.map((l) => l.name));
+  const grids = timeline.gridsAt(step);
   const lastStep = c ? state.steps[c - 1] : null;
   return {
     ...full,

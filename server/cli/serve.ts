@@ -99,6 +99,8 @@ export async function run(argv: string[]): Promise<number> {
     await server.close();
     process.exit(0);
   };
+  // A bug that leaves a promise rejection unhandled must not take every trainer and viewer down with it.
+  process.on('unhandledRejection', (err) => console.error(`layerwatch: unhandled rejection (please report): ${(err as Error)?.stack ?? err}`));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -114,7 +114,7 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
     applyFrame: (id, index, snap) => {
       const s = get();
       if (s.run.id !== id) return;
-      if (s.timeline.frame === null || s.timeline.conceptsSource === null) s.setTimeline({ conceptsSource: s.concepts.state });
+      if (s.timeline.frame === null) s.setTimeline({ conceptsSource: s.concepts.state });
       get().setTimeline({ frame: index, frameLoad: 'idle', frameError: null });
       show(snap, null, null);
       const source = get().timeline.conceptsSource;

@@ -18,6 +18,8 @@ export interface TimelineStore {
   times: number[];
   /** Index (into `steps`) of the replay frame the views show; null: the topic's newest state. */
   frame: number | null;
+  /** Index the player is moving to (the scrubber shows it at once; the frame follows when it has loaded). */
+  target: number | null;
   frameLoad: 'idle' | 'loading' | 'error';
   frameError: string | null;
   playing: boolean;
@@ -32,7 +34,7 @@ export interface TimelineSlice {
   resetTimeline(): void;
 }
 
-const EMPTY: TimelineStore = { meta: null, steps: [], times: [], frame: null, frameLoad: 'idle', frameError: null, playing: false, speed: 10, conceptsSource: null };
+const EMPTY: TimelineStore = { meta: null, steps: [], times: [], frame: null, target: null, frameLoad: 'idle', frameError: null, playing: false, speed: 10, conceptsSource: null };
 
 /** Creates the timeline slice. */
 export const createTimelineSlice: StateCreator<LayerwatchState, [], [], TimelineSlice> = (set) => ({
@@ -45,6 +47,12 @@ export const createTimelineSlice: StateCreator<LayerwatchState, [], [], Timeline
 export function selectReplay(s: LayerwatchState): boolean {
   const status = s.timeline.meta?.status;
   return status !== undefined && status !== 'live';
+}
+
+/** The timeline index the scrubber shows in a replay: where the player is going, else the frame, else the newest. */
+export function selectReplayIndex(s: LayerwatchState): number {
+  const t = s.timeline;
+  return t.target ?? t.frame ?? t.steps.length - 1;
 }
 
 /** The run's meta as the topic reports it now (a frame's meta describes the past). */

@@ -10,6 +10,7 @@ test(`fuzz: ${FRAMES} hostile frames (seed ${SEED}); the server stays up, keeps 
   const r = await runFuzz({ frames: FRAMES, seed: SEED });
   assert.ok(r.framesFuzzed >= FRAMES, `${r.framesFuzzed} frames sent`);
   assert.ok(r.serverAlive, 'the server process is alive and answers /api/health');
+  assert.equal(r.serverErrors, 0, 'the server logged no internal error');
   assert.ok(r.acked > 0, 'the well-behaved trainer kept getting acks');
   assert.equal(r.recordsLost, 0, 'every acknowledged checkpoint is in the log');
   assert.ok(r.livePongs >= r.livePings - 2, `the viewer got ${r.livePongs}/${r.livePings} pongs within 2 s`);

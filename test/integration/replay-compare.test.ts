@@ -125,3 +125,23 @@ test('POST /api/import adds a valid log and rejects a corrupted one, leaving the
   assert.equal(run.checkpoints, 10);
   await until(() => server.registry.list().length === before + 1, 2000, 'the imported run listed');
 });
+
+test('run-at on a long run (keyframes) equals replaying every stored patch from the start', async () => {
+  const { AnalysisTimeline } = await import('../../server/analysis/timeline');
+  const { readAnalysis, applyStored } = await import('../../server/analysis/analysis-store');
+  const long = await simulateRun({ url: server.ingestUrl, name: 'long', seed: 3, layers: 2, units: 4, examples: 24, checkpoints: 140, intervalMs: 0 });
+  await server.analysis.idle();
+  const file = path.join(server.dataDir, 'runs', long, 'analysis.lwlog');
+  const layers = ['layer1', 'layer2', 'logits'];
+  const timeline = await AnalysisTimeline.read(file, layers);
+  for (const step of [100, 6400, 6500, 12800, 14000]) {
+    const brute = new Map<string, ConvergenceGrid>();
+    for await (const rec of readAnalysis(file)) {
+      if (rec.type !== 'convergence' || rec.patch.key) continue;
+      if (rec.patch.addSteps?.some((s) => s > step)) break;
+      applyStored(brute, rec.patch, layers);
+    }
+    assert.deepEqual(timeline.gridsAt(step), brute, `step ${step}`);
+    assert.equal(brute.get('svcca-k')!.steps.at(-1), step);
+  }
+});

@@ -1,0 +1,37 @@
+/**
+ * Fault bench at full size: 10,000 fuzzed frames against a real server, 20 kill -9 during writes, and a full disk.
+ * Prints frames fuzzed, crashes survived, records lost (must be 0) and logs unreadable (must be 0); exits 1 otherwise.
+ * Usage: node --import tsx bench/chaos.ts [--frames 10000] [--kills 20] [--seed 1] [--smoke]
+ */
+import { runDiskFull } from './chaos/disk-full';
+import { runFuzz } from './chaos/fuzz';
+import { runKills } from './chaos/kill';
+import { numArg, SMOKE } from './helpers';
+
+const frames = numArg('frames', SMOKE ? 500 : 10_000);
+const kills = numArg('kills', SMOKE ? 2 : 20);
+const seed = numArg('seed', 1);
+const log = (line: string) => console.log(`  ${line}`);
+
+console.log(`layerwatch chaos bench: seed ${seed}`);
+const fuzz = await runFuzz({ frames, seed, log });
+console.log(`fuzz        ${fuzz.framesFuzzed} frames over ${fuzz.connections} connections in ${fuzz.seconds.toFixed(1)} s; server ${fuzz.serverAlive ? 'up' : 'DOWN'}; ` +
+  `well-behaved trainer ${fuzz.acked} checkpoints acked; viewer ${fuzz.livePongs}/${fuzz.livePings} pings answered; server errors logged ${fuzz.serverErrors}; ${fuzz.audit.logs} logs audited`);
+const kill = await runKills({ kills, seed, log });
+console.log(`kill -9     ${kill.kills} kills, ${kill.survived} survived; ${kill.acked} checkpoints acked; partial records read ${kill.partialRecords}; incomplete checkpoints ${kill.incompleteCheckpoints}`);
+const disk = await runDiskFull(log);
+if (disk.skipped) console.log(`disk full   skipped: ${disk.skipped}`);
+else console.log(`disk full   ${disk.ackedWhileFull} acked, then ${disk.diskFullErrors}× DISK_FULL; server ${disk.serverAlive ? 'up' : 'DOWN'}, viewer ${disk.liveAnswered ? 'answered' : 'NOT answered'}; ${disk.ackedAfter} acked after space returned`);
+
+const recordsLost = fuzz.recordsLost + kill.recordsLost + disk.recordsLost;
+const logsUnreadable = fuzz.audit.unreadable.length + fuzz.audit.incomplete.length + kill.logsUnreadable + kill.incompleteCheckpoints + disk.logsUnreadable;
+console.log('');
+console.log(`frames fuzzed:     ${fuzz.framesFuzzed}`);
+console.log(`crashes survived:  ${kill.survived}/${kill.kills}`);
+console.log(`records lost:      ${recordsLost}`);
+console.log(`logs unreadable:   ${logsUnreadable}`);
+const ok = recordsLost === 0 && logsUnreadable === 0 && fuzz.serverAlive && fuzz.serverErrors === 0 && kill.survived === kill.kills && kill.partialRecords === 0 && (disk.skipped !== undefined || (disk.serverAlive && disk.diskFullErrors > 0 && disk.ackedAfter > 0));
+if (!ok) {
+  console.log('FAILED');
+  process.exitCode = 1;
+}
