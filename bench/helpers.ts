@@ -24,7 +24,8 @@ export interface BenchServer {
   ingestUrl: string;
   liveUrl: string;
   dataDir: string;
-  stop(): Promise<void>;
+  /** Stops the server; the data directory is removed unless `keepData`. */
+  stop(keepData?: boolean): Promise<void>;
 }
 
 /** Value of `--name V` on the command line, as a string. */
@@ -37,11 +38,11 @@ export function strArg(name: string): string | undefined {
  * Starts `layerwatch serve --no-pages` in a child process on a fresh data directory, with GET /api/stats on
  * (LAYERWATCH_STATS=1). `--profile DIR` on the bench's command line runs the server under `node --cpu-prof`.
  */
-export async function startBenchServer(extra: string[] = [], env: Record<string, string> = {}): Promise<BenchServer> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lw-bench-'));
+export async function startBenchServer(extra: string[] = [], env: Record<string, string> = {}, opts: { dataDir?: string; pages?: boolean } = {}): Promise<BenchServer> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'lw-bench-')));
   const profile = strArg('profile');
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--no-pages', '--port', '0', '--data', dataDir, ...extra], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', ...(opts.pages ? [] : ['--no-pages']), '--port', '0', '--data', dataDir, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LAYERWATCH_STATS: '1', ...env },
   });
@@ -61,10 +62,10 @@ export async function startBenchServer(extra: string[] = [], env: Record<string,
     ingestUrl: `${ws}/ingest`,
     liveUrl: `${ws}/live`,
     dataDir,
-    async stop() {
+    async stop(keepData = false) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

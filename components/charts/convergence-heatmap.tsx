@@ -35,6 +35,7 @@ interface Props {
   valueLabel: string;
   /** Cells to outline, e.g. where the server advised freezing a layer. */
   markers?: ReadonlyArray<{ l: number; c: number; label: string }>;
+  testId?: string;
 }
 
 const M = { top: 6, right: 10, bottom: 38, left: 74 };
@@ -42,7 +43,7 @@ type Axis = { layers: readonly string[]; steps: readonly number[]; columns: numb
 const axisKey = (a: Axis) => `${a.layers.join('\u0000')}|${a.columns}|${a.steps[0]}|${a.steps[a.columns - 1]}`;
 
 /** Renders the heatmap canvas with its SVG axes and hover readout. */
-export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerColumn = null, onSelectColumn, valueLabel, markers = [] }: Props) {
+export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerColumn = null, onSelectColumn, valueLabel, markers = [], testId = 'convergence-heatmap' }: Props) {
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const [axis, setAxis] = useState<Axis>({ layers: [], steps: [], columns: 0 });
@@ -131,7 +132,7 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
   const tickCols = columns ? [...new Set(Array.from({ length: tickCount }, (_, i) => Math.round((i * (columns - 1)) / Math.max(1, tickCount - 1))))] : [];
 
   return (
-    <div ref={wrapRef} className="heatmap" style={{ height }} data-testid="convergence-heatmap" data-columns={columns} data-layers={layers.length}>
+    <div ref={wrapRef} className="heatmap" style={{ height }} data-testid={testId} data-columns={columns} data-layers={layers.length}>
       <canvas
         ref={canvasRef}
         className="heatmap-canvas"
@@ -168,7 +169,7 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
       )}
       {columns === 0 && <div className="chart-empty">Waiting for the first checkpoints…</div>}
       {hover && (
-        <div className="readout" role="status" data-testid="heatmap-readout" style={{ left: Math.min(M.left + hover.x + 14, width - 200), top: Math.max(0, hover.y - 10) }}>
+        <div className="readout" role="status" data-testid={`${testId === 'convergence-heatmap' ? 'heatmap' : testId}-readout`} style={{ left: Math.min(M.left + hover.x + 14, width - 200), top: Math.max(0, hover.y - 10) }}>
           <div className="readout-head">{layers[hover.l]} · step {formatStep(steps[hover.c])}</div>
           <div className="readout-row"><span className="readout-label">{valueLabel}</span><span className="readout-value" data-value={fresh ?? ''}>{fresh !== null ? formatValue(fresh) : stale !== null ? `${formatValue(stale)} (previous reference)` : 'pending'}</span></div>
           <div className="readout-row"><span className="readout-label">k (directions kept)</span><span className="readout-value">{k ?? '–'}</span></div>

@@ -15,10 +15,11 @@ interface Props {
   reference: number | null;
   /** More checkpoints than this are sampled evenly (the newest always included). */
   maxColumns?: number;
+  testId?: string;
 }
 
 /** Renders rows top layer first (as on screen), one cell per shown checkpoint, with data-* attributes for machines. */
-export const HeatmapTable = memo(function HeatmapTable({ caption, layers, steps, values, k, pending, reference, maxColumns = 60 }: Props) {
+export const HeatmapTable = memo(function HeatmapTable({ caption, layers, steps, values, k, pending, reference, maxColumns = 60, testId = 'convergence-values' }: Props) {
   const n = steps.length;
   const stride = Math.max(1, Math.ceil(n / maxColumns));
   const cols: number[] = [];
@@ -26,7 +27,7 @@ export const HeatmapTable = memo(function HeatmapTable({ caption, layers, steps,
   return (
     // The wrapper hides it: a table never shrinks below its content's width, so it cannot be the 1-pixel box itself.
     <div className="sr-only">
-    <table data-testid="convergence-values" data-columns={n} data-pending={pending} data-reference={reference ?? ''}>
+    <table data-testid={testId} data-columns={n} data-pending={pending} data-reference={reference ?? ''}>
       <caption>{caption}</caption>
       <thead>
         <tr>

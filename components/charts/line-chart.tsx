@@ -1,10 +1,12 @@
 'use client';
 /** A multi-series line chart: d3 computes scales and path strings, React renders the SVG; dense series are min/max decimated per pixel column. */
-import { useId, useMemo, useState, type PointerEvent, type ReactNode } from 'react';
+import { useId, useMemo, useRef, useState, type PointerEvent, type ReactNode } from 'react';
 import { curveLinear, curveStepAfter, line, scaleLinear } from 'd3';
 import { decimateMinMax } from '@/lib/chart/decimate';
+import { seriesData } from '@/lib/chart/export';
 import { finiteExtent, formatStep, formatValue, nearestIndex, paddedDomain, tickFormatter, unionExtent, type Domain } from '@/lib/chart/scales';
 import { AxisBottom, AxisLeft } from './axes';
+import { ExportMenu } from './export-menu';
 import { useWidth } from './use-width';
 
 export interface LineSeries {
@@ -35,6 +37,8 @@ export interface LineChartProps {
   emptyText?: string;
   testId?: string;
   legend?: boolean;
+  /** Show the export menu (SVG, PNG, CSV, JSON); default true. */
+  exportable?: boolean;
 }
 
 const M = { top: 10, right: 14, bottom: 38, left: 62 };
@@ -44,6 +48,7 @@ export function LineChart(props: LineChartProps) {
   const { series, height, curve = 'linear', yFormat = formatValue, legend = series.length > 1 } = props;
   const [ref, width] = useWidth<HTMLDivElement>();
   const [hoverX, setHoverX] = useState<number | null>(null);
+  const figRef = useRef<HTMLElement | null>(null);
   const clipId = `clip-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const innerW = Math.max(0, width - M.left - M.right);
   const innerH = height - M.top - M.bottom;
@@ -76,9 +81,12 @@ export function LineChart(props: LineChartProps) {
   const hoverStep = readout?.length ? readout[0].s.xs[readout[0].i] : null;
 
   return (
-    <figure className="chart" data-testid={props.testId} data-points={points} data-series={series.length}>
+    <figure className="chart" ref={figRef} data-testid={props.testId} data-points={points} data-series={series.length}>
       <figcaption>
-        <span className="chart-title">{props.title}</span>
+        <span className="chart-titlebar">
+          <span className="chart-title">{props.title}</span>
+          {props.exportable !== false && <ExportMenu title={props.title} target={figRef} data={() => seriesData(props.xLabel, series)} />}
+        </span>
         {props.description ? <span className="chart-desc">{props.description}</span> : null}
       </figcaption>
       {legend && (

@@ -1,8 +1,9 @@
 'use client';
-/** Layer × layer similarity at the scrubbed checkpoint, fetched with the `layer-matrix` request (cached per metric and step). */
+/** Layer × layer similarity at the scrubbed checkpoint, fetched with the `layer-matrix` request (cached per run, metric and step). */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { LayerMatrix as LayerMatrixSchema, type LayerMatrix } from '@/lib/protocol/analysis';
 import { LayerMatrix as LayerMatrixChart } from '@/components/charts/layer-matrix';
+import { formatStep } from '@/lib/chart/scales';
 import { useLayerwatch, useLiveSocket } from '@/store/provider';
 import { RequestError } from '@/store/live-socket';
 import { selectMetric, selectScrubIndex } from '@/store/slices/view';
@@ -10,8 +11,8 @@ import { METRIC_LABEL } from './metric-info';
 
 type Load = { state: 'idle' | 'loading' | 'ready' | 'error'; matrix: LayerMatrix | null; message?: string };
 
-/** Renders the matrix panel. */
-export function LayerMatrixPanel() {
+/** Renders the matrix chart for the checkpoint under the scrubber. */
+export function LayerMatrixPanel({ height }: { height: number }) {
   const socket = useLiveSocket();
   const runId = useLayerwatch((s) => s.run.id);
   const metric = useLayerwatch(selectMetric);
@@ -52,9 +53,19 @@ export function LayerMatrixPanel() {
   }, [socket, runId, metric, step, connected, attempt]);
 
   const retry = useCallback(() => setAttempt((a) => a + 1), []);
+  const m = load.matrix;
   return (
-    <section className="panel" aria-label="Layer by layer similarity">
-      <LayerMatrixChart matrix={load.matrix} state={load.state} message={load.message} metricLabel={METRIC_LABEL[metric]} height={250} onRetry={retry} />
-    </section>
+    <LayerMatrixChart
+      title={`Layer × layer similarity${m ? ` at step ${formatStep(m.step)}` : ''}`}
+      description={`${METRIC_LABEL[metric]} between every pair of layers at the checkpoint under the scrubber; the diagonal is 1.`}
+      matrix={m ? { rows: m.layers, cols: m.layers, values: m.values, chance: m.chance } : null}
+      state={load.state}
+      message={load.message}
+      metricLabel={METRIC_LABEL[metric]}
+      rowTitle="layer (input at bottom)"
+      colTitle="layer (input at left)"
+      height={height}
+      onRetry={retry}
+    />
   );
 }

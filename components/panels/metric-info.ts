@@ -23,3 +23,8 @@ export function hasK(metric: MetricName): boolean {
     }
   }
 }
+
+/** Raghu et al. 2017, SVCCA. */
+export const SVCCA_PAPER = 'https://arxiv.org/abs/1706.05806';
+/** Bau et al. 2017, Network Dissection. */
+export const NETDISSECT_PAPER = 'http://netdissect.csail.mit.edu/';

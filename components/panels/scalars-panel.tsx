@@ -1,7 +1,12 @@
 'use client';
-/** Scalars panel: one line chart per logged scalar (loss first), refreshed at most ~6 times a second while streaming. */
+/**
+ * Scalars panel body: one line chart per logged scalar (loss first), refreshed at most ~6 times a second while
+ * streaming, and a one-line health reading (trend of the main scalar, non-finite values, warnings). Collapsed, the
+ * first two scalars share the panel's height; expanded, every scalar gets a full-size chart.
+ */
 import { LineChart } from '@/components/charts/line-chart';
 import { OKABE_ITO } from '@/lib/chart/colour';
+import { formatValue } from '@/lib/chart/scales';
 import type { SeriesBuffer } from '@/lib/chart/series-buffer';
 import { useLayerwatch } from '@/store/provider';
 import type { LayerwatchState } from '@/store/state';
@@ -10,22 +15,47 @@ import { selectScrubIndex } from '@/store/slices/view';
 
 const selectScalars = (s: LayerwatchState) => ({ version: s.run.scalarsVersion, scalars: s.run.scalars });
 const scalarsChanged = (n: LayerwatchState, p: LayerwatchState) => n.run.scalarsVersion !== p.run.scalarsVersion;
-const ORDER = ['loss', 'accuracy', 'acc', 'lr'];
+const ORDER = ['loss', 'train_loss', 'val_loss', 'accuracy', 'acc', 'val_accuracy', 'lr'];
 const rank = (name: string) => (ORDER.indexOf(name) < 0 ? ORDER.length : ORDER.indexOf(name));
+/** Scalar names in display order: loss first, then accuracy, then the rest alphabetically. */
+export const orderScalars = (names: string[]) => [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+
+/** Change of a series over its last tenth of points, and how many values are not finite. */
+function health(s: SeriesBuffer): { last: number; change: number | null; bad: number } {
+  let bad = 0;
+  for (let i = 0; i < s.length; i++) if (!Number.isFinite(s.ys[i])) bad++;
+  const last = s.length ? s.ys[s.length - 1] : NaN;
+  const back = s.length - 1 - Math.max(1, Math.floor(s.length / 10));
+  const before = back >= 0 ? s.ys[back] : NaN;
+  const change = Number.isFinite(last) && Number.isFinite(before) && before !== 0 ? (last - before) / Math.abs(before) : null;
+  return { last, change, bad };
+}
 
 /** Renders the small multiples, or an empty state until the run logs a scalar. */
-export function ScalarsPanel() {
+export function ScalarsPanel({ height, open }: { height: number; open: boolean }) {
   const { scalars } = useThrottledSelection(selectScalars, scalarsChanged, 150);
   const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
-  const names = Object.keys(scalars).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const warnings = useLayerwatch((s) => s.run.warnings.length);
+  const names = orderScalars(Object.keys(scalars));
+  const shown = open ? names : names.slice(0, 2);
+  const each = open ? 180 : Math.max(70, Math.floor((height - 30) / Math.max(1, shown.length)) - 34);
+  const main = names[0] ? health(scalars[names[0]]) : null;
   return (
-    <section className="panel scalars-panel" aria-labelledby="scalars-title">
-      <header className="panel-head">
-        <h2 id="scalars-title">Training scalars</h2>
-      </header>
-      {names.length === 0 && <p className="empty">No scalars logged yet. They appear here as the trainer sends them.</p>}
-      <div className="scalar-grid">
-        {names.map((name, i) => {
+    <>
+      <p className="chart-desc one-line" data-testid="health">
+        {main ? (
+          <>
+            {names[0]} {formatValue(main.last)}
+            {main.change !== null && <> · {main.change <= 0 ? '↓' : '↑'} {Math.abs(main.change * 100).toFixed(0)}% over the last tenth</>}
+            {main.bad > 0 && <span className="warn-text"> · {main.bad} non-finite values</span>}
+            {warnings > 0 && <span className="warn-text"> · {warnings} warning{warnings > 1 ? 's' : ''} (see Layers &amp; advice)</span>}
+          </>
+        ) : (
+          'No scalars logged yet. They appear here as the trainer sends them (run.log({"loss": …})).'
+        )}
+      </p>
+      <div className={open ? 'scalar-grid' : 'scalar-stack'}>
+        {shown.map((name, i) => {
           const s: SeriesBuffer = scalars[name];
           return (
             <LineChart
@@ -36,11 +66,12 @@ export function ScalarsPanel() {
               yLabel={name === 'lr' ? 'learning rate' : name}
               series={[{ id: name, label: name, colour: OKABE_ITO[(i + 4) % OKABE_ITO.length], xs: s.xs, ys: s.ys, length: s.length }]}
               marker={marker}
-              height={140}
+              height={each}
             />
           );
         })}
       </div>
-    </section>
+      {!open && names.length > shown.length && <p className="muted small">+{names.length - shown.length} more — expand the panel to see every scalar.</p>}
+    </>
   );
 }

@@ -54,10 +54,19 @@ export class RunConvergence {
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
   private readonly lastBackfill = new Map<MetricName, number>();
+  private chanceStarted = false;
 
-  constructor(private readonly o: ConvergenceOptions, restored?: Map<MetricName, ConvergenceGrid>) {
+  /** `restored`: grids stored before a restart, for the checkpoints `earlierSteps` (a missing grid starts with empty cells there). */
+  constructor(private readonly o: ConvergenceOptions, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []) {
     const names = o.layers.map((l) => l.name);
-    for (const metric of o.metrics) this.grids.set(metric, restored?.get(metric) ?? emptyGrid(metric, names));
+    for (const metric of o.metrics) {
+      let grid = restored?.get(metric);
+      if (!grid) {
+        grid = emptyGrid(metric, names);
+        applyConvergencePatch(grid, { metric, addSteps: earlierSteps, cells: [] });
+      }
+      this.grids.set(metric, grid);
+    }
     this.refs = names.map(() => []);
   }
 
@@ -85,7 +94,8 @@ export class RunConvergence {
     for (const f of frames) this.setRef(f, c);
     const generation = ++this.generation;
     // Chance baselines only once the first checkpoint's own work is queued ahead of them.
-    const first = c === 0;
+    const first = !this.chanceStarted;
+    this.chanceStarted = true;
     const current = () => this.generation === generation;
     // Plan per metric: the head (the pair (c, c) for k, (c-1, c) for stability and the newest "to newest" cells;
     // for the advice metric back to the start of the advice evidence), then the backfill of older columns. The

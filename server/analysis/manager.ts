@@ -52,6 +52,8 @@ export class AnalysisManager {
   private readonly extra = new Map<string, Map<string, ConvergenceGrid>>();
   private readonly reanalyses = new Map<string, Reanalysis>();
   private readonly timelines = new Map<string, AnalysisTimeline>();
+  /** Runs whose live analysis is being restored after a resume (later checkpoints queue behind it). */
+  private readonly starting = new Map<string, Promise<void>>();
   private readonly chanceCache = new Map<string, Promise<number | null>>();
   private readonly matrices = new Map<string, LayerMatrix>();
   private readonly layouts = new Map<string, StoredLayout>();
@@ -75,13 +77,49 @@ export class AnalysisManager {
   private onFrames(state: RunState, step: number, frames: StoredFrame[]): void {
     if (step < 0) return this.concepts.onMasks(state, frames); // concept masks: frames stored outside a checkpoint
     const id = state.meta.id;
-    let entry = this.live.get(id);
-    if (!entry) {
-      const writer = new AnalysisWriter(analysisPath(this.runDir(id)));
-      const adviceConfig = resolveAdvice(state.options.advice, this.o.liveMetrics);
-      const advice = new AdviceTracker(adviceConfig, state.layers, state.advice, (a) => this.giveAdvice(id, a));
-      const metrics = this.o.liveMetrics.includes(adviceConfig.metric) ? this.o.liveMetrics : [...this.o.liveMetrics, adviceConfig.metric];
-      const conv = new RunConvergence({
+    // A run resumed with history first gets its earlier columns and stored grids back; checkpoints wait in order.
+    if (this.starting.has(id) || (!this.live.has(id) && state.steps.length > 1)) {
+      const before = this.starting.get(id) ?? this.restore(state);
+      const next = before.then(() => this.checkpoint(state, step, frames)).catch(() => {});
+      this.starting.set(id, next);
+      void next.then(() => {
+        if (this.starting.get(id) === next) this.starting.delete(id);
+      });
+      return;
+    }
+    this.checkpoint(state, step, frames);
+  }
+
+  private checkpoint(state: RunState, step: number, frames: StoredFrame[]): void {
+    const entry = this.live.get(state.meta.id) ?? this.createEntry(state);
+    entry.conv.onCheckpoint(step, frames);
+    this.concepts.onCheckpoint(state, step, frames, entry.writer);
+  }
+
+  /** Live convergence for a run resumed after a restart: its stored grids and the frames of its earlier checkpoints. */
+  private async restore(state: RunState): Promise<void> {
+    const id = state.meta.id;
+    const names = state.layers.map((l) => l.name);
+    const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id)), loadConvergence(analysisPath(this.runDir(id)), names)]);
+    const earlier = layout.steps.slice(0, -1);
+    const grids = new Map<MetricName, ConvergenceGrid>();
+    for (const [key, grid] of stored) {
+      if (!key.includes('|') && grid.steps.length === earlier.length && grid.steps.every((s, i) => s === earlier[i])) grids.set(grid.metric, grid);
+    }
+    const entry = this.createEntry(state, grids, earlier);
+    for (let c = 0; c < earlier.length; c++) {
+      entry.conv.restoreColumn(layout.layers.flatMap((l, li) => (layout.frames[li][c] ? [{ layer: l.name, ...layout.frames[li][c]!, finite: true }] : [])));
+    }
+  }
+
+  private createEntry(state: RunState, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []): { conv: RunConvergence; writer: AnalysisWriter } {
+    const id = state.meta.id;
+    const writer = new AnalysisWriter(analysisPath(this.runDir(id)));
+    const adviceConfig = resolveAdvice(state.options.advice, this.o.liveMetrics);
+    const advice = new AdviceTracker(adviceConfig, state.layers, state.advice, (a) => this.giveAdvice(id, a));
+    const metrics = this.o.liveMetrics.includes(adviceConfig.metric) ? this.o.liveMetrics : [...this.o.liveMetrics, adviceConfig.metric];
+    const conv = new RunConvergence(
+      {
         runId: id,
         logFile: this.o.registry.logPath(id),
         layers: state.layers.map((l) => ({ name: l.name, units: l.units })),
@@ -95,13 +133,15 @@ export class AnalysisManager {
           writer.append({ type: 'convergence', reference, patch });
           this.o.publish(id, patch);
         },
-      });
-      entry = { conv, writer };
-      this.live.set(id, entry);
-      this.past.delete(id);
-    }
-    entry.conv.onCheckpoint(step, frames);
-    this.concepts.onCheckpoint(state, step, frames, entry.writer);
+      },
+      restored,
+      earlierSteps,
+    );
+    const entry = { conv, writer };
+    this.live.set(id, entry);
+    this.past.delete(id);
+    this.timelines.delete(id);
+    return entry;
   }
 
   /** Stores advice in the run log (so it survives restarts), shows it in the views and tells the trainer. */

@@ -87,3 +87,37 @@ test('layer × layer matrix at a step: symmetric, unit diagonal, answered from t
   })();
   assert.deepEqual([bad.ok, bad.code], [false, 'BAD_REQUEST']);
 });
+
+test('a run resumed after a server restart keeps its earlier columns and compares them with the new newest', async () => {
+  const { IngestClient } = await import('../../clients/node/ingest-client');
+  const { activationsAt, finalState, planRun } = await import('../../lib/sim/synthetic-run');
+  const first = await startTestServer();
+  const plan = planRun({ layers: 2, units: 12, examples: 80, checkpoints: 8, seed: 4 });
+  const finals = plan.layers.map((_, l) => finalState(plan, l));
+  const frames = (i: number) => plan.layers.map((l, li) => ({ layer: l.name, data: activationsAt(plan, li, i, finals[li]), shape: [l.units, 80] }));
+  const decl = [plan.layers.map((l) => ({ name: l.name, units: l.units, kind: l.kind })), { examples: 80, labels: plan.labels }] as const;
+  const a = await IngestClient.connect({ url: first.ingestUrl, run: { name: 'resumed' } });
+  await a.declare(...decl);
+  for (let i = 0; i < 4; i++) await a.checkpoint(plan.steps[i], frames(i));
+  await first.analysis.idle();
+  a.terminate();
+  await first.close();
+
+  const second = await startTestServer({ dataDir: first.dataDir });
+  const b = await IngestClient.connect({ url: second.ingestUrl, run: { id: a.runId }, resume: true });
+  await b.declare(...decl);
+  for (let i = 4; i < 8; i++) await b.checkpoint(plan.steps[i], frames(i));
+  await b.end();
+  await b.close();
+  await second.analysis.idle();
+  const live = await LiveClient.connect({ url: second.liveUrl });
+  live.subscribe(`run:${a.runId}`);
+  const snap = await live.waitFor((m) => m.type === 'snapshot');
+  live.close();
+  const grid = (snap.type === 'snapshot' ? snap.run!.analysis!.convergence!.grids['svcca-k'] : null) as ConvergenceGrid;
+  assert.deepEqual(grid.steps, plan.steps);
+  assert.equal(grid.reference, plan.steps[7]);
+  for (const row of grid.toNewest) assert.ok(row.every((v) => typeof v === 'number'), 'every earlier checkpoint compared with the final one');
+  for (const row of grid.stability) assert.ok(row.slice(1).every((v) => typeof v === 'number'), 'stability across the restart too');
+  await second.close();
+});
