@@ -4,12 +4,13 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { ConnectionBanner } from '@/components/panels/connection-banner';
 import { ConnectionStatus } from '@/components/panels/connection-status';
+import { ShortcutsHelp } from '@/components/panels/shortcuts';
 import { LayerwatchProvider } from '@/store/provider';
 import './globals.css';
 
 export const metadata: Metadata = {
   title: { default: 'Layerwatch', template: '%s · Layerwatch' },
-  description: 'Live SVCCA convergence and training scalars while a network trains',
+  description: 'Live SVCCA convergence, concept emergence and training scalars while a network trains; replay and compare past runs',
 };
 
 export const viewport: Viewport = {
@@ -33,12 +34,14 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             </Link>
             <nav aria-label="Main">
               <Link href="/">Runs</Link>
+              <Link href="/compare">Compare</Link>
             </nav>
             <span className="topbar-spacer" />
             <ConnectionStatus />
           </header>
           <ConnectionBanner />
           <main className="main">{children}</main>
+          <ShortcutsHelp />
         </LayerwatchProvider>
       </body>
     </html>

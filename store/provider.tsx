@@ -4,11 +4,13 @@ import { createContext, useContext, useEffect, useState, type ReactNode } from '
 import { useStore } from 'zustand';
 import { createLayerwatchStore, type LayerwatchStore } from './create-store';
 import { LiveSocket } from './live-socket';
+import { RowExtrasLoader } from './row-extras';
 import type { LayerwatchState } from './state';
 
 interface Live {
   store: LayerwatchStore;
   socket: LiveSocket;
+  extras: RowExtrasLoader;
 }
 
 const LiveContext = createContext<Live | null>(null);
@@ -17,7 +19,8 @@ const LiveContext = createContext<Live | null>(null);
 export function LayerwatchProvider({ children }: { children: ReactNode }) {
   const [live] = useState<Live>(() => {
     const store = createLayerwatchStore();
-    return { store, socket: new LiveSocket(store) };
+    const socket = new LiveSocket(store);
+    return { store, socket, extras: new RowExtrasLoader(store, socket) };
   });
   useEffect(() => {
     live.socket.start();
@@ -45,6 +48,11 @@ export function useLayerwatchApi(): LayerwatchStore {
 /** The /live socket, for requests. */
 export function useLiveSocket(): LiveSocket {
   return useLive().socket;
+}
+
+/** The run list's lazy loader of sparklines and thumbnails. */
+export function useRowExtras(): RowExtrasLoader {
+  return useLive().extras;
 }
 
 /** Keeps a /live topic subscribed while the component is mounted. */

@@ -96,6 +96,11 @@ export class ReplayPlayer {
     this.socket.resync(`run:${this.runId}`);
   }
 
+  /** (Re)activates the player (React may mount, unmount and mount again). */
+  attach(): void {
+    this.disposed = false;
+  }
+
   /** Stops timers; answers still on the way are dropped. */
   dispose(): void {
     this.disposed = true;

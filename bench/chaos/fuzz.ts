@@ -3,6 +3,7 @@
  * /live and raw TCP while a well-behaved trainer streams and a viewer pings. Afterwards every stored log must
  * validate and the trainer's acknowledged checkpoints must all be in its log.
  */
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { IngestClient } from '../../clients/node/ingest-client';
@@ -85,6 +86,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const audit = await auditDataDir(dataDir);
   const stored = new Set((await readCheckpoints(path.join(dataDir, 'runs', trainer.runId, 'log.lwlog'))).checkpoints.filter((c) => c.frames === c.layers).map((c) => c.step));
   const lost = stream.acked.filter((s) => !stored.has(s)).length;
+  if (!lost && !audit.unreadable.length && !audit.incomplete.length) await rm(dataDir, { recursive: true, force: true });
+  else opts.log?.(`fuzz: data kept for inspection in ${dataDir}`);
   opts.log?.(`fuzz: ${budget.sent} frames over ${budget.connections} connections; steady trainer ${stream.acked.length} acked, errors ${[...new Set(stream.errors)].join(',') || 'none'}`);
   return {
     framesFuzzed: budget.sent,

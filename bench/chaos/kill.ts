@@ -3,6 +3,7 @@
  * (no partial record), hold every acknowledged checkpoint with all its frames; after each restart every log must
  * validate strictly, and the trainer resumes the run where its acks stopped.
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { decodeFrame } from '../../lib/protocol';
@@ -88,6 +89,8 @@ export async function runKills(opts: KillOptions): Promise<KillResult> {
     if (lost.length) opts.log?.(`kill ${k}: acknowledged steps missing: ${lost.slice(0, 10).join(', ')}`);
   }
   result.acked = acked.size;
+  if (!result.recordsLost && !result.logsUnreadable && !result.partialRecords && !result.incompleteCheckpoints) await rm(dataDir, { recursive: true, force: true });
+  else opts.log?.(`kill: data kept for inspection in ${dataDir}`);
   opts.log?.(`kill: ${result.kills} kills, ${result.acked} checkpoints acknowledged`);
   return result;
 }

@@ -19,6 +19,7 @@ import { selectReplay } from '@/store/slices/timeline';
 import { METRIC_LABEL, SVCCA_PAPER } from './metric-info';
 import { ReanalysisGrid } from './reanalysis-grid';
 import { ReanalysisControls } from './reanalysis-controls';
+import { useScrub } from './use-scrub';
 
 /** The selected grid as React-rendered views see it, refreshed at most a few times a second. The grid is the store's
  * (patched in place, never copied: 48 × 5,000 cells), so views key their memos on `version`. */
@@ -48,7 +49,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
   const metric = useLayerwatch(selectMetric);
   const scrubbed = useLayerwatch((s) => (s.view.scrub === null ? null : selectScrubIndex(s)));
   const scrubStep = useLayerwatch((s) => s.run.steps[selectScrubIndex(s)] ?? null);
-  const setScrub = useLayerwatch((s) => s.setScrub);
+  const scrub = useScrub();
   const view = useThrottledSelection(selectGridView, gridChanged, 500);
   const replay = useLayerwatch(selectReplay);
   const shown = useLayerwatch((s) => s.reanalysis.shown);
@@ -71,7 +72,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
     () => (view ? advice.map((a) => ({ l: view.grid.layers.indexOf(a.layer), c: view.grid.steps.indexOf(a.step), label: `freeze ${a.layer}` })).filter((m) => m.l >= 0 && m.c >= 0) : []),
     [advice, view],
   );
-  const onSelectColumn = useCallback((c: number) => setScrub(c === store.getState().run.steps.length - 1 ? null : c), [setScrub, store]);
+  const onSelectColumn = useCallback((c: number) => scrub.seek(c), [scrub]);
   const label = METRIC_LABEL[metric];
   const reference = view?.grid.reference ?? null;
   const heatH = open ? 300 : Math.max(120, height - LEGEND_H - DESC_H - 4);

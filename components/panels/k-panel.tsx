@@ -9,14 +9,10 @@ import { hasK } from './metric-info';
 
 const NONE: never[] = [];
 
-/** Renders the k chart. */
-export function KPanel() {
+/** Renders the k chart at the given plot height. */
+export function KPanel({ height }: { height: number }) {
   const metric = useLayerwatch(selectMetric);
   const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
   const view = useThrottledSelection(selectGridView, gridChanged, 1000);
-  return (
-    <section className="panel" aria-label="Directions kept per layer">
-      <KChart version={view?.version ?? 0} layers={view?.grid.layers ?? NONE} steps={view?.grid.steps ?? NONE} k={view?.grid.k ?? NONE} applies={hasK(metric)} marker={marker} height={170} />
-    </section>
-  );
+  return <KChart version={view?.version ?? 0} layers={view?.grid.layers ?? NONE} steps={view?.grid.steps ?? NONE} k={view?.grid.k ?? NONE} applies={hasK(metric)} marker={marker} height={height} />;
 }

@@ -11,6 +11,8 @@ import type { PanelId } from '@/store/slices/view';
 interface Props {
   id: PanelId;
   title: string;
+  /** The question the panel answers, shown beside the title. */
+  question?: string;
   /** Controls in the header (metric selector, export…). */
   actions?: ReactNode;
   /** The body, given its height in px (0 before it is measured) and whether the panel is expanded. */
@@ -18,7 +20,7 @@ interface Props {
 }
 
 /** Renders the panel frame. */
-export function PanelFrame({ id, title, actions, children }: Props) {
+export function PanelFrame({ id, title, question, actions, children }: Props) {
   const open = useLayerwatch((s) => s.view.open.includes(id));
   const toggle = useLayerwatch((s) => s.togglePanel);
   const [bodyRef, size] = useSize<HTMLDivElement>();
@@ -32,7 +34,10 @@ export function PanelFrame({ id, title, actions, children }: Props) {
   return (
     <section ref={frameRef} className={`panel frame frame-${id}${open ? ' open' : ''}`} aria-labelledby={`panel-${id}-title`} data-testid={`panel-${id}`} data-open={open}>
       <header className="panel-head frame-head">
-        <h2 id={`panel-${id}-title`}>{title}</h2>
+        <h2 id={`panel-${id}-title`}>
+          {title}
+          {question && <span className="question"> · {question}</span>}
+        </h2>
         <div className="frame-actions">
           {actions}
           <button type="button" className="expand" aria-expanded={open} aria-controls={bodyId} onClick={() => toggle(id)} title={open ? 'Collapse panel' : 'Expand panel: full width, every detail'}>

@@ -1,22 +1,18 @@
 /** Placeholder of the run page while its snapshot loads: the same boxes at the same sizes, so nothing jumps when data lands. */
 
+const SPANS = ['convergence', 'scalars', 'advice', 'concepts', 'matrix', 'k'];
+
 /** Renders grey boxes where the panels will be. */
 export function RunSkeleton() {
   return (
-    <div className="run-page" aria-busy="true" aria-label="Loading run">
+    <div className="run-page" aria-busy="true" aria-label="Loading run" data-testid="run-skeleton">
       <div className="run-head">
-        <div className="skeleton" style={{ width: 280, height: 34 }} />
-        <div className="skeleton" style={{ width: 420, height: 34 }} />
+        <div className="skeleton" style={{ width: 280, height: 28 }} />
+        <div className="skeleton" style={{ width: 420, height: 28 }} />
       </div>
-      <div className="skeleton" style={{ height: 36 }} />
-      <div className="run-grid">
-        <div className="col-main">
-          <div className="skeleton" style={{ height: 640 }} />
-        </div>
-        <div className="col-side">
-          <div className="skeleton" style={{ height: 360 }} />
-          <div className="skeleton" style={{ height: 300 }} />
-        </div>
+      <div className="skeleton" style={{ height: 'var(--scrub-h)', marginBottom: 'var(--space-3)' }} />
+      <div className="run-layout">
+        {SPANS.map((id) => <div key={id} className={`frame frame-${id} skeleton`} />)}
       </div>
     </div>
   );

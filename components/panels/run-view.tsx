@@ -1,21 +1,27 @@
 'use client';
-/** The run page's client root: subscribes to the run's topic and lays out the panels; loading, not-found and error states. */
-import { useEffect, useState } from 'react';
+/**
+ * The run page's client root: subscribes to the run's topic, owns its replay player, and lays out the panels so that
+ * one 1440 × 900 screen answers "which layers have settled, what has emerged, is training healthy"; loading,
+ * not-found and error states.
+ */
+import { useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
 import { installBenchHook } from '@/store/bench-hook';
-import { useLayerwatch, useLayerwatchApi, useTopic } from '@/store/provider';
-import { ConceptsPanel } from './concepts-panel';
-import { ConvergencePanel } from './convergence-panel';
-import { KPanel } from './k-panel';
-import { LayerMatrixPanel } from './layer-matrix-panel';
+import { ReplayPlayer } from '@/store/replay-player';
+import { useLayerwatch, useLayerwatchApi, useLiveSocket, useTopic } from '@/store/provider';
+import { selectReplay } from '@/store/slices/timeline';
+import { RunLayout } from './run-layout';
 import { RunSkeleton } from './run-skeleton';
-import { ScalarsPanel } from './scalars-panel';
 import { StatusPanel } from './status-panel';
 import { TimeScrubber } from './time-scrubber';
+import { useRunShortcuts } from './shortcuts';
+import { PlayerProvider, useScrub } from './use-scrub';
+import { useRunUrl, type RunUrlState } from './use-run-url';
 
-/** Renders one run, live or past. */
-export function RunView({ id }: { id: string }) {
+/** Renders one run, live or replayed. */
+export function RunView({ id, initial = {} }: { id: string; initial?: RunUrlState }) {
   const store = useLayerwatchApi();
+  const socket = useLiveSocket();
   const [bench, setBench] = useState<boolean | null>(null);
   useEffect(() => setBench(new URLSearchParams(window.location.search).has('bench')), []);
   useEffect(() => {
@@ -24,11 +30,27 @@ export function RunView({ id }: { id: string }) {
   }, [store, id]);
   useTopic(bench === false ? `run:${id}` : null);
   useEffect(() => (bench ? installBenchHook(store, id) : undefined), [bench, store, id]);
+  const player = useMemo(() => new ReplayPlayer(store, socket, id), [store, socket, id]);
+  useEffect(() => {
+    player.attach();
+    return () => player.dispose();
+  }, [player]);
+  return (
+    <PlayerProvider player={player}>
+      <RunPage id={id} initial={initial} bench={bench === true} />
+    </PlayerProvider>
+  );
+}
 
+function RunPage({ id, initial, bench }: { id: string; initial: RunUrlState; bench: boolean }) {
+  const scrub = useScrub();
+  useRunShortcuts(scrub);
+  useRunUrl(initial, scrub);
   const load = useLayerwatch((s) => s.run.load);
   const error = useLayerwatch((s) => s.run.error);
-  const name = useLayerwatch((s) => s.run.meta?.name ?? null);
-  const project = useLayerwatch((s) => s.run.meta?.project ?? null);
+  const name = useLayerwatch((s) => (s.timeline.meta ?? s.run.meta)?.name ?? null);
+  const project = useLayerwatch((s) => (s.timeline.meta ?? s.run.meta)?.project ?? null);
+  const replay = useLayerwatch(selectReplay);
 
   if (load === 'not-found') {
     return (
@@ -44,34 +66,23 @@ export function RunView({ id }: { id: string }) {
       <div className="state-page" role="alert">
         <h1>Could not load run “{id}”</h1>
         <p>{error}</p>
-        <button type="button" onClick={() => window.location.reload()}>Retry</button>
+        <button type="button" onClick={() => window.location.reload()}>Retry</button> <Link href="/">Back to all runs</Link>
       </div>
     );
   }
   if (load !== 'ready' && !bench) return <RunSkeleton />;
 
   return (
-    <div className="run-page" data-testid="run-page" data-run={id}>
+    <div className="run-page" data-testid="run-page" data-run={id} data-mode={replay ? 'replay' : 'live'}>
       <div className="run-head">
-        <div>
+        <div className="run-title">
           <nav className="crumbs" aria-label="Breadcrumb"><Link href="/">Runs</Link> /</nav>
           <h1>{name ?? id}{project && <span className="muted project"> · {project}</span>}</h1>
         </div>
         <StatusPanel />
       </div>
       <TimeScrubber />
-      <div className="run-grid">
-        <div className="col-main">
-          <ConvergencePanel />
-          {/* Concept emergence, raster, selectivity, class sensitivity (issue 3) */}
-          <ConceptsPanel />
-        </div>
-        <div className="col-side">
-          <ScalarsPanel />
-          <LayerMatrixPanel />
-          <KPanel />
-        </div>
-      </div>
+      <RunLayout />
     </div>
   );
 }

@@ -3,17 +3,20 @@
 import { useEffect, useState } from 'react';
 import { formatDuration, formatStep } from '@/lib/chart/scales';
 import { useLayerwatch } from '@/store/provider';
+import { selectReplay, selectRunMeta } from '@/store/slices/timeline';
 import { StatusBadge } from './status-badge';
 
 /** Renders the status strip of the run page. */
 export function StatusPanel() {
-  const meta = useLayerwatch((s) => s.run.meta);
+  const meta = useLayerwatch(selectRunMeta);
+  const replay = useLayerwatch(selectReplay);
   const latencyMs = useLayerwatch((s) => s.run.latencyMs);
   const lastAt = useLayerwatch((s) => s.run.lastCheckpointAt);
-  const checkpoints = useLayerwatch((s) => s.run.steps.length);
+  const checkpoints = useLayerwatch((s) => Math.max(s.timeline.steps.length, s.run.steps.length));
   const examples = useLayerwatch((s) => s.run.probe?.examples ?? null);
   const warnings = useLayerwatch((s) => s.run.warnings.length);
   const frozen = useLayerwatch((s) => s.run.advice.map((a) => a.layer).join(', '));
+  const help = useLayerwatch((s) => s.setHelp);
   const [now, setNow] = useState(() => Date.now());
   const live = meta?.status === 'live';
   useEffect(() => {
@@ -25,6 +28,7 @@ export function StatusPanel() {
   return (
     <section className="status-strip" aria-label="Run status" data-testid="run-status" data-status={meta.status}>
       <StatusBadge status={meta.status} />
+      {replay && <span className="badge badge-replay" title="A past run: the scrubber and the player show it as it was at each checkpoint">replay</span>}
       <dl className="facts">
         {live && (
           <div title="Time from the server storing the newest checkpoint to this page receiving it">
@@ -75,9 +79,10 @@ export function StatusPanel() {
           </div>
         )}
       </dl>
-      <a className="button subtle" href={`/api/runs/${encodeURIComponent(meta.id)}/log`} download>
+      <a className="button subtle" href={`/api/runs/${encodeURIComponent(meta.id)}/log`} download data-testid="download-log">
         Download log
       </a>
+      <button type="button" className="button subtle icon-button" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" onClick={() => help(true)}>?</button>
     </section>
   );
 }

@@ -59,7 +59,7 @@ function rotate(z: Float64Array, n: number, l: number, m: number, cs: Float64Arr
 }
 
 /** Implicit QL on tridiagonal (d, e); z rows are the eigenvectors in the tridiagonal basis (rotations touch two contiguous rows). */
-function implicitQL(d: Float64Array, e: Float64Array, z: Float64Array | undefined, n: number): void {
+export function implicitQL(d: Float64Array, e: Float64Array, z: Float64Array | undefined, n: number): void {
   let f = 0, tst1 = 0;
   const cs = new Float64Array(n), sn = new Float64Array(n);
   const eps = 2 ** -52;

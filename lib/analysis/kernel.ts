@@ -1,14 +1,30 @@
-/** The dense kernels behind every metric: the native OpenBLAS addon when it loads, else plain JavaScript. */
+/**
+ * The dense kernels behind every metric: the native OpenBLAS addon when it loads, else the portable kernel 'js'
+ * (WebAssembly SIMD generated at load time, or plain JavaScript where WebAssembly SIMD is unavailable).
+ */
 import { AnalysisError } from './errors';
 import { jsEigh, jsEigvals, type Eigen } from './js-eigen';
 import { jsCross, jsGram, jsMul } from './js-gemm';
+import { wasmEigh, wasmEigvals } from './wasm/eigen';
+import { wasmAvailable, wasmCross, wasmFailure, wasmGram, wasmMul } from './wasm/engine';
 
 export type Real = Float32Array | Float64Array;
+/** 'js' is the portable kernel: no native addon, whatever its engine. */
 export type KernelName = 'native-openblas' | 'js';
+/** What actually computes: OpenBLAS, WebAssembly SIMD, or plain JavaScript. */
+export type KernelEngine = 'openblas' | 'wasm-simd' | 'plain-js';
+
+export interface KernelInfo {
+  name: KernelName;
+  engine: KernelEngine;
+  /** Why the portable kernel is in use (or why it runs on plain JavaScript). */
+  reason?: string;
+}
 
 /** Gram, cross product, product and symmetric eigendecomposition, all accumulating in float64. */
 export interface Kernel {
   name: KernelName;
+  engine: KernelEngine;
   /** x xᵀ (rows × rows) for row-major x (rows × cols). */
   gram(x: Real, rows: number, cols: number): Float64Array;
   /** a bᵀ (ra × rb). */
@@ -31,15 +47,47 @@ interface Addon {
 
 const widen = (x: Real): Float64Array => (x instanceof Float64Array ? x : Float64Array.from(x));
 
-/** The portable kernel. */
-export const jsKernel: Kernel = {
+/** The portable kernel on plain JavaScript (no WebAssembly). */
+export const plainJsKernel: Kernel = {
   name: 'js',
+  engine: 'plain-js',
   gram: (x, rows, cols) => jsGram(widen(x), rows, cols),
   cross: (a, ra, b, rb, cols) => (a === b ? jsGram(widen(a), ra, cols) : jsCross(widen(a), ra, widen(b), rb, cols)),
   mul: (a, ar, ac, b, bc) => jsMul(a, ar, ac, widen(b), bc),
   eigh: jsEigh,
   eigvals: jsEigvals,
 };
+
+/** Runs the SIMD version, or the plain one when the workspace cannot hold the operands (above 2 GiB). */
+function orPlain<A extends unknown[], R>(simd: (...args: A) => R, plain: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => {
+    try {
+      return simd(...args);
+    } catch (err) {
+      if (err instanceof RangeError) return plain(...args);
+      throw err;
+    }
+  };
+}
+
+/** The portable kernel on WebAssembly SIMD (f64x2). */
+export const wasmKernel: Kernel = {
+  name: 'js',
+  engine: 'wasm-simd',
+  gram: orPlain(wasmGram, plainJsKernel.gram),
+  cross: orPlain(wasmCross, plainJsKernel.cross),
+  mul: orPlain(wasmMul, plainJsKernel.mul),
+  eigh: orPlain((s: Float64Array, n: number) => wasmEigh(s, n), jsEigh),
+  eigvals: orPlain(wasmEigvals, jsEigvals),
+};
+
+/** The portable kernel: WebAssembly SIMD unless it is unavailable or LAYERWATCH_WASM=0 (or `wasm: false`). */
+function portable(wasm?: boolean): { k: Kernel; why?: string } {
+  if (wasm === false || (wasm === undefined && globalThis.process?.env?.LAYERWATCH_WASM === '0')) {
+    return { k: plainJsKernel, why: wasm === false ? 'plain JavaScript selected' : 'LAYERWATCH_WASM=0' };
+  }
+  return wasmAvailable() ? { k: wasmKernel } : { k: plainJsKernel, why: `WebAssembly SIMD unavailable: ${wasmFailure()}` };
+}
 
 function check(rc: number, what: string): void {
   if (rc !== 0) throw new AnalysisError('KERNEL_FAILED', `native ${what} failed (code ${rc})`);
@@ -48,6 +96,7 @@ function check(rc: number, what: string): void {
 function wrap(addon: Addon): Kernel {
   return {
     name: 'native-openblas',
+    engine: 'openblas',
     gram(x, rows, cols) {
       const out = new Float64Array(rows * rows);
       check(addon.gram(x, rows, cols, out), 'gram');
@@ -93,18 +142,24 @@ function loadNative(): Kernel | string {
 let active: Kernel | undefined;
 let reason: string | undefined;
 
-/** Picks the kernel: 'auto' (native unless LAYERWATCH_KERNEL=js), or forces one; forcing native throws KERNEL_FAILED when it cannot load. */
-export function selectKernel(choice: 'auto' | KernelName = 'auto'): { name: KernelName; reason?: string } {
+/**
+ * Picks the kernel: 'auto' (native unless LAYERWATCH_KERNEL=js), or forces one; forcing native throws KERNEL_FAILED
+ * when it cannot load. The portable kernel runs on WebAssembly SIMD unless `wasm: false` or LAYERWATCH_WASM=0.
+ */
+export function selectKernel(choice: 'auto' | KernelName = 'auto', opts: { wasm?: boolean } = {}): KernelInfo {
   const env = globalThis.process?.env?.LAYERWATCH_KERNEL;
+  const why = (first: string, p: { why?: string }) => (p.why ? `${first}; ${p.why}` : first);
   if (choice === 'js' || (choice === 'auto' && env === 'js')) {
-    active = jsKernel;
-    reason = choice === 'js' ? 'selected' : 'LAYERWATCH_KERNEL=js';
+    const p = portable(opts.wasm);
+    active = p.k;
+    reason = why(choice === 'js' ? 'selected' : 'LAYERWATCH_KERNEL=js', p);
   } else {
     const native = loadNative();
     if (typeof native === 'string') {
       if (choice === 'native-openblas') throw new AnalysisError('KERNEL_FAILED', native);
-      active = jsKernel;
-      reason = native;
+      const p = portable(opts.wasm);
+      active = p.k;
+      reason = why(native, p);
     } else {
       active = native;
       reason = undefined;
@@ -119,8 +174,8 @@ export function kernel(): Kernel {
   return active as Kernel;
 }
 
-/** Which kernel computes the metrics, and why the fallback when it is in use. */
-export function kernelInfo(): { name: KernelName; reason?: string } {
+/** Which kernel computes the metrics, on which engine, and why the fallback when it is in use. */
+export function kernelInfo(): KernelInfo {
   const k = kernel();
-  return reason === undefined ? { name: k.name } : { name: k.name, reason };
+  return reason === undefined ? { name: k.name, engine: k.engine } : { name: k.name, engine: k.engine, reason };
 }

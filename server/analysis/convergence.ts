@@ -29,7 +29,7 @@ const CHUNK = 8;
  * keeps the live cost and the stored analysis O(n) per checkpoint instead of O(n²) overall; the final reference
  * is always filled completely when the run ends (`finish`). A heatmap of thousands of columns draws a sample anyway.
  */
-export const MAX_BACKFILL = 128;
+export const MAX_BACKFILL = 64;
 
 /** Columns to backfill: all of them up to MAX_BACKFILL, else the 32 newest plus an even spread of the rest. */
 export function sampleColumns(cols: number[]): number[] {
@@ -40,6 +40,9 @@ export function sampleColumns(cols: number[]): number[] {
   const spread = Array.from({ length: MAX_BACKFILL - 32 }, (_, i) => older[Math.floor(i * every)]);
   return [...recent, ...spread];
 }
+
+/** Similarities are stored and sent to 7 decimals: below float32 input precision, and a third fewer bytes. */
+const round = (v: number | null) => (v === null ? null : Math.round(v * 1e7) / 1e7);
 
 /** Columns hi, hi − 1, …, 0 (newest first). */
 const range = (hi: number) => Array.from({ length: Math.max(0, hi + 1) }, (_, i) => hi - i);
@@ -160,12 +163,15 @@ export class RunConvergence {
       .then((res: WorkerResult) => {
         if (!res.ok || !res.pairs) return;
         const fresh = current();
+        const known = this.grids.get(metric)!.k[l];
         const cells: ConvergenceCell[] = [];
         res.pairs.forEach((p, i) => {
           const x = usable[i];
-          const cell: ConvergenceCell = { l, c: x, ...(fresh ? { toNewest: p.value } : {}), ...(p.k ? { k: p.k[0] } : {}) };
+          // k of a column never changes: sent once, not with every later comparison.
+          const k = p.k && known[x] === null ? { k: p.k[0] } : {};
+          const cell: ConvergenceCell = { l, c: x, ...(fresh ? { toNewest: round(p.value) } : {}), ...k };
           if (cell.toNewest !== undefined || cell.k !== undefined) cells.push(cell);
-          if (x === c - 1) cells.push({ l, c, stability: p.value });
+          if (x === c - 1) cells.push({ l, c, stability: round(p.value) });
         });
         if (urgent && this.o.advice && metric === this.o.advice.config.metric) {
           this.o.advice.onEvidence(l, c, this.grids.get(metric)!.steps, new Map(res.pairs.map((p, i) => [usable[i], p.value])));

@@ -44,7 +44,7 @@ it('bench/fanout.ts --smoke prints the throughput drop, RSS, fan-out counters, v
   const out = await smoke('fanout');
   assert.match(out, new RegExp(`no viewers: ingest ${number} MB/s`));
   assert.match(out, new RegExp(`ingest ${number} MB/s → drop -?${number}%`));
-  assert.match(out, /fan-out: \d+ deltas published, \d+ sent/);
+  assert.match(out, /fan-out during the ingest phase: \d+ deltas published, \d+ sent, \d+ snapshots/);
   assert.match(out, /server RSS during the fan-out phase and the stall: min \d+ MiB, max \d+ MiB/);
   assert.match(out, /stalled viewers: \d+ of \d+ dropped/);
   assert.match(out, new RegExp(`reading viewers: n=[1-9]\\d* p50 ${number} ms`));

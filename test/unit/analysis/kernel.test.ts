@@ -1,12 +1,21 @@
-/** The two kernels: same products and eigensystems; the environment switch; the JS eigensolver on hard spectra. */
+/** The kernels and engines: same products and eigensystems; the environment switches; the eigensolvers on hard spectra; workers and bundles. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jsEigh } from '../../../lib/analysis/js-eigen';
-import { jsKernel, selectKernel, kernel } from '../../../lib/analysis/kernel';
+import { jsMul } from '../../../lib/analysis/js-gemm';
+import { plainJsKernel, selectKernel, kernel, wasmKernel, type Kernel } from '../../../lib/analysis/kernel';
 import { gaussianMatrix, seededRng } from '../../../lib/analysis/random';
-import { kernels } from './fixtures';
+import { similarities } from '../../../lib/analysis/similarity';
+import { tridiagEigen } from '../../../lib/analysis/tridiag-dc';
+import { wasmEigh } from '../../../lib/analysis/wasm/eigen';
+import { kernelBytes } from '../../../lib/analysis/wasm/kernels';
+import { kernels, loadLayer, referenceCases } from './fixtures';
+
+const ROOT = join(import.meta.dirname, '../../..');
 
 function symmetric(n: number, seed: number): Float64Array {
   const g = gaussianMatrix(seededRng(seed), n, n);
@@ -34,25 +43,133 @@ describe('kernels', () => {
     }
   });
 
-  it('native and js agree on gram, cross, mul, eigenvalues', { skip: kernels().length < 2 && 'native addon not built' }, () => {
-    selectKernel('native-openblas');
-    const nat = kernel();
-    selectKernel('auto');
-    const x = Float32Array.from(gaussianMatrix(seededRng(1), 9, 50));
-    const y = gaussianMatrix(seededRng(2), 7, 50);
-    const near = (p: Float64Array, q: Float64Array) => p.forEach((v, i) => assert.ok(Math.abs(v - q[i]) < 1e-10));
-    near(nat.gram(x, 9, 50), jsKernel.gram(x, 9, 50));
-    near(nat.cross(x, 9, y, 7, 50), jsKernel.cross(x, 9, y, 7, 50));
-    near(nat.mul(y, 7, 50, Float64Array.from(x), 9), jsKernel.mul(y, 7, 50, Float64Array.from(x), 9));
-    const s = symmetric(30, 3);
-    near(nat.eigvals(s.slice(), 30), jsKernel.eigvals(s.slice(), 30));
-    near(nat.eigh(s.slice(), 30).values, jsKernel.eigh(s.slice(), 30).values);
+  it('the divide-and-conquer and WebAssembly eigensolvers return orthonormal eigenpairs on hard spectra', () => {
+    const cases: [string, Float64Array, number][] = [];
+    for (const n of [1, 2, 3, 33, 100, 257]) cases.push([`random ${n}`, symmetric(n, n), n]);
+    const dup = symmetric(150, 7);
+    for (let j = 0; j < 150; j++) { dup[3 * 150 + j] = dup[2 * 150 + j]; dup[j * 150 + 3] = dup[j * 150 + 2]; dup[150 + j] = 0; dup[j * 150 + 1] = 0; }
+    cases.push(['repeated and zero', dup, 150]);
+    const low = gaussianMatrix(seededRng(4), 200, 60);
+    cases.push(['rank 60 of 200', plainJsKernel.gram(low, 200, 60), 200]);
+    const clustered = new Float64Array(120 * 120);
+    for (let i = 0; i < 120; i++) clustered[i * 120 + i] = i % 3;
+    cases.push(['three-valued diagonal', clustered, 120]);
+    cases.push(['all ones', new Float64Array(64 * 64).fill(1), 64]);
+    for (const [label, s, n] of cases) {
+      const ref = jsEigh(s.slice(), n);
+      const scale = Math.max(1e-300, ...Array.from(ref.values, Math.abs));
+      const dc = (() => {
+        // Plain-JS divide and conquer on the tridiagonal of a diagonal-plus-one matrix checks tridiag-dc on its own.
+        const d = Float64Array.from({ length: n }, (_, i) => s[i * n + i]), e = Float64Array.from({ length: n }, (_, i) => (i < n - 1 ? s[i * n + i + 1] : 0));
+        return { d, e, t: tridiagEigen(d, e, n, jsMul) };
+      })();
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        const { d, e, t } = dc;
+        for (let r = 0; r < n; r++) {
+          av = d[r] * t.u[i * n + r] + (r > 0 ? e[r - 1] * t.u[i * n + r - 1] : 0) + (r < n - 1 ? e[r] * t.u[i * n + r + 1] : 0);
+          assert.ok(Math.abs(av - t.lam[i] * t.u[i * n + r]) < 1e-12 * Math.max(1, ...Array.from(d, Math.abs)), `tridiagonal residual ${label}`);
+        }
+      }
+      for (const eig of [wasmEigh(s.slice(), n), wasmKernel.eigh(s.slice(), n)]) {
+        for (let i = 0; i < n; i++) {
+          assert.ok(Math.abs(eig.values[i] - ref.values[i]) <= 1e-13 * scale, `${label}: value ${i}`);
+          for (let r = 0; r < n; r++) {
+            let av = 0;
+            for (let c = 0; c < n; c++) av += s[r * n + c] * eig.vectors[i * n + c];
+            assert.ok(Math.abs(av - eig.values[i] * eig.vectors[i * n + r]) < 1e-12 * scale, `${label}: residual ${i}`);
+          }
+          for (let j = 0; j <= i; j++) {
+            let dot = 0;
+            for (let c = 0; c < n; c++) dot += eig.vectors[i * n + c] * eig.vectors[j * n + c];
+            assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-12, `${label}: orthonormal ${i} ${j}`);
+          }
+        }
+      }
+    }
   });
 
-  it('LAYERWATCH_KERNEL=js forces the fallback and kernelInfo says so', () => {
+  it('the WebAssembly module assembles, validates and is what the portable kernel runs here', () => {
+    assert.ok(WebAssembly.validate(kernelBytes()));
+    assert.equal(selectKernel('js').engine, 'wasm-simd');
+    assert.equal(selectKernel('js', { wasm: false }).engine, 'plain-js');
+    selectKernel('auto');
+  });
+
+  it('every kernel agrees on gram, cross, mul, eigenvalues (odd sizes, float32 and float64)', () => {
+    const others: Kernel[] = [wasmKernel];
+    if (kernels().length > 1) { selectKernel('native-openblas'); others.push(kernel()); }
+    selectKernel('auto');
+    for (const [r1, r2, m] of [[9, 7, 50], [13, 6, 301], [70, 35, 777]]) {
+      const x = Float32Array.from(gaussianMatrix(seededRng(1), r1, m));
+      const y = gaussianMatrix(seededRng(2), r2, m);
+      const near = (p: Float64Array, q: Float64Array) => {
+        assert.equal(p.length, q.length);
+        p.forEach((v, i) => assert.ok(Math.abs(v - q[i]) < 1e-10, `${v} vs ${q[i]}`));
+      };
+      const base = plainJsKernel;
+      for (const k of others) {
+        near(k.gram(x, r1, m), base.gram(x, r1, m));
+        near(k.cross(x, r1, y, r2, m), base.cross(x, r1, y, r2, m));
+        near(k.mul(y, r2, m, Float64Array.from(x), r1), base.mul(y, r2, m, Float64Array.from(x), r1));
+        const s = symmetric(r1, 3);
+        near(k.eigvals(s.slice(), r1), base.eigvals(s.slice(), r1));
+        near(k.eigh(s.slice(), r1).values, base.eigh(s.slice(), r1).values);
+      }
+    }
+  });
+
+  it('the portable kernel matches native (or plain JS) to 1e-12 relative on every reference case', () => {
+    const ref = kernels().includes('native-openblas') ? () => selectKernel('native-openblas') : () => selectKernel('js', { wasm: false });
+    for (const c of referenceCases().cases) {
+      const a = loadLayer(c.a.file), b = loadLayer(c.b.file);
+      const metrics = ['svcca', 'svcca-k', 'pwcca', 'cka'] as const;
+      ref();
+      const want = similarities(a, b, metrics);
+      selectKernel('js');
+      const got = similarities(a, b, metrics);
+      got.forEach((r, i) => {
+        assert.ok(Math.abs(r.value - want[i].value) <= 1e-12 * Math.max(1e-3, Math.abs(want[i].value)), `${c.name} ${r.metric}: ${r.value} vs ${want[i].value}`);
+        assert.deepEqual(r.k, want[i].k);
+      });
+    }
+    selectKernel('auto');
+  });
+
+  it('LAYERWATCH_KERNEL=js forces the portable kernel and kernelInfo says so; LAYERWATCH_WASM=0 takes it off WebAssembly', () => {
     const code = "import('./lib/analysis/index.ts').then((m) => console.log(JSON.stringify(m.kernelInfo())))";
-    const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, LAYERWATCH_KERNEL: 'js' }, encoding: 'utf8' });
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const res = run({ LAYERWATCH_KERNEL: 'js' });
     assert.equal(res.status, 0, res.stderr);
-    assert.deepEqual(JSON.parse(res.stdout), { name: 'js', reason: 'LAYERWATCH_KERNEL=js' });
+    assert.deepEqual(JSON.parse(res.stdout), { name: 'js', engine: 'wasm-simd', reason: 'LAYERWATCH_KERNEL=js' });
+    const plain = run({ LAYERWATCH_KERNEL: 'js', LAYERWATCH_WASM: '0' });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.deepEqual(JSON.parse(plain.stdout), { name: 'js', engine: 'plain-js', reason: 'LAYERWATCH_KERNEL=js; LAYERWATCH_WASM=0' });
+  });
+
+  it('the WebAssembly kernel runs inside a worker thread and from an esbuild bundle', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layerwatch-wasm-'));
+    try {
+      const entry = join(dir, 'entry.ts');
+      writeFileSync(entry, [
+        `import { Worker, isMainThread, parentPort } from 'node:worker_threads';`,
+        `import { selectKernel, similarity, gaussianMatrix, seededRng } from ${JSON.stringify(join(ROOT, 'lib/analysis/index.ts'))};`,
+        `const run = () => { const info = selectKernel('js'); const a = gaussianMatrix(seededRng(1), 40, 300), b = gaussianMatrix(seededRng(2), 40, 300);`,
+        `  return { engine: info.engine, value: similarity({ data: a, units: 40, examples: 300 }, { data: b, units: 40, examples: 300 }, 'svcca').value }; };`,
+        `if (isMainThread) { const w = new Worker(new URL(import.meta.url)); w.on('message', (m) => { console.log(JSON.stringify([run(), m])); w.terminate(); }); }`,
+        `else parentPort!.postMessage(run());`,
+      ].join('\n'));
+      const { build } = await import('esbuild');
+      const out = join(dir, 'bundle.mjs');
+      await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'silent' });
+      const res = spawnSync(process.execPath, [out], { encoding: 'utf8', env: { ...process.env, LAYERWATCH_KERNEL: 'js' } });
+      assert.equal(res.status, 0, res.stderr);
+      const [main, worker] = JSON.parse(res.stdout);
+      assert.equal(main.engine, 'wasm-simd');
+      assert.equal(worker.engine, 'wasm-simd');
+      assert.equal(worker.value, main.value);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

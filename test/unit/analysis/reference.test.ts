@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compare, prepare, similarities, slim } from '../../../lib/analysis/index';
 import { selectKernel } from '../../../lib/analysis/kernel';
-import { kernels, loadLayer, referenceCases } from './fixtures';
+import { kernelVariants, loadLayer, referenceCases } from './fixtures';
 
 const { tolerance, cases } = referenceCases();
 
-for (const kernel of kernels()) {
-  describe(`reference cases (${kernel})`, () => {
+for (const variant of kernelVariants()) {
+  describe(`reference cases (${variant.label})`, () => {
     for (const c of cases) {
       it(c.name, () => {
-        selectKernel(kernel);
+        variant.use();
         const a = loadLayer(c.a.file), b = loadLayer(c.b.file);
         const [svcca, pwcca, cka] = similarities(a, b, ['svcca', 'pwcca', 'cka']);
         const x = c.expected;
@@ -24,7 +24,7 @@ for (const kernel of kernels()) {
       });
 
       it(`${c.name} via prepared and slimmed layers`, () => {
-        selectKernel(kernel);
+        variant.use();
         const pa = prepare(loadLayer(c.a.file)), pb = prepare(loadLayer(c.b.file));
         const x = c.expected;
         for (const metric of ['svcca', 'pwcca', 'cka'] as const) {

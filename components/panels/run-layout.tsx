@@ -1,0 +1,52 @@
+'use client';
+/** The run page's panel grid: two rows of fixed height on a desktop screen (no scrolling at 1440 × 900); an expanded panel spans the width. */
+import { useLayerwatch } from '@/store/provider';
+import { AdvicePanel } from './advice-panel';
+import { ConceptsPanel } from './concepts-panel';
+import { ConvergencePanel } from './convergence-panel';
+import { KPanel } from './k-panel';
+import { LayerMatrixPanel } from './layer-matrix-panel';
+import { MetricSelector } from './metric-selector';
+import { NETDISSECT_PAPER } from './metric-info';
+import { PanelFrame } from './panel-frame';
+import { ScalarsPanel } from './scalars-panel';
+
+/** Concepts before the run declares any: what to send to see them. */
+function ConceptsEmpty() {
+  return (
+    <div className="empty-note" data-testid="concepts-empty">
+      <p>No concept statistics for this run (yet).</p>
+      <p className="muted small">
+        Declare class labels or concept labels/masks with the probe set to see unit selectivity, class sensitivity and
+        concept detectors emerge per layer, as in <a href={NETDISSECT_PAPER} target="_blank" rel="noreferrer">Network Dissection (Bau et al. 2017)</a>.
+      </p>
+    </div>
+  );
+}
+
+/** Renders the six panels. */
+export function RunLayout() {
+  const hasConcepts = useLayerwatch((s) => s.concepts.state !== null);
+  return (
+    <div className="run-layout" data-testid="run-layout">
+      <PanelFrame id="convergence" title="Convergence" question="which layers have settled?" actions={<MetricSelector />}>
+        {({ height, open }) => <ConvergencePanel height={height} open={open} />}
+      </PanelFrame>
+      <PanelFrame id="scalars" title="Training" question="is it healthy?">
+        {({ height, open }) => <ScalarsPanel height={height} open={open} />}
+      </PanelFrame>
+      <PanelFrame id="advice" title="Layers & advice">
+        {({ open }) => <AdvicePanel open={open} />}
+      </PanelFrame>
+      <PanelFrame id="concepts" title="Concepts" question="what has emerged?">
+        {() => (hasConcepts ? <ConceptsPanel /> : <ConceptsEmpty />)}
+      </PanelFrame>
+      <PanelFrame id="matrix" title="Layer × layer">
+        {({ height, open }) => <LayerMatrixPanel height={open ? 420 : Math.max(160, height - 44)} />}
+      </PanelFrame>
+      <PanelFrame id="k" title="Directions kept">
+        {({ height, open }) => <KPanel height={open ? 300 : Math.max(100, height - 74)} />}
+      </PanelFrame>
+    </div>
+  );
+}

@@ -1,0 +1,136 @@
+/** Issue 9: the run page — one screen at 1440 × 900, keyboard shortcuts, URL round-trip, theme, accessibility, screenshots. */
+import { expect, test, type Page } from '@playwright/test';
+import { expectAccessible, shoot } from './helpers';
+import { simulate } from './simulate';
+
+const CHECKPOINTS = 14;
+let runId = '';
+
+test.beforeAll(async () => {
+  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 4, units: 32, examples: 200, interval: 40, seed: 7, name: 'run page e2e' });
+  runId = await sim.runId;
+  expect(await sim.done).toBe(0);
+});
+
+const scrubber = (page: Page) => page.getByTestId('time-scrubber');
+const checkedMetric = (page: Page) => page.locator('[aria-label="Similarity metric"] [aria-checked=true]');
+
+/** Waits until the replay frame at `index` is shown. */
+async function atFrame(page: Page, index: number) {
+  await expect(scrubber(page)).toHaveAttribute('data-index', String(index));
+  await expect(scrubber(page)).toHaveAttribute('data-frame-load', 'idle');
+  await expect(page.getByTestId('convergence-values')).toHaveAttribute('data-columns', String(index + 1));
+}
+
+test('one screen answers the three questions at 1440 × 900, without scrolling; panels expand', async ({ page }) => {
+  await page.goto(`/runs/${runId}`);
+  await expect(page.getByTestId('run-page')).toHaveAttribute('data-mode', 'replay');
+  await expect(page.getByTestId('convergence-heatmap')).toHaveAttribute('data-columns', String(CHECKPOINTS));
+  const fits = () => page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1);
+  expect(await fits()).toBe(true);
+  for (const id of ['panel-convergence', 'panel-scalars', 'panel-concepts', 'panel-advice']) {
+    const box = (await page.getByTestId(id).boundingBox())!;
+    expect(box.y + box.height, id).toBeLessThanOrEqual(900);
+  }
+  await expect(page.getByTestId('emergence-chart')).toBeVisible();
+  await expect(page.getByTestId('scalar-chart-loss')).toBeVisible();
+  // Every chart says what it shows; the paper links are there.
+  await expect(page.getByRole('link', { name: /SVCCA, Raghu et al\. 2017/ })).toHaveAttribute('href', 'https://arxiv.org/abs/1706.05806');
+  const heights = await page.locator('.frame').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+  // Expanding a panel spans the width and shows its details; collapsing restores the screen.
+  await page.getByTestId('panel-convergence').getByRole('button', { name: /Expand/ }).click();
+  await expect(page.getByTestId('panel-convergence')).toHaveAttribute('data-open', 'true');
+  await expect(page.getByTestId('layer-curves')).toBeVisible();
+  await expect(page.getByTestId('reanalysis')).toBeVisible();
+  await page.getByTestId('panel-convergence').getByRole('button', { name: /Collapse/ }).click();
+  expect(await fits()).toBe(true);
+  expect(await page.locator('.frame').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height))).toEqual(heights);
+});
+
+test('keyboard: ? help, m cycles the metric, ←/→ and Home step, space plays and pauses', async ({ page }) => {
+  await page.goto(`/runs/${runId}`);
+  await expect(scrubber(page)).toHaveAttribute('data-mode', 'replay');
+  await page.locator('h1').click();
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('help-overlay')).toBeVisible();
+  await expect(page.getByTestId('help-overlay')).toContainText('play / pause');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('help-overlay')).toBeHidden();
+
+  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'svcca-k');
+  await page.keyboard.press('m');
+  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'cka');
+  await page.keyboard.press('m');
+  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'svcca');
+  await page.keyboard.press('m');
+  await page.keyboard.press('m');
+  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'svcca-k');
+
+  await page.keyboard.press('Home');
+  await atFrame(page, 0);
+  await page.keyboard.press('ArrowRight');
+  await atFrame(page, 1);
+  await page.keyboard.press('ArrowRight');
+  await atFrame(page, 2);
+  await page.keyboard.press('ArrowLeft');
+  await atFrame(page, 1);
+
+  await page.locator('[data-speed=max]').click();
+  await page.locator('h1').click();
+  await page.keyboard.press(' ');
+  await expect(scrubber(page)).toHaveAttribute('data-playing', 'true');
+  await expect.poll(async () => Number(await scrubber(page).getAttribute('data-index'))).toBeGreaterThan(1);
+  await page.keyboard.press(' ');
+  await expect(scrubber(page)).toHaveAttribute('data-playing', 'false');
+  // Focus is visible on keyboard navigation.
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  expect(outline).not.toBe('none');
+});
+
+test('the URL holds run, step, metric and open panels, and reopens the same picture', async ({ page }) => {
+  await page.goto(`/runs/${runId}?metric=cka&step=400&open=matrix,k`);
+  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'cka');
+  await atFrame(page, 3);
+  await expect(scrubber(page)).toHaveAttribute('data-step', '400');
+  await expect(page.getByTestId('panel-matrix')).toHaveAttribute('data-open', 'true');
+  await expect(page.getByTestId('panel-k')).toHaveAttribute('data-open', 'true');
+  await expect(page.getByTestId('panel-convergence')).toHaveAttribute('data-open', 'false');
+
+  await page.locator('h1').click();
+  await page.keyboard.press('ArrowRight');
+  await atFrame(page, 4);
+  await page.keyboard.press('m');
+  await page.getByTestId('panel-advice').getByRole('button', { name: /Expand/ }).click();
+  await page.getByTestId('panel-k').getByRole('button', { name: /Collapse/ }).click();
+  await expect(page).toHaveURL(/step=500/);
+  await expect(page).toHaveURL(/metric=svcca(&|$)/);
+  await expect(page).toHaveURL(/open=advice%2Cmatrix(&|$)/);
+
+  await page.reload();
+  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'svcca');
+  await atFrame(page, 4);
+  await expect(page.getByTestId('panel-advice')).toHaveAttribute('data-open', 'true');
+  await expect(page.getByTestId('panel-matrix')).toHaveAttribute('data-open', 'true');
+  await expect(page.getByTestId('panel-k')).toHaveAttribute('data-open', 'false');
+
+  // Back to the final state: the step leaves the URL.
+  await page.getByTestId('follow').click();
+  await expect(page).not.toHaveURL(/step=/);
+  await expect(page.getByTestId('convergence-values')).toHaveAttribute('data-columns', String(CHECKPOINTS));
+});
+
+test('the run page follows the system theme, passes axe and is captured in both themes', async ({ page }, testInfo) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`/runs/${runId}`);
+  await expect(page.getByTestId('convergence-heatmap')).toHaveAttribute('data-columns', String(CHECKPOINTS));
+  await expect(page.getByTestId('layer-matrix')).toHaveAttribute('data-state', 'ready');
+  const surface = () => page.getByTestId('panel-convergence').evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await surface()).toBe('rgb(255, 255, 255)');
+  await expectAccessible(page, testInfo, 'run-page-light');
+  await shoot(page, testInfo, 'run-page-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect.poll(surface).toBe('rgb(22, 26, 32)');
+  await expectAccessible(page, testInfo, 'run-page-dark');
+  await shoot(page, testInfo, 'run-page-dark');
+});
