@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { MAX_BACKFILL, sampleColumns } from '../../../server/analysis/convergence';
 
 test('backfill keeps every column up to the cap, then the newest 32 and an even spread', () => {
-  const few = Array.from({ length: 100 }, (_, i) => 99 - i);
+  const few = Array.from({ length: MAX_BACKFILL }, (_, i) => MAX_BACKFILL - 1 - i);
   assert.deepEqual(sampleColumns(few), few);
   const many = Array.from({ length: 4998 }, (_, i) => 4997 - i);
   const s = sampleColumns(many);
