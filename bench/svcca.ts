@@ -1,4 +1,4 @@
-/** Bench: SVCCA time per kernel, whole CLI process, and numpy's two recipes on the same seeded data; prints the table and the targets. */
+/** Bench: SVCCA time per kernel and engine, whole CLI process, and numpy's two recipes on the same seeded data; prints the table and the targets (median of runs). */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,40 +30,47 @@ function pair(units: number, examples: number, seed: number): [Activations, Acti
   return [{ data: a, units, examples }, { data: b, units, examples }];
 }
 
+/** Median (the machine is shared: single runs swing by 2×). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
 function timeIt(fn: () => number, reps: number): { s: number; value: number } {
-  let best = Infinity, value = NaN;
+  const times: number[] = [];
+  let value = NaN;
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
     value = fn();
-    best = Math.min(best, (performance.now() - t) / 1000);
+    times.push((performance.now() - t) / 1000);
   }
-  return { s: best, value };
+  return { s: median(times), value };
 }
 
 function cli(a: string, b: string, env: NodeJS.ProcessEnv, reps: number): { s: number; value: number } {
-  let best = Infinity, value = NaN;
+  const times: number[] = [];
+  let value = NaN;
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
     const res = spawnSync(process.execPath, [join(root, 'bin/layerwatch.mjs'), 'similarity', a, b, '--metric', 'svcca', '--json'], { env, encoding: 'utf8' });
-    const s = (performance.now() - t) / 1000;
+    times.push((performance.now() - t) / 1000);
     if (res.status !== 0) throw new Error(`CLI failed: ${res.stderr}`);
     value = JSON.parse(res.stdout).svcca.value;
-    best = Math.min(best, s);
   }
-  return { s: best, value };
+  return { s: median(times), value };
 }
 
-/** Wall-clock of a whole python process that loads the files and runs the Gram route once (best of reps). */
+/** Wall-clock of a whole python process that loads the files and runs the Gram route once (median of reps). */
 function numpyProcess(a: string, b: string, reps: number): number | undefined {
   if (!existsSync(PYTHON)) return undefined;
-  let best = Infinity;
+  const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
     const res = spawnSync(PYTHON, [join(root, 'bench/svcca_numpy.py'), a, b, '--gram-once'], { encoding: 'utf8' });
     if (res.status !== 0) return undefined;
-    best = Math.min(best, (performance.now() - t) / 1000);
+    times.push((performance.now() - t) / 1000);
   }
-  return best;
+  return median(times);
 }
 
 function numpy(a: string, b: string, reps: number): { google: number; gram: number; svcca_gram: number } | string {
@@ -77,34 +84,39 @@ const fmt = (s: number | undefined) => (s === undefined ? '—' : s < 1 ? `${(s 
 const ratio = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? '—' : `${(x / y).toFixed(2)}×`);
 
 const sizes: [number, number][] = smoke ? [[16, 200], [48, 600]] : [[128, 2000], [512, 4096], [1024, 8192]];
+const repsArg = process.argv.find((x) => x.startsWith('--reps='));
 const native = (() => { try { return selectKernel('native-openblas').name; } catch { return undefined; } })();
+const portable = selectKernel('js').engine;
 const dir = mkdtempSync(join(tmpdir(), 'layerwatch-bench-'));
-console.log(`SVCCA (99%) of two float32 layers, neurons × datapoints; best of runs. native kernel: ${native ?? `unavailable (${selectKernel('auto').reason})`}`);
-console.log('| size | native (in-process) | js (in-process) | CLI process (native) | numpy google/svcca recipe | numpy Gram route | numpy Gram process | gram ÷ native | gram process ÷ CLI process | google ÷ CLI process | google ÷ js | max abs Δ vs numpy |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-let jsEstimate = 0;
+console.log(`SVCCA (99%) of two float32 layers, neurons × datapoints; median of runs. native kernel: ${native ?? `unavailable (${selectKernel('auto').reason})`}; portable kernel 'js' on ${portable}`);
+console.log(`| size | native (in-process) | js (in-process, ${portable}) | js on plain JS (in-process) | CLI process (native) | numpy google/svcca recipe | numpy Gram route | numpy Gram process | gram ÷ native | gram process ÷ CLI process | google ÷ CLI process | google ÷ js | max abs Δ vs numpy |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+let plainEstimate = 0;
 try {
   for (const [units, examples] of sizes) {
     const [a, b] = pair(units, examples, units * 7919 + examples);
     const fa = join(dir, `a_${units}.npy`), fb = join(dir, `b_${units}.npy`);
     writeFileSync(fa, writeNpy(a.data, [units, examples]));
     writeFileSync(fb, writeNpy(b.data, [units, examples]));
-    const reps = smoke || units <= 128 ? 3 : units <= 512 ? 2 : 1;
+    const reps = repsArg ? Number(repsArg.slice(7)) : smoke || units <= 128 ? 3 : units <= 512 ? 3 : 1;
     let nat: { s: number; value: number } | undefined;
     if (native) { selectKernel('native-openblas'); nat = timeIt(() => similarity(a, b, 'svcca').value, reps); }
-    let js: { s: number; value: number } | undefined;
+    selectKernel('js');
+    const js = timeIt(() => similarity(a, b, 'svcca').value, reps);
+    let plain: { s: number; value: number } | undefined;
     let jsNote = '';
-    if (jsEstimate * 8 > JS_LIMIT_S) jsNote = ` (js skipped: estimated ${(jsEstimate * 8).toFixed(0)} s > ${JS_LIMIT_S} s)`;
-    else { selectKernel('js'); js = timeIt(() => similarity(a, b, 'svcca').value, units >= 1024 ? 1 : reps); jsEstimate = js.s; }
+    if (portable === 'plain-js') plain = js;
+    else if (plainEstimate * 8 > JS_LIMIT_S) jsNote = ` (plain JS skipped: estimated ${(plainEstimate * 8).toFixed(0)} s > ${JS_LIMIT_S} s)`;
+    else { selectKernel('js', { wasm: false }); plain = timeIt(() => similarity(a, b, 'svcca').value, units >= 512 ? 1 : reps); plainEstimate = plain.s; }
     const env = { ...process.env };
     delete env.LAYERWATCH_KERNEL;
     const proc = native ? cli(fa, fb, env, reps) : undefined;
-    const np = numpy(fa, fb, units >= 1024 ? 1 : reps);
+    const np = numpy(fa, fb, reps);
     const npOk = typeof np === 'string' ? undefined : np;
     const npProc = npOk ? numpyProcess(fa, fb, reps) : undefined;
-    const ours = [nat?.value, js?.value, proc?.value].filter((v): v is number => v !== undefined);
+    const ours = [nat?.value, js.value, plain?.value, proc?.value].filter((v): v is number => v !== undefined);
     const delta = npOk ? Math.max(...ours.map((v) => Math.abs(v - npOk.svcca_gram))) : undefined;
-    console.log(`| ${units}×${examples} | ${fmt(nat?.s)} | ${js ? fmt(js.s) : 'skipped'} | ${fmt(proc?.s)} | ${fmt(npOk?.google)} | ${fmt(npOk?.gram)} | ${fmt(npProc)} | ${ratio(npOk?.gram, nat?.s)} | ${ratio(npProc, proc?.s)} | ${ratio(npOk?.google, proc?.s)} | ${ratio(npOk?.google, js?.s)} | ${delta === undefined ? '—' : delta.toExponential(1)} |${jsNote}${typeof np === 'string' ? ` numpy: ${np}` : ''}`);
+    console.log(`| ${units}×${examples} | ${fmt(nat?.s)} | ${fmt(js.s)} | ${plain ? fmt(plain.s) : 'skipped'} | ${fmt(proc?.s)} | ${fmt(npOk?.google)} | ${fmt(npOk?.gram)} | ${fmt(npProc)} | ${ratio(npOk?.gram, nat?.s)} | ${ratio(npProc, proc?.s)} | ${ratio(npOk?.google, proc?.s)} | ${ratio(npOk?.google, js.s)} | ${delta === undefined ? '—' : delta.toExponential(1)} |${jsNote}${typeof np === 'string' ? ` numpy: ${np}` : ''}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -112,4 +124,4 @@ try {
 selectKernel('auto');
 console.log('targets: native no slower than the numpy Gram route (gram ÷ native ≥ 1; whole processes: gram process ÷ CLI process ≥ 1),');
 console.log('         CLI process ≥ 6× faster than the google/svcca recipe (google ÷ CLI process ≥ 6); js no slower than the google/svcca recipe (google ÷ js ≥ 1).');
-console.log(`numpy times are compute only (data already in memory) unless marked process; CLI process = node bin/layerwatch.mjs similarity A B --metric svcca --json. kernel now: ${kernelInfo().name}`);
+console.log(`numpy times are compute only (data already in memory) unless marked process; CLI process = node bin/layerwatch.mjs similarity A B --metric svcca --json. kernel now: ${kernelInfo().name} (${kernelInfo().engine}). --reps=N sets the runs per cell.`);

@@ -4,6 +4,7 @@ usage: /usr/bin/python3 bench/svcca_numpy.py A.npy B.npy [REPS]   -> one JSON li
        /usr/bin/python3 bench/svcca_numpy.py A.npy B.npy --gram-once  -> load + Gram route once (timed as a whole process)
 """
 import json
+import statistics
 import sys
 import time
 
@@ -65,13 +66,14 @@ def gram_recipe(a, b):
     return float(rho.mean())
 
 
-def best(fn, a, b, reps):
+def median_time(fn, a, b, reps):
+    """Median wall time of reps runs (the machine is shared, so single runs swing) and the last value."""
     times, value = [], None
     for _ in range(reps):
         t = time.perf_counter()
         value = fn(a, b)
         times.append(time.perf_counter() - t)
-    return min(times), value
+    return statistics.median(times), value
 
 
 def main():
@@ -82,8 +84,8 @@ def main():
         return
     load = time.perf_counter() - t0
     reps = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-    tg, vg = best(google_recipe, a, b, reps)
-    tr, vr = best(gram_recipe, a, b, reps)
+    tg, vg = median_time(google_recipe, a, b, reps)
+    tr, vr = median_time(gram_recipe, a, b, reps)
     print(json.dumps({"google": tg, "gram": tr, "svcca_google": vg, "svcca_gram": vr, "load": load, "numpy": np.__version__}))
 
 
