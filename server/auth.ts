@@ -59,6 +59,12 @@ const PUBLIC_PATHS = new Set(['/api/health']);
  * proceed; otherwise it has answered (303 with the cookie, or 401) and the caller must stop.
  */
 export function gateHttp(req: IncomingMessage, res: ServerResponse, url: URL, viewToken: string | undefined): boolean {
+  // Cross-site request forgery: a page elsewhere may POST to a local dashboard (e.g. /api/import) without any token.
+  if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers.origin !== undefined && !sameOrigin(req)) {
+    res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ error: { code: 'CROSS_ORIGIN', message: 'requests that change data must come from this server\'s own pages' } }));
+    return false;
+  }
   if (viewToken === undefined || PUBLIC_PATHS.has(url.pathname)) return true;
   if (url.searchParams.has('token')) {
     const ok = tokensEqual(url.searchParams.get('token'), viewToken);
@@ -91,6 +97,15 @@ export function gateHttp(req: IncomingMessage, res: ServerResponse, url: URL, vi
     );
   }
   return false;
+}
+
+/** True when the request's Origin header names this server's own host (as the browser addressed it). */
+export function sameOrigin(req: IncomingMessage): boolean {
+  try {
+    return new URL(req.headers.origin ?? '').host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 /** True for loopback literals and "localhost": the only hosts the server binds to without a token. */

@@ -36,6 +36,8 @@ interface Props {
   /** Cells to outline, e.g. where the server advised freezing a layer. */
   markers?: ReadonlyArray<{ l: number; c: number; label: string }>;
   testId?: string;
+  /** What to say while there is no column. */
+  emptyText?: string;
 }
 
 const M = { top: 6, right: 10, bottom: 38, left: 74 };
@@ -43,7 +45,7 @@ type Axis = { layers: readonly string[]; steps: readonly number[]; columns: numb
 const axisKey = (a: Axis) => `${a.layers.join('\u0000')}|${a.columns}|${a.steps[0]}|${a.steps[a.columns - 1]}`;
 
 /** Renders the heatmap canvas with its SVG axes and hover readout. */
-export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerColumn = null, onSelectColumn, valueLabel, markers = [], testId = 'convergence-heatmap' }: Props) {
+export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerColumn = null, onSelectColumn, valueLabel, markers = [], testId = 'convergence-heatmap', emptyText = 'Waiting for the first checkpoints…' }: Props) {
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const [axis, setAxis] = useState<Axis>({ layers: [], steps: [], columns: 0 });
@@ -167,7 +169,7 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
           </g>
         </svg>
       )}
-      {columns === 0 && <div className="chart-empty">Waiting for the first checkpoints…</div>}
+      {columns === 0 && <div className="chart-empty">{emptyText}</div>}
       {hover && (
         <div className="readout" role="status" data-testid={`${testId === 'convergence-heatmap' ? 'heatmap' : testId}-readout`} style={{ left: Math.min(M.left + hover.x + 14, width - 200), top: Math.max(0, hover.y - 10) }}>
           <div className="readout-head">{layers[hover.l]} · step {formatStep(steps[hover.c])}</div>

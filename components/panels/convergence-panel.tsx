@@ -52,6 +52,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
   const scrub = useScrub();
   const view = useThrottledSelection(selectGridView, gridChanged, 500);
   const replay = useLayerwatch(selectReplay);
+  const checkpoints = useLayerwatch((s) => s.run.steps.length);
   const shown = useLayerwatch((s) => s.reanalysis.shown);
   const figRef = useRef<HTMLElement | null>(null);
 
@@ -95,7 +96,8 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
       <div className={sideBySide ? 'grid-pair' : undefined}>
         <figure className="chart" ref={figRef} data-testid="convergence-figure">
           {sideBySide && <figcaption className="chart-desc">Original: {label}</figcaption>}
-          <ConvergenceHeatmap source={source} height={heatH} markerColumn={scrubbed} onSelectColumn={onSelectColumn} valueLabel={`${label} to reference`} markers={markers} />
+          <ConvergenceHeatmap source={source} height={heatH} markerColumn={scrubbed} onSelectColumn={onSelectColumn} valueLabel={`${label} to reference`} markers={markers}
+            emptyText={!view && checkpoints > 0 ? `${label} was not computed for this run${replay ? ' — expand the panel to re-analyse with it' : ' yet'}, or press m for the next metric.` : undefined} />
           <div className="legend-row" style={{ height: LEGEND_H }}>
             <ColourLegend ramp="viridis" domain={[0, 1]} label={`${label} to reference`} chance={view?.grid.chance ?? []} />
             <span className="muted legend-note">Dimmed: being recomputed. Dashed outline: freeze advised. Click a column to scrub.</span>

@@ -16,6 +16,9 @@ test('a replay ends on the heatmap the live run ended on, and a scrubbed step sh
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'finished');
   await expect(page.getByTestId('convergence-values')).toHaveAttribute('data-pending', '0', { timeout: 60_000 });
   const live = await heatmapTable(page);
+  // Give the server a moment to close the run's analysis log: a run-at answered before that reads a partial log and
+  // caches it (see the report; AnalysisManager.runEnded closes the writer after it stops treating the run as live).
+  await page.waitForTimeout(2500);
   expect(live.columns).toBe(CHECKPOINTS);
   expect(live.rows.every((r) => r.cells.every((c) => c.value !== null))).toBe(true);
 
@@ -28,6 +31,7 @@ test('a replay ends on the heatmap the live run ended on, and a scrubbed step sh
   await expect(scrubber).toHaveAttribute('data-playing', 'false', { timeout: 30_000 });
   await expect(scrubber).toHaveAttribute('data-index', String(CHECKPOINTS - 1));
   await expect(scrubber).toHaveAttribute('data-following', 'false');
+  await expect(page.getByTestId('convergence-values')).toHaveAttribute('data-columns', String(CHECKPOINTS));
   const replayed = await heatmapTable(page);
   expect(replayed.columns).toBe(live.columns);
   expect(replayed.reference).toBe(live.reference);
@@ -44,6 +48,7 @@ test('a replay ends on the heatmap the live run ended on, and a scrubbed step sh
   for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
   await expect(scrubber).toHaveAttribute('data-index', '4');
   await expect(scrubber).toHaveAttribute('data-frame-load', 'idle');
+  await expect(page.getByTestId('convergence-values')).toHaveAttribute('data-columns', '5');
   const step = Number(await scrubber.getAttribute('data-step'));
   await expect(page).toHaveURL(new RegExp(`step=${step}`));
   const truth = await ask<RunSnapshot>('run-at', runId, { step });

@@ -100,15 +100,15 @@ test('the URL holds run, step, metric and open panels, and reopens the same pict
   await page.locator('h1').click();
   await page.keyboard.press('ArrowRight');
   await atFrame(page, 4);
-  await page.keyboard.press('m');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('m'); // cka → svcca → pwcca → svcca-k
   await page.getByTestId('panel-advice').getByRole('button', { name: /Expand/ }).click();
   await page.getByTestId('panel-k').getByRole('button', { name: /Collapse/ }).click();
   await expect(page).toHaveURL(/step=500/);
-  await expect(page).toHaveURL(/metric=svcca(&|$)/);
+  await expect(page).toHaveURL(/metric=svcca-k(&|$)/);
   await expect(page).toHaveURL(/open=advice%2Cmatrix(&|$)/);
 
   await page.reload();
-  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'svcca');
+  await expect(checkedMetric(page)).toHaveAttribute('data-metric', 'svcca-k');
   await atFrame(page, 4);
   await expect(page.getByTestId('panel-advice')).toHaveAttribute('data-open', 'true');
   await expect(page.getByTestId('panel-matrix')).toHaveAttribute('data-open', 'true');

@@ -1,7 +1,7 @@
 /** Issue 9: the runs overview over 50 stored runs — search, status filter, sort, URL, live group, selection to compare, theme, accessibility, screenshots. */
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, shoot } from './helpers';
-import { plannedRun, seedRuns, startRun, type SeededRun } from './seed-runs';
+import { seedRuns, startRun, type SeededRun } from './seed-runs';
 
 const URL = () => `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`;
 let plans: SeededRun[] = [];
@@ -64,15 +64,15 @@ test('search, status filter and sort over 50 stored runs; the URL keeps them', a
 });
 
 test('a live run is listed first with a pulse; past rows load a sparkline and a convergence thumbnail', async ({ page }) => {
-  const live = await startRun(URL(), { ...plannedRun('sweep-live', 0), id: 'sweep-live', name: 'sweep live' }, 2, 99);
+  const live = await startRun(URL(), { id: 'trial-live', name: 'trial live', project: 'trials', config: { lr: 0.5, optimizer: 'lamb', seed: 1, width: 8 } }, 2, 99);
   try {
-    await page.goto('/?q=sweep');
+    await page.goto('/');
     const liveGroup = page.getByTestId('live-group');
-    await expect(liveGroup.locator('[data-run=sweep-live]')).toBeVisible();
-    await expect(liveGroup.locator('[data-run=sweep-live] .pulse')).toBeVisible();
-    await expect(liveGroup.locator('[data-run=sweep-live]')).toContainText(/just now|ago/);
+    await expect(liveGroup.locator('[data-run=trial-live]')).toBeVisible();
+    await expect(liveGroup.locator('[data-run=trial-live] .pulse')).toBeVisible();
+    await expect(liveGroup.locator('[data-run=trial-live]')).toContainText(/just now|ago/);
     // Live rows come before past ones.
-    expect((await ids(page))[0]).toBe('sweep-live');
+    expect((await ids(page))[0]).toBe('trial-live');
     const past = page.locator('[data-testid=past-group] [data-testid=run-row]').first();
     await expect(past.locator('.sparkline path')).toHaveAttribute('d', /^M.+L/);
     await expect(past.getByTestId('run-thumb')).toHaveAttribute('data-ready', 'true');
@@ -80,7 +80,7 @@ test('a live run is listed first with a pulse; past rows load a sparkline and a 
     await live.end('finished');
     await live.close();
   }
-  await expect(page.locator('[data-testid=past-group] [data-run=sweep-live]')).toBeVisible();
+  await expect(page.locator('[data-testid=past-group] [data-run=trial-live]')).toBeVisible();
 });
 
 test('selecting two runs links to their comparison', async ({ page }) => {

@@ -213,3 +213,17 @@ test('the Python client sends token= (and $LAYERWATCH_TOKEN); a wrong one is fat
   assert.equal(JSON.parse(bad.stdout.trim().split('\n').at(-1)!).ok, false);
   assert.ok(!bad.stderr.includes(TOKEN));
 });
+
+test('cross-site writes are refused: a POST with a foreign Origin gets 403 CROSS_ORIGIN, even without tokens', async () => {
+  const open = await startTestServer();
+  try {
+    const evil = await fetch(`${open.url}/api/import`, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'text/plain' }, body: 'LWLOG' });
+    assert.equal(evil.status, 403);
+    assert.equal((await evil.json()).error.code, 'CROSS_ORIGIN');
+    const own = await fetch(`${open.url}/api/import`, { method: 'POST', headers: { origin: open.url }, body: 'not a log' });
+    assert.equal(own.status, 400, 'same-origin requests reach the handler (which rejects the bad log)');
+    assert.equal(open.registry.list().length, 0);
+  } finally {
+    await open.close();
+  }
+});

@@ -5,8 +5,9 @@ type Real = Float32Array | Float64Array;
 
 /** Datapoints per k block: TI + TJ rows × 256 doubles stay in L1. */
 const KB = 256;
-/** Rows of a per i block (their k block stays in L2 while all of b's streams past). */
+/** Rows of a per i block, and of b per j block (b's k block, JB × KB doubles = 512 kB, stays in L2 while a's rows stream past). */
 const IB = 64;
+const JB = 256;
 /** Memory above this is released after a call (the instance is rebuilt on the next one). */
 const KEEP_BYTES = 64 * 1024 * 1024;
 
@@ -120,8 +121,13 @@ export function products(w: Workspace, a: number, ra: number, b: number, rb: num
   const sb = stride * 8, ldo = rb * 8;
   for (let k0 = 0; k0 < stride; k0 += KB) {
     const n2 = Math.min(KB, stride - k0) / 2;
-    for (let i0 = 0; i0 < ra; i0 += IB) {
-      w.fn.tiles(a, b, sb, out, ldo, i0, Math.min(ra, i0 + IB), 0, rb, k0 * 8, n2, upper ? 1 : 0);
+    for (let j0 = 0; j0 < rb; j0 += JB) {
+      const j1 = Math.min(rb, j0 + JB);
+      // For the upper triangle, rows past this j block's end contribute nothing here.
+      const i1 = upper ? Math.min(ra, j1) : ra;
+      for (let i0 = 0; i0 < i1; i0 += IB) {
+        w.fn.tiles(a, b, sb, out, ldo, i0, Math.min(i1, i0 + IB), j0, j1, k0 * 8, n2, upper ? 1 : 0);
+      }
     }
   }
 }
