@@ -8,6 +8,7 @@ import { RunLogWriter, type AppendOptions } from './storage/run-log-writer';
 import { readRunLog } from './storage/run-log-reader';
 import { isValidRunId } from './storage/run-id';
 import { RunState, type RunRecord, type ServerEvent } from './run-state';
+import { trimIncompleteCheckpoint } from './checkpoint-repair';
 import { decodeRecord, encodeEvent, RECORD_KIND } from './records';
 import { allFinite32 } from '../lib/codecs/finite';
 
@@ -70,6 +71,8 @@ export class RunRegistry {
   /** Opens a data directory, recovering runs a crash left live. */
   static async open(dataDir: string): Promise<RunRegistry> {
     const index = await RunIndex.open(dataDir);
+    // Runs still marked live were cut off by a crash: drop a checkpoint that did not get all its frames written.
+    for (const meta of index.list()) if (meta.status === 'live') await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch(() => 0);
     await index.recover();
     return new RunRegistry(dataDir, index);
   }
