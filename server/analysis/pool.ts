@@ -21,12 +21,15 @@ export class ObsoleteError extends Error {
 /** Queue length at which obsolete tasks are first swept out. */
 const SWEEP_MIN = 1024;
 
+/** One shared rejection for dropped work: thousands of dropped jobs should not each build an Error with a stack. */
+const SUPERSEDED = new ObsoleteError('superseded by a newer checkpoint');
+
 /** Priorities: lower runs first. */
 export const PRIORITY = { newest: 0, request: 1, backfill: 2, idle: 3 } as const;
 
 export class AnalysisPool {
   private readonly workers: Array<{ worker: Worker; busy: Task | null; jobId: number }> = [];
-  private readonly queues: Task[][] = [[], [], [], []];
+  private readonly queues: Array<Fifo<Task>> = [new Fifo(), new Fifo(), new Fifo(), new Fifo()];
   private nextId = 1;
   private sweepAt = SWEEP_MIN;
   private closed = false;
@@ -80,9 +83,9 @@ export class AnalysisPool {
   private next(maxPriority = this.queues.length - 1): Task | undefined {
     for (const q of this.queues.slice(0, maxPriority + 1)) {
       while (q.length) {
-        const task = q.shift()!;
+        const task = q.shift();
         if (!task.stillWanted || task.stillWanted()) return task;
-        task.reject(new ObsoleteError('superseded by a newer checkpoint'));
+        task.reject(SUPERSEDED);
       }
     }
     return undefined;
@@ -96,12 +99,11 @@ export class AnalysisPool {
   private sweep(): void {
     if (this.queued < this.sweepAt) return;
     for (const q of this.queues) {
-      let kept = 0;
-      for (const task of q) {
-        if (!task.stillWanted || task.stillWanted()) q[kept++] = task;
-        else task.reject(new ObsoleteError('superseded by a newer checkpoint'));
-      }
-      q.length = kept;
+      q.retain((task) => {
+        if (!task.stillWanted || task.stillWanted()) return true;
+        task.reject(SUPERSEDED);
+        return false;
+      });
     }
     this.sweepAt = Math.max(SWEEP_MIN, 2 * this.queued);
   }
@@ -124,7 +126,45 @@ export class AnalysisPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const q of this.queues) for (const t of q.splice(0)) t.reject(new ObsoleteError('pool closed'));
+    for (const q of this.queues) for (const t of q.drain()) t.reject(new ObsoleteError('pool closed'));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** A FIFO queue with O(1) push and shift (Array#shift is O(n): quadratic with tens of thousands of queued jobs). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /** Removes and returns the oldest item (the queue must not be empty). */
+  shift(): T {
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Keeps only the items `keep` accepts, in order. */
+  retain(keep: (item: T) => boolean): void {
+    this.items = this.items.slice(this.head).filter(keep);
+    this.head = 0;
+  }
+
+  /** Removes and returns every item. */
+  drain(): T[] {
+    const all = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return all;
   }
 }
