@@ -20,6 +20,10 @@ import { PROJECT_ROOT } from './project-root';
 import { createStatsSource, statsEnabled } from './stats';
 import { seriesRequest } from './series-request';
 
+// The server runs many small decompositions in worker threads: OpenBLAS's own threads only add overhead there
+// (measured: 4× slower on tiny layers). Set before the native kernel is first loaded; a user's setting wins.
+process.env.OPENBLAS_NUM_THREADS ??= '1';
+
 export const SERVER_NAME = 'layerwatch/0.1.0';
 
 export interface ServerOptions {
