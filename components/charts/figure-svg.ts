@@ -23,7 +23,7 @@ export function figureToSvg(root: HTMLElement, title: string): string {
   const top = 30;
   const at = (el: Element) => {
     const r = el.getBoundingClientRect();
-    return { x: Math.round(r.left - box.left) + 8, y: Math.round(r.top - box.top) + top, width: Math.round(r.width), height: Math.round(r.height) };
+    return { x: Math.round(r.left - box.left + root.scrollLeft) + 8, y: Math.round(r.top - box.top + root.scrollTop) + top, width: Math.round(r.width), height: Math.round(r.height) };
   };
   const skip = (el: Element) => el.closest('[data-export-skip]') !== null || (el.parentElement?.closest('svg') ?? null) !== null;
   for (const el of root.querySelectorAll('svg, canvas, .legend li')) {
@@ -45,7 +45,7 @@ export function figureToSvg(root: HTMLElement, title: string): string {
   }
   const bg = getComputedStyle(root).backgroundColor;
   const background = bg && bg !== 'rgba(0, 0, 0, 0)' ? bg : cs.getPropertyValue('--surface').trim() || '#fff';
-  return composeSvg(box.width + 16, box.height + top + 8, background, pieces, cs.fontFamily);
+  return composeSvg(Math.max(box.width, root.scrollWidth) + 16, Math.max(box.height, root.scrollHeight) + top + 8, background, pieces, cs.fontFamily);
 }
 
 /** Renders an SVG document to a PNG at `scale` × its size. */

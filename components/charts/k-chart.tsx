@@ -27,7 +27,7 @@ export function KChart({ version, layers, steps, k, applies, marker, height }: P
     <LineChart
       testId="k-chart"
       title="Directions kept (k)"
-      description="SVD directions per layer used by SVCCA; a jump in k makes the similarity curve jump."
+      description="SVD directions per layer kept by SVCCA; a jump in k moves the curves."
       xLabel="step"
       yLabel="k (directions)"
       series={series}

@@ -51,7 +51,7 @@ export function LayerMatrix({ title, description, matrix, state, message, metric
   const cols = matrix?.cols ?? [];
   const below = width > 0 && width < M.left + 200 + M.right + LEGEND_W;
   const availW = Math.max(40, width - M.left - M.right - (below ? 0 : LEGEND_W + 12));
-  const availH = Math.max(40, height - M.top - M.bottom - (below ? 52 : 0));
+  const availH = Math.max(40, height - M.top - M.bottom - (below ? 86 : 0));
   const cell = rows.length && cols.length ? Math.max(2, Math.min(availW / cols.length, availH / rows.length)) : 0;
   const gridW = cell * cols.length;
   const gridH = cell * rows.length;

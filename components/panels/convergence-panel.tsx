@@ -37,7 +37,7 @@ export function selectGridView(s: LayerwatchState): GridView | null {
 }
 
 const NONE: never[] = [];
-const LEGEND_H = 52;
+const LEGEND_H = 62;
 const DESC_H = 22;
 
 /** Whether the grid or the metric changed. */

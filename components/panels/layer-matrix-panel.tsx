@@ -56,8 +56,8 @@ export function LayerMatrixPanel({ height }: { height: number }) {
   const m = load.matrix;
   return (
     <LayerMatrixChart
-      title={`Layer × layer similarity${m ? ` at step ${formatStep(m.step)}` : ''}`}
-      description={`${METRIC_LABEL[metric]} between every pair of layers at the checkpoint under the scrubber; the diagonal is 1.`}
+      title="Layer × layer similarity"
+      description={`${METRIC_LABEL[metric]} between every pair of layers${m ? ` at step ${formatStep(m.step)}` : ''}.`}
       matrix={m ? { rows: m.layers, cols: m.layers, values: m.values, chance: m.chance } : null}
       state={load.state}
       message={load.message}

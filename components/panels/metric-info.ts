@@ -8,6 +8,14 @@ export const METRIC_LABEL: Record<MetricName, string> = {
   pwcca: 'PWCCA',
 };
 
+/** Short names for tight places (the panel header's selector; the full name is its label). */
+export const METRIC_SHORT: Record<MetricName, string> = {
+  'svcca-k': 'SVCCA-k',
+  svcca: 'SVCCA',
+  cka: 'CKA',
+  pwcca: 'PWCCA',
+};
+
 /** Whether the metric keeps k SVD directions (and so reports k). */
 export function hasK(metric: MetricName): boolean {
   switch (metric) {

@@ -3,10 +3,10 @@
 import { METRICS, type MetricName } from '@/lib/protocol/analysis';
 import { useLayerwatch } from '@/store/provider';
 import { selectMetric } from '@/store/slices/view';
-import { METRIC_LABEL } from './metric-info';
+import { METRIC_LABEL, METRIC_SHORT } from './metric-info';
 
 /** Renders the selector; metrics the server has not computed yet are still selectable (their grid fills as it arrives). */
-export function MetricSelector() {
+export function MetricSelector({ compact = false }: { compact?: boolean }) {
   const metric = useLayerwatch(selectMetric);
   const setMetric = useLayerwatch((s) => s.setMetric);
   const available = useLayerwatch((s) => Object.keys(s.convergence.grids).join(','));
@@ -22,9 +22,10 @@ export function MetricSelector() {
             data-metric={m}
             className={m === metric ? 'active' : ''}
             onClick={() => setMetric(m)}
-            title={available.split(',').includes(m) ? undefined : 'not computed for this run yet'}
+            title={`${METRIC_LABEL[m]}${available.split(',').includes(m) ? '' : ' (not computed for this run yet)'}`}
+            aria-label={METRIC_LABEL[m]}
           >
-            {METRIC_LABEL[m]}
+            {compact ? METRIC_SHORT[m] : METRIC_LABEL[m]}
           </button>
         ))}
       </div>

@@ -3,7 +3,7 @@
  * A run-page panel: title, optional header controls, an expand/collapse toggle (kept in the URL's `open`), and a body of
  * fixed height while collapsed (so streaming data never moves the layout) that reports its height to the charts inside.
  */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
 import { useSize } from '@/components/charts/use-size';
 import { useLayerwatch } from '@/store/provider';
 import type { PanelId } from '@/store/slices/view';
@@ -13,8 +13,8 @@ interface Props {
   title: string;
   /** The question the panel answers, shown beside the title. */
   question?: string;
-  /** Controls in the header (metric selector, export…). */
-  actions?: ReactNode;
+  /** Controls in the header (metric selector, export…); a function gets the body element (e.g. to export it). */
+  actions?: ReactNode | ((body: RefObject<HTMLDivElement | null>) => ReactNode);
   /** The body, given its height in px (0 before it is measured) and whether the panel is expanded. */
   children: (body: { height: number; width: number; open: boolean }) => ReactNode;
 }
@@ -39,7 +39,7 @@ export function PanelFrame({ id, title, question, actions, children }: Props) {
           {question && <span className="question"> · {question}</span>}
         </h2>
         <div className="frame-actions">
-          {actions}
+          {typeof actions === 'function' ? actions(bodyRef) : actions}
           <button type="button" className="expand" aria-expanded={open} aria-controls={bodyId} onClick={() => toggle(id)} title={open ? 'Collapse panel' : 'Expand panel: full width, every detail'}>
             {open ? 'Collapse' : 'Expand'}
             <span className="sr-only"> {title}</span>

@@ -2,6 +2,7 @@
 /** The run page's panel grid: two rows of fixed height on a desktop screen (no scrolling at 1440 × 900); an expanded panel spans the width. */
 import { useLayerwatch } from '@/store/provider';
 import { AdvicePanel } from './advice-panel';
+import { ConceptsExport } from './concepts-export';
 import { ConceptsPanel } from './concepts-panel';
 import { ConvergencePanel } from './convergence-panel';
 import { KPanel } from './k-panel';
@@ -29,7 +30,7 @@ export function RunLayout() {
   const hasConcepts = useLayerwatch((s) => s.concepts.state !== null);
   return (
     <div className="run-layout" data-testid="run-layout">
-      <PanelFrame id="convergence" title="Convergence" question="which layers have settled?" actions={<MetricSelector />}>
+      <PanelFrame id="convergence" title="Convergence" question="which layers have settled?" actions={<MetricSelector compact />}>
         {({ height, open }) => <ConvergencePanel height={height} open={open} />}
       </PanelFrame>
       <PanelFrame id="scalars" title="Training" question="is it healthy?">
@@ -38,13 +39,25 @@ export function RunLayout() {
       <PanelFrame id="advice" title="Layers & advice">
         {({ open }) => <AdvicePanel open={open} />}
       </PanelFrame>
-      <PanelFrame id="concepts" title="Concepts" question="what has emerged?">
-        {() => (hasConcepts ? <ConceptsPanel /> : <ConceptsEmpty />)}
+      <PanelFrame id="concepts" title="Concepts" question="what has emerged?" actions={(body) => hasConcepts && <ConceptsExport target={body} />}>
+        {() =>
+          hasConcepts ? (
+            <>
+              <p className="chart-desc">
+                Units scored as concept detectors (IoU &gt; threshold with a concept&apos;s region) per layer over training, as in{' '}
+                <a href={NETDISSECT_PAPER} target="_blank" rel="noreferrer">Network Dissection (Bau et al. 2017)</a>; class selectivity and sensitivity below.
+              </p>
+              <ConceptsPanel />
+            </>
+          ) : (
+            <ConceptsEmpty />
+          )
+        }
       </PanelFrame>
-      <PanelFrame id="matrix" title="Layer × layer">
-        {({ height, open }) => <LayerMatrixPanel height={open ? 420 : Math.max(160, height - 44)} />}
+      <PanelFrame id="matrix" title="Between layers">
+        {({ height, open }) => <LayerMatrixPanel height={open ? 420 : Math.max(160, height - 50)} />}
       </PanelFrame>
-      <PanelFrame id="k" title="Directions kept">
+      <PanelFrame id="k" title="SVCCA directions">
         {({ height, open }) => <KPanel height={open ? 300 : Math.max(100, height - 74)} />}
       </PanelFrame>
     </div>

@@ -21,6 +21,16 @@ interface Props {
   onSelect: (id: string, on: boolean) => void;
 }
 
+/** A start time as "14:05" today, "Nov 26, 14:05" this year, else "2025-11-26". */
+export function formatWhen(ms: number, now: number): string {
+  const d = new Date(ms);
+  const n = new Date(now);
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (d.toDateString() === n.toDateString()) return time;
+  if (d.getFullYear() === n.getFullYear()) return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${time}`;
+  return d.toISOString().slice(0, 10);
+}
+
 /** Renders the row (memoised: a delta for one run re-renders one row). */
 export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now, selected, onSelect }: Props) {
   const loader = useRowExtras();
@@ -47,7 +57,7 @@ export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now
       <td><StatusBadge status={r.status} /></td>
       <td>
         <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-link">{r.name}</Link>
-        <div className="muted small">{r.project ? `${r.project} · ` : ''}{r.id}{config ? ` · ${config}` : ''}</div>
+        <div className="muted small run-sub" title={configTerms(r.config).join('\n') || undefined}>{r.project ? `${r.project} · ` : ''}{r.id}{config ? ` · ${config}` : ''}</div>
       </td>
       <td className="num">
         {r.lastStep === null ? '–' : formatStep(r.lastStep)}
@@ -61,8 +71,8 @@ export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now
         </div>
       </td>
       <td className="thumb-cell"><ConvergenceThumb thumb={extras?.thumb ?? null} label={r.name} /></td>
-      <td className="small">{new Date(r.createdAt).toLocaleString()}</td>
-      <td><a className="small" href={`/api/runs/${encodeURIComponent(r.id)}/log`} download aria-label={`Download the log of ${r.name}`}>log</a></td>
+      <td className="small" title={new Date(r.createdAt).toLocaleString()}>{formatWhen(r.createdAt, now)}</td>
+      <td><a className="small" href={`/api/runs/${encodeURIComponent(r.id)}/log`} download aria-label={`log of ${r.id} (download)`}>log</a></td>
     </tr>
   );
 });

@@ -8,6 +8,8 @@ export interface SimOptions {
   checkpoints: number;
   seed: number;
   classes?: number;
+  /** Seed of the probe set (its labels): runs with different `seed` but the same probe seed share one probe set, as two training seeds would. */
+  probeSeed?: number;
   /** Training steps between checkpoints. */
   stepsPerCheckpoint?: number;
 }
@@ -33,9 +35,9 @@ const FLOOR_NOISE = 0.05;
 
 /** The run's structure: layers, labels, steps and each layer's planted settling point. */
 export function planRun(options: SimOptions): SimPlan {
-  const o: Required<SimOptions> = { classes: 10, stepsPerCheckpoint: 100, ...options };
+  const o: Required<SimOptions> = { classes: 10, stepsPerCheckpoint: 100, probeSeed: 0, ...options };
   if (o.layers < 1 || o.units < 1 || o.examples < 2 || o.checkpoints < 1) throw new Error('simulate: layers, units, checkpoints ≥ 1 and examples ≥ 2');
-  const rng = new Rng(deriveSeed(o.seed, 1));
+  const rng = new Rng(deriveSeed(o.probeSeed, 1));
   const labels = Array.from({ length: o.examples }, (_, i) => (i < o.classes ? i : rng.int(o.classes)));
   const layers: SimLayer[] = [];
   for (let l = 0; l < o.layers; l++) {

@@ -322,11 +322,12 @@ export class AnalysisManager {
     entry.conv.finish();
     await entry.conv.idle();
     entry.conv.flush();
+    await this.concepts.runEnded(id);
+    // The analysis log is complete on disk before the run stops counting as live, so a replay read never caches half of it.
+    await entry.writer.close();
     this.live.delete(id);
     this.past.set(id, new Map(entry.conv.grids));
     this.timelines.delete(id);
-    await this.concepts.runEnded(id);
-    await entry.writer.close();
   }
 
   /** Waits for every run's queued analysis (tests and benches use this). */

@@ -24,6 +24,8 @@ export function reanalysisKey(metric: MetricName, opts: SimilarityOptions): stri
   const parts: string[] = [metric];
   if (opts.k !== undefined) parts.push(`k=${opts.k}`);
   if (opts.threshold !== undefined) parts.push(`threshold=${opts.threshold}`);
+  // Never the bare metric name: that key belongs to the live grid, which a re-analysis must not replace.
+  if (parts.length === 1) parts.push('default');
   return parts.join('|');
 }
 

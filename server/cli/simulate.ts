@@ -3,13 +3,13 @@ import { simulateRun } from '../../clients/node/simulate';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
 
 const HELP = `usage: layerwatch simulate [--url ws://127.0.0.1:3000/ingest] [--name N] [--project P] [--checkpoints K]
-                          [--layers L] [--units U] [--examples M] [--seed S] [--interval MS] [--token T] [--no-concepts]`;
+                          [--layers L] [--units U] [--examples M] [--seed S] [--probe-seed P] [--interval MS] [--token T] [--no-concepts]`;
 
 /** Runs the simulate command. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     url: 'string', name: 'string', project: 'string', checkpoints: 'number', layers: 'number', units: 'number',
-    examples: 'number', seed: 'number', interval: 'number', token: 'string', help: 'boolean', quiet: 'boolean', 'no-concepts': 'boolean',
+    examples: 'number', seed: 'number', 'probe-seed': 'number', interval: 'number', token: 'string', help: 'boolean', quiet: 'boolean', 'no-concepts': 'boolean',
   });
   if (args.flags.help) return console.log(HELP), 0;
   const int = (name: string, fallback: number, min: number) => {
@@ -27,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     units: int('units', 64, 1),
     examples: int('examples', 500, 2),
     seed: int('seed', 1, 0),
+    probeSeed: int('probe-seed', 0, 0),
     intervalMs: numberFlag(args, 'interval', undefined, 500)!,
     concepts: !args.flags['no-concepts'],
   };

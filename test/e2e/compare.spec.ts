@@ -1,8 +1,9 @@
 /** Issue 6: the comparison of two simulated runs — the layer × layer matrix with its chance baseline, and the scalars overlaid, while one still trains. */
 import { expect, test } from '@playwright/test';
+import { shoot } from './helpers';
 import { simulate } from './simulate';
 
-test('two simulated runs: the matrix between their layers and their overlaid scalars render, live and finished', async ({ page }) => {
+test('two simulated runs: the matrix between their layers and their overlaid scalars render, live and finished', async ({ page }, testInfo) => {
   // One seed for both: the simulator derives its probe labels from the seed, and runs are only compared on one probe set.
   // The runs still differ (6 vs 16 checkpoints: different settling points and steps).
   const common = { layers: 3, units: 24, examples: 200, seed: 21 };
@@ -43,4 +44,6 @@ test('two simulated runs: the matrix between their layers and their overlaid sca
   await expect(matrix).toHaveAttribute('data-state', 'ready');
   await expect(matrix).toContainText('@ 300 vs');
   await expect(page.getByTestId('compare-matrix').locator('figcaption')).toContainText(/@ 300 vs .* @ 300/);
+  await page.mouse.move(0, 0);
+  await shoot(page, testInfo, 'compare');
 });

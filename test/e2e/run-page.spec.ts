@@ -134,3 +134,29 @@ test('the run page follows the system theme, passes axe and is captured in both 
   await expectAccessible(page, testInfo, 'run-page-dark');
   await shoot(page, testInfo, 'run-page-dark');
 });
+
+test('every chart exports its figure (SVG, PNG) and its numbers (CSV, JSON)', async ({ page }) => {
+  await page.goto(`/runs/${runId}`);
+  await expect(page.getByTestId('convergence-heatmap')).toHaveAttribute('data-columns', String(CHECKPOINTS));
+  const grab = async (menu: ReturnType<Page['locator']>, format: string) => {
+    await menu.locator('summary').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), menu.locator(`[data-format=${format}]`).click()]);
+    const path = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    return { name: download.suggestedFilename(), text: (await readFile(path)).toString('utf8', 0, 4000) };
+  };
+  const heatmapMenu = page.getByTestId('panel-convergence').getByTestId('export-menu').first();
+  const csv = await grab(heatmapMenu, 'csv');
+  expect(csv.name).toBe('convergence-heatmap-svcca-fixed-k.csv');
+  expect(csv.text.split('\r\n')[0]).toBe('layer,step,value,k');
+  expect(csv.text.split('\r\n').length).toBeGreaterThan(CHECKPOINTS * 5);
+  const svg = await grab(heatmapMenu, 'svg');
+  expect(svg.text).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(svg.text).toContain('<image');
+  const lossMenu = page.getByTestId('scalar-chart-loss').getByTestId('export-menu');
+  const json = await grab(lossMenu, 'json');
+  expect(Object.keys(JSON.parse(json.text))).toEqual(['loss']);
+  const png = await grab(lossMenu, 'png');
+  expect(png.name).toBe('loss.png');
+  expect(png.text.slice(1, 4)).toBe('PNG');
+});

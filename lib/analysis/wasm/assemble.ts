@@ -144,8 +144,11 @@ function code(f: FuncDef, funcIndex: Map<string, number>): number[] {
   return body;
 }
 
-/** A module importing `env.memory` and exporting every function by name. */
-export function assemble(funcs: FuncDef[]): Uint8Array {
+/** Pages of the shared memory's declared maximum (2 GiB; the workspace never goes above it). */
+export const SHARED_MAX_PAGES = 32768;
+
+/** A module importing `env.memory` (shared, for worker threads, when asked) and exporting every function by name. */
+export function assemble(funcs: FuncDef[], shared = false): Uint8Array<ArrayBuffer> {
   const sigs: string[] = [];
   const sigOf = (f: FuncDef) => {
     const key = `${f.params.map(([, t]) => t).join(',')}->${f.result ?? ''}`;
@@ -164,7 +167,11 @@ export function assemble(funcs: FuncDef[]): Uint8Array {
   }, types);
   section(1, types, out);
   const imports: number[] = [];
-  vec([0], (_, o) => { name('env', o); name('memory', o); o.push(0x02, 0x00); uleb(1, o); }, imports);
+  vec([0], (_, o) => {
+    name('env', o);
+    name('memory', o);
+    if (shared) { o.push(0x02, 0x03); uleb(1, o); uleb(SHARED_MAX_PAGES, o); } else { o.push(0x02, 0x00); uleb(1, o); }
+  }, imports);
   section(2, imports, out);
   const fsec: number[] = [];
   vec(typeIdx, (t, o) => uleb(t, o), fsec);
@@ -175,5 +182,5 @@ export function assemble(funcs: FuncDef[]): Uint8Array {
   const codes: number[] = [];
   vec(funcs, (f, o) => { o.push(...code(f, funcIndex)); }, codes);
   section(10, codes, out);
-  return Uint8Array.from(out);
+  return new Uint8Array(out);
 }

@@ -1,37 +1,103 @@
-/** The WebAssembly SIMD engine: one module instance and its memory per thread; arrays are copied in, computed, copied out. */
+/**
+ * The WebAssembly SIMD engine: one module instance and its memory per thread; arrays are copied in, computed,
+ * copied out. On the main thread of a multi-core machine, large products are shared with one helper worker
+ * thread over a shared memory (work-stealing chunks, so a busy or missing helper only costs speed).
+ */
 import { kernelBytes, type WasmExports } from './kernels';
 
 type Real = Float32Array | Float64Array;
 
 /** Datapoints per k block: TI + TJ rows × 256 doubles stay in L1. */
 const KB = 256;
-/** Rows of a per i block, and of b per j block (b's k block, JB × KB doubles = 512 kB, stays in L2 while a's rows stream past). */
+/** Rows of a per tiles() call. */
 const IB = 64;
-const JB = 256;
-/** Memory above this is released after a call (the instance is rebuilt on the next one). */
+/** A work chunk: CB rows of a × CB rows of b over all datapoints (disjoint outputs, so chunks run on any thread). */
+const CB = 128;
+/** Memory above this is released after a call (the instance is rebuilt on the next one); more is kept with a helper. */
 const KEEP_BYTES = 64 * 1024 * 1024;
+const KEEP_BYTES_SHARED = 512 * 1024 * 1024;
+/** Products smaller than this (multiply–adds) stay on one thread. */
+const PARALLEL_MIN = 5e7;
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<boolean, WebAssembly.Module | null>();
 let failure: string | undefined;
 
-/** Compiles the module once; null (with the reason in `wasmFailure()`) when WebAssembly SIMD is unavailable. */
-function module(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
+/** Compiles the module once per variant; null (with the reason in `wasmFailure()`) when WebAssembly SIMD is unavailable. */
+function module(shared = false): WebAssembly.Module | null {
+  if (compiled.has(shared)) return compiled.get(shared) as WebAssembly.Module | null;
+  let mod: WebAssembly.Module | null = null;
   try {
     if (typeof WebAssembly !== 'object') throw new Error('no WebAssembly');
-    const bytes = kernelBytes();
-    if (!WebAssembly.validate(bytes)) throw new Error('WebAssembly SIMD not supported');
-    compiled = new WebAssembly.Module(bytes);
+    const bytes = kernelBytes(shared);
+    if (!WebAssembly.validate(bytes)) throw new Error(shared ? 'shared WebAssembly memory not supported' : 'WebAssembly SIMD not supported');
+    mod = new WebAssembly.Module(bytes);
   } catch (err) {
-    failure = (err as Error).message;
-    compiled = null;
+    if (!shared) failure = (err as Error).message;
   }
-  return compiled;
+  compiled.set(shared, mod);
+  return mod;
 }
 
 export function wasmFailure(): string | undefined {
   module();
   return failure;
+}
+
+/** Control block layout (Int32Array): generation, next chunk, chunks done, chunk count, then the job's parameters. */
+const GEN = 0, NEXT = 1, DONE = 2, COUNT = 3, PARAMS = 4;
+
+/**
+ * Takes chunks until none is left: chunk t = (row block t / nj, column block t % nj), all k blocks in order, so
+ * every output element is summed in the same order whichever thread runs it. Self-contained: it is also
+ * serialised into the helper thread's source.
+ */
+function runChunks(fn: WasmExports, c: Int32Array, kb: number, ib: number, cb: number): void {
+  const a = c[4], b = c[5], sb = c[6], out = c[7], ldo = c[8], ra = c[9], rb = c[10], stride = c[11], upper = c[12], n = c[3];
+  const nj = Math.ceil(rb / cb);
+  for (;;) {
+    const t = Atomics.add(c, 1, 1);
+    if (t >= n) return;
+    const j0 = (t % nj) * cb, j1 = Math.min(rb, j0 + cb), i0 = Math.floor(t / nj) * cb;
+    const i1 = Math.min(ra, i0 + cb, upper ? j1 : ra);
+    for (let k0 = 0; k0 < stride && i0 < i1; k0 += kb) {
+      const n2 = Math.min(kb, stride - k0) / 2;
+      for (let i = i0; i < i1; i += ib) fn.tiles(a, b, sb, out, ldo, i, Math.min(i1, i + ib), j0, j1, k0 * 8, n2, upper);
+    }
+    Atomics.add(c, 2, 1);
+    Atomics.notify(c, 2);
+  }
+}
+
+/** Source of the helper thread: waits for a new generation, takes chunks, repeats. */
+const HELPER = `
+const { workerData } = require('node:worker_threads');
+const fn = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
+const c = new Int32Array(workerData.control);
+const runChunks = ${runChunks.toString()};
+let gen = 0;
+for (;;) {
+  Atomics.wait(c, ${GEN}, gen);
+  gen = Atomics.load(c, ${GEN});
+  if (gen < 0) break;
+  runChunks(fn, c, ${KB}, ${IB}, ${CB});
+}`;
+
+interface Helper {
+  worker: { terminate(): unknown; unref(): void };
+  control: Int32Array;
+}
+
+/** Whether this thread may use a helper: Node's main thread (worker threads already share the cores), more than one core, not disabled. */
+function helperAllowed(): boolean {
+  const proc = globalThis.process as NodeJS.Process | undefined;
+  if (!proc?.getBuiltinModule || proc.env?.LAYERWATCH_WASM_THREADS === '0') return false;
+  try {
+    const wt = proc.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
+    const os = proc.getBuiltinModule('node:os') as typeof import('node:os');
+    return wt.isMainThread && os.availableParallelism() > 1 && typeof SharedArrayBuffer === 'function' && module(true) !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** A bump-allocated workspace inside the instance's memory. */
@@ -40,11 +106,37 @@ export class Workspace {
   private readonly memory: WebAssembly.Memory;
   private top = 16;
   f64: Float64Array;
+  /** The helper thread sharing this memory, when there is one. */
+  helper?: Helper;
+  /** Control block for single-threaded runs of the same chunk loop. */
+  readonly local = new Int32Array(PARAMS + 9);
 
-  constructor(mod: WebAssembly.Module) {
-    this.memory = new WebAssembly.Memory({ initial: 256 });
+  constructor(shared: boolean) {
+    const mod = module(shared) as WebAssembly.Module;
+    this.memory = shared ? new WebAssembly.Memory({ initial: 256, maximum: 32768, shared: true }) : new WebAssembly.Memory({ initial: 256 });
     this.fn = new WebAssembly.Instance(mod, { env: { memory: this.memory } }).exports as unknown as WasmExports;
     this.f64 = new Float64Array(this.memory.buffer);
+    if (shared) {
+      try {
+        const wt = (globalThis.process as NodeJS.Process).getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
+        const control = new Int32Array(new SharedArrayBuffer(4 * (PARAMS + 9)));
+        const worker = new wt.Worker(HELPER, { eval: true, workerData: { module: mod, memory: this.memory, control: control.buffer } });
+        worker.unref();
+        worker.on('error', () => { if (this.helper?.worker === worker) this.helper = undefined; });
+        this.helper = { worker, control };
+      } catch {
+        this.helper = undefined;
+      }
+    }
+  }
+
+  /** Stops the helper thread (it takes no more chunks). */
+  close(): void {
+    if (!this.helper) return;
+    Atomics.store(this.helper.control, GEN, -1);
+    Atomics.notify(this.helper.control, GEN);
+    void this.helper.worker.terminate();
+    this.helper = undefined;
   }
 
   /** Reserves `doubles` float64 slots (16-byte aligned); returns the byte address. Views are refreshed if memory grew. */
@@ -95,12 +187,13 @@ export class Workspace {
 
 let ws: Workspace | undefined;
 let depth = 0;
+let threads: boolean | undefined;
 
 /** Runs fn on this thread's workspace, then frees its allocations (and, outermost, the memory itself when it grew large). */
 export function withWorkspace<T>(fn: (w: Workspace) => T): T {
-  const mod = module();
-  if (!mod) throw new Error(`wasm unavailable: ${failure}`);
-  const w = (ws ??= new Workspace(mod));
+  if (!module()) throw new Error(`wasm unavailable: ${failure}`);
+  threads ??= helperAllowed();
+  const w = (ws ??= new Workspace(threads));
   const mark = w.mark();
   depth++;
   try {
@@ -108,26 +201,36 @@ export function withWorkspace<T>(fn: (w: Workspace) => T): T {
   } finally {
     depth--;
     w.release(mark);
-    if (depth === 0 && w.bytes > KEEP_BYTES) ws = undefined;
+    if (depth === 0 && w.bytes > (w.helper ? KEEP_BYTES_SHARED : KEEP_BYTES)) { w.close(); ws = undefined; }
   }
+}
+
+/** Whether large products use a helper thread here (for reports). */
+export function wasmThreads(): number {
+  if (!module()) return 0;
+  threads ??= helperAllowed();
+  return threads ? 2 : 1;
 }
 
 export function wasmAvailable(): boolean {
   return module() !== null;
 }
 
-/** out += a bᵀ (or only its upper triangle, for a === b) over every k block, in the workspace. */
+/** out += a bᵀ (or only its upper triangle, for a === b) in CB × CB chunks, shared with the helper thread when the product is large. */
 export function products(w: Workspace, a: number, ra: number, b: number, rb: number, stride: number, out: number, upper: boolean): void {
-  const sb = stride * 8, ldo = rb * 8;
-  for (let k0 = 0; k0 < stride; k0 += KB) {
-    const n2 = Math.min(KB, stride - k0) / 2;
-    for (let j0 = 0; j0 < rb; j0 += JB) {
-      const j1 = Math.min(rb, j0 + JB);
-      // For the upper triangle, rows past this j block's end contribute nothing here.
-      const i1 = upper ? Math.min(ra, j1) : ra;
-      for (let i0 = 0; i0 < i1; i0 += IB) {
-        w.fn.tiles(a, b, sb, out, ldo, i0, Math.min(i1, i0 + IB), j0, j1, k0 * 8, n2, upper ? 1 : 0);
-      }
+  const helper = ra * rb * stride * (upper ? 0.5 : 1) >= PARALLEL_MIN ? w.helper : undefined;
+  const c = helper ? helper.control : w.local;
+  const chunks = Math.ceil(ra / CB) * Math.ceil(rb / CB);
+  c.set([a, b, stride * 8, out, rb * 8, ra, rb, stride, upper ? 1 : 0], PARAMS);
+  Atomics.store(c, NEXT, 0);
+  Atomics.store(c, DONE, 0);
+  Atomics.store(c, COUNT, chunks);
+  if (helper) { Atomics.add(c, GEN, 1); Atomics.notify(c, GEN); }
+  runChunks(w.fn, c, KB, IB, CB);
+  // The helper may still be finishing the chunks it took.
+  for (let done = Atomics.load(c, DONE), waited = 0; done < chunks; done = Atomics.load(c, DONE)) {
+    if (Atomics.wait(c, DONE, done, 1000) === 'timed-out' && ++waited > 600) {
+      throw new Error('wasm helper thread stopped in the middle of a chunk');
     }
   }
 }

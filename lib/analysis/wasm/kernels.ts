@@ -243,9 +243,9 @@ function backtrans(): FuncDef {
 
 export const FUNCS: FuncDef[] = [micro(), dot1, tiles, rank2dot, backtrans()];
 
-/** The assembled module's bytes. */
-export function kernelBytes(): Uint8Array {
-  return assemble(FUNCS);
+/** The assembled module's bytes (importing a shared memory when `shared`). */
+export function kernelBytes(shared = false): Uint8Array<ArrayBuffer> {
+  return assemble(FUNCS, shared);
 }
 
 export interface WasmExports {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jsEigh } from '../../../lib/analysis/js-eigen';
@@ -147,6 +147,28 @@ describe('kernels', () => {
     assert.deepEqual(JSON.parse(plain.stdout), { name: 'js', engine: 'plain-js', reason: 'LAYERWATCH_KERNEL=js; LAYERWATCH_WASM=0' });
   });
 
+  it('products shared with the helper thread are bit-identical to single-threaded ones', () => {
+    const code = [
+      "import('./lib/analysis/wasm/engine.ts').then(async (e) => {",
+      "  const { gaussianMatrix, seededRng } = await import('./lib/analysis/random.ts');",
+      '  const x = gaussianMatrix(seededRng(1), 300, 1501), y = gaussianMatrix(seededRng(2), 290, 1501);',
+      '  const g = e.wasmGram(x, 300, 1501), c = e.wasmCross(x, 300, y, 290, 1501);',
+      "  const { createHash } = await import('node:crypto');",
+      "  const hash = (a) => createHash('sha256').update(new Uint8Array(a.buffer)).digest('hex');",
+      '  console.log(JSON.stringify({ threads: e.wasmThreads(), g: hash(g), c: hash(c) }));',
+      '});',
+    ].join('\n');
+    const run = (threads: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, LAYERWATCH_WASM_THREADS: threads }, encoding: 'utf8' });
+    const one = run('0'), two = run('');
+    assert.equal(one.status, 0, `${one.signal} ${one.stderr}`);
+    assert.equal(two.status, 0, `${two.signal} ${two.stderr}`);
+    const [p, q] = [JSON.parse(one.stdout), JSON.parse(two.stdout)];
+    assert.equal(p.threads, 1);
+    if (availableParallelism() > 1) assert.equal(q.threads, 2);
+    assert.equal(q.g, p.g);
+    assert.equal(q.c, p.c);
+  });
+
   it('the WebAssembly kernel runs inside a worker thread and from an esbuild bundle', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'layerwatch-wasm-'));
     try {
@@ -154,8 +176,10 @@ describe('kernels', () => {
       writeFileSync(entry, [
         `import { Worker, isMainThread, parentPort } from 'node:worker_threads';`,
         `import { selectKernel, similarity, gaussianMatrix, seededRng } from ${JSON.stringify(join(ROOT, 'lib/analysis/index.ts'))};`,
-        `const run = () => { const info = selectKernel('js'); const a = gaussianMatrix(seededRng(1), 40, 300), b = gaussianMatrix(seededRng(2), 40, 300);`,
-        `  return { engine: info.engine, value: similarity({ data: a, units: 40, examples: 300 }, { data: b, units: 40, examples: 300 }, 'svcca').value }; };`,
+        `import { wasmThreads } from ${JSON.stringify(join(ROOT, 'lib/analysis/wasm/engine.ts'))};`,
+        `// 200 × 3000: the Gram and cross products are large enough to use the helper thread on the main thread.`,
+        `const run = () => { const info = selectKernel('js'); const a = gaussianMatrix(seededRng(1), 200, 3000), b = gaussianMatrix(seededRng(2), 200, 3000);`,
+        `  return { engine: info.engine, threads: wasmThreads(), value: similarity({ data: a, units: 200, examples: 3000 }, { data: b, units: 200, examples: 3000 }, 'svcca').value }; };`,
         `if (isMainThread) { const w = new Worker(new URL(import.meta.url)); w.on('message', (m) => { console.log(JSON.stringify([run(), m])); w.terminate(); }); }`,
         `else parentPort!.postMessage(run());`,
       ].join('\n'));
@@ -167,6 +191,8 @@ describe('kernels', () => {
       const [main, worker] = JSON.parse(res.stdout);
       assert.equal(main.engine, 'wasm-simd');
       assert.equal(worker.engine, 'wasm-simd');
+      assert.equal(worker.threads, 1);
+      if (availableParallelism() > 1) assert.equal(main.threads, 2);
       assert.equal(worker.value, main.value);
     } finally {
       rmSync(dir, { recursive: true, force: true });
