@@ -75,8 +75,9 @@ test('a server restart during a live run: banner, reconnect with backoff, nothin
 
     // The server dies mid-run (the trainer with it).
     await kill(server);
-    const shown = await points(page);
     await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'reconnecting');
+    await page.waitForTimeout(300); // let the chart's last throttled redraw (150 ms) land before counting
+    const shown = await points(page);
     await expect(page.getByTestId('connection-banner')).toBeVisible();
     await page.waitForTimeout(2500); // several failed attempts: the backoff grows, the page keeps what it had
     expect(await points(page)).toBe(shown);
