@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD engine: one module instance and its memory per thread; arrays are copied in, computed,
- * copied out. On the main thread of a multi-core machine, large products are shared with one helper worker
- * thread over a shared memory (work-stealing chunks, so a busy or missing helper only costs speed).
+ * copied out. With LAYERWATCH_WASM_THREADS=1, on the main thread of a multi-core machine, large products are
+ * shared with one helper worker thread over a shared memory (work-stealing chunks: a busy or missing helper only
+ * costs speed, and results are bit-identical to one thread).
  */
 import { kernelBytes, type WasmExports } from './kernels';
 
@@ -87,10 +88,14 @@ interface Helper {
   control: Int32Array;
 }
 
-/** Whether this thread may use a helper: Node's main thread (worker threads already share the cores), more than one core, not disabled. */
+/**
+ * Whether this thread uses a helper: only when asked (LAYERWATCH_WASM_THREADS=1; on this shared 2-core machine it
+ * measured no faster, see docs/analysis.md), on Node's main thread (worker threads already share the cores), with
+ * more than one core.
+ */
 function helperAllowed(): boolean {
   const proc = globalThis.process as NodeJS.Process | undefined;
-  if (!proc?.getBuiltinModule || proc.env?.LAYERWATCH_WASM_THREADS === '0') return false;
+  if (!proc?.getBuiltinModule || proc.env?.LAYERWATCH_WASM_THREADS !== '1') return false;
   try {
     const wt = proc.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
     const os = proc.getBuiltinModule('node:os') as typeof import('node:os');

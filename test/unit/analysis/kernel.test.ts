@@ -159,7 +159,7 @@ describe('kernels', () => {
       '});',
     ].join('\n');
     const run = (threads: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, LAYERWATCH_WASM_THREADS: threads }, encoding: 'utf8' });
-    const one = run('0'), two = run('');
+    const one = run('0'), two = run('1');
     assert.equal(one.status, 0, `${one.signal} ${one.stderr}`);
     assert.equal(two.status, 0, `${two.signal} ${two.stderr}`);
     const [p, q] = [JSON.parse(one.stdout), JSON.parse(two.stdout)];
@@ -169,7 +169,7 @@ describe('kernels', () => {
     assert.equal(q.c, p.c);
   });
 
-  it('the WebAssembly kernel runs inside a worker thread and from an esbuild bundle', async () => {
+  it('the WebAssembly kernel runs inside a worker thread and from an esbuild bundle (with its helper thread)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'layerwatch-wasm-'));
     try {
       const entry = join(dir, 'entry.ts');
@@ -186,7 +186,7 @@ describe('kernels', () => {
       const { build } = await import('esbuild');
       const out = join(dir, 'bundle.mjs');
       await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'silent' });
-      const res = spawnSync(process.execPath, [out], { encoding: 'utf8', env: { ...process.env, LAYERWATCH_KERNEL: 'js' } });
+      const res = spawnSync(process.execPath, [out], { encoding: 'utf8', env: { ...process.env, LAYERWATCH_KERNEL: 'js', LAYERWATCH_WASM_THREADS: '1' } });
       assert.equal(res.status, 0, res.stderr);
       const [main, worker] = JSON.parse(res.stdout);
       assert.equal(main.engine, 'wasm-simd');
