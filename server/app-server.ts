@@ -54,6 +54,8 @@ export interface RunningServer {
   broadcaster: Broadcaster;
   analysis: AnalysisManager;
   requests: Map<string, RequestHandler>;
+  /** The analysis kernel in use, e.g. "native-openblas" or "js (wasm-simd)". */
+  kernel: string;
   close(): Promise<void>;
 }
 
@@ -66,7 +68,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (exposure) throw Object.assign(new Error(exposure), { code: 'INSECURE_BIND' });
   const registry = await RunRegistry.open(opts.dataDir);
   const epoch = randomBytes(6).toString('hex');
-  const kernel = kernelInfo().name;
+  const info = kernelInfo();
+  const kernel = info.name === 'js' && info.engine ? `js (${info.engine})` : info.name;
   const pool = new AnalysisPool(opts.workers);
   const analysis = new AnalysisManager({
     registry,
@@ -182,7 +185,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await nextApp?.close?.().catch(() => {});
     })());
 
-  return { url: `http://${host}:${port}`, port, registry, broadcaster, analysis, requests, close };
+  return { url: `http://${host}:${port}`, port, registry, broadcaster, analysis, requests, kernel, close };
 }
 
 /** /live with a view token: a valid credential, and (for browsers) an Origin on this same host, against cross-site websocket hijacking. */

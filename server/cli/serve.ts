@@ -84,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
   const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], dev: Boolean(args.flags.dev), token, viewToken, insecure, limits, connectionLimits, liveMetrics, workers });
-  console.log(`layerwatch: listening on ${server.url} (data ${dataDir})`);
+  console.log(`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`);
   // Never print a token: the user has it; say only that one is needed.
   if (viewToken !== undefined) console.log(`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`);
   if (insecure && exposureProblem(host, token, viewToken, false)) console.log(`layerwatch: WARNING: --insecure: ${host} is reachable without ${token === undefined ? 'an ingest token' : 'a view token'}`);
