@@ -81,6 +81,8 @@ try {
   const t0 = performance.now();
   bigId = await record(server, big, 'big-replay');
   const recordSeconds = (performance.now() - t0) / 1000;
+  await server.stop(true);
+  server = await startBenchServer(['--metrics', 'svcca-k'], {}, { dataDir });
   longId = await record(server, longRun, 'long-replay');
   await server.stop(true);
   const logBytes = statSync(path.join(dataDir, 'runs', bigId, 'log.lwlog')).size;
