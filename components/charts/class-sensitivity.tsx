@@ -1,5 +1,6 @@
 'use client';
 /** Class sensitivity at one step: layers (rows, input side at the bottom) × classes, colour = R of the class's logit or indicator on the layer's kept directions. */
+import { readableOn } from '../../lib/chart/colour';
 import { interpolateViridis } from 'd3';
 import { formatValue } from '@/lib/chart/scales';
 
@@ -40,7 +41,7 @@ export function ClassSensitivity({ layers, classNames, values, k, examples, step
                   const v = values[l]?.[ci] ?? null;
                   return (
                     <td key={c} data-value={v ?? ''} title={`${name} · ${c}: R ${formatValue(v)}${chance !== null ? ` (chance ${formatValue(chance)})` : ''}`}
-                      style={{ background: v === null ? 'var(--heatmap-empty, #888)' : interpolateViridis(v), color: v !== null && v > 0.6 ? '#000' : '#fff', minWidth: 34, height: 20, textAlign: 'center' }}>
+                      style={{ background: v === null ? 'transparent' : interpolateViridis(v), color: v === null ? 'inherit' : readableOn(interpolateViridis(v)), minWidth: 34, height: 20, textAlign: 'center' }}>
                       {v === null ? '–' : v.toFixed(2)}
                     </td>
                   );

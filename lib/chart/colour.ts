@@ -48,3 +48,18 @@ export function rgbaBytes(css: string, alpha = 255): [number, number, number, nu
   const c = color(css)?.rgb();
   return c ? [Math.round(c.r), Math.round(c.g), Math.round(c.b), alpha] : [128, 128, 128, alpha];
 }
+
+/** WCAG relative luminance of a CSS colour. */
+export function luminance(css: string): number {
+  const [r, g, b] = rgbaBytes(css).map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** Black or white, whichever contrasts more with the background (WCAG contrast ratio). */
+export function readableOn(background: string): '#000' | '#fff' {
+  const l = luminance(background);
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000' : '#fff';
+}
