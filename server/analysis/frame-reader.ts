@@ -40,9 +40,3 @@ export function poolSpatial({ header, data }: ReturnType<typeof decodeFrame>): L
   }
   return { data: pooled, units, examples };
 }
-
-/** True when every value is finite. */
-export function allFinite(data: Float32Array): boolean {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
-  return true;
-}

@@ -3,7 +3,8 @@ import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../
 import { emptyGrid, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
-import { allFinite, readActivations } from './frame-reader';
+import { allFinite32 } from '../../lib/codecs/finite';
+import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
 
 export interface StoredLayout {
@@ -60,7 +61,7 @@ export async function computeConvergence(file: string, metric: MetricName, opts:
       const ref = lay.frames[l][c];
       if (!ref) return null;
       const acts = readActivations({ file, ...ref });
-      if (!allFinite(acts.data)) return null;
+      if (!allFinite32(acts.data)) return null;
       try {
         return prepareFor(acts, metric, opts);
       } catch {

@@ -1,7 +1,8 @@
 /** Analysis worker thread: reads activation frames from run logs, prepares layers once (cached), compares pairs. */
 import { parentPort } from 'node:worker_threads';
 import { chanceBaseline, compare, prepareFor, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
-import { allFinite, readActivations } from './frame-reader';
+import { allFinite32 } from '../../lib/codecs/finite';
+import { readActivations } from './frame-reader';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
 import { runConceptsJob } from './concepts-job';
 
@@ -22,7 +23,7 @@ function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): Prepa
   let layer: PreparedLayer | Error;
   try {
     const acts = readActivations(ref);
-    if (!allFinite(acts.data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
+    if (!allFinite32(acts.data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
     layer = prepareFor(acts, metric, opts);
   } catch (err) {
     layer = err as Error;
