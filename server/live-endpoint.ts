@@ -43,7 +43,11 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
         if (!rate.take()) {
           // A flooding peer that does not read gets no answers either, so nothing queues up for it.
           if (ws.bufferedAmount > 1024 * 1024) return;
-          throw new ProtocolError('RATE_LIMITED', `more than ${limits.maxLiveRate} messages per second; this one was dropped`);
+          const message = `more than ${limits.maxLiveRate} messages per second; this one was dropped`;
+          // A dropped request is still answered under its id, so the client is not left waiting for it.
+          const id = requestId(data, isBinary);
+          if (id !== null) return send({ type: 'response', id, ok: false, code: 'RATE_LIMITED', message });
+          throw new ProtocolError('RATE_LIMITED', message);
         }
         if (isBinary) throw new ProtocolError('BAD_MESSAGE', '/live takes JSON text frames only');
         const msg = parseLiveMessage(data.toString('utf8'));
@@ -103,4 +107,15 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   });
   ws.on('close', () => opts.broadcaster.removeViewer(viewer));
   ws.on('error', () => {});
+}
+
+/** The id of a `request` message, read without full validation (for answering one that is dropped), or null. */
+function requestId(data: Buffer, isBinary: boolean): number | null {
+  if (isBinary || data.length > 4096) return null;
+  try {
+    const msg = JSON.parse(data.toString('utf8')) as { type?: unknown; id?: unknown };
+    return msg.type === 'request' && Number.isInteger(msg.id) ? (msg.id as number) : null;
+  } catch {
+    return null;
+  }
 }
