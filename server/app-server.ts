@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { kernelInfo } from '../lib/analysis';
-import { DEFAULT_METRIC, INGEST_PATH, LIVE_PATH, MetricName, ProtocolError, type IngestLimits } from '../lib/protocol';
+import { INGEST_PATH, LIVE_PATH, type IngestLimits, type MetricName } from '../lib/protocol';
 import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
 import { Broadcaster } from './broadcaster';

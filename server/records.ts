@@ -1,9 +1,10 @@
 /** Run-log records ⇄ decoded RunRecords: one decoder for the live path's stored bytes and for replay. */
 import { decodeFrame, parseIngestMessage, ProtocolError } from '../lib/protocol';
 import type { RunRecord, ServerEvent } from './run-state';
+import { RecordKind } from './storage/run-log-format';
 
-/** Record kinds of the run log (docs/storage.md). */
-export const RECORD_KIND = { message: 1, frame: 2, event: 3, analysis: 4 } as const;
+/** Record kinds of the run log by what they hold here (the format's own names are in run-log-format.ts). */
+export const RECORD_KIND = { message: RecordKind.Json, frame: RecordKind.Binary, event: RecordKind.Event, analysis: RecordKind.Analysis } as const;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

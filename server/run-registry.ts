@@ -6,7 +6,7 @@ import { ProtocolError } from '../lib/protocol';
 import { RunIndex } from './storage/run-index';
 import { RunLogWriter, type AppendOptions } from './storage/run-log-writer';
 import { readRunLog } from './storage/run-log-reader';
-import { isValidRunId } from './storage/run-id';
+import { isValidRunId, slugifyRunId } from './storage/run-id';
 import { RunState, type RunRecord, type ServerEvent } from './run-state';
 import { trimIncompleteCheckpoint } from './checkpoint-repair';
 import { decodeRecord, encodeEvent, RECORD_KIND } from './records';
@@ -294,13 +294,8 @@ export class RunRegistry {
   }
 }
 
-/** A fresh run id: the name as a slug plus a random suffix. */
+/** A fresh run id: the name as a slug (storage's rules) cut to leave room for a random suffix. */
 export function makeRunId(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48);
+  const slug = slugifyRunId(name)?.slice(0, 48).replace(/[-_]+$/, '');
   return `${slug || 'run'}-${randomBytes(4).toString('hex')}`;
 }

@@ -3,6 +3,7 @@
  * run list reads one file; DIR/runs/<id>/meta.json is each run's own copy and the
  * source for rebuilding a lost index. Writes are atomic and coalesced.
  */
+import type { RunMeta } from '../../lib/protocol';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isAtomicLeftover, syncDir, writeFileAtomic } from './atomic-file';
@@ -11,24 +12,8 @@ import { countRunLog, defaultClassify, type Classify } from './run-counters';
 import { repairRunLog } from './run-log-repair';
 import { StorageError, writeErrorFromFs } from './storage-error';
 
-/** Status of a run. */
-export type RunStatus = 'live' | 'finished' | 'failed' | 'interrupted';
-
-/** What the index keeps about a run (the same shape as the protocol's RunMeta). */
-export interface RunMeta {
-  id: string;
-  name: string;
-  project?: string;
-  config?: unknown;
-  status: RunStatus;
-  createdAt: number;
-  endedAt?: number;
-  checkpoints: number;
-  lastStep: number | null;
-  layers: number;
-  bytes: number;
-  lastScalar?: { name: string; step: number; value: number };
-}
+/** What the index keeps about a run: the protocol's RunMeta, one definition for disk and wire. */
+export type { RunMeta, RunStatus } from '../../lib/protocol';
 
 /** Options of RunIndex.open. */
 export interface RunIndexOptions {
