@@ -23,13 +23,16 @@ function bundleIsFresh() {
   return ['server', 'lib', 'clients/node'].every((d) => newestSource(path.join(root, d)) <= built);
 }
 
-let main;
+let cli;
 if (bundleIsFresh()) {
-  ({ main } = await import(pathToFileURL(bundle).href));
+  cli = await import(pathToFileURL(bundle).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../server/cli.ts'));
+  cli = await import('../server/cli.ts');
 }
-const code = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const code = await cli.main(argv);
 if (typeof code === 'number') process.exitCode = code;
+// A finished command ends here, around a shutdown deadlock of Node 20 (see server/cli/exit.ts).
+if (cli.endsWithMain(argv)) await cli.exitFinished(typeof code === 'number' ? code : 0);

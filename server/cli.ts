@@ -1,15 +1,16 @@
 /** `layerwatch` command: dispatches to one module per subcommand, loaded only when used. */
 import { UsageError } from './cli/args';
 
-type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
+/** `serves`: the command keeps the process running after `run` returns (a server); the others end with it. */
+type Command = { summary: string; serves?: true; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
 const commands: Record<string, Command> = {
-  serve: { summary: 'start the dashboard and collector (pages, /ingest, /live) on one port', load: () => import('./cli/serve') },
+  serve: { summary: 'start the dashboard and collector (pages, /ingest, /live) on one port', serves: true, load: () => import('./cli/serve') },
   simulate: { summary: 'stream a seeded synthetic training run to a collector', load: () => import('./cli/simulate') },
   runs: { summary: 'list stored runs of a data directory', load: () => import('./cli/runs') },
   export: { summary: 'print or write a stored run (analysis as JSON, or the raw log)', load: () => import('./cli/export') },
   import: { summary: 'add a run log file to a data directory', load: () => import('./cli/import') },
-  replay: { summary: 'open a dashboard on a single run log', load: () => import('./cli/replay') },
+  replay: { summary: 'open a dashboard on a single run log', serves: true, load: () => import('./cli/replay') },
   similarity: { summary: 'SVCCA / PWCCA / CKA between two .npy activation files', load: () => import('./cli/similarity') },
 };
 
@@ -19,6 +20,14 @@ function usage(): string {
   lines.push('', 'Run `layerwatch <command> --help` for its flags.');
   return lines.join('\n');
 }
+
+/** Whether the process must end when `main(argv)` returns (every command but the servers; help and errors too). */
+export function endsWithMain(argv: string[]): boolean {
+  const command = commands[argv[0] ?? ''];
+  return !command?.serves || argv.includes('--help') || argv.includes('-h');
+}
+
+export { exitFinished } from './cli/exit';
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

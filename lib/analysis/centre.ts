@@ -1,5 +1,6 @@
 /** Input validation and two-pass centring of each neuron over the datapoints. */
 import { AnalysisError } from './errors';
+import { kernel } from './kernel';
 import type { Activations } from './types';
 
 /** Neurons whose variance is below this fraction of the layer's largest are dead (DESIGN.md). */
@@ -34,26 +35,8 @@ export function centre(acts: Activations, label = 'layer', keepPrecision = true)
   const { data, units, examples: m } = acts;
   const rows = data instanceof Float32Array && keepPrecision ? new Float32Array(data.length) : new Float64Array(data.length);
   const sumsq = new Float64Array(units);
-  for (let u = 0; u < units; u++) {
-    const o = u * m;
-    let sum = 0;
-    for (let j = 0; j < m; j++) sum += data[o + j];
-    if (!Number.isFinite(sum)) {
-      throw new AnalysisError('NON_FINITE', `${label}: neuron ${u} has a NaN or infinite activation`);
-    }
-    let mean = sum / m;
-    // Second pass corrects the mean for rounding in the first (never Σx² − mμ²).
-    let corr = 0;
-    for (let j = 0; j < m; j++) corr += data[o + j] - mean;
-    mean += corr / m;
-    let ss = 0;
-    for (let j = 0; j < m; j++) {
-      const x = data[o + j] - mean;
-      rows[o + j] = x;
-      ss += x * x;
-    }
-    sumsq[u] = ss;
-  }
+  const bad = kernel().centre(data, units, m, rows, sumsq);
+  if (bad >= 0) throw new AnalysisError('NON_FINITE', `${label}: neuron ${bad} has a NaN or infinite activation`);
   return { rows, sumsq };
 }
 

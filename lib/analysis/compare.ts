@@ -2,26 +2,47 @@
 import { block, canonical, pwcca } from './cca';
 import { AnalysisError } from './errors';
 import { kernel } from './kernel';
-import { directions, whitening } from './prepare';
+import { directions } from './prepare';
 import { resolveOptions } from './options';
 import type { Metric, PreparedLayer, SimilarityOptions, SimilarityResult } from './types';
 import { METRICS } from './types';
 
 type CcaMetric = Exclude<Metric, 'cka'>;
 
-/** Q_aᵀQ_b restricted to the leading da, db directions (data form: whitening maps around the neuron cross product). */
+/** Leading d covariance eigenvectors of a data-form layer as d × units rows (a view when every neuron is live). */
+function eigenRows(p: PreparedLayer, d: number): Float64Array {
+  const n = p.kept.length;
+  if (n === p.units) return p.vectors.subarray(0, d * n);
+  const t = new Float64Array(d * p.units);
+  for (let i = 0; i < d; i++) for (let j = 0; j < n; j++) t[i * p.units + p.kept[j]] = p.vectors[i * n + j];
+  return t;
+}
+
+/**
+ * Q_aᵀQ_b restricted to the leading da, db directions. Data form: the whitening maps diag(λ^-½) V around the neuron
+ * cross product, applied as V_a C V_bᵀ (two products, no transposed copies) and then the diagonal scalings.
+ */
 function whitenedCross(a: PreparedLayer, b: PreparedLayer, da: number, db: number, dataCross?: Float64Array): Float64Array {
   if (da * db === 0) return new Float64Array(0);
   const k = kernel(), m = a.examples;
   const ra = a.form === 'data' ? a.units : da;
   const rb = b.form === 'data' ? b.units : db;
   const cross = dataCross ?? k.cross(a.rows.subarray(0, ra * m), ra, b.rows.subarray(0, rb * m), rb, m);
-  const left = a.form === 'data' ? k.mul(whitening(a, da), da, ra, cross, rb) : cross;
+  let left = cross;
+  if (a.form === 'data') {
+    left = k.mul(eigenRows(a, da), da, ra, cross, rb);
+    for (let i = 0; i < da; i++) {
+      const s = 1 / Math.sqrt(a.values[i]);
+      for (let j = i * rb, end = j + rb; j < end; j++) left[j] *= s;
+    }
+  }
   if (b.form !== 'data') return left;
-  // (da × rb)(rb × db): right-multiply by the transpose of b's whitening map.
-  const tb = whitening(b, db), tbt = new Float64Array(rb * db);
-  for (let i = 0; i < db; i++) for (let j = 0; j < rb; j++) tbt[j * db + i] = tb[i * rb + j];
-  return k.mul(left, da, rb, tbt, db);
+  // (da × rb)(db × rb)ᵀ, then scale column j by λ_j^-½.
+  const out = k.cross(left, da, eigenRows(b, db), db, rb);
+  const s = new Float64Array(db);
+  for (let j = 0; j < db; j++) s[j] = 1 / Math.sqrt(b.values[j]);
+  for (let i = 0; i < da; i++) for (let j = 0, o = i * db; j < db; j++) out[o + j] *= s[j];
+  return out;
 }
 
 /** Linear CKA from the neuron cross product: ‖X_a X_bᵀ‖²_F / (‖X_a X_aᵀ‖_F ‖X_b X_bᵀ‖_F). */

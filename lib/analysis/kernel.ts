@@ -2,6 +2,7 @@
  * The dense kernels behind every metric: the native OpenBLAS addon when it loads, else the portable kernel 'js'
  * (WebAssembly SIMD generated at load time, or plain JavaScript where WebAssembly SIMD is unavailable).
  */
+import { centreRows } from './centre-rows';
 import { AnalysisError } from './errors';
 import { jsEigh, jsEigvals, type Eigen } from './js-eigen';
 import { jsCross, jsGram, jsMul } from './js-gemm';
@@ -25,6 +26,8 @@ export interface KernelInfo {
 export interface Kernel {
   name: KernelName;
   engine: KernelEngine;
+  /** Centres each row of data (rows × cols) into out, each row's sum of squares into sumsq; -1, or the first row with a non-finite sum. */
+  centre(data: Real, rows: number, cols: number, out: Real, sumsq: Float64Array): number;
   /** x xᵀ (rows × rows) for row-major x (rows × cols). */
   gram(x: Real, rows: number, cols: number): Float64Array;
   /** a bᵀ (ra × rb). */
@@ -38,6 +41,8 @@ export interface Kernel {
 }
 
 interface Addon {
+  /** Absent from addons built before it existed (the JavaScript loop then runs). */
+  centre?(x: Real, rows: number, cols: number, out: Real, sumsq: Float64Array): number;
   gram(x: Real, rows: number, cols: number, out: Float64Array): number;
   cross(a: Real, ra: number, b: Real, rb: number, cols: number, out: Float64Array): number;
   mul(a: Float64Array, ar: number, ac: number, b: Real, bc: number, out: Float64Array): number;
@@ -51,6 +56,7 @@ const widen = (x: Real): Float64Array => (x instanceof Float64Array ? x : Float6
 export const plainJsKernel: Kernel = {
   name: 'js',
   engine: 'plain-js',
+  centre: centreRows,
   gram: (x, rows, cols) => jsGram(widen(x), rows, cols),
   cross: (a, ra, b, rb, cols) => (a === b ? jsGram(widen(a), ra, cols) : jsCross(widen(a), ra, widen(b), rb, cols)),
   mul: (a, ar, ac, b, bc) => jsMul(a, ar, ac, widen(b), bc),
@@ -74,6 +80,7 @@ function orPlain<A extends unknown[], R>(simd: (...args: A) => R, plain: (...arg
 export const wasmKernel: Kernel = {
   name: 'js',
   engine: 'wasm-simd',
+  centre: centreRows,
   gram: orPlain(wasmGram, plainJsKernel.gram),
   cross: orPlain(wasmCross, plainJsKernel.cross),
   mul: orPlain(wasmMul, plainJsKernel.mul),
@@ -97,6 +104,7 @@ function wrap(addon: Addon): Kernel {
   return {
     name: 'native-openblas',
     engine: 'openblas',
+    centre: addon.centre ? (x, rows, cols, out, sumsq) => (addon.centre as NonNullable<Addon['centre']>)(x, rows, cols, out, sumsq) : centreRows,
     gram(x, rows, cols) {
       const out = new Float64Array(rows * rows);
       check(addon.gram(x, rows, cols, out), 'gram');

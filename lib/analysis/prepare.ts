@@ -19,7 +19,7 @@ export function prepareLayer(acts: Activations, label = 'layer', eigen = true, k
   const k = kernel();
   const gram = k.gram(rows, units, examples);
   let ss = 0;
-  for (const g of gram) ss += g * g;
+  for (let i = 0; i < gram.length; i++) ss += gram[i] * gram[i];
   const gramNorm = Math.sqrt(ss);
   const kept = liveNeurons(sumsq);
   const base = { form: 'data' as const, units, examples, rows, rowCount: units, kept, gramNorm };
@@ -36,7 +36,9 @@ export function prepareLayer(acts: Activations, label = 'layer', eigen = true, k
   const { values, vectors } = k.eigh(sub, n);
   let rank = 0;
   while (rank < n && values[rank] > RANK_RATIO * values[0] && values[rank] > 0) rank++;
-  return { ...base, values: values.slice(0, rank), vectors: vectors.slice(0, rank * n), metrics: [...METRICS] };
+  // Full rank (the usual case) keeps the arrays as they are; otherwise copies, so the n × n buffer is not kept alive.
+  const full = rank === n;
+  return { ...base, values: full ? values : values.slice(0, rank), vectors: full ? vectors : vectors.slice(0, rank * n), metrics: [...METRICS] };
 }
 
 /** Computes one layer's cached decomposition, once per checkpoint. */

@@ -61,8 +61,17 @@ function field(text: string, name: string): string {
   return m[1];
 }
 
-/** Decodes a .npy file of float32 or float64 values (any number of dimensions, C order). */
-export function readNpy(buf: Uint8Array): NpyArray {
+/** Options of readNpy: `alias` lets the result view the file buffer in place when it can (see readNpy). */
+export interface NpyReadOptions {
+  alias?: boolean;
+}
+
+/**
+ * Decodes a .npy file of float32 or float64 values (any number of dimensions, C order). The data is a copy
+ * (aligned, and independent of `buf`) unless `alias` is set and the data is little-endian and aligned in `buf`:
+ * then it is a view of `buf` (no copy; for a caller that owns the buffer, such as the CLI reading a file).
+ */
+export function readNpy(buf: Uint8Array, opts: NpyReadOptions = {}): NpyArray {
   const { text, dataStart } = header(buf);
   const descr = field(text, 'descr').slice(1, -1);
   const fortran = field(text, 'fortran_order');
@@ -81,6 +90,11 @@ export function readNpy(buf: Uint8Array): NpyArray {
   if (have < need) throw new NpyError('NPY_TRUNCATED', `truncated .npy data: ${have} bytes for shape (${shape.join(', ')}) needing ${need}`);
   if (have > need) throw new NpyError('NPY_TRAILING_DATA', `${have - need} bytes after the .npy data`);
   const bigEndian = dt[1] === '>';
+  const at = buf.byteOffset + dataStart;
+  if (opts.alias && !bigEndian && at % width === 0) {
+    const data = width === 4 ? new Float32Array(buf.buffer, at, count) : new Float64Array(buf.buffer, at, count);
+    return { data, shape, byteOrder: '<' };
+  }
   const bytes = new Uint8Array(need); // a copy: aligned, and detached from the file buffer (Buffer#slice would alias it)
   bytes.set(buf.subarray(dataStart, dataStart + need));
   if (bigEndian) {
@@ -91,8 +105,8 @@ export function readNpy(buf: Uint8Array): NpyArray {
 }
 
 /** Decodes a 2-D .npy file; throws NPY_NOT_MATRIX otherwise. */
-export function readNpy2d(buf: Uint8Array): NpyArray & { rows: number; cols: number } {
-  const arr = readNpy(buf);
+export function readNpy2d(buf: Uint8Array, opts: NpyReadOptions = {}): NpyArray & { rows: number; cols: number } {
+  const arr = readNpy(buf, opts);
   if (arr.shape.length !== 2) {
     throw new NpyError('NPY_NOT_MATRIX', `expected a 2-D array, got shape (${arr.shape.join(', ')})`);
   }

@@ -1,7 +1,8 @@
-/* N-API bindings: gram(x, rows, cols, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
+/* N-API bindings: exit(code), centre(x, rows, cols, out, sumsq), gram(x, rows, cols, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdint.h>
+#include <unistd.h>
 #include "kernels.h"
 
 #define MAX_ARGS 6
@@ -45,6 +46,26 @@ static napi_value result(napi_env env, int rc) {
   napi_value v;
   napi_create_int32(env, rc, &v);
   return v;
+}
+
+/* Ends the process at once (_exit): no platform shutdown, which can deadlock in Node 20 (nodejs/node#54918). */
+static napi_value Exit(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  int code;
+  if (get_args(env, info, 1, argv) || get_int(env, argv[0], &code)) return throw_error(env, "BAD_ARGUMENT", "exit(code)");
+  _exit(code & 0xff);
+}
+
+static napi_value Centre(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array x, out, sumsq;
+  int rows, cols;
+  if (get_args(env, info, 5, argv) || get_array(env, argv[0], 0, &x) || get_int(env, argv[1], &rows) ||
+      get_int(env, argv[2], &cols) || get_array(env, argv[3], 0, &out) || get_array(env, argv[4], 1, &sumsq))
+    return throw_error(env, "BAD_ARGUMENT", "centre(x, rows, cols, out, sumsq)");
+  if (x.length < (size_t)rows * cols || out.length < (size_t)rows * cols || sumsq.length < (size_t)rows)
+    return throw_error(env, "SHAPE_MISMATCH", "centre: array too short");
+  return result(env, (int)lw_centre(x.data, x.f32, rows, cols, out.data, out.f32, sumsq.data));
 }
 
 static napi_value Gram(napi_env env, napi_callback_info info) {
@@ -111,6 +132,8 @@ static napi_value Eigvals(napi_env env, napi_callback_info info) {
 
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+    {"exit", NULL, Exit, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"centre", NULL, Centre, NULL, NULL, NULL, napi_enumerable, NULL},
     {"gram", NULL, Gram, NULL, NULL, NULL, napi_enumerable, NULL},
     {"cross", NULL, Cross, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mul", NULL, Mul, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -3,6 +3,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <stdlib.h>
+#include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 /* Returns a float64 view of x: x itself when already float64, else a widened copy the caller frees (*owned set). */
@@ -48,6 +50,79 @@ int lw_mul(const double *a, int ar, int ac, const void *b, int b32, int bc, doub
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ar, bc, ac, 1.0, a, ac, db, bc, 0.0, out, bc);
   free(ob);
   return 0;
+}
+
+/* Values above which centring splits its rows over two threads. */
+#define CENTRE_PARALLEL_MIN ((size_t)1 << 20)
+
+/* Four independent partial sums (j mod 4) then (s0 + s1) + (s2 + s3): the order centre.ts uses. */
+#define LANE_SUM(TERM, RESULT)                                    \
+  do {                                                            \
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;                        \
+    size_t j = 0;                                                 \
+    for (; j + 4 <= m; j += 4) {                                  \
+      { size_t k = j; s0 += TERM; }                               \
+      { size_t k = j + 1; s1 += TERM; }                           \
+      { size_t k = j + 2; s2 += TERM; }                           \
+      { size_t k = j + 3; s3 += TERM; }                           \
+    }                                                             \
+    for (; j < m; j++) { size_t k = j; s0 += TERM; }              \
+    RESULT = (s0 + s1) + (s2 + s3);                               \
+  } while (0)
+
+/* One variant per (input, output) element type; the arithmetic is in double throughout. */
+#define CENTRE_ROWS(NAME, IN, OUT)                                                        \
+  static long NAME(const IN *x, int rows, size_t m, OUT *out, double *sumsq) {            \
+    for (int r = 0; r < rows; r++) {                                                      \
+      const IN *v = x + (size_t)r * m;                                                    \
+      OUT *o = out + (size_t)r * m;                                                       \
+      double sum, corr, ss;                                                               \
+      LANE_SUM((double)v[k], sum);                                                        \
+      if (!isfinite(sum)) return r;                                                       \
+      double mean = sum / (double)m;                                                      \
+      /* Second pass corrects the mean for rounding in the first (never sum(x^2) - m mean^2). */ \
+      LANE_SUM((double)v[k] - mean, corr);                                                \
+      mean += corr / (double)m;                                                           \
+      for (size_t k = 0; k < m; k++) o[k] = (OUT)((double)v[k] - mean);                   \
+      LANE_SUM(((double)v[k] - mean) * ((double)v[k] - mean), ss);                        \
+      sumsq[r] = ss;                                                                      \
+    }                                                                                     \
+    return -1;                                                                            \
+  }
+
+CENTRE_ROWS(centre_ff, float, float)
+CENTRE_ROWS(centre_fd, float, double)
+CENTRE_ROWS(centre_dd, double, double)
+CENTRE_ROWS(centre_df, double, float)
+
+static long centre_part(const void *x, int x32, int rows, size_t m, void *out, int out32, double *sumsq) {
+  if (x32) return out32 ? centre_ff(x, rows, m, out, sumsq) : centre_fd(x, rows, m, out, sumsq);
+  return out32 ? centre_df(x, rows, m, out, sumsq) : centre_dd(x, rows, m, out, sumsq);
+}
+
+typedef struct { const void *x; int x32; int rows; size_t m; void *out; int out32; double *sumsq; long bad; } CentreJob;
+
+static void *centre_job(void *p) {
+  CentreJob *j = (CentreJob *)p;
+  j->bad = centre_part(j->x, j->x32, j->rows, j->m, j->out, j->out32, j->sumsq);
+  return NULL;
+}
+
+/* Rows are independent, so a large layer is split in two halves on two threads when OpenBLAS may use more than one
+   (the server sets OPENBLAS_NUM_THREADS=1 in its workers: one thread there). The loop is bound by memory and by
+   first-touch page faults of the fresh output, which two cores take in parallel. Results do not depend on the split. */
+long lw_centre(const void *x, int x32, int rows, int cols, void *out, int out32, double *sumsq) {
+  size_t m = (size_t)cols;
+  int half = rows / 2;
+  pthread_t thread;
+  if ((size_t)rows * m < CENTRE_PARALLEL_MIN || half == 0 || openblas_get_num_threads() < 2) return centre_part(x, x32, rows, m, out, out32, sumsq);
+  size_t skip = (size_t)half * m;
+  CentreJob second = { (const char *)x + skip * (x32 ? 4 : 8), x32, rows - half, m, (char *)out + skip * (out32 ? 4 : 8), out32, sumsq + half, -1 };
+  if (pthread_create(&thread, NULL, centre_job, &second) != 0) return centre_part(x, x32, rows, m, out, out32, sumsq);
+  long bad = centre_part(x, x32, half, m, out, out32, sumsq);
+  pthread_join(thread, NULL);
+  if (bad >= 0) return bad;
+  return second.bad >= 0 ? second.bad + half : -1;
 }
 
 int lw_eigvals(double *s, int n, double *values) {

@@ -12,6 +12,11 @@ int lw_cross(const void *a, int a32, int ra, const void *b, int b32, int rb, int
 /* out (ar x bc) = a b for row-major float64 a (ar x ac) and b (ac x bc), b float32 or float64. */
 int lw_mul(const double *a, int ar, int ac, const void *b, int b32, int bc, double *out);
 
+/* Centres each row of x (rows x cols, float32 if x32) over its columns into out (float32 if out32, else float64) and
+   writes each row's sum of squares to sumsq. Four-lane sums in the order lib/analysis/centre.ts uses, so both give
+   the same bits. Returns -1, or the first row whose sum is not finite (other rows may or may not be written). */
+long lw_centre(const void *x, int x32, int rows, int cols, void *out, int out32, double *sumsq);
+
 /* Symmetric eigendecomposition of s (n x n, overwritten): values descending; row i of s becomes eigenvector i. Returns LAPACK info. */
 int lw_eigh(double *s, int n, double *values);
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { startServer } from '../app-server';
 import { importLog } from '../storage/import';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import { exitFinished } from './exit';
 
 const HELP = 'usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages] [--view-token V] [--insecure]';
 
@@ -31,6 +32,8 @@ export async function run(argv: string[]): Promise<number> {
     const stop = async () => {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });
+      // Every log is closed: leave without the platform shutdown that can deadlock (server/cli/exit.ts).
+      await exitFinished(0);
       process.exit(0);
     };
     process.once('SIGINT', () => void stop());

@@ -7,6 +7,7 @@ import type { IngestLimits } from '../../lib/protocol';
 import { exposureProblem } from '../auth';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../limits';
 import { numberFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from './args';
+import { exitFinished } from './exit';
 
 /** Limit flags: flag → [limit key, default]; each also reads LAYERWATCH_<FLAG> (e.g. LAYERWATCH_MAX_RATE). */
 const INGEST_LIMIT_FLAGS = {
@@ -97,6 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`layerwatch: ${signal}, shutting down`);
     demo.abort();
     await server.close();
+    // Every log is closed: leave without the platform shutdown that can deadlock (server/cli/exit.ts).
+    await exitFinished(0);
     process.exit(0);
   };
   // A bug that leaves a promise rejection unhandled must not take every trainer and viewer down with it.

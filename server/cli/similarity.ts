@@ -43,7 +43,7 @@ function load(path: string, flip: boolean): Activations {
     throw new FileError(`${path}: ${(err as Error).message}`);
   }
   try {
-    const arr = readNpy2d(buf);
+    const arr = readNpy2d(buf, { alias: true }); // the buffer is ours: view the data in place
     if (!flip) return { data: arr.data, units: arr.rows, examples: arr.cols };
     return { data: transpose(arr.data, arr.rows, arr.cols), units: arr.cols, examples: arr.rows };
   } catch (err) {

@@ -17,7 +17,10 @@ function cli(args: string[], kernel?: string) {
   const env = { ...process.env };
   if (kernel === 'js') env.LAYERWATCH_KERNEL = 'js';
   else delete env.LAYERWATCH_KERNEL;
-  return spawnSync(process.execPath, [BIN, 'similarity', ...args], { env, encoding: 'utf8' });
+  // A bounded run: a stuck child fails this test in two minutes with its signal, instead of the suite's timeout.
+  const res = spawnSync(process.execPath, [BIN, 'similarity', ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  if (res.signal) throw new Error(`layerwatch similarity ${args.join(' ')} (${kernel ?? 'auto'}) killed by ${res.signal} after 120 s\n${res.stderr}`);
+  return res;
 }
 
 const { tolerance, cases } = referenceCases();

@@ -232,7 +232,7 @@ export function products(w: Workspace, a: number, ra: number, b: number, rb: num
   Atomics.store(c, COUNT, chunks);
   if (helper) { Atomics.add(c, GEN, 1); Atomics.notify(c, GEN); }
   runChunks(w.fn, c, KB, IB, CB);
-  // Without a helper this thread did every chunk: nothing to wait for (a wait here once hung CI for 10 minutes).
+  // Without a helper this thread ran every chunk: nothing to wait for (and the local block is not shared memory).
   if (!helper) return;
   // The helper may still be finishing the chunks it took.
   for (let done = Atomics.load(c, DONE), waited = 0; done < chunks; done = Atomics.load(c, DONE)) {

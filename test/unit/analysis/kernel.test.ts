@@ -24,6 +24,35 @@ function symmetric(n: number, seed: number): Float64Array {
 }
 
 describe('kernels', () => {
+  it('centring: the native and JavaScript loops give the same bits (float32/float64 in and out, any length) and stop at a non-finite neuron', () => {
+    const native = kernels().includes('native-openblas') ? (selectKernel('native-openblas'), kernel()) : undefined;
+    selectKernel('auto');
+    const rng = seededRng(5);
+    for (const m of [1, 3, 4, 7, 1001]) {
+      const rows = 5;
+      const x64 = Float64Array.from({ length: rows * m }, (_, i) => 1e3 + (i % m) * 1e-3 + rng.normal());
+      const x32 = Float32Array.from(x64);
+      for (const [input, Out] of [[x64, Float64Array], [x32, Float64Array], [x32, Float32Array], [x64, Float32Array]] as const) {
+        const out = new Out(rows * m), sumsq = new Float64Array(rows);
+        assert.equal(plainJsKernel.centre(input, rows, m, out, sumsq), -1);
+        for (let r = 0; r < rows; r++) {
+          let mean = 0, ss = 0;
+          for (let j = 0; j < m; j++) { mean += out[r * m + j]; ss += out[r * m + j] ** 2; }
+          assert.ok(Math.abs(mean / m) < (Out === Float64Array ? 1e-9 : 1e-6), `row ${r} of m=${m} centred`);
+          if (Out === Float64Array) assert.ok(Math.abs(ss - sumsq[r]) <= 1e-12 * Math.max(1, ss));
+        }
+        if (!native) continue;
+        const out2 = new Out(rows * m), sumsq2 = new Float64Array(rows);
+        assert.equal(native.centre(input, rows, m, out2, sumsq2), -1);
+        assert.deepEqual(out2, out, `native centred values, m=${m}`);
+        assert.deepEqual(sumsq2, sumsq, `native sums of squares, m=${m}`);
+      }
+      const bad = x64.slice();
+      bad[3 * m + (m >> 1)] = Number.NaN;
+      for (const k of [plainJsKernel, ...(native ? [native] : [])]) assert.equal(k.centre(bad, rows, m, new Float64Array(rows * m), new Float64Array(rows)), 3);
+    }
+  });
+
   it('the JS eigensolver returns orthonormal eigenpairs, also with repeated and zero eigenvalues', () => {
     for (const n of [1, 2, 3, 17, 64]) {
       const s = symmetric(n, n);
@@ -138,7 +167,7 @@ describe('kernels', () => {
 
   it('LAYERWATCH_KERNEL=js forces the portable kernel and kernelInfo says so; LAYERWATCH_WASM=0 takes it off WebAssembly', () => {
     const code = "import('./lib/analysis/index.ts').then((m) => console.log(JSON.stringify(m.kernelInfo())))";
-    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
     const res = run({ LAYERWATCH_KERNEL: 'js' });
     assert.equal(res.status, 0, res.stderr);
     assert.deepEqual(JSON.parse(res.stdout), { name: 'js', engine: 'wasm-simd', reason: 'LAYERWATCH_KERNEL=js' });
@@ -158,7 +187,7 @@ describe('kernels', () => {
       '  console.log(JSON.stringify({ threads: e.wasmThreads(), g: hash(g), c: hash(c) }));',
       '});',
     ].join('\n');
-    const run = (threads: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, LAYERWATCH_WASM_THREADS: threads }, encoding: 'utf8' });
+    const run = (threads: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, LAYERWATCH_WASM_THREADS: threads }, encoding: 'utf8', timeout: 120_000 });
     const one = run('0'), two = run('1');
     assert.equal(one.status, 0, `${one.signal} ${one.stderr}`);
     assert.equal(two.status, 0, `${two.signal} ${two.stderr}`);
@@ -186,7 +215,7 @@ describe('kernels', () => {
       const { build } = await import('esbuild');
       const out = join(dir, 'bundle.mjs');
       await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'silent' });
-      const res = spawnSync(process.execPath, [out], { encoding: 'utf8', env: { ...process.env, LAYERWATCH_KERNEL: 'js', LAYERWATCH_WASM_THREADS: '1' } });
+      const res = spawnSync(process.execPath, [out], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LAYERWATCH_KERNEL: 'js', LAYERWATCH_WASM_THREADS: '1' } });
       assert.equal(res.status, 0, res.stderr);
       const [main, worker] = JSON.parse(res.stdout);
       assert.equal(main.engine, 'wasm-simd');

@@ -35,6 +35,22 @@ describe('npy codec', () => {
     assert.equal(writeNpy(f32, [3, 4]).length % 64, 48 % 64); // header padded to 64, data follows
   });
 
+  it('views the file buffer in place with alias when the data is aligned little-endian, else copies', () => {
+    const f64 = Float64Array.from({ length: 6 }, (_, i) => i + 0.25);
+    const file = writeNpy(f64, [2, 3]);
+    const viewed = readNpy2d(file, { alias: true });
+    assert.equal(viewed.data.buffer, file.buffer);
+    assert.deepEqual(viewed.data, f64);
+    const copied = readNpy2d(file);
+    assert.notEqual(copied.data.buffer, file.buffer);
+    // The same bytes one byte into a larger buffer: float64 data is misaligned there, so alias must copy.
+    const shifted = new Uint8Array(file.length + 1);
+    shifted.set(file, 1);
+    const moved = readNpy2d(shifted.subarray(1), { alias: true });
+    assert.notEqual(moved.data.buffer, shifted.buffer);
+    assert.deepEqual(moved.data, f64);
+  });
+
   it('reads version 2 and 3 headers and big-endian data', () => {
     const v = Float64Array.from([1.5, -2, 3.25, 4]);
     for (const major of [2, 3]) {
