@@ -12,7 +12,7 @@ import { IngestConnection } from './collector';
 import { startHeartbeat } from './heartbeat';
 import { handleApi } from './http-api';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './limits';
-import { exposureProblem, gateHttp, hasViewAccess } from './auth';
+import { exposureProblem, gateHttp, hasViewAccess, hostAllowed, hostHeaderName, refuseHost } from './auth';
 import { handleLiveConnection, type RequestHandler } from './live-endpoint';
 import { RunRegistry } from './run-registry';
 import { registerAnalysisRequests } from './analysis-requests';
@@ -38,6 +38,8 @@ export interface ServerOptions {
   viewToken?: string;
   /** Allow a non-loopback host without both tokens. */
   insecure?: boolean;
+  /** Host names (besides loopback ones) that requests may be addressed to; "*" allows any (see hostAllowed). */
+  allowedHosts?: string[];
   limits?: Partial<IngestLimits>;
   connectionLimits?: Partial<ConnectionLimits>;
   heartbeatMs?: number;
@@ -117,9 +119,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     nextApp = app as unknown as { close?: () => Promise<void> };
   }
 
+  const allowedHosts = (opts.allowedHosts ?? []).map((h) => h.trim()).filter((h) => h.length > 0).map((h) => (h === '*' ? h : (hostHeaderName(h) ?? h)));
   const stats = statsEnabled() ? createStatsSource({ broadcaster, analysisQueued: () => pool.queued }) : null;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!hostAllowed(req, opts.host, allowedHosts)) return refuseHost(res);
     if (!gateHttp(req, res, url, opts.viewToken)) return;
     handleApi(req, res, url, { registry, epoch, kernel, ...(stats ? { stats: stats.read } : {}) })
       .then((handled) => {
@@ -144,6 +148,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   server.on('upgrade', (req, socket, head) => {
     const upgradeUrl = new URL(req.url ?? '/', 'http://localhost');
     const pathname = upgradeUrl.pathname;
+    if (!hostAllowed(req, opts.host, allowedHosts)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n\r\nHOST_NOT_ALLOWED\n');
+      return;
+    }
     const full = pathname === INGEST_PATH ? ingest.clients.size >= conn.maxIngestConnections : pathname === LIVE_PATH && live.clients.size >= conn.maxLiveConnections;
     if (full) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -108,6 +108,38 @@ export function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** The host name of a Host header ("[::1]:3000" → "::1", "Example.COM:80" → "example.com"), or null when malformed. */
+export function hostHeaderName(header: string): string | null {
+  try {
+    const h = new URL(`http://${header}`).hostname.toLowerCase();
+    return h.replace(/^\[|\]$/g, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Against DNS rebinding: a server bound to loopback answers only requests addressed to a loopback name (localhost,
+ * 127.x, [::1]) or to a name in `allowed` ("*" allows any). A page whose own name an attacker pointed at
+ * 127.0.0.1 sends that name in Host, and is refused. Requests without a Host header (not a browser) pass; a server
+ * bound elsewhere checks only when `allowed` is given (it needs tokens anyway).
+ */
+export function hostAllowed(req: IncomingMessage, bindHost: string, allowed: readonly string[]): boolean {
+  if (allowed.includes('*')) return true;
+  const header = req.headers.host;
+  if (header === undefined) return true;
+  if (!isLoopbackHost(bindHost) && allowed.length === 0) return true;
+  const name = hostHeaderName(header);
+  if (name === null) return false;
+  return isLoopbackHost(name) || allowed.some((a) => a.toLowerCase() === name);
+}
+
+/** Answers a request refused by hostAllowed: 403 HOST_NOT_ALLOWED. */
+export function refuseHost(res: ServerResponse): void {
+  res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: { code: 'HOST_NOT_ALLOWED', message: 'this server answers only to loopback names and --allowed-hosts (DNS rebinding guard)' } }));
+}
+
 /** True for loopback literals and "localhost": the only hosts the server binds to without a token. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();

@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../app-server';
 import { importLog } from '../storage/import';
-import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError } from './args';
 import { exitFinished } from './exit';
 
-const HELP = 'usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages] [--view-token V] [--insecure]';
+const HELP = 'usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages] [--view-token V] [--insecure] [--allowed-hosts NAME,…]';
 
 /** Runs the replay command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { port: 'number', host: 'string', 'no-pages': 'boolean', help: 'boolean', 'view-token': 'string', insecure: 'boolean' });
+  const args = parseArgs(argv, { port: 'number', host: 'string', 'no-pages': 'boolean', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string' });
   if (args.flags.help) return console.log(HELP), 0;
   const [file] = args.positional;
   if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
@@ -26,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     if (viewToken === '') throw new UsageError('--view-token must not be empty');
     // Nobody streams into a replay: /ingest gets a random token no one knows.
     const token = randomBytes(32).toString('base64url');
-    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], token, viewToken, insecure: Boolean(args.flags.insecure) });
+    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args) });
     console.log(`layerwatch: listening on ${server.url} (replaying ${file})`);
     console.log(`layerwatch: open ${server.url}/runs/${meta.id}`);
     const stop = async () => {

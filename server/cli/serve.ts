@@ -6,7 +6,7 @@ import { startServer } from '../app-server';
 import type { IngestLimits } from '../../lib/protocol';
 import { exposureProblem } from '../auth';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../limits';
-import { numberFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from './args';
+import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from './args';
 import { exitFinished } from './exit';
 
 /** Limit flags: flag → [limit key, default]; each also reads LAYERWATCH_<FLAG> (e.g. LAYERWATCH_MAX_RATE). */
@@ -36,13 +36,15 @@ const limitHelp = [
 ];
 
 const HELP = `usage: layerwatch serve [--host 127.0.0.1] [--port 3000] [--data ./data] [--token T] [--view-token V] [--insecure]
-                       [--metrics svcca-k,cka] [--workers N] [--dev] [--demo] [--no-pages]
+                       [--allowed-hosts NAME,…] [--metrics svcca-k,cka] [--workers N] [--dev] [--demo] [--no-pages]
 limits (defaults shown; see docs/security.md):
   ${limitHelp.join('\n  ')}
-environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN, LAYERWATCH_VIEW_TOKEN, LAYERWATCH_METRICS,
+environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN, LAYERWATCH_VIEW_TOKEN, LAYERWATCH_ALLOWED_HOSTS, LAYERWATCH_METRICS,
              LAYERWATCH_WORKERS, and LAYERWATCH_MAX_* for each limit flag (e.g. LAYERWATCH_MAX_RATE)
 --token guards /ingest; --view-token guards the pages, /api and /live (open the dashboard once with ?token=V).
-A host other than loopback needs both tokens, or --insecure.`;
+A host other than loopback needs both tokens, or --insecure.
+On loopback, requests must be addressed to a loopback name (DNS rebinding guard); --allowed-hosts adds names
+(e.g. a tunnel's), * turns the check off.`;
 
 const envName = (flag: string) => `LAYERWATCH_${flag.replace(/-/g, '_').toUpperCase()}`;
 
@@ -61,7 +63,7 @@ function limitFlags<K extends string>(args: ParsedArgs, flags: Record<string, K>
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     host: 'string', port: 'number', data: 'string', token: 'string', dev: 'boolean', demo: 'boolean', 'no-pages': 'boolean',
-    metrics: 'string', workers: 'number', help: 'boolean', 'view-token': 'string', insecure: 'boolean',
+    metrics: 'string', workers: 'number', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string',
     ...(Object.fromEntries([...Object.keys(INGEST_LIMIT_FLAGS), ...Object.keys(CONNECTION_LIMIT_FLAGS)].map((f) => [f, 'number'])) as FlagSpec),
   });
   if (args.flags.help) return console.log(HELP), 0;
@@ -75,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const insecure = Boolean(args.flags.insecure);
   const exposure = exposureProblem(host, token, viewToken, insecure);
   if (exposure) throw new UsageError(exposure);
+  const allowedHosts = allowedHostsFlag(args);
   const limits = limitFlags(args, INGEST_LIMIT_FLAGS);
   const connectionLimits = limitFlags(args, CONNECTION_LIMIT_FLAGS);
   const liveMetrics = (stringFlag(args, 'metrics', 'LAYERWATCH_METRICS', 'svcca-k,cka')!).split(',').map((m) => {
@@ -84,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
-  const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], dev: Boolean(args.flags.dev), token, viewToken, insecure, limits, connectionLimits, liveMetrics, workers });
+  const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], dev: Boolean(args.flags.dev), token, viewToken, insecure, allowedHosts, limits, connectionLimits, liveMetrics, workers });
   console.log(`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`);
   // Never print a token: the user has it; say only that one is needed.
   if (viewToken !== undefined) console.log(`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`);
