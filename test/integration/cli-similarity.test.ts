@@ -61,8 +61,11 @@ describe('layerwatch similarity flags', () => {
       writeFileSync(path, writeNpy(out, [arr.cols, arr.rows]));
       return path;
     };
-    const flipped = JSON.parse(cli([t(fa, 'ta.npy'), t(fb, 'tb.npy'), '--transpose', '--metric', 'cka', '--json']).stdout);
+    // The reference shapes are not multiples of the CLI's 32 × 32 transpose tiles: edge tiles are covered.
+    const flipped = JSON.parse(cli([t(fa, 'ta.npy'), t(fb, 'tb.npy'), '--transpose', '--metric', 'svcca,cka', '--json']).stdout);
     assert.ok(Math.abs(flipped.cka.value - c.expected.cka) <= tolerance);
+    assert.ok(Math.abs(flipped.svcca.value - c.expected.svcca) <= tolerance);
+    assert.deepEqual(flipped.svcca.k, c.expected.k);
     const text = cli([fa, fb]);
     assert.equal(text.status, 0);
     assert.match(text.stdout, /svcca\s+0\.\d{6}\s+k = \d+, \d+/);
