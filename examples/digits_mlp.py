@@ -68,7 +68,8 @@ def train(args):
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
         enabled=not args.no_stream, wait=2.0)
-    run.watch(model, layers=["h1", "h2", "h3"], probe=x_probe, labels=y_probe, class_names=[str(c) for c in range(10)], every=schedule)
+    run.watch(model, layers=["h1", "h2", "h3"], probe=x_probe, labels=y_probe, class_names=[str(c) for c in range(10)], every=schedule,
+              images=x_probe.numpy().reshape(-1, 8, 8))  # the 8 × 8 grey digits, as thumbnails of top-activating examples
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
     n_params = sum(p.numel() for p in model.parameters())

@@ -89,7 +89,8 @@ def train(args):
                 "seed": args.seed, "train_size": len(x_train), "spatial": bool(args.spatial)},
         enabled=not args.no_stream, wait=2.0)
     run.watch(model, layers=["conv1", "conv2", "fc"], probe=x_probe, labels=y_probe, class_names=CLASSES,
-              every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if args.spatial else False)
+              every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if args.spatial else False,
+              images=x_probe[:, 0].numpy() * 0.353 + 0.286)  # the 28 × 28 grey probe images, un-normalised to [0, 1]
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
     step = 0

@@ -1,5 +1,6 @@
-/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis. */
-import { DEFAULT_METRIC, MetricName, ProtocolError, type LiveRequest } from '../lib/protocol';
+/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples. */
+import { DEFAULT_METRIC, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
+import { unitExamples } from './analysis/unit-examples';
 import type { AnalysisManager } from './analysis/manager';
 import type { RequestHandler } from './live-endpoint';
 import type { RunRegistry } from './run-registry';
@@ -62,6 +63,16 @@ export function registerAnalysisRequests(requests: Map<string, RequestHandler>, 
       registry.publish(`run:${state.meta.id}`, { run: { kind: 'reanalysis', progress } }),
     );
     return { key };
+  });
+  requests.set('unit-examples', async (req) => {
+    const state = await registry.load(req.run);
+    if (!state) throw new ProtocolError('RUN_NOT_FOUND', `no run "${req.run.slice(0, 64)}"`);
+    const params = UnitExamplesParams.safeParse(req.params ?? {});
+    if (!params.success) {
+      const issue = params.error.issues[0];
+      throw bad(`unit-examples params {layer, unit, step?, k? ≤ 64}: ${issue.path.join('.') || 'params'}: ${issue.message}`);
+    }
+    return unitExamples(state, params.data, analysis, registry.logPath(state.meta.id));
   });
   requests.set('cancel-reanalysis', async (req) => {
     const key = req.params?.key;

@@ -24,6 +24,7 @@ import type { CommitRecord, LiveRun, RunRegistry, TrainerLink } from './run-regi
 import { tokensEqual } from './auth';
 import { countNonFinite32 } from '../lib/codecs/finite';
 import { MasksIntake } from './collector-masks';
+import { ImagesIntake } from './collector-images';
 
 export interface CollectorOptions {
   registry: RunRegistry;
@@ -53,6 +54,7 @@ export class IngestConnection implements TrainerLink {
   private run: LiveRun | null = null;
   private checkpoint: OpenCheckpoint | null = null;
   private readonly masks = new MasksIntake();
+  private readonly images = new ImagesIntake();
   private replies: Promise<void> = Promise.resolve();
   private readonly rate: RateLimiter;
   private closed = false;
@@ -288,6 +290,7 @@ export class IngestConnection implements TrainerLink {
     const problem = probeProblem(msg);
     if (problem) return this.error('PROBE_MISMATCH', problem, 'probe');
     this.masks.declare(msg);
+    this.images.declare(msg);
     const known = run.declared.probe;
     if (known) {
       const same = known.examples === m && JSON.stringify(known.labels ?? null) === JSON.stringify(msg.labels ?? null);
@@ -343,7 +346,7 @@ export class IngestConnection implements TrainerLink {
 
   private onFrame(data: Buffer): void {
     const cp = this.checkpoint;
-    if (!cp) return this.onMasksFrame(data);
+    if (!cp) return this.onProbeDataFrame(data);
     if (cp.failed) {
       if (--cp.remaining <= 0) this.checkpoint = null;
       return;
@@ -373,19 +376,20 @@ export class IngestConnection implements TrainerLink {
     this.commitCheckpoint(run, cp);
   }
 
-  /** A frame outside a checkpoint: concept masks (see collector-masks.ts), else UNEXPECTED_FRAME as before. */
-  private onMasksFrame(data: Buffer): void {
+  /** A frame outside a checkpoint: concept masks (collector-masks.ts) or probe images (collector-images.ts), else UNEXPECTED_FRAME as before. */
+  private onProbeDataFrame(data: Buffer): void {
     let frame: DecodedFrame | null = null;
     try {
       frame = decodeFrame(data);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
     }
-    if (frame?.header.kind !== 'masks') return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
+    const kind = frame?.header.kind;
+    if (!frame || (kind !== 'masks' && kind !== 'images')) return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
     const run = this.run!;
-    const problem = this.masks.check(frame, run.state.meta.id);
-    if (problem) return this.error(problem.code, problem.message, 'masks');
-    this.store(run, [{ kind: RECORD_KIND.frame, payload: data, record: { kind: 'frame', time: 0, frame } }], () => ({ type: 'ack', of: 'masks' }), 'masks');
+    const problem = (kind === 'masks' ? this.masks : this.images).check(frame, run.state.meta.id);
+    if (problem) return this.error(problem.code, problem.message, kind);
+    this.store(run, [{ kind: RECORD_KIND.frame, payload: data, record: { kind: 'frame', time: 0, frame } }], () => ({ type: 'ack', of: kind }), kind);
   }
 
   private commitCheckpoint(run: LiveRun, cp: OpenCheckpoint): void {

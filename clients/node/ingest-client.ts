@@ -157,6 +157,23 @@ export class IngestClient {
     await Promise.all(acks);
   }
 
+  /**
+   * Sends the probe images (values in [0, 1], [examples, h, w, channels] at probe.imageSize) in chunks of
+   * `chunkExamples` examples, after the probe; resolves when every chunk is acknowledged.
+   */
+  async sendImages(images: Float32Array, shape: [number, number, number, number], chunkExamples = shape[0]): Promise<void> {
+    const [m, h, w, channels] = shape;
+    const per = h * w * channels;
+    const acks: Array<Promise<Ack>> = [];
+    for (let first = 0; first < m; first += chunkExamples) {
+      const count = Math.min(chunkExamples, m - first);
+      const frame = encodeFrame({ run: this.runId, step: 0, layer: first === 0 ? '__images__' : `__images__@${first}`, shape: [count, h, w, channels], kind: 'images' }, images.subarray(first * per, (first + count) * per));
+      acks.push(this.expect('images'));
+      this.ws.send(frame, { binary: true });
+    }
+    await Promise.all(acks);
+  }
+
   /** Sends a checkpoint from pre-encoded frames (benches reuse encoded frames). */
   sendCheckpointFrames(step: number, layerNames: string[], frames: Uint8Array[], time?: number): Promise<Ack> {
     const header = { type: 'checkpoint', step, layers: layerNames, ...(time !== undefined ? { time } : {}) };

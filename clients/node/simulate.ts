@@ -2,6 +2,7 @@
 import { activationsAt, finalState, planRun, progressAt, scalarsAt, type SimOptions } from '../../lib/sim/synthetic-run';
 import type { RunOptions } from '../../lib/protocol';
 import { addConceptSignal, planConcepts } from '../../lib/sim/concepts';
+import { SIM_IMAGE_SIZE, simImages } from '../../lib/sim/images';
 import { IngestClient, type IngestClientOptions } from './ingest-client';
 
 export interface SimulateOptions extends SimOptions {
@@ -23,6 +24,8 @@ export interface SimulateOptions extends SimOptions {
   onRun?: (runId: string) => void;
   /** Plant concept detectors and send concept labels (lib/sim/concepts.ts); off unless asked. */
   concepts?: boolean;
+  /** Send seeded 8×8 probe images showing the planted concepts (lib/sim/images.ts); default: with concepts. */
+  images?: boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -41,6 +44,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function simulateRun(opts: SimulateOptions): Promise<string> {
   const plan = planRun(opts);
   const conceptPlan = opts.concepts ? planConcepts(plan) : null;
+  const images = conceptPlan && opts.images !== false ? simImages(conceptPlan, opts.seed) : null;
   const client = await IngestClient.connect({
     url: opts.url,
     token: opts.token,
@@ -56,8 +60,15 @@ export async function simulateRun(opts: SimulateOptions): Promise<string> {
   opts.onRun?.(client.runId);
   await client.declare(
     plan.layers.map((l) => ({ name: l.name, units: l.units, kind: l.kind })),
-    { examples: opts.examples, labels: plan.labels, classNames: plan.classNames, ...(conceptPlan ? { concepts: conceptPlan.concepts, conceptLabels: conceptPlan.conceptLabels } : {}) },
+    {
+      examples: opts.examples,
+      labels: plan.labels,
+      classNames: plan.classNames,
+      ...(conceptPlan ? { concepts: conceptPlan.concepts, conceptLabels: conceptPlan.conceptLabels } : {}),
+      ...(images ? { imageSize: { ...SIM_IMAGE_SIZE } } : {}),
+    },
   );
+  if (images) await client.sendImages(images, [opts.examples, SIM_IMAGE_SIZE.h, SIM_IMAGE_SIZE.w, SIM_IMAGE_SIZE.channels], 256);
   const finals = plan.layers.map((_, l) => finalState(plan, l));
   const perCheckpoint = Math.max(1, opts.scalarsPerCheckpoint ?? 5);
   const interval = opts.intervalMs ?? 0;

@@ -112,7 +112,7 @@ export function ConceptsPanel() {
           <ClassSensitivity layers={st.layers} classNames={st.classNames} values={st.layers.map((_, l) => st.cells[l][col]?.sensitivity ?? null)} k={st.layers.map((_, l) => st.cells[l][col]?.k ?? null)} examples={st.examples} step={sensStep} />
         </>
       )}
-      {unit && history && <UnitHistory layer={st.layers[unit.l]} unit={unit.u} rows={history} concepts={st.concepts} threshold={st.threshold} onClose={closeUnit} />}
+      {unit && history && <UnitHistory layer={st.layers[unit.l]} unit={unit.u} rows={history} concepts={st.concepts} threshold={st.threshold} step={scrubStep} onClose={closeUnit} />}
     </section>
   );
 }

@@ -5,6 +5,7 @@ import type { ConceptState } from '@/lib/protocol/concepts';
 import { conceptColour } from '@/lib/chart/concept-colours';
 import { formatStep, formatValue } from '@/lib/chart/scales';
 import { LineChart, type LineSeries } from '@/components/charts/line-chart';
+import { UnitExamplesGrid } from './unit-examples';
 
 export interface UnitHistoryRow {
   step: number;
@@ -29,11 +30,13 @@ interface Props {
   rows: UnitHistoryRow[];
   concepts: ReadonlyArray<{ name: string; category: string }>;
   threshold: number;
+  /** The scrubbed checkpoint (null: the newest), for the top-activating examples. */
+  step: number | null;
   onClose: () => void;
 }
 
 /** Renders the drawer (a non-modal dialog; Escape closes it). */
-export function UnitHistory({ layer, unit, rows, concepts, threshold, onClose }: Props) {
+export function UnitHistory({ layer, unit, rows, concepts, threshold, step, onClose }: Props) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
@@ -64,7 +67,7 @@ export function UnitHistory({ layer, unit, rows, concepts, threshold, onClose }:
         <thead><tr><th scope="col" style={{ textAlign: 'left' }}>step</th><th scope="col" style={{ textAlign: 'left' }}>best concept</th><th scope="col">IoU</th><th scope="col">selectivity</th></tr></thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.step} data-step={r.step} data-best={r.best} style={{ opacity: r.iou > threshold ? 1 : 0.6 }}>
+            <tr key={r.step} data-step={r.step} data-best={r.best} className={r.iou > threshold ? undefined : 'muted'}>
               <td>{formatStep(r.step)}</td>
               <td><span className="swatch" style={{ background: r.best >= 0 ? conceptColour(r.best) : 'transparent', marginRight: 4 }} />{r.best >= 0 ? `${concepts[r.best]?.name} (${concepts[r.best]?.category})` : '—'}</td>
               <td style={{ textAlign: 'right' }}>{formatValue(r.iou)}</td>
@@ -73,9 +76,7 @@ export function UnitHistory({ layer, unit, rows, concepts, threshold, onClose }:
           ))}
         </tbody>
       </table>
-      <p className="muted" style={{ fontSize: 'var(--text-xs)' }}>
-        Top-activating probe examples need the probe images, and the protocol has no image channel yet.
-      </p>
+      <UnitExamplesGrid layer={layer} unit={unit} step={step} />
     </aside>
   );
 }

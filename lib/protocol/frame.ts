@@ -10,9 +10,9 @@ export const FrameHeader = z.strictObject({
   step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   layer: z.string().min(1).max(200),
   dtype: z.literal('float32'),
-  /** [units, examples] for activations; [units, examples, h, w] for spatial maps. */
+  /** [units, examples] for activations; [units, examples, h, w] for spatial maps; [examples, h, w, channels] for images. */
   shape: z.array(z.number().int().min(1).max(2 ** 31 - 1)).min(2).max(4),
-  kind: z.enum(['activations', 'spatial', 'masks']).default('activations'),
+  kind: z.enum(['activations', 'spatial', 'masks', 'images']).default('activations'),
 });
 export type FrameHeader = z.infer<typeof FrameHeader>;
 

@@ -7,3 +7,4 @@ export * from './live';
 export * from './parse';
 export * from './analysis';
 export * from './concepts';
+export * from './images';

@@ -1,6 +1,7 @@
 /** Messages on /ingest (trainer ⇄ server): JSON text frames as one tagged union per direction. */
 import { z } from 'zod';
 import { jsonWithinBounds } from './json-guard';
+import { ImageSize } from './images';
 
 const name = z.string().min(1).max(200);
 const runId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'run ids are 1-64 of a-z 0-9 - _');
@@ -80,6 +81,8 @@ export const Probe = z.strictObject({
   conceptLabels: z.array(z.array(z.number().int().min(0))).optional(),
   /** Resolution of per-example concept masks, sent as binary frames of kind "masks". */
   maskSize: z.strictObject({ h: z.number().int().min(1).max(4096), w: z.number().int().min(1).max(4096) }).optional(),
+  /** Size of the probe images (thumbnails), sent as binary frames of kind "images" (lib/protocol/images.ts). */
+  imageSize: ImageSize.optional(),
 });
 
 export const Checkpoint = z.strictObject({
@@ -144,8 +147,8 @@ export type IngestServerMessage =
   | { type: 'advice'; runId: string; layer: string; step: number; action: 'freeze'; evidence: AdviceEvidence }
   | { type: 'pong'; id?: number };
 
-/** `masks`: one concept-masks frame (see lib/protocol/concepts.ts). */
-export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks';
+/** `masks`: one concept-masks frame (see lib/protocol/concepts.ts); `images`: one probe-images frame (lib/protocol/images.ts). */
+export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks' | 'images';
 
 export interface AdviceEvidence {
   metric: string;

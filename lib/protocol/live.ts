@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LayerDecl, ConceptDecl } from './ingest';
 import { ConvergencePatch, ConvergenceState, ReanalysisProgress } from './analysis';
 import { ConceptPatch, ConceptState } from './concepts';
+import { ImageSize, MAX_IMAGE_SIDE } from './images';
 
 export const RunStatus = z.enum(['live', 'finished', 'failed', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -113,6 +114,44 @@ export const Request = z.strictObject({
   run: z.string().max(64),
   params: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).optional(),
 });
+
+/** Most examples a `unit-examples` request may ask for, and the default. */
+export const MAX_UNIT_EXAMPLES = 64;
+export const DEFAULT_UNIT_EXAMPLES = 12;
+
+/** Params of the `unit-examples` request: one unit's top-activating probe examples at a checkpoint (the newest without `step`). */
+export const UnitExamplesParams = z.object({
+  layer: z.string().min(1).max(200),
+  unit: z.number().int().min(0),
+  step: z.number().int().min(0).optional(),
+  k: z.number().int().min(1).max(MAX_UNIT_EXAMPLES).default(DEFAULT_UNIT_EXAMPLES),
+});
+export type UnitExamplesParams = z.infer<typeof UnitExamplesParams>;
+
+export const UnitExample = z.object({
+  example: z.number().int().min(0),
+  /** The unit's activation on the example (spatial layers: the maximum over h × w). */
+  value: z.number(),
+  /** The example's class (probe label) and its name, when the probe has labels. */
+  label: z.number().int().optional(),
+  className: z.string().optional(),
+  /** Base64 of h·w·channels bytes (row-major, round(x · 255)), when the run has probe images. */
+  pixels: z.string().optional(),
+});
+export type UnitExample = z.infer<typeof UnitExample>;
+
+/** Answer to `unit-examples`: highest value first (ties: lower example first); NaN/Inf values are left out. */
+export const UnitExamples = z.object({
+  layer: z.string(),
+  unit: z.number().int(),
+  step: z.number(),
+  /** "max": a spatial layer's maps reduced to their maximum; "none": one value per unit and example. */
+  pooling: z.enum(['none', 'max']),
+  examples: z.array(UnitExample),
+  /** Present when the examples carry pixels. */
+  imageSize: z.object({ h: z.number().int().min(1).max(MAX_IMAGE_SIDE), w: z.number().int().min(1).max(MAX_IMAGE_SIDE), channels: ImageSize.shape.channels }).optional(),
+});
+export type UnitExamples = z.infer<typeof UnitExamples>;
 
 export const LiveClientMessage = z.discriminatedUnion('type', [Subscribe, Unsubscribe, LivePing, Request]);
 export type LiveClientMessage = z.infer<typeof LiveClientMessage>;

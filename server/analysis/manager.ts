@@ -24,6 +24,7 @@ import { AnalysisTimeline, snapshotAt } from './timeline';
 import { RunConvergence } from './convergence';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
+import { addImageChunks, type ImageChunk } from './probe-images';
 
 export interface AnalysisManagerOptions {
   registry: RunRegistry;
@@ -57,6 +58,8 @@ export class AnalysisManager {
   private readonly chanceCache = new Map<string, Promise<number | null>>();
   private readonly matrices = new Map<string, LayerMatrix>();
   private readonly layouts = new Map<string, StoredLayout>();
+  /** Probe images chunks of live runs, as they are stored (past runs: their layout). */
+  private readonly images = new Map<string, ImageChunk[]>();
   /** Concept statistics per run (server/analysis/concepts-tracker.ts). */
   readonly concepts: ConceptsHub;
 
@@ -75,8 +78,13 @@ export class AnalysisManager {
   }
 
   private onFrames(state: RunState, step: number, frames: StoredFrame[]): void {
-    if (step < 0) return this.concepts.onMasks(state, frames); // concept masks: frames stored outside a checkpoint
     const id = state.meta.id;
+    if (step < 0) {
+      // Concept masks and probe images: frames stored outside a checkpoint.
+      const images = addImageChunks(this.images.get(id) ?? [], frames);
+      if (images.length) this.images.set(id, images);
+      return this.concepts.onMasks(state, frames);
+    }
     // A run resumed with history first gets its earlier columns and stored grids back; checkpoints wait in order.
     if (this.starting.has(id) || (!this.live.has(id) && state.steps.length > 1)) {
       const before = this.starting.get(id) ?? this.restore(state);
@@ -210,6 +218,22 @@ export class AnalysisManager {
     return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
   }
 
+  /** Where layer `l`'s frame of checkpoint `step` sits in the log (null: not sent, or not finite in a live run); BAD_REQUEST for an unknown step. */
+  async frameRef(state: RunState, step: number, l: number): Promise<FrameRef | null> {
+    return (await this.refsAt(state, columnOf(state, step)))[l] ?? null;
+  }
+
+  /** Where a run's probe images sit in its log (none when its probe declares no imageSize). */
+  async imageChunks(state: RunState): Promise<ImageChunk[]> {
+    const id = state.meta.id;
+    if (!state.probeDecl?.imageSize) return [];
+    const live = this.images.get(id);
+    if (live) return live;
+    let layout = this.layouts.get(id);
+    if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id))));
+    return layout.images;
+  }
+
   /** Two runs' layers against each other at one step each (matched step when both have it, else each one's newest). */
   async compare(a: RunState, b: RunState, metric: MetricName, stepA?: number, stepB?: number): Promise<CompareMatrix> {
     if (!a.probe || !b.probe || a.probe.examples !== b.probe.examples) {
@@ -317,6 +341,7 @@ export class AnalysisManager {
 
   /** A run stopped streaming: finish its queued work, then close its analysis log. */
   async runEnded(id: string): Promise<void> {
+    this.images.delete(id);
     const entry = this.live.get(id);
     if (!entry) return;
     entry.conv.finish();

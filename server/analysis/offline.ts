@@ -6,6 +6,7 @@ import { decodeRecord, RECORD_KIND } from '../records';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
+import { addImageChunks, type ImageChunk } from './probe-images';
 
 export interface StoredLayout {
   layers: Array<{ name: string; units: number }>;
@@ -13,6 +14,8 @@ export interface StoredLayout {
   steps: number[];
   /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent). */
   frames: Array<Array<{ offset: number; length: number } | null>>;
+  /** Probe images chunks (frames of kind "images", stored outside checkpoints). */
+  images: ImageChunk[];
 }
 
 /** Finds the layers, steps and frame positions of a log in one pass. */
@@ -21,12 +24,15 @@ export async function readLayout(file: string): Promise<StoredLayout> {
   let examples = 0;
   const steps: number[] = [];
   const frames: StoredLayout['frames'] = [];
+  let images: ImageChunk[] = [];
   let current = -1;
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.message, RECORD_KIND.frame] })) {
     if (rec.kind === RECORD_KIND.frame) {
-      if (current < 0) continue;
       const r = decodeRecord(rec.kind, rec.time, rec.payload);
       if (r?.kind !== 'frame') continue;
+      const { layer, shape, kind } = r.frame.header;
+      if (kind === 'images') images = addImageChunks(images, [{ layer, shape, offset: rec.offset, length: rec.payload.length }]);
+      if (current < 0 || kind === 'images' || kind === 'masks') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
       if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length };
       continue;
@@ -45,7 +51,7 @@ export async function readLayout(file: string): Promise<StoredLayout> {
       for (const f of frames) f[current] = null;
     }
   }
-  return { layers, examples, steps, frames };
+  return { layers, examples, steps, frames, images };
 }
 
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */

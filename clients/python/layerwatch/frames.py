@@ -6,7 +6,7 @@ import numpy as np
 
 MAGIC = b"LWF1"
 MAX_HEADER_BYTES = 4096
-KINDS = ("activations", "spatial", "masks")
+KINDS = ("activations", "spatial", "masks", "images")
 
 
 def _align4(n):
@@ -14,7 +14,7 @@ def _align4(n):
 
 
 def encode_frame(step, layer, data, run=None, kind="activations"):
-    """Encodes one frame; `data` is units × m (or units × m × h × w for spatial), any float dtype."""
+    """Encodes one frame; `data` is units × m (units × m × h × w for spatial, n × h × w × c for images), any float dtype."""
     if kind not in KINDS:
         raise ValueError("frame kind must be one of %s" % (KINDS,))
     arr = np.ascontiguousarray(data, dtype="<f4")

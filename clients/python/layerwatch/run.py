@@ -39,6 +39,7 @@ class Run:
         self._inbox = queue.Queue()
         self._declared = None  # (layer decls, m) once layers and probe are declared
         self._probe_extra = {}
+        self._images = None  # probe images, n × h × w × c float32 in [0, 1], sent after the probe
         self._watch = None
         self._step = 0
         self._warned = set()
@@ -73,18 +74,21 @@ class Run:
     # ---- the training-loop API -----------------------------------------------------------
 
     def watch(self, model, layers, probe, labels=None, class_names=None, every=None, spatial=False,
-              logits=True, concepts=None, concept_labels=None, batch_size=256):
+              logits=True, concepts=None, concept_labels=None, batch_size=256, images=None):
         """Hooks `layers` of a torch `model` and checkpoints them on the fixed `probe` inputs every N steps.
 
         `layers`: module names (as in model.named_modules()) or module objects, input side first.
         `every`: an int N (checkpoint when run.step() reaches a multiple of N), a collection of steps, or None
         (only explicit run.checkpoint()). `spatial`: True, or names of conv layers to send as spatial maps.
+        `images`: the probe examples as pictures (n × h × w or n × h × w × c, c 1 or 3; uint8 or any float), shown as
+        thumbnails of each unit's top-activating examples; scaled to [0, 1] and downsampled to at most 64 × 64.
         """
         from .watch import Watch  # torch is imported only here
 
         self._watch = Watch(model, layers, probe, spatial=spatial, logits=logits, batch_size=batch_size)
         self._every = every if (every is None or isinstance(every, int)) else frozenset(int(s) for s in every)
         self._probe_extra = _probe_fields(self._watch.examples, labels, class_names, concepts, concept_labels)
+        self._set_images(images, self._watch.examples)
         return self
 
     def step(self, n=1):
@@ -112,11 +116,12 @@ class Run:
         except Exception as exc:  # noqa: BLE001 — never raise into the training loop
             self._warn_once("checkpoint:" + type(exc).__name__, "layerwatch: checkpoint at step %d failed: %r" % (self._step, exc))
 
-    def send_activations(self, step, activations, labels=None, class_names=None, kinds=None):
+    def send_activations(self, step, activations, labels=None, class_names=None, kinds=None, images=None):
         """Queues one checkpoint from numpy arrays: {layer name: units × m array}, input side first (no torch needed).
 
         The first call declares the layers (kind "dense" unless `kinds` says otherwise; 4-d arrays are
-        spatial maps units × m × h × w) and the probe set (m examples, optional labels and class names).
+        spatial maps units × m × h × w) and the probe set (m examples, optional labels, class names and `images`
+        as in watch()).
         """
         self._step = int(step)
         self._deliver()
@@ -134,6 +139,7 @@ class Run:
             if self._declared is None and not self._probe_extra:
                 m = int(next(iter(arrays.values())).shape[1])
                 self._probe_extra = _probe_fields(m, labels, class_names, None, None)
+                self._set_images(images, m)
             self._queue_checkpoint(self._step, arrays, decls)
         except Exception as exc:  # noqa: BLE001
             self._warn_once("send:" + type(exc).__name__, "layerwatch: send_activations at step %s failed: %r" % (step, exc))
@@ -187,7 +193,13 @@ class Run:
         if self._declared is None:
             self._declared = (decls, m)
             if self._transport:
-                self._transport.declare({"type": "layers", "layers": decls}, dict(self._probe_extra, type="probe", examples=m))
+                probe = dict(self._probe_extra, type="probe", examples=m)
+                if self._images is None:
+                    self._transport.declare({"type": "layers", "layers": decls}, probe)
+                else:
+                    n, h, w, c = self._images.shape
+                    probe["imageSize"] = {"h": h, "w": w, "channels": c}
+                    self._transport.declare({"type": "layers", "layers": decls}, probe, images=_image_frames(self._images))
         else:
             known = {d["name"]: d for d in self._declared[0]}
             for d in decls:
@@ -201,6 +213,15 @@ class Run:
             frames.append(encode_frame(step, d["name"], arrays[d["name"]], kind=kind))
         msg = {"type": "checkpoint", "step": int(step), "time": _now_ms(), "layers": names}
         self._transport.put_checkpoint(int(step), msg, frames)
+
+    def _set_images(self, images, m):
+        """Keeps the probe images to send after the probe; a bad array is reported once and left out."""
+        if images is None:
+            return
+        try:
+            self._images = probe_images(images, m)
+        except Exception as exc:  # noqa: BLE001 — never raise into the training loop
+            self._warn_once("images", "layerwatch: probe images not sent: %s" % exc)
 
     def _deliver(self):
         while True:
@@ -239,3 +260,51 @@ def _probe_fields(m, labels, class_names, concepts, concept_labels):
     if concept_labels is not None:
         out["conceptLabels"] = [[int(i) for i in row] for row in concept_labels]
     return out
+
+
+MAX_IMAGE_SIDE = 64
+IMAGE_CHUNK_BYTES = 4 << 20
+
+
+def probe_images(images, m):
+    """The probe images as an n × h × w × c float32 array in [0, 1] (c 1 or 3), at most 64 × 64.
+
+    Accepts n × h × w, n × h × w × c, or n × c × h × w (as torch tensors are laid out) arrays or tensors;
+    uint8 is divided by 255, floats outside [0, 1] are min-max scaled over the whole array, NaN/Inf become 0.
+    Larger images are block-averaged down by the smallest integer factor that brings both sides to 64 or less.
+    """
+    if hasattr(images, "detach"):
+        images = images.detach().cpu().numpy()
+    a = np.asarray(images)
+    if a.ndim == 3:
+        a = a[..., None]
+    elif a.ndim == 4 and a.shape[-1] not in (1, 3) and a.shape[1] in (1, 3):
+        a = np.moveaxis(a, 1, -1)
+    if a.ndim != 4 or a.shape[-1] not in (1, 3):
+        raise ValueError("images must be n × h × w or n × h × w × c with c 1 or 3, got shape %s" % (np.shape(images),))
+    if a.shape[0] != m:
+        raise ValueError("%d images for %d probe examples" % (a.shape[0], m))
+    if a.dtype == np.uint8:
+        x = a.astype(np.float32) / 255.0
+    else:
+        x = np.nan_to_num(a.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
+        if lo < 0.0 or hi > 1.0:
+            x = (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+    factor = -(-max(x.shape[1], x.shape[2]) // MAX_IMAGE_SIDE)
+    if factor > 1:
+        n, h, w, c = x.shape
+        h2, w2 = h // factor, w // factor
+        x = x[:, : h2 * factor, : w2 * factor].reshape(n, h2, factor, w2, factor, c).mean(axis=(2, 4))
+    return np.ascontiguousarray(np.clip(x, 0.0, 1.0), dtype=np.float32)
+
+
+def _image_frames(images):
+    """The images as "images" frames of at most ~4 MB each, in example order."""
+    n = images.shape[0]
+    per = max(1, IMAGE_CHUNK_BYTES // (images[0].size * 4))
+    frames = []
+    for first in range(0, n, per):
+        layer = "__images__" if first == 0 else "__images__@%d" % first
+        frames.append(encode_frame(0, layer, images[first : first + per], kind="images"))
+    return frames

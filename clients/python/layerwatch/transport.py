@@ -25,7 +25,7 @@ SILENCE_LIMIT = 45.0
 
 
 class _Item:
-    """One queued message: a checkpoint (JSON + its binary frames) or a scalars message."""
+    """One queued message: a checkpoint (JSON + its binary frames), a scalars message, or a probe-images frame (no JSON)."""
 
     __slots__ = ("seq", "kind", "step", "text", "frames", "nbytes")
 
@@ -71,7 +71,9 @@ class Transport:
         self._inflight_scalars = collections.deque()
         self._seq = itertools.count()
         self._declarations = []  # JSON texts of layers and probe, resent on every connection
-        self._decl_unacked = 0  # layers/probe sent on this connection and not yet acknowledged
+        self._decl_unacked = 0  # layers/probe/images sent on this connection and not yet acknowledged
+        self._images = []  # probe-images frames, sent after the probe until every one was answered once
+        self._images_answered = 0
         self._end_status = None
         self._end_acked = False
         self._closing = False
@@ -93,15 +95,24 @@ class Transport:
 
     # ---- called from the training thread -------------------------------------------------
 
-    def declare(self, layers_msg, probe_msg):
-        """Sets the layer and probe declarations (sent first on every connection)."""
+    def declare(self, layers_msg, probe_msg, images=()):
+        """Sets the layer and probe declarations (sent first on every connection) and the probe-images frames after them."""
         texts = [json.dumps(layers_msg, allow_nan=False), json.dumps(probe_msg, allow_nan=False)]
         with self._cond:
             self._declarations = texts
+            self._images = list(images)
+            self._images_answered = 0
             # Declarations go out before anything queued after them, also on the live connection.
-            self._pending.appendleft(_Item(next(self._seq), "declare", None, texts[1]))
-            self._pending.appendleft(_Item(next(self._seq), "declare", None, texts[0]))
+            for item in reversed(self._declaration_items()):
+                self._pending.appendleft(item)
             self._cond.notify_all()
+
+    def _declaration_items(self):
+        """Layers, probe, then the images not yet answered by a server (lock held)."""
+        items = [_Item(next(self._seq), "declare", None, t) for t in self._declarations]
+        if self._images_answered < len(self._images):
+            items += [_Item(next(self._seq), "images", None, "", [f]) for f in self._images]
+        return items
 
     def put_checkpoint(self, step, msg, frames):
         """Queues a checkpoint; over the bound, the oldest buffered checkpoints are dropped (one warning)."""
@@ -276,8 +287,7 @@ class Transport:
         self._inflight_scalars.clear()
         # The server already stores checkpoints up to lastStep: no need to send them again.
         keep = [i for i in items if i.kind == "scalars" or (i.kind == "checkpoint" and (last_step is None or i.step > last_step))]
-        decl = [_Item(next(self._seq), "declare", None, t) for t in self._declarations]
-        self._pending = collections.deque(decl + keep)
+        self._pending = collections.deque(self._declaration_items() + keep)
         self._decl_unacked = 0
 
     def _session(self, ws):
@@ -295,7 +305,7 @@ class Transport:
                     blocked = self._decl_unacked > 0 and self._pending and self._pending[0].kind == "checkpoint"
                     if self._pending and not blocked:
                         item = self._pending.popleft()
-                        if item.kind == "declare":
+                        if item.kind in ("declare", "images"):
                             self._decl_unacked += 1
                         if item.kind == "checkpoint":
                             self._inflight_ckpt.append(item)
@@ -317,7 +327,15 @@ class Transport:
                 if item in self._inflight_ckpt:
                     self._inflight_ckpt.remove(item)
             return
-        ws.send(item.text)
+        if item.kind == "images" and max_frame and any(len(f) > max_frame for f in item.frames):
+            log.warning("layerwatch: a probe-images frame is larger than the server's limit (%d bytes); images not sent", max_frame)
+            with self._cond:
+                self._decl_unacked = max(0, self._decl_unacked - 1)
+                self._images_answered += 1
+                self._cond.notify_all()
+            return
+        if item.text:
+            ws.send(item.text)
         for frame in item.frames:
             ws.send_frame(_BinaryFrame(frame))
 
@@ -390,6 +408,9 @@ class Transport:
                     break
         elif of in ("layers", "probe"):
             self._decl_unacked = max(0, self._decl_unacked - 1)
+        elif of == "images":
+            self._decl_unacked = max(0, self._decl_unacked - 1)
+            self._images_answered += 1
         elif of == "end":
             self._end_acked = True
             self._inflight_ckpt.clear()
@@ -413,6 +434,9 @@ class Transport:
         of, step = msg.get("of"), msg.get("step")
         if of in ("layers", "probe"):
             self._decl_unacked = max(0, self._decl_unacked - 1)
+        elif of == "images":
+            self._decl_unacked = max(0, self._decl_unacked - 1)
+            self._images_answered += 1
         elif of == "scalars" and self._inflight_scalars:
             self._inflight_scalars.popleft()
         elif step is not None:

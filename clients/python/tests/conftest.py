@@ -30,8 +30,9 @@ class RecordingTransport:
         self.scalars = []
         self._on_message = None
 
-    def declare(self, layers, probe):
+    def declare(self, layers, probe, images=()):
         self.declarations.append((layers, probe))
+        self.images = list(images)
 
     def put_checkpoint(self, step, msg, frames):
         self.checkpoints.append((step, msg, frames))

@@ -1,0 +1,54 @@
+/** Reads parts of stored frames from a run log without reading whole frames: the header, then any run of float32 values. */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { FrameHeader, MAX_FRAME_HEADER_BYTES, ProtocolError } from '../../lib/protocol';
+import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
+
+/** Where a frame record sits in a log: the record's offset and its payload length. */
+export interface FrameAt {
+  offset: number;
+  length: number;
+}
+
+/** An open run log; `close()` when done. */
+export class LogSlices {
+  private readonly fd: number;
+
+  constructor(readonly file: string) {
+    this.fd = openSync(file, 'r');
+  }
+
+  private bytes(position: number, length: number): Buffer {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd, buf, got, length - got, position + got);
+      if (n === 0) throw new Error(`log ${this.file} ends inside a frame at ${position}`);
+      got += n;
+    }
+    return buf;
+  }
+
+  /** The frame's header and the payload's offset inside the record's payload. */
+  header(at: FrameAt): { header: FrameHeader; payloadOffset: number } {
+    const start = at.offset + RECORD_HEADER_SIZE;
+    const pre = this.bytes(start, 8);
+    const length = pre.readUInt32LE(4);
+    if (length === 0 || length > MAX_FRAME_HEADER_BYTES || 8 + length > at.length) throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} has a bad header length`);
+    const parsed = FrameHeader.safeParse(JSON.parse(this.bytes(start + 8, length).toString('utf8')));
+    if (!parsed.success) throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} has a bad header`);
+    return { header: parsed.data, payloadOffset: (8 + length + 3) & ~3 };
+  }
+
+  /** `count` float32 values from value index `first` of the frame's payload. */
+  floats(at: FrameAt, payloadOffset: number, first: number, count: number): Float32Array {
+    if (payloadOffset + (first + count) * 4 > at.length) throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} is shorter than its shape`);
+    const buf = this.bytes(at.offset + RECORD_HEADER_SIZE + payloadOffset + first * 4, count * 4);
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(i * 4);
+    return out;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
