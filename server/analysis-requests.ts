@@ -5,6 +5,7 @@ import type { AnalysisManager } from './analysis/manager';
 import type { RequestHandler } from './live-endpoint';
 import type { RunRegistry } from './run-registry';
 import type { RunState } from './run-state';
+import { isValidRunId } from './storage/run-id';
 
 type Params = LiveRequest['params'];
 
@@ -12,9 +13,11 @@ function bad(message: string): ProtocolError {
   return new ProtocolError('BAD_REQUEST', message);
 }
 
+/** The run a request names: a malformed id is BAD_REQUEST, a well-formed one that is not stored RUN_NOT_FOUND. */
 async function runOf(registry: RunRegistry, id: string): Promise<RunState> {
+  if (!isValidRunId(id)) throw bad(`"${id.slice(0, 64)}" is not a run id`);
   const state = await registry.load(id);
-  if (!state) throw bad(`no run "${id.slice(0, 64)}"`);
+  if (!state) throw new ProtocolError('RUN_NOT_FOUND', `no run "${id.slice(0, 64)}"`);
   return state;
 }
 
@@ -65,8 +68,7 @@ export function registerAnalysisRequests(requests: Map<string, RequestHandler>, 
     return { key };
   });
   requests.set('unit-examples', async (req) => {
-    const state = await registry.load(req.run);
-    if (!state) throw new ProtocolError('RUN_NOT_FOUND', `no run "${req.run.slice(0, 64)}"`);
+    const state = await runOf(registry, req.run);
     const params = UnitExamplesParams.safeParse(req.params ?? {});
     if (!params.success) {
       const issue = params.error.issues[0];

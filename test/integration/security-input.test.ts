@@ -85,6 +85,13 @@ test('/live: topics and requests with hostile run ids are answered with errors',
   c.ws.send(JSON.stringify({ type: 'request', id: 1, what: 'layer-matrix', run: '../../etc/passwd', params: { step: 1, metric: 'cka' } }));
   const r = await c.next();
   assert.deepEqual([r.type, r.ok, r.code], ['response', false, 'BAD_REQUEST']);
+  // A well-formed id that names no run is RUN_NOT_FOUND for every request that takes a run.
+  const asks: Array<[string, Record<string, unknown>]> = [['layer-matrix', { step: 1, metric: 'cka' }], ['run-at', { step: 1 }], ['series', { name: 'loss' }], ['unit-examples', { layer: 'fc', unit: 0 }], ['reanalyse', { metric: 'cka' }]];
+  for (const [i, [what, params]] of asks.entries()) {
+    c.ws.send(JSON.stringify({ type: 'request', id: 10 + i, what, run: 'no-such-run', params }));
+    const reply = await c.next();
+    assert.deepEqual([reply.id, reply.ok, reply.code], [10 + i, false, 'RUN_NOT_FOUND'], what);
+  }
   c.ws.close();
 });
 
