@@ -21,7 +21,9 @@ Series = namedtuple("Series", "steps values")
 class RunLog:
     """A run log's contents. `activations[layer]` is checkpoints × units × m (float32; NaN where a
     checkpoint lacks the layer); `spatial[layer]` is checkpoints × units × m × h × w for spatial layers;
-    `scalars[name]` is a Series of steps (int64) and values (float64, NaN for null)."""
+    `scalars[name]` is a Series of steps (int64) and values (float64, NaN for null). `images` holds the probe
+    images when the trainer sent them (m × h × w × channels, float32 in [0, 1]), `masks` the concept masks
+    (m × concepts × h × w); each is None when absent or incomplete."""
 
     def __init__(self):
         self.path = None
@@ -33,6 +35,8 @@ class RunLog:
         self.probe = None
         self.labels = None
         self.class_names = None
+        self.images = None
+        self.masks = None
         self.steps = np.zeros(0, dtype=np.int64)
         self.times = np.zeros(0, dtype=np.float64)
         self.activations = {}
@@ -99,6 +103,20 @@ def _records(buf, log):
         pos = nxt
 
 
+def _probe_array(chunks, m):
+    """Chunks of per-example arrays (in sending order) joined into one array of m examples, or None when they do
+    not cover examples 0..m-1 contiguously with one shape."""
+    if not chunks:
+        return None
+    at, parts = 0, []
+    for first, data in chunks:
+        if first != at or (parts and data.shape[1:] != parts[0].shape[1:]):
+            return None
+        parts.append(data)
+        at += data.shape[0]
+    return np.concatenate(parts) if at == m else None
+
+
 def read_log(path):
     """Reads a run log (a log.lwlog file, or a run directory holding one) into a RunLog of numpy arrays.
 
@@ -122,12 +140,22 @@ def read_log(path):
     checkpoints = []  # (step, time, {layer: (header, data)})
     current = None
     scalars = {}
+    probe_chunks = {"images": [], "masks": []}  # per kind: [(first example, data)], restarted by a chunk at 0
     for kind, time, payload in _records(buf, out):
         if kind == KIND_FRAME:
-            if current is not None:
+            try:
                 header, data = decode_frame(payload)
-                if header.get("step") == current[0]:
-                    current[2][header["layer"]] = (header, data)
+            except (ValueError, KeyError):
+                continue  # the server stores only valid frames; a hand-made log might not
+            if header.get("kind") in probe_chunks:
+                chunks = probe_chunks[header["kind"]]
+                layer = header.get("layer", "")
+                first = int(layer.split("@", 1)[1]) if "@" in layer and layer.split("@", 1)[1].isdigit() else 0
+                if first == 0:
+                    del chunks[:]
+                chunks.append((first, data))
+            elif current is not None and header.get("step") == current[0]:
+                current[2][header["layer"]] = (header, data)
             continue
         if kind == KIND_ANALYSIS:
             continue
@@ -180,6 +208,9 @@ def read_log(path):
             if name in frames and tuple(frames[name][1].shape) == shape[1:]:
                 arr[i] = frames[name][1]
         (out.spatial if decl.get("spatial") else out.activations)[name] = arr
+    if m is not None:
+        out.images = _probe_array(probe_chunks["images"], m)
+        out.masks = _probe_array(probe_chunks["masks"], m)
     for name, points in scalars.items():
         out.scalars[name] = Series(np.asarray([p[0] for p in points], dtype=np.int64), np.asarray([p[1] for p in points], dtype=np.float64))
     return out

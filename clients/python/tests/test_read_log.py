@@ -77,3 +77,33 @@ def test_not_a_log(tmp_path):
     path.write_bytes(b"hello world, not a log")
     with pytest.raises(ValueError):
         layerwatch.read_log(str(path))
+
+
+def test_probe_images_and_masks_are_read_back_in_example_order(tmp_path):
+    """Chunks `__images__`, `__images__@3` (a re-sent first chunk restarts the list, as after a reconnect), one masks frame."""
+    m = 5
+    rng = np.random.default_rng(7)
+    images = rng.random((m, 4, 3, 1)).astype(np.float32)
+    masks = (rng.random((m, 2, 4, 3)) > 0.5).astype(np.float32)
+    stale = np.zeros((3, 4, 3, 1), dtype=np.float32)
+    out = bytearray(b"LWLOG\0" + struct.pack("<HII", 1, 0, 0))
+    out += record(1, {"type": "hello", "protocol": 1, "run": {"name": "x", "id": "run-i"}})
+    out += record(1, {"type": "layers", "layers": [{"name": "h1", "units": 2, "kind": "dense"}]})
+    out += record(1, {"type": "probe", "examples": m, "imageSize": {"h": 4, "w": 3, "channels": 1}, "concepts": [{"name": "a", "category": "c"}, {"name": "b", "category": "c"}], "maskSize": {"h": 4, "w": 3}})
+    out += record(2, encode_frame(0, "__images__", stale, kind="images"))
+    out += record(2, encode_frame(0, "__images__", images[:3], kind="images"))
+    out += record(2, encode_frame(0, "__images__@3", images[3:], kind="images"))
+    out += record(2, encode_frame(0, "__masks__", masks, kind="masks"))
+    out += record(1, {"type": "checkpoint", "step": 1, "layers": ["h1"]})
+    h1 = rng.normal(size=(2, m)).astype(np.float32)
+    out += record(2, encode_frame(1, "h1", h1))
+    path = tmp_path / "log.lwlog"
+    path.write_bytes(bytes(out))
+    log = layerwatch.read_log(str(path))
+    np.testing.assert_array_equal(log.images, images)
+    np.testing.assert_array_equal(log.masks, masks)
+    np.testing.assert_array_equal(log["h1"][0], h1)
+    # Without the second chunk the images do not cover the probe: None, not a partial array.
+    cut = bytes(out).replace(record(2, encode_frame(0, "__images__@3", images[3:], kind="images")), b"")
+    path.write_bytes(cut)
+    assert layerwatch.read_log(str(path)).images is None
