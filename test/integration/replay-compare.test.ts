@@ -1,6 +1,7 @@
 /** Replay state at a step, re-analysis with progress, comparing two runs, and importing a log over HTTP. */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { simulateRun } from '../../clients/node/simulate';
@@ -131,7 +132,17 @@ test('run-at on a long run (keyframes) equals replaying every stored patch from 
   const { readAnalysis, applyStored } = await import('../../server/analysis/analysis-store');
   const long = await simulateRun({ url: server.ingestUrl, name: 'long', seed: 3, layers: 2, units: 4, examples: 24, checkpoints: 140, intervalMs: 0 });
   await server.analysis.idle();
-  const file = path.join(server.dataDir, 'runs', long, 'analysis.lwlog');
+  // idle() means computed, not yet written: wait until the analysis log stops growing, then let both views read one
+  // copy (a late record, e.g. a chance baseline, landing between two reads made them differ once in CI).
+  const live = path.join(server.dataDir, 'runs', long, 'analysis.lwlog');
+  let size = -1, stableSince = Date.now();
+  await until(async () => {
+    const now = (await stat(live)).size;
+    if (now !== size) [size, stableSince] = [now, Date.now()];
+    return Date.now() - stableSince >= 300;
+  }, 10_000, 'the analysis log to settle');
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'lw-run-at-')), 'analysis.lwlog');
+  await copyFile(live, file);
   const layers = ['layer1', 'layer2', 'logits'];
   const timeline = await AnalysisTimeline.read(file, layers);
   for (const step of [100, 6400, 6500, 12800, 14000]) {
