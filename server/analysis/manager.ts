@@ -48,6 +48,8 @@ function columnOf(state: RunState, step: number): number {
 
 export class AnalysisManager {
   private readonly live = new Map<string, { conv: RunConvergence; writer: AnalysisWriter }>();
+  /** runEnded calls still finishing (idle() waits for them). */
+  private readonly ending = new Set<Promise<void>>();
   private readonly past = new Map<string, Map<string, ConvergenceGrid>>();
   /** Re-analysis grids by run, then key (kept for live and past runs alike). */
   private readonly extra = new Map<string, Map<string, ConvergenceGrid>>();
@@ -341,6 +343,16 @@ export class AnalysisManager {
 
   /** A run stopped streaming: finish its queued work, then close its analysis log. */
   async runEnded(id: string): Promise<void> {
+    const ending = this.endRun(id);
+    this.ending.add(ending);
+    try {
+      await ending;
+    } finally {
+      this.ending.delete(ending);
+    }
+  }
+
+  private async endRun(id: string): Promise<void> {
     this.images.delete(id);
     const entry = this.live.get(id);
     if (!entry) return;
@@ -355,10 +367,18 @@ export class AnalysisManager {
     this.timelines.delete(id);
   }
 
-  /** Waits for every run's queued analysis (tests and benches use this). */
+  /** Waits for every run's queued analysis, then for its results to be written to the analysis logs (tests and benches use this). */
   async idle(): Promise<void> {
     await Promise.all([...this.live.values()].map((e) => e.conv.idle()));
     await this.concepts.idle();
+    await Promise.all(
+      [...this.live.values()].map((e) => {
+        e.conv.flush(); // cells still waiting for the 100 ms coalescing timer
+        return e.writer.flush();
+      }),
+    );
+    // A run that is ending writes its last results and closes its log; wait for that too.
+    await Promise.all(this.ending);
   }
 
   async close(): Promise<void> {
