@@ -14,7 +14,7 @@ function bad(message: string): ProtocolError {
 }
 
 /** The run a request names: a malformed id is BAD_REQUEST, a well-formed one that is not stored RUN_NOT_FOUND. */
-async function runOf(registry: RunRegistry, id: string): Promise<RunState> {
+export async function runOf(registry: RunRegistry, id: string): Promise<RunState> {
   if (!isValidRunId(id)) throw bad(`"${id.slice(0, 64)}" is not a run id`);
   const state = await registry.load(id);
   if (!state) throw new ProtocolError('RUN_NOT_FOUND', `no run "${id.slice(0, 64)}"`);

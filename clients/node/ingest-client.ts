@@ -144,31 +144,27 @@ export class IngestClient {
    * Sends per-example concept masks (values 0/1, [examples, concepts, h, w] at probe.maskSize) in chunks of
    * `chunkExamples` examples, after the probe and before the first checkpoint; resolves when every chunk is acknowledged.
    */
-  async sendMasks(masks: Float32Array, shape: [number, number, number, number], chunkExamples = shape[0]): Promise<void> {
-    const [m, concepts, h, w] = shape;
-    const per = concepts * h * w;
-    const acks: Array<Promise<Ack>> = [];
-    for (let first = 0; first < m; first += chunkExamples) {
-      const count = Math.min(chunkExamples, m - first);
-      const frame = encodeFrame({ run: this.runId, step: 0, layer: first === 0 ? '__masks__' : `__masks__@${first}`, shape: [count, concepts, h, w], kind: 'masks' }, masks.subarray(first * per, (first + count) * per));
-      acks.push(this.expect('masks'));
-      this.ws.send(frame, { binary: true });
-    }
-    await Promise.all(acks);
+  sendMasks(masks: Float32Array, shape: [number, number, number, number], chunkExamples = shape[0]): Promise<void> {
+    return this.sendProbeChunks('masks', masks, shape, chunkExamples);
   }
 
   /**
    * Sends the probe images (values in [0, 1], [examples, h, w, channels] at probe.imageSize) in chunks of
    * `chunkExamples` examples, after the probe; resolves when every chunk is acknowledged.
    */
-  async sendImages(images: Float32Array, shape: [number, number, number, number], chunkExamples = shape[0]): Promise<void> {
-    const [m, h, w, channels] = shape;
-    const per = h * w * channels;
+  sendImages(images: Float32Array, shape: [number, number, number, number], chunkExamples = shape[0]): Promise<void> {
+    return this.sendProbeChunks('images', images, shape, chunkExamples);
+  }
+
+  /** Per-example probe data as frames of `kind`, layer `__<kind>__[@first]`, each chunk acknowledged. */
+  private async sendProbeChunks(kind: 'masks' | 'images', values: Float32Array, shape: [number, number, number, number], chunkExamples: number): Promise<void> {
+    const [m, ...dims] = shape;
+    const per = dims[0] * dims[1] * dims[2];
     const acks: Array<Promise<Ack>> = [];
     for (let first = 0; first < m; first += chunkExamples) {
       const count = Math.min(chunkExamples, m - first);
-      const frame = encodeFrame({ run: this.runId, step: 0, layer: first === 0 ? '__images__' : `__images__@${first}`, shape: [count, h, w, channels], kind: 'images' }, images.subarray(first * per, (first + count) * per));
-      acks.push(this.expect('images'));
+      const frame = encodeFrame({ run: this.runId, step: 0, layer: first === 0 ? `__${kind}__` : `__${kind}__@${first}`, shape: [count, ...dims], kind }, values.subarray(first * per, (first + count) * per));
+      acks.push(this.expect(kind));
       this.ws.send(frame, { binary: true });
     }
     await Promise.all(acks);

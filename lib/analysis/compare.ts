@@ -2,21 +2,12 @@
 import { block, canonical, pwcca } from './cca';
 import { AnalysisError } from './errors';
 import { kernel } from './kernel';
-import { directions } from './prepare';
+import { directions, eigenRows } from './prepare';
 import { resolveOptions } from './options';
 import type { Metric, PreparedLayer, SimilarityOptions, SimilarityResult } from './types';
 import { METRICS } from './types';
 
 type CcaMetric = Exclude<Metric, 'cka'>;
-
-/** Leading d covariance eigenvectors of a data-form layer as d × units rows (a view when every neuron is live). */
-function eigenRows(p: PreparedLayer, d: number): Float64Array {
-  const n = p.kept.length;
-  if (n === p.units) return p.vectors.subarray(0, d * n);
-  const t = new Float64Array(d * p.units);
-  for (let i = 0; i < d; i++) for (let j = 0; j < n; j++) t[i * p.units + p.kept[j]] = p.vectors[i * n + j];
-  return t;
-}
 
 /**
  * Q_aᵀQ_b restricted to the leading da, db directions. Data form: the whitening maps diag(λ^-½) V around the neuron

@@ -104,7 +104,7 @@ function wrap(addon: Addon): Kernel {
   return {
     name: 'native-openblas',
     engine: 'openblas',
-    centre: addon.centre ? (x, rows, cols, out, sumsq) => (addon.centre as NonNullable<Addon['centre']>)(x, rows, cols, out, sumsq) : centreRows,
+    centre: addon.centre?.bind(addon) ?? centreRows,
     gram(x, rows, cols) {
       const out = new Float64Array(rows * rows);
       check(addon.gram(x, rows, cols, out), 'gram');

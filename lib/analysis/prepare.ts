@@ -67,12 +67,22 @@ export function directions(p: PreparedLayer, metric: Exclude<Metric, 'cka'>, opt
   return d;
 }
 
+/** Leading d covariance eigenvectors of a data-form layer as d × units rows (a view when every neuron is live). */
+export function eigenRows(p: PreparedLayer, d: number): Float64Array {
+  const n = p.kept.length;
+  if (n === p.units) return p.vectors.subarray(0, d * n);
+  const t = new Float64Array(d * p.units);
+  for (let i = 0; i < d; i++) for (let j = 0; j < n; j++) t[i * p.units + p.kept[j]] = p.vectors[i * n + j];
+  return t;
+}
+
 /** Whitening map of a data-form layer: d × units, row i = v_i / √λ_i scattered onto the live neurons. */
 export function whitening(p: PreparedLayer, d: number): Float64Array {
-  const n = p.kept.length, t = new Float64Array(d * p.units);
+  const rows = eigenRows(p, d);
+  const t = rows.buffer === p.vectors.buffer ? rows.slice() : rows;
   for (let i = 0; i < d; i++) {
     const s = 1 / Math.sqrt(p.values[i]);
-    for (let j = 0; j < n; j++) t[i * p.units + p.kept[j]] = p.vectors[i * n + j] * s;
+    for (let j = i * p.units, end = j + p.units; j < end; j++) t[j] *= s;
   }
   return t;
 }

@@ -5,6 +5,7 @@
  */
 import { DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
 import { applyConceptPatch, masksFirstExample, type ConceptMeta, type ConceptPatch, type ConceptState } from '../../lib/protocol';
+import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import type { StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
 import type { AnalysisWriter } from './analysis-store';
@@ -67,20 +68,15 @@ export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: 
 export class ConceptsHub {
   private readonly live = new Map<string, LiveConcepts>();
   private readonly past = new Map<string, ConceptState | null>();
-  private readonly masks = new Map<string, Array<{ first: number; count: number; offset: number; length: number; shape: number[] }>>();
+  private readonly masks = new Map<string, ProbeChunk[]>();
 
   constructor(private readonly o: ConceptsHubOptions) {}
 
   /** Concept masks were stored (a commit of masks frames without a checkpoint). */
   onMasks(state: RunState, frames: StoredFrame[]): void {
     const id = state.meta.id;
-    for (const f of frames) {
-      const first = masksFirstExample(f.layer);
-      if (first === null) continue;
-      const list = first === 0 ? [] : this.masks.get(id) ?? [];
-      list.push({ first, count: f.shape[0], offset: f.offset, length: f.length, shape: f.shape });
-      this.masks.set(id, list);
-    }
+    const list = addProbeChunks(this.masks.get(id) ?? [], frames, masksFirstExample);
+    if (list.length) this.masks.set(id, list);
   }
 
   private masksRef(id: string, examples: number): MasksRef | null {

@@ -10,21 +10,24 @@ export interface LayerActivations {
   examples: number;
 }
 
+/** Fills `buf` from `position` of `fd`; a file that ends first is an error naming `what`. */
+export function readExactly(fd: number, buf: Buffer, position: number, what: string): Buffer {
+  for (let got = 0; got < buf.length; ) {
+    const n = readSync(fd, buf, got, buf.length - got, position + got);
+    if (n === 0) throw new Error(`log ends inside ${what}`);
+    got += n;
+  }
+  return buf;
+}
+
 /** Reads and decodes the frame at `ref`. */
 export function readActivations(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): LayerActivations {
-  const buf = Buffer.allocUnsafeSlow(ref.length);
   const fd = openSync(ref.file, 'r');
   try {
-    let got = 0;
-    while (got < ref.length) {
-      const n = readSync(fd, buf, got, ref.length - got, ref.offset + RECORD_HEADER_SIZE + got);
-      if (n === 0) throw new Error(`log ends inside the frame at ${ref.offset}`);
-      got += n;
-    }
+    return poolSpatial(decodeFrame(readExactly(fd, Buffer.allocUnsafeSlow(ref.length), ref.offset + RECORD_HEADER_SIZE, `the frame at ${ref.offset}`)));
   } finally {
     closeSync(fd);
   }
-  return poolSpatial(decodeFrame(buf));
 }
 
 /** Units × examples from a decoded frame: spatial [units, m, h, w] maps are averaged per unit and example. */

@@ -1,7 +1,8 @@
 /** Reads parts of stored frames from a run log without reading whole frames: the header, then any run of float32 values. */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { FrameHeader, MAX_FRAME_HEADER_BYTES, ProtocolError } from '../../lib/protocol';
 import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
+import { readExactly } from './frame-reader';
 
 /** Where a frame record sits in a log: the record's offset and its payload length. */
 export interface FrameAt {
@@ -18,14 +19,7 @@ export class LogSlices {
   }
 
   private bytes(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(this.fd, buf, got, length - got, position + got);
-      if (n === 0) throw new Error(`log ${this.file} ends inside a frame at ${position}`);
-      got += n;
-    }
-    return buf;
+    return readExactly(this.fd, Buffer.allocUnsafe(length), position, `a frame at ${position} (${this.file})`);
   }
 
   /** The frame's header and the payload's offset inside the record's payload. */

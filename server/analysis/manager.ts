@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { SimilarityOptions } from '../../lib/analysis';
 import {
   DEFAULT_METRIC,
+  imagesFirstExample,
   type AdviceEvent,
   type CompareMatrix,
   type ConvergenceGrid,
@@ -24,7 +25,7 @@ import { AnalysisTimeline, snapshotAt } from './timeline';
 import { RunConvergence } from './convergence';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
-import { addImageChunks, type ImageChunk } from './probe-images';
+import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 
 export interface AnalysisManagerOptions {
   registry: RunRegistry;
@@ -61,7 +62,7 @@ export class AnalysisManager {
   private readonly matrices = new Map<string, LayerMatrix>();
   private readonly layouts = new Map<string, StoredLayout>();
   /** Probe images chunks of live runs, as they are stored (past runs: their layout). */
-  private readonly images = new Map<string, ImageChunk[]>();
+  private readonly images = new Map<string, ProbeChunk[]>();
   /** Concept statistics per run (server/analysis/concepts-tracker.ts). */
   readonly concepts: ConceptsHub;
 
@@ -83,7 +84,7 @@ export class AnalysisManager {
     const id = state.meta.id;
     if (step < 0) {
       // Concept masks and probe images: frames stored outside a checkpoint.
-      const images = addImageChunks(this.images.get(id) ?? [], frames);
+      const images = addProbeChunks(this.images.get(id) ?? [], frames, imagesFirstExample);
       if (images.length) this.images.set(id, images);
       return this.concepts.onMasks(state, frames);
     }
@@ -226,7 +227,7 @@ export class AnalysisManager {
   }
 
   /** Where a run's probe images sit in its log (none when its probe declares no imageSize). */
-  async imageChunks(state: RunState): Promise<ImageChunk[]> {
+  async imageChunks(state: RunState): Promise<ProbeChunk[]> {
     const id = state.meta.id;
     if (!state.probeDecl?.imageSize) return [];
     const live = this.images.get(id);

@@ -1,12 +1,12 @@
 /** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
 import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../../lib/analysis';
-import { emptyGrid, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
+import { emptyGrid, imagesFirstExample, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
-import { addImageChunks, type ImageChunk } from './probe-images';
+import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 
 export interface StoredLayout {
   layers: Array<{ name: string; units: number }>;
@@ -15,7 +15,7 @@ export interface StoredLayout {
   /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent). */
   frames: Array<Array<{ offset: number; length: number } | null>>;
   /** Probe images chunks (frames of kind "images", stored outside checkpoints). */
-  images: ImageChunk[];
+  images: ProbeChunk[];
 }
 
 /** Finds the layers, steps and frame positions of a log in one pass. */
@@ -24,14 +24,14 @@ export async function readLayout(file: string): Promise<StoredLayout> {
   let examples = 0;
   const steps: number[] = [];
   const frames: StoredLayout['frames'] = [];
-  let images: ImageChunk[] = [];
+  let images: ProbeChunk[] = [];
   let current = -1;
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.message, RECORD_KIND.frame] })) {
     if (rec.kind === RECORD_KIND.frame) {
       const r = decodeRecord(rec.kind, rec.time, rec.payload);
       if (r?.kind !== 'frame') continue;
       const { layer, shape, kind } = r.frame.header;
-      if (kind === 'images') images = addImageChunks(images, [{ layer, shape, offset: rec.offset, length: rec.payload.length }]);
+      if (kind === 'images') images = addProbeChunks(images, [{ layer, shape, offset: rec.offset, length: rec.payload.length }], imagesFirstExample);
       if (current < 0 || kind === 'images' || kind === 'masks') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
       if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length };

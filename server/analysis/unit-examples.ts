@@ -6,12 +6,12 @@ import { imageBytes, ProtocolError, type UnitExample, type UnitExamples, type Un
 import type { RunState } from '../run-state';
 import { LogSlices } from './frame-slices';
 import type { FrameRef } from './jobs';
-import { chunkOf, type ImageChunk } from './probe-images';
+import { chunkOf, type ProbeChunk } from './probe-chunks';
 
 /** What the request needs from the analysis: where frames and images sit in the log. */
 export interface UnitExamplesSource {
   frameRef(state: RunState, step: number, l: number): Promise<FrameRef | null>;
-  imageChunks(state: RunState): Promise<ImageChunk[]>;
+  imageChunks(state: RunState): Promise<ProbeChunk[]>;
 }
 
 const bad = (message: string) => new ProtocolError('BAD_REQUEST', message);
