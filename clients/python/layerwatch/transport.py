@@ -74,6 +74,7 @@ class Transport:
         self._decl_unacked = 0  # layers/probe/images sent on this connection and not yet acknowledged
         self._images = []  # probe-images frames, sent after the probe until every one was answered once
         self._images_answered = 0
+        self._frozen = []  # JSON texts of "frozen" confirmations, resent on every connection (the server stores each layer once)
         self._end_status = None
         self._end_acked = False
         self._closing = False
@@ -108,11 +109,21 @@ class Transport:
             self._cond.notify_all()
 
     def _declaration_items(self):
-        """Layers, probe, then the images not yet answered by a server (lock held)."""
+        """Layers, probe, the images not yet answered by a server, then the frozen confirmations (lock held)."""
         items = [_Item(next(self._seq), "declare", None, t) for t in self._declarations]
         if self._images_answered < len(self._images):
             items += [_Item(next(self._seq), "images", None, "", [f]) for f in self._images]
-        return items
+        return items + [_Item(next(self._seq), "declare", None, t) for t in self._frozen]
+
+    def put_frozen(self, msg):
+        """Queues a "frozen" confirmation; it is sent with the declarations on every connection until the run ends."""
+        text = json.dumps(msg, allow_nan=False)
+        with self._cond:
+            if self.fatal or self._closing:
+                return
+            self._frozen.append(text)
+            self._pending.append(_Item(next(self._seq), "declare", None, text))
+            self._cond.notify_all()
 
     def put_checkpoint(self, step, msg, frames):
         """Queues a checkpoint; over the bound, the oldest buffered checkpoints are dropped (one warning)."""
@@ -406,7 +417,7 @@ class Transport:
             while self._inflight_scalars:
                 if self._inflight_scalars.popleft().step == step:
                     break
-        elif of in ("layers", "probe"):
+        elif of in ("layers", "probe", "frozen"):
             self._decl_unacked = max(0, self._decl_unacked - 1)
         elif of == "images":
             self._decl_unacked = max(0, self._decl_unacked - 1)
@@ -432,7 +443,7 @@ class Transport:
             return
         # An error takes the place of the ack of the message it answers; resending would not fix it.
         of, step = msg.get("of"), msg.get("step")
-        if of in ("layers", "probe"):
+        if of in ("layers", "probe", "frozen"):
             self._decl_unacked = max(0, self._decl_unacked - 1)
         elif of == "images":
             self._decl_unacked = max(0, self._decl_unacked - 1)
