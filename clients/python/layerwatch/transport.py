@@ -113,16 +113,17 @@ class Transport:
         items = [_Item(next(self._seq), "declare", None, t) for t in self._declarations]
         if self._images_answered < len(self._images):
             items += [_Item(next(self._seq), "images", None, "", [f]) for f in self._images]
-        return items + [_Item(next(self._seq), "declare", None, t) for t in self._frozen]
+        return items + [_Item(next(self._seq), "frozen", None, t) for t in self._frozen]
 
     def put_frozen(self, msg):
-        """Queues a "frozen" confirmation; it is sent with the declarations on every connection until the run ends."""
+        """Queues a "frozen" confirmation, also sent after the declarations on every later connection (the server keeps
+        one per layer); unlike declarations it holds nothing back, so a server that does not know it costs nothing."""
         text = json.dumps(msg, allow_nan=False)
         with self._cond:
             if self.fatal or self._closing:
                 return
             self._frozen.append(text)
-            self._pending.append(_Item(next(self._seq), "declare", None, text))
+            self._pending.append(_Item(next(self._seq), "frozen", None, text))
             self._cond.notify_all()
 
     def put_checkpoint(self, step, msg, frames):
@@ -417,7 +418,7 @@ class Transport:
             while self._inflight_scalars:
                 if self._inflight_scalars.popleft().step == step:
                     break
-        elif of in ("layers", "probe", "frozen"):
+        elif of in ("layers", "probe"):
             self._decl_unacked = max(0, self._decl_unacked - 1)
         elif of == "images":
             self._decl_unacked = max(0, self._decl_unacked - 1)
@@ -443,7 +444,7 @@ class Transport:
             return
         # An error takes the place of the ack of the message it answers; resending would not fix it.
         of, step = msg.get("of"), msg.get("step")
-        if of in ("layers", "probe", "frozen"):
+        if of in ("layers", "probe"):
             self._decl_unacked = max(0, self._decl_unacked - 1)
         elif of == "images":
             self._decl_unacked = max(0, self._decl_unacked - 1)
