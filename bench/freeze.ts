@@ -42,7 +42,12 @@ async function train(url: string, ex: Example, seed: number, freeze: boolean): P
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Trained;
 }
 
-const median = (v: number[]) => (v.length ? [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] : null);
+function median(v: number[]): number | null {
+  if (!v.length) return null;
+  const s = [...v].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
 const adviceText = (c: RunCheck) => c.advice.map((a) => `${a.layer}@${a.step} (${a.toFinal?.toFixed(3) ?? '?'}${a.frozenAt !== null ? `, frozen @${a.frozenAt}` : ''})`).join(', ') || '—';
 
