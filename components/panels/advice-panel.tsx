@@ -46,7 +46,8 @@ export function AdvicePanel({ open }: { open: boolean }) {
   const view = useThrottledSelection(selectGridView, gridChanged, 700);
   const advice = useLayerwatch((s) => s.run.advice);
   const frozen = useLayerwatch((s) => s.run.frozen);
-  const live = useLayerwatch((s) => s.run.meta?.status === 'live');
+  // "None yet" live and at a scrubbed step; "none given" over a whole ended run.
+  const soFar = useLayerwatch((s) => s.run.meta?.status === 'live' || s.view.scrub !== null);
   const warnings = useLayerwatch((s) => s.run.warnings);
   const { seekStep } = useScrub();
   const grid = view?.grid;
@@ -87,7 +88,7 @@ export function AdvicePanel({ open }: { open: boolean }) {
       )}
       <h3 className="chart-title">Freeze advice</h3>
       {advice.length === 0 ? (
-        <p className="muted small">{live ? 'None yet.' : 'None given.'} The server advises freezing a layer (bottom-up) once it has moved away from its first state, its change per step has fallen to a small fraction of its peak, and its drift projected to the end of training keeps it close to where it is; the trainer decides whether to freeze it.</p>
+        <p className="muted small">{soFar ? 'None yet.' : 'None given.'} The server advises freezing a layer (bottom-up) once it has moved away from its first state, its change per step has fallen to a small fraction of its peak, and its drift projected to the end of training keeps it close to where it is; the trainer decides whether to freeze it.</p>
       ) : (
         <ol className="advice-list" data-testid="advice-list">
           {advice.map((a) => {
