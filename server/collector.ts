@@ -312,7 +312,7 @@ export class IngestConnection implements TrainerLink {
   private onFrozen(run: LiveRun, msg: Frozen, raw: Buffer): void {
     if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'frozen');
     const layers = run.declared.layers ?? run.state.layers;
-    if (!layers.some((l) => l.name === msg.layer)) return this.error('UNKNOWN_LAYER', `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"`, 'frozen', { step: msg.step, layer: msg.layer.slice(0, 200) });
+    if (!layers.some((l) => l.name === msg.layer)) return this.error('UNKNOWN_LAYER', `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"`, 'frozen', { layer: msg.layer.slice(0, 200) });
     if (this.frozen.has(msg.layer) || run.state.frozen.some((f) => f.layer === msg.layer)) {
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'frozen', step: msg.step, duplicate: true }));
     }
