@@ -11,6 +11,7 @@ import {
   type AckOf,
   type Checkpoint,
   type DecodedFrame,
+  type Frozen,
   type ErrorCode,
   type IngestClientMessage,
   type IngestLimits,
@@ -47,7 +48,7 @@ interface OpenCheckpoint {
   failed: boolean;
 }
 
-const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end'];
+const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end', 'frozen'];
 
 /** Handles one trainer connection. */
 export class IngestConnection implements TrainerLink {
@@ -59,6 +60,8 @@ export class IngestConnection implements TrainerLink {
   private readonly rate: RateLimiter;
   private closed = false;
   private ended = false;
+  /** Layers whose freeze this connection has accepted for storing (pipelined repeats are acknowledged as duplicates). */
+  private readonly frozen = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -211,6 +214,8 @@ export class IngestConnection implements TrainerLink {
         );
         return this.reply(done, () => ({ type: 'ack', of: 'end' }), 'end');
       }
+      case 'frozen':
+        return this.onFrozen(run, msg, raw);
       default: {
         const _exhaustive: never = msg;
         return _exhaustive;
@@ -300,6 +305,20 @@ export class IngestConnection implements TrainerLink {
     run.declared.probe = { examples: m, labels: msg.labels ?? null };
     this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'probe' }), 'probe', () => {
       run.declared.probe = null;
+    });
+  }
+
+  /** The trainer froze a layer: stored once per layer (a resent confirmation is acknowledged as a duplicate). */
+  private onFrozen(run: LiveRun, msg: Frozen, raw: Buffer): void {
+    if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'frozen');
+    const layers = run.declared.layers ?? run.state.layers;
+    if (!layers.some((l) => l.name === msg.layer)) return this.error('UNKNOWN_LAYER', `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"`, 'frozen', { layer: msg.layer.slice(0, 200) });
+    if (this.frozen.has(msg.layer) || run.state.frozen.some((f) => f.layer === msg.layer)) {
+      return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'frozen', step: msg.step, duplicate: true }));
+    }
+    this.frozen.add(msg.layer);
+    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'frozen', step: msg.step }), 'frozen', () => {
+      this.frozen.delete(msg.layer);
     });
   }
 

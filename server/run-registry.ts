@@ -5,11 +5,10 @@ import type { Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta } from '.
 import { ProtocolError } from '../lib/protocol';
 import { RunIndex } from './storage/run-index';
 import { RunLogWriter, type AppendOptions } from './storage/run-log-writer';
-import { readRunLog } from './storage/run-log-reader';
 import { isValidRunId, slugifyRunId } from './storage/run-id';
 import { RunState, type RunRecord, type ServerEvent } from './run-state';
 import { trimIncompleteCheckpoint } from './checkpoint-repair';
-import { decodeRecord, encodeEvent, RECORD_KIND } from './records';
+import { encodeEvent, readRunState, RECORD_KIND } from './records';
 import { allFinite32 } from '../lib/codecs/finite';
 
 /** The connection streaming a live run: the server can tell its trainer things (advice). */
@@ -260,11 +259,7 @@ export class RunRegistry {
     let pending = this.loading.get(id);
     if (!pending) {
       pending = (async () => {
-        const state = new RunState(meta);
-        for await (const rec of readRunLog(this.logPath(id), { kinds: [RECORD_KIND.message, RECORD_KIND.event] })) {
-          const record = decodeRecord(rec.kind, rec.time, rec.payload);
-          if (record) state.apply(record);
-        }
+        const state = await readRunState(this.logPath(id), meta);
         // The index is the authority on status and counters (recovery rewrote them after a crash).
         state.meta = { ...state.meta, ...meta };
         this.remember(state);

@@ -1,5 +1,5 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
-import type { AdviceEvent, DecodedFrame, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
+import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
 import { SNAPSHOT_SERIES_POINTS } from '../lib/protocol';
 import { GrowableSeries } from './series';
 
@@ -31,6 +31,8 @@ export class RunState {
   readonly warnings: Warning[] = [];
   /** Freeze advice given so far, one per layer at most. */
   readonly advice: AdviceEvent[] = [];
+  /** Layers the trainer confirmed frozen, once per layer (the first confirmation counts). */
+  readonly frozen: FrozenLayer[] = [];
   readonly events: ServerEvent[] = [];
   /** The trainer's run options from its (latest) hello. */
   options: RunOptions = {};
@@ -102,6 +104,12 @@ export class RunState {
       case 'end':
         this.meta = { ...this.meta, status: msg.status, endedAt: time };
         return [{ kind: 'meta', meta: this.meta }];
+      case 'frozen': {
+        if (this.frozen.some((f) => f.layer === msg.layer)) return [];
+        const frozen = { layer: msg.layer, step: msg.step };
+        this.frozen.push(frozen);
+        return [{ kind: 'frozen', frozen }];
+      }
       default: {
         const _exhaustive: never = msg;
         return _exhaustive;
@@ -145,6 +153,7 @@ export class RunState {
       scalars,
       warnings: [...this.warnings],
       advice: [...this.advice],
+      frozen: [...this.frozen],
       ...(analysis ? { analysis } : {}),
     };
   }

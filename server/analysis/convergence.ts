@@ -110,7 +110,8 @@ export class RunConvergence {
         const head = this.o.advice && metric === this.o.advice.config.metric ? this.o.advice.headColumns(steps, c) : range(c).slice(0, 2);
         const due = mi === 0 || c - (this.lastBackfill.get(metric) ?? -Infinity) >= Math.max(1, Math.ceil(c / 8));
         if (due) this.lastBackfill.set(metric, c);
-        return [metric, { head, rest: due ? sampleColumns(range(Math.min(...head) - 1)) : [] }] as const;
+        const inHead = new Set(head);
+        return [metric, { head, rest: due ? sampleColumns(range(c).filter((x) => !inHead.has(x))) : [] }] as const;
       }),
     );
     for (const [metric, grid] of this.grids) {
@@ -174,7 +175,8 @@ export class RunConvergence {
           if (x === c - 1) cells.push({ l, c, stability: round(p.value) });
         });
         if (urgent && this.o.advice && metric === this.o.advice.config.metric) {
-          this.o.advice.onEvidence(l, c, this.grids.get(metric)!.steps, new Map(res.pairs.map((p, i) => [usable[i], p.value])));
+          const grid = this.grids.get(metric)!;
+          this.o.advice.onEvidence(l, c, grid.steps, new Map(res.pairs.map((p, i) => [usable[i], p.value])), grid.stability[l]);
         }
         this.addCells(metric, cells, urgent, fresh ? usable.length : 0);
       })

@@ -79,6 +79,7 @@ export function snapshotAt(state: RunState, step: number, timeline: AnalysisTime
     scalars,
     warnings: full.warnings.filter((w) => w.step === undefined || w.step <= step),
     advice: full.advice.filter((a) => a.step <= step),
+    frozen: full.frozen.filter((f) => f.step <= step),
     analysis: grids.size ? { ...full.analysis, convergence: { defaultMetric: DEFAULT_METRIC, grids: Object.fromEntries(grids) } } : undefined,
   };
 }

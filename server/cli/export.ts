@@ -9,6 +9,9 @@ import { RunIndex } from '../storage/run-index';
 import { isValidRunId } from '../storage/run-id';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
 import { exportConcepts } from './export-concepts';
+import { readRunState } from '../records';
+import type { RunState } from '../run-state';
+import type { RunMeta } from '../../lib/protocol';
 
 const HELP = `usage: layerwatch export RUN [--data ./data] --json [--metric svcca|svcca-k|pwcca|cka] [--k K] [--threshold T]
        layerwatch export RUN [--data ./data] --log -o FILE`;
@@ -58,7 +61,14 @@ export async function run(argv: string[]): Promise<number> {
     steps: layout.steps,
     convergence: { metric, source, reference: g.reference, toFinal: g.toNewest, stability: g.stability, k: g.k, chance: g.chance },
     concepts: await exportConcepts(analysisPath(path.dirname(logFile)), layout.steps),
+    ...(await adviceOf(logFile, meta)),
   };
   console.log(JSON.stringify(out));
   return 0;
+}
+
+/** The freeze advice the server gave and the freezes the trainer confirmed, as stored in the log. */
+async function adviceOf(logFile: string, meta: RunMeta): Promise<{ advice: RunState['advice']; frozen: RunState['frozen'] }> {
+  const state = await readRunState(logFile, meta);
+  return { advice: state.advice, frozen: state.frozen };
 }

@@ -74,6 +74,7 @@ class Transport:
         self._decl_unacked = 0  # layers/probe/images sent on this connection and not yet acknowledged
         self._images = []  # probe-images frames, sent after the probe until every one was answered once
         self._images_answered = 0
+        self._frozen = []  # JSON texts of "frozen" confirmations, resent on every connection (the server stores each layer once)
         self._end_status = None
         self._end_acked = False
         self._closing = False
@@ -108,11 +109,22 @@ class Transport:
             self._cond.notify_all()
 
     def _declaration_items(self):
-        """Layers, probe, then the images not yet answered by a server (lock held)."""
+        """Layers, probe, the images not yet answered by a server, then the frozen confirmations (lock held)."""
         items = [_Item(next(self._seq), "declare", None, t) for t in self._declarations]
         if self._images_answered < len(self._images):
             items += [_Item(next(self._seq), "images", None, "", [f]) for f in self._images]
-        return items
+        return items + [_Item(next(self._seq), "frozen", None, t) for t in self._frozen]
+
+    def put_frozen(self, msg):
+        """Queues a "frozen" confirmation, also sent after the declarations on every later connection (the server keeps
+        one per layer); unlike declarations it holds nothing back, so a server that does not know it costs nothing."""
+        text = json.dumps(msg, allow_nan=False)
+        with self._cond:
+            if self.fatal or self._closing:
+                return
+            self._frozen.append(text)
+            self._pending.append(_Item(next(self._seq), "frozen", None, text))
+            self._cond.notify_all()
 
     def put_checkpoint(self, step, msg, frames):
         """Queues a checkpoint; over the bound, the oldest buffered checkpoints are dropped (one warning)."""
