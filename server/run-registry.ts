@@ -1,15 +1,16 @@
 /** The collector's view of every run: the index, live runs with their log writers, and past runs loaded on demand. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta } from '../lib/protocol';
+import type { Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../lib/protocol';
 import { ProtocolError } from '../lib/protocol';
 import { RunIndex } from './storage/run-index';
 import { RunLogWriter, type AppendOptions } from './storage/run-log-writer';
 import { readRunLog } from './storage/run-log-reader';
 import { isValidRunId, slugifyRunId } from './storage/run-id';
-import { RunState, type RunRecord, type ServerEvent } from './run-state';
+import { RunState, type RunRecord } from './run-state';
 import { trimIncompleteCheckpoint } from './checkpoint-repair';
-import { decodeRecord, encodeEvent, RECORD_KIND } from './records';
+import { encodeEvent, RECORD_KIND } from './records';
+import { DEFAULT_LOG_LIMITS, LogContentCheck, type LogCheckLimits } from './log-content-check';
 import { allFinite32 } from '../lib/codecs/finite';
 
 /** The connection streaming a live run: the server can tell its trainer things (advice). */
@@ -66,15 +67,16 @@ export class RunRegistry {
   private constructor(
     readonly dataDir: string,
     readonly index: RunIndex,
+    private readonly logLimits: LogCheckLimits,
   ) {}
 
-  /** Opens a data directory, recovering runs a crash left live. */
-  static async open(dataDir: string): Promise<RunRegistry> {
+  /** Opens a data directory, recovering runs a crash left live; stored records are read under `logLimits` (the server's). */
+  static async open(dataDir: string, logLimits: LogCheckLimits = DEFAULT_LOG_LIMITS): Promise<RunRegistry> {
     const index = await RunIndex.open(dataDir);
     // Runs still marked live were cut off by a crash: drop a checkpoint that did not get all its frames written.
     for (const meta of index.list()) if (meta.status === 'live') await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch(() => 0);
     await index.recover();
-    return new RunRegistry(dataDir, index);
+    return new RunRegistry(dataDir, index, logLimits);
   }
 
   logPath(id: string): string {
@@ -261,10 +263,20 @@ export class RunRegistry {
     if (!pending) {
       pending = (async () => {
         const state = new RunState(meta);
+        // The log is read under the protocol's rules (a hand-edited or old data directory is untrusted input):
+        // a record that breaks one is left out and the view says so, instead of failing or hanging.
+        const check = new LogContentCheck(this.logLimits, { frames: false });
+        let skipped = 0;
+        let first = '';
         for await (const rec of readRunLog(this.logPath(id), { kinds: [RECORD_KIND.message, RECORD_KIND.event] })) {
-          const record = decodeRecord(rec.kind, rec.time, rec.payload);
-          if (record) state.apply(record);
+          const r = check.accept(rec.kind, rec.time, rec.payload);
+          if ('problem' in r) {
+            if (skipped++ === 0) first = ` (the first at byte ${rec.offset}: ${r.problem.code}: ${r.problem.message.slice(0, 300)})`;
+          } else if (r.record) {
+            state.apply(r.record);
+          }
         }
+        if (skipped) state.apply({ kind: 'event', time: 0, event: { type: 'warning', warning: { code: 'BAD_RECORD', message: `${skipped} stored record(s) break the protocol's rules and are left out${first}` } } });
         // The index is the authority on status and counters (recovery rewrote them after a crash).
         state.meta = { ...state.meta, ...meta };
         this.remember(state);
