@@ -37,8 +37,8 @@ const cli = (args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
 
-const upload = (body: BodyInit, name = 'x.lwlog', init: RequestInit = {}) =>
-  fetch(`${server.url}/api/import`, { method: 'POST', body, headers: { 'x-filename': name, 'content-type': 'application/octet-stream' }, ...init });
+const upload = (body: Uint8Array | ReadableStream<Uint8Array>, name = 'x.lwlog', init: RequestInit = {}) =>
+  fetch(`${server.url}/api/import`, { method: 'POST', body: body instanceof Uint8Array ? new Uint8Array(body) : body, headers: { 'x-filename': name, 'content-type': 'application/octet-stream' }, ...init });
 
 /** A real trainer still gets every checkpoint acknowledged. */
 async function trainerServed(): Promise<void> {
