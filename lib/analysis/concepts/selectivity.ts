@@ -65,3 +65,22 @@ export function classSelectivity(acts: Real, units: number, examples: number, la
   }
   return out;
 }
+
+/** The quantiles a selectivity distribution is summarised by (the class selectivity chart's bands): p10, p25, median, p75, p90. */
+export const SELECTIVITY_BANDS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
+
+/** Quantiles (p in [0, 1], linear interpolation) of the finite values, or null when there are none. */
+export function quantiles(values: ArrayLike<number | null>, ps: readonly number[]): number[] | null {
+  const xs = Array.from(values).filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (!xs.length) return null;
+  return ps.map((p) => {
+    const pos = p * (xs.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo);
+  });
+}
+
+/** A layer's selectivity distribution at one checkpoint as its SELECTIVITY_BANDS quantiles (null: no unit has one). */
+export function selectivityBands(selectivity: ArrayLike<number | null>): number[] | null {
+  const q = quantiles(selectivity, SELECTIVITY_BANDS);
+  return q && q.map((v) => Math.round(v * 1000) / 1000);
+}
