@@ -71,8 +71,15 @@ export const SELECTIVITY_BANDS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
 
 /** Quantiles (p in [0, 1], linear interpolation) of the finite values, or null when there are none. */
 export function quantiles(values: ArrayLike<number | null>, ps: readonly number[]): number[] | null {
-  const xs = Array.from(values).filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
-  if (!xs.length) return null;
+  // A typed array sorts numerically and natively: 65,536 units in a few ms, where an array of numbers takes ~100 ms.
+  const finite = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && Number.isFinite(v)) finite[n++] = v;
+  }
+  if (!n) return null;
+  const xs = finite.subarray(0, n).sort();
   return ps.map((p) => {
     const pos = p * (xs.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo);
