@@ -80,7 +80,12 @@ export async function runMaxShape(o: MaxShapeOptions): Promise<MaxShapeResult> {
     const t0 = performance.now();
     const rng = new Rng(1);
     for (let c = 1; c <= o.checkpoints; c++) {
-      const frames = layers.map((l) => ({ layer: l.name, shape: [o.units, m], data: rng.fillNormal(new Float32Array(o.units * m)) as Float32Array }));
+      const frames: Array<{ layer: string; shape: number[]; data: Float32Array }> = [];
+      for (const l of layers) {
+        frames.push({ layer: l.name, shape: [o.units, m], data: rng.fillNormal(new Float32Array(o.units * m)) as Float32Array });
+        // Seconds of number drawing on a loaded machine must not starve the socket (the server drops peers that miss pings).
+        if (frames.length % 16 === 0) await new Promise((r) => setImmediate(r));
+      }
       await trainer.checkpoint(c * 100, frames);
       o.log?.(`checkpoint ${c}/${o.checkpoints} acknowledged after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
