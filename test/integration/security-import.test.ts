@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -85,6 +86,21 @@ test('POST /api/import: a gigabyte of zeros after a valid start is refused at th
   assert.equal(server.registry.index.get('zeros-upload'), undefined);
   assert.deepEqual((await readdir(server.dataDir)).filter((n) => n.startsWith('.import-')), []);
   await trainerServed();
+});
+
+test('POST /api/import: an upload announcing more than 4 GiB is 413 LIMIT_IMPORT_BYTES before any byte is read', async () => {
+  const { port } = new URL(server.url);
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/import', headers: { 'content-length': String(5 * 1024 ** 3), 'content-type': 'application/octet-stream' } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.write(craftLog([]));
+  });
+  assert.equal(answer.status, 413);
+  assert.equal(JSON.parse(answer.body).error.code, 'LIMIT_IMPORT_BYTES');
 });
 
 test('layerwatch import and replay: the cases of the report are refused with one line naming LOG_INVALID and the reason, no stack', async () => {

@@ -75,6 +75,19 @@ test('the limits are the server\'s: a log within raised limits imports, the same
   await validateLogFile(file, raised);
 });
 
+test('a log past the run byte limit is refused at the record that crosses it, from its header', async () => {
+  const file = path.join(dir, 'long.lwlog');
+  const bytes = craftLog(validRunRecords({ id: 'long', checkpoints: 3 }).records);
+  await fs.writeFile(file, bytes);
+  const limit = Math.floor(bytes.length / 2);
+  await assert.rejects(validateLogFile(file, new LogContentCheck({ ...DEFAULT_LOG_LIMITS, maxRunBytes: limit })), (err: { code?: string; details?: { reason?: string; offset?: number } }) => {
+    assert.deepEqual([err.code, err.details?.reason], ['LOG_INVALID', 'LIMIT_RUN_BYTES']);
+    assert.ok(err.details!.offset! <= limit);
+    return true;
+  });
+  await validateLogFile(file, new LogContentCheck({ ...DEFAULT_LOG_LIMITS, maxRunBytes: bytes.length }));
+});
+
 test('accept(): a reader of a data directory gets each bad record as a problem and goes on with the rest', () => {
   const check = new LogContentCheck(undefined, { frames: false });
   const { records } = validRunRecords({ id: 'skip', checkpoints: 2 });
