@@ -5,12 +5,10 @@
  * server stays up and serves a real trainer afterwards.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import { RunSnapshot } from '../../lib/protocol';
@@ -18,9 +16,8 @@ import { RunIndex } from '../../server/storage/run-index';
 import { buildCheckpoint, buildRun } from '../fixtures/build-run';
 import { craftLog, event, msg, validRunRecords } from '../fixtures/craft-log';
 import { HOSTILE_LOGS } from '../fixtures/hostile-logs';
-import { CLI, startTestServer, tempDir, type TestServer } from './helpers/server';
+import { runCli, startTestServer, tempDir, type TestServer } from './helpers/server';
 
-const exec = promisify(execFile);
 let server: TestServer;
 let files: string;
 
@@ -32,11 +29,7 @@ after(async () => {
   await server.close();
 });
 
-const cli = (args: string[]) =>
-  exec(process.execPath, [CLI, ...args]).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const cli = runCli;
 
 const upload = (body: Uint8Array | ReadableStream<Uint8Array>, name = 'x.lwlog', init: RequestInit = {}) =>
   fetch(`${server.url}/api/import`, { method: 'POST', body: body instanceof Uint8Array ? new Uint8Array(body) : body, headers: { 'x-filename': name, 'content-type': 'application/octet-stream' }, ...init });
