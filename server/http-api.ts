@@ -5,11 +5,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidRunId } from './storage/run-id';
 import type { RunRegistry } from './run-registry';
 import { handleImport } from './http-import';
+import type { LogCheckLimits } from './log-content-check';
 
 export interface ApiContext {
   registry: RunRegistry;
   epoch: string;
   kernel: string;
+  /** The limits an imported log is held to (the server's own). */
+  logLimits: LogCheckLimits;
   /** Present when the server was started with LAYERWATCH_STATS=1 (GET /api/stats; `?reset=1` starts a new window). */
   stats?: (reset: boolean) => unknown;
 }
@@ -33,7 +36,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     return true;
   }
   if (req.method === 'POST' && parts.length === 1 && parts[0] === 'import') {
-    await handleImport(req, res, ctx.registry, (meta) => ctx.registry.publish('runs', { runs: { kind: 'run', meta } }));
+    await handleImport(req, res, ctx.registry, (meta) => ctx.registry.publish('runs', { runs: { kind: 'run', meta } }), ctx.logLimits);
     return true;
   }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runs') {

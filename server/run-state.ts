@@ -1,14 +1,7 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
-import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
+import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, ServerEvent, Warning } from '../lib/protocol';
 import { SNAPSHOT_SERIES_POINTS } from '../lib/protocol';
 import { GrowableSeries } from './series';
-
-/** Server-side events stored in the run log (record kind 3). */
-export type ServerEvent =
-  | { type: 'status'; status: RunMeta['status']; reason?: string }
-  | { type: 'resumed' }
-  | { type: 'warning'; warning: Warning }
-  | { type: 'advice'; advice: AdviceEvent };
 
 /** A decoded log record, as the collector sees it live or the replay reader yields it. */
 export type RunRecord =

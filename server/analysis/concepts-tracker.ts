@@ -1,16 +1,19 @@
 /**
- * Live concept statistics of every run: per stored checkpoint, one `concepts` worker job per layer; each result becomes a
- * cell of the run's ConceptState, stored in analysis.lwlog as `{type: 'concepts', patch}` and broadcast as a delta.
- * Past runs load the stored records. Memory per run is the state itself: O(layers × checkpoints × units).
+ * Live concept statistics of every run: per stored checkpoint, one `concepts` worker job per layer; each result is
+ * stored in analysis.lwlog as a binary record of its per-unit values (concept-units.ts) and a `{type: 'concepts', patch}`
+ * record of its summary, and the summary is broadcast as a delta. Past runs load the stored summaries. Memory per run
+ * is O(layers × checkpoints) whatever the units: the per-unit values stay on disk and the `concept-units` request
+ * reads the few units a view asks for.
  */
 import { DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
-import { applyConceptPatch, masksFirstExample, type ConceptMeta, type ConceptPatch, type ConceptState } from '../../lib/protocol';
+import { applyConceptPatch, masksFirstExample, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import type { StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
 import type { AnalysisWriter } from './analysis-store';
 import type { ConceptProbeWire, MasksRef } from './concepts-job';
-import { loadConcepts } from './concepts-store';
+import { cellKey, loadConceptSummaries, type StoredConcepts } from './concepts-store';
+import { encodeUnitsRecord, readUnitSlices, type UnitsRef } from './concept-units';
 import type { FrameRef } from './jobs';
 import { PRIORITY, type AnalysisPool } from './pool';
 
@@ -23,6 +26,8 @@ export interface ConceptsHubOptions {
 
 interface LiveConcepts {
   state: ConceptState;
+  /** Where each cell's per-unit values are in the analysis log. */
+  units: Map<string, UnitsRef>;
   probe: ConceptProbeWire;
   writer: AnalysisWriter;
   chanceAsked: Set<number>;
@@ -67,7 +72,7 @@ export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: 
 /** Concept statistics for every run: live ones computed per checkpoint, past ones loaded from their analysis logs. */
 export class ConceptsHub {
   private readonly live = new Map<string, LiveConcepts>();
-  private readonly past = new Map<string, ConceptState | null>();
+  private readonly past = new Map<string, StoredConcepts>();
   private readonly masks = new Map<string, ProbeChunk[]>();
 
   constructor(private readonly o: ConceptsHubOptions) {}
@@ -89,9 +94,16 @@ export class ConceptsHub {
     return { key: `${id}/masks/${chunks[0].offset}`, file: this.o.logPath(id), chunks: chunks.map((c) => ({ offset: c.offset, length: c.length })), examples, concepts, h, w };
   }
 
-  private emit(id: string, run: LiveConcepts, patch: ConceptPatch): void {
+  /** Applies, stores and broadcasts a patch of summaries; `values` are a new cell's per-unit values (written first). */
+  private emit(id: string, run: LiveConcepts, patch: ConceptPatch, values?: { l: number; step: number; packed: Float32Array }): void {
     applyConceptPatch(run.state, patch);
     if (run.closed) return;
+    if (values) {
+      const key = cellKey(values.l, values.step);
+      void run.writer.appendBinary(encodeUnitsRecord(values.l, values.step, values.packed)).then((offset) => {
+        if (offset !== null) run.units.set(key, { offset, format: 'units', step: values.step });
+      });
+    }
     run.writer.append({ type: 'concepts', patch });
     this.o.publish(id, patch);
   }
@@ -100,14 +112,15 @@ export class ConceptsHub {
     const id = state.meta.id;
     const found = conceptProbe(state);
     if (!found) return null;
-    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], closed: false };
+    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, units: new Map(), probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], closed: false };
     this.live.set(id, run);
     this.past.delete(id);
     this.emit(id, run, { meta: found.meta });
     // A resumed run: earlier checkpoints' cells come from the stored records (cells are keyed by step, so order does not matter).
-    void loadConcepts(this.o.analysisFile(id))
-      .then((stored) => {
+    void loadConceptSummaries(this.o.analysisFile(id))
+      .then(({ state: stored, units }) => {
         if (!stored || run.closed) return;
+        for (const [key, ref] of units) if (!run.units.has(key)) run.units.set(key, ref);
         const cells = stored.cells.flat().filter((c) => c && !run.state.steps.includes(c.step));
         if (!cells.length) return;
         const patch: ConceptPatch = { cells: cells as NonNullable<(typeof cells)[number]>[] };
@@ -138,8 +151,8 @@ export class ConceptsHub {
         .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], threshold: run.state.threshold, chance }, PRIORITY.backfill)
         .then((res) => {
           if (!res.ok || !res.concepts) return;
-          const { chance: baseline, ...cell } = res.concepts;
-          this.emit(id, run, { cells: [{ l, step, ...cell }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) });
+          const { chance: baseline, units: packed, ...summary } = res.concepts;
+          this.emit(id, run, { cells: [{ l, step, ...summary }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) }, { l, step, packed });
         })
         .catch(() => {})
         .finally(() => {
@@ -156,14 +169,32 @@ export class ConceptsHub {
   async load(state: RunState): Promise<void> {
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
-    const stored = await loadConcepts(this.o.analysisFile(id)).catch(() => null);
+    const stored = await loadConceptSummaries(this.o.analysisFile(id)).catch((): StoredConcepts => ({ state: null, units: new Map() }));
     this.past.set(id, stored);
     while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
   }
 
-  /** The concept state for a run's snapshot. */
+  /** The concept state for a run's snapshot (summaries only). */
   snapshot(id: string): ConceptState | undefined {
-    return this.live.get(id)?.state ?? this.past.get(id) ?? undefined;
+    return this.live.get(id)?.state ?? this.past.get(id)?.state ?? undefined;
+  }
+
+  /** The `concept-units` answer: units [from, from + count) of one layer at every computed step (the run is live or loaded). */
+  async units(id: string, params: ConceptUnitsParams): Promise<ConceptUnits> {
+    const live = this.live.get(id);
+    const { state, units } = live ?? this.past.get(id) ?? { state: null, units: new Map<string, UnitsRef>() };
+    if (!state) throw new ProtocolError('BAD_REQUEST', 'the run has no concept statistics (its probe declares neither class labels nor concepts)');
+    const l = state.layers.indexOf(params.layer);
+    if (l < 0) throw new ProtocolError('UNKNOWN_LAYER', `the run's concept statistics have no layer "${params.layer.slice(0, 200)}"`);
+    const total = state.units[l];
+    if (params.from >= total) throw new ProtocolError('BAD_REQUEST', `layer "${params.layer}" has ${total} units; from must be below that`);
+    const count = Math.min(params.count, total - params.from);
+    // Written records only: the values of a cell still in the writer's queue are not on disk yet.
+    await live?.writer.flush();
+    const steps = [...state.steps];
+    const refs = steps.map((step, c) => (state.cells[l][c] ? units.get(cellKey(l, step)) ?? null : null));
+    const values = await readUnitSlices(this.o.analysisFile(id), refs, { l, units: total, from: params.from, count, concepts: state.concepts.length });
+    return { layer: params.layer, units: total, from: params.from, count, steps, best: values.map((v) => v?.best ?? null), iou: values.map((v) => v?.iou ?? null), selectivity: values.map((v) => v?.selectivity ?? null) };
   }
 
   /** A run stopped streaming: wait for its jobs (the caller closes the shared writer afterwards). */
@@ -174,7 +205,7 @@ export class ConceptsHub {
     run.closed = true;
     this.live.delete(id);
     this.masks.delete(id);
-    this.past.set(id, run.state);
+    this.past.set(id, { state: run.state, units: run.units });
   }
 
   /** Resolves when no concepts job of any run is queued or running. */

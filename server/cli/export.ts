@@ -9,7 +9,7 @@ import { RunIndex } from '../storage/run-index';
 import { isValidRunId } from '../storage/run-id';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
 import { exportConcepts } from './export-concepts';
-import { readRunState } from '../records';
+import { readRunState } from '../read-run-state';
 import type { RunState } from '../run-state';
 import type { RunMeta } from '../../lib/protocol';
 

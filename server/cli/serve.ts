@@ -6,7 +6,8 @@ import { startServer } from '../app-server';
 import type { IngestLimits } from '../../lib/protocol';
 import { exposureProblem } from '../auth';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../limits';
-import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from './args';
+import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from './args';
+import { limitFlags } from './limit-flags';
 import { exitFinished } from './exit';
 
 /** Limit flags: flag → [limit key, default]; each also reads LAYERWATCH_<FLAG> (e.g. LAYERWATCH_MAX_RATE). */
@@ -45,19 +46,6 @@ environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN
 A host other than loopback needs both tokens, or --insecure.
 On loopback, requests must be addressed to a loopback name (DNS rebinding guard); --allowed-hosts adds names
 (e.g. a tunnel's), * turns the check off.`;
-
-const envName = (flag: string) => `LAYERWATCH_${flag.replace(/-/g, '_').toUpperCase()}`;
-
-function limitFlags<K extends string>(args: ParsedArgs, flags: Record<string, K>): Partial<Record<K, number>> {
-  const out: Partial<Record<K, number>> = {};
-  for (const [flag, key] of Object.entries(flags)) {
-    const v = numberFlag(args, flag, envName(flag));
-    if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`--${flag} must be a positive integer`);
-    out[key] = v;
-  }
-  return out;
-}
 
 /** Runs the serve command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ export type StorageErrorCode =
   | 'LOG_VERSION'
   | 'LOG_CORRUPT'
   | 'LOG_TRUNCATED'
+  | 'LOG_INVALID'
   | 'BAD_RECORD'
   | 'BAD_OFFSET'
   | 'DISK_FULL'
