@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { RunMeta } from '../lib/protocol';
-import { importLog } from './storage/import';
+import { importRun } from './import-run';
 import type { RunRegistry } from './run-registry';
 
 /** Largest upload accepted (a log beyond this is imported with `layerwatch import` instead). */
@@ -39,7 +39,7 @@ export async function handleImport(req: IncomingMessage, res: ServerResponse, re
       },
     });
     await pipeline(req, limit, createWriteStream(file));
-    const meta = (await importLog(registry.dataDir, file, { index: registry.index })) as RunMeta;
+    const meta = (await importRun(registry.dataDir, file, { index: registry.index })) as RunMeta;
     announce(meta);
     reply(res, 200, { run: meta });
   } catch (err) {

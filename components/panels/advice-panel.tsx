@@ -11,6 +11,7 @@ import { useThrottledSelection } from '@/store/use-throttled';
 import { gridChanged, selectGridView } from './convergence-panel';
 import { METRIC_LABEL } from './metric-info';
 import { useScrub } from './use-scrub';
+import { selectAnalysisPercent } from './analysis-progress';
 
 /** Similarity to the reference from which a layer counts as settled. */
 export const SETTLED = 0.95;
@@ -21,7 +22,9 @@ export function AdvicePanel({ open }: { open: boolean }) {
   const advice = useLayerwatch((s) => s.run.advice);
   const warnings = useLayerwatch((s) => s.run.warnings);
   const { seekStep } = useScrub();
-  const grid = view?.grid;
+  // While a stored run is analysed on open its rows fill in any order: no reading until they are complete.
+  const percent = useLayerwatch(selectAnalysisPercent);
+  const grid = percent === null ? view?.grid : undefined;
   const layers = grid ? grid.layers.map((name, l) => {
     const cols = grid.steps.length;
     const from = settledFrom(grid.toNewest[l], SETTLED, cols);
@@ -35,7 +38,11 @@ export function AdvicePanel({ open }: { open: boolean }) {
   return (
     <div className="advice-panel" data-testid="advice-panel">
       <p className="chart-desc">
-        {grid ? `${settled} of ${layers.length} layers settled (${METRIC_LABEL[view!.metric]} to the reference ≥ ${SETTLED} from then on).` : 'Layer readings appear with the first checkpoints.'}
+        {grid
+          ? `${settled} of ${layers.length} layers settled (${METRIC_LABEL[view!.metric]} to the reference ≥ ${SETTLED} from then on).`
+          : percent !== null
+            ? `Layer readings appear when the analysis of the stored activations is complete (${percent}%).`
+            : 'Layer readings appear with the first checkpoints.'}
       </p>
       {layers.length > 0 && (
         <table className="layer-table" data-testid="layer-status">

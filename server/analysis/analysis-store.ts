@@ -19,10 +19,14 @@ export function analysisPath(runDir: string): string {
 export class AnalysisWriter {
   private writer: Promise<RunLogWriter> | null = null;
 
-  constructor(private readonly file: string) {}
+  /** `after`: a previous writer of the same file still closing; this one opens the file only once it has. */
+  constructor(
+    private readonly file: string,
+    private readonly after: Promise<unknown> = Promise.resolve(),
+  ) {}
 
   append(record: AnalysisRecord): void {
-    this.writer ??= RunLogWriter.open(this.file);
+    this.writer ??= this.after.catch(() => {}).then(() => RunLogWriter.open(this.file));
     const text = JSON.stringify(record);
     void this.writer.then((w) => w.append(RECORD_KIND.analysis, text)).catch(() => {});
   }

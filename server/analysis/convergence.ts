@@ -42,7 +42,7 @@ export function sampleColumns(cols: number[]): number[] {
 }
 
 /** Similarities are stored and sent to 7 decimals: below float32 input precision, and a third fewer bytes. */
-const round = (v: number | null) => (v === null ? null : Math.round(v * 1e7) / 1e7);
+export const round = (v: number | null) => (v === null ? null : Math.round(v * 1e7) / 1e7);
 
 /** Columns hi, hi − 1, …, 0 (newest first). */
 const range = (hi: number) => Array.from({ length: Math.max(0, hi + 1) }, (_, i) => hi - i);

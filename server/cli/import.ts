@@ -1,6 +1,6 @@
 /** `layerwatch import FILE`: validates a run log and adds it to a data directory (all or nothing). */
 import path from 'node:path';
-import { importLog } from '../storage/import';
+import { importRun } from '../import-run';
 import { parseArgs, stringFlag, UsageError } from './args';
 
 const HELP = 'usage: layerwatch import FILE [--data ./data] [--id RUN_ID] [--json]';
@@ -13,7 +13,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
   const id = stringFlag(args, 'id');
-  const meta = await importLog(dir, path.resolve(file), id ? { id } : {});
+  const meta = await importRun(dir, path.resolve(file), id ? { id } : {});
   if (args.flags.json) console.log(JSON.stringify({ run: meta }));
   else console.log(`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`);
   return 0;

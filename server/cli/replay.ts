@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ensurePages } from '../../scripts/build-pages.mjs';
 import { startServer } from '../app-server';
-import { importLog } from '../storage/import';
+import { PROJECT_ROOT } from '../project-root';
+import { importRun } from '../import-run';
 import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError } from './args';
 import { exitFinished } from './exit';
 
@@ -19,14 +21,16 @@ export async function run(argv: string[]): Promise<number> {
   // The log is validated and copied into a throw-away data directory: the user's file is never written.
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'layerwatch-replay-'));
   try {
-    const meta = await importLog(dataDir, path.resolve(file));
+    const meta = await importRun(dataDir, path.resolve(file));
     const host = stringFlag(args, 'host', 'LAYERWATCH_HOST', '127.0.0.1')!;
     const port = numberFlag(args, 'port', 'LAYERWATCH_PORT', 3000)!;
     const viewToken = stringFlag(args, 'view-token', 'LAYERWATCH_VIEW_TOKEN');
     if (viewToken === '') throw new UsageError('--view-token must not be empty');
     // Nobody streams into a replay: /ingest gets a random token no one knows.
     const token = randomBytes(32).toString('base64url');
-    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args) });
+    const pages = !args.flags['no-pages'];
+    if (pages) await ensurePages(PROJECT_ROOT);
+    const server = await startServer({ host, port, dataDir, pages, token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args) });
     console.log(`layerwatch: listening on ${server.url} (replaying ${file})`);
     console.log(`layerwatch: open ${server.url}/runs/${meta.id}`);
     const stop = async () => {

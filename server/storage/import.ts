@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir, writeFileAtomic } from './atomic-file';
+import { splitBundle } from './log-bundle';
 import { assertRunId, isValidRunId, slugifyRunId } from './run-id';
 import { countRunLog, type Classify } from './run-counters';
 import { RunIndex, type RunMeta } from './run-index';
@@ -29,6 +30,8 @@ export interface ImportOptions {
   /** The server's open index, so that it learns of the run; opened on `dir` otherwise. */
   index?: RunIndex;
   classify?: Classify;
+  /** Checks the stored analysis an exported log carries (runs/<id>/analysis.lwlog, split off the log) against the log; throws to refuse the import. */
+  checkAnalysis?: (analysisFile: string, logFile: string) => Promise<void>;
 }
 
 /** Strictly checks a whole log (header, every record, CRCs, no torn tail); throws NOT_A_LOG, LOG_VERSION, LOG_CORRUPT or LOG_TRUNCATED. */
@@ -46,7 +49,7 @@ export async function validateLogFile(file: string): Promise<LogValidation> {
   return { records: scan.records, bytes: scan.size, firstJson };
 }
 
-/** Copies a log into DIR, validates it and makes it the run runs/<id>/ (status from its end record, else interrupted). */
+/** Copies a log into DIR, validates it and makes it the run runs/<id>/ (status from its end record, else interrupted; an export's analysis into analysis.lwlog). */
 export async function importLog(dir: string, srcPath: string, opts: ImportOptions = {}): Promise<RunMeta> {
   if (opts.id !== undefined) assertRunId(opts.id);
   // Only a regular file: a FIFO, /dev/zero or a directory would hang, fill the disk, or fail obscurely.
@@ -62,7 +65,11 @@ export async function importLog(dir: string, srcPath: string, opts: ImportOption
       throw writeErrorFromFs(err, `Copying ${srcPath}`);
     });
     // Validate the copy, not the source: the source may change while we read it.
-    const { bytes } = await validateLogFile(log);
+    await validateLogFile(log);
+    // An export carries the run's stored analysis (kind 4) after its log: it goes back into analysis.lwlog.
+    const analysis = path.join(staging, 'analysis.lwlog');
+    if ((await splitBundle(log, analysis)) > 0) await opts.checkAnalysis?.(analysis, log);
+    const { size: bytes } = await fs.stat(log);
     const c = await countRunLog(log, opts.classify);
     const id = opts.id ?? pickId(c.hello, srcPath);
     if (index.get(id)) throw new StorageError('RUN_EXISTS', `A run with id "${id}" exists; import it under another id.`);

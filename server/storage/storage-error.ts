@@ -11,6 +11,7 @@ export type StorageErrorCode =
   | 'LOG_TRUNCATED'
   | 'BAD_RECORD'
   | 'BAD_OFFSET'
+  | 'BAD_ANALYSIS'
   | 'DISK_FULL'
   | 'IO_ERROR'
   | 'CLOSED';
