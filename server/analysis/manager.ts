@@ -100,7 +100,7 @@ export class AnalysisManager {
     }
     // A run resumed with history first gets its earlier columns and stored grids back; checkpoints wait in order.
     if (this.starting.has(id) || this.catchUps.has(id) || (!this.live.has(id) && state.steps.length > 1)) {
-      const before = this.starting.get(id) ?? this.restore(state);
+      const before = this.starting.get(id) ?? this.restore(state, step);
       const next = before.then(() => this.checkpoint(state, step, frames)).catch(() => {});
       this.starting.set(id, next);
       void next.then(() => {
@@ -117,8 +117,8 @@ export class AnalysisManager {
     this.concepts.onCheckpoint(state, step, frames, entry.writer);
   }
 
-  /** Live convergence for a run resumed after a restart: its stored grids and the frames of its earlier checkpoints. */
-  private async restore(state: RunState): Promise<void> {
+  /** Live convergence for a run resumed after a restart: its stored grids and the frames of its checkpoints before `step`. */
+  private async restore(state: RunState, step: number): Promise<void> {
     const id = state.meta.id;
     // A trainer resumed a run that was being analysed on open: the live analysis takes over from what is stored.
     const catchUp = this.catchUps.get(id);
@@ -127,10 +127,13 @@ export class AnalysisManager {
     await this.closingWriters.get(id);
     const names = state.layers.map((l) => l.name);
     const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id)), loadConvergence(analysisPath(this.runDir(id)), names)]);
-    const earlier = layout.steps.slice(0, -1);
+    // Later checkpoints may already be in the log (they queue behind this one): the earlier ones are those before `step`.
+    const at = layout.steps.indexOf(step);
+    const earlier = layout.steps.slice(0, at < 0 ? layout.steps.length : at);
     const grids = new Map<MetricName, ConvergenceGrid>();
     for (const [key, grid] of stored) {
-      if (!key.includes('|') && grid.steps.length === earlier.length && grid.steps.every((s, i) => s === earlier[i])) grids.set(grid.metric, grid);
+      // A grid that stops short of the earlier checkpoints (a crash cut its analysis off) is extended, not replaced.
+      if (!key.includes('|') && grid.steps.length <= earlier.length && grid.steps.every((s, i) => s === earlier[i])) grids.set(grid.metric, grid);
     }
     const entry = this.createEntry(state, grids, earlier);
     for (let c = 0; c < earlier.length; c++) {
