@@ -28,6 +28,7 @@ import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import { CatchUp, gridIncomplete } from './catch-up';
+import { PastWriters } from './past-writers';
 
 export interface AnalysisManagerOptions {
   registry: RunRegistry;
@@ -67,16 +68,17 @@ export class AnalysisManager {
   private readonly layouts = new Map<string, StoredLayout>();
   /** Probe images chunks of live runs, as they are stored (past runs: their layout). */
   private readonly images = new Map<string, ProbeChunk[]>();
+  /** Past runs whose stored analysis is being read. */
+  private readonly loading = new Map<string, Promise<void>>();
   /** Stored runs being analysed on open (server/analysis/catch-up.ts). */
   private readonly catchUps = new Map<string, CatchUp>();
-  /** Analysis-log writers of past runs, shared by their analysis on open and re-analyses: one writer per file at a time. */
-  private readonly pastWriters = new Map<string, { writer: AnalysisWriter; users: number }>();
-  /** Past runs' writers still closing: the next writer of the same file opens it after them. */
-  private readonly closingWriters = new Map<string, Promise<void>>();
+  /** Analysis-log writers of past runs, shared by their analysis on open and re-analyses. */
+  private readonly writers: PastWriters;
   /** Concept statistics per run (server/analysis/concepts-tracker.ts). */
   readonly concepts: ConceptsHub;
 
   constructor(private readonly o: AnalysisManagerOptions) {
+    this.writers = new PastWriters((id) => analysisPath(this.runDir(id)));
     o.registry.onFrames((state, step, frames) => this.onFrames(state, step, frames));
     this.concepts = new ConceptsHub({
       pool: o.pool,
@@ -124,7 +126,7 @@ export class AnalysisManager {
     const catchUp = this.catchUps.get(id);
     catchUp?.cancel();
     await catchUp?.done;
-    await this.closingWriters.get(id);
+    await this.writers.closed(id);
     const names = state.layers.map((l) => l.name);
     const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id)), loadConvergence(analysisPath(this.runDir(id)), names)]);
     // Later checkpoints may already be in the log (they queue behind this one): the earlier ones are those before `step`.
@@ -143,7 +145,7 @@ export class AnalysisManager {
 
   private createEntry(state: RunState, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []): { conv: RunConvergence; writer: AnalysisWriter } {
     const id = state.meta.id;
-    const writer = new AnalysisWriter(analysisPath(this.runDir(id)), this.closingWriters.get(id));
+    const writer = this.writers.create(id);
     const adviceConfig = resolveAdvice(state.options.advice, this.o.liveMetrics);
     const advice = new AdviceTracker(adviceConfig, state.layers, state.advice, (a) => this.giveAdvice(id, a));
     const metrics = this.o.liveMetrics.includes(adviceConfig.metric) ? this.o.liveMetrics : [...this.o.liveMetrics, adviceConfig.metric];
@@ -287,7 +289,7 @@ export class AnalysisManager {
   async runAt(state: RunState, step: number): Promise<RunSnapshot> {
     const id = state.meta.id;
     // A run whose analysis is still being written (live, or analysed on open) is read afresh each time.
-    const writing = this.live.get(id)?.writer ?? (this.catchUps.has(id) ? this.pastWriters.get(id)?.writer : undefined);
+    const writing = this.live.get(id)?.writer ?? (this.catchUps.has(id) ? this.writers.current(id) : undefined);
     let timeline = writing ? undefined : this.timelines.get(id);
     if (!timeline) {
       await writing?.flush();
@@ -340,6 +342,16 @@ export class AnalysisManager {
    * missing or incomplete starts its analysis on open, whose results and progress then arrive as deltas.
    */
   async load(state: RunState): Promise<void> {
+    const id = state.meta.id;
+    // Two viewers opening a run at once share one load (and so one analysis on open).
+    let loading = this.loading.get(id);
+    if (!loading) {
+      this.loading.set(id, (loading = this.loadPast(state).finally(() => this.loading.delete(id))));
+    }
+    return loading;
+  }
+
+  private async loadPast(state: RunState): Promise<void> {
     await this.concepts.load(state);
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
@@ -400,26 +412,7 @@ export class AnalysisManager {
   /** The analysis writer of a run: the live one, or a past run's shared one (release it when done). */
   private writerFor(id: string): { writer: AnalysisWriter; release: () => void } {
     const live = this.live.get(id);
-    if (live) return { writer: live.writer, release: () => {} };
-    let entry = this.pastWriters.get(id);
-    if (!entry) this.pastWriters.set(id, (entry = { writer: new AnalysisWriter(analysisPath(this.runDir(id)), this.closingWriters.get(id)), users: 0 }));
-    entry.users++;
-    let released = false;
-    const e = entry;
-    return {
-      writer: e.writer,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--e.users > 0) return;
-        if (this.pastWriters.get(id) === e) this.pastWriters.delete(id);
-        const closing = e.writer.close();
-        this.closingWriters.set(id, closing);
-        void closing.finally(() => {
-          if (this.closingWriters.get(id) === closing) this.closingWriters.delete(id);
-        });
-      },
-    };
+    return live ? { writer: live.writer, release: () => {} } : this.writers.acquire(id);
   }
 
   /** The convergence state for a run's snapshot. */
@@ -460,7 +453,7 @@ export class AnalysisManager {
   /** Waits for every run's queued analysis, then for its results to be written to the analysis logs (tests and benches use this). */
   async idle(): Promise<void> {
     await Promise.all([...this.catchUps.values()].map((c) => c.done));
-    await Promise.all(this.closingWriters.values());
+    await this.writers.closed();
     await Promise.all([...this.live.values()].map((e) => e.conv.idle()));
     await this.concepts.idle();
     await Promise.all(
@@ -476,7 +469,7 @@ export class AnalysisManager {
   async close(): Promise<void> {
     for (const c of this.catchUps.values()) c.cancel();
     await Promise.all([...this.catchUps.values()].map((c) => c.done));
-    await Promise.all(this.closingWriters.values());
+    await this.writers.closed();
     this.concepts.close();
     await Promise.all([...this.live.values()].map((e) => (e.conv.flush(), e.writer.close())));
     this.live.clear();
