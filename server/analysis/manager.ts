@@ -370,6 +370,8 @@ export class AnalysisManager {
     }
     this.past.set(id, grids);
     while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
+    // A run a trainer is streaming into (its live analysis is being restored after a resume) is not a stored run.
+    if (this.o.registry.getLive(id)) return;
     const examples = state.probe?.examples ?? 0;
     if (this.o.liveMetrics.some((m) => gridIncomplete(grids.get(m), state.steps, examples)) || this.concepts.incomplete(state)) this.catchUp(state, grids);
   }
