@@ -5,6 +5,7 @@ import json
 import socket
 import struct
 import threading
+import time
 
 import numpy as np
 
@@ -14,16 +15,19 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class _Conn:
-    def __init__(self, sock):
+    def __init__(self, sock, read_rate=None):
         self.sock = sock
         self.lock = threading.Lock()
         self.buf = b""
+        self.read_rate = read_rate  # bytes/s this end reads at most (a slow server), None for as fast as it can
 
     def _read(self, n):
         while len(self.buf) < n:
-            chunk = self.sock.recv(max(65536, n - len(self.buf)))
+            chunk = self.sock.recv(max(65536, n - len(self.buf)) if self.read_rate is None else 65536)
             if not chunk:
                 raise ConnectionError("peer closed")
+            if self.read_rate is not None:
+                time.sleep(len(chunk) / self.read_rate)
             self.buf += chunk
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
@@ -104,9 +108,10 @@ class FakeRun:
 class FakeIngestServer:
     """Speaks /ingest like the real server (welcome, acks, duplicate checkpoints) and can go away and come back."""
 
-    def __init__(self, port=0, ack_checkpoints=True):
+    def __init__(self, port=0, ack_checkpoints=True, read_rate=None):
         self.port = port
         self.ack_checkpoints = ack_checkpoints
+        self.read_rate = read_rate  # bytes/s each connection reads at most: reachable, but slower than the trainer
         self.runs = {}
         self.received = []  # every JSON message, in order
         self.conns = []
@@ -157,7 +162,7 @@ class FakeIngestServer:
             if self._sock is not s:
                 sock.close()
                 return
-            conn = _Conn(sock)
+            conn = _Conn(sock, self.read_rate)
             with self.lock:
                 self.conns.append(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
