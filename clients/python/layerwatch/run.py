@@ -60,7 +60,7 @@ class Run:
 
     @property
     def dropped_checkpoints(self):
-        """How many checkpoints were dropped because the buffer bound was reached."""
+        """How many checkpoints were dropped from the full buffer (the server was away, or buffer_wait ran out)."""
         return self._transport.dropped_checkpoints if self._transport else 0
 
     def buffered(self):

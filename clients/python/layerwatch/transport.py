@@ -341,6 +341,7 @@ class Transport:
             with self._cond:
                 if item in self._inflight_ckpt:
                     self._inflight_ckpt.remove(item)
+                self._cond.notify_all()  # room for a producer waiting on the bound
             return
         if item.kind == "images" and max_frame and any(len(f) > max_frame for f in item.frames):
             log.warning("layerwatch: a probe-images frame is larger than the server's limit (%d bytes); images not sent", max_frame)
