@@ -351,7 +351,7 @@ class Transport:
                 self._cond.notify_all()
             return
         if item.text:
-            ws.send(item.text)
+            self._writer.send_text(ws, item.text, self._server_alive)
         for frame in item.frames:
             self._writer.send_binary(ws, frame, self._server_alive)
 

@@ -1,4 +1,4 @@
-"""Binary websocket frames for /ingest: masked with numpy in chunks through one small reused buffer, sent without copies.
+"""Websocket frames for /ingest: masked with numpy in chunks through one small reused buffer, sent without copies.
 
 websocket-client masks every byte in Python and copies each frame several times (header + key + masked payload,
 then a slice per partial send); for 4 MB activation frames that, and the fresh memory it touches, was the client's
@@ -9,17 +9,18 @@ import struct
 
 import numpy as np
 
+OPCODE_TEXT, OPCODE_BINARY = 0x1, 0x2
 CHUNK = 1 << 20  # bytes masked per pass: fits in cache, and the scratch buffer never grows
 PREFIX = 16  # room for the longest frame header (2 + 8 length + 4 key) before the 16-aligned chunk
 
 
-def frame_header(n, key):
-    """FIN + binary opcode, the masked payload length in 7, 16 or 64 bits, then the 4-byte mask key (RFC 6455 §5.2)."""
+def frame_header(opcode, n, key):
+    """FIN + opcode, the masked payload length in 7, 16 or 64 bits, then the 4-byte mask key (RFC 6455 §5.2)."""
     if n < 126:
-        return struct.pack("!BB", 0x82, 0x80 | n) + key
+        return struct.pack("!BB", 0x80 | opcode, 0x80 | n) + key
     if n < 1 << 16:
-        return struct.pack("!BBH", 0x82, 0x80 | 126, n) + key
-    return struct.pack("!BBQ", 0x82, 0x80 | 127, n) + key
+        return struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n) + key
+    return struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n) + key
 
 
 def mask_into(out, data, key, phase=0):
@@ -37,17 +38,29 @@ def mask_into(out, data, key, phase=0):
 
 
 class FrameWriter:
-    """Sends masked binary frames on a websocket-client connection, under its send lock (the reader thread sends pongs)."""
+    """Sends masked frames on a websocket-client connection, under its send lock (the reader thread sends pongs).
+
+    A send timeout (the socket's, set by websocket-client) only means the socket is full: it is waited out for as
+    long as still_alive() is true, so a server that is slower than the trainer slows it down instead of being dropped.
+    """
 
     def __init__(self):
         self._scratch = bytearray(PREFIX + CHUNK)
 
+    def send_text(self, ws, text, still_alive):
+        """Sends `text` (str) as one text message."""
+        self.send(ws, OPCODE_TEXT, text.encode("utf-8"), still_alive)
+
     def send_binary(self, ws, data, still_alive):
-        """Sends `data` (bytes-like) as one binary message; a send timeout is waited out while still_alive() is true."""
+        """Sends `data` (any contiguous buffer: bytes, bytearray, numpy array) as one binary message."""
+        self.send(ws, OPCODE_BINARY, data, still_alive)
+
+    def send(self, ws, opcode, data, still_alive):
+        """Sends one unfragmented message of that opcode."""
         payload = memoryview(data).cast("B")
         n = len(payload)
         key = os.urandom(4)
-        head = frame_header(n, key)
+        head = frame_header(opcode, n, key)
         view = memoryview(self._scratch)
         with ws.lock:
             start = PREFIX - len(head)

@@ -11,6 +11,7 @@ import pytest
 import layerwatch
 from conftest import wait_until
 from fake_server import FakeIngestServer
+from layerwatch.ws_writer import FrameWriter
 from test_real_server import Server, pytestmark as real_server  # skipped where this checkout has no server
 from test_transport import free_port
 
@@ -53,6 +54,37 @@ def test_a_slow_server_holds_the_producer_and_loses_nothing():
         stored = server.runs[run.id]
         assert stored.steps == list(range(12)) and stored.status == "finished"
         np.testing.assert_array_equal(stored.frames[11]["h3"][1], activations(11)["h3"])
+    finally:
+        server.stop()
+
+
+def test_a_stalled_server_outlasting_the_socket_timeout_keeps_its_connection():
+    # The server stops reading for 1 s; the socket timeout is 0.2 s and 24 MB do not fit in the socket buffers.
+    class CountingWriter(FrameWriter):
+        timeouts = 0
+
+        def send(self, ws, opcode, data, still_alive):
+            def alive():
+                CountingWriter.timeouts += 1
+                return still_alive()
+            super().send(ws, opcode, data, alive)
+
+    rng = np.random.default_rng(0)
+    acts = {"h%d" % i: rng.standard_normal((256, 1000), dtype=np.float32) for i in range(4)}  # 4 MB a checkpoint
+    server = FakeIngestServer()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run = layerwatch.init(url=server.url, name="stalled", connect_timeout=0.2)
+            run._transport._writer = CountingWriter()
+            run.send_activations(0, acts)
+            server.pause(1.0)
+            for step in range(1, 6):
+                run.send_activations(step, acts)
+            run.finish(timeout=60)
+        assert CountingWriter.timeouts > 0  # the socket was full for longer than its timeout
+        assert run._transport.connections == 1 and drop_warnings(caught) == []
+        assert server.runs[run.id].steps == list(range(6)) and server.runs[run.id].status == "finished"
     finally:
         server.stop()
 
@@ -147,7 +179,8 @@ def test_the_real_server_paused_mid_run_holds_the_producer_and_loses_nothing(tmp
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            run = layerwatch.init(url=server.url, name="paused", buffer_bytes=bound, buffer_wait=60)
+            # connect_timeout is also the socket timeout: the pause outlasts it.
+            run = layerwatch.init(url=server.url, name="paused", buffer_bytes=bound, buffer_wait=60, connect_timeout=0.5)
             send_all(run, range(3), bound)
             os.killpg(server.proc.pid, signal.SIGSTOP)
             resume = threading.Timer(1.5, os.killpg, (server.proc.pid, signal.SIGCONT))

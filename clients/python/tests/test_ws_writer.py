@@ -1,4 +1,4 @@
-"""The binary frame writer: RFC 6455 masking (checked against websocket-client's own), headers, chunks, slow sockets."""
+"""The frame writer: RFC 6455 masking (checked against websocket-client's own), headers, chunks, slow sockets."""
 import socket
 import threading
 import time
@@ -70,6 +70,19 @@ def test_frames_decode_to_the_bytes_sent():
         assert data == _payload(n, i), "frame of %d bytes" % n
     for head in raw:
         assert head[0] == 0x82 and head[1] & 0x80  # FIN + binary, masked (a client must mask)
+
+
+def test_text_frames():
+    a, b = socket.socketpair()
+    text = '{"type":"checkpoint","step":3,"layers":["h1","é"]}'
+    FrameWriter().send_text(_Ws(a), text, lambda: True)
+    conn = _Conn(b)
+    while len(conn.buf) < 2:
+        conn.buf += b.recv(65536)
+    assert conn.buf[0] == 0x81 and conn.buf[1] & 0x80  # FIN + text, masked
+    assert conn.recv() == (1, text.encode("utf-8"))
+    a.close()
+    b.close()
 
 
 def test_numpy_frames_are_sent_without_conversion():
