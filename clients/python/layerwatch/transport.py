@@ -10,7 +10,7 @@ import warnings
 import websocket
 
 from . import __version__
-from .ws_writer import FrameWriter
+from .ws_writer import IngestSocket
 
 log = logging.getLogger("layerwatch")
 
@@ -74,7 +74,6 @@ class Transport:
         self.connections = 0
         self._warned_drop = set()  # drop causes already warned about: "away", "slow"
         self._stalled = False  # a wait for room ran out; no more waiting until the server acks a checkpoint
-        self._writer = FrameWriter()
         self._ws = None
         self._reader = None
         self._last_seen = 0.0
@@ -259,7 +258,8 @@ class Transport:
         self.first_attempt.set()
 
     def _connect(self):
-        ws = websocket.create_connection(self.url, timeout=self.connect_timeout, enable_multithread=True)
+        ws = websocket.create_connection(self.url, timeout=self.connect_timeout, enable_multithread=True, class_=IngestSocket)
+        ws.keep_sending = self._keep_sending
         try:
             hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "client": CLIENT, "run": dict(self._run_meta)}
             if self._token is not None:
@@ -351,13 +351,17 @@ class Transport:
                 self._cond.notify_all()
             return
         if item.text:
-            self._writer.send_text(ws, item.text, self._server_alive)
+            ws.send(item.text)
         for frame in item.frames:
-            self._writer.send_binary(ws, frame, self._server_alive)
+            ws.send_binary(frame)
 
     def _server_alive(self):
         """False once the server has been silent (no message, no ping) for SILENCE_LIMIT seconds."""
         return time.monotonic() - self._last_seen <= SILENCE_LIMIT
+
+    def _keep_sending(self):
+        """Whether a send into a full socket should go on waiting: the server is alive and finish()/close() has not given up."""
+        return self._server_alive() and not self._closing
 
     def _read_loop(self, ws):
         try:

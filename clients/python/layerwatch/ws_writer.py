@@ -8,8 +8,9 @@ import os
 import struct
 
 import numpy as np
+import websocket
 
-OPCODE_TEXT, OPCODE_BINARY = 0x1, 0x2
+OPCODE_TEXT, OPCODE_BINARY = websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY
 CHUNK = 1 << 20  # bytes masked per pass: fits in cache, and the scratch buffer never grows
 PREFIX = 16  # room for the longest frame header (2 + 8 length + 4 key) before the 16-aligned chunk
 
@@ -47,14 +48,6 @@ class FrameWriter:
     def __init__(self):
         self._scratch = bytearray(PREFIX + CHUNK)
 
-    def send_text(self, ws, text, still_alive):
-        """Sends `text` (str) as one text message."""
-        self.send(ws, OPCODE_TEXT, text.encode("utf-8"), still_alive)
-
-    def send_binary(self, ws, data, still_alive):
-        """Sends `data` (any contiguous buffer: bytes, bytearray, numpy array) as one binary message."""
-        self.send(ws, OPCODE_BINARY, data, still_alive)
-
     def send(self, ws, opcode, data, still_alive):
         """Sends one unfragmented message of that opcode."""
         payload = memoryview(data).cast("B")
@@ -74,6 +67,23 @@ class FrameWriter:
                 start = PREFIX
                 if pos >= n:
                     return
+
+
+class IngestSocket(websocket.WebSocket):
+    """websocket-client's connection with every frame it sends written by a FrameWriter: text and binary messages,
+    and also the pongs and the close frame it sends itself (a pong timing out mid-frame would corrupt the stream)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.writer = FrameWriter()
+        self.keep_sending = lambda: False  # until the owner says how long a full socket is worth waiting for
+
+    def send(self, payload, opcode=OPCODE_TEXT):
+        """Sends one message (str is UTF-8 encoded; bytes-like and numpy arrays are sent as they are); returns its length."""
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        self.writer.send(self, opcode, payload, self.keep_sending)
+        return len(payload)
 
 
 def _send_all(sock, view, still_alive):

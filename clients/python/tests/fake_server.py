@@ -18,7 +18,7 @@ class _Conn:
     def __init__(self, sock, read_rate=None, server=None):
         self.sock = sock
         self.lock = threading.Lock()
-        self.buf = b""
+        self.buf = bytearray()  # appended to and consumed from the front: both amortised O(1)
         self.read_rate = read_rate  # bytes/s this end reads at most (a slow server), None for as fast as it can
         self.server = server
 
@@ -32,7 +32,8 @@ class _Conn:
             if self.read_rate is not None:
                 time.sleep(len(chunk) / self.read_rate)
             self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
         return out
 
     def handshake(self):

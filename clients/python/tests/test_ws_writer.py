@@ -8,7 +8,7 @@ import pytest
 import websocket
 
 from fake_server import _Conn
-from layerwatch.ws_writer import CHUNK, FrameWriter, mask_into
+from layerwatch.ws_writer import CHUNK, OPCODE_BINARY, FrameWriter, IngestSocket, mask_into
 
 
 class _Ws:
@@ -54,7 +54,7 @@ def _roundtrip(sizes, sock_timeout=None, reader_delay=0.0, still_alive=lambda: T
     writer = FrameWriter()
     try:
         for i, n in enumerate(sizes):
-            writer.send_binary(_Ws(a), _payload(n, i), still_alive)
+            writer.send(_Ws(a), OPCODE_BINARY, _payload(n, i), still_alive)
         reader.join(30)
     finally:
         a.close()
@@ -72,26 +72,35 @@ def test_frames_decode_to_the_bytes_sent():
         assert head[0] == 0x82 and head[1] & 0x80  # FIN + binary, masked (a client must mask)
 
 
-def test_text_frames():
+def test_every_frame_of_the_connection_goes_through_the_writer():
+    # Text and binary messages, and the pong and close frames websocket-client sends on its own.
     a, b = socket.socketpair()
+    ws = IngestSocket(enable_multithread=True)
+    ws.sock, ws.connected, ws.keep_sending = a, True, lambda: True
     text = '{"type":"checkpoint","step":3,"layers":["h1","é"]}'
-    FrameWriter().send_text(_Ws(a), text, lambda: True)
+    arr = np.arange(12, dtype=np.float32).view(np.uint8)  # a numpy array is sent as it is
+    ws.send(text)
+    ws.send_binary(arr)
+    ws.pong(b"ping-payload")
+    ws.send_close()
     conn = _Conn(b)
-    while len(conn.buf) < 2:
-        conn.buf += b.recv(65536)
-    assert conn.buf[0] == 0x81 and conn.buf[1] & 0x80  # FIN + text, masked
-    assert conn.recv() == (1, text.encode("utf-8"))
+    frames = []
+    for _ in range(4):
+        while len(conn.buf) < 2:
+            conn.buf += b.recv(65536)
+        assert conn.buf[1] & 0x80  # masked
+        frames.append(conn.recv() if conn.buf[0] & 0x0F != 0xA else _pong(conn))
+    assert frames[:3] == [(1, text.encode("utf-8")), (2, arr.tobytes()), (0xA, b"ping-payload")]
+    assert frames[3][0] == 8
     a.close()
     b.close()
 
 
-def test_numpy_frames_are_sent_without_conversion():
-    a, b = socket.socketpair()
-    arr = np.arange(12, dtype=np.float32).view(np.uint8)
-    FrameWriter().send_binary(_Ws(a), arr, lambda: True)
-    assert _Conn(b).recv() == (2, arr.tobytes())
-    a.close()
-    b.close()
+def _pong(conn):
+    """The fake server's reader skips pongs; read this one by hand: 2-byte header, key, masked payload."""
+    n = conn._read(2)[1] & 0x7F
+    key, data = conn._read(4), conn._read(n)
+    return 0xA, bytes(d ^ key[i % 4] for i, d in enumerate(data))
 
 
 def test_a_full_socket_is_waited_out_while_the_server_is_alive():
@@ -104,6 +113,6 @@ def test_a_full_socket_fails_once_the_server_is_silent():
     a, b = socket.socketpair()
     a.settimeout(0.05)
     with pytest.raises(TimeoutError):
-        FrameWriter().send_binary(_Ws(a), _payload(64 * CHUNK), lambda: False)  # nobody reads b
+        FrameWriter().send(_Ws(a), OPCODE_BINARY, _payload(64 * CHUNK), lambda: False)  # nobody reads b
     a.close()
     b.close()
