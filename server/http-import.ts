@@ -13,8 +13,14 @@ import type { RunRegistry } from './run-registry';
 /** Largest upload accepted (a log beyond this is imported with `layerwatch import` instead). */
 export const MAX_IMPORT_BYTES = 4 * 1024 ** 3;
 
-/** Body bytes still read and dropped after a refusal, so that a client still sending can read the answer before the close. */
-const DRAIN_AFTER_REFUSAL = 256 * 1024;
+/**
+ * Body bytes still read and dropped after a refusal: a client that is still sending (most send the whole body before
+ * reading) then finishes and reads the answer, instead of the socket being reset under its write (EPIPE, ECONNRESET).
+ * A larger rest is not read: the connection is closed (the answer went out before).
+ */
+const DRAIN_AFTER_REFUSAL = 16 * 1024 ** 2;
+/** A refused upload that sends nothing for this long while its body is unfinished is closed. */
+const DRAIN_IDLE_MS = 10_000;
 
 function reply(res: ServerResponse, status: number, body: unknown, close = false): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}) });
@@ -51,17 +57,26 @@ async function* bounded(req: IncomingMessage): AsyncGenerator<Buffer> {
   }
 }
 
-/** Answers an error; when the body was not read to its end, drops a little more of it (so the client reads the answer), then closes the connection. */
+/**
+ * Answers an error at once. When the body was not read to its end, the rest is read and dropped (up to
+ * DRAIN_AFTER_REFUSAL) before the connection can close: closing a socket with unread input resets it, and a client
+ * still writing its upload would get the reset instead of the answer. A body announced larger than that bound is not
+ * read (the connection closes after the answer); past the bound, or idle, the connection is closed.
+ */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, reason?: string): void {
-  const unread = !req.complete;
-  reply(res, status, { error: { code, message, ...(reason ? { reason } : {}) } }, unread);
-  if (!unread) return;
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  const drain = !req.complete && !(declared > DRAIN_AFTER_REFUSAL);
+  reply(res, status, { error: { code, message, ...(reason ? { reason } : {}) } }, !req.complete && !drain);
+  if (!drain) return;
   let dropped = 0;
   const close = () => req.socket.destroy();
+  const idle = setTimeout(close, DRAIN_IDLE_MS).unref();
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
+    idle.refresh();
     if (dropped > DRAIN_AFTER_REFUSAL) close();
   });
+  req.once('end', () => clearTimeout(idle));
+  req.once('close', () => clearTimeout(idle));
   req.resume();
-  res.on('finish', () => setTimeout(close, 1000).unref());
 }
