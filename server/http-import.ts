@@ -18,7 +18,7 @@ export const MAX_IMPORT_BYTES = 4 * 1024 ** 3;
  * reading) then finishes and reads the answer, instead of the socket being reset under its write (EPIPE, ECONNRESET).
  * A larger rest is not read: the connection is closed (the answer went out before).
  */
-const DRAIN_AFTER_REFUSAL = 16 * 1024 ** 2;
+const DRAIN_AFTER_REFUSAL = 64 * 1024 ** 2;
 /** A refused upload that sends nothing for this long while its body is unfinished is closed. */
 const DRAIN_IDLE_MS = 10_000;
 
