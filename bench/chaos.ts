@@ -21,7 +21,7 @@ const log = (line: string) => console.log(`  ${line}`);
 console.log(`layerwatch chaos bench: seed ${seed}`);
 const fuzz = await runFuzz({ frames, seed, log });
 console.log(`fuzz        ${fuzz.framesFuzzed} frames over ${fuzz.connections} connections in ${fuzz.seconds.toFixed(1)} s; server ${fuzz.serverAlive ? 'up' : 'DOWN'}; ` +
-  `well-behaved trainer ${fuzz.acked} checkpoints acked; viewer ${fuzz.livePongs}/${fuzz.livePings} pings answered; server errors logged ${fuzz.serverErrors}; ${fuzz.audit.logs} logs audited`);
+  `well-behaved trainer ${fuzz.acked} checkpoints acked; viewer ${fuzz.livePongs}/${fuzz.livePings} pings answered within 2 s (slowest ${fuzz.liveSlowestServedMs} ms, ${fuzz.liveSlowestMs} ms of wall time with ${fuzz.serverCpuWaitMs} ms waiting for a CPU; ${fuzz.liveUnanswered} unanswered); server errors logged ${fuzz.serverErrors}; ${fuzz.audit.logs} logs audited`);
 const kill = await runKills({ kills, seed, log });
 console.log(`kill -9     ${kill.kills} kills, ${kill.survived} survived; ${kill.acked} checkpoints acked; partial records read ${kill.partialRecords}; incomplete checkpoints ${kill.incompleteCheckpoints}`);
 const disk = await runDiskFull(log);
