@@ -5,8 +5,10 @@ import { simulate } from './simulate';
 const CHECKPOINTS = 30;
 
 test('the heatmap gains a column per checkpoint and lower layers reach 0.95 first', async ({ page }, testInfo) => {
-  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 4, units: 32, examples: 300, interval: 200, seed: 1 });
+  // Held after 2 checkpoints until the page watches it: the rest must arrive live.
+  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 4, units: 32, examples: 300, interval: 200, seed: 1, holdAt: 2 });
   const runId = await sim.runId;
+  await sim.held;
   await page.goto(`/runs/${runId}`);
   const heatmap = page.getByTestId('convergence-heatmap');
   await expect(heatmap).toBeVisible();
@@ -17,7 +19,9 @@ test('the heatmap gains a column per checkpoint and lower layers reach 0.95 firs
     (window as unknown as { __columnsSeen: number[] }).__columnsSeen = seen;
     new MutationObserver(() => seen.push(Number(el.getAttribute('data-columns')))).observe(el, { attributes: true, attributeFilter: ['data-columns'] });
   });
-  expect(await sim.done).toBe(0);
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'live');
+  sim.release();
+  expect(await sim.done, String(sim.error())).toBe(0);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'finished');
   await expect(heatmap).toHaveAttribute('data-columns', String(CHECKPOINTS));
   const seen = await page.evaluate(() => (window as unknown as { __columnsSeen: number[] }).__columnsSeen);
