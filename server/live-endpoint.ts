@@ -2,7 +2,7 @@
 import type WebSocket from 'ws';
 import { ERROR_CODES, PROTOCOL_VERSION, ProtocolError, parseLiveMessage, type LiveRequest, type LiveServerMessage } from '../lib/protocol';
 import type { Broadcaster, Viewer } from './broadcaster';
-import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type ConnectionLimits } from './limits';
+import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type Budget, type ConnectionLimits } from './limits';
 
 export type RequestHandler = (req: LiveRequest) => Promise<unknown>;
 
@@ -15,6 +15,10 @@ export interface LiveOptions {
   log?: (line: string) => void;
   /** Per-connection bounds (server/limits.ts); defaults when omitted. */
   limits?: Pick<ConnectionLimits, 'maxLiveSubscriptions' | 'maxLiveRate' | 'maxLiveInFlight'>;
+  /** Viewer slots (--max-live-connections), taken by the first subscribe or request: idle sockets hold none. */
+  viewers?: Budget;
+  /** Milliseconds to wait for the first subscribe or request before closing with HANDSHAKE_TIMEOUT (none when omitted). */
+  handshakeTimeoutMs?: number;
 }
 
 let nextViewerId = 1;
@@ -37,6 +41,28 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   const rate = new RateLimiter(limits.maxLiveRate);
   const topics = new Set<string>();
   let inFlight = 0;
+  const fatal = (code: 'HANDSHAKE_TIMEOUT' | 'SERVER_FULL', message: string) => {
+    send({ type: 'error', code, message, fatal: true });
+    ws.close(ERROR_CODES[code].close, code);
+  };
+  // A socket that only answers pings (the library does that) would otherwise hold a descriptor forever.
+  let established = false;
+  let holdsSlot = false;
+  const deadline = opts.handshakeTimeoutMs
+    ? setTimeout(() => established || fatal('HANDSHAKE_TIMEOUT', `no subscribe or request within ${opts.handshakeTimeoutMs} ms of connecting`), opts.handshakeTimeoutMs).unref()
+    : null;
+  /** Takes a viewer slot at the first subscribe or request; false (and the connection closed) when none is free. */
+  const establish = (): boolean => {
+    if (established) return true;
+    if (opts.viewers && !opts.viewers.take()) {
+      fatal('SERVER_FULL', `the server already serves ${opts.viewers.max} viewers (--max-live-connections); reconnect later`);
+      return false;
+    }
+    established = true;
+    holdsSlot = opts.viewers !== undefined;
+    if (deadline) clearTimeout(deadline);
+    return true;
+  };
   ws.on('message', (data: Buffer, isBinary) => {
     void (async () => {
       try {
@@ -53,6 +79,7 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
         const msg = parseLiveMessage(data.toString('utf8'));
         switch (msg.type) {
           case 'subscribe': {
+            if (!establish()) return;
             if (!topics.has(msg.topic) && topics.size >= limits.maxLiveSubscriptions) {
               return send({ type: 'error', code: 'LIMIT_SUBSCRIPTIONS', message: `this connection already has ${topics.size} subscriptions (the limit); unsubscribe first`, fatal: false, topic: msg.topic });
             }
@@ -68,6 +95,7 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
           case 'ping':
             return send({ type: 'pong', ...(msg.id !== undefined ? { id: msg.id } : {}) });
           case 'request': {
+            if (!establish()) return;
             const handler = opts.requests.get(msg.what);
             if (!handler) return send({ type: 'response', id: msg.id, ok: false, code: 'BAD_REQUEST', message: `unknown request "${msg.what.slice(0, 64)}"` });
             if (inFlight >= limits.maxLiveInFlight) {
@@ -96,6 +124,9 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
         }
       } catch (err) {
         if (err instanceof ProtocolError) {
+          // A request that fails validation (a run id of 65 characters, say) is still answered under its id.
+          const id = err.code === 'RATE_LIMITED' ? null : requestId(data, isBinary, Infinity);
+          if (id !== null) return send({ type: 'response', id, ok: false, code: 'BAD_REQUEST', message: err.message });
           send({ type: 'error', code: err.code, message: err.message, fatal: ERROR_CODES[err.code].fatal });
           if (err.fatal) ws.close(err.closeCode, err.code);
           return;
@@ -105,13 +136,18 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
       }
     })();
   });
-  ws.on('close', () => opts.broadcaster.removeViewer(viewer));
+  ws.on('close', () => {
+    if (deadline) clearTimeout(deadline);
+    if (holdsSlot) opts.viewers?.give();
+    holdsSlot = false;
+    opts.broadcaster.removeViewer(viewer);
+  });
   ws.on('error', () => {});
 }
 
-/** The id of a `request` message, read without full validation (for answering one that is dropped), or null. */
-function requestId(data: Buffer, isBinary: boolean): number | null {
-  if (isBinary || data.length > 4096) return null;
+/** The id of a `request` message, read without full validation (for answering one that is dropped or invalid), or null. */
+function requestId(data: Buffer, isBinary: boolean, maxBytes = 4096): number | null {
+  if (isBinary || data.length > maxBytes) return null;
   try {
     const msg = JSON.parse(data.toString('utf8')) as { type?: unknown; id?: unknown };
     return msg.type === 'request' && Number.isInteger(msg.id) ? (msg.id as number) : null;

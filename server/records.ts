@@ -1,5 +1,5 @@
 /** Run-log records ⇄ decoded RunRecords: one decoder for the live path's stored bytes and for replay. */
-import { decodeFrame, parseIngestMessage, ProtocolError } from '../lib/protocol';
+import { declarationProblem, decodeFrame, parseIngestMessage, ProtocolError, type DeclarationLimits, type DeclarationProblem } from '../lib/protocol';
 import type { RunRecord, ServerEvent } from './run-state';
 import { RecordKind } from './storage/run-log-format';
 
@@ -30,4 +30,30 @@ export function decodeRecord(kind: number, time: number, payload: Uint8Array): R
 /** Serialises a server event for the log. */
 export function encodeEvent(event: ServerEvent): string {
   return JSON.stringify(event);
+}
+
+/**
+ * Why a stored record must not be applied under the server's limits (the same check as live ingest), or null. A log
+ * written before a limit existed, by a server with larger limits, or by hand, may hold a declaration that would size
+ * memory beyond them: the paths that rebuild a run (RunRegistry.load, readLayout) skip it and say so instead.
+ */
+export function storedRecordProblem(record: RunRecord, limits: DeclarationLimits): StoredRecordProblem | null {
+  if (record.kind !== 'message') return null;
+  const msg = record.message;
+  const problem = msg.type === 'layers' || msg.type === 'probe' ? declarationProblem(msg, limits) : null;
+  return problem && { ...problem, what: msg.type };
+}
+
+/** A refused stored record: which message it was, and why. */
+export interface StoredRecordProblem extends DeclarationProblem {
+  what: string;
+}
+
+/** Warning code of a stored record that was skipped when the run was rebuilt (shown with the run, like NON_FINITE). */
+export const RECORD_SKIPPED = 'RECORD_SKIPPED';
+
+/** The warning a skipped stored record leaves in the run's state. */
+export function badRecordEvent(problem: StoredRecordProblem): RunRecord {
+  const warning = { code: RECORD_SKIPPED, message: `the stored ${problem.what} record was skipped (${problem.code}: ${problem.message}); the run is shown without it` };
+  return { kind: 'event', time: 0, event: { type: 'warning', warning } };
 }

@@ -1,7 +1,7 @@
 /** The collector's view of every run: the index, live runs with their log writers, and past runs loaded on demand. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta } from '../lib/protocol';
+import type { DeclarationLimits, Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta } from '../lib/protocol';
 import { ProtocolError } from '../lib/protocol';
 import { RunIndex } from './storage/run-index';
 import { RunLogWriter, type AppendOptions } from './storage/run-log-writer';
@@ -9,7 +9,8 @@ import { readRunLog } from './storage/run-log-reader';
 import { isValidRunId, slugifyRunId } from './storage/run-id';
 import { RunState, type RunRecord, type ServerEvent } from './run-state';
 import { trimIncompleteCheckpoint } from './checkpoint-repair';
-import { decodeRecord, encodeEvent, RECORD_KIND } from './records';
+import { badRecordEvent, decodeRecord, encodeEvent, RECORD_KIND, storedRecordProblem } from './records';
+import { DEFAULT_LIMITS } from './limits';
 import { allFinite32 } from '../lib/codecs/finite';
 
 /** The connection streaming a live run: the server can tell its trainer things (advice). */
@@ -66,15 +67,17 @@ export class RunRegistry {
   private constructor(
     readonly dataDir: string,
     readonly index: RunIndex,
+    /** What a stored declaration may size when a run is rebuilt from its log: the limits live ingest enforces. */
+    readonly limits: DeclarationLimits,
   ) {}
 
   /** Opens a data directory, recovering runs a crash left live. */
-  static async open(dataDir: string): Promise<RunRegistry> {
+  static async open(dataDir: string, limits: DeclarationLimits = DEFAULT_LIMITS): Promise<RunRegistry> {
     const index = await RunIndex.open(dataDir);
     // Runs still marked live were cut off by a crash: drop a checkpoint that did not get all its frames written.
     for (const meta of index.list()) if (meta.status === 'live') await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch(() => 0);
     await index.recover();
-    return new RunRegistry(dataDir, index);
+    return new RunRegistry(dataDir, index, limits);
   }
 
   logPath(id: string): string {
@@ -263,7 +266,10 @@ export class RunRegistry {
         const state = new RunState(meta);
         for await (const rec of readRunLog(this.logPath(id), { kinds: [RECORD_KIND.message, RECORD_KIND.event] })) {
           const record = decodeRecord(rec.kind, rec.time, rec.payload);
-          if (record) state.apply(record);
+          if (!record) continue;
+          // Checked before it is applied: a stored probe with a label of 1e9 once sized class counts by it.
+          const problem = storedRecordProblem(record, this.limits);
+          state.apply(problem ? badRecordEvent(problem) : record);
         }
         // The index is the authority on status and counters (recovery rewrote them after a crash).
         state.meta = { ...state.meta, ...meta };

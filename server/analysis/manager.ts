@@ -111,7 +111,7 @@ export class AnalysisManager {
   private async restore(state: RunState): Promise<void> {
     const id = state.meta.id;
     const names = state.layers.map((l) => l.name);
-    const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id)), loadConvergence(analysisPath(this.runDir(id)), names)]);
+    const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id), this.o.registry.limits), loadConvergence(analysisPath(this.runDir(id)), names)]);
     const earlier = layout.steps.slice(0, -1);
     const grids = new Map<MetricName, ConvergenceGrid>();
     for (const [key, grid] of stored) {
@@ -217,7 +217,7 @@ export class AnalysisManager {
     if (live) return live.conv.refsAt(c);
     const file = this.o.registry.logPath(id);
     let layout = this.layouts.get(id);
-    if (!layout || layout.steps.length <= c) this.layouts.set(id, (layout = await readLayout(file)));
+    if (!layout || layout.steps.length <= c) this.layouts.set(id, (layout = await readLayout(file, this.o.registry.limits)));
     return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
   }
 
@@ -233,7 +233,7 @@ export class AnalysisManager {
     const live = this.images.get(id);
     if (live) return live;
     let layout = this.layouts.get(id);
-    if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id))));
+    if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id), this.o.registry.limits)));
     return layout.images;
   }
 

@@ -1,8 +1,9 @@
 /** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
 import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../../lib/analysis';
-import { emptyGrid, imagesFirstExample, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
+import { emptyGrid, imagesFirstExample, type ConvergenceGrid, type DeclarationLimits, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
-import { decodeRecord, RECORD_KIND } from '../records';
+import { decodeRecord, RECORD_KIND, storedRecordProblem } from '../records';
+import { DEFAULT_LIMITS } from '../limits';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
@@ -18,8 +19,8 @@ export interface StoredLayout {
   images: ProbeChunk[];
 }
 
-/** Finds the layers, steps and frame positions of a log in one pass. */
-export async function readLayout(file: string): Promise<StoredLayout> {
+/** Finds the layers, steps and frame positions of a log in one pass; declarations beyond `limits` are skipped, as RunRegistry.load skips them. */
+export async function readLayout(file: string, limits: DeclarationLimits): Promise<StoredLayout> {
   let layers: StoredLayout['layers'] = [];
   let examples = 0;
   const steps: number[] = [];
@@ -38,7 +39,7 @@ export async function readLayout(file: string): Promise<StoredLayout> {
       continue;
     }
     const r = decodeRecord(rec.kind, rec.time, rec.payload);
-    if (r?.kind !== 'message') continue;
+    if (r?.kind !== 'message' || storedRecordProblem(r, limits)) continue;
     const msg = r.message;
     if (msg.type === 'layers' && !layers.length) {
       layers = msg.layers.map((l) => ({ name: l.name, units: l.units }));
@@ -56,7 +57,7 @@ export async function readLayout(file: string): Promise<StoredLayout> {
 
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */
 export async function computeConvergence(file: string, metric: MetricName, opts: SimilarityOptions = {}, layout?: StoredLayout): Promise<ConvergenceGrid> {
-  const lay = layout ?? (await readLayout(file));
+  const lay = layout ?? (await readLayout(file, DEFAULT_LIMITS));
   const grid = emptyGrid(metric, lay.layers.map((l) => l.name));
   const n = lay.steps.length;
   grid.steps = [...lay.steps];

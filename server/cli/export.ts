@@ -7,7 +7,9 @@ import { analysisPath, loadConvergence } from '../analysis/analysis-store';
 import { computeConvergence, readLayout } from '../analysis/offline';
 import { RunIndex } from '../storage/run-index';
 import { isValidRunId } from '../storage/run-id';
-import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import { CliError, numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import { ingestLimitsFromEnv } from './limit-flags';
+import { printJson, warn } from './terminal-text';
 import { exportConcepts } from './export-concepts';
 
 const HELP = `usage: layerwatch export RUN [--data ./data] --json [--metric svcca|svcca-k|pwcca|cka] [--k K] [--threshold T]
@@ -19,21 +21,20 @@ export async function run(argv: string[]): Promise<number> {
   if (args.flags.help) return console.log(HELP), 0;
   const [id] = args.positional;
   if (!id) throw new UsageError(`a run id is needed\n${HELP}`);
-  if (!isValidRunId(id)) throw new UsageError(`BAD_RUN_ID: "${id.slice(0, 80)}" is not a run id`);
+  if (!isValidRunId(id)) throw new CliError('BAD_RUN_ID', `"${id.slice(0, 80)}" is not a run id`);
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
-  if (!existsSync(dir)) throw new UsageError(`NO_DATA_DIR: no data directory at ${dir}`);
+  if (!existsSync(dir)) throw new CliError('NO_DATA_DIR', `no data directory at ${dir}`);
   const index = await RunIndex.open(dir);
   const meta = index.get(id);
   if (!meta) {
-    console.error(`layerwatch export: RUN_NOT_FOUND: no run "${id}" in ${dir}`);
-    return 1;
+    throw new CliError('RUN_NOT_FOUND', `no run "${id}" in ${dir}`);
   }
   const logFile = path.join(dir, 'runs', id, 'log.lwlog');
   if (args.flags.log) {
     const out = stringFlag(args, 'output');
     if (!out) throw new UsageError('--log needs -o FILE');
     await copyFile(logFile, out);
-    console.error(`layerwatch export: wrote ${out}`);
+    warn`layerwatch export: wrote ${out}`;
     return 0;
   }
   if (!args.flags.json) throw new UsageError(`choose --json or --log\n${HELP}`);
@@ -42,7 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsedMetric.success) throw new UsageError(`--metric must be one of ${MetricName.options.join(', ')}`);
   const metric = parsedMetric.data;
   const opts = { ...(args.flags.k !== undefined ? { k: numberFlag(args, 'k')! } : {}), ...(args.flags.threshold !== undefined ? { threshold: numberFlag(args, 'threshold')! } : {}) };
-  const layout = await readLayout(logFile);
+  // The limits a server started with the same environment would rebuild this run under.
+  const layout = await readLayout(logFile, ingestLimitsFromEnv());
   const names = layout.layers.map((l) => l.name);
   let grid: ConvergenceGrid | undefined = Object.keys(opts).length ? undefined : (await loadConvergence(analysisPath(path.dirname(logFile)), names)).get(metric);
   const complete = grid && grid.pending === 0 && grid.steps.length === layout.steps.length && grid.reference === layout.steps.at(-1);
@@ -59,6 +61,6 @@ export async function run(argv: string[]): Promise<number> {
     convergence: { metric, source, reference: g.reference, toFinal: g.toNewest, stability: g.stability, k: g.k, chance: g.chance },
     concepts: await exportConcepts(analysisPath(path.dirname(logFile)), layout.steps),
   };
-  console.log(JSON.stringify(out));
+  printJson(out);
   return 0;
 }

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { importLog } from '../storage/import';
 import { parseArgs, stringFlag, UsageError } from './args';
+import { printJson, say } from './terminal-text';
 
 const HELP = 'usage: layerwatch import FILE [--data ./data] [--id RUN_ID] [--json]';
 
@@ -14,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
   const id = stringFlag(args, 'id');
   const meta = await importLog(dir, path.resolve(file), id ? { id } : {});
-  if (args.flags.json) console.log(JSON.stringify({ run: meta }));
-  else console.log(`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`);
+  if (args.flags.json) printJson({ run: meta });
+  else say`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`;
   return 0;
 }

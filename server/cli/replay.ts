@@ -7,6 +7,7 @@ import { startServer } from '../app-server';
 import { importLog } from '../storage/import';
 import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError } from './args';
 import { exitFinished } from './exit';
+import { logLines, say } from './terminal-text';
 
 const HELP = 'usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages] [--view-token V] [--insecure] [--allowed-hosts NAME,…]';
 
@@ -26,9 +27,9 @@ export async function run(argv: string[]): Promise<number> {
     if (viewToken === '') throw new UsageError('--view-token must not be empty');
     // Nobody streams into a replay: /ingest gets a random token no one knows.
     const token = randomBytes(32).toString('base64url');
-    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args) });
-    console.log(`layerwatch: listening on ${server.url} (replaying ${file})`);
-    console.log(`layerwatch: open ${server.url}/runs/${meta.id}`);
+    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args), log: logLines });
+    say`layerwatch: listening on ${server.url} (replaying ${file})`;
+    say`layerwatch: open ${server.url}/runs/${meta.id}`;
     const stop = async () => {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });
