@@ -1,6 +1,6 @@
 /** `layerwatch` command: dispatches to one module per subcommand, loaded only when used. */
 import { UsageError } from './cli/args';
-import { warn } from './cli/terminal-text';
+import { logLines, warn } from './cli/terminal-text';
 
 /** `serves`: the command keeps the process running after `run` returns (a server); the others end with it. */
 type Command = { summary: string; serves?: true; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     // Exit 2: the command line itself is wrong. Exit 1: it is well formed but names something invalid or unavailable.
     if (err instanceof UsageError) {
-      warn`layerwatch ${name}: ${err.message}`;
+      logLines(`layerwatch ${name}: ${err.message}`, 'stderr');
       return 2;
     }
     const e = err as { code?: string; message?: string };

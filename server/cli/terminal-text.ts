@@ -35,9 +35,9 @@ export function warn(strings: TemplateStringsArray, ...values: unknown[]): void 
   console.error(safe(strings, ...values));
 }
 
-/** Prints a server log entry (it may quote user data) line by line to stdout, each line made terminal-safe. */
-export function logLines(text: string): void {
-  for (const line of text.split('\n')) say`${line}`;
+/** Prints text that may quote user data (a server log entry, a usage message) line by line, each line made terminal-safe. */
+export function logLines(text: string, to: 'stdout' | 'stderr' = 'stdout'): void {
+  for (const line of text.split('\n')) (to === 'stdout' ? say : warn)`${line}`;
 }
 
 /** Prints a value as one line of JSON whose strings cannot act on a terminal (still valid JSON: \u escapes). */

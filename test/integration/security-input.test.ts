@@ -92,6 +92,13 @@ test('/live: topics and requests with hostile run ids are answered with errors',
     const reply = await c.next();
     assert.deepEqual([reply.id, reply.ok, reply.code], [10 + i, false, 'RUN_NOT_FOUND'], what);
   }
+  // A request that fails validation (a run id over 64 characters, a bad params value) is still answered under its id.
+  c.ws.send(JSON.stringify({ type: 'request', id: 41, what: 'series', run: 'r'.repeat(65), params: { name: 'loss' } }));
+  c.ws.send(JSON.stringify({ type: 'request', id: 42, what: 'series', run: 'ok', params: { name: ['not', 'a', 'scalar'] } }));
+  for (const id of [41, 42]) {
+    const reply = await c.next();
+    assert.deepEqual([reply.type, reply.id, reply.ok, reply.code], ['response', id, false, 'BAD_REQUEST']);
+  }
   c.ws.close();
 });
 
