@@ -17,6 +17,9 @@ console.log(`layerwatch chaos bench: seed ${seed}`);
 const fuzz = await runFuzz({ frames, seed, log });
 console.log(`fuzz        ${fuzz.framesFuzzed} frames over ${fuzz.connections} connections in ${fuzz.seconds.toFixed(1)} s; server ${fuzz.serverAlive ? 'up' : 'DOWN'}; ` +
   `well-behaved trainer ${fuzz.acked} checkpoints acked; viewer ${fuzz.livePongs}/${fuzz.livePings} pings answered; server errors logged ${fuzz.serverErrors}; ${fuzz.audit.logs} logs audited`);
+const cc = fuzz.connectionCases;
+console.log(`connections ${cc.pipelinedHellos} pipelined-hello sessions (${cc.ghostRuns} ghost runs), ${cc.idleSockets} idle sockets (${cc.idleNotClosed} not closed by the deadline), ` +
+  `${cc.crossOrigin} cross-origin upgrades (${cc.crossOriginAccepted} let in)`);
 const kill = await runKills({ kills, seed, log });
 console.log(`kill -9     ${kill.kills} kills, ${kill.survived} survived; ${kill.acked} checkpoints acked; partial records read ${kill.partialRecords}; incomplete checkpoints ${kill.incompleteCheckpoints}`);
 const disk = await runDiskFull(log);
@@ -30,7 +33,8 @@ console.log(`frames fuzzed:     ${fuzz.framesFuzzed}`);
 console.log(`crashes survived:  ${kill.survived}/${kill.kills}`);
 console.log(`records lost:      ${recordsLost}`);
 console.log(`logs unreadable:   ${logsUnreadable}`);
-const ok = recordsLost === 0 && logsUnreadable === 0 && fuzz.serverAlive && fuzz.serverErrors === 0 && kill.survived === kill.kills && kill.partialRecords === 0 && (disk.skipped !== undefined || (disk.serverAlive && disk.diskFullErrors > 0 && disk.ackedAfter > 0));
+const connectionsHeld = cc.ghostRuns === 0 && cc.idleNotClosed === 0 && cc.crossOriginAccepted === 0;
+const ok = connectionsHeld && recordsLost === 0 && logsUnreadable === 0 && fuzz.serverAlive && fuzz.serverErrors === 0 && kill.survived === kill.kills && kill.partialRecords === 0 && (disk.skipped !== undefined || (disk.serverAlive && disk.diskFullErrors > 0 && disk.ackedAfter > 0));
 if (!ok) {
   console.log('FAILED');
   process.exitCode = 1;
