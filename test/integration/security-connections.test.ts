@@ -189,8 +189,8 @@ test('checkpoint bytes in flight are bounded server-wide: LIMIT_INFLIGHT_BYTES (
   await stillServes();
 });
 
-test('the whole server is bounded: past --max-connections a socket is closed at once; a slow HTTP request is cut at --headers-timeout', async () => {
-  const small = await startTestServer({ connectionLimits: { maxConnections: 4, headersTimeoutMs: 300 } });
+test('the whole server is bounded: past --max-connections a socket is closed at once; a slow HTTP request is cut at --headers-timeout or --request-timeout', async () => {
+  const small = await startTestServer({ connectionLimits: { maxConnections: 4, headersTimeoutMs: 300, requestTimeoutMs: 1500 } });
   try {
     const { port } = new URL(small.url);
     const connect = () =>
@@ -211,6 +211,13 @@ test('the whole server is bounded: past --max-connections a socket is closed at 
     slow.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n');
     await new Promise((r) => slow.once('close', r));
     assert.match(answer, /^HTTP\/1\.1 408/);
+    // Headers in time, then a body that never ends (an upload trickling in): cut at the request timeout.
+    const trickle = await connect();
+    let reply = '';
+    trickle.on('data', (d) => (reply += d));
+    trickle.write('POST /api/import HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\nLWLOG');
+    await new Promise((r) => trickle.once('close', r));
+    assert.match(reply, /^HTTP\/1\.1 408/);
     await stillServesOpen(small);
   } finally {
     await small.close();
@@ -229,3 +236,20 @@ async function stillServesOpen(target: TestServer): Promise<void> {
     return true;
   }, 5000, 'a trainer served');
 }
+
+test('/live requests in flight are bounded per connection (--max-live-in-flight): the excess is answered RATE_LIMITED under its id', async () => {
+  const small = await startTestServer({ connectionLimits: { maxLiveInFlight: 2 } });
+  try {
+    const c = await tcpWebSocket(small.liveUrl);
+    // Five requests in one write: their handlers start before any answers, so three are over the limit.
+    c.sock.write(Buffer.concat([1, 2, 3, 4, 5].map((id) => clientTextFrame(JSON.stringify({ type: 'request', id, what: 'series', run: 'no-such-run', params: { name: 'loss' } })))));
+    await until(() => c.messages().filter((m) => m.type === 'response').length === 5, 5000, 'five responses');
+    const responses = c.messages().filter((m) => m.type === 'response');
+    assert.deepEqual(responses.map((m) => m.id).sort(), [1, 2, 3, 4, 5]);
+    assert.equal(responses.filter((m) => m.code === 'RATE_LIMITED').length, 3);
+    assert.equal(responses.filter((m) => m.code === 'RUN_NOT_FOUND').length, 2);
+    c.sock.destroy();
+  } finally {
+    await small.close();
+  }
+});
