@@ -145,7 +145,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const ingest = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
   const live = new WebSocketServer({ noServer: true, maxPayload: conn.maxLiveMessageBytes, perMessageDeflate: false });
-  // Slots are taken after the handshake (an authenticated hello, a first subscribe or request), so idle sockets hold none.
+  // Slots are taken after the handshake (an authenticated hello on /ingest, a first valid message on /live), so idle sockets hold none.
   const trainers = new Budget(conn.maxIngestConnections);
   const viewers = new Budget(conn.maxLiveConnections);
   const inflight = new Budget(conn.maxInflightBytes);

@@ -23,11 +23,11 @@ export interface ConnectionLimits {
   maxInflightBytes: number;
   /** Concurrent trainers: /ingest connections past an accepted hello (idle or unauthenticated sockets do not count). */
   maxIngestConnections: number;
-  /** Concurrent viewers: /live connections past their first subscribe or request. */
+  /** Concurrent viewers: /live connections past their first valid message. */
   maxLiveConnections: number;
   /** Open TCP connections of the whole server (Node's server.maxConnections); more are closed at once. */
   maxConnections: number;
-  /** Milliseconds a websocket may stay open without its hello (/ingest) or first subscribe/request (/live). */
+  /** Milliseconds a websocket may stay open without its hello (/ingest) or first valid message (/live). */
   handshakeTimeoutMs: number;
   /** Milliseconds a client may take to send an HTTP request's headers (against slowloris). */
   headersTimeoutMs: number;

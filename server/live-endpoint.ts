@@ -15,9 +15,9 @@ export interface LiveOptions {
   log?: (line: string) => void;
   /** Per-connection bounds (server/limits.ts); defaults when omitted. */
   limits?: Pick<ConnectionLimits, 'maxLiveSubscriptions' | 'maxLiveRate' | 'maxLiveInFlight'>;
-  /** Viewer slots (--max-live-connections), taken by the first subscribe or request: idle sockets hold none. */
+  /** Viewer slots (--max-live-connections), taken by the first valid message: silent sockets hold none. */
   viewers?: Budget;
-  /** Milliseconds to wait for the first subscribe or request before closing with HANDSHAKE_TIMEOUT (none when omitted). */
+  /** Milliseconds to wait for the first valid message before closing with HANDSHAKE_TIMEOUT (none when omitted). */
   handshakeTimeoutMs?: number;
 }
 
@@ -49,9 +49,9 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   let established = false;
   let holdsSlot = false;
   const deadline = opts.handshakeTimeoutMs
-    ? setTimeout(() => established || fatal('HANDSHAKE_TIMEOUT', `no subscribe or request within ${opts.handshakeTimeoutMs} ms of connecting`), opts.handshakeTimeoutMs).unref()
+    ? setTimeout(() => established || fatal('HANDSHAKE_TIMEOUT', `no message within ${opts.handshakeTimeoutMs} ms of connecting`), opts.handshakeTimeoutMs).unref()
     : null;
-  /** Takes a viewer slot at the first subscribe or request; false (and the connection closed) when none is free. */
+  /** Takes a viewer slot at the first valid message (a page sends a ping as it connects); false, and the connection closed, when none is free. */
   const establish = (): boolean => {
     if (established) return true;
     if (opts.viewers && !opts.viewers.take()) {
@@ -77,9 +77,9 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
         }
         if (isBinary) throw new ProtocolError('BAD_MESSAGE', '/live takes JSON text frames only');
         const msg = parseLiveMessage(data.toString('utf8'));
+        if (!establish()) return;
         switch (msg.type) {
           case 'subscribe': {
-            if (!establish()) return;
             if (!topics.has(msg.topic) && topics.size >= limits.maxLiveSubscriptions) {
               return send({ type: 'error', code: 'LIMIT_SUBSCRIPTIONS', message: `this connection already has ${topics.size} subscriptions (the limit); unsubscribe first`, fatal: false, topic: msg.topic });
             }
@@ -95,7 +95,6 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
           case 'ping':
             return send({ type: 'pong', ...(msg.id !== undefined ? { id: msg.id } : {}) });
           case 'request': {
-            if (!establish()) return;
             const handler = opts.requests.get(msg.what);
             if (!handler) return send({ type: 'response', id: msg.id, ok: false, code: 'BAD_REQUEST', message: `unknown request "${msg.what.slice(0, 64)}"` });
             if (inFlight >= limits.maxLiveInFlight) {

@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   LIMIT_CHECKPOINT_BYTES: { fatal: false, close: 1009, hint: 'One checkpoint announces more activation bytes than the server holds at once (--max-checkpoint-bytes); send fewer layers per checkpoint.' },
   LIMIT_INFLIGHT_BYTES: { fatal: false, close: 1013, hint: 'The server already holds as many announced checkpoint bytes, over all trainers, as it allows (--max-inflight-bytes); the checkpoint was discarded: resend it after a short wait.' },
   SERVER_FULL: { fatal: true, close: 1013, hint: 'The server already serves as many trainers (--max-ingest-connections) or viewers (--max-live-connections) as it allows; reconnect later.' },
-  HANDSHAKE_TIMEOUT: { fatal: true, close: 1008, hint: 'No hello (on /ingest) or subscribe/request (on /live) arrived within the deadline (--handshake-timeout) after the connection opened.' },
+  HANDSHAKE_TIMEOUT: { fatal: true, close: 1008, hint: 'No hello (on /ingest) or valid message (on /live) arrived within the deadline (--handshake-timeout) after the connection opened.' },
   LIMIT_SUBSCRIPTIONS: { fatal: false, close: 1008, hint: 'This /live connection has as many subscriptions as the server allows (--max-live-subscriptions); unsubscribe first.' },
   RATE_LIMITED: { fatal: false, close: 1008, hint: 'Too many messages per second on this connection (--max-rate on /ingest, --max-live-rate on /live), or too many /live requests in flight; slow down.' },
   RUN_ENDED: { fatal: false, close: 1008, hint: 'The run already received "end"; resume it with a new hello to append.' },

@@ -103,7 +103,7 @@ test('idle sockets hold no slot: with 10 idle /ingest and 6 idle /live sockets o
   await stillServes();
 });
 
-test('a socket that never says hello (/ingest) or subscribes (/live) is closed with HANDSHAKE_TIMEOUT, although it answers every heartbeat ping', async () => {
+test('a socket that never says hello (/ingest) or anything (/live) is closed with HANDSHAKE_TIMEOUT, although it answers every heartbeat ping', async () => {
   // Its own server: heartbeats every 100 ms (the ws library answers each one) and an 800 ms handshake deadline.
   const quick = await startTestServer({ heartbeatMs: 100, connectionLimits: { handshakeTimeoutMs: 800 } });
   try {
