@@ -266,7 +266,11 @@ export class RunRegistry {
         const state = new RunState(meta);
         for await (const rec of readRunLog(this.logPath(id), { kinds: [RECORD_KIND.message, RECORD_KIND.event] })) {
           const record = decodeRecord(rec.kind, rec.time, rec.payload);
-          if (!record) continue;
+          if (!record) {
+            // Not applied, but not hidden either: the run says a stored message was left out.
+            if (rec.kind === RECORD_KIND.message) state.apply(badRecordEvent({ what: 'message', code: 'BAD_MESSAGE', message: `the record at byte ${rec.offset} does not parse as a message of this protocol` }));
+            continue;
+          }
           // Checked before it is applied: a stored probe with a label of 1e9 once sized class counts by it.
           const problem = storedRecordProblem(record, this.limits);
           state.apply(problem ? badRecordEvent(problem) : record);

@@ -30,6 +30,7 @@ const STORED: Record<string, { layers: object[]; probe: object }> = {
   'stored-label': { layers: [{ name: 'a', units: 2 }], probe: { type: 'probe', examples: 1, labels: [1_000_000_000] } },
   'stored-concepts': { layers: [{ name: 'a', units: 2 }], probe: { type: 'probe', examples: 1, concepts: Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, category: 'x' })) } },
   'stored-units': { layers: [{ name: 'a', units: 1_000_000_000 }], probe: { type: 'probe', examples: 1, labels: [0] } },
+  'stored-garbled': { layers: [{ name: 'a', units: 2 }], probe: { type: 'probe', examples: 'many', labels: [0] } },
   'stored-layers': { layers: Array.from({ length: 300 }, (_, i) => ({ name: i ? `l${i}` : 'a', units: 2 })), probe: { type: 'probe', examples: 1, labels: [0] } },
 };
 
@@ -105,8 +106,8 @@ test("the issue's probe (labels [1e9], no class names) is refused with LIMIT_CLA
   await stillServes();
 });
 
-test('stored declarations beyond the limits (a label of 1e9, 5,000 concepts, 1e9 units, 300 layers) are skipped with RECORD_SKIPPED when a viewer opens the run; the rest is served', async () => {
-  for (const [id, code] of [['stored-label', 'LIMIT_CLASSES'], ['stored-concepts', 'LIMIT_CONCEPTS'], ['stored-units', 'LIMIT_UNITS'], ['stored-layers', 'LIMIT_LAYERS']] as const) {
+test('stored declarations beyond the limits (a label of 1e9, 5,000 concepts, 1e9 units, 300 layers) or not parsing are skipped with RECORD_SKIPPED when a viewer opens the run; the rest is served', async () => {
+  for (const [id, code] of [['stored-label', 'LIMIT_CLASSES'], ['stored-concepts', 'LIMIT_CONCEPTS'], ['stored-units', 'LIMIT_UNITS'], ['stored-layers', 'LIMIT_LAYERS'], ['stored-garbled', 'BAD_MESSAGE']] as const) {
     const snap = await snapshotOf(id);
     const warnings = snap.warnings as Array<{ code: string; message: string }>;
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
