@@ -353,18 +353,16 @@ export class IngestConnection implements TrainerLink {
       return sum + 4 * l.units * m * (l.spatial ? l.spatial.h * l.spatial.w : 1);
     }, 0);
     // Counts what is written but not yet flushed too, so pipelined checkpoints cannot overshoot the limit.
-    const held = state.meta.bytes + run.writer.pendingBytes;
-    if (held + bytes > this.opts.limits.maxRunBytes) {
-      this.error('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`, 'checkpoint', { step: msg.step });
-      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true, reserved: 0 };
-      return;
-    }
-    const maxCp = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxCheckpointBytes;
     // Opened as failed, so its frames are swallowed instead of each drawing an UNEXPECTED_FRAME.
     const refuse = (code: ErrorCode, message: string) => {
       this.error(code, message, 'checkpoint', { step: msg.step });
       this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true, reserved: 0 };
     };
+    const held = state.meta.bytes + run.writer.pendingBytes;
+    if (held + bytes > this.opts.limits.maxRunBytes) {
+      return refuse('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`);
+    }
+    const maxCp = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxCheckpointBytes;
     if (bytes > maxCp) return refuse('LIMIT_CHECKPOINT_BYTES', `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`);
     const { inflight } = this.opts;
     if (inflight && !inflight.take(bytes)) {

@@ -54,6 +54,7 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   /** Takes a viewer slot at the first valid message (a page sends a ping as it connects); false, and the connection closed, when none is free. */
   const establish = (): boolean => {
     if (established) return true;
+    if (ws.readyState !== ws.OPEN) return false;
     if (opts.viewers && !opts.viewers.take()) {
       fatal('SERVER_FULL', `the server already serves ${opts.viewers.max} viewers (--max-live-connections); reconnect later`);
       return false;
