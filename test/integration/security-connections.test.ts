@@ -4,13 +4,18 @@
  * bytes in flight are bounded server-wide. After each case the same server still serves a well-behaved trainer.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { encodeFrame } from '../../lib/protocol';
 import { buildCheckpoint, buildRun } from '../fixtures/build-run';
 import { clientTextFrame, rawSocket, tcpWebSocket, type RawSocket } from './helpers/raw-socket';
-import { startTestServer, until, type TestServer } from './helpers/server';
+import { ROOT, startTestServer, until, type TestServer } from './helpers/server';
+
+const PYTHON = '/usr/bin/python3';
 
 const TOKEN = 'connections-token';
 const built = buildRun({ layers: 2, units: 8, examples: 20 });
@@ -251,5 +256,42 @@ test('/live requests in flight are bounded per connection (--max-live-in-flight)
     c.sock.destroy();
   } finally {
     await small.close();
+  }
+});
+
+test('the real Python client waits out SERVER_FULL and LIMIT_INFLIGHT_BYTES: it retries after a backoff and every checkpoint arrives', { skip: !existsSync(PYTHON) && 'no /usr/bin/python3', timeout: 120_000 }, async () => {
+  // Two trainer slots, both taken by Node trainers; one of them holds an open checkpoint (all the bytes in flight).
+  const busy = await startTestServer({ connectionLimits: { maxIngestConnections: 2, maxInflightBytes: 4 * 3 * 16 } });
+  try {
+    const holder = await IngestClient.connect({ url: busy.ingestUrl, run: { name: 'holder' } });
+    await holder.declare([{ name: 'l0', units: 3 }], { examples: 16 });
+    holder.sendRaw(JSON.stringify({ type: 'checkpoint', step: 1, layers: ['l0'] }));
+    const blocker = await IngestClient.connect({ url: busy.ingestUrl, run: { name: 'blocker' } });
+    const script = [
+      'import sys, numpy as np, layerwatch',
+      'run = layerwatch.init(url=sys.argv[1], name="patient", backoff_max=0.5)',
+      'for step in (1, 2, 3):',
+      '    run.send_activations(step, {"h": np.random.default_rng(step).normal(size=(3, 16))})',
+      'run.finish(timeout=60)',
+      'print(run.id)',
+    ].join('\n');
+    const python = spawn(PYTHON, ['-c', script, busy.ingestUrl], { env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python') } });
+    let stdout = '';
+    let stderr = '';
+    python.stdout.on('data', (d) => (stdout += d));
+    python.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => python.once('exit', r));
+    // Both slots are taken: the client is answered SERVER_FULL (it logs each server error) until the blocker leaves.
+    await until(() => /server error SERVER_FULL/.test(stderr), 60_000, 'SERVER_FULL');
+    await blocker.close();
+    // Then its checkpoints get LIMIT_INFLIGHT_BYTES until the holder's open checkpoint is dropped with its connection.
+    await until(() => /server error LIMIT_INFLIGHT_BYTES/.test(stderr), 30_000, 'LIMIT_INFLIGHT_BYTES');
+    holder.terminate();
+    assert.equal(await exited, 0, stderr);
+    const id = stdout.trim().split('\n').at(-1)!;
+    await until(() => busy.registry.index.get(id)?.status === 'finished', 10_000, 'the Python run finished');
+    assert.equal(busy.registry.index.get(id)?.checkpoints, 3);
+  } finally {
+    await busy.close();
   }
 });
