@@ -267,9 +267,13 @@ test('the real Python client waits out SERVER_FULL and LIMIT_INFLIGHT_BYTES: it 
     await holder.declare([{ name: 'l0', units: 3 }], { examples: 16 });
     holder.sendRaw(JSON.stringify({ type: 'checkpoint', step: 1, layers: ['l0'] }));
     const blocker = await IngestClient.connect({ url: busy.ingestUrl, run: { name: 'blocker' } });
+    // Training goes on while the server is full (the client retries in the background); the checkpoints come once it is in.
     const script = [
-      'import sys, numpy as np, layerwatch',
+      'import sys, time, numpy as np, layerwatch',
       'run = layerwatch.init(url=sys.argv[1], name="patient", backoff_max=0.5)',
+      'until = time.monotonic() + 60',
+      'while run.id is None and time.monotonic() < until:',
+      '    time.sleep(0.05)',
       'for step in (1, 2, 3):',
       '    run.send_activations(step, {"h": np.random.default_rng(step).normal(size=(3, 16))})',
       'run.finish(timeout=60)',
@@ -285,7 +289,7 @@ test('the real Python client waits out SERVER_FULL and LIMIT_INFLIGHT_BYTES: it 
     await until(() => /server error SERVER_FULL/.test(stderr), 60_000, 'SERVER_FULL');
     await blocker.close();
     // Then its checkpoints get LIMIT_INFLIGHT_BYTES until the holder's open checkpoint is dropped with its connection.
-    await until(() => /server error LIMIT_INFLIGHT_BYTES/.test(stderr), 30_000, 'LIMIT_INFLIGHT_BYTES');
+    await until(() => /server error LIMIT_INFLIGHT_BYTES/.test(stderr), 30_000, `LIMIT_INFLIGHT_BYTES (python said: ${stderr})`);
     holder.terminate();
     assert.equal(await exited, 0, stderr);
     const id = stdout.trim().split('\n').at(-1)!;
