@@ -2,6 +2,7 @@
 """A small CNN on Fashion-MNIST (Debian's dataset-fashion-mnist) streaming to Layerwatch.
 
     /usr/bin/python3 examples/fashion_cnn.py --url ws://127.0.0.1:3000/ingest --epochs 2 --seed 0 [--spatial]
+    ... --freeze-advice   # freeze layers the server advises freezing, and report each freeze
 """
 import gzip
 import json
@@ -13,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common import base_parser, layerwatch, log_spaced_steps, seed_everything
+from common import add_freeze_flags, advice_options, base_parser, layerwatch, log_spaced_steps, seed_everything
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -83,16 +84,20 @@ def train(args):
     model = build_model()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     total = ((len(x_train) + args.batch_size - 1) // args.batch_size) * args.epochs
+    freezer = layerwatch.freeze_on_advice(model) if args.freeze_advice else None
     run = layerwatch.init(
         url=args.url, token=args.token, name=args.name or "fashion-cnn-seed%d" % args.seed, project=args.project or "fashion-mnist",
         config={"model": "cnn-16-32-64", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size, "epochs": args.epochs,
-                "seed": args.seed, "train_size": len(x_train), "spatial": bool(args.spatial)},
+                "seed": args.seed, "train_size": len(x_train), "spatial": bool(args.spatial), "freeze_advice": bool(args.freeze_advice)},
+        on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
         enabled=not args.no_stream, wait=2.0)
     run.watch(model, layers=["conv1", "conv2", "fc"], probe=x_probe, labels=y_probe, class_names=CLASSES,
               every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if args.spatial else False,
               images=x_probe[:, 0].numpy() * 0.353 + 0.286)  # the 28 × 28 grey probe images, un-normalised to [0, 1]
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
+    n_params = sum(p.numel() for p in model.parameters())
+    updates = skipped = 0
     step = 0
     for epoch in range(args.epochs):
         model.train()
@@ -103,13 +108,19 @@ def train(args):
             loss = loss_fn(model(x_train[idx]), y_train[idx])
             loss.backward()
             opt.step()
+            updates += n_params
+            skipped += sum(p.numel() for p in model.parameters() if not p.requires_grad)
             step = run.step()
             if step % 10 == 0:
                 run.log({"loss": loss.item()}, step=step)
         run.log({"test_accuracy": accuracy(model, x_test, y_test), "epoch": epoch + 1}, step=step)
     test_acc = accuracy(model, x_test, y_test)
     run.finish()
-    return {"run_id": run.id, "test_accuracy": round(test_acc, 4), "steps": step}
+    result = {"run_id": run.id, "test_accuracy": round(test_acc, 4), "steps": step}
+    if args.freeze_advice:
+        result["frozen"] = list(freezer.frozen)
+        result["updates_skipped"] = round(skipped / updates, 4) if updates else 0.0
+    return result
 
 
 def main(argv=None):
@@ -121,6 +132,7 @@ def main(argv=None):
     p.add_argument("--test-size", type=int, default=2000, help="test subset, disjoint from the probe set")
     p.add_argument("--spatial", action="store_true", help="send conv2's spatial maps (for dissection)")
     p.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR", DATA_DIR))
+    add_freeze_flags(p)
     args = p.parse_args(argv)
     t0 = time.time()
     result = train(args)

@@ -5,13 +5,13 @@ import {
   ERROR_CODES,
   PROTOCOL_VERSION,
   ProtocolError,
-  declarationProblem,
   decodeFrame,
   parseIngestMessage,
   shapeSize,
   type AckOf,
   type Checkpoint,
   type DecodedFrame,
+  type Frozen,
   type ErrorCode,
   type IngestClientMessage,
   type IngestLimits,
@@ -26,6 +26,7 @@ import { tokensEqual } from './auth';
 import { countNonFinite32 } from '../lib/codecs/finite';
 import { MasksIntake } from './collector-masks';
 import { ImagesIntake } from './collector-images';
+import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
 
 export interface CollectorOptions {
   registry: RunRegistry;
@@ -56,7 +57,7 @@ interface OpenCheckpoint {
   reserved: number;
 }
 
-const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end'];
+const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end', 'frozen'];
 
 /** Handles one trainer connection. */
 export class IngestConnection implements TrainerLink {
@@ -73,6 +74,8 @@ export class IngestConnection implements TrainerLink {
   private helloSeen = false;
   private holdsSlot = false;
   private readonly deadline: NodeJS.Timeout | null;
+  /** Layers whose freeze this connection has accepted for storing (pipelined repeats are acknowledged as duplicates). */
+  private readonly frozen = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -237,6 +240,8 @@ export class IngestConnection implements TrainerLink {
         );
         return this.reply(done, () => ({ type: 'ack', of: 'end' }), 'end');
       }
+      case 'frozen':
+        return this.onFrozen(run, msg, raw);
       default: {
         const _exhaustive: never = msg;
         return _exhaustive;
@@ -305,8 +310,8 @@ export class IngestConnection implements TrainerLink {
     this.ws.close(1008, 'run resumed by another connection');
   }
 
-  private onLayers(run: LiveRun, layers: LayerDecl[], raw: Buffer, msg: Extract<IngestClientMessage, { type: 'layers' }>): void {
-    const problem = declarationProblem(msg, this.opts.limits);
+  private onLayers(run: LiveRun, layers: LayerDecl[], raw: Buffer, msg: IngestClientMessage): void {
+    const problem = layersProblem(layers, this.opts.limits);
     if (problem) return this.error(problem.code, problem.message, 'layers');
     if (run.declared.layers) {
       if (JSON.stringify(run.declared.layers) !== JSON.stringify(layers)) return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
@@ -320,7 +325,7 @@ export class IngestConnection implements TrainerLink {
 
   private onProbe(run: LiveRun, msg: Probe, raw: Buffer): void {
     const m = msg.examples;
-    const problem = declarationProblem(msg, this.opts.limits);
+    const problem = probeDeclProblem(msg, this.opts.limits);
     if (problem) return this.error(problem.code, problem.message, 'probe');
     this.masks.declare(msg);
     this.images.declare(msg);
@@ -336,22 +341,26 @@ export class IngestConnection implements TrainerLink {
     });
   }
 
+  /** The trainer froze a layer: stored once per layer (a resent confirmation is acknowledged as a duplicate). */
+  private onFrozen(run: LiveRun, msg: Frozen, raw: Buffer): void {
+    if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'frozen');
+    const layers = run.declared.layers ?? run.state.layers;
+    if (!layers.some((l) => l.name === msg.layer)) return this.error('UNKNOWN_LAYER', `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"`, 'frozen', { layer: msg.layer.slice(0, 200) });
+    if (this.frozen.has(msg.layer) || run.state.frozen.some((f) => f.layer === msg.layer)) {
+      return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'frozen', step: msg.step, duplicate: true }));
+    }
+    this.frozen.add(msg.layer);
+    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'frozen', step: msg.step }), 'frozen', () => {
+      this.frozen.delete(msg.layer);
+    });
+  }
+
   private onCheckpoint(run: LiveRun, msg: Checkpoint, raw: Buffer): void {
     const { state, declared } = run;
     if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'checkpoint');
-    if (!declared.layers || !declared.probe) return this.error('NOT_DECLARED', 'send "layers" and "probe" before checkpoints', 'checkpoint', { step: msg.step });
-    const seen = new Set<string>();
-    for (const name of msg.layers) {
-      const layer = declared.layers.find((l) => l.name === name);
-      if (!layer) return this.error('UNKNOWN_LAYER', `checkpoint names undeclared layer "${name.slice(0, 200)}"`, 'checkpoint', { step: msg.step });
-      if (seen.has(name)) return this.error('BAD_MESSAGE', `checkpoint lists layer "${name}" twice`, 'checkpoint', { step: msg.step });
-      seen.add(name);
-    }
-    const m = declared.probe.examples;
-    const bytes = msg.layers.reduce((sum, name) => {
-      const l = declared.layers!.find((d) => d.name === name)!;
-      return sum + 4 * l.units * m * (l.spatial ? l.spatial.h * l.spatial.w : 1);
-    }, 0);
+    const problem = checkpointProblem(msg, declared.layers, declared.probe);
+    if (problem) return this.error(problem.code, problem.message, 'checkpoint', { step: msg.step });
+    const bytes = checkpointBytes(msg, declared.layers!, declared.probe!.examples);
     // Counts what is written but not yet flushed too, so pipelined checkpoints cannot overshoot the limit.
     // Opened as failed, so its frames are swallowed instead of each drawing an UNEXPECTED_FRAME.
     const refuse = (code: ErrorCode, message: string) => {
@@ -402,16 +411,8 @@ export class IngestConnection implements TrainerLink {
     }
     const { header } = frame;
     const run = this.run!;
-    const layer = run.declared.layers!.find((l) => l.name === header.layer);
-    if (header.step !== cp.msg.step) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for step ${header.step} inside checkpoint ${cp.msg.step}`);
-    if (header.run !== undefined && header.run !== run.state.meta.id) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for run "${header.run.slice(0, 64)}" on run "${run.state.meta.id}"`);
-    if (!layer || !cp.msg.layers.includes(header.layer)) return this.failCheckpoint('UNKNOWN_LAYER', `frame for layer "${header.layer}" that the checkpoint did not announce`, header.layer);
-    if (cp.frames.has(header.layer)) return this.failCheckpoint('UNEXPECTED_FRAME', `second frame for layer "${header.layer}"`, header.layer);
-    const m = run.declared.probe!.examples;
-    const want = layer.spatial ? [layer.units, m, layer.spatial.h, layer.spatial.w] : [layer.units, m];
-    if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
-      return this.failCheckpoint('SHAPE_MISMATCH', `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer.name);
-    }
+    const problem = frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames);
+    if (problem) return this.failCheckpoint(problem.code, problem.message, problem.layer);
     cp.frames.set(header.layer, { raw: data, frame, bad: countNonFinite32(frame.data), crc: zlib.crc32(data) });
     if (--cp.remaining > 0) return;
     this.checkpoint = null;

@@ -194,6 +194,11 @@ export class IngestClient {
     return this.request('scalars', { type: 'scalars', step, values, ...(time !== undefined ? { time } : {}) });
   }
 
+  /** Confirms that the trainer froze `layer` at its step `step` (the views then say "frozen", not "advised"); resolves with the ack. */
+  reportFrozen(layer: string, step: number): Promise<Ack> {
+    return this.request('frozen', { type: 'frozen', layer, step });
+  }
+
   /** Ends the run (finished or failed) and waits for the ack. */
   async end(status: 'finished' | 'failed' = 'finished'): Promise<void> {
     await this.request('end', { type: 'end', status });

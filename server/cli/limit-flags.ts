@@ -1,7 +1,12 @@
-/** The limit flags of `serve` (each also read from LAYERWATCH_<FLAG>), shared with the offline commands that rebuild runs. */
+/**
+ * The limit flags, one table: `serve` takes them all (each also read from LAYERWATCH_<FLAG>); `import`, `replay` and
+ * `export` take the subset that bounds a stored log's contents, since a log is held to the limits of the server that
+ * reads it.
+ */
 import type { IngestLimits } from '../../lib/protocol';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../limits';
-import { numberFlag, UsageError, type ParsedArgs } from './args';
+import { DEFAULT_LOG_LIMITS, type LogCheckLimits } from '../log-content-check';
+import { numberFlag, UsageError, type FlagSpec, type ParsedArgs } from './args';
 
 /** Limits a trainer sees in welcome.limits: flag → limit key. */
 export const INGEST_LIMIT_FLAGS = {
@@ -33,18 +38,50 @@ export const CONNECTION_LIMIT_FLAGS = {
   'max-send-buffer-bytes': 'maxSendBufferBytes',
 } as const satisfies Record<string, keyof ConnectionLimits>;
 
-/** Every limit flag with its default, for --help. */
-export const LIMIT_HELP = [
-  ...Object.entries(INGEST_LIMIT_FLAGS).map(([flag, key]) => `--${flag} ${DEFAULT_LIMITS[key]}`),
-  ...Object.entries(CONNECTION_LIMIT_FLAGS).map(([flag, key]) => `--${flag} ${DEFAULT_CONNECTION_LIMITS[key]}`),
-];
+const ALL_FLAGS = { ...INGEST_LIMIT_FLAGS, ...CONNECTION_LIMIT_FLAGS };
+type LimitFlag = keyof typeof ALL_FLAGS;
+const DEFAULTS: IngestLimits & ConnectionLimits = { ...DEFAULT_LIMITS, ...DEFAULT_CONNECTION_LIMITS };
 
-/** Every limit flag name, for a command's flag spec. */
-export const LIMIT_FLAG_NAMES = [...Object.keys(INGEST_LIMIT_FLAGS), ...Object.keys(CONNECTION_LIMIT_FLAGS)];
+/** The flags that bound a stored log's contents (`import`, `replay`, `export`): every ingest limit but the rate, and the message and checkpoint sizes. */
+const LOG_FLAGS = ['max-frame', 'max-layers', 'max-units', 'max-examples', 'max-classes', 'max-concepts', 'max-run-bytes', 'max-text-bytes', 'max-checkpoint-bytes'] as const satisfies readonly LimitFlag[];
+export const LOG_LIMIT_FLAGS = Object.fromEntries(LOG_FLAGS.map((f) => [f, ALL_FLAGS[f]])) as { [F in (typeof LOG_FLAGS)[number]]: (typeof ALL_FLAGS)[F] } satisfies Record<
+  string,
+  keyof LogCheckLimits
+>;
+
+/** "--flag default" of each flag given, for a help text. */
+function helpOf(flags: Record<string, keyof typeof DEFAULTS>): string[] {
+  return Object.entries(flags).map(([flag, key]) => `--${flag} ${DEFAULTS[key]}`);
+}
+
+/** Every limit flag with its default, one per entry (serve's --help). */
+export const LIMIT_HELP = helpOf(ALL_FLAGS);
+
+/** "--max-frame 268435456 …" of the log limits, for a help text. */
+export const LOG_LIMIT_HELP = helpOf(LOG_LIMIT_FLAGS).join(' ');
+
+const specOf = (flags: Record<string, string>) => Object.fromEntries(Object.keys(flags).map((f) => [f, 'number'])) as FlagSpec;
+
+/** The flag spec of every limit flag (all numbers). */
+export const LIMIT_SPEC = specOf(ALL_FLAGS);
+
+/** The flag spec of the log limit flags. */
+export const LOG_LIMIT_SPEC = specOf(LOG_LIMIT_FLAGS);
+
+/** The log limits given by flag or LAYERWATCH_MAX_* environment, over the defaults. */
+export function logLimits(args: ParsedArgs): LogCheckLimits {
+  return { ...DEFAULT_LOG_LIMITS, ...limitFlags(args, LOG_LIMIT_FLAGS) };
+}
+
+/** The same limits as `startServer` options (a replay's server reads the log under them too). */
+export function serverLimits(l: LogCheckLimits): { limits: Partial<IngestLimits>; connectionLimits: Partial<ConnectionLimits> } {
+  const { maxTextBytes, maxCheckpointBytes, ...ingest } = l;
+  return { limits: ingest, connectionLimits: { maxTextBytes, maxCheckpointBytes } };
+}
 
 const envName = (flag: string) => `LAYERWATCH_${flag.replace(/-/g, '_').toUpperCase()}`;
 
-/** The limits given by flags (or their environment variables); each must be a positive integer. */
+/** The limits given by flag or environment (positive integers); absent ones are left out. */
 export function limitFlags<K extends string>(args: ParsedArgs, flags: Record<string, K>): Partial<Record<K, number>> {
   const out: Partial<Record<K, number>> = {};
   for (const [flag, key] of Object.entries(flags)) {
@@ -54,9 +91,4 @@ export function limitFlags<K extends string>(args: ParsedArgs, flags: Record<str
     out[key] = v;
   }
   return out;
-}
-
-/** The ingest limits a server started here would use (LAYERWATCH_MAX_* over the defaults): for commands without a server. */
-export function ingestLimitsFromEnv(): IngestLimits {
-  return { ...DEFAULT_LIMITS, ...limitFlags({ flags: {}, positional: [] }, INGEST_LIMIT_FLAGS) };
 }

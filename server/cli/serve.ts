@@ -2,10 +2,12 @@
 import path from 'node:path';
 import { simulateRun } from '../../clients/node/simulate';
 import { MetricName } from '../../lib/protocol';
+import { ensurePages } from '../../scripts/build-pages.mjs';
 import { startServer } from '../app-server';
+import { PROJECT_ROOT } from '../project-root';
 import { exposureProblem } from '../auth';
-import { allowedHostsFlag, allowedOriginsFlag, numberFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from './args';
-import { CONNECTION_LIMIT_FLAGS, INGEST_LIMIT_FLAGS, LIMIT_FLAG_NAMES, LIMIT_HELP, limitFlags } from './limit-flags';
+import { allowedHostsFlag, allowedOriginsFlag, numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import { CONNECTION_LIMIT_FLAGS, INGEST_LIMIT_FLAGS, LIMIT_HELP, LIMIT_SPEC, limitFlags } from './limit-flags';
 import { exitFinished } from './exit';
 import { logLines, say, warn } from './terminal-text';
 
@@ -29,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     host: 'string', port: 'number', data: 'string', token: 'string', dev: 'boolean', demo: 'boolean', 'no-pages': 'boolean',
     metrics: 'string', workers: 'number', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string',
     'allowed-origins': 'string',
-    ...(Object.fromEntries(LIMIT_FLAG_NAMES.map((f) => [f, 'number'])) as FlagSpec),
+    ...LIMIT_SPEC,
   });
   if (args.flags.help) return console.log(HELP), 0;
   const host = stringFlag(args, 'host', 'LAYERWATCH_HOST', '127.0.0.1')!;
@@ -53,7 +55,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
-  const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], dev: Boolean(args.flags.dev), token, viewToken, insecure, allowedHosts, allowedOrigins, limits, connectionLimits, liveMetrics, workers, log: logLines });
+  const pages = !args.flags['no-pages'];
+  const dev = Boolean(args.flags.dev);
+  // A fresh clone has no build of the pages (and an edited one a stale build): make it first, as `npm run demo` does.
+  if (pages && !dev) await ensurePages(PROJECT_ROOT);
+  const server = await startServer({ host, port, dataDir, pages, dev, token, viewToken, insecure, allowedHosts, allowedOrigins, limits, connectionLimits, liveMetrics, workers, log: logLines });
   say`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`;
   // Never print a token: the user has it; say only that one is needed.
   if (viewToken !== undefined) say`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`;

@@ -1,7 +1,7 @@
 /**
  * Issue 21, item 1: one probe message used to kill the server (class counts sized by the largest label), and kill it
  * again at the first viewer after every restart. Now a label needs a class name or must stay under --max-classes, and a
- * stored declaration beyond the limits is skipped with a RECORD_SKIPPED warning when the run is rebuilt. The server is
+ * stored declaration beyond the limits is left out with a BAD_RECORD warning when the run is rebuilt (server/read-run-state.ts). The server is
  * a child process, as in production; a real PyTorch run completes against it at the end.
  */
 import assert from 'node:assert/strict';
@@ -106,14 +106,16 @@ test("the issue's probe (labels [1e9], no class names) is refused with LIMIT_CLA
   await stillServes();
 });
 
-test('stored declarations beyond the limits (a label of 1e9, 5,000 concepts, 1e9 units, 300 layers) or not parsing are skipped with RECORD_SKIPPED when a viewer opens the run; the rest is served', async () => {
+test('stored declarations beyond the limits (a label of 1e9, 5,000 concepts, 1e9 units, 300 layers) or not parsing are left out with one BAD_RECORD warning when a viewer opens the run; the run opens and is served', async () => {
   for (const [id, code] of [['stored-label', 'LIMIT_CLASSES'], ['stored-concepts', 'LIMIT_CONCEPTS'], ['stored-units', 'LIMIT_UNITS'], ['stored-layers', 'LIMIT_LAYERS'], ['stored-garbled', 'BAD_MESSAGE']] as const) {
     const snap = await snapshotOf(id);
     const warnings = snap.warnings as Array<{ code: string; message: string }>;
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
-    assert.equal(warnings[0].code, 'RECORD_SKIPPED');
-    assert.match(warnings[0].message, new RegExp(code));
-    assert.deepEqual((snap.checkpoints as { steps: number[] }).steps, [1], 'the checkpoints are still listed');
+    assert.equal(warnings[0].code, 'BAD_RECORD');
+    // The declaration is named first; its checkpoint cannot be placed without it (NOT_DECLARED) and is left out too.
+    assert.match(warnings[0].message, new RegExp(`^2 stored record\\(s\\) break the protocol's rules and are left out \\(the first at byte \\d+: ${code}: `));
+    assert.deepEqual((snap.checkpoints as { steps: number[] }).steps, []);
+    assert.equal((snap.meta as RunMeta).checkpoints, 1, 'the run is still listed as the index has it');
     if (id === 'stored-units' || id === 'stored-layers') assert.deepEqual(snap.layers, []);
     else assert.equal(snap.probe, null);
     // Requests that size work from the declarations are answered, not fatal.
@@ -134,7 +136,7 @@ test('a restart does not bring the crash back: the stored runs open again, and a
   await new Promise((r) => server.child.once('exit', r));
   server = await startChildServer(dataDir);
   const snap = await snapshotOf('stored-label');
-  assert.equal((snap.warnings as Array<{ code: string }>)[0].code, 'RECORD_SKIPPED');
+  assert.equal((snap.warnings as Array<{ code: string }>)[0].code, 'BAD_RECORD');
   const resumed = await IngestClient.connect({ url: server.ingestUrl, run: { id: 'stored-label' }, resume: true });
   await resumed.declare([{ name: 'a', units: 2 }], { examples: 1, labels: [0], classNames: ['zero'] });
   assert.equal((await resumed.checkpoint(2, [{ layer: 'a', data: new Float32Array([3, 4]), shape: [2, 1] }])).step, 2);
