@@ -98,7 +98,7 @@ def send_path(args, frames):
     variants = {
         "websocket-client send_binary": lambda ws, f: ws.send_binary(f),
         "before: numpy XOR in websocket-client's ABNF": lambda ws, f: ws.send_frame(BeforeFrame(f)),
-        "now: layerwatch.ws_writer": lambda ws, f: writer.send_binary(ws, f, lambda: True),
+        "now: layerwatch.ws_writer": lambda ws, f: writer.send(ws, websocket.ABNF.OPCODE_BINARY, f, lambda: True),
         "anchor: raw socket, unmasked": lambda ws, f: ws.sock.sendall(f),
     }
     proc = subprocess.Popen([sys.executable, __file__, "--sink"], stdout=subprocess.PIPE, text=True)
