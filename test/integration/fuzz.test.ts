@@ -23,4 +23,8 @@ test(`fuzz: ${FRAMES} hostile frames (seed ${SEED}); the server stays up, keeps 
   assert.deepEqual(audit.unreadable, [], why('every stored log validates strictly'));
   assert.deepEqual(audit.incomplete, [], why('no stored checkpoint lacks a frame'));
   assert.ok(audit.logs > 5, why(`more than 5 logs stored; ${audit.logs} were`));
+  // Issue 21's connection cases are part of the seeded corpus: each must have been tried, and each must have held.
+  const cc = r.connectionCases;
+  assert.ok(cc.pipelinedHellos > 0 && cc.idleSockets > 0 && cc.crossOrigin > 0, why(`every connection case was tried: ${JSON.stringify(cc)}`));
+  assert.deepEqual([cc.ghostRuns, cc.idleNotClosed, cc.crossOriginAccepted], [0, 0, 0], why(`no ghost run, idle socket left open or cross-origin upgrade let in: ${JSON.stringify(cc)}`));
 });
