@@ -14,12 +14,13 @@ import type { RunRegistry } from './run-registry';
 export const MAX_IMPORT_BYTES = 4 * 1024 ** 3;
 
 /**
- * Body bytes still read and dropped after a refusal: a client that is still sending (most send the whole body before
- * reading) then finishes and reads the answer, instead of the socket being reset under its write (EPIPE, ECONNRESET).
- * A larger rest is not read: the connection is closed (the answer went out before).
+ * The largest rest of a refused upload that is still read (and dropped) before the answer: clients send their whole
+ * body before they read (fetch, curl, Python's requests), and closing a socket with unread input resets it, so they
+ * would get EPIPE or ECONNRESET instead of the answer. A body announced larger, or of unannounced length, is answered at
+ * once and its connection closed.
  */
-const DRAIN_AFTER_REFUSAL = 64 * 1024 ** 2;
-/** A refused upload that sends nothing for this long while its body is unfinished is closed. */
+const DRAIN_AFTER_REFUSAL = 32 * 1024 ** 2;
+/** A refused upload that sends nothing for this long while its body is unfinished is answered and closed. */
 const DRAIN_IDLE_MS = 10_000;
 
 function reply(res: ServerResponse, status: number, body: unknown, close = false): void {
@@ -58,25 +59,25 @@ async function* bounded(req: IncomingMessage): AsyncGenerator<Buffer> {
 }
 
 /**
- * Answers an error at once. When the body was not read to its end, the rest is read and dropped (up to
- * DRAIN_AFTER_REFUSAL) before the connection can close: closing a socket with unread input resets it, and a client
- * still writing its upload would get the reset instead of the answer. A body announced larger than that bound is not
- * read (the connection closes after the answer); past the bound, or idle, the connection is closed.
+ * Answers an error. When the body was not read to its end and its announced length is at most DRAIN_AFTER_REFUSAL, the
+ * rest is read and dropped first, so that a client still sending reads the answer; otherwise, or when the client
+ * stalls, the answer goes out at once and the connection is closed.
  */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, reason?: string): void {
+  const body = { error: { code, message, ...(reason ? { reason } : {}) } };
+  if (req.complete) return reply(res, status, body);
   const declared = Number(req.headers['content-length'] ?? NaN);
-  const drain = !req.complete && !(declared > DRAIN_AFTER_REFUSAL);
-  reply(res, status, { error: { code, message, ...(reason ? { reason } : {}) } }, !req.complete && !drain);
-  if (!drain) return;
-  let dropped = 0;
-  const close = () => req.socket.destroy();
-  const idle = setTimeout(close, DRAIN_IDLE_MS).unref();
-  req.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    idle.refresh();
-    if (dropped > DRAIN_AFTER_REFUSAL) close();
-  });
-  req.once('end', () => clearTimeout(idle));
+  if (!(declared <= DRAIN_AFTER_REFUSAL)) return reply(res, status, body, true);
+  let answered = false;
+  const answer = (close: boolean) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(idle);
+    reply(res, status, body, close);
+  };
+  const idle = setTimeout(() => answer(true), DRAIN_IDLE_MS).unref();
+  req.on('data', () => idle.refresh());
+  req.once('end', () => answer(false));
   req.once('close', () => clearTimeout(idle));
   req.resume();
 }

@@ -96,39 +96,29 @@ test('POST /api/import: an upload announcing more than 4 GiB is 413 LIMIT_IMPORT
   assert.equal(JSON.parse(answer.body).error.code, 'LIMIT_IMPORT_BYTES');
 });
 
-test('POST /api/import: a client still sending after the refusal finishes its upload and reads the 400, no reset', { timeout: 60_000 }, async () => {
-  // A bad file header, then 2 MiB more written only once the answer has arrived (as a client that sends its whole
-  // body before reading would still be doing): the server reads and drops the rest instead of resetting the socket.
+test('POST /api/import: a client that sends its whole body before reading gets the 400 with its code, not a reset', { timeout: 60_000 }, async () => {
+  // A bad file header, then 24 MiB more written chunk by chunk after the server has refused the upload, as fetch, curl
+  // or Python's requests do: the server reads and drops the rest, then answers, instead of resetting the socket.
   const { port } = new URL(server.url);
-  const rest = 2 * 1024 * 1024;
+  const rest = 24 * 1024 * 1024;
   const head = Buffer.alloc(64 * 1024, 0x41);
-  const answer = await new Promise<{ status: number; body: string; written: number }>((resolve, reject) => {
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/import', headers: { 'content-length': String(head.length + rest), 'content-type': 'application/octet-stream' } });
-    let written = 0;
     req.on('error', reject);
-    req.on('close', () => written < rest && reject(new Error(`the connection closed after ${written} of the last ${rest} bytes`)));
-    req.on('response', async (res) => {
+    req.on('response', (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      const ended = new Promise((r) => res.once('end', r));
-      const chunk = Buffer.alloc(64 * 1024);
-      try {
-        while (written < rest) {
-          await new Promise<void>((ok, fail) => req.write(chunk, (err) => (err ? fail(err) : ok())));
-          written += chunk.length;
-        }
-      } catch (err) {
-        return reject(err);
-      }
-      req.end();
-      await ended;
-      resolve({ status: res.statusCode ?? 0, body, written });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.write(head);
+    void (async () => {
+      const write = (b: Buffer) => new Promise<void>((ok, fail) => req.write(b, (err) => (err ? fail(err) : ok())));
+      await write(head);
+      for (let written = 0; written < rest; written += 64 * 1024) await write(Buffer.alloc(64 * 1024));
+      req.end();
+    })().catch(reject);
   });
   assert.equal(answer.status, 400);
   assert.equal(JSON.parse(answer.body).error.code, 'NOT_A_LOG');
-  assert.equal(answer.written, rest);
   await trainerServed();
 });
 
