@@ -5,12 +5,14 @@ import { simulate } from './simulate';
 const CHECKPOINTS = 30;
 
 test('the heatmap gains a column per checkpoint and lower layers reach 0.95 first', async ({ page }, testInfo) => {
-  // Held after 2 checkpoints until the page watches it: the rest must arrive live.
-  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 4, units: 32, examples: 300, interval: 200, seed: 1, holdAt: 2 });
+  // Held after 2 checkpoints until the page watches it; then each checkpoint is sent once the page shows the one before
+  // (a loaded machine may otherwise fold several checkpoints into one render, which would not show a column each).
+  const heatmap = page.getByTestId('convergence-heatmap');
+  const pace = (i: number) => expect(heatmap).toHaveAttribute('data-columns', String(i), { timeout: 60_000 });
+  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 4, units: 32, examples: 300, interval: 100, seed: 1, holdAt: 2, pace });
   const runId = await sim.runId;
   await sim.held;
   await page.goto(`/runs/${runId}`);
-  const heatmap = page.getByTestId('convergence-heatmap');
   await expect(heatmap).toBeVisible();
 
   // Record every column count the heatmap shows while the run streams.

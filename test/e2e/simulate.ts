@@ -29,6 +29,8 @@ export interface SimulationOptions {
   name?: string;
   /** Checkpoints streamed before the run waits for `release()`; without it the run streams to its end. */
   holdAt?: number;
+  /** Awaited before each checkpoint past the hold: lets a test stream in step with what the page shows. */
+  pace?: (index: number) => Promise<void>;
   /** The server's port (the e2e server's unless given). */
   port?: number;
   token?: string;
@@ -58,10 +60,12 @@ export function simulate(opts: SimulationOptions = {}): Simulation {
     ...(opts.token ? { token: opts.token } : {}),
     signal: controller.signal,
     onRun: (id) => onRun(id),
-    beforeCheckpoint: (i) => {
-      if (i !== opts.holdAt) return;
-      onHeld();
-      return gate;
+    beforeCheckpoint: async (i) => {
+      if (i === opts.holdAt) {
+        onHeld();
+        await gate;
+      }
+      if (i > (opts.holdAt ?? -1)) await opts.pace?.(i);
     },
   }).then(
     () => (controller.signal.aborted ? 1 : 0),
