@@ -14,12 +14,14 @@ import WebSocket from 'ws';
 /** A pong counts when it comes within this long of its ping (not counting the server's waits for a CPU). */
 export const PONG_WITHIN_MS = 2000;
 const PING_EVERY_MS = 100;
+/** A ping still unanswered this long after the viewer stopped counts as never answered. */
+const UNANSWERED_AFTER_MS = 30_000;
 
 export interface PingResult {
   pings: number;
   /** Pings answered within PONG_WITHIN_MS. */
   pongs: number;
-  /** Pings never answered (not even late) by the time the viewer stopped. */
+  /** Pings never answered (not even late, within UNANSWERED_AFTER_MS of the viewer's stop). */
   unanswered: number;
   /** The slowest answer, in ms of wall time (unanswered pings not counted), and without the server's CPU waits. */
   slowestMs: number;
@@ -29,7 +31,7 @@ export interface PingResult {
 }
 
 export interface PingViewer {
-  /** Stops pinging, waits for the answers still due (at most PONG_WITHIN_MS), and returns the counts. */
+  /** Stops pinging, waits for the answers still due (at most UNANSWERED_AFTER_MS), and returns the counts. */
   stop(): Promise<PingResult>;
 }
 
@@ -103,8 +105,8 @@ async function viewerThread(url: string, serverPid: number | undefined): Promise
     ws.send(JSON.stringify({ type: 'ping', id: pings }));
     await new Promise((r) => setTimeout(r, PING_EVERY_MS));
   }
-  // The last pings are still due: wait for their answers, not a fixed time.
-  const end = Date.now() + PONG_WITHIN_MS;
+  // The last pings are still due: wait for their answers (late ones count as late, not as unanswered), not a fixed time.
+  const end = Date.now() + UNANSWERED_AFTER_MS;
   while (waiting.size && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   ws.close();
   const lastWait = cpuWaitMs(serverPid);

@@ -6,7 +6,7 @@ import { runFuzz } from '../../bench/chaos/fuzz';
 const FRAMES = Number(process.env.LW_FUZZ_FRAMES ?? 1500);
 const SEED = Number(process.env.LW_FUZZ_SEED ?? 20240);
 
-test(`fuzz: ${FRAMES} hostile frames (seed ${SEED}); the server stays up, keeps serving, and every log validates`, { timeout: 180_000 }, async () => {
+test(`fuzz: ${FRAMES} hostile frames (seed ${SEED}); the server stays up, keeps serving, and every log validates`, { timeout: 300_000 }, async () => {
   // The harness reports an early server exit with the tail of the server's output: kept for the failure message.
   const said: string[] = [];
   const r = await runFuzz({ frames: FRAMES, seed: SEED, log: (line: string) => said.push(line) });
