@@ -80,4 +80,5 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, code:
   req.once('end', () => answer(false));
   req.once('close', () => clearTimeout(idle));
   req.resume();
+  req.socket.resume(); // the HTTP parser may have paused the socket while the import was not reading
 }
