@@ -5,6 +5,8 @@ import { simulate } from './simulate';
 const CHECKPOINTS = 30;
 
 test('the heatmap gains a column per checkpoint and lower layers reach 0.95 first', async ({ page }, testInfo) => {
+  // In step with the page, the run takes as long as 28 renders do: seconds here, minutes on a loaded machine.
+  test.setTimeout(240_000);
   // Held after 2 checkpoints until the page watches it; then each checkpoint is sent once the page shows the one before
   // (a loaded machine may otherwise fold several checkpoints into one render, which would not show a column each).
   const heatmap = page.getByTestId('convergence-heatmap');
