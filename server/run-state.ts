@@ -1,6 +1,6 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
 import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
-import { SNAPSHOT_SERIES_POINTS } from '../lib/protocol';
+import { SNAPSHOT_SERIES_POINTS, rankSeriesName, type CombineReduce } from '../lib/protocol';
 import { GrowableSeries } from './series';
 
 /** Server-side events stored in the run log (record kind 3). */
@@ -8,7 +8,11 @@ export type ServerEvent =
   | { type: 'status'; status: RunMeta['status']; reason?: string }
   | { type: 'resumed' }
   | { type: 'warning'; warning: Warning }
-  | { type: 'advice'; advice: AdviceEvent };
+  | { type: 'advice'; advice: AdviceEvent }
+  /** Scalars that the ranks of a distributed run logged at `step`, combined (server/rank-combiner.ts); `ranks` gave values. */
+  | { type: 'combined'; step: number; reduce: CombineReduce; values: Record<string, number | null>; ranks: number[]; worldSize: number }
+  /** A rank other than 0 attached to the run, ended (its own `end`), or left (its connection closed without `end`). */
+  | { type: 'rank'; rank: number; state: 'joined' | 'ended' | 'left' };
 
 /** A decoded log record, as the collector sees it live or the replay reader yields it. */
 export type RunRecord =
@@ -89,18 +93,10 @@ export class RunState {
         this.meta = { ...this.meta, checkpoints: this.steps.length, lastStep: msg.step };
         return [{ kind: 'checkpoint', step: msg.step, time }];
       }
-      case 'scalars': {
-        const series: Record<string, { steps: number[]; values: Array<number | null> }> = {};
-        for (const [name, value] of Object.entries(msg.values)) {
-          let s = this.scalars.get(name);
-          if (!s) this.scalars.set(name, (s = new GrowableSeries()));
-          s.push(msg.step, value);
-          series[name] = { steps: [msg.step], values: [value !== null && Number.isFinite(value) ? value : null] };
-        }
-        const main = mainScalar(this.scalars);
-        if (main) this.meta = { ...this.meta, lastScalar: main };
-        return [{ kind: 'scalars', series }];
-      }
+      case 'scalars':
+        // A rank's share of a combined value stays in the log; the 'combined' event that follows makes the series point.
+        if (msg.reduce !== undefined && msg.reduce !== 'none') return [];
+        return this.pushScalars(msg.step, msg.reduce === 'none' ? perRank(msg.values, msg.rank ?? 0) : msg.values);
       case 'end':
         this.meta = { ...this.meta, status: msg.status, endedAt: time };
         return [{ kind: 'meta', meta: this.meta }];
@@ -133,11 +129,31 @@ export class RunState {
         if (this.advice.some((a) => a.layer === event.advice.layer)) return [];
         this.advice.push(event.advice);
         return [{ kind: 'advice', advice: event.advice }];
+      case 'combined':
+        // Server-written, but a hand-edited log must not break the replay.
+        return Number.isFinite(event.step) && event.values && typeof event.values === 'object' ? this.pushScalars(event.step, event.values) : [];
+      case 'rank':
+        return [];
       default: {
         const _exhaustive: never = event;
         return _exhaustive;
       }
     }
+  }
+
+  /** Appends one step of scalars to their series (a point that would go back in time is left out) and returns the delta. */
+  private pushScalars(step: number, values: Record<string, number | null>): RunDelta[] {
+    const series: Record<string, { steps: number[]; values: Array<number | null> }> = {};
+    for (const [name, value] of Object.entries(values)) {
+      let s = this.scalars.get(name);
+      if (!s) this.scalars.set(name, (s = new GrowableSeries()));
+      if (step < s.lastStep) continue;
+      s.push(step, value);
+      series[name] = { steps: [step], values: [value !== null && Number.isFinite(value) ? value : null] };
+    }
+    const main = mainScalar(this.scalars);
+    if (main) this.meta = { ...this.meta, lastScalar: main };
+    return [{ kind: 'scalars', series }];
   }
 
   /** The whole view for a new subscriber. */
@@ -157,6 +173,11 @@ export class RunState {
       ...(analysis ? { analysis } : {}),
     };
   }
+}
+
+/** Values kept per rank, under their per-rank series names. */
+function perRank(values: Record<string, number | null>, rank: number): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(values).map(([name, v]) => [rankSeriesName(name, rank), v]));
 }
 
 function countClasses(labels: number[], classes: number): number[] {
