@@ -1,6 +1,7 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
 import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
 import { SNAPSHOT_SERIES_POINTS, rankSeriesName, type CombineReduce } from '../lib/protocol';
+import { isSystemSeries } from '../lib/chart/system-series';
 import { GrowableSeries } from './series';
 
 /** Server-side events stored in the run log (record kind 3). */
@@ -186,9 +187,17 @@ function countClasses(labels: number[], classes: number): number[] {
   return counts;
 }
 
-/** The series a run list shows: "loss" if logged, else the first series. */
+/** The series a run list shows: "loss" if logged, else the first series that is not a system metric. */
 export function mainScalar(scalars: Map<string, GrowableSeries>): RunMeta['lastScalar'] | undefined {
-  const name = scalars.has('loss') ? 'loss' : scalars.keys().next().value;
+  let name: string | undefined = scalars.has('loss') ? 'loss' : undefined;
+  if (name === undefined) {
+    for (const n of scalars.keys()) {
+      if (!isSystemSeries(n)) {
+        name = n;
+        break;
+      }
+    }
+  }
   if (name === undefined) return undefined;
   const s = scalars.get(name)!;
   if (!s.length || !Number.isFinite(s.lastValue)) return undefined;

@@ -34,6 +34,8 @@ export interface LineChartProps {
   /** Horizontal reference lines (e.g. a chance baseline). */
   baselines?: Array<{ y: number; label: string }>;
   yFormat?: (v: number) => string;
+  /** x tick and readout labels (default: steps, 950, 1.2k, 35k). */
+  xFormat?: (v: number) => string;
   emptyText?: string;
   testId?: string;
   legend?: boolean;
@@ -45,7 +47,7 @@ const M = { top: 10, right: 14, bottom: 38, left: 62 };
 
 /** Renders a titled, labelled line chart with a hover readout of every series at the nearest step. */
 export function LineChart(props: LineChartProps) {
-  const { series, height, curve = 'linear', yFormat = formatValue, legend = series.length > 1 } = props;
+  const { series, height, curve = 'linear', yFormat = formatValue, xFormat = formatStep, legend = series.length > 1 } = props;
   const [ref, width] = useWidth<HTMLDivElement>();
   const [hoverX, setHoverX] = useState<number | null>(null);
   const figRef = useRef<HTMLElement | null>(null);
@@ -104,7 +106,7 @@ export function LineChart(props: LineChartProps) {
           <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel} against ${props.xLabel}`}>
             <g transform={`translate(${M.left},${M.top})`}>
               <AxisLeft scale={y} at={0} label={props.yLabel} format={props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} />
-              <AxisBottom scale={x} at={innerH} label={props.xLabel} format={formatStep} />
+              <AxisBottom scale={x} at={innerH} label={props.xLabel} format={xFormat} />
               {props.baselines?.map((b) => (
                 <g key={b.label} className="baseline">
                   <line x1={0} x2={innerW} y1={y(b.y)} y2={y(b.y)} />
@@ -127,7 +129,7 @@ export function LineChart(props: LineChartProps) {
         {points === 0 && <div className="chart-empty">{props.emptyText ?? 'No data yet'}</div>}
         {readout && hoverStep !== null && (
           <div className="readout" role="status" style={{ left: Math.min(M.left + x(hoverStep) + 12, Math.max(0, width - 190)), top: M.top }}>
-            <div className="readout-head">{props.xLabel} {formatStep(hoverStep)}</div>
+            <div className="readout-head">{props.xLabel} {xFormat(hoverStep)}</div>
             {readout.slice(0, 12).map(({ s, i }) => (
               <div key={s.id} className="readout-row">
                 <span className="swatch" style={{ background: s.colour }} />
