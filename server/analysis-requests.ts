@@ -1,5 +1,5 @@
-/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples. */
-import { DEFAULT_METRIC, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
+/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, concept-units. */
+import { ConceptUnitsParams, DEFAULT_METRIC, MAX_CONCEPT_UNITS, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
 import { unitExamples } from './analysis/unit-examples';
 import type { AnalysisManager } from './analysis/manager';
 import type { RequestHandler } from './live-endpoint';
@@ -75,6 +75,16 @@ export function registerAnalysisRequests(requests: Map<string, RequestHandler>, 
       throw bad(`unit-examples params {layer, unit, step?, k? ≤ 64}: ${issue.path.join('.') || 'params'}: ${issue.message}`);
     }
     return unitExamples(state, params.data, analysis, registry.logPath(state.meta.id));
+  });
+  requests.set('concept-units', async (req) => {
+    const state = await runOf(registry, req.run);
+    const params = ConceptUnitsParams.safeParse(req.params ?? {});
+    if (!params.success) {
+      const issue = params.error.issues[0];
+      throw bad(`concept-units params {layer, from?, count? ≤ ${MAX_CONCEPT_UNITS}}: ${issue.path.join('.') || 'params'}: ${issue.message}`);
+    }
+    await analysis.load(state);
+    return analysis.concepts.units(state.meta.id, params.data);
   });
   requests.set('cancel-reanalysis', async (req) => {
     const key = req.params?.key;

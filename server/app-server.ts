@@ -15,6 +15,7 @@ import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from
 import { exposureProblem, gateHttp, hasViewAccess, hostAllowed, hostHeaderName, refuseHost } from './auth';
 import { handleLiveConnection, type RequestHandler } from './live-endpoint';
 import { RunRegistry } from './run-registry';
+import type { LogCheckLimits } from './log-content-check';
 import { registerAnalysisRequests } from './analysis-requests';
 import { PROJECT_ROOT } from './project-root';
 import { createStatsSource, statsEnabled } from './stats';
@@ -66,9 +67,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const conn: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits };
+  // What a stored or imported log is held to: the same limits as a trainer streaming it now.
+  const logLimits: LogCheckLimits = { ...limits, maxTextBytes: conn.maxTextBytes, maxCheckpointBytes: conn.maxCheckpointBytes };
   const exposure = exposureProblem(opts.host, opts.token, opts.viewToken, opts.insecure ?? false);
   if (exposure) throw Object.assign(new Error(exposure), { code: 'INSECURE_BIND' });
-  const registry = await RunRegistry.open(opts.dataDir);
+  const registry = await RunRegistry.open(opts.dataDir, logLimits);
   const epoch = randomBytes(6).toString('hex');
   const info = kernelInfo();
   const kernel = info.name === 'js' && info.engine ? `js (${info.engine})` : info.name;
@@ -78,6 +81,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pool,
     liveMetrics: opts.liveMetrics ?? ['svcca-k', 'cka'],
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
+    publishProgress: (runId, progress) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-progress', progress } }),
   });
   registry.onEnded((id) => void analysis.runEnded(id));
   const prepared = new Map<string, NonNullable<ReturnType<RunRegistry['peek']>>>();
@@ -99,7 +103,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const id = topic.slice(4);
       const convergence = analysis.snapshot(id);
       const concepts = analysis.concepts.snapshot(id);
-      return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(convergence || concepts ? { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}) } : undefined) };
+      const progress = analysis.progress(id);
+      const parts = { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}), ...(progress ? { progress } : {}) };
+      return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(Object.keys(parts).length ? parts : undefined) };
     },
   });
   registry.publish = (topic, payload) => broadcaster.publish(topic, payload);
@@ -125,7 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!hostAllowed(req, opts.host, allowedHosts)) return refuseHost(res);
     if (!gateHttp(req, res, url, opts.viewToken)) return;
-    handleApi(req, res, url, { registry, epoch, kernel, ...(stats ? { stats: stats.read } : {}) })
+    handleApi(req, res, url, { registry, epoch, kernel, logLimits, ...(stats ? { stats: stats.read } : {}) })
       .then((handled) => {
         if (handled) return;
         if (nextHandler) return nextHandler(req, res);

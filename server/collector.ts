@@ -26,6 +26,7 @@ import { tokensEqual } from './auth';
 import { countNonFinite32 } from '../lib/codecs/finite';
 import { MasksIntake } from './collector-masks';
 import { ImagesIntake } from './collector-images';
+import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
 import { RankSession, type RankLink, type RankReplies } from './rank-group';
 
 export interface CollectorOptions {
@@ -299,14 +300,8 @@ export class IngestConnection implements TrainerLink {
   }
 
   private onLayers(run: LiveRun, layers: LayerDecl[], raw: Buffer, msg: IngestClientMessage): void {
-    const { limits } = this.opts;
-    if (layers.length > limits.maxLayers) return this.error('LIMIT_LAYERS', `${layers.length} layers; the limit is ${limits.maxLayers}`, 'layers');
-    const names = new Set<string>();
-    for (const l of layers) {
-      if (names.has(l.name)) return this.error('BAD_MESSAGE', `layer "${l.name}" is declared twice`, 'layers');
-      names.add(l.name);
-      if (l.units > limits.maxUnits) return this.error('LIMIT_UNITS', `layer "${l.name}" has ${l.units} units; the limit is ${limits.maxUnits}`, 'layers');
-    }
+    const problem = layersProblem(layers, this.opts.limits);
+    if (problem) return this.error(problem.code, problem.message, 'layers');
     if (run.declared.layers) {
       if (JSON.stringify(run.declared.layers) !== JSON.stringify(layers)) return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'layers' }));
@@ -319,9 +314,8 @@ export class IngestConnection implements TrainerLink {
 
   private onProbe(run: LiveRun, msg: Probe, raw: Buffer): void {
     const m = msg.examples;
-    if (m > this.opts.limits.maxExamples) return this.error('LIMIT_EXAMPLES', `${m} probe examples; the limit is ${this.opts.limits.maxExamples}`, 'probe');
-    const problem = probeProblem(msg);
-    if (problem) return this.error('PROBE_MISMATCH', problem, 'probe');
+    const problem = probeDeclProblem(msg, this.opts.limits);
+    if (problem) return this.error(problem.code, problem.message, 'probe');
     this.masks.declare(msg);
     this.images.declare(msg);
     const known = run.declared.probe;
@@ -353,19 +347,9 @@ export class IngestConnection implements TrainerLink {
   private onCheckpoint(run: LiveRun, msg: Checkpoint, raw: Buffer): void {
     const { state, declared } = run;
     if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'checkpoint');
-    if (!declared.layers || !declared.probe) return this.error('NOT_DECLARED', 'send "layers" and "probe" before checkpoints', 'checkpoint', { step: msg.step });
-    const seen = new Set<string>();
-    for (const name of msg.layers) {
-      const layer = declared.layers.find((l) => l.name === name);
-      if (!layer) return this.error('UNKNOWN_LAYER', `checkpoint names undeclared layer "${name.slice(0, 200)}"`, 'checkpoint', { step: msg.step });
-      if (seen.has(name)) return this.error('BAD_MESSAGE', `checkpoint lists layer "${name}" twice`, 'checkpoint', { step: msg.step });
-      seen.add(name);
-    }
-    const m = declared.probe.examples;
-    const bytes = msg.layers.reduce((sum, name) => {
-      const l = declared.layers!.find((d) => d.name === name)!;
-      return sum + 4 * l.units * m * (l.spatial ? l.spatial.h * l.spatial.w : 1);
-    }, 0);
+    const problem = checkpointProblem(msg, declared.layers, declared.probe);
+    if (problem) return this.error(problem.code, problem.message, 'checkpoint', { step: msg.step });
+    const bytes = checkpointBytes(msg, declared.layers!, declared.probe!.examples);
     // Counts what is written but not yet flushed too, so pipelined checkpoints cannot overshoot the limit.
     const held = state.meta.bytes + run.writer.pendingBytes;
     if (held + bytes > this.opts.limits.maxRunBytes) {
@@ -408,16 +392,8 @@ export class IngestConnection implements TrainerLink {
     }
     const { header } = frame;
     const run = this.run!;
-    const layer = run.declared.layers!.find((l) => l.name === header.layer);
-    if (header.step !== cp.msg.step) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for step ${header.step} inside checkpoint ${cp.msg.step}`);
-    if (header.run !== undefined && header.run !== run.state.meta.id) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for run "${header.run.slice(0, 64)}" on run "${run.state.meta.id}"`);
-    if (!layer || !cp.msg.layers.includes(header.layer)) return this.failCheckpoint('UNKNOWN_LAYER', `frame for layer "${header.layer}" that the checkpoint did not announce`, header.layer);
-    if (cp.frames.has(header.layer)) return this.failCheckpoint('UNEXPECTED_FRAME', `second frame for layer "${header.layer}"`, header.layer);
-    const m = run.declared.probe!.examples;
-    const want = layer.spatial ? [layer.units, m, layer.spatial.h, layer.spatial.w] : [layer.units, m];
-    if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
-      return this.failCheckpoint('SHAPE_MISMATCH', `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer.name);
-    }
+    const problem = frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames);
+    if (problem) return this.failCheckpoint(problem.code, problem.message, problem.layer);
     cp.frames.set(header.layer, { raw: data, frame, bad: countNonFinite32(frame.data), crc: zlib.crc32(data) });
     if (--cp.remaining > 0) return;
     this.checkpoint = null;
@@ -502,21 +478,4 @@ function nonFiniteEvent(layer: string, step: number, bad: number, total: number)
   const warning = { code: 'NON_FINITE', message: `${bad} of ${total} values are NaN or Inf; layer excluded from analysis at this step`, step, layer };
   const event = { type: 'warning' as const, warning };
   return { kind: RECORD_KIND.event, payload: JSON.stringify(event), record: { kind: 'event' as const, time: 0, event } };
-}
-
-/** Why a probe declaration is inconsistent, or null. */
-export function probeProblem(msg: Probe): string | null {
-  const m = msg.examples;
-  if (msg.labels && msg.labels.length !== m) return `probe has ${m} examples but ${msg.labels.length} labels`;
-  if (msg.labels && msg.classNames) {
-    const max = msg.labels.reduce((a, b) => Math.max(a, b), -1);
-    if (max >= msg.classNames.length) return `label ${max} has no class name (${msg.classNames.length} given)`;
-  }
-  if (msg.conceptLabels) {
-    if (!msg.concepts) return 'conceptLabels given without concepts';
-    if (msg.conceptLabels.length !== m) return `probe has ${m} examples but ${msg.conceptLabels.length} concept label lists`;
-    for (const list of msg.conceptLabels) for (const c of list) if (c >= msg.concepts.length) return `concept index ${c} is out of range (${msg.concepts.length} concepts)`;
-  }
-  if (msg.maskSize && !msg.concepts) return 'maskSize given without concepts (masks have one channel per concept)';
-  return null;
 }

@@ -16,11 +16,11 @@ import {
   type IngestClientMessage,
   type IngestServerMessage,
   type Scalars,
+  type ServerEvent,
 } from '../lib/protocol';
 import { RankCombiner, type CombinedStep } from './rank-combiner';
 import { RECORD_KIND } from './records';
 import type { LiveRun, RunRegistry } from './run-registry';
-import type { ServerEvent } from './run-state';
 
 /** The connection of one rank, as far as the group needs it. */
 export interface RankLink {

@@ -1,19 +1,8 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
-import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
-import { SNAPSHOT_SERIES_POINTS, rankSeriesName, type CombineReduce } from '../lib/protocol';
+import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, ServerEvent, Warning } from '../lib/protocol';
+import { SNAPSHOT_SERIES_POINTS, rankSeriesName } from '../lib/protocol';
 import { isSystemSeries } from '../lib/chart/system-series';
 import { GrowableSeries } from './series';
-
-/** Server-side events stored in the run log (record kind 3). */
-export type ServerEvent =
-  | { type: 'status'; status: RunMeta['status']; reason?: string }
-  | { type: 'resumed' }
-  | { type: 'warning'; warning: Warning }
-  | { type: 'advice'; advice: AdviceEvent }
-  /** Scalars that the ranks of a distributed run logged at `step`, combined (server/rank-combiner.ts); `ranks` gave values. */
-  | { type: 'combined'; step: number; reduce: CombineReduce; values: Record<string, number | null>; ranks: number[]; worldSize: number }
-  /** A rank other than 0 attached to the run, ended (its own `end`), or left (its connection closed without `end`). */
-  | { type: 'rank'; rank: number; state: 'joined' | 'ended' | 'left' };
 
 /** A decoded log record, as the collector sees it live or the replay reader yields it. */
 export type RunRecord =
@@ -131,8 +120,7 @@ export class RunState {
         this.advice.push(event.advice);
         return [{ kind: 'advice', advice: event.advice }];
       case 'combined':
-        // Server-written, but a hand-edited log must not break the replay.
-        return Number.isFinite(event.step) && event.values && typeof event.values === 'object' ? this.pushScalars(event.step, event.values) : [];
+        return this.pushScalars(event.step, event.values);
       case 'rank':
         return [];
       default: {

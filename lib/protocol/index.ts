@@ -8,4 +8,5 @@ export * from './parse';
 export * from './analysis';
 export * from './concepts';
 export * from './images';
+export * from './events';
 export * from './ranks';

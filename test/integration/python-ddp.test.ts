@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Hello, Scalars } from '../../lib/protocol';
+import type { Hello, Scalars, ServerEvent } from '../../lib/protocol';
 import { decodeRecord } from '../../server/records';
-import type { RunRecord, ServerEvent } from '../../server/run-state';
+import type { RunRecord } from '../../server/run-state';
 import { readRunLog } from '../../server/storage/run-log-reader';
-import { ROOT, startTestServer, type TestServer } from './helpers/server';
+import { ROOT, runCli, startTestServer, tempDir, type TestServer } from './helpers/server';
 
 const exec = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -86,4 +86,8 @@ test('DDP digits, 2 ranks: one run, checkpoints from rank 0, loss = mean of both
     assert.ok(m.values['system/rss_mb']! > 0);
     assert.ok(!Object.keys(m.values).some((k) => k.includes('gpu')), 'no GPU here: no GPU series');
   }
+
+  // The log passes the import checks (the same rules as live ingest): per-rank scalars and the new events included.
+  const imported = await runCli(['import', path.join(server.dataDir, 'runs', result.run_id, 'log.lwlog'), '--data', await tempDir(), '--id', 'ddp-copy']);
+  assert.equal(imported.code, 0, imported.stderr);
 });

@@ -1,19 +1,16 @@
 /** Input hygiene: run ids at every entry point, NaN/Inf flagged and kept out of analysis, malformed .npy and log files rejected with a message. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import { writeNpy } from '../../lib/codecs/npy';
 import type { ConvergenceGrid } from '../../lib/protocol';
 import { buildCheckpoint, buildRun } from '../fixtures/build-run';
 import { rawSocket } from './helpers/raw-socket';
-import { CLI, startTestServer, tempDir, type TestServer } from './helpers/server';
+import { runCli, startTestServer, tempDir, type TestServer } from './helpers/server';
 
-const exec = promisify(execFile);
 let server: TestServer;
 let finishedRun: string;
 
@@ -31,11 +28,7 @@ after(async () => {
   await server.close();
 });
 
-const cli = (args: string[]) =>
-  exec(process.execPath, [CLI, ...args]).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const cli = runCli;
 
 test('hello: run ids that are device names or paths are refused and create nothing', async () => {
   for (const id of ['con', 'nul', 'com1', 'lpt9', '../etc', '/abs', 'a/b', 'A-upper', '.hidden', 'x'.repeat(65), 'ünï']) {

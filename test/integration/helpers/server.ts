@@ -1,5 +1,6 @@
 /** Test helpers: a real server on port 0 over a fresh temp data directory, in-process or as a child process. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,14 @@ import { startServer, type RunningServer, type ServerOptions } from '../../../se
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const CLI = path.join(ROOT, 'bin/layerwatch.mjs');
+
+/** Runs `layerwatch ARGS` to its end: exit code and output, whatever the code. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [CLI, ...args]).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+}
 
 export async function tempDir(prefix = 'lw-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
