@@ -123,6 +123,8 @@ export function LineChart(props: LineChartProps) {
               </clipPath>
               <g clipPath={`url(#${clipId})`}>
                 {paths.map((p) => <path key={p.id} className="series" d={p.d} stroke={p.colour} />)}
+                {/* A lone point draws no line: a dot, so a series of one sample is visible. */}
+                {series.map((s) => s.length === 1 && Number.isFinite(s.ys[0]) && <circle key={`${s.id}-point`} className="series-point" cx={x(s.xs[0])} cy={y(s.ys[0])} r={2.5} fill={s.colour} />)}
               </g>
               {props.marker != null && <line className="marker" x1={x(props.marker)} x2={x(props.marker)} y1={0} y2={innerH} />}
               {hoverStep !== null && <line className="hover-rule" x1={x(hoverStep)} x2={x(hoverStep)} y1={0} y2={innerH} />}

@@ -148,7 +148,8 @@ def _cpu_seconds():
 
 
 class SystemThread:
-    """Calls `emit(sample)` every `interval` seconds from a daemon thread, until stop()."""
+    """Calls `emit(sample)` every `interval` seconds from a daemon thread, and once more at stop() when it has sampled
+    before (so a run's series end where training ended)."""
 
     def __init__(self, emit, interval=DEFAULT_INTERVAL, sampler=None):
         self.interval = float(interval)
@@ -158,20 +159,27 @@ class SystemThread:
         self._sampler = sampler or SystemSampler()
         self._stop = threading.Event()
         self._warned = False
+        self.samples = 0
         self._thread = threading.Thread(target=self._loop, name="layerwatch-system", daemon=True)
         self._thread.start()
 
     def _loop(self):
         while not self._stop.wait(self.interval):
-            try:
-                self._emit(self._sampler.sample())
-            except Exception as exc:  # noqa: BLE001 — a failed sample must not end the thread or reach training
-                if not self._warned:
-                    self._warned = True
-                    log.warning("layerwatch: system metrics sample failed: %r", exc)
+            self._take()
+
+    def _take(self):
+        try:
+            self._emit(self._sampler.sample())
+            self.samples += 1
+        except Exception as exc:  # noqa: BLE001 — a failed sample must not end the thread or reach training
+            if not self._warned:
+                self._warned = True
+                log.warning("layerwatch: system metrics sample failed: %r", exc)
 
     def stop(self):
-        """Stops sampling (waits for a sample in progress)."""
+        """Stops sampling (waits for a sample in progress), then takes a last sample if it has taken any."""
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=2.0)
+        if self.samples and not self._thread.is_alive():
+            self._take()

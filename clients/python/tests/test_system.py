@@ -84,8 +84,12 @@ def test_the_thread_sends_samples_as_scalars_at_most_one_per_step(recording_run)
         assert wait_until(lambda: len(transport.scalars) == 2)
         run.log({"loss": 1.0}, step=7)  # log(step=) moves it too
         assert wait_until(lambda: [s for s, _ in transport.scalars if s == 7])
+        thread._stop.set()  # no more samples on the interval …
+        thread._thread.join()
+        run.step(10)
     finally:
-        thread.stop()
+        thread.stop()  # … but a last one when it stops, at the step training ended at
+    assert transport.scalars[-1][0] == 11 and [s for s, _ in transport.scalars].count(11) == 1
     step, msg = transport.scalars[0]
     assert step == 0 and "reduce" not in msg
     plausible(msg["values"])
@@ -99,6 +103,13 @@ def test_per_rank_samples_carry_reduce_none():
     run._system_reduce = "none"
     run._send_system({"system/rss_mb": 5.0})
     assert transport.scalars[0][1]["reduce"] == "none"
+
+
+def test_a_thread_that_never_sampled_sends_nothing_at_stop(recording_run):
+    run, transport = recording_run
+    thread = SystemThread(run._send_system, interval=3600)
+    thread.stop()
+    assert transport.scalars == []
 
 
 def test_a_bad_interval_is_refused():
