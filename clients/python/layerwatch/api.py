@@ -73,7 +73,7 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
     run = Run(transport, on_advice, ranks)
     if system_metrics and (ranks.rank == 0 or system_all_ranks):
         run._system_reduce = "none" if ranks.distributed and system_all_ranks else None
-        run._system = SystemThread(run._send_system, system_metrics)
+        run._system = SystemThread(run._send_system, DEFAULT_INTERVAL if system_metrics is True else system_metrics)
     if wait:
         transport.first_attempt.wait(wait)
     ids.publish(run_id)

@@ -194,17 +194,17 @@ class Run:
         if reduce != RANK0 and reduce not in REDUCE:
             self._warn_once("reduce:%r" % (reduce,), "layerwatch: reduce=%r is not one of %s; scalars not sent" % (reduce, ("rank0",) + REDUCE))
             return
-        if self.world_size > 1 and reduce == RANK0 and self.rank > 0:
-            return
         try:
+            s = int(step) if step is not None else self._step
+            self._logged_step = max(self._logged_step, s)
+            if self.world_size > 1 and reduce == RANK0 and self.rank > 0:
+                return
             clean = {}
             for name, value in values.items():
                 try:
                     clean[str(name)] = _scalar(value)
                 except TypeError as exc:
                     self._warn_once("scalar:" + str(name), "layerwatch: scalar %r skipped: %s" % (name, exc))
-            s = int(step) if step is not None else self._step
-            self._logged_step = max(self._logged_step, s)
             if clean and self._transport:
                 msg = {"type": "scalars", "step": s, "time": _now_ms(), "values": clean}
                 if self.world_size > 1 and reduce != RANK0:
