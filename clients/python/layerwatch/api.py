@@ -1,6 +1,7 @@
 """layerwatch.init(): opens a run and starts the background sender."""
 import json
 import logging
+import math
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,18 +21,31 @@ def _ingest_url(url):
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
 
 
+def _seconds(name, value):
+    """A duration argument as a float ≥ 0 (infinity allowed); a clear ValueError for anything else."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not seconds >= 0:
+        raise ValueError("layerwatch.init: %s must be a number of seconds >= 0, got %r" % (name, value))
+    return seconds
+
+
 def init(url=None, name=None, project=None, config=None, token=None, run_id=None, resume=False,
          on_advice=None, options=None, buffer_checkpoints=100, buffer_bytes=256 << 20,
          backoff_max=4.0, connect_timeout=5.0, wait=5.0, enabled=True, rank=None, world_size=None,
-         system_metrics=DEFAULT_INTERVAL, system_all_ranks=False):
+         system_metrics=DEFAULT_INTERVAL, system_all_ranks=False, buffer_wait=10.0):
     """Starts a run and returns a Run. Never fails because the server is unreachable: it keeps retrying.
 
     url: the server's /ingest endpoint (default $LAYERWATCH_URL or ws://127.0.0.1:3000/ingest; a bare
     ws://host:port gets /ingest). token: default $LAYERWATCH_TOKEN. run_id + resume=True appends to an
     existing run. on_advice: called with each advice message, on the training thread, from the next
     run.step()/log()/checkpoint()/poll(). options: the hello's run options, e.g. {"advice": {"threshold": 0.98}}.
-    buffer_checkpoints / buffer_bytes: how much is kept while the server is away before the oldest
-    checkpoints are dropped. wait: seconds to wait for the first connection attempt (for run.id).
+    buffer_checkpoints / buffer_bytes: how much is buffered until acknowledged. buffer_wait: when the buffer is full
+    and the server is connected but slower than training, run.send_activations()/checkpoint() waits up to this many
+    seconds for room; the oldest checkpoints are dropped only when the server is away or that wait runs out.
+    wait: seconds to wait for the first connection attempt (for run.id).
     enabled=False (or $LAYERWATCH_MODE=disabled) returns a run that sends nothing.
 
     Distributed data parallel: rank and world size come from torch.distributed when it is initialised (call init after
@@ -43,6 +57,7 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
     system_metrics: seconds between samples of process CPU and memory, system memory and GPUs (scalars "system/…"),
     or False / 0 / None for none; rank 0 only, unless system_all_ranks=True (then one series per rank).
     """
+    max_wait = _seconds("buffer_wait", buffer_wait)
     ranks = rank_info(rank, world_size)
     ids = RunIdExchange(ranks, run_id, name)
     if not enabled or os.environ.get("LAYERWATCH_MODE") == "disabled":
@@ -69,7 +84,7 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
             meta.update(rank=0, worldSize=ranks.world_size)
     transport = Transport(url, meta, token=token, run_id=run_id,
                           resume=resume, options=options if ranks.rank == 0 else None, max_checkpoints=buffer_checkpoints,
-                          max_bytes=buffer_bytes, backoff_max=backoff_max, connect_timeout=connect_timeout)
+                          max_bytes=buffer_bytes, max_wait=max_wait, backoff_max=backoff_max, connect_timeout=connect_timeout)
     run = Run(transport, on_advice, ranks)
     if system_metrics and (ranks.rank == 0 or system_all_ranks):
         run._system_reduce = "none" if ranks.distributed and system_all_ranks else None
