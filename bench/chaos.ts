@@ -23,7 +23,7 @@ const log = (line: string) => console.log(`  ${line}`);
 console.log(`layerwatch chaos bench: seed ${seed}`);
 const fuzz = await runFuzz({ frames, seed, log });
 console.log(`fuzz        ${fuzz.framesFuzzed} frames over ${fuzz.connections} connections in ${fuzz.seconds.toFixed(1)} s; server ${fuzz.serverAlive ? 'up' : 'DOWN'}; ` +
-  `well-behaved trainer ${fuzz.acked} checkpoints acked; viewer ${fuzz.livePongs}/${fuzz.livePings} pings answered; server errors logged ${fuzz.serverErrors}; ${fuzz.audit.logs} logs audited`);
+  `well-behaved trainer ${fuzz.acked} checkpoints acked; viewer ${fuzz.livePongs}/${fuzz.livePings} pings answered within 2 s (slowest ${fuzz.liveSlowestServedMs} ms, ${fuzz.liveSlowestMs} ms of wall time with ${fuzz.serverCpuWaitMs} ms waiting for a CPU; ${fuzz.liveUnanswered} unanswered); server errors logged ${fuzz.serverErrors}; ${fuzz.audit.logs} logs audited`);
 const cc = fuzz.connectionCases;
 console.log(`connections ${cc.pipelinedHellos} pipelined-hello sessions (${cc.ghostRuns} ghost runs), ${cc.idleSockets} idle sockets (${cc.idleNotClosed} not closed by the deadline), ` +
   `${cc.crossOrigin} cross-origin upgrades (${cc.crossOriginAccepted} let in)`);

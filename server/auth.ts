@@ -126,6 +126,9 @@ export function originAllowed(req: IncomingMessage, allowed: readonly string[]):
 
 /** Refuses a websocket upgrade before it happens: an HTTP status and a stable code as the body. */
 export function refuseUpgrade(socket: Duplex, status: '403 Forbidden', code: string): void {
+  // After 'upgrade' the HTTP server no longer listens for this socket's errors: a client that resets it (ECONNRESET)
+  // would otherwise be an unhandled 'error' event, which ends the server process.
+  socket.on('error', () => socket.destroy());
   const body = `${code}\n`;
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
 }

@@ -13,8 +13,15 @@ import type { RunRegistry } from './run-registry';
 /** Largest upload accepted (a log beyond this is imported with `layerwatch import` instead). */
 export const MAX_IMPORT_BYTES = 4 * 1024 ** 3;
 
-/** Body bytes still read and dropped after a refusal, so that a client still sending can read the answer before the close. */
-const DRAIN_AFTER_REFUSAL = 256 * 1024;
+/**
+ * The largest rest of a refused upload that is still read (and dropped) before the answer: clients send their whole
+ * body before they read (fetch, curl, Python's requests), and closing a socket with unread input resets it, so they
+ * would get EPIPE or ECONNRESET instead of the answer. A body announced larger, or of unannounced length, is answered at
+ * once and its connection closed.
+ */
+const DRAIN_AFTER_REFUSAL = 32 * 1024 ** 2;
+/** A refused upload that sends nothing for this long while its body is unfinished is answered and closed. */
+const DRAIN_IDLE_MS = 10_000;
 
 function reply(res: ServerResponse, status: number, body: unknown, close = false): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}) });
@@ -51,17 +58,27 @@ async function* bounded(req: IncomingMessage): AsyncGenerator<Buffer> {
   }
 }
 
-/** Answers an error; when the body was not read to its end, drops a little more of it (so the client reads the answer), then closes the connection. */
+/**
+ * Answers an error. When the body was not read to its end and its announced length is at most DRAIN_AFTER_REFUSAL, the
+ * rest is read and dropped first, so that a client still sending reads the answer; otherwise, or when the client
+ * stalls, the answer goes out at once and the connection is closed.
+ */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, reason?: string): void {
-  const unread = !req.complete;
-  reply(res, status, { error: { code, message, ...(reason ? { reason } : {}) } }, unread);
-  if (!unread) return;
-  let dropped = 0;
-  const close = () => req.socket.destroy();
-  req.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > DRAIN_AFTER_REFUSAL) close();
-  });
+  const body = { error: { code, message, ...(reason ? { reason } : {}) } };
+  if (req.complete) return reply(res, status, body);
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (!(declared <= DRAIN_AFTER_REFUSAL)) return reply(res, status, body, true);
+  let answered = false;
+  const answer = (close: boolean) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(idle);
+    reply(res, status, body, close);
+  };
+  const idle = setTimeout(() => answer(true), DRAIN_IDLE_MS).unref();
+  req.on('data', () => idle.refresh());
+  req.once('end', () => answer(false));
+  req.once('close', () => clearTimeout(idle));
   req.resume();
-  res.on('finish', () => setTimeout(close, 1000).unref());
+  req.socket.resume(); // the HTTP parser may have paused the socket while the import was not reading
 }

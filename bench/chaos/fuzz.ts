@@ -12,6 +12,7 @@ import { startChildServer, tempDir, type ChildServer } from '../../test/integrat
 import { clientTextFrame, tcpWebSocket } from '../../test/integration/helpers/raw-socket';
 import { hostileFrame, hostileJson, hostileLive, hostileName, pick, randomBytes, validFrame, type FrameContext, type Message } from './hostile';
 import { auditDataDir, readCheckpoints, type AuditResult } from './log-audit';
+import { startPingViewer } from './ping-viewer';
 import { STEADY, streamCheckpoints } from './trainer';
 import path from 'node:path';
 
@@ -32,9 +33,16 @@ export interface FuzzResult {
   /** Well-behaved checkpoints acknowledged during the fuzz, and those missing from the log afterwards. */
   acked: number;
   recordsLost: number;
-  /** Pings of the viewer answered within 2 s / sent. */
+  /**
+   * Pings of the viewer (its own thread) answered within 2 s not counting the server's waits for a CPU / sent / never
+   * answered; the slowest answer in wall time and without those waits, and their total (ping-viewer.ts).
+   */
   livePongs: number;
   livePings: number;
+  liveUnanswered: number;
+  liveSlowestMs: number;
+  liveSlowestServedMs: number;
+  serverCpuWaitMs: number | null;
   /** Issue 21's connection cases: sessions of each, runs created beyond one per connection (must be 0), cross-origin upgrades let in (must be 0). */
   connectionCases: ConnectionCases;
   audit: AuditResult;
@@ -65,7 +73,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const trainer = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'steady' } });
   await trainer.declare(STEADY.layers, { examples: STEADY.examples });
   const steady = streamCheckpoints(trainer, STEADY, 1, { stop: () => !fuzzing, inFlight: 2, intervalMs: 10 });
-  const viewer = pingLoop(server.liveUrl, () => fuzzing);
+  const viewer = await startPingViewer(server.liveUrl, server.child.pid);
 
   const workers = Array.from({ length: opts.concurrency ?? 8 }, (_, w) =>
     (async () => {
@@ -86,9 +94,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     })(),
   );
   await Promise.all(workers);
+  const live = await viewer.stop();
   fuzzing = false;
   const stream = await steady;
-  const { pings, pongs } = await viewer;
   await trainer.end().catch(() => {});
   await trainer.close();
   const stillAlive = alive && (await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false));
@@ -110,37 +118,16 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     serverErrors: (server.output().match(/internal error|unhandled rejection/g) ?? []).length,
     acked: stream.acked.length,
     recordsLost: lost,
-    livePings: pings,
-    livePongs: pongs,
+    livePings: live.pings,
+    livePongs: live.pongs,
+    liveUnanswered: live.unanswered,
+    liveSlowestMs: live.slowestMs,
+    liveSlowestServedMs: live.slowestServedMs,
+    serverCpuWaitMs: live.serverCpuWaitMs,
     connectionCases: cases,
     audit,
     seconds: (Date.now() - started) / 1000,
   };
-}
-
-/** A viewer that pings /live every 100 ms and counts answers that come within 2 s. */
-async function pingLoop(url: string, running: () => boolean): Promise<{ pings: number; pongs: number }> {
-  const ws = new WebSocket(url);
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
-  ws.send(JSON.stringify({ type: 'subscribe', topic: 'runs' }));
-  let pings = 0;
-  let pongs = 0;
-  const waiting = new Map<number, number>();
-  ws.on('message', (d) => {
-    const m = JSON.parse(String(d)) as { type: string; id?: number };
-    if (m.type === 'pong' && m.id !== undefined && waiting.has(m.id)) {
-      if (Date.now() - waiting.get(m.id)! < 2000) pongs++;
-      waiting.delete(m.id);
-    }
-  });
-  while (running()) {
-    waiting.set(++pings, Date.now());
-    ws.send(JSON.stringify({ type: 'ping', id: pings }));
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  ws.close();
-  return { pings, pongs };
 }
 
 type Budget = { left: number; sent: number; connections: number };

@@ -18,6 +18,8 @@ export interface SimulateOptions extends SimOptions {
   noEnd?: boolean;
   signal?: AbortSignal;
   onCheckpoint?: (step: number, index: number) => void;
+  /** Awaited before checkpoint `index` and its scalars are streamed (lets a test hold a run live while a page opens it). */
+  beforeCheckpoint?: (index: number) => Promise<void> | void;
   /** Run options sent in the hello (advice settings, analysis options). */
   options?: RunOptions;
   onAdvice?: IngestClientOptions['onAdvice'];
@@ -74,6 +76,8 @@ export async function simulateRun(opts: SimulateOptions): Promise<string> {
   const interval = opts.intervalMs ?? 0;
   let jitter = 0;
   for (let i = 0; i < plan.steps.length && !opts.signal?.aborted; i++) {
+    await opts.beforeCheckpoint?.(i);
+    if (opts.signal?.aborted) break;
     const step = plan.steps[i];
     const stepsBetween = plan.options.stepsPerCheckpoint;
     for (let s = 0; s < perCheckpoint; s++) {

@@ -10,8 +10,10 @@ test('two simulated runs: the matrix between their layers and their overlaid sca
   const a = simulate({ ...common, checkpoints: 6, interval: 30, name: 'compare A' });
   const idA = await a.runId;
   await a.done;
-  const b = simulate({ ...common, checkpoints: 16, interval: 600, name: 'compare B' });
+  // B is held after 4 checkpoints (past step 300) until the page shows it, so that it is still training there.
+  const b = simulate({ ...common, checkpoints: 16, interval: 300, name: 'compare B', holdAt: 4 });
   const idB = await b.runId;
+  await b.held;
 
   await page.goto(`/compare?a=${idA}&b=${idB}`);
   const loss = page.getByTestId('compare-scalar-loss');
@@ -35,8 +37,9 @@ test('two simulated runs: the matrix between their layers and their overlaid sca
   await expect(page.getByTestId('compare-matrix-readout')).toContainText('×');
 
   // Scalars of both runs overlaid; run B is still training, so its line grows.
+  b.release();
   await expect.poll(points, { timeout: 20_000 }).toBeGreaterThan(first);
-  expect(await b.done).toBe(0);
+  expect(await b.done, String(b.error())).toBe(0);
 
   // A matched step: both runs have step 300.
   await page.getByTestId('compare-step').selectOption('300');

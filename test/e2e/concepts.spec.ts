@@ -7,8 +7,10 @@ import { simulate } from './simulate';
 const SIM = { checkpoints: 24, layers: 3, units: 32, examples: 500, seed: 2 };
 
 test('concept emergence and the raster grow live; a unit opens its history', async ({ page }, testInfo) => {
-  const sim = simulate({ ...SIM, interval: 250, name: 'concepts-e2e' });
+  // Held after 2 checkpoints until the page watches it: the rest must arrive live.
+  const sim = simulate({ ...SIM, interval: 250, name: 'concepts-e2e', holdAt: 2 });
   const runId = await sim.runId;
+  await sim.held;
   await page.goto(`/runs/${runId}`);
   const emergence = page.getByTestId('emergence-chart');
   const raster = page.getByTestId('concept-raster');
@@ -27,7 +29,9 @@ test('concept emergence and the raster grow live; a unit opens its history', asy
     watch('emergence-chart', 'data-points', seen.points);
     watch('concept-raster', 'data-columns', seen.columns);
   });
-  expect(await sim.done).toBe(0);
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'live');
+  sim.release();
+  expect(await sim.done, String(sim.error())).toBe(0);
   await expect(raster).toHaveAttribute('data-columns', String(SIM.checkpoints), { timeout: 60_000 });
   // Every layer (3 hidden + logits) has a point per checkpoint.
   await expect(emergence).toHaveAttribute('data-points', String(SIM.checkpoints * (SIM.layers + 1)), { timeout: 60_000 });

@@ -5,10 +5,16 @@ import { simulate } from './simulate';
 const CHECKPOINTS = 30;
 
 test('the heatmap gains a column per checkpoint and lower layers reach 0.95 first', async ({ page }, testInfo) => {
-  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 4, units: 32, examples: 300, interval: 200, seed: 1 });
-  const runId = await sim.runId;
-  await page.goto(`/runs/${runId}`);
+  // In step with the page, the run takes as long as 28 renders do: seconds here, minutes on a loaded machine.
+  test.setTimeout(240_000);
+  // Held after 2 checkpoints until the page watches it; then each checkpoint is sent once the page shows the one before
+  // (a loaded machine may otherwise fold several checkpoints into one render, which would not show a column each).
   const heatmap = page.getByTestId('convergence-heatmap');
+  const pace = (i: number) => expect(heatmap).toHaveAttribute('data-columns', String(i), { timeout: 60_000 });
+  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 4, units: 32, examples: 300, interval: 100, seed: 1, holdAt: 2, pace });
+  const runId = await sim.runId;
+  await sim.held;
+  await page.goto(`/runs/${runId}`);
   await expect(heatmap).toBeVisible();
 
   // Record every column count the heatmap shows while the run streams.
@@ -17,7 +23,9 @@ test('the heatmap gains a column per checkpoint and lower layers reach 0.95 firs
     (window as unknown as { __columnsSeen: number[] }).__columnsSeen = seen;
     new MutationObserver(() => seen.push(Number(el.getAttribute('data-columns')))).observe(el, { attributes: true, attributeFilter: ['data-columns'] });
   });
-  expect(await sim.done).toBe(0);
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'live');
+  sim.release();
+  expect(await sim.done, String(sim.error())).toBe(0);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'finished');
   await expect(heatmap).toHaveAttribute('data-columns', String(CHECKPOINTS));
   const seen = await page.evaluate(() => (window as unknown as { __columnsSeen: number[] }).__columnsSeen);

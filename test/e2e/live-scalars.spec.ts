@@ -3,21 +3,24 @@ import { expect, test } from '@playwright/test';
 import { simulate } from './simulate';
 
 test('the run list shows a live run with a pulse and links to it', async ({ page }) => {
-  const sim = simulate({ checkpoints: 20, interval: 150, seed: 3, name: 'list e2e' });
+  const sim = simulate({ checkpoints: 20, interval: 150, seed: 3, name: 'list e2e', holdAt: 2 });
   const runId = await sim.runId;
+  await sim.held;
   await page.goto('/');
   const row = page.locator(`[data-testid=run-row][data-run="${runId}"]`);
   await expect(row).toHaveAttribute('data-status', 'live');
   await expect(row.locator('.pulse')).toBeVisible();
   await expect(row.getByRole('link', { name: 'list e2e' })).toHaveAttribute('href', `/runs/${runId}`);
-  await sim.done;
+  sim.release();
+  expect(await sim.done, String(sim.error())).toBe(0);
   await expect(row).toHaveAttribute('data-status', 'finished');
   await expect(page.locator('[data-testid=connection-status]')).toHaveAttribute('data-status', 'open');
 });
 
 test('the scalar chart updates live during a simulated run', async ({ page }) => {
-  const sim = simulate({ checkpoints: 30, interval: 200, seed: 1 });
+  const sim = simulate({ checkpoints: 30, interval: 200, seed: 1, holdAt: 3 });
   const runId = await sim.runId;
+  await sim.held;
   await page.goto(`/runs/${runId}`);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'live');
   const loss = page.getByTestId('scalar-chart-loss');
@@ -26,10 +29,11 @@ test('the scalar chart updates live during a simulated run', async ({ page }) =>
   await expect.poll(points).toBeGreaterThan(0);
   const first = await points();
   // More points arrive while the page stays open: the chart follows the stream.
+  sim.release();
   await expect.poll(points).toBeGreaterThan(first);
   await expect(loss.locator('path.series')).toHaveAttribute('d', /^M.+L.+/);
   await expect(page.getByTestId('latency')).toHaveText(/\d+ (ms|s)/);
-  expect(await sim.done).toBe(0);
+  expect(await sim.done, String(sim.error())).toBe(0);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'finished');
 
   // A fresh load after the run has the same number of points as the live page: nothing missed, nothing twice.

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { simulate } from './simulate';
 
 const CLI = path.resolve('bin/layerwatch.mjs');
 
@@ -44,21 +45,7 @@ async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Pr
   await exited;
 }
 
-/** Streams a seeded run; resolves with its id once it has said hello, and `done` when it exits. */
-function simulate(port: number, args: string[]): { runId: Promise<string>; done: Promise<number | null>; child: ChildProcess } {
-  const child = spawn(process.execPath, [CLI, 'simulate', '--url', `ws://127.0.0.1:${port}/ingest`, '--layers', '3', '--units', '16', '--examples', '120', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const runId = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /run (\S+) →/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`simulate exited (${code}) before its run started:\n${out}`)));
-  });
-  const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { runId, done, child };
-}
+const SIM = { layers: 3, units: 16, examples: 120 };
 
 const points = async (page: Page) => Number(await page.getByTestId('scalar-chart-loss').getAttribute('data-points'));
 
@@ -66,11 +53,14 @@ test('a server restart during a live run: banner, reconnect with backoff, nothin
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'layerwatch-e2e-restart-'));
   let server = await serve(port, dataDir);
-  const sim = simulate(port, ['--checkpoints', '200', '--interval', '100', '--seed', '4']);
+  // Held after its first checkpoint until the page shows it live, so the page follows it streaming when the server dies.
+  const sim = simulate({ ...SIM, port, checkpoints: 200, interval: 100, seed: 4, holdAt: 1 });
   try {
     const runId = await sim.runId;
+    await sim.held;
     await page.goto(`http://127.0.0.1:${port}/runs/${runId}`);
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'live');
+    sim.release();
     await expect.poll(() => points(page)).toBeGreaterThan(10);
 
     // The server dies mid-run (the trainer with it).
@@ -92,7 +82,7 @@ test('a server restart during a live run: banner, reconnect with backoff, nothin
     await page.reload();
     await expect(page.getByTestId('scalar-chart-loss')).toHaveAttribute('data-points', String(after));
   } finally {
-    sim.child.kill('SIGKILL');
+    sim.stop();
     await kill(server, 'SIGTERM');
   }
 });
@@ -104,9 +94,9 @@ test('with --view-token: ?token= becomes a cookie, the token leaves the address 
   const INGEST = 'e2e-ingest-token-0815';
   let server = await serve(port, dataDir, ['--token', INGEST, '--view-token', VIEW]);
   try {
-    const sim = simulate(port, ['--checkpoints', '8', '--interval', '0', '--seed', '2', '--token', INGEST]);
+    const sim = simulate({ ...SIM, port, checkpoints: 8, interval: 0, seed: 2, token: INGEST });
     const runId = await sim.runId;
-    expect(await sim.done).toBe(0);
+    expect(await sim.done, String(sim.error())).toBe(0);
 
     const denied = await request.get(`http://127.0.0.1:${port}/runs/${runId}`, { maxRedirects: 0 });
     expect(denied.status()).toBe(401);

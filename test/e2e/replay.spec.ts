@@ -7,11 +7,13 @@ import { simulate } from './simulate';
 const CHECKPOINTS = 12;
 
 test('a replay ends on the heatmap the live run ended on, and a scrubbed step shows that step', async ({ page }) => {
-  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 3, units: 24, examples: 200, interval: 150, seed: 11, name: 'replay e2e' });
+  const sim = simulate({ checkpoints: CHECKPOINTS, layers: 3, units: 24, examples: 200, interval: 150, seed: 11, name: 'replay e2e', holdAt: 2 });
   const runId = await sim.runId;
+  await sim.held;
   await page.goto(`/runs/${runId}`);
   await expect(page.getByTestId('run-page')).toHaveAttribute('data-mode', 'live');
-  expect(await sim.done).toBe(0);
+  sim.release();
+  expect(await sim.done, String(sim.error())).toBe(0);
   // The end of the live run: finished, backfill done, every cell against the final checkpoint.
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'finished');
   await expect(page.getByTestId('convergence-values')).toHaveAttribute('data-pending', '0', { timeout: 60_000 });

@@ -96,6 +96,32 @@ test('POST /api/import: an upload announcing more than 4 GiB is 413 LIMIT_IMPORT
   assert.equal(JSON.parse(answer.body).error.code, 'LIMIT_IMPORT_BYTES');
 });
 
+test('POST /api/import: a client that sends its whole body before reading gets the 400 with its code, not a reset', { timeout: 60_000 }, async () => {
+  // A bad file header, then 24 MiB more written chunk by chunk after the server has refused the upload, as fetch, curl
+  // or Python's requests do: the server reads and drops the rest, then answers, instead of resetting the socket.
+  const { port } = new URL(server.url);
+  const rest = 24 * 1024 * 1024;
+  const head = Buffer.alloc(64 * 1024, 0x41);
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/import', headers: { 'content-length': String(head.length + rest), 'content-type': 'application/octet-stream' } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    void (async () => {
+      const write = (b: Buffer) => new Promise<void>((ok, fail) => req.write(b, (err) => (err ? fail(err) : ok())));
+      await write(head);
+      for (let written = 0; written < rest; written += 64 * 1024) await write(Buffer.alloc(64 * 1024));
+      req.end();
+    })().catch(reject);
+  });
+  assert.equal(answer.status, 400);
+  assert.equal(JSON.parse(answer.body).error.code, 'NOT_A_LOG');
+  await trainerServed();
+});
+
 test('layerwatch import and replay: the cases of the report are refused with one line naming LOG_INVALID and the reason, no stack', async () => {
   const data = await tempDir();
   const reported = ['header-only', '100k-layers', 'giga-layer', 'shape-mismatch', 'duplicate-checkpoint', 'null-event', 'warning-object-fields', 'deep-config'];
