@@ -5,5 +5,6 @@ export { DEFAULT_IMAGE_QUANTILE, DEFAULT_PIXEL_QUANTILE, defaultQuantile, nextDo
 export { bilinearAxis, bilinearPlan, createMasks, packMasksInto, popcount, upsampleInto, type BilinearPlan } from './masks';
 export { createTally, iouFromTally, tallyImageLevel, tallyMasks } from './iou';
 export { bestConcepts, DETECTOR_IOU, summariseDetectors, type DetectorSummary } from './detectors';
+export { DETECTOR_ALPHA, logFactorial, overlapPValue } from './significance';
 export { classSensitivity, keptDirections, multipleCorrelation, type SensitivityTargets } from './sensitivity';
 export { analyseLayerConcepts, chanceDetectors, type ConceptProbe, type LayerConceptOptions, type LayerConceptResult, type LayerValues } from './layer';

@@ -34,6 +34,8 @@ export interface LayerConceptOptions {
   quantile?: number;
   /** Detector IoU threshold (default 0.04). */
   threshold?: number;
+  /** Significance a detector's overlap must reach (default DETECTOR_ALPHA). */
+  alpha?: number;
   /** Pixel masks at their own resolution; used for spatial layers instead of image-level labels. */
   masks?: PackedMasks | null;
   /** Class logits (classes × examples) at the same checkpoint; indicators are used when absent. */
@@ -83,7 +85,7 @@ export function analyseLayerConcepts(layer: LayerValues, probe: ConceptProbe, op
       mode = 'image';
     }
   }
-  const { best, iou: bestIou } = bestConcepts(iouFromTally(tally), units, probe.concepts);
+  const { best, iou: bestIou } = bestConcepts(iouFromTally(tally), units, probe.concepts, tally, opts.alpha);
   const summary = summariseDetectors(best, bestIou, probe.category, probe.categories, threshold);
 
   let sensitivity: Float64Array = new Float64Array(0);
