@@ -1,5 +1,6 @@
-/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples. */
-import { DEFAULT_METRIC, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
+/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, gradcam. */
+import { DEFAULT_METRIC, GradcamParams, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
+import { gradcamView } from './analysis/gradcam';
 import { unitExamples } from './analysis/unit-examples';
 import type { AnalysisManager } from './analysis/manager';
 import type { RequestHandler } from './live-endpoint';
@@ -75,6 +76,13 @@ export function registerAnalysisRequests(requests: Map<string, RequestHandler>, 
       throw bad(`unit-examples params {layer, unit, step?, k? ≤ 64}: ${issue.path.join('.') || 'params'}: ${issue.message}`);
     }
     return unitExamples(state, params.data, analysis, registry.logPath(state.meta.id));
+  });
+  requests.set('gradcam', async (req) => {
+    const state = await runOf(registry, req.run);
+    const params = GradcamParams.safeParse(req.params ?? {});
+    if (!params.success) throw bad('gradcam params {step?}: step must be a non-negative integer');
+    const [refs, images] = await Promise.all([analysis.gradcamRefs(state), analysis.imageChunks(state)]);
+    return gradcamView(state, params.data, refs, images, registry.logPath(state.meta.id));
   });
   requests.set('cancel-reanalysis', async (req) => {
     const key = req.params?.key;

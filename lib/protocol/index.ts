@@ -8,3 +8,4 @@ export * from './parse';
 export * from './analysis';
 export * from './concepts';
 export * from './images';
+export * from './gradcam';

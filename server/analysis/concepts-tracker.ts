@@ -3,7 +3,7 @@
  * cell of the run's ConceptState, stored in analysis.lwlog as `{type: 'concepts', patch}` and broadcast as a delta.
  * Past runs load the stored records. Memory per run is the state itself: O(layers × checkpoints × units).
  */
-import { DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
+import { DEFAULT_IMAGE_QUANTILE, DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
 import { applyConceptPatch, masksFirstExample, type ConceptMeta, type ConceptPatch, type ConceptState } from '../../lib/protocol';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import type { StoredFrame } from '../run-registry';
@@ -28,6 +28,8 @@ interface LiveConcepts {
   chanceAsked: Set<number>;
   inflight: number;
   waiters: Array<() => void>;
+  /** Jobs of spatial layers held until the masks the probe declares are complete (they follow the first checkpoint). */
+  held: Array<(masks: MasksRef | null) => void>;
   closed: boolean;
 }
 
@@ -77,6 +79,9 @@ export class ConceptsHub {
     const id = state.meta.id;
     const list = addProbeChunks(this.masks.get(id) ?? [], frames, masksFirstExample);
     if (list.length) this.masks.set(id, list);
+    const run = this.live.get(id);
+    const masks = run ? this.masksRef(id, run.probe.examples) : null;
+    if (run && masks) for (const job of run.held.splice(0)) job(masks);
   }
 
   private masksRef(id: string, examples: number): MasksRef | null {
@@ -100,7 +105,7 @@ export class ConceptsHub {
     const id = state.meta.id;
     const found = conceptProbe(state);
     if (!found) return null;
-    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], closed: false };
+    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], closed: false };
     this.live.set(id, run);
     this.past.delete(id);
     this.emit(id, run, { meta: found.meta });
@@ -128,23 +133,28 @@ export class ConceptsHub {
     const logitsLayer = state.layers.findIndex((l) => l.kind === 'logits' && l.units === run.probe.classes);
     const logitsFrame = logitsLayer >= 0 ? frames.find((f) => f.layer === state.layers[logitsLayer].name && f.finite) : undefined;
     const masks = this.masksRef(id, run.probe.examples);
+    const waitForMasks = !masks && Boolean(state.probeDecl?.maskSize);
     for (const f of frames) {
       const l = run.state.layers.indexOf(f.layer);
       if (l < 0 || !f.finite) continue;
       const chance = !run.chanceAsked.has(l);
       run.chanceAsked.add(l);
       run.inflight++;
-      this.o.pool
-        .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], threshold: run.state.threshold, chance }, PRIORITY.backfill)
-        .then((res) => {
-          if (!res.ok || !res.concepts) return;
-          const { chance: baseline, ...cell } = res.concepts;
-          this.emit(id, run, { cells: [{ l, step, ...cell }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) });
-        })
-        .catch(() => {})
-        .finally(() => {
-          if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
-        });
+      const dispatch = (m: MasksRef | null) =>
+        this.o.pool
+          .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill)
+          .then((res) => {
+            if (!res.ok || !res.concepts) return;
+            const { chance: baseline, ...cell } = res.concepts;
+            this.emit(id, run, { cells: [{ l, step, ...cell }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) });
+          })
+          .catch(() => {})
+          .finally(() => {
+            if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
+          });
+      // A spatial layer analysed before its masks arrive would be scored on image-level labels instead (another mode).
+      if (waitForMasks && f.shape.length === 4) run.held.push(dispatch);
+      else dispatch(masks);
     }
   }
 
@@ -170,6 +180,8 @@ export class ConceptsHub {
   async runEnded(id: string): Promise<void> {
     const run = this.live.get(id);
     if (!run) return;
+    // Masks never completed: the held layers are scored on the image-level labels after all.
+    for (const job of run.held.splice(0)) job(null);
     await this.idleOf(run);
     run.closed = true;
     this.live.delete(id);

@@ -26,6 +26,7 @@ import { RunConvergence } from './convergence';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
+import { addGradcamFrames, type GradcamRef } from './gradcam';
 
 export interface AnalysisManagerOptions {
   registry: RunRegistry;
@@ -63,6 +64,8 @@ export class AnalysisManager {
   private readonly layouts = new Map<string, StoredLayout>();
   /** Probe images chunks of live runs, as they are stored (past runs: their layout). */
   private readonly images = new Map<string, ProbeChunk[]>();
+  /** Grad-CAM frames of live runs, as they are stored (past runs: their layout). */
+  private readonly gradcam = new Map<string, GradcamRef[]>();
   /** Concept statistics per run (server/analysis/concepts-tracker.ts). */
   readonly concepts: ConceptsHub;
 
@@ -86,6 +89,7 @@ export class AnalysisManager {
       // Concept masks and probe images: frames stored outside a checkpoint.
       const images = addProbeChunks(this.images.get(id) ?? [], frames, imagesFirstExample);
       if (images.length) this.images.set(id, images);
+      this.onGradcam(state, frames);
       return this.concepts.onMasks(state, frames);
     }
     // A run resumed with history first gets its earlier columns and stored grids back; checkpoints wait in order.
@@ -226,6 +230,25 @@ export class AnalysisManager {
     return (await this.refsAt(state, columnOf(state, step)))[l] ?? null;
   }
 
+  /** Grad-CAM frames were stored: remember where, and tell the run's viewers which step has maps. */
+  private onGradcam(state: RunState, frames: StoredFrame[]): void {
+    const id = state.meta.id;
+    const before = this.gradcam.get(id) ?? [];
+    const after = addGradcamFrames(before, frames);
+    if (after === before) return;
+    this.gradcam.set(id, after);
+    for (const r of after) if (frames.some((f) => f.offset === r.offset)) this.o.registry.publish(`run:${id}`, { run: { kind: 'gradcam', step: r.step, layer: r.source } });
+  }
+
+  /** Where a run's Grad-CAM frames sit in its log, in step order: the stored layout plus those stored since it was read. */
+  async gradcamRefs(state: RunState): Promise<GradcamRef[]> {
+    const id = state.meta.id;
+    let layout = this.layouts.get(id);
+    if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id))));
+    const live = this.gradcam.get(id);
+    return live ? addGradcamFrames(layout.gradcam, live.map((r) => ({ ...r, layer: `__gradcam__:${r.source}` }))) : layout.gradcam;
+  }
+
   /** Where a run's probe images sit in its log (none when its probe declares no imageSize). */
   async imageChunks(state: RunState): Promise<ProbeChunk[]> {
     const id = state.meta.id;
@@ -355,6 +378,9 @@ export class AnalysisManager {
 
   private async endRun(id: string): Promise<void> {
     this.images.delete(id);
+    this.gradcam.delete(id);
+    // A layout read while the run streamed is missing what came after it.
+    this.layouts.delete(id);
     const entry = this.live.get(id);
     if (!entry) return;
     entry.conv.finish();

@@ -7,6 +7,7 @@ import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
+import { addGradcamFrames, type GradcamRef } from './gradcam';
 
 export interface StoredLayout {
   layers: Array<{ name: string; units: number }>;
@@ -16,6 +17,8 @@ export interface StoredLayout {
   frames: Array<Array<{ offset: number; length: number } | null>>;
   /** Probe images chunks (frames of kind "images", stored outside checkpoints). */
   images: ProbeChunk[];
+  /** Grad-CAM frames (kind "gradcam", stored after their checkpoint), in step order. */
+  gradcam: GradcamRef[];
 }
 
 /** Finds the layers, steps and frame positions of a log in one pass. */
@@ -25,14 +28,16 @@ export async function readLayout(file: string): Promise<StoredLayout> {
   const steps: number[] = [];
   const frames: StoredLayout['frames'] = [];
   let images: ProbeChunk[] = [];
+  let gradcam: GradcamRef[] = [];
   let current = -1;
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.message, RECORD_KIND.frame] })) {
     if (rec.kind === RECORD_KIND.frame) {
       const r = decodeRecord(rec.kind, rec.time, rec.payload);
       if (r?.kind !== 'frame') continue;
-      const { layer, shape, kind } = r.frame.header;
+      const { layer, shape, kind, step } = r.frame.header;
       if (kind === 'images') images = addProbeChunks(images, [{ layer, shape, offset: rec.offset, length: rec.payload.length }], imagesFirstExample);
-      if (current < 0 || kind === 'images' || kind === 'masks') continue;
+      if (kind === 'gradcam') gradcam = addGradcamFrames(gradcam, [{ layer, step, shape, offset: rec.offset, length: rec.payload.length }]);
+      if (current < 0 || kind === 'images' || kind === 'masks' || kind === 'gradcam') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
       if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length };
       continue;
@@ -51,7 +56,7 @@ export async function readLayout(file: string): Promise<StoredLayout> {
       for (const f of frames) f[current] = null;
     }
   }
-  return { layers, examples, steps, frames, images };
+  return { layers, examples, steps, frames, images, gradcam };
 }
 
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */

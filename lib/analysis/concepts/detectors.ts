@@ -11,10 +11,11 @@ export const DETECTOR_IOU = 0.04;
 
 /**
  * Per unit, the best concept and its IoU; ties go to the lower concept index. Without `tally` the best is the highest
- * IoU (−1 when every IoU is 0). With it, only concepts whose overlap has p < `alpha` (overlapPValue) compete; −1 with
- * IoU 0 when none does.
+ * IoU (−1 when every IoU is 0). With it (or a tally per concept), only concepts whose overlap has p < `alpha`
+ * (overlapPValue) compete; −1 with IoU 0 when none does.
  */
-export function bestConcepts(iou: Float64Array, units: number, concepts: number, tally?: ConceptTally, alpha = DETECTOR_ALPHA): { best: Int32Array; iou: Float64Array } {
+export function bestConcepts(iou: Float64Array, units: number, concepts: number, tally?: ConceptTally | ((c: number) => ConceptTally), alpha = DETECTOR_ALPHA): { best: Int32Array; iou: Float64Array } {
+  const of = typeof tally === 'function' ? tally : () => tally!;
   const best = new Int32Array(units).fill(-1);
   const top = new Float64Array(units);
   for (let u = 0; u < units; u++) {
@@ -22,7 +23,10 @@ export function bestConcepts(iou: Float64Array, units: number, concepts: number,
       const i = u * concepts + c;
       const v = iou[i];
       if (!(v > top[u])) continue;
-      if (tally && !(overlapPValue(tally.total, tally.gt[c], tally.act[u], tally.inter[i]) < alpha)) continue;
+      if (tally) {
+        const t = of(c);
+        if (!(overlapPValue(t.total, t.gt[c], t.act[u], t.inter[i]) < alpha)) continue;
+      }
       top[u] = v;
       best[u] = c;
     }
