@@ -5,6 +5,7 @@ import { AdvicePanel } from './advice-panel';
 import { ConceptsExport } from './concepts-export';
 import { ConceptsPanel } from './concepts-panel';
 import { ConvergencePanel } from './convergence-panel';
+import { GradcamPanel } from './gradcam-panel';
 import { KPanel } from './k-panel';
 import { LayerMatrixPanel } from './layer-matrix-panel';
 import { MetricSelector } from './metric-selector';
@@ -25,7 +26,7 @@ function ConceptsEmpty() {
   );
 }
 
-/** Renders the six panels. */
+/** Renders the six panels, and Grad-CAM below them for runs that send maps. */
 export function RunLayout() {
   const hasConcepts = useLayerwatch((s) => s.concepts.state !== null);
   return (
@@ -60,6 +61,7 @@ export function RunLayout() {
       <PanelFrame id="k" title="SVCCA directions">
         {({ height, open }) => <KPanel height={open ? 300 : Math.max(100, height - 74)} />}
       </PanelFrame>
+      <GradcamPanel />
     </div>
   );
 }
