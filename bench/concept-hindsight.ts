@@ -7,7 +7,7 @@
  * - Grad-CAM: the share of each map's mass inside the item's silhouette, per step.
  */
 import path from 'node:path';
-import { bilinearPlan, createMasks, createTally, packMasksInto, tallyMasks, topQuantileCuts, upsampleInto, type PackedMasks } from '../lib/analysis/concepts';
+import { bilinearPlan, createMasks, createTally, packMasksInto, tallyMasks, upsampledQuantileCuts, upsampleInto, type PackedMasks } from '../lib/analysis/concepts';
 import { decodeFrame, masksFirstExample, type ConceptState, type Probe } from '../lib/protocol';
 import { loadConcepts } from '../server/analysis/concepts-store';
 import { analysisPath } from '../server/analysis/analysis-store';
@@ -35,6 +35,16 @@ export interface PrecisionRow {
   mean: number;
   min: number;
   base: number;
+  /** Parts only: where the unit fires hardest (the peak of its upsampled map) in its 12 strongest examples. */
+  peaks?: PeakCheck;
+}
+
+/** Share of a part detector's 12 top examples whose peak lies on the part, against the part's coverage of those images. */
+export interface PeakCheck {
+  mean: number;
+  coverage: number;
+  /** Detector observations whose share is below min(2 × coverage, (1 + coverage) / 2). */
+  below: number;
 }
 
 export interface LayerEmergence {
@@ -54,6 +64,8 @@ export interface GradcamShare {
   inside: number[][];
   /** The silhouette's share of the image (a map spread evenly would score this). */
   uniform: number;
+  /** Maps of an example whose true and predicted class agree, in how many of those cases they were identical, and of how many. */
+  agree: { identical: number; of: number };
 }
 
 export interface Hindsight {
@@ -135,11 +147,14 @@ export async function hindsight(runDir: string): Promise<Hindsight> {
         const values = data.subarray(u * m * positions, (u + 1) * m * positions);
         const pixel = cell.mode === 'mask' && concepts[c].category === 'part' && masks;
         let share: number, base: number;
+        let peak: { share: number; coverage: number } | null = null;
         if (pixel) {
+          // The rule's own on-region: the top quantile of the upsampled maps (lib/analysis/concepts/pixel-cuts.ts).
           const tally = createTally(1, concepts.length);
-          tallyMasks(tally, values, m, h, w, topQuantileCuts(values, 1, m * positions, state.quantiles[l]), masks);
+          tallyMasks(tally, values, m, h, w, upsampledQuantileCuts(values, 1, m, h, w, masks.h, masks.w, state.quantiles[l]), masks);
           share = tally.inter[c] / tally.act[0];
           base = tally.gt[c] / tally.total;
+          peak = peakOnPart(values, m, h, w, masks, c);
         } else {
           const scores = positions > 1 ? unitMaxima(values, m, positions) : values;
           const top = topExamples(scores, TOP_K);
@@ -150,6 +165,12 @@ export async function hindsight(runDir: string): Promise<Hindsight> {
         const r = acc.get(key) ?? { layer, concept: concepts[c].name, category: concepts[c].category, measure: pixel ? 'pixels' : 'examples', n: 0, mean: 0, min: Infinity, base };
         r.mean += (share - r.mean) / ++r.n;
         r.min = Math.min(r.min, share);
+        if (peak) {
+          const p = (r.peaks ??= { mean: 0, coverage: 0, below: 0 });
+          p.mean += (peak.share - p.mean) / r.n;
+          p.coverage += (peak.coverage - p.coverage) / r.n;
+          if (peak.share < Math.min(2 * peak.coverage, (1 + peak.coverage) / 2)) p.below++;
+        }
         acc.set(key, r);
       }
     }
@@ -159,13 +180,30 @@ export async function hindsight(runDir: string): Promise<Hindsight> {
   return { runId: path.basename(runDir), precision: [...acc.values()], emergence, gradcam: await gradcamShares(file, layout.gradcam, masks, concepts.findIndex((c) => c.name === 'silhouette')) };
 }
 
+/** Of a unit's 12 strongest examples (by maximum), the share whose upsampled map peaks on part c, and c's mean coverage of them. */
+function peakOnPart(values: Float32Array, m: number, h: number, w: number, masks: PackedMasks, c: number): { share: number; coverage: number } {
+  const { h: H, w: W } = masks;
+  const plan = bilinearPlan(h, w, H, W);
+  const up = new Float64Array(H * W);
+  const top = topExamples(unitMaxima(values, m, h * w), TOP_K);
+  let hit = 0, coverage = 0;
+  for (const j of top) {
+    upsampleInto(values, j * h * w, plan, up);
+    let best = 0;
+    for (let p = 1; p < H * W; p++) if (up[p] > up[best]) best = p;
+    hit += maskBit(masks, j, c, best);
+    coverage += masks.counts[j * masks.concepts + c] / (H * W);
+  }
+  return { share: hit / top.length, coverage: coverage / top.length };
+}
+
 /** Share of each Grad-CAM map's mass (upsampled bilinearly to the mask size) inside the example's silhouette mask. */
 async function gradcamShares(file: string, refs: Awaited<ReturnType<typeof readLayout>>['gradcam'], masks: PackedMasks | null, silhouette: number): Promise<GradcamShare | null> {
   if (!refs.length || !masks || silhouette < 0) return null;
   const { h: H, w: W } = masks;
   let covered = 0;
   for (let j = 0; j < masks.examples; j++) covered += masks.counts[j * masks.concepts + silhouette];
-  const out: GradcamShare = { steps: [], inside: [], uniform: covered / (masks.examples * H * W) };
+  const out: GradcamShare = { steps: [], inside: [], uniform: covered / (masks.examples * H * W), agree: { identical: 0, of: 0 } };
   const up = new Float64Array(H * W);
   for (const ref of refs) {
     const { header, data } = await readFrameAt(file, ref.offset, ref.length);
@@ -174,6 +212,12 @@ async function gradcamShares(file: string, refs: Awaited<ReturnType<typeof readL
     const sums = new Array<number>(targets).fill(0), counted = new Array<number>(targets).fill(0);
     for (let i = 0; i < n; i++) {
       const j = header.examples![i];
+      const cls = header.classes!.slice(i * targets, (i + 1) * targets);
+      if (targets > 1 && cls[0] === cls[targets - 1]) {
+        const a = data.subarray(i * targets * h * w, (i * targets + 1) * h * w), b = data.subarray((i * targets + targets - 1) * h * w, (i * targets + targets) * h * w);
+        out.agree.of++;
+        if (a.every((v, p) => v === b[p])) out.agree.identical++;
+      }
       for (let t = 0; t < targets; t++) {
         upsampleInto(data, (i * targets + t) * h * w, plan, up);
         let all = 0, inside = 0;

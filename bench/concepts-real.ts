@@ -43,7 +43,11 @@ function precisionTable(runs: Hindsight[]): boolean {
       const key = `${r.layer}\u0000${r.concept}`;
       const a = rows.get(key);
       if (!a) rows.set(key, { ...r, seeds: 1 });
-      else rows.set(key, { ...a, mean: (a.mean * a.n + r.mean * r.n) / (a.n + r.n), n: a.n + r.n, min: Math.min(a.min, r.min), seeds: a.seeds + 1 });
+      else {
+        const n = a.n + r.n;
+        const peaks = a.peaks && r.peaks ? { mean: (a.peaks.mean * a.n + r.peaks.mean * r.n) / n, coverage: (a.peaks.coverage * a.n + r.peaks.coverage * r.n) / n, below: a.peaks.below + r.peaks.below } : (a.peaks ?? r.peaks);
+        rows.set(key, { ...a, mean: (a.mean * a.n + r.mean * r.n) / n, n, min: Math.min(a.min, r.min), seeds: a.seeds + 1, ...(peaks ? { peaks } : {}) });
+      }
     }
   }
   console.log('\n| layer | concept | category | measured on | detector × step | seeds | mean share | lowest share | base rate | lowest / base | well above |');
@@ -53,6 +57,13 @@ function precisionTable(runs: Hindsight[]): boolean {
     const pass = r.min >= wellAbove(r.base) - 1e-9;
     ok &&= pass;
     console.log(`| ${r.layer} | ${r.concept} | ${r.category} | ${r.measure === 'pixels' ? 'on-pixels' : 'top 12 examples'} | ${r.n} | ${r.seeds} | ${pct(r.mean)} | ${pct(r.min)} | ${pct(r.base)} | ${(r.min / r.base).toFixed(1)}× | ${pass ? 'yes' : 'NO'} |`);
+  }
+  const parts = [...rows.values()].filter((r) => r.peaks);
+  if (parts.length) {
+    console.log('\nParts, a stricter reading: where the unit fires hardest (its upsampled map\'s peak) in its 12 strongest examples');
+    console.log('\n| layer | part | detector × step | peaks on the part (mean) | the part\'s share of those images | observations below min(2 × share, (1 + share) / 2) |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of parts) console.log(`| ${r.layer} | ${r.concept} | ${r.n} | ${pct(r.peaks!.mean)} | ${pct(r.peaks!.coverage)} | ${r.peaks!.below} (${pct(r.peaks!.below / r.n)}) |`);
   }
   return ok;
 }
@@ -85,7 +96,7 @@ function gradcamTable(runs: Hindsight[]): boolean {
     console.log(`| ${h.runId} | ${g.steps[0]} → ${g.steps.at(-1)} | ${pct(a[0])} → ${pct(b[0])} | ${pct(a[1])} → ${pct(b[1])} | ${pct(g.uniform)} |`);
   }
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  console.log(`\nGrad-CAM (true class) mass inside the silhouette: ${pct(mean(early))} at the first checkpoint → ${pct(mean(late))} at the last (mean over ${early.length} seeds)`);
+  console.log(`\nGrad-CAM (true class) mass inside the silhouette: ${pct(mean(early))} at the first checkpoint → ${pct(mean(late))} at the last (mean over ${early.length} seeds; a map spread evenly: ${pct(mean(runs.flatMap((h) => (h.gradcam ? [h.gradcam.uniform] : []))))})`);
   return early.length > 0 && mean(late) > mean(early);
 }
 

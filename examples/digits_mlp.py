@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from common import base_parser, layerwatch, log_spaced_steps, seed_everything
+from concepts import digits_concepts
 
 TRAIN = 1200
 SPLIT_SEED = 1234  # the split, and so the probe set, is the same for every --seed: runs stay comparable
@@ -68,8 +69,10 @@ def train(args):
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
         enabled=not args.no_stream, wait=2.0)
+    digits = x_probe.numpy().reshape(-1, 8, 8)  # the 8 × 8 grey digits, as thumbnails of top-activating examples
+    concepts, concept_labels = digits_concepts(digits)  # texture and brightness deciles (examples/concepts.py)
     run.watch(model, layers=["h1", "h2", "h3"], probe=x_probe, labels=y_probe, class_names=[str(c) for c in range(10)], every=schedule,
-              images=x_probe.numpy().reshape(-1, 8, 8))  # the 8 × 8 grey digits, as thumbnails of top-activating examples
+              images=digits, concepts=concepts, concept_labels=concept_labels)
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
     n_params = sum(p.numel() for p in model.parameters())

@@ -4,54 +4,27 @@
  * class over them, at the checkpoint the time scrubber shows (live or replayed), so attention can be watched moving
  * from background to object over training. Shown only for runs that send maps (`gradcam=` in the Python client).
  */
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { GradcamView, type GradcamExample } from '@/lib/protocol/gradcam';
 import { formatStep, formatValue } from '@/lib/chart/scales';
 import { GradcamThumb } from '@/components/charts/gradcam-thumb';
-import { useLayerwatch, useLiveSocket } from '@/store/provider';
-import { RequestError } from '@/store/live-socket';
+import { useLayerwatch } from '@/store/provider';
 import { selectScrubIndex } from '@/store/slices/view';
+import { useRunRequest } from '@/store/use-run-request';
 import { GRADCAM_PAPER } from './metric-info';
 import { PanelFrame } from './panel-frame';
 
 const SIDE = 84;
 /** Runs without probe images: the maps over a grey square. */
 const NO_IMAGE = { h: 1, w: 1, channels: 1 } as const;
+const VIEW = GradcamView.nullable();
 const TARGETS = ['true class', 'predicted class'];
 
-type Load = { state: 'loading' | 'ready' | 'error'; data: GradcamView | null; message?: string };
-
 /** The maps at the step the views show (the newest without one), asked again when it or the stored maps change. */
-function useGradcam(): Load {
-  const socket = useLiveSocket();
-  const runId = useLayerwatch((s) => s.run.id);
-  const connected = useLayerwatch((s) => s.connection.status === 'open');
+function useGradcam() {
   const step = useLayerwatch((s) => (s.run.steps.length ? s.run.steps[selectScrubIndex(s)] : null));
   const announced = useLayerwatch((s) => s.run.gradcamSteps.length);
-  const [load, setLoad] = useState<Load>({ state: 'loading', data: null });
-  useEffect(() => {
-    if (!runId || !connected) return;
-    let cancelled = false;
-    setLoad((l) => ({ state: 'loading', data: l.data }));
-    // Debounced: scrubbing asks only for where it stops.
-    const timer = setTimeout(() => {
-      socket
-        .request('gradcam', runId, step !== null ? { step } : {})
-        .then((data) => {
-          const parsed = GradcamView.nullable().safeParse(data);
-          if (!parsed.success) throw new RequestError('BAD_RESPONSE', 'the server answered with unexpected Grad-CAM maps');
-          if (!cancelled) setLoad({ state: 'ready', data: parsed.data });
-        })
-        .catch((err: unknown) => {
-          if (!cancelled) setLoad((l) => ({ state: 'error', data: l.data, message: (err as Error).message }));
-        });
-    }, 120);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [socket, runId, connected, step, announced]);
-  return load;
+  return useRunRequest('gradcam', step !== null ? { step } : {}, VIEW, announced);
 }
 
 const className = (names: string[], c: number | undefined) => (c === undefined ? '?' : (names[c] ?? `class ${c}`));

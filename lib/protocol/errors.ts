@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   RUN_NOT_FOUND: { fatal: false, close: 1008, hint: 'No stored run has this id.' },
   BAD_RUN_ID: { fatal: true, close: 1008, hint: 'Run ids are 1-64 characters of a-z, 0-9, "-" and "_", starting with a letter or digit.' },
   DECLARATION_MISMATCH: { fatal: false, close: 1008, hint: 'Layers or probe set differ from what this run declared before; a run keeps one architecture and probe set.' },
-  PROBE_MISMATCH: { fatal: false, close: 1008, hint: 'Probe labels, class names, concept labels, masks or images do not match the declared probe set (sizes, indices, chunk order, value range).' },
+  PROBE_MISMATCH: { fatal: false, close: 1008, hint: 'Probe labels, class names, concept labels, masks, images or Grad-CAM examples/classes do not match the declared probe set (sizes, indices, chunk order, value range).' },
   NOT_DECLARED: { fatal: false, close: 1008, hint: 'Declare the layers and the probe set before sending checkpoints.' },
   UNKNOWN_LAYER: { fatal: false, close: 1008, hint: 'A checkpoint, frame or unit-examples request names a layer the run did not declare.' },
   UNEXPECTED_FRAME: { fatal: false, close: 1003, hint: 'A binary frame arrived that no open checkpoint announced (or for another step or run); it was discarded.' },
