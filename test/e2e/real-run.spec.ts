@@ -80,9 +80,10 @@ test('a real run: Grad-CAM live and in replay, concepts as the server computed t
   await expect(page.getByTestId('gradcam-canvas').first()).toHaveAttribute('aria-label', /probe example \d+: .+, predicted .+; map for .+, peak/);
 
   // Concepts: every layer's unique detectors as the server has them, a raster column per checkpoint.
-  const state = await conceptState(runId);
   const emergence = page.getByTestId('emergence-chart');
-  await expect(emergence).toHaveAttribute('data-points', String(CHECKPOINTS * state.layers.length), { timeout: 60_000 });
+  await expect(emergence).toHaveAttribute('data-points', String(CHECKPOINTS * 4), { timeout: 60_000 }); // conv1, conv2, fc, logits
+  const state = await conceptState(runId);
+  expect(state.layers).toEqual(['conv1', 'conv2', 'fc', 'logits']);
   for (const [l, layer] of state.layers.entries()) {
     await expect(emergence.locator(`[data-layer="${layer}"]`)).toHaveAttribute('data-unique', String(state.cells[l].at(-1)!.unique));
   }
