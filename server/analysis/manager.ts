@@ -243,6 +243,8 @@ export class AnalysisManager {
   /** Where a run's Grad-CAM frames sit in its log, in step order: the stored layout plus those stored since it was read. */
   async gradcamRefs(state: RunState): Promise<GradcamRef[]> {
     const id = state.meta.id;
+    // A run streaming into this server since its start: every frame it stored went through onGradcam, no log scan needed.
+    if (this.live.has(id) && !state.events.some((e) => e.type === 'resumed')) return this.gradcam.get(id) ?? [];
     let layout = this.layouts.get(id);
     if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id))));
     const live = this.gradcam.get(id);
@@ -378,11 +380,8 @@ export class AnalysisManager {
 
   private async endRun(id: string): Promise<void> {
     this.images.delete(id);
-    this.gradcam.delete(id);
-    // A layout read while the run streamed is missing what came after it.
-    this.layouts.delete(id);
     const entry = this.live.get(id);
-    if (!entry) return;
+    if (!entry) return this.forgetStreamed(id);
     entry.conv.finish();
     await entry.conv.idle();
     entry.conv.flush();
@@ -390,8 +389,15 @@ export class AnalysisManager {
     // The analysis log is complete on disk before the run stops counting as live, so a replay read never caches half of it.
     await entry.writer.close();
     this.live.delete(id);
+    this.forgetStreamed(id);
     this.past.set(id, new Map(entry.conv.grids));
     this.timelines.delete(id);
+  }
+
+  /** Once a run no longer counts as live: its Grad-CAM frames are read from its log, and a layout read while it streamed lacks what came after. */
+  private forgetStreamed(id: string): void {
+    this.gradcam.delete(id);
+    this.layouts.delete(id);
   }
 
   /** Waits for every run's queued analysis, then for its results to be written to the analysis logs (tests and benches use this). */
