@@ -49,7 +49,8 @@ export interface PeakCheck {
 
 export interface LayerEmergence {
   layer: string;
-  mode: string;
+  /** How each computed step scored the layer ("mask", "image" or "none"). */
+  modes: string[];
   steps: number[];
   unique: number[];
   detectors: number[];
@@ -125,12 +126,12 @@ export async function hindsight(runDir: string): Promise<Hindsight> {
     const li = layout.layers.findIndex((x) => x.name === layer);
     const first = new Map<number, number>();
     let lastCount = new Map<number, number>();
-    const row: LayerEmergence = { layer, mode: 'none', steps: [], unique: [], detectors: [], chanceUnique: state.chance[l]?.unique ?? null, concepts: [] };
+    const row: LayerEmergence = { layer, modes: [], steps: [], unique: [], detectors: [], chanceUnique: state.chance[l]?.unique ?? null, concepts: [] };
     for (let col = 0; col < state.steps.length; col++) {
       const cell = state.cells[l][col];
       if (!cell) continue;
       const step = state.steps[col];
-      row.mode = cell.mode;
+      row.modes.push(cell.mode);
       row.steps.push(step), row.unique.push(cell.unique), row.detectors.push(cell.detectors);
       const dets = cell.best.flatMap((b, u) => (b >= 0 && cell.iou[u] > state.threshold ? [[u, b]] : []));
       const count = new Map<number, number>();

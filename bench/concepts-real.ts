@@ -78,7 +78,7 @@ function emergenceTable(runs: Hindsight[]): boolean {
       const last = e.unique.at(-1)!;
       if (e.layer !== 'conv1' && e.layer !== 'logits' && !(last > (e.chanceUnique ?? Infinity))) ok = false;
       const concepts = e.concepts.map((c) => `${c.concept} (${c.first}, ${c.last})`).join(', ');
-      console.log(`| ${h.runId} | ${e.layer} | ${e.mode} | ${e.unique[0]} → ${last} | ${e.chanceUnique ?? '–'} | ${e.detectors[0]} → ${e.detectors.at(-1)} | ${concepts} |`);
+      console.log(`| ${h.runId} | ${e.layer} | ${[...new Set(e.modes)].join(', ')} | ${e.unique[0]} → ${last} | ${e.chanceUnique ?? '–'} | ${e.detectors[0]} → ${e.detectors.at(-1)} | ${concepts} |`);
     }
   }
   return ok;

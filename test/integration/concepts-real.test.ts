@@ -19,9 +19,10 @@ test('a real Fashion CNN run: every detector is well above its concept’s base 
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'bench/concepts-real.ts', '--smoke', '--json'], { cwd: ROOT, timeout: 600_000, maxBuffer: 1 << 26 });
   const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { runs: Hindsight[]; cost: { gradcam_ms: number; probe_pass_ms: number }; met: Record<string, boolean> };
   const [run] = out.runs;
-  // 1. The example's concepts reach the analysis: conv2 is dissected against the pixel masks, parts among them.
+  // 1. The example's concepts reach the analysis: conv2 is dissected against the pixel masks at every checkpoint (the
+  // masks follow the first checkpoint's frames; its conv2 job waits for them), parts among the detectors.
   const conv2 = run.emergence.find((e) => e.layer === 'conv2')!;
-  assert.equal(conv2.mode, 'mask');
+  assert.deepEqual(conv2.modes, conv2.steps.map(() => 'mask'));
   assert.ok(run.precision.some((r) => r.layer === 'conv2' && r.measure === 'pixels'), 'some conv2 unit detects a part');
   assert.ok(run.precision.some((r) => r.category === 'object'), 'some unit detects a garment group');
   // 2. Every detector shown, at every step: its concept is well above the base rate among its top examples (or on-pixels).
