@@ -201,8 +201,8 @@ class Run:
     # ---- internals -----------------------------------------------------------------------
 
     def _gradcam_frames(self, step):
-        """The Grad-CAM frame of this checkpoint (none without gradcam=); a failure is reported once and skipped."""
-        if self._gradcam is None:
+        """The Grad-CAM frame of this checkpoint (none without gradcam=, or when nothing is sent); a failure is reported once and skipped."""
+        if self._gradcam is None or self._transport is None:
             return []
         try:
             maps, classes = self._gradcam.compute()
