@@ -6,6 +6,7 @@
  * - unique detectors per layer at the last step against the layer's chance baseline, and when each concept first emerged;
  * - Grad-CAM: the share of each map's mass inside the item's silhouette, per step.
  */
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { bilinearPlan, createMasks, createTally, packMasksInto, tallyMasks, upsampledQuantileCuts, upsampleInto, type PackedMasks } from '../lib/analysis/concepts';
 import { decodeFrame, masksFirstExample, type ConceptState, type Probe } from '../lib/protocol';
@@ -17,7 +18,6 @@ import { topExamples, unitMaxima } from '../server/analysis/unit-examples';
 import { readRunLog } from '../server/storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../server/records';
 import { readExactly } from '../server/analysis/frame-reader';
-import { closeSync, openSync } from 'node:fs';
 import { RECORD_HEADER_SIZE } from '../server/storage/run-log-format';
 
 /** Examples the unit drawer shows. */

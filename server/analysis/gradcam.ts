@@ -17,18 +17,23 @@ export interface GradcamRef {
   shape: number[];
 }
 
+/** `refs` with `ref` in step order (replacing an earlier ref of the same step); a new list. */
+export function withGradcamRef(refs: readonly GradcamRef[], ref: GradcamRef): GradcamRef[] {
+  const list = [...refs];
+  let i = list.length;
+  while (i > 0 && list[i - 1].step > ref.step) i--;
+  if (i > 0 && list[i - 1].step === ref.step) list[i - 1] = ref;
+  else list.splice(i, 0, ref);
+  return list;
+}
+
 /** Adds the Grad-CAM frames among `frames` to `refs` (kept in step order; a later frame for a step replaces the earlier). */
 export function addGradcamFrames(refs: GradcamRef[], frames: ReadonlyArray<{ layer: string; step?: number; offset: number; length: number; shape: number[] }>): GradcamRef[] {
   let list = refs;
   for (const f of frames) {
     const source = gradcamSource(f.layer);
     if (source === null || f.step === undefined || f.shape.length !== 4) continue;
-    if (list === refs) list = [...refs];
-    const ref = { step: f.step, source, offset: f.offset, length: f.length, shape: f.shape };
-    let i = list.length;
-    while (i > 0 && list[i - 1].step > f.step) i--;
-    if (i > 0 && list[i - 1].step === f.step) list[i - 1] = ref;
-    else list.splice(i, 0, ref);
+    list = withGradcamRef(list, { step: f.step, source, offset: f.offset, length: f.length, shape: f.shape });
   }
   return list;
 }

@@ -26,7 +26,7 @@ import { RunConvergence } from './convergence';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
-import { addGradcamFrames, type GradcamRef } from './gradcam';
+import { addGradcamFrames, withGradcamRef, type GradcamRef } from './gradcam';
 
 export interface AnalysisManagerOptions {
   registry: RunRegistry;
@@ -248,7 +248,7 @@ export class AnalysisManager {
     let layout = this.layouts.get(id);
     if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id))));
     const live = this.gradcam.get(id);
-    return live ? addGradcamFrames(layout.gradcam, live.map((r) => ({ ...r, layer: `__gradcam__:${r.source}` }))) : layout.gradcam;
+    return (live ?? []).reduce(withGradcamRef, layout.gradcam);
   }
 
   /** Where a run's probe images sit in its log (none when its probe declares no imageSize). */
