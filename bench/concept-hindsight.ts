@@ -9,10 +9,11 @@
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { bilinearPlan, createMasks, createTally, packMasksInto, tallyMasks, upsampledQuantileCuts, upsampleInto, type PackedMasks } from '../lib/analysis/concepts';
-import { decodeFrame, masksFirstExample, type ConceptState, type Probe } from '../lib/protocol';
+import { decodeFrame, masksFirstExample, type ConceptCell, type ConceptStateOf, type Probe } from '../lib/protocol';
 import { loadConcepts } from '../server/analysis/concepts-store';
 import { analysisPath } from '../server/analysis/analysis-store';
 import { readLayout } from '../server/analysis/offline';
+import { DEFAULT_LIMITS } from '../server/limits';
 import { addProbeChunks, type ProbeChunk } from '../server/analysis/probe-chunks';
 import { topExamples, unitMaxima } from '../server/analysis/unit-examples';
 import { readRunLog } from '../server/storage/run-log-reader';
@@ -111,9 +112,9 @@ const maskBit = (m: PackedMasks, j: number, c: number, p: number) => (m.bits[(j 
 /** Computes the figures of one stored run (run directory `runDir`). */
 export async function hindsight(runDir: string): Promise<Hindsight> {
   const file = path.join(runDir, 'log.lwlog');
-  const state: ConceptState | null = await loadConcepts(analysisPath(runDir));
+  const state: ConceptStateOf<ConceptCell> | null = await loadConcepts(analysisPath(runDir));
   if (!state) throw new Error(`${runDir} has no stored concept statistics`);
-  const [layout, { probe, masks }] = await Promise.all([readLayout(file), probeOf(file)]);
+  const [layout, { probe, masks }] = await Promise.all([readLayout(file, DEFAULT_LIMITS), probeOf(file)]);
   const m = probe.examples;
   const concepts = state.concepts;
   const shows = concepts.map((_, c) => Uint8Array.from({ length: m }, (_, j) => (probe.conceptLabels?.[j]?.includes(c) ? 1 : 0)));

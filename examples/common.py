@@ -38,6 +38,26 @@ def log_spaced_steps(total, count):
     return steps
 
 
+def add_freeze_flags(p):
+    """--freeze-advice and the advice overrides, shared by the examples."""
+    p.add_argument("--freeze-advice", action="store_true", help="freeze layers when the server advises it (and report each freeze)")
+    p.add_argument("--advice-metric", choices=["svcca", "svcca-k", "pwcca", "cka"], default=None)
+    p.add_argument("--advice-threshold", type=float, default=None)
+    p.add_argument("--advice-window", type=int, default=None)
+
+
+def advice_options(args, total_steps):
+    """The hello's options for --freeze-advice: the planned length (the server then knows the horizon) and any overrides."""
+    advice = {"enabled": True, "totalSteps": total_steps}
+    if args.advice_metric:
+        advice["metric"] = args.advice_metric
+    if args.advice_threshold is not None:
+        advice["threshold"] = args.advice_threshold
+    if args.advice_window is not None:
+        advice["window"] = args.advice_window
+    return {"advice": advice}
+
+
 def base_parser(description, epochs):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--url", default=os.environ.get("LAYERWATCH_URL", "ws://127.0.0.1:3000/ingest"), help="the server's /ingest URL")

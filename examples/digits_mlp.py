@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common import base_parser, layerwatch, log_spaced_steps, seed_everything
+from common import add_freeze_flags, advice_options, base_parser, layerwatch, log_spaced_steps, seed_everything
 from concepts import digits_concepts
 
 TRAIN = 1200
@@ -38,18 +38,6 @@ def build_model():
     model.add_module("h3", nn.Sequential(nn.Linear(128, 128), nn.ReLU()))
     model.add_module("out", nn.Linear(128, 10))
     return model
-
-
-def advice_options(args, total_steps):
-    # The planned length lets the server ask for evidence over a real share of training, not just the first few steps.
-    advice = {"enabled": True, "totalSteps": total_steps}
-    if args.advice_metric:
-        advice["metric"] = args.advice_metric
-    if args.advice_threshold is not None:
-        advice["threshold"] = args.advice_threshold
-    if args.advice_window is not None:
-        advice["window"] = args.advice_window
-    return {"advice": advice}
 
 
 def train(args):
@@ -115,10 +103,7 @@ def accuracy(model, x, y):
 def parse_args(argv=None):
     p = base_parser("Digits MLP streaming to Layerwatch", epochs=30)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--freeze-advice", action="store_true", help="freeze layers when the server advises it")
-    p.add_argument("--advice-metric", choices=["svcca", "svcca-k", "pwcca", "cka"], default=None)
-    p.add_argument("--advice-threshold", type=float, default=None)
-    p.add_argument("--advice-window", type=int, default=None)
+    add_freeze_flags(p)
     return p.parse_args(argv)
 
 

@@ -2,6 +2,7 @@
 """A small CNN on Fashion-MNIST (Debian's dataset-fashion-mnist) streaming to Layerwatch, with concepts and Grad-CAM.
 
     /usr/bin/python3 examples/fashion_cnn.py --url ws://127.0.0.1:3000/ingest --epochs 2 --seed 0
+    ... --freeze-advice   # freeze layers the server advises freezing, and report each freeze
 
 The probe set carries concepts computed from the data (examples/concepts.py, docs/concepts.md): garment groups,
 the item's silhouette and its regions as pixel masks, texture and brightness deciles. conv2 is sent with its spatial
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common import base_parser, layerwatch, log_spaced_steps, seed_everything
+from common import add_freeze_flags, advice_options, base_parser, layerwatch, log_spaced_steps, seed_everything
 from concepts import fashion_concepts
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
@@ -92,12 +93,17 @@ def train(args):
     images = x_probe[:, 0].numpy() * 0.353 + 0.286  # the 28 × 28 grey probe images, un-normalised to [0, 1]
     concepts, concept_labels, masks = fashion_concepts(images, y_probe.numpy())
     spatial = not args.no_spatial
+    freezer = layerwatch.freeze_on_advice(model) if args.freeze_advice else None
+    # Concepts here cover 9-48% of the probe (docs/concepts.md): the on-region must be large enough to reach IoU 0.04.
+    options = {"analysis": {"conceptQuantile": args.concept_quantile}}
+    if args.freeze_advice:
+        options.update(advice_options(args, total))
     run = layerwatch.init(
         url=args.url, token=args.token, name=args.name or "fashion-cnn-seed%d" % args.seed, project=args.project or "fashion-mnist",
         config={"model": "cnn-16-32-64", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size, "epochs": args.epochs,
-                "seed": args.seed, "train_size": len(x_train), "spatial": spatial, "gradcam": None if args.no_gradcam else "conv2"},
-        # Concepts here cover 9-48% of the probe (docs/concepts.md): the on-region must be large enough to reach IoU 0.04.
-        options={"analysis": {"conceptQuantile": args.concept_quantile}},
+                "seed": args.seed, "train_size": len(x_train), "spatial": spatial, "gradcam": None if args.no_gradcam else "conv2",
+                "freeze_advice": bool(args.freeze_advice)},
+        on_advice=freezer, options=options,
         enabled=not args.no_stream, wait=2.0)
     run.watch(model, layers=["conv1", "conv2", "fc"], probe=x_probe, labels=y_probe, class_names=CLASSES,
               every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if spatial else False, images=images,
@@ -105,6 +111,8 @@ def train(args):
               gradcam=None if args.no_gradcam else "conv2", gradcam_examples=args.gradcam_examples)
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
+    n_params = sum(p.numel() for p in model.parameters())
+    updates = skipped = 0
     step = 0
     for epoch in range(args.epochs):
         model.train()
@@ -115,13 +123,19 @@ def train(args):
             loss = loss_fn(model(x_train[idx]), y_train[idx])
             loss.backward()
             opt.step()
+            updates += n_params
+            skipped += sum(p.numel() for p in model.parameters() if not p.requires_grad)
             step = run.step()
             if step % 10 == 0:
                 run.log({"loss": loss.item()}, step=step)
         run.log({"test_accuracy": accuracy(model, x_test, y_test), "epoch": epoch + 1}, step=step)
     test_acc = accuracy(model, x_test, y_test)
     run.finish()
-    return {"run_id": run.id, "test_accuracy": round(test_acc, 4), "steps": step}
+    result = {"run_id": run.id, "test_accuracy": round(test_acc, 4), "steps": step}
+    if args.freeze_advice:
+        result["frozen"] = list(freezer.frozen)
+        result["updates_skipped"] = round(skipped / updates, 4) if updates else 0.0
+    return result
 
 
 def main(argv=None):
@@ -137,6 +151,7 @@ def main(argv=None):
     p.add_argument("--gradcam-examples", type=int, default=16, help="probe examples with Grad-CAM maps at every checkpoint")
     p.add_argument("--concept-quantile", type=float, default=0.02, help="top quantile of each unit that counts as 'on' (docs/concepts.md)")
     p.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR", DATA_DIR))
+    add_freeze_flags(p)
     args = p.parse_args(argv)
     t0 = time.time()
     result = train(args)

@@ -1,5 +1,5 @@
-/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, gradcam. */
-import { DEFAULT_METRIC, GradcamParams, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
+/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, concept-units, gradcam. */
+import { ConceptUnitsParams, DEFAULT_METRIC, GradcamParams, MAX_CONCEPT_UNITS, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
 import { gradcamView } from './analysis/gradcam';
 import { unitExamples } from './analysis/unit-examples';
 import type { AnalysisManager } from './analysis/manager';
@@ -76,6 +76,16 @@ export function registerAnalysisRequests(requests: Map<string, RequestHandler>, 
       throw bad(`unit-examples params {layer, unit, step?, k? ≤ 64}: ${issue.path.join('.') || 'params'}: ${issue.message}`);
     }
     return unitExamples(state, params.data, analysis, registry.logPath(state.meta.id));
+  });
+  requests.set('concept-units', async (req) => {
+    const state = await runOf(registry, req.run);
+    const params = ConceptUnitsParams.safeParse(req.params ?? {});
+    if (!params.success) {
+      const issue = params.error.issues[0];
+      throw bad(`concept-units params {layer, from?, count? ≤ ${MAX_CONCEPT_UNITS}}: ${issue.path.join('.') || 'params'}: ${issue.message}`);
+    }
+    await analysis.load(state);
+    return analysis.concepts.units(state.meta.id, params.data);
   });
   requests.set('gradcam', async (req) => {
     const state = await runOf(registry, req.run);

@@ -28,6 +28,8 @@ export async function trimIncompleteCheckpoint(file: string): Promise<number> {
       first = false;
       continue;
     }
+    // The collector writes a NON_FINITE warning right after a frame with NaN/Inf, before the checkpoint's next frame.
+    if (rec.kind === RECORD_KIND.event) continue;
     if (rec.kind !== RECORD_KIND.frame) break;
     frames++;
   }

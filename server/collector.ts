@@ -11,6 +11,7 @@ import {
   type AckOf,
   type Checkpoint,
   type DecodedFrame,
+  type Frozen,
   type ErrorCode,
   type IngestClientMessage,
   type IngestLimits,
@@ -18,7 +19,7 @@ import {
   type LayerDecl,
   type Probe,
 } from '../lib/protocol';
-import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type ConnectionLimits } from './limits';
+import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type Budget, type ConnectionLimits } from './limits';
 import { RECORD_KIND } from './records';
 import type { CommitRecord, LiveRun, RunRegistry, TrainerLink } from './run-registry';
 import { tokensEqual } from './auth';
@@ -26,6 +27,7 @@ import { countNonFinite32 } from '../lib/codecs/finite';
 import { MasksIntake } from './collector-masks';
 import { ImagesIntake } from './collector-images';
 import { GradcamIntake } from './collector-gradcam';
+import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
 
 export interface CollectorOptions {
   registry: RunRegistry;
@@ -36,6 +38,12 @@ export interface CollectorOptions {
   highWaterBytes?: number;
   /** Memory bounds per connection (server/limits.ts); defaults when omitted. */
   connectionLimits?: Pick<ConnectionLimits, 'maxTextBytes' | 'maxCheckpointBytes' | 'maxSendBufferBytes'>;
+  /** Trainer slots (--max-ingest-connections), taken by an authenticated hello: idle or unauthenticated sockets hold none. */
+  trainers?: Budget;
+  /** Checkpoint bytes held in memory over all connections (--max-inflight-bytes). */
+  inflight?: Budget;
+  /** Milliseconds to wait for the hello before closing with HANDSHAKE_TIMEOUT (none when omitted). */
+  handshakeTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -46,9 +54,11 @@ interface OpenCheckpoint {
   /** Per layer: the frame, its NaN/Inf count and its payload CRC, both taken as it arrived (spreads the work over the frames). */
   frames: Map<string, { raw: Buffer; frame: DecodedFrame; bad: number; crc: number }>;
   failed: boolean;
+  /** Bytes taken from the server-wide in-flight budget, given back once the checkpoint is stored or dropped. */
+  reserved: number;
 }
 
-const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end'];
+const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end', 'frozen'];
 
 /** Handles one trainer connection. */
 export class IngestConnection implements TrainerLink {
@@ -61,21 +71,36 @@ export class IngestConnection implements TrainerLink {
   private readonly rate: RateLimiter;
   private closed = false;
   private ended = false;
+  /** Messages that arrived while the hello was being answered: handled after it, in order (a connection is one run). */
+  private queued: Array<{ data: Buffer; isBinary: boolean }> | null = null;
+  private helloSeen = false;
+  private holdsSlot = false;
+  private readonly deadline: NodeJS.Timeout | null;
+  /** Layers whose freeze this connection has accepted for storing (pipelined repeats are acknowledged as duplicates). */
+  private readonly frozen = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket,
     private readonly opts: CollectorOptions,
   ) {
     this.rate = new RateLimiter(opts.limits.maxMessagesPerSecond);
-    ws.on('message', (data: Buffer, isBinary) => {
-      try {
-        this.onMessage(data, isBinary);
-      } catch (err) {
-        this.fail(err);
-      }
-    });
+    ws.on('message', (data: Buffer, isBinary) => this.receive(data, isBinary));
     ws.on('close', () => void this.onClose());
     ws.on('error', () => {});
+    // An idle socket (the library answers pings, so heartbeats keep it) must not hold a descriptor forever.
+    this.deadline = opts.handshakeTimeoutMs
+      ? setTimeout(() => {
+          if (!this.helloSeen && !this.closed) this.error('HANDSHAKE_TIMEOUT', `no hello within ${opts.handshakeTimeoutMs} ms of connecting`);
+        }, opts.handshakeTimeoutMs).unref()
+      : null;
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    try {
+      this.onMessage(data, isBinary);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** Sends the trainer an unsolicited message (advice), in order with the replies. */
@@ -141,6 +166,8 @@ export class IngestConnection implements TrainerLink {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
+    // ws emits every message of a received chunk even after pause(): hold them until the hello is answered.
+    if (this.queued) return void this.queued.push({ data, isBinary });
     const maxText = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxTextBytes;
     if (!isBinary && data.length > maxText) {
       return this.error('FRAME_TOO_LARGE', `a JSON message of ${data.length} bytes exceeds the ${maxText}-byte limit for text messages (--max-text-bytes)`);
@@ -159,6 +186,7 @@ export class IngestConnection implements TrainerLink {
       // A JSON message before every announced frame arrived: the open checkpoint cannot complete.
       const cp = this.checkpoint;
       this.checkpoint = null;
+      this.release(cp);
       if (!cp.failed) this.error('CHECKPOINT_INCOMPLETE', `checkpoint ${cp.msg.step} had ${cp.remaining} frame(s) missing`, 'checkpoint', { step: cp.msg.step });
     }
     let msg: IngestClientMessage;
@@ -203,7 +231,8 @@ export class IngestConnection implements TrainerLink {
         if (Object.keys(fresh).length === 0) return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'scalars', step: msg.step, duplicate: true }));
         const stored = { ...msg, values: fresh };
         const payload = Object.keys(fresh).length === Object.keys(msg.values).length ? raw : JSON.stringify(stored);
-        return this.store(run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }], () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
+        void this.store(run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }], () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
+        return;
       }
       case 'end': {
         if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'end');
@@ -213,6 +242,8 @@ export class IngestConnection implements TrainerLink {
         );
         return this.reply(done, () => ({ type: 'ack', of: 'end' }), 'end');
       }
+      case 'frozen':
+        return this.onFrozen(run, msg, raw);
       default: {
         const _exhaustive: never = msg;
         return _exhaustive;
@@ -221,14 +252,23 @@ export class IngestConnection implements TrainerLink {
   }
 
   private onHello(msg: Extract<IngestClientMessage, { type: 'hello' }>, raw: Buffer): void {
+    this.helloSeen = true;
+    if (this.deadline) clearTimeout(this.deadline);
     if (Math.trunc(msg.protocol) !== PROTOCOL_VERSION) {
       return this.error('PROTOCOL_VERSION', `this server speaks protocol ${PROTOCOL_VERSION}; the client asked for ${msg.protocol}`);
     }
     if (this.opts.token !== undefined && !tokensEqual(msg.token, this.opts.token)) {
       return this.error('UNAUTHORIZED', 'missing or wrong token');
     }
-    // Nothing else is read until the run is open; messages that follow queue in the socket.
+    // Slots are counted after authentication, so sockets that never authenticate cannot lock trainers out.
+    if (this.opts.trainers) {
+      if (!this.opts.trainers.take()) return this.error('SERVER_FULL', `the server already serves ${this.opts.trainers.max} trainers (--max-ingest-connections); reconnect later`);
+      this.holdsSlot = true;
+    }
+    // Nothing else is handled until the run is open: later messages wait in the socket, or in `queued` when ws has
+    // already parsed them (a second hello in the same write must become ALREADY_HELLO, not a second run).
     this.ws.pause();
+    this.queued = [];
     const { token: _token, ...stored } = msg;
     let resumed = false;
     const started = this.opts.registry.startRun(msg, this, (previous) => (previous as IngestConnection).takenOver()).then(async (r) => {
@@ -254,9 +294,14 @@ export class IngestConnection implements TrainerLink {
       };
     });
     void this.replies.then(() => {
-      if (this.run) return this.ws.resume();
-      this.closed = true;
-      this.ws.close(1008, 'hello refused');
+      const queued = this.queued ?? [];
+      this.queued = null;
+      if (!this.run) {
+        this.closed = true;
+        return this.ws.close(1008, 'hello refused');
+      }
+      for (const q of queued) this.receive(q.data, q.isBinary);
+      this.ws.resume();
     });
   }
 
@@ -268,14 +313,8 @@ export class IngestConnection implements TrainerLink {
   }
 
   private onLayers(run: LiveRun, layers: LayerDecl[], raw: Buffer, msg: IngestClientMessage): void {
-    const { limits } = this.opts;
-    if (layers.length > limits.maxLayers) return this.error('LIMIT_LAYERS', `${layers.length} layers; the limit is ${limits.maxLayers}`, 'layers');
-    const names = new Set<string>();
-    for (const l of layers) {
-      if (names.has(l.name)) return this.error('BAD_MESSAGE', `layer "${l.name}" is declared twice`, 'layers');
-      names.add(l.name);
-      if (l.units > limits.maxUnits) return this.error('LIMIT_UNITS', `layer "${l.name}" has ${l.units} units; the limit is ${limits.maxUnits}`, 'layers');
-    }
+    const problem = layersProblem(layers, this.opts.limits);
+    if (problem) return this.error(problem.code, problem.message, 'layers');
     if (run.declared.layers) {
       if (JSON.stringify(run.declared.layers) !== JSON.stringify(layers)) return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'layers' }));
@@ -288,9 +327,8 @@ export class IngestConnection implements TrainerLink {
 
   private onProbe(run: LiveRun, msg: Probe, raw: Buffer): void {
     const m = msg.examples;
-    if (m > this.opts.limits.maxExamples) return this.error('LIMIT_EXAMPLES', `${m} probe examples; the limit is ${this.opts.limits.maxExamples}`, 'probe');
-    const problem = probeProblem(msg);
-    if (problem) return this.error('PROBE_MISMATCH', problem, 'probe');
+    const problem = probeDeclProblem(msg, this.opts.limits);
+    if (problem) return this.error(problem.code, problem.message, 'probe');
     this.masks.declare(msg);
     this.images.declare(msg);
     this.gradcam.declare(msg);
@@ -306,37 +344,49 @@ export class IngestConnection implements TrainerLink {
     });
   }
 
+  /** The trainer froze a layer: stored once per layer (a resent confirmation is acknowledged as a duplicate). */
+  private onFrozen(run: LiveRun, msg: Frozen, raw: Buffer): void {
+    if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'frozen');
+    const layers = run.declared.layers ?? run.state.layers;
+    if (!layers.some((l) => l.name === msg.layer)) return this.error('UNKNOWN_LAYER', `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"`, 'frozen', { layer: msg.layer.slice(0, 200) });
+    if (this.frozen.has(msg.layer) || run.state.frozen.some((f) => f.layer === msg.layer)) {
+      return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'frozen', step: msg.step, duplicate: true }));
+    }
+    this.frozen.add(msg.layer);
+    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'frozen', step: msg.step }), 'frozen', () => {
+      this.frozen.delete(msg.layer);
+    });
+  }
+
   private onCheckpoint(run: LiveRun, msg: Checkpoint, raw: Buffer): void {
     const { state, declared } = run;
     if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'checkpoint');
-    if (!declared.layers || !declared.probe) return this.error('NOT_DECLARED', 'send "layers" and "probe" before checkpoints', 'checkpoint', { step: msg.step });
-    const seen = new Set<string>();
-    for (const name of msg.layers) {
-      const layer = declared.layers.find((l) => l.name === name);
-      if (!layer) return this.error('UNKNOWN_LAYER', `checkpoint names undeclared layer "${name.slice(0, 200)}"`, 'checkpoint', { step: msg.step });
-      if (seen.has(name)) return this.error('BAD_MESSAGE', `checkpoint lists layer "${name}" twice`, 'checkpoint', { step: msg.step });
-      seen.add(name);
-    }
-    const m = declared.probe.examples;
-    const bytes = msg.layers.reduce((sum, name) => {
-      const l = declared.layers!.find((d) => d.name === name)!;
-      return sum + 4 * l.units * m * (l.spatial ? l.spatial.h * l.spatial.w : 1);
-    }, 0);
+    const problem = checkpointProblem(msg, declared.layers, declared.probe);
+    if (problem) return this.error(problem.code, problem.message, 'checkpoint', { step: msg.step });
+    const bytes = checkpointBytes(msg, declared.layers!, declared.probe!.examples);
     // Counts what is written but not yet flushed too, so pipelined checkpoints cannot overshoot the limit.
+    // Opened as failed, so its frames are swallowed instead of each drawing an UNEXPECTED_FRAME.
+    const refuse = (code: ErrorCode, message: string) => {
+      this.error(code, message, 'checkpoint', { step: msg.step });
+      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true, reserved: 0 };
+    };
     const held = state.meta.bytes + run.writer.pendingBytes;
     if (held + bytes > this.opts.limits.maxRunBytes) {
-      this.error('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`, 'checkpoint', { step: msg.step });
-      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true };
-      return;
+      return refuse('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`);
     }
     const maxCp = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxCheckpointBytes;
-    if (bytes > maxCp) {
-      // Opened as failed, so its frames are swallowed instead of each drawing an UNEXPECTED_FRAME.
-      this.error('LIMIT_CHECKPOINT_BYTES', `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`, 'checkpoint', { step: msg.step });
-      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true };
-      return;
+    if (bytes > maxCp) return refuse('LIMIT_CHECKPOINT_BYTES', `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`);
+    const { inflight } = this.opts;
+    if (inflight && !inflight.take(bytes)) {
+      return refuse('LIMIT_INFLIGHT_BYTES', `the server holds ${inflight.inUse} bytes of open checkpoints (limit ${inflight.max}); checkpoint ${msg.step} (${bytes} bytes) was not taken: resend it shortly`);
     }
-    this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: false };
+    this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: false, reserved: inflight ? bytes : 0 };
+  }
+
+  /** Gives a checkpoint's bytes back to the server-wide budget (once). */
+  private release(cp: OpenCheckpoint): void {
+    if (cp.reserved) this.opts.inflight?.give(cp.reserved);
+    cp.reserved = 0;
   }
 
   private failCheckpoint(code: ErrorCode, message: string, layer?: string): void {
@@ -344,6 +394,7 @@ export class IngestConnection implements TrainerLink {
     if (!cp.failed) this.error(code, message, 'checkpoint', { step: cp.msg.step, ...(layer ? { layer } : {}) });
     cp.failed = true;
     cp.frames.clear();
+    this.release(cp);
     if (--cp.remaining <= 0) this.checkpoint = null;
   }
 
@@ -363,16 +414,8 @@ export class IngestConnection implements TrainerLink {
     }
     const { header } = frame;
     const run = this.run!;
-    const layer = run.declared.layers!.find((l) => l.name === header.layer);
-    if (header.step !== cp.msg.step) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for step ${header.step} inside checkpoint ${cp.msg.step}`);
-    if (header.run !== undefined && header.run !== run.state.meta.id) return this.failCheckpoint('UNEXPECTED_FRAME', `frame for run "${header.run.slice(0, 64)}" on run "${run.state.meta.id}"`);
-    if (!layer || !cp.msg.layers.includes(header.layer)) return this.failCheckpoint('UNKNOWN_LAYER', `frame for layer "${header.layer}" that the checkpoint did not announce`, header.layer);
-    if (cp.frames.has(header.layer)) return this.failCheckpoint('UNEXPECTED_FRAME', `second frame for layer "${header.layer}"`, header.layer);
-    const m = run.declared.probe!.examples;
-    const want = layer.spatial ? [layer.units, m, layer.spatial.h, layer.spatial.w] : [layer.units, m];
-    if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
-      return this.failCheckpoint('SHAPE_MISMATCH', `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer.name);
-    }
+    const problem = frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames);
+    if (problem) return this.failCheckpoint(problem.code, problem.message, problem.layer);
     cp.frames.set(header.layer, { raw: data, frame, bad: countNonFinite32(frame.data), crc: zlib.crc32(data) });
     if (--cp.remaining > 0) return;
     this.checkpoint = null;
@@ -401,6 +444,7 @@ export class IngestConnection implements TrainerLink {
   private commitCheckpoint(run: LiveRun, cp: OpenCheckpoint): void {
     const step = cp.msg.step;
     if (step <= run.acceptedStep) {
+      this.release(cp);
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'checkpoint', step, duplicate: true }));
     }
     run.acceptedStep = step;
@@ -417,12 +461,17 @@ export class IngestConnection implements TrainerLink {
     for (const layer of warnings) {
       this.send({ type: 'warning', code: 'NON_FINITE', layer, step, message: `layer "${layer}" at step ${step} has NaN or Inf values; it is excluded from analysis at this step` });
     }
-    this.store(run, records, () => ({ type: 'ack', of: 'checkpoint', step }), 'checkpoint', () => {
+    const done = this.store(run, records, () => ({ type: 'ack', of: 'checkpoint', step }), 'checkpoint', () => {
       run.acceptedStep = run.state.lastStep ?? -1;
     });
+    // The frames stay in memory until written: only then are their bytes free for another checkpoint.
+    void done.then(
+      () => this.release(cp),
+      () => this.release(cp),
+    );
   }
 
-  private store(run: LiveRun, records: Parameters<RunRegistry['commit']>[1], ack: () => IngestServerMessage, of: AckOf, onFail?: () => void): void {
+  private store(run: LiveRun, records: Parameters<RunRegistry['commit']>[1], ack: () => IngestServerMessage, of: AckOf, onFail?: () => void): Promise<void> {
     const done = this.opts.registry.commit(run, records);
     done.catch(() => onFail?.());
     this.reply(done, ack, of);
@@ -431,11 +480,17 @@ export class IngestConnection implements TrainerLink {
       this.ws.pause();
       void run.writer.flush().finally(() => this.ws.resume());
     }
+    return done;
   }
 
   private async onClose(): Promise<void> {
     this.closed = true;
+    if (this.deadline) clearTimeout(this.deadline);
+    if (this.checkpoint) this.release(this.checkpoint);
     this.checkpoint = null;
+    this.queued = null;
+    if (this.holdsSlot) this.opts.trainers?.give();
+    this.holdsSlot = false;
     const run = this.run;
     this.run = null;
     await this.replies.catch(() => {});
@@ -456,21 +511,4 @@ function nonFiniteEvent(layer: string, step: number, bad: number, total: number)
   const warning = { code: 'NON_FINITE', message: `${bad} of ${total} values are NaN or Inf; layer excluded from analysis at this step`, step, layer };
   const event = { type: 'warning' as const, warning };
   return { kind: RECORD_KIND.event, payload: JSON.stringify(event), record: { kind: 'event' as const, time: 0, event } };
-}
-
-/** Why a probe declaration is inconsistent, or null. */
-export function probeProblem(msg: Probe): string | null {
-  const m = msg.examples;
-  if (msg.labels && msg.labels.length !== m) return `probe has ${m} examples but ${msg.labels.length} labels`;
-  if (msg.labels && msg.classNames) {
-    const max = msg.labels.reduce((a, b) => Math.max(a, b), -1);
-    if (max >= msg.classNames.length) return `label ${max} has no class name (${msg.classNames.length} given)`;
-  }
-  if (msg.conceptLabels) {
-    if (!msg.concepts) return 'conceptLabels given without concepts';
-    if (msg.conceptLabels.length !== m) return `probe has ${m} examples but ${msg.conceptLabels.length} concept label lists`;
-    for (const list of msg.conceptLabels) for (const c of list) if (c >= msg.concepts.length) return `concept index ${c} is out of range (${msg.concepts.length} concepts)`;
-  }
-  if (msg.maskSize && !msg.concepts) return 'maskSize given without concepts (masks have one channel per concept)';
-  return null;
 }

@@ -1,52 +1,67 @@
-/** POST /api/import: a run log uploaded from the browser (dropped on the run list) becomes a run, all or nothing. */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+/**
+ * POST /api/import: a run log uploaded from the browser (dropped on the run list) becomes a run, all or nothing. The
+ * body is checked record by record as it arrives (framing, CRCs, contents under the server's limits) and written into
+ * the data directory's staging area; the first record that cannot be valid ends the upload: the server answers and
+ * closes the connection instead of reading (or storing) the rest.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import type { RunMeta } from '../lib/protocol';
-import { importLog } from './storage/import';
+import { importRunStream } from './import-run';
+import { LogContentCheck, type LogCheckLimits } from './log-content-check';
 import type { RunRegistry } from './run-registry';
 
 /** Largest upload accepted (a log beyond this is imported with `layerwatch import` instead). */
 export const MAX_IMPORT_BYTES = 4 * 1024 ** 3;
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+/** Body bytes still read and dropped after a refusal, so that a client still sending can read the answer before the close. */
+const DRAIN_AFTER_REFUSAL = 256 * 1024;
+
+function reply(res: ServerResponse, status: number, body: unknown, close = false): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}) });
   res.end(JSON.stringify(body));
 }
 
-/** Receives the body into a temp file, validates and imports it; errors answer 4xx with a stable code and leave no run behind. */
-export async function handleImport(req: IncomingMessage, res: ServerResponse, registry: RunRegistry, announce: (meta: RunMeta) => void): Promise<void> {
+/** Receives the body straight into a staging run, checking it as it comes; errors answer 4xx with a stable code and leave no run behind. */
+export async function handleImport(req: IncomingMessage, res: ServerResponse, registry: RunRegistry, announce: (meta: RunMeta) => void, limits: LogCheckLimits): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > MAX_IMPORT_BYTES) {
-    req.resume();
-    return reply(res, 413, { error: { code: 'LIMIT_IMPORT_BYTES', message: `the file is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\`` } });
+    return refuse(req, res, 413, 'LIMIT_IMPORT_BYTES', `the file is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\``);
   }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'layerwatch-upload-'));
   // The file name is only a hint for the run id; it never becomes a path.
   const hint = String(req.headers['x-filename'] ?? 'upload.lwlog').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'upload.lwlog';
-  const file = path.join(dir, hint.endsWith('.lwlog') ? hint : `${hint}.lwlog`);
   try {
-    let received = 0;
-    const limit = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        received += chunk.length;
-        if (received > MAX_IMPORT_BYTES) return done(Object.assign(new Error('upload too large'), { code: 'LIMIT_IMPORT_BYTES' }));
-        done(null, chunk);
-      },
-    });
-    await pipeline(req, limit, createWriteStream(file));
-    const meta = (await importLog(registry.dataDir, file, { index: registry.index })) as RunMeta;
+    const meta = await importRunStream(registry.dataDir, bounded(req), hint, { index: registry.index, check: new LogContentCheck(limits) });
     announce(meta);
     reply(res, 200, { run: meta });
   } catch (err) {
-    const e = err as { code?: string; message?: string };
+    const e = err as { code?: string; message?: string; details?: { reason?: string } };
     const code = typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code) ? e.code : 'IMPORT_FAILED';
-    reply(res, code === 'LIMIT_IMPORT_BYTES' ? 413 : code === 'RUN_EXISTS' ? 409 : 400, { error: { code, message: e.message ?? 'import failed' } });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    const status = code === 'LIMIT_IMPORT_BYTES' ? 413 : code === 'RUN_EXISTS' ? 409 : 400;
+    refuse(req, res, status, code, e.message ?? 'import failed', e.details?.reason);
   }
+}
+
+/** The request body, ending the import with LIMIT_IMPORT_BYTES past the limit; leaving it early does not destroy the request (the answer still goes out). */
+async function* bounded(req: IncomingMessage): AsyncGenerator<Buffer> {
+  let received = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > MAX_IMPORT_BYTES) throw Object.assign(new Error(`the upload is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\``), { code: 'LIMIT_IMPORT_BYTES' });
+    yield chunk;
+  }
+}
+
+/** Answers an error; when the body was not read to its end, drops a little more of it (so the client reads the answer), then closes the connection. */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, reason?: string): void {
+  const unread = !req.complete;
+  reply(res, status, { error: { code, message, ...(reason ? { reason } : {}) } }, unread);
+  if (!unread) return;
+  let dropped = 0;
+  const close = () => req.socket.destroy();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_AFTER_REFUSAL) close();
+  });
+  req.resume();
+  res.on('finish', () => setTimeout(close, 1000).unref());
 }

@@ -1,14 +1,7 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
-import type { AdviceEvent, DecodedFrame, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '../lib/protocol';
-import { SNAPSHOT_SERIES_POINTS } from '../lib/protocol';
+import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, ServerEvent, Warning } from '../lib/protocol';
+import { SNAPSHOT_SERIES_POINTS, probeClassCount } from '../lib/protocol';
 import { GrowableSeries } from './series';
-
-/** Server-side events stored in the run log (record kind 3). */
-export type ServerEvent =
-  | { type: 'status'; status: RunMeta['status']; reason?: string }
-  | { type: 'resumed' }
-  | { type: 'warning'; warning: Warning }
-  | { type: 'advice'; advice: AdviceEvent };
 
 /** A decoded log record, as the collector sees it live or the replay reader yields it. */
 export type RunRecord =
@@ -31,6 +24,8 @@ export class RunState {
   readonly warnings: Warning[] = [];
   /** Freeze advice given so far, one per layer at most. */
   readonly advice: AdviceEvent[] = [];
+  /** Layers the trainer confirmed frozen, once per layer (the first confirmation counts). */
+  readonly frozen: FrozenLayer[] = [];
   readonly events: ServerEvent[] = [];
   /** The trainer's run options from its (latest) hello. */
   options: RunOptions = {};
@@ -69,8 +64,8 @@ export class RunState {
         this.meta = { ...this.meta, layers: msg.layers.length };
         return [{ kind: 'layers', layers: msg.layers }];
       case 'probe': {
-        const classCount = msg.classNames?.length ?? (msg.labels ? Math.max(-1, ...msg.labels) + 1 : 0);
-        const classCounts = msg.labels ? countClasses(msg.labels, classCount) : undefined;
+        // Sized by the class count: only probes that passed probeDeclProblem (ingest-rules.ts) reach this point.
+        const classCounts = msg.labels ? countClasses(msg.labels, probeClassCount(msg)) : undefined;
         this.labels = msg.labels ?? null;
         this.probeDecl = msg;
         this.probe = {
@@ -102,6 +97,12 @@ export class RunState {
       case 'end':
         this.meta = { ...this.meta, status: msg.status, endedAt: time };
         return [{ kind: 'meta', meta: this.meta }];
+      case 'frozen': {
+        if (this.frozen.some((f) => f.layer === msg.layer)) return [];
+        const frozen = { layer: msg.layer, step: msg.step };
+        this.frozen.push(frozen);
+        return [{ kind: 'frozen', frozen }];
+      }
       default: {
         const _exhaustive: never = msg;
         return _exhaustive;
@@ -145,6 +146,7 @@ export class RunState {
       scalars,
       warnings: [...this.warnings],
       advice: [...this.advice],
+      frozen: [...this.frozen],
       ...(analysis ? { analysis } : {}),
     };
   }

@@ -49,6 +49,7 @@ export function installBenchHook(store: LayerwatchStore, runId: string): () => v
         scalars: {},
         warnings: [],
         advice: [],
+        frozen: [],
         analysis: { convergence: { defaultMetric: 'svcca-k', grids: { 'svcca-k': grid } } },
       };
       store.getState().applyRunSnapshot(runId, snap, now);

@@ -83,10 +83,20 @@ export class IngestClient {
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
+        ws.on('error', () => {});
         ws.terminate();
         reject(err);
       };
       ws.once('error', fail);
+      // A refused upgrade (503 when full, 403 HOST_NOT_ALLOWED / CROSS_ORIGIN) is a one-line error with a code, not ws's bare Error.
+      ws.once('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body = (body + d).slice(0, 200)));
+        res.on('end', () => fail(new IngestError('UPGRADE_REFUSED', `the server refused the websocket (HTTP ${status}${body.trim() ? ` ${body.trim()}` : ''})`, true)));
+        res.on('error', () => fail(new IngestError('UPGRADE_REFUSED', `the server refused the websocket (HTTP ${status})`, true)));
+      });
       ws.once('close', (code, reason) => fail(new IngestError('CONNECTION_CLOSED', `closed before welcome (${code} ${reason})`, true)));
       ws.once('open', () => {
         const hello: Hello = {
@@ -194,6 +204,11 @@ export class IngestClient {
   /** Logs scalars at a step; resolves when acknowledged. */
   log(step: number, values: Record<string, number | null>, time?: number): Promise<Ack> {
     return this.request('scalars', { type: 'scalars', step, values, ...(time !== undefined ? { time } : {}) });
+  }
+
+  /** Confirms that the trainer froze `layer` at its step `step` (the views then say "frozen", not "advised"); resolves with the ack. */
+  reportFrozen(layer: string, step: number): Promise<Ack> {
+    return this.request('frozen', { type: 'frozen', layer, step });
   }
 
   /** Ends the run (finished or failed) and waits for the ack. */

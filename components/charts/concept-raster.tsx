@@ -3,6 +3,7 @@
  * Concept raster: units (rows) × checkpoints (columns) of one layer, each cell coloured by the unit's best concept when
  * it is a detector (IoU above the threshold; stronger IoU, more opaque), blank otherwise — when units become detectors
  * and when they switch concepts. Canvas fed through `subscribe`, at most one draw per animation frame; click opens a unit.
+ * It shows the rows it is given (a page of a wide layer: the per-unit values are fetched on request).
  */
 import { useEffect, useRef, useState, type PointerEvent } from 'react';
 import { conceptColour } from '@/lib/chart/concept-colours';
@@ -12,9 +13,11 @@ import { recordDrawTime } from './draw-timings';
 import { useWidth } from './use-width';
 
 export interface RasterData {
+  /** Rows shown: units firstUnit … firstUnit + units − 1 of the layer. */
   units: number;
+  firstUnit: number;
   steps: readonly number[];
-  /** cells[c] for each step: per unit best concept and IoU (null: not computed). */
+  /** cells[c] for each step: per shown unit best concept and IoU (null: not computed or not loaded). */
   cells: ReadonlyArray<{ best: readonly number[]; iou: readonly number[] } | null>;
   threshold: number;
   concepts: ReadonlyArray<{ name: string }>;
@@ -39,7 +42,7 @@ const M = { top: 4, right: 8, bottom: 34, left: 44 };
 export function ConceptRaster({ source, height, onSelectUnit, markerColumn = null }: Props) {
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
-  const [axis, setAxis] = useState({ units: 0, columns: 0, first: 0, last: 0 });
+  const [axis, setAxis] = useState({ units: 0, firstUnit: 0, columns: 0, first: 0, last: 0 });
   const [hover, setHover] = useState<{ u: number; c: number; x: number; y: number } | null>(null);
   const plotW = Math.max(0, width - M.left - M.right), plotH = height - M.top - M.bottom;
 
@@ -53,8 +56,8 @@ export function ConceptRaster({ source, height, onSelectUnit, markerColumn = nul
       frame = 0;
       const t0 = performance.now();
       const data = source.read();
-      const units = data?.units ?? 0, columns = data?.steps.length ?? 0;
-      setAxis((a) => (a.units === units && a.columns === columns ? a : { units, columns, first: data?.steps[0] ?? 0, last: data?.steps[columns - 1] ?? 0 }));
+      const units = data?.units ?? 0, columns = data?.steps.length ?? 0, firstUnit = data?.firstUnit ?? 0;
+      setAxis((a) => (a.units === units && a.columns === columns && a.firstUnit === firstUnit ? a : { units, firstUnit, columns, first: data?.steps[0] ?? 0, last: data?.steps[columns - 1] ?? 0 }));
       canvas.width = Math.max(1, columns);
       canvas.height = Math.max(1, units);
       ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -88,7 +91,7 @@ export function ConceptRaster({ source, height, onSelectUnit, markerColumn = nul
     };
   }, [source, plotW, plotH]);
 
-  const { units, columns } = axis;
+  const { units, columns, firstUnit } = axis;
   const colW = columns ? plotW / columns : 0, rowH = units ? plotH / units : 0;
   const at = (e: { currentTarget: HTMLCanvasElement; clientX: number; clientY: number }) => {
     const box = e.currentTarget.getBoundingClientRect();
@@ -102,22 +105,22 @@ export function ConceptRaster({ source, height, onSelectUnit, markerColumn = nul
   const iou = cell && hover ? cell.iou[hover.u] : null;
 
   return (
-    <div ref={wrapRef} className="concept-raster" style={{ height, position: 'relative' }} data-testid="concept-raster" data-columns={columns} data-units={units}>
+    <div ref={wrapRef} className="concept-raster" style={{ height, position: 'relative' }} data-testid="concept-raster" data-columns={columns} data-units={units} data-first-unit={firstUnit}>
       <canvas
         ref={canvasRef}
         className="concept-raster-canvas"
-        style={{ position: 'absolute', left: M.left, top: M.top, width: plotW, height: plotH, imageRendering: 'pixelated', cursor: onSelectUnit ? 'pointer' : undefined }}
+        style={{ position: 'absolute', left: M.left, top: M.top, width: plotW, height: plotH, imageRendering: 'pixelated', cursor: onSelectUnit ? 'pointer' : undefined, visibility: columns ? 'visible' : 'hidden' }}
         onPointerMove={onMove}
         onPointerLeave={() => setHover(null)}
-        onClick={(e) => units > 0 && columns > 0 && onSelectUnit?.(at(e).u)}
+        onClick={(e) => units > 0 && columns > 0 && onSelectUnit?.(firstUnit + at(e).u)}
         role="img"
-        aria-label={`Best concept of each of ${units} units over ${columns} checkpoints; click a row to open the unit's history.`}
+        aria-label={`Best concept of units ${firstUnit}–${firstUnit + units - 1} over ${columns} checkpoints; click a row to open the unit's history.`}
       />
-      {width > 0 && (
+      {width > 0 && columns > 0 && (
         <svg className="concept-raster-axes" width={width} height={height} aria-hidden="true" style={{ position: 'absolute', left: 0, top: 0, pointerEvents: 'none' }}>
           <g transform={`translate(${M.left},${M.top})`}>
-            <text className="tick-label" x={-6} y={6} textAnchor="end">0</text>
-            {units > 1 && <text className="tick-label" x={-6} y={plotH} textAnchor="end">{units - 1}</text>}
+            <text className="tick-label" x={-6} y={6} textAnchor="end">{firstUnit}</text>
+            {units > 1 && <text className="tick-label" x={-6} y={plotH} textAnchor="end">{firstUnit + units - 1}</text>}
             <text className="axis-title" transform={`translate(${-M.left + 10},${plotH / 2}) rotate(-90)`} textAnchor="middle">unit</text>
             {columns > 0 && (
               <g className="axis" transform={`translate(0,${plotH})`}>
@@ -133,7 +136,7 @@ export function ConceptRaster({ source, height, onSelectUnit, markerColumn = nul
       {columns === 0 && <div className="chart-empty">Waiting for concept statistics…</div>}
       {hover && data && (
         <div className="readout" role="status" style={{ left: Math.min(M.left + hover.x + 14, Math.max(0, width - 200)), top: Math.max(0, hover.y - 10) }}>
-          <div className="readout-head">unit {hover.u} · step {formatStep(data.steps[hover.c])}</div>
+          <div className="readout-head">unit {firstUnit + hover.u} · step {formatStep(data.steps[hover.c])}</div>
           <div className="readout-row">
             <span className="swatch" style={{ background: best >= 0 ? conceptColour(best) : 'transparent' }} />
             <span className="readout-label">{best >= 0 ? data.concepts[best]?.name : 'no concept'}</span>

@@ -1,8 +1,12 @@
 'use client';
-/** Concepts panel: emergence (unique detectors per layer by category), the unit × checkpoint concept raster, selectivity bands, class sensitivity at the scrubbed step, and a unit's history. */
-import { useCallback, useMemo } from 'react';
-import type { ConceptState } from '@/lib/protocol/concepts';
-import { conceptColour, quantiles } from '@/lib/chart/concept-colours';
+/**
+ * Concepts panel: emergence (unique detectors per layer by category), the unit × checkpoint concept raster, selectivity
+ * bands, class sensitivity at the scrubbed step, and a unit's history. The run's summaries come with the snapshot; the
+ * raster's per-unit values are fetched a page of units at a time (`concept-units`).
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { MAX_CONCEPT_UNITS, type ConceptState } from '@/lib/protocol/concepts';
+import { conceptColour } from '@/lib/chart/concept-colours';
 import { ClassSensitivity } from '@/components/charts/class-sensitivity';
 import { ConceptRaster, type RasterSource } from '@/components/charts/concept-raster';
 import { EmergenceChart, type EmergenceLayer } from '@/components/charts/emergence-chart';
@@ -12,16 +16,8 @@ import type { LayerwatchState } from '@/store/state';
 import { selectConceptLayer } from '@/store/slices/concepts';
 import { selectScrubIndex } from '@/store/slices/view';
 import { useThrottledSelection } from '@/store/use-throttled';
-import { UnitHistory, unitHistory } from './unit-history';
-
-const BANDS = [0.1, 0.25, 0.5, 0.75, 0.9];
-/** Cells never change once computed, so their selectivity quantiles are computed once. */
-const bandCache = new WeakMap<object, number[] | null>();
-function bandsOf(cell: { selectivity: ReadonlyArray<number | null> }): number[] | null {
-  let b = bandCache.get(cell);
-  if (b === undefined) bandCache.set(cell, (b = quantiles(cell.selectivity, BANDS)));
-  return b;
-}
+import { UnitHistory } from './unit-history';
+import { columnsFor, useConceptUnits } from './use-concept-units';
 
 /** What the SVG charts draw, copied from the (mutable) store state at most a few times a second. */
 interface ConceptsView {
@@ -35,7 +31,7 @@ function selectView(s: LayerwatchState): ConceptsView | null {
   const st = s.concepts.state;
   if (!st) return null;
   const emergence = st.layers.map((name, l) => ({ name, byCategory: st.cells[l].map((c) => (c && c.mode !== 'none' ? [...c.uniqueByCategory] : null)), chance: st.chance[l]?.unique ?? null }));
-  const selectivity = st.layers.map((name, l) => ({ name, bands: st.cells[l].map((c) => (c ? bandsOf(c) : null)) }));
+  const selectivity = st.layers.map((name, l) => ({ name, bands: st.cells[l].map((c) => c?.selectivityBands ?? null) }));
   const withConcepts = st.concepts.length > 0;
   return { state: { ...st, steps: [...st.steps], cells: st.cells.map((r) => r.slice()) }, emergence, selectivity, withConcepts };
 }
@@ -50,19 +46,30 @@ export function ConceptsPanel() {
   const setLayer = useLayerwatch((s) => s.setConceptLayer);
   const openUnit = useLayerwatch((s) => s.openConceptUnit);
   const scrubStep = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
+  // The raster's page of units of the shown layer, fetched again when the layer gains computed cells.
+  const layerName = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.layers[layer] ?? null : null));
+  const total = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.units[layer] ?? 0 : 0));
+  const computed = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.cells[layer]?.filter(Boolean).length ?? 0 : 0));
+  const [page, setPage] = useState(0);
+  useEffect(() => setPage(0), [layerName]);
+  const from = Math.min(page * MAX_CONCEPT_UNITS, Math.max(0, total - 1));
+  const count = Math.min(MAX_CONCEPT_UNITS, total - from);
+  const units = useConceptUnits(layerName, from, count, computed);
 
   const source = useMemo<RasterSource>(
     () => ({
       read: () => {
         const s = store.getState();
         const st = s.concepts.state;
-        const l = selectConceptLayer(s);
-        if (!st || l < 0) return null;
-        return { units: st.units[l], steps: st.steps, cells: st.cells[l], threshold: st.threshold, concepts: st.concepts };
+        if (!st || selectConceptLayer(s) < 0) return null;
+        // Until this page's values arrive its columns are blank (the columns themselves are the run's checkpoints).
+        const data = units.data && units.data.layer === st.layers[selectConceptLayer(s)] && units.data.from === from ? units.data : null;
+        const cells = columnsFor(st.steps, data).map((c) => (c === null || !data?.best[c] || !data.iou[c] ? null : { best: data.best[c]!, iou: data.iou[c]! }));
+        return { units: count, firstUnit: from, steps: st.steps, cells, threshold: st.threshold, concepts: st.concepts };
       },
       subscribe: (onChange) => store.subscribe((n, p) => (changed(n, p) || n.concepts.layer !== p.concepts.layer) && onChange()),
     }),
-    [store],
+    [store, units.data, from, count],
   );
   const onSelectUnit = useCallback((u: number) => openUnit({ l: selectConceptLayer(store.getState()), u }), [store, openUnit]);
   const closeUnit = useCallback(() => openUnit(null), [openUnit]);
@@ -74,7 +81,7 @@ export function ConceptsPanel() {
   if (scrubStep !== null) while (col > 0 && st.steps[col] > scrubStep) col--;
   const sensStep = col >= 0 ? st.steps[col] : null;
   const markerCol = scrubStep === null ? null : st.steps.indexOf(scrubStep);
-  const history = unit ? unitHistory(st, unit.l, unit.u) : null;
+  const pages = Math.ceil(total / MAX_CONCEPT_UNITS);
 
   return (
     <section className="panel concepts-panel" aria-labelledby="concepts-title" data-testid="concepts-panel">
@@ -100,8 +107,17 @@ export function ConceptsPanel() {
           <ul className="legend" aria-label="concepts">
             {st.concepts.map((c, i) => <li key={c.name}><span className="swatch" style={{ background: conceptColour(i) }} />{c.name}</li>)}
           </ul>
-          <ConceptRaster source={source} height={Math.min(420, Math.max(160, 3 * (st.units[layer] ?? 0) + 40))} onSelectUnit={onSelectUnit} markerColumn={markerCol !== null && markerCol >= 0 ? markerCol : null} />
-          <p className="chart-desc">Blank: not a detector. Click a unit to open its history.</p>
+          {pages > 1 && (
+            <div className="panel-head" data-testid="concept-units-pager">
+              <span className="muted">units {from}–{from + count - 1} of {total}</span>
+              <span>
+                <button type="button" onClick={() => setPage((p) => Math.max(0, p - 1))} disabled={page === 0} aria-label="Previous units">‹</button>{' '}
+                <button type="button" onClick={() => setPage((p) => Math.min(pages - 1, p + 1))} disabled={page >= pages - 1} aria-label="Next units">›</button>
+              </span>
+            </div>
+          )}
+          <ConceptRaster source={source} height={Math.min(420, Math.max(160, 3 * count + 40))} onSelectUnit={onSelectUnit} markerColumn={markerCol !== null && markerCol >= 0 ? markerCol : null} />
+          <p className="chart-desc">Blank: not a detector. Click a unit to open its history.{units.state === 'error' ? ` Unit values could not be loaded: ${units.message}` : ''}</p>
         </>
       )}
       {st.classNames.length > 0 && (
@@ -112,7 +128,9 @@ export function ConceptsPanel() {
           <ClassSensitivity layers={st.layers} classNames={st.classNames} values={st.layers.map((_, l) => st.cells[l][col]?.sensitivity ?? null)} k={st.layers.map((_, l) => st.cells[l][col]?.k ?? null)} examples={st.examples} step={sensStep} />
         </>
       )}
-      {unit && history && <UnitHistory layer={st.layers[unit.l]} unit={unit.u} rows={history} concepts={st.concepts} threshold={st.threshold} step={scrubStep} onClose={closeUnit} />}
+      {unit && unit.l < st.layers.length && (
+        <UnitHistory layer={st.layers[unit.l]} unit={unit.u} steps={st.steps} computed={st.cells[unit.l].filter(Boolean).length} concepts={st.concepts} threshold={st.threshold} step={scrubStep} onClose={closeUnit} />
+      )}
     </section>
   );
 }

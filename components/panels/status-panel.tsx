@@ -15,7 +15,8 @@ export function StatusPanel() {
   const checkpoints = useLayerwatch((s) => Math.max(s.timeline.steps.length, s.run.steps.length));
   const examples = useLayerwatch((s) => s.run.probe?.examples ?? null);
   const warnings = useLayerwatch((s) => s.run.warnings.length);
-  const frozen = useLayerwatch((s) => s.run.advice.map((a) => a.layer).join(', '));
+  const advised = useLayerwatch((s) => s.run.advice.map((a) => a.layer).join(', '));
+  const frozen = useLayerwatch((s) => s.run.frozen.map((f) => f.layer).join(', '));
   const help = useLayerwatch((s) => s.setHelp);
   const [now, setNow] = useState(() => Date.now());
   const live = meta?.status === 'live';
@@ -66,10 +67,16 @@ export function StatusPanel() {
             <dd>{examples} examples</dd>
           </div>
         )}
+        {advised && (
+          <div title="Layers the server advised freezing (advice, not a freeze: the trainer decides)">
+            <dt>freeze advised</dt>
+            <dd data-testid="advice">{advised}</dd>
+          </div>
+        )}
         {frozen && (
-          <div title="Layers the server advised freezing (they have stopped changing)">
-            <dt>freeze advice</dt>
-            <dd data-testid="advice">{frozen}</dd>
+          <div title="Layers the trainer confirmed it froze">
+            <dt>frozen</dt>
+            <dd data-testid="frozen">{frozen}</dd>
           </div>
         )}
         {warnings > 0 && (

@@ -13,13 +13,3 @@ export function categoryColour(i: number): string {
 export function conceptColour(i: number): string {
   return TOL_MUTED[i % TOL_MUTED.length];
 }
-
-/** Quantiles (p in [0, 1], linear interpolation) of the finite values, or null when there are none. */
-export function quantiles(values: ReadonlyArray<number | null>, ps: readonly number[]): number[] | null {
-  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
-  if (!xs.length) return null;
-  return ps.map((p) => {
-    const pos = p * (xs.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo);
-  });
-}

@@ -33,3 +33,25 @@ export function lastValueAt(row: ReadonlyArray<Cell>, at: number): { c: number; 
   }
   return null;
 }
+
+/**
+ * How a layer reads against its reference: settled from a column before the reference, "at-reference" when the run
+ * at or above the threshold starts only at the reference column itself (every layer equals itself there, so that is
+ * no evidence of settling), or changing.
+ */
+export type Settling = { state: 'settled'; from: number } | { state: 'at-reference' } | { state: 'changing' };
+
+/** The settling of one row whose reference is column `reference` (columns after it are not read). */
+export function settling(row: ReadonlyArray<Cell>, threshold: number, reference: number): Settling {
+  if (reference < 0) return { state: 'changing' };
+  const from = settledFrom(row, threshold, reference + 1);
+  if (from < 0) return { state: 'changing' };
+  return from >= reference ? { state: 'at-reference' } : { state: 'settled', from };
+}
+
+/** Per layer, its settling against the grid's reference, and how many layers have settled. */
+export function settlingSummary(grid: { steps: readonly number[]; reference: number | null; toNewest: ReadonlyArray<ReadonlyArray<Cell>> }, threshold: number): { layers: Settling[]; settled: number } {
+  const ref = grid.reference === null ? grid.steps.length - 1 : grid.steps.indexOf(grid.reference);
+  const layers = grid.toNewest.map((row) => settling(row, threshold, ref));
+  return { layers, settled: layers.filter((s) => s.state === 'settled').length };
+}

@@ -2,6 +2,7 @@
 export * from './version';
 export * from './errors';
 export * from './ingest';
+export * from './probe-classes';
 export * from './frame';
 export * from './live';
 export * from './parse';
@@ -9,3 +10,4 @@ export * from './analysis';
 export * from './concepts';
 export * from './images';
 export * from './gradcam';
+export * from './events';

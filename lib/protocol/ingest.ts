@@ -30,11 +30,19 @@ export const RunOptions = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       metric: z.enum(['svcca', 'svcca-k', 'pwcca', 'cka']).optional(),
+      /** The similarity to its advised state the layer must be projected to keep until the end of training. */
       threshold: z.number().min(0).max(1).optional(),
+      /** At least this many earlier checkpoints in the evidence window. */
       window: z.number().int().min(1).max(1000).optional(),
-      /** The evidence must also cover at least this fraction of training (of totalSteps when given, else of the steps so far). */
+      /** The evidence window reaches back over this share of the steps so far. */
       minSpan: z.number().min(0).max(1).optional(),
-      /** The planned number of training steps, when the trainer knows it. */
+      /** Change since the first checkpoint (1 − similarity) a layer needs before it can be advised. */
+      minMove: z.number().min(0).max(1).optional(),
+      /** Change per step over the window, as a fraction of the layer's peak change per step, at most. */
+      rateFraction: z.number().min(0).max(1).optional(),
+      /** Doublings of training assumed still to come when totalSteps is not given. */
+      horizon: z.number().min(0).max(64).optional(),
+      /** The planned number of training steps, when the trainer knows it: the horizon is then known. */
       totalSteps: z.number().int().min(1).optional(),
       allowOutOfOrder: z.boolean().optional(),
     })
@@ -108,8 +116,11 @@ export const End = z.strictObject({
 
 export const Ping = z.strictObject({ type: z.literal('ping'), id: z.number().optional() });
 
+/** The trainer confirms it froze a layer (stopped training it) at its step `step`: what the views call "frozen", as against "advised". */
+export const Frozen = z.strictObject({ type: z.literal('frozen'), layer: name, step });
+
 /** Every JSON message a trainer may send. */
-export const IngestClientMessage = z.discriminatedUnion('type', [Hello, Layers, Probe, Checkpoint, Scalars, End, Ping]);
+export const IngestClientMessage = z.discriminatedUnion('type', [Hello, Layers, Probe, Checkpoint, Scalars, End, Ping, Frozen]);
 export type IngestClientMessage = z.infer<typeof IngestClientMessage>;
 export type Hello = z.infer<typeof Hello>;
 export type Layers = z.infer<typeof Layers>;
@@ -117,7 +128,8 @@ export type Probe = z.infer<typeof Probe>;
 export type Checkpoint = z.infer<typeof Checkpoint>;
 export type Scalars = z.infer<typeof Scalars>;
 export type End = z.infer<typeof End>;
-export const INGEST_CLIENT_TYPES = ['hello', 'layers', 'probe', 'checkpoint', 'scalars', 'end', 'ping'] as const;
+export type Frozen = z.infer<typeof Frozen>;
+export const INGEST_CLIENT_TYPES = ['hello', 'layers', 'probe', 'checkpoint', 'scalars', 'end', 'ping', 'frozen'] as const;
 
 /** Server → trainer messages. */
 export type IngestServerMessage =
@@ -148,7 +160,7 @@ export type IngestServerMessage =
   | { type: 'pong'; id?: number };
 
 /** `masks`: one concept-masks frame (see lib/protocol/concepts.ts); `images`: one probe-images frame (lib/protocol/images.ts); `gradcam`: one Grad-CAM frame (lib/protocol/gradcam.ts). */
-export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks' | 'images' | 'gradcam';
+export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks' | 'images' | 'gradcam' | 'frozen';
 
 export interface AdviceEvidence {
   metric: string;
@@ -157,6 +169,14 @@ export interface AdviceEvidence {
   /** Earlier checkpoints of the window, oldest first, and the layer's similarity to each of them at the advised step. */
   steps: number[];
   stability: number[];
+  /** 1 − similarity to the first checkpoint. */
+  moved?: number;
+  /** Change per step over the window, and the layer's peak change per step between consecutive checkpoints. */
+  rate?: number;
+  peakRate?: number;
+  /** Doublings of training the projection assumed still to come, and the similarity to the advised state it projects for the end. */
+  horizon?: number;
+  projected?: number;
 }
 
 export interface IngestLimits {
@@ -164,6 +184,10 @@ export interface IngestLimits {
   maxLayers: number;
   maxUnits: number;
   maxExamples: number;
+  /** Classes per probe set: class names, or the largest label + 1 when no names are given. */
+  maxClasses: number;
+  /** Concepts per probe set. */
+  maxConcepts: number;
   maxRunBytes: number;
   maxMessagesPerSecond: number;
 }

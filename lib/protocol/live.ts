@@ -1,7 +1,7 @@
 /** Messages on /live (browser ⇄ server): subscriptions, snapshots and numbered deltas. */
 import { z } from 'zod';
 import { LayerDecl, ConceptDecl } from './ingest';
-import { ConvergencePatch, ConvergenceState, ReanalysisProgress } from './analysis';
+import { AnalysisProgress, ConvergencePatch, ConvergenceState, ReanalysisProgress } from './analysis';
 import { ConceptPatch, ConceptState } from './concepts';
 import { ImageSize, MAX_IMAGE_SIDE } from './images';
 
@@ -58,9 +58,19 @@ export const AdviceEvent = z.object({
     /** Similarity of the layer at `step` to itself at each earlier step of the window. */
     steps: z.array(z.number()),
     stability: z.array(z.number()),
+    /** The criterion's readings (advice-criterion.ts); absent in advice stored before they existed. */
+    moved: z.number().optional(),
+    rate: z.number().optional(),
+    peakRate: z.number().optional(),
+    horizon: z.number().optional(),
+    projected: z.number().optional(),
   }),
 });
 export type AdviceEvent = z.infer<typeof AdviceEvent>;
+
+/** A layer the trainer confirmed frozen (its `frozen` message), at the trainer's step. */
+export const FrozenLayer = z.object({ layer: z.string(), step: z.number() });
+export type FrozenLayer = z.infer<typeof FrozenLayer>;
 
 export const RunSnapshot = z.object({
   meta: RunMeta,
@@ -70,8 +80,10 @@ export const RunSnapshot = z.object({
   scalars: z.record(z.string(), Series),
   warnings: z.array(Warning),
   advice: z.array(AdviceEvent).default([]),
+  /** Layers the trainer confirmed frozen, in the order confirmed (advice alone freezes nothing). */
+  frozen: z.array(FrozenLayer).default([]),
   /** Analysis state; each key is filled by its analysis (concepts and advice join convergence later). */
-  analysis: z.object({ convergence: ConvergenceState.optional(), concepts: ConceptState.optional() }).optional(),
+  analysis: z.object({ convergence: ConvergenceState.optional(), concepts: ConceptState.optional(), progress: AnalysisProgress.optional() }).optional(),
 });
 export type RunSnapshot = z.infer<typeof RunSnapshot>;
 
@@ -84,7 +96,9 @@ export const RunDelta = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scalars'), series: z.record(z.string(), Series) }),
   z.object({ kind: z.literal('warning'), warning: Warning }),
   z.object({ kind: z.literal('advice'), advice: AdviceEvent }),
+  z.object({ kind: z.literal('frozen'), frozen: FrozenLayer }),
   z.object({ kind: z.literal('reanalysis'), progress: ReanalysisProgress }),
+  z.object({ kind: z.literal('analysis-progress'), progress: AnalysisProgress }),
   z.object({ kind: z.literal('convergence'), patch: ConvergencePatch }),
   z.object({ kind: z.literal('concepts'), patch: ConceptPatch }),
   /** Grad-CAM maps of a checkpoint were stored (fetch them with the `gradcam` request). */

@@ -8,8 +8,19 @@ import { RECORD_KIND } from '../records';
 
 /** One stored convergence record. */
 export type ConvergenceRecord = { type: 'convergence'; reference: number | null; patch: ConvergencePatch };
-/** One stored analysis record: convergence, or concept statistics (server/analysis/concepts-store.ts reads those). */
+/**
+ * One stored analysis record (JSON): convergence, or concept statistics (server/analysis/concepts-store.ts reads those).
+ * The log also holds binary records of per-unit concept values (concept-units.ts).
+ */
 export type AnalysisRecord = ConvergenceRecord | { type: 'concepts'; patch: ConceptPatch };
+
+const TYPE_PREFIX = /^\{"type":"([a-z-]{1,32})"/;
+
+/** The `type` of a JSON analysis record from its first bytes, without parsing the rest (records are written type first); null for binary records. */
+export function recordType(payload: Uint8Array): string | null {
+  if (payload[0] !== 0x7b) return null;
+  return TYPE_PREFIX.exec(new TextDecoder().decode(payload.subarray(0, 48)))?.[1] ?? null;
+}
 
 export function analysisPath(runDir: string): string {
   return path.join(runDir, 'analysis.lwlog');
@@ -19,12 +30,24 @@ export function analysisPath(runDir: string): string {
 export class AnalysisWriter {
   private writer: Promise<RunLogWriter> | null = null;
 
-  constructor(private readonly file: string) {}
+  /** `after`: a previous writer of the same file still closing; this one opens the file only once it has. */
+  constructor(
+    private readonly file: string,
+    private readonly after: Promise<unknown> = Promise.resolve(),
+  ) {}
 
   append(record: AnalysisRecord): void {
-    this.writer ??= RunLogWriter.open(this.file);
-    const text = JSON.stringify(record);
-    void this.writer.then((w) => w.append(RECORD_KIND.analysis, text)).catch(() => {});
+    void this.appendPayload(JSON.stringify(record));
+  }
+
+  /** Appends a binary record; resolves with its offset in the log (null when it could not be written). */
+  appendBinary(payload: Uint8Array): Promise<number | null> {
+    return this.appendPayload(payload);
+  }
+
+  private appendPayload(payload: string | Uint8Array): Promise<number | null> {
+    this.writer ??= this.after.catch(() => {}).then(() => RunLogWriter.open(this.file));
+    return this.writer.then((w) => w.append(RECORD_KIND.analysis, payload)).catch(() => null);
   }
 
   /** Resolves once everything appended so far is written. */
@@ -47,6 +70,8 @@ export async function* readAnalysis(file: string): AsyncGenerator<ConvergenceRec
   if (!existsSync(file)) return;
   const decoder = new TextDecoder();
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.analysis] })) {
+    // Concept records can be large (per-unit values): only convergence records are parsed here.
+    if (recordType(rec.payload) !== 'convergence') continue;
     try {
       const parsed = JSON.parse(decoder.decode(rec.payload)) as ConvergenceRecord;
       if (parsed?.type === 'convergence') yield parsed;

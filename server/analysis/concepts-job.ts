@@ -1,7 +1,7 @@
 /** The `concepts` worker job: one layer at one checkpoint → selectivity, IoU, detectors and class sensitivity (lib/analysis/concepts). */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { analyseLayerConcepts, chanceDetectors, createMasks, packMasksInto, type ConceptProbe, type PackedMasks, type Real } from '../../lib/analysis/concepts';
-import { decodeFrame, type ConceptCell, type ConceptChance } from '../../lib/protocol';
+import { analyseLayerConcepts, chanceDetectors, createMasks, packMasksInto, selectivityBands, type ConceptProbe, type PackedMasks, type Real } from '../../lib/analysis/concepts';
+import { decodeFrame, type ConceptChance, type ConceptSummary } from '../../lib/protocol';
 import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
 import type { FrameRef } from './jobs';
 
@@ -35,8 +35,12 @@ export interface ConceptsJob {
   chance: boolean;
 }
 
-/** A cell without its position (the tracker adds layer and step), plus the chance baseline when asked. */
-export type ConceptsJobResult = Omit<ConceptCell, 'l' | 'step'> & { chance?: ConceptChance };
+/**
+ * A cell without its position (the tracker adds layer and step): the summary, the per-unit values packed as rows of one
+ * float32 array (best concept, IoU, selectivity with NaN for none; concept-units.ts stores them as is), and the chance
+ * baseline when asked.
+ */
+export type ConceptsJobResult = Omit<ConceptSummary, 'l' | 'step'> & { units: Float32Array; chance?: ConceptChance };
 
 /** Reads one stored record's payload. */
 function readPayload(file: string, offset: number, length: number): Buffer {
@@ -86,11 +90,14 @@ export function runConceptsJob(job: ConceptsJob, directions: (ref: FrameRef) => 
   const logits = job.logits ? decodeFrame(readPayload(job.logits.file, job.logits.offset, job.logits.length)).data : null;
   const opts = { quantile: job.quantile, imageQuantile: job.imageQuantile, threshold: job.threshold, masks, logits, svccaThreshold: job.svccaThreshold, directions: probe.labels ? directions(job.ref) : null };
   const r = analyseLayerConcepts({ data, units, h, w }, probe, opts);
+  const packed = new Float32Array(3 * units);
+  packed.set(r.best, 0);
+  packed.set(r.bestIou, units);
+  packed.set(r.selectivity, 2 * units);
   const result: ConceptsJobResult = {
     mode: r.mode,
-    best: Array.from(r.best),
-    iou: Array.from(r.bestIou, (v) => round(v, 4) ?? 0),
-    selectivity: Array.from(r.selectivity, (v) => round(v, 3)),
+    units: packed,
+    selectivityBands: selectivityBands(r.selectivity),
     detectors: r.summary.detectors,
     unique: r.summary.unique,
     uniqueByCategory: r.summary.uniqueByCategory,

@@ -1,17 +1,21 @@
 /**
- * Live concept statistics of every run: per stored checkpoint, one `concepts` worker job per layer; each result becomes a
- * cell of the run's ConceptState, stored in analysis.lwlog as `{type: 'concepts', patch}` and broadcast as a delta.
- * Past runs load the stored records. Memory per run is the state itself: O(layers × checkpoints × units).
+ * Live concept statistics of every run: per stored checkpoint, one `concepts` worker job per layer; each result is
+ * stored in analysis.lwlog as a binary record of its per-unit values (concept-units.ts) and a `{type: 'concepts', patch}`
+ * record of its summary, and the summary is broadcast as a delta. Past runs load the stored summaries. Memory per run
+ * is O(layers × checkpoints) whatever the units: the per-unit values stay on disk and the `concept-units` request
+ * reads the few units a view asks for.
  */
 import { DEFAULT_IMAGE_QUANTILE, DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
-import { applyConceptPatch, masksFirstExample, type ConceptMeta, type ConceptPatch, type ConceptState } from '../../lib/protocol';
+import { applyConceptPatch, masksFirstExample, probeClassCount, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import type { StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
 import type { AnalysisWriter } from './analysis-store';
 import type { ConceptProbeWire, MasksRef } from './concepts-job';
-import { loadConcepts } from './concepts-store';
+import { cellKey, loadConceptSummaries, type StoredConcepts } from './concepts-store';
+import { encodeUnitsRecord, readUnitSlices, type UnitsRef } from './concept-units';
 import type { FrameRef } from './jobs';
+import type { StoredLayout } from './offline';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConceptsHubOptions {
@@ -23,6 +27,8 @@ export interface ConceptsHubOptions {
 
 interface LiveConcepts {
   state: ConceptState;
+  /** Where each cell's per-unit values are in the analysis log. */
+  units: Map<string, UnitsRef>;
   probe: ConceptProbeWire;
   writer: AnalysisWriter;
   chanceAsked: Set<number>;
@@ -31,6 +37,10 @@ interface LiveConcepts {
   /** Jobs of spatial layers held until the masks the probe declares are complete (they follow the first checkpoint). */
   held: Array<(masks: MasksRef | null) => void>;
   closed: boolean;
+  /** Told of every finished job (the progress of an analysis on open). */
+  onJob?: () => void;
+  /** False once the jobs still queued are no longer wanted (an analysis on open cancelled). */
+  wanted?: () => boolean;
 }
 
 const PAST_CACHE = 16;
@@ -41,7 +51,7 @@ export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: 
   if (!p || (!p.labels && !p.concepts)) return null;
   const concepts = p.concepts ?? [];
   const categories = [...new Set(concepts.map((c) => c.category))];
-  const classes = p.classNames?.length ?? (p.labels ? Math.max(-1, ...p.labels) + 1 : 0);
+  const classes = probeClassCount(p);
   const classNames = p.classNames ?? Array.from({ length: classes }, (_, c) => `class ${c}`);
   const q = state.options.analysis?.conceptQuantile;
   const meta: ConceptMeta = {
@@ -69,7 +79,7 @@ export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: 
 /** Concept statistics for every run: live ones computed per checkpoint, past ones loaded from their analysis logs. */
 export class ConceptsHub {
   private readonly live = new Map<string, LiveConcepts>();
-  private readonly past = new Map<string, ConceptState | null>();
+  private readonly past = new Map<string, StoredConcepts>();
   private readonly masks = new Map<string, ProbeChunk[]>();
 
   constructor(private readonly o: ConceptsHubOptions) {}
@@ -94,9 +104,16 @@ export class ConceptsHub {
     return { key: `${id}/masks/${chunks[0].offset}`, file: this.o.logPath(id), chunks: chunks.map((c) => ({ offset: c.offset, length: c.length })), examples, concepts, h, w };
   }
 
-  private emit(id: string, run: LiveConcepts, patch: ConceptPatch): void {
+  /** Applies, stores and broadcasts a patch of summaries; `values` are a new cell's per-unit values (written first). */
+  private emit(id: string, run: LiveConcepts, patch: ConceptPatch, values?: { l: number; step: number; packed: Float32Array }): void {
     applyConceptPatch(run.state, patch);
     if (run.closed) return;
+    if (values) {
+      const key = cellKey(values.l, values.step);
+      void run.writer.appendBinary(encodeUnitsRecord(values.l, values.step, values.packed)).then((offset) => {
+        if (offset !== null) run.units.set(key, { offset, format: 'units', step: values.step });
+      });
+    }
     run.writer.append({ type: 'concepts', patch });
     this.o.publish(id, patch);
   }
@@ -105,14 +122,15 @@ export class ConceptsHub {
     const id = state.meta.id;
     const found = conceptProbe(state);
     if (!found) return null;
-    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], closed: false };
+    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, units: new Map(), probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], closed: false };
     this.live.set(id, run);
     this.past.delete(id);
     this.emit(id, run, { meta: found.meta });
     // A resumed run: earlier checkpoints' cells come from the stored records (cells are keyed by step, so order does not matter).
-    void loadConcepts(this.o.analysisFile(id))
-      .then((stored) => {
+    void loadConceptSummaries(this.o.analysisFile(id))
+      .then(({ state: stored, units }) => {
         if (!stored || run.closed) return;
+        for (const [key, ref] of units) if (!run.units.has(key)) run.units.set(key, ref);
         const cells = stored.cells.flat().filter((c) => c && !run.state.steps.includes(c.step));
         if (!cells.length) return;
         const patch: ConceptPatch = { cells: cells as NonNullable<(typeof cells)[number]>[] };
@@ -125,9 +143,61 @@ export class ConceptsHub {
 
   /** A checkpoint was stored: queue one job per finite layer frame. */
   onCheckpoint(state: RunState, step: number, frames: StoredFrame[], writer: AnalysisWriter): void {
+    const run = this.live.get(state.meta.id) ?? this.start(state, writer);
+    if (run) this.queue(run, state, step, frames);
+  }
+
+  /**
+   * The checkpoints whose concept cells a stored run lacks, with the frames still to analyse (analysis on open);
+   * null when its probe declares neither classes nor concepts. Call after `load`.
+   */
+  missing(state: RunState, layout: StoredLayout): Array<{ step: number; frames: StoredFrame[] }> | null {
+    const found = conceptProbe(state);
+    if (!found) return null;
+    const stored = this.past.get(state.meta.id)?.state ?? null;
+    const same = stored !== null && JSON.stringify(stored.layers) === JSON.stringify(found.meta.layers);
+    const has = (l: number, step: number) => same && stored.cells[l]?.[stored.steps.indexOf(step)] != null;
+    const out: Array<{ step: number; frames: StoredFrame[] }> = [];
+    layout.steps.forEach((step, c) => {
+      const frames: StoredFrame[] = [];
+      layout.layers.forEach((layer, l) => {
+        const f = layout.frames[l][c];
+        if (f && !has(found.meta.layers.indexOf(layer.name), step)) frames.push({ layer: layer.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true });
+      });
+      if (frames.some((f) => f.finite)) out.push({ step, frames });
+    });
+    return out;
+  }
+
+  /** Analyses what `missing` found for a stored run, into its stored state; resolves when every job is done. */
+  async catchUp(state: RunState, layout: StoredLayout, work: Array<{ step: number; frames: StoredFrame[] }>, writer: AnalysisWriter, onJob: () => void, wanted: () => boolean): Promise<void> {
     const id = state.meta.id;
-    const run = this.live.get(id) ?? this.start(state, writer);
-    if (!run) return;
+    const found = conceptProbe(state);
+    if (!found || this.live.has(id)) return;
+    const past = this.past.get(id);
+    const stored = past?.state ?? null;
+    const same = stored !== null && JSON.stringify(stored.layers) === JSON.stringify(found.meta.layers);
+    const units = same ? new Map(past!.units) : new Map<string, UnitsRef>();
+    const run: LiveConcepts = { state: same ? stored : applyConceptPatch(null, { meta: found.meta })!, units, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], closed: false, onJob, wanted };
+    this.live.set(id, run);
+    if (!same) this.emit(id, run, { meta: found.meta });
+    run.state.chance.forEach((c, l) => c && run.chanceAsked.add(l));
+    this.masks.set(id, layout.masks);
+    // The logits frame is read by every job of its checkpoint, so it is passed along even when its own cell exists.
+    const logits = state.layers.find((l) => l.kind === 'logits' && l.units === run.probe.classes);
+    for (const { step, frames } of work) {
+      const c = layout.steps.indexOf(step);
+      const l = logits ? layout.layers.findIndex((x) => x.name === logits.name) : -1;
+      const f = l >= 0 ? layout.frames[l][c] : null;
+      const extra = f && !frames.some((x) => x.layer === logits!.name) ? [{ layer: logits!.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true, skip: true }] : [];
+      this.queue(run, state, step, [...frames, ...extra]);
+    }
+    await this.runEnded(id);
+  }
+
+  /** Queues one job per finite layer frame of a checkpoint (frames marked `skip` only serve as the logits). */
+  private queue(run: LiveConcepts, state: RunState, step: number, frames: Array<StoredFrame & { skip?: boolean }>): void {
+    const id = state.meta.id;
     const file = this.o.logPath(id);
     const ref = (f: StoredFrame, l: number): FrameRef => ({ key: `${id}/${l}/s${step}`, file, offset: f.offset, length: f.length });
     const logitsLayer = state.layers.findIndex((l) => l.kind === 'logits' && l.units === run.probe.classes);
@@ -136,20 +206,21 @@ export class ConceptsHub {
     const waitForMasks = !masks && Boolean(state.probeDecl?.maskSize);
     for (const f of frames) {
       const l = run.state.layers.indexOf(f.layer);
-      if (l < 0 || !f.finite) continue;
+      if (l < 0 || !f.finite || f.skip) continue;
       const chance = !run.chanceAsked.has(l);
       run.chanceAsked.add(l);
       run.inflight++;
       const dispatch = (m: MasksRef | null) =>
         this.o.pool
-          .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill)
+          .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
           .then((res) => {
             if (!res.ok || !res.concepts) return;
-            const { chance: baseline, ...cell } = res.concepts;
-            this.emit(id, run, { cells: [{ l, step, ...cell }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) });
+            const { chance: baseline, units: packed, ...summary } = res.concepts;
+            this.emit(id, run, { cells: [{ l, step, ...summary }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) }, { l, step, packed });
           })
           .catch(() => {})
           .finally(() => {
+            run.onJob?.();
             if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
           });
       // A spatial layer analysed before its masks arrive would be scored on image-level labels instead (another mode).
@@ -162,18 +233,44 @@ export class ConceptsHub {
     return run.inflight === 0 ? Promise.resolve() : new Promise((resolve) => run.waiters.push(resolve));
   }
 
+  /** Whether a stored run may lack concept cells (cheap: no log read; `missing` tells for sure). Call after `load`. */
+  incomplete(state: RunState): boolean {
+    if (!conceptProbe(state) || this.live.has(state.meta.id)) return false;
+    const stored = this.past.get(state.meta.id)?.state;
+    if (!stored) return state.steps.length > 0;
+    return stored.steps.length !== state.steps.length || stored.cells.some((row) => row.length < stored.steps.length || row.some((c) => c === null));
+  }
+
   /** Makes a past run's stored concept statistics available to `snapshot`. */
   async load(state: RunState): Promise<void> {
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
-    const stored = await loadConcepts(this.o.analysisFile(id)).catch(() => null);
+    const stored = await loadConceptSummaries(this.o.analysisFile(id)).catch((): StoredConcepts => ({ state: null, units: new Map() }));
     this.past.set(id, stored);
     while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
   }
 
-  /** The concept state for a run's snapshot. */
+  /** The concept state for a run's snapshot (summaries only). */
   snapshot(id: string): ConceptState | undefined {
-    return this.live.get(id)?.state ?? this.past.get(id) ?? undefined;
+    return this.live.get(id)?.state ?? this.past.get(id)?.state ?? undefined;
+  }
+
+  /** The `concept-units` answer: units [from, from + count) of one layer at every computed step (the run is live or loaded). */
+  async units(id: string, params: ConceptUnitsParams): Promise<ConceptUnits> {
+    const live = this.live.get(id);
+    const { state, units } = live ?? this.past.get(id) ?? { state: null, units: new Map<string, UnitsRef>() };
+    if (!state) throw new ProtocolError('BAD_REQUEST', 'the run has no concept statistics (its probe declares neither class labels nor concepts)');
+    const l = state.layers.indexOf(params.layer);
+    if (l < 0) throw new ProtocolError('UNKNOWN_LAYER', `the run's concept statistics have no layer "${params.layer.slice(0, 200)}"`);
+    const total = state.units[l];
+    if (params.from >= total) throw new ProtocolError('BAD_REQUEST', `layer "${params.layer}" has ${total} units; from must be below that`);
+    const count = Math.min(params.count, total - params.from);
+    // Written records only: the values of a cell still in the writer's queue are not on disk yet.
+    await live?.writer.flush();
+    const steps = [...state.steps];
+    const refs = steps.map((step, c) => (state.cells[l][c] ? units.get(cellKey(l, step)) ?? null : null));
+    const values = await readUnitSlices(this.o.analysisFile(id), refs, { l, units: total, from: params.from, count, concepts: state.concepts.length });
+    return { layer: params.layer, units: total, from: params.from, count, steps, best: values.map((v) => v?.best ?? null), iou: values.map((v) => v?.iou ?? null), selectivity: values.map((v) => v?.selectivity ?? null) };
   }
 
   /** A run stopped streaming: wait for its jobs (the caller closes the shared writer afterwards). */
@@ -186,7 +283,7 @@ export class ConceptsHub {
     run.closed = true;
     this.live.delete(id);
     this.masks.delete(id);
-    this.past.set(id, run.state);
+    this.past.set(id, { state: run.state, units: run.units });
   }
 
   /** Resolves when no concepts job of any run is queued or running. */

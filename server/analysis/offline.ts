@@ -1,8 +1,10 @@
 /** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
 import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../../lib/analysis';
-import { emptyGrid, imagesFirstExample, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
+import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type IngestLimits, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
+import { layersProblem, probeDeclProblem } from '../ingest-rules';
+import { DEFAULT_LIMITS } from '../limits';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
@@ -13,42 +15,50 @@ export interface StoredLayout {
   layers: Array<{ name: string; units: number }>;
   examples: number;
   steps: number[];
-  /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent). */
-  frames: Array<Array<{ offset: number; length: number } | null>>;
+  /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent); `finite` when readLayout was asked to check. */
+  frames: Array<Array<{ offset: number; length: number; finite?: boolean } | null>>;
   /** Probe images chunks (frames of kind "images", stored outside checkpoints). */
   images: ProbeChunk[];
   /** Grad-CAM frames (kind "gradcam", stored after their checkpoint), in step order. */
   gradcam: GradcamRef[];
+  /** Concept masks chunks (frames of kind "masks"). */
+  masks: ProbeChunk[];
 }
 
-/** Finds the layers, steps and frame positions of a log in one pass. */
-export async function readLayout(file: string): Promise<StoredLayout> {
+/**
+ * Finds the layers, steps and frame positions of a log in one pass; `finite` also checks every frame for NaN/Inf.
+ * Declarations beyond `limits` are skipped, as readRunState skips them (nothing is sized from them).
+ */
+export async function readLayout(file: string, limits: IngestLimits, opts: { finite?: boolean } = {}): Promise<StoredLayout> {
   let layers: StoredLayout['layers'] = [];
   let examples = 0;
   const steps: number[] = [];
   const frames: StoredLayout['frames'] = [];
   let images: ProbeChunk[] = [];
   let gradcam: GradcamRef[] = [];
+  let masks: ProbeChunk[] = [];
   let current = -1;
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.message, RECORD_KIND.frame] })) {
     if (rec.kind === RECORD_KIND.frame) {
       const r = decodeRecord(rec.kind, rec.time, rec.payload);
       if (r?.kind !== 'frame') continue;
       const { layer, shape, kind, step } = r.frame.header;
-      if (kind === 'images') images = addProbeChunks(images, [{ layer, shape, offset: rec.offset, length: rec.payload.length }], imagesFirstExample);
-      if (kind === 'gradcam') gradcam = addGradcamFrames(gradcam, [{ layer, step, shape, offset: rec.offset, length: rec.payload.length }]);
+      const chunk = [{ layer, shape, offset: rec.offset, length: rec.payload.length }];
+      if (kind === 'images') images = addProbeChunks(images, chunk, imagesFirstExample);
+      if (kind === 'masks') masks = addProbeChunks(masks, chunk, masksFirstExample);
+      if (kind === 'gradcam') gradcam = addGradcamFrames(gradcam, [{ ...chunk[0], step }]);
       if (current < 0 || kind === 'images' || kind === 'masks' || kind === 'gradcam') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
-      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length };
+      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length, ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}) };
       continue;
     }
     const r = decodeRecord(rec.kind, rec.time, rec.payload);
     if (r?.kind !== 'message') continue;
     const msg = r.message;
-    if (msg.type === 'layers' && !layers.length) {
+    if (msg.type === 'layers' && !layers.length && !layersProblem(msg.layers, limits)) {
       layers = msg.layers.map((l) => ({ name: l.name, units: l.units }));
       for (let i = 0; i < layers.length; i++) frames.push([]);
-    } else if (msg.type === 'probe' && !examples) {
+    } else if (msg.type === 'probe' && !examples && !probeDeclProblem(msg, limits)) {
       examples = msg.examples;
     } else if (msg.type === 'checkpoint') {
       steps.push(msg.step);
@@ -56,12 +66,12 @@ export async function readLayout(file: string): Promise<StoredLayout> {
       for (const f of frames) f[current] = null;
     }
   }
-  return { layers, examples, steps, frames, images, gradcam };
+  return { layers, examples, steps, frames, images, masks, gradcam };
 }
 
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */
 export async function computeConvergence(file: string, metric: MetricName, opts: SimilarityOptions = {}, layout?: StoredLayout): Promise<ConvergenceGrid> {
-  const lay = layout ?? (await readLayout(file));
+  const lay = layout ?? (await readLayout(file, DEFAULT_LIMITS));
   const grid = emptyGrid(metric, lay.layers.map((l) => l.name));
   const n = lay.steps.length;
   grid.steps = [...lay.steps];

@@ -1,5 +1,5 @@
 /** The `concepts` part of `layerwatch export --json`: stored concept statistics laid out per layer and per checkpoint step. */
-import type { ConceptState } from '../../lib/protocol';
+import type { ConceptCell, ConceptStateOf } from '../../lib/protocol';
 import { loadConcepts } from '../analysis/concepts-store';
 
 /** Per layer and step (in `steps` order; null where not computed): unique detectors, detectors, and [best concept, IoU] per unit. */
@@ -16,7 +16,7 @@ export interface ConceptsExport {
 }
 
 /** Lays a concept state out on the run's checkpoint steps. */
-export function conceptsExport(state: ConceptState, steps: number[]): ConceptsExport {
+export function conceptsExport(state: ConceptStateOf<ConceptCell>, steps: number[]): ConceptsExport {
   const out: ConceptsExport = { concepts: state.concepts, categories: state.categories, threshold: state.threshold, quantiles: {}, uniqueDetectors: {}, uniqueByCategory: {}, detectors: {}, units: {}, chance: {} };
   state.layers.forEach((layer, l) => {
     const cells = steps.map((s) => {

@@ -1,20 +1,25 @@
-/** `layerwatch import FILE`: validates a run log and adds it to a data directory (all or nothing). */
+/** `layerwatch import FILE`: validates a run log (framing and contents, under the serve limits) and adds it to a data directory (all or nothing). */
 import path from 'node:path';
-import { importLog } from '../storage/import';
+import { importRun } from '../import-run';
+import { LogContentCheck } from '../log-content-check';
 import { parseArgs, stringFlag, UsageError } from './args';
+import { LOG_LIMIT_HELP, LOG_LIMIT_SPEC, logLimits } from './limit-flags';
+import { printJson, say } from './terminal-text';
 
-const HELP = 'usage: layerwatch import FILE [--data ./data] [--id RUN_ID] [--json]';
+const HELP = `usage: layerwatch import FILE [--data ./data] [--id RUN_ID] [--json]
+limits the log must keep (those of \`layerwatch serve\`; defaults shown; also LAYERWATCH_MAX_*):
+  ${LOG_LIMIT_HELP}`;
 
 /** Runs the import command. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { data: 'string', id: 'string', json: 'boolean', help: 'boolean' });
+  const args = parseArgs(argv, { data: 'string', id: 'string', json: 'boolean', help: 'boolean', ...LOG_LIMIT_SPEC });
   if (args.flags.help) return console.log(HELP), 0;
   const [file] = args.positional;
   if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
   const id = stringFlag(args, 'id');
-  const meta = await importLog(dir, path.resolve(file), id ? { id } : {});
-  if (args.flags.json) console.log(JSON.stringify({ run: meta }));
-  else console.log(`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`);
+  const meta = await importRun(dir, path.resolve(file), { check: new LogContentCheck(logLimits(args)), ...(id ? { id } : {}) });
+  if (args.flags.json) printJson({ run: meta });
+  else say`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`;
   return 0;
 }

@@ -1,16 +1,20 @@
 /**
- * Importing a run log from elsewhere (another machine, a published example): the
- * copy is validated inside the data directory and moved into runs/<id>/ with one
- * rename, so a bad or interrupted import never leaves a partial run behind.
+ * Importing a run log from elsewhere (another machine, a published example, an upload): the bytes are checked record
+ * by record as they arrive (framing and CRCs here, contents by the caller's RecordSink) and written into a staging
+ * directory inside the data directory, which becomes runs/<id>/ with one rename. The first record that cannot be
+ * valid stops the import, so a bad file costs at most the bytes up to it, and a bad or interrupted import never
+ * leaves a partial run behind.
  */
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir, writeFileAtomic } from './atomic-file';
+import { splitBundle } from './log-bundle';
+import { LogStreamReader, type RecordSink } from './log-stream-reader';
 import { assertRunId, isValidRunId, slugifyRunId } from './run-id';
 import { countRunLog, type Classify } from './run-counters';
 import { RunIndex, type RunMeta } from './run-index';
 import { RecordKind } from './run-log-format';
-import { readRunLog, scanRunLog } from './run-log-reader';
 import { StorageError, writeErrorFromFs } from './storage-error';
 
 /** What a strict validation found. */
@@ -22,49 +26,64 @@ export interface LogValidation {
   firstJson: unknown;
 }
 
-/** Options of importLog. */
+/** Options of importLog and importStream. */
 export interface ImportOptions {
+  /** Checks each record's contents (the server passes its protocol rules: server/log-content-check.ts); one per import. */
+  check: RecordSink;
   /** The run id to store it under; defaults to the hello's run id, its name, or the file name. */
   id?: string;
   /** The server's open index, so that it learns of the run; opened on `dir` otherwise. */
   index?: RunIndex;
   classify?: Classify;
+  /** Checks the stored analysis an exported log carries (runs/<id>/analysis.lwlog, split off the log) against the log; throws to refuse the import. */
+  checkAnalysis?: (analysisFile: string, logFile: string) => Promise<void>;
 }
 
-/** Strictly checks a whole log (header, every record, CRCs, no torn tail); throws NOT_A_LOG, LOG_VERSION, LOG_CORRUPT or LOG_TRUNCATED. */
-export async function validateLogFile(file: string): Promise<LogValidation> {
-  const scan = await scanRunLog(file, { strict: true });
-  let firstJson: unknown = null;
-  for await (const rec of readRunLog(file, { kinds: [RecordKind.Json], strict: true, to: scan.validEnd })) {
-    try {
-      firstJson = JSON.parse(rec.payload.toString('utf8'));
-    } catch {
-      firstJson = null;
-    }
-    break;
-  }
-  return { records: scan.records, bytes: scan.size, firstJson };
-}
+const READ_CHUNK = 1 << 20;
 
-/** Copies a log into DIR, validates it and makes it the run runs/<id>/ (status from its end record, else interrupted). */
-export async function importLog(dir: string, srcPath: string, opts: ImportOptions = {}): Promise<RunMeta> {
-  if (opts.id !== undefined) assertRunId(opts.id);
-  // Only a regular file: a FIFO, /dev/zero or a directory would hang, fill the disk, or fail obscurely.
-  const src = await fs.stat(srcPath).catch((err: unknown) => {
-    throw new StorageError('NOT_A_LOG', `Cannot read ${srcPath}: ${(err as Error).message}`, { cause: err });
+/** Strictly checks a whole log (header, every record, CRCs, no torn tail, and `check` on each record's contents); throws at the first problem. */
+export async function validateLogFile(file: string, check?: RecordSink): Promise<LogValidation> {
+  let firstJson: unknown;
+  const reader = new LogStreamReader({
+    header: (kind, length, offset) => check?.header?.(kind, length, offset),
+    record: (rec) => {
+      if (firstJson === undefined && rec.kind === RecordKind.Json) {
+        try {
+          firstJson = JSON.parse(rec.payload.toString('utf8'));
+        } catch {
+          firstJson = null;
+        }
+      }
+      check?.record(rec);
+    },
+    end: (records) => check?.end?.(records),
   });
-  if (!src.isFile()) throw new StorageError('NOT_A_LOG', `${srcPath} is not a regular file`);
+  for await (const chunk of createReadStream(await regularFile(file), { highWaterMark: READ_CHUNK })) reader.push(chunk as Buffer);
+  const { records, bytes } = reader.end();
+  return { records, bytes, firstJson: firstJson ?? null };
+}
+
+/** Imports a log file into DIR as the run runs/<id>/ (status from its end record, else interrupted). */
+export async function importLog(dir: string, srcPath: string, opts: ImportOptions): Promise<RunMeta> {
+  if (opts.id !== undefined) assertRunId(opts.id);
+  const file = await regularFile(srcPath);
+  return importStream(dir, createReadStream(file, { highWaterMark: READ_CHUNK }), srcPath, opts);
+}
+
+/** Imports a log arriving as a stream (`name` hints the run id); stops reading at the first record that cannot be valid. */
+export async function importStream(dir: string, source: AsyncIterable<Uint8Array>, name: string, opts: ImportOptions): Promise<RunMeta> {
+  if (opts.id !== undefined) assertRunId(opts.id);
   const index = opts.index ?? (await RunIndex.open(dir));
   const staging = await fs.mkdtemp(path.join(index.dir, '.import-'));
   try {
     const log = path.join(staging, 'log.lwlog');
-    await fs.copyFile(srcPath, log).catch((err: unknown) => {
-      throw writeErrorFromFs(err, `Copying ${srcPath}`);
-    });
-    // Validate the copy, not the source: the source may change while we read it.
-    const { bytes } = await validateLogFile(log);
+    await receive(source, log, new LogStreamReader(opts.check));
+    // An export carries the run's stored analysis (kind 4) after its log: it goes back into analysis.lwlog.
+    const analysis = path.join(staging, 'analysis.lwlog');
+    if ((await splitBundle(log, analysis)) > 0) await opts.checkAnalysis?.(analysis, log);
+    const { size: bytes } = await fs.stat(log);
     const c = await countRunLog(log, opts.classify);
-    const id = opts.id ?? pickId(c.hello, srcPath);
+    const id = opts.id ?? pickId(c.hello, name);
     if (index.get(id)) throw new StorageError('RUN_EXISTS', `A run with id "${id}" exists; import it under another id.`);
     const meta: RunMeta = {
       id,
@@ -94,6 +113,35 @@ export async function importLog(dir: string, srcPath: string, opts: ImportOption
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Writes the bytes that pass the reader to `file` (checked first: nothing after the first bad record reaches the disk); returns the size. */
+async function receive(source: AsyncIterable<Uint8Array>, file: string, reader: LogStreamReader): Promise<number> {
+  const fh = await fs.open(file, 'wx').catch((err: unknown) => {
+    throw writeErrorFromFs(err, 'Creating the import file');
+  });
+  try {
+    for await (const chunk of source) {
+      reader.push(chunk);
+      await fh.write(chunk).catch((err: unknown) => {
+        throw writeErrorFromFs(err, 'Writing the import');
+      });
+    }
+    const { bytes } = reader.end();
+    await fh.sync();
+    return bytes;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The path of a regular file; anything else (a FIFO, /dev/zero, a directory) would hang, fill the disk, or fail obscurely. */
+async function regularFile(srcPath: string): Promise<string> {
+  const src = await fs.stat(srcPath).catch((err: unknown) => {
+    throw new StorageError('NOT_A_LOG', `Cannot read ${srcPath}: ${(err as Error).message}`, { cause: err });
+  });
+  if (!src.isFile()) throw new StorageError('NOT_A_LOG', `${srcPath} is not a regular file`);
+  return srcPath;
 }
 
 function pickId(hello: { id?: unknown; name?: unknown } | undefined, srcPath: string): string {

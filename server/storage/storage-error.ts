@@ -9,8 +9,10 @@ export type StorageErrorCode =
   | 'LOG_VERSION'
   | 'LOG_CORRUPT'
   | 'LOG_TRUNCATED'
+  | 'LOG_INVALID'
   | 'BAD_RECORD'
   | 'BAD_OFFSET'
+  | 'BAD_ANALYSIS'
   | 'DISK_FULL'
   | 'IO_ERROR'
   | 'CLOSED';

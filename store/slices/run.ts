@@ -6,7 +6,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { METRICS, type ConvergenceGrid, type ConvergenceState, type MetricName } from '@/lib/protocol/analysis';
 import type { LayerDecl } from '@/lib/protocol/ingest';
-import type { AdviceEvent, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '@/lib/protocol/live';
+import type { AdviceEvent, FrozenLayer, ProbeInfo, RunDelta, RunMeta, RunSnapshot, Warning } from '@/lib/protocol/live';
 import { appendPoints, seriesFrom, type SeriesBuffer } from '@/lib/chart/series-buffer';
 import type { LayerwatchState } from '../state';
 import { isReanalysisKey } from './reanalysis';
@@ -30,6 +30,8 @@ export interface RunStore {
   warnings: Warning[];
   /** Freeze advice the server gave, in order. */
   advice: AdviceEvent[];
+  /** Layers the trainer confirmed frozen (advice alone freezes nothing). */
+  frozen: FrozenLayer[];
   /** Server-stored to browser-received time of the newest checkpoint, ms. */
   latencyMs: number | null;
   /** Browser time at which the newest checkpoint arrived. */
@@ -50,7 +52,7 @@ export interface RunSlice {
 }
 
 const IDLE: RunStore = {
-  id: null, load: 'idle', error: null, meta: null, layers: [], probe: null, steps: [], times: [], scalars: {}, scalarsVersion: 0, warnings: [], advice: [], latencyMs: null, lastCheckpointAt: null, gradcamSteps: [],
+  id: null, load: 'idle', error: null, meta: null, layers: [], probe: null, steps: [], times: [], scalars: {}, scalarsVersion: 0, warnings: [], advice: [], frozen: [], latencyMs: null, lastCheckpointAt: null, gradcamSteps: [],
 };
 const MAX_WARNINGS = 200;
 
@@ -76,7 +78,7 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
       run: {
         ...s.run, load: 'ready', error: null, meta: snap.meta, layers: snap.layers, probe: snap.probe,
         steps: snap.checkpoints.steps, times: snap.checkpoints.times, scalars, scalarsVersion: s.run.scalarsVersion + 1,
-        warnings: snap.warnings, advice: snap.advice ?? [], lastCheckpointAt: receivedAt !== null && snap.checkpoints.steps.length ? receivedAt : s.run.lastCheckpointAt,
+        warnings: snap.warnings, advice: snap.advice ?? [], frozen: snap.frozen ?? [], lastCheckpointAt: receivedAt !== null && snap.checkpoints.steps.length ? receivedAt : s.run.lastCheckpointAt,
       },
       view: { ...s.view, scrub },
     }));
@@ -102,7 +104,7 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
     applyRunSnapshot: (id, snap, receivedAt) => {
       const s = get();
       if (s.run.id !== id) return;
-      s.setTimeline({ meta: snap.meta, steps: snap.checkpoints.steps, times: snap.checkpoints.times });
+      s.setTimeline({ meta: snap.meta, steps: snap.checkpoints.steps, times: snap.checkpoints.times, analysis: snap.analysis?.progress ?? null });
       s.setReanalysisGrids(splitGrids(snap.analysis?.convergence).extra);
       if (s.timeline.frame !== null) {
         // A pinned replay frame stays; the topic's concepts are what later frames are cut from.
@@ -149,6 +151,8 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
         case 'gradcam':
           // Timeline information like a checkpoint: a replay frame that reaches this step can then show its maps.
           return set({ run: { ...s.run, gradcamSteps: [...s.run.gradcamSteps, delta.step] } });
+        case 'analysis-progress':
+          return s.setTimeline({ analysis: delta.progress });
         case 'convergence':
           if (delta.patch.key !== undefined) return s.patchReanalysis(delta.patch.key, delta.patch);
           return pinned ? undefined : s.patchConvergence(delta.patch);
@@ -172,6 +176,8 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
           return set({ run: { ...s.run, warnings: [...s.run.warnings, delta.warning].slice(-MAX_WARNINGS) } });
         case 'advice':
           return set({ run: { ...s.run, advice: [...s.run.advice, delta.advice] } });
+        case 'frozen':
+          return set({ run: { ...s.run, frozen: [...s.run.frozen, delta.frozen] } });
         case 'concepts':
           return s.patchConcepts(delta.patch);
         default: {

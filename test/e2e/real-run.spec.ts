@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { LiveClient } from '../../clients/node/live-client';
-import type { ConceptState, RunMeta } from '../../lib/protocol';
+import { ConceptUnits, type ConceptState, type RunMeta } from '../../lib/protocol';
 import { expectAccessible, shoot } from './helpers';
 
 const PYTHON = '/usr/bin/python3';
@@ -62,6 +62,18 @@ async function conceptState(runId: string): Promise<ConceptState> {
   }
 }
 
+/** The per-unit values of one layer at every computed step (the `concept-units` request, as the raster asks). */
+async function conceptUnits(runId: string, layer: string): Promise<ConceptUnits> {
+  const live = await LiveClient.connect({ url: `ws://127.0.0.1:${process.env.LW_E2E_PORT}/live`, validate: false });
+  try {
+    const res = await live.request('concept-units', runId, { layer });
+    expect(res.ok, `concept-units: ${res.code} ${res.message}`).toBe(true);
+    return ConceptUnits.parse(res.data);
+  } finally {
+    live.close();
+  }
+}
+
 const firstCanvas = (page: Page) => page.getByTestId('gradcam-canvas').first().evaluate((c) => (c as HTMLCanvasElement).toDataURL());
 
 test('a real run: Grad-CAM live and in replay, concepts as the server computed them', async ({ page }, testInfo) => {
@@ -94,10 +106,11 @@ test('a real run: Grad-CAM live and in replay, concepts as the server computed t
 
   // A detector of a garment group in fc: its top-activating examples in the drawer mostly belong to the group.
   const fc = state.layers.indexOf('fc');
-  const last = state.cells[fc].at(-1)!;
-  const unit = last.best.findIndex((b, u) => b >= 0 && last.iou[u] > state.threshold && state.concepts[b].category === 'object' && state.concepts[b].name !== 'tops');
+  const values = await conceptUnits(runId, 'fc');
+  const best = values.best.at(-1)!, iou = values.iou.at(-1)!;
+  const unit = best.findIndex((b, u) => b >= 0 && iou[u] > state.threshold && state.concepts[b].category === 'object' && state.concepts[b].name !== 'tops');
   expect(unit, 'fc has a detector of a garment group other than tops').toBeGreaterThanOrEqual(0);
-  const group = GROUPS[state.concepts[last.best[unit]].name];
+  const group = GROUPS[state.concepts[best[unit]].name];
   await page.getByTestId('concept-layer').selectOption(String(fc));
   await expect(raster).toHaveAttribute('data-units', String(state.units[fc]));
   const box = (await raster.locator('canvas').boundingBox())!;
@@ -108,7 +121,7 @@ test('a real run: Grad-CAM live and in replay, concepts as the server computed t
   await expect(thumbs).toHaveCount(12);
   const labels = await thumbs.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
   const inGroup = labels.filter((l) => group.some((g) => l.includes(`, ${g},`))).length;
-  expect(inGroup, `${state.concepts[last.best[unit]].name} among the top 12: ${labels.join(' | ')}`).toBeGreaterThanOrEqual(6);
+  expect(inGroup, `${state.concepts[best[unit]].name} among the top 12: ${labels.join(' | ')}`).toBeGreaterThanOrEqual(6);
   await page.keyboard.press('Escape');
   await page.getByRole('button', { name: 'Collapse Concepts' }).click();
 

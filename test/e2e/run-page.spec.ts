@@ -1,5 +1,8 @@
 /** Issue 9: the run page — one screen at 1440 × 900, keyboard shortcuts, URL round-trip, theme, accessibility, screenshots. */
 import { expect, test, type Page } from '@playwright/test';
+import { IngestClient } from '../../clients/node/ingest-client';
+import { simulateRun } from '../../clients/node/simulate';
+import { formatStep } from '../../lib/chart/scales';
 import { expectAccessible, shoot } from './helpers';
 import { simulate } from './simulate';
 
@@ -159,4 +162,36 @@ test('every chart exports its figure (SVG, PNG) and its numbers (CSV, JSON)', as
   const png = await grab(lossMenu, 'png');
   expect(png.name).toBe('loss.png');
   expect(png.text.slice(1, 4)).toBe('PNG');
+});
+
+test('advice reads "advised" until the trainer confirms "frozen"; "settled" only before the reference', async ({ page }) => {
+  const url = `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`;
+  const advised: Array<{ layer: string; step: number }> = [];
+  // The simulator's settled layers jitter around their final state: a short horizon lets its planted settling qualify.
+  const id = await simulateRun({
+    url, name: 'advice wording e2e', seed: 5, layers: 4, units: 24, examples: 160, checkpoints: 24, intervalMs: 150,
+    options: { advice: { enabled: true, threshold: 0.9, horizon: 1 } }, onAdvice: (a) => advised.push({ layer: a.layer, step: a.step }), noEnd: true,
+  });
+  expect(advised.length).toBeGreaterThanOrEqual(2);
+  // The trainer confirms one freeze only (on a resumed connection, then ends the run).
+  const client = await IngestClient.connect({ url, run: { id }, resume: true });
+  await client.reportFrozen(advised[0].layer, advised[0].step + 20);
+  await client.end();
+  await client.close();
+
+  await page.goto(`/runs/${id}`);
+  await page.getByTestId('panel-advice').getByRole('button', { name: /Expand/ }).click();
+  const row = (layer: string) => page.getByTestId('layer-status').locator(`tr[data-layer="${layer}"]`);
+  await expect(row(advised[0].layer).locator('[data-freeze]')).toHaveText(`frozen @ ${formatStep(advised[0].step + 20)}`);
+  await expect(row(advised[1].layer).locator('[data-freeze]')).toHaveText(`advised @ ${formatStep(advised[1].step)}`);
+  await expect(page.getByTestId('advice-list').locator(`li[data-layer="${advised[1].layer}"]`)).toContainText('not confirmed frozen by the trainer');
+  await expect(page.getByTestId('advice-list').locator(`li[data-layer="${advised[0].layer}"]`)).toContainText(`frozen by the trainer at step ${formatStep(advised[0].step + 20)}`);
+  await expect(page.getByTestId('frozen')).toHaveText(advised[0].layer);
+
+  // Settled means "from a checkpoint before the reference on": never "since" the final step, and the count agrees.
+  const states = await page.getByTestId('layer-status').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ({ state: tr.getAttribute('data-settling'), since: tr.getAttribute('data-settled') })));
+  expect(states.length).toBe(5);
+  for (const s of states) if (s.state === 'settled') expect(Number(s.since)).toBeLessThan(2400);
+  const settled = states.filter((s) => s.state === 'settled').length;
+  await expect(page.getByTestId('advice-panel')).toContainText(`${settled} of 5 layers settled`);
 });

@@ -11,7 +11,9 @@ test('advice follows the planted bottom-up order and survives a restart', async 
   const advice: Array<{ layer: string; step: number }> = [];
   const runId = await simulateRun({
     url: server.ingestUrl, name: 'advised', seed: 5, layers: 4, units: 24, examples: 160, checkpoints: 24, intervalMs: 60,
-    options: { advice: { enabled: true, threshold: 0.97, window: 3, minSpan: 0.1 } },
+    // The simulator's settled layers jitter around their final state: a short horizon and a lower projected similarity
+    // let its planted settling qualify (real runs use the defaults: test/integration/freeze-hindsight.test.ts).
+    options: { advice: { enabled: true, threshold: 0.9, horizon: 1 } },
     onAdvice: (a) => advice.push({ layer: a.layer, step: a.step }),
   });
   await server.analysis.idle();

@@ -58,3 +58,9 @@ it('bench/memory.ts --smoke prints RSS after the run, its make-up, the snapshot 
   assert.match(out, new RegExp(`snapshot: ${number} MB, [\\d,]+ points`));
   assert.match(out, /target: RSS after the run ≤ 512 MiB → (met|NOT met)/);
 });
+
+it('bench/max-shape.ts --smoke prints the snapshot size against its bound and a page of concept values', async () => {
+  const out = await smoke('max-shape');
+  assert.match(out, new RegExp(`snapshot +${number} KiB in ${number} ms \\(bound 1024 KiB: met\\)`));
+  assert.match(out, new RegExp(`concept-units +512 units × 2 steps: ${number} KiB`));
+});

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import { simulateRun } from '../../clients/node/simulate';
-import type { ConceptState } from '../../lib/protocol';
+import { ConceptUnits, type ConceptState } from '../../lib/protocol';
 import { planConcepts, plantedConcept } from '../../lib/sim/concepts';
 import { planRun } from '../../lib/sim/synthetic-run';
 import { CLI, startTestServer, until, type TestServer } from './helpers/server';
@@ -27,6 +27,15 @@ async function conceptsOf(url: string, id: string): Promise<ConceptState> {
   return state;
 }
 
+/** The per-unit values of a layer (all units unless said), with the `concept-units` request. */
+async function unitsOf(url: string, id: string, layer: string, params: { from?: number; count?: number } = {}): Promise<ConceptUnits> {
+  const live = await LiveClient.connect({ url });
+  const res = await live.request('concept-units', id, { layer, ...params });
+  live.close();
+  assert.ok(res.ok, `concept-units: ${res.code} ${res.message}`);
+  return ConceptUnits.parse(res.data);
+}
+
 before(async () => {
   server = await startTestServer();
   runId = await simulateRun({ url: server.ingestUrl, name: 'concepts', ...SIM, intervalMs: 0, concepts: true });
@@ -42,14 +51,19 @@ test('planted detectors are found with their concept from their planted checkpoi
   assert.deepEqual(state.categories, ['colour', 'texture', 'part', 'object']);
   assert.ok(truth.detectors.length >= 8 && truth.detectors.some((d) => d.switchTo), 'the plan has detectors and a switch');
   let exact = 0;
+  const units = new Map<string, ConceptUnits>();
   for (const d of truth.detectors) {
-    const l = state.layers.indexOf(`layer${d.layer + 1}`);
+    const name = `layer${d.layer + 1}`;
+    const l = state.layers.indexOf(name);
+    if (!units.has(name)) units.set(name, await unitsOf(server.liveUrl, runId, name));
+    const u = units.get(name)!;
+    assert.deepEqual(u.steps, state.steps, 'one column per computed step');
     const detects: number[] = [];
     for (let c = 0; c < SIM.checkpoints; c++) {
       const cell = state.cells[l][c]!;
       assert.equal(cell.mode, 'image');
       const want = plantedConcept(truth, d.layer, d.unit, c);
-      detects.push(cell.iou[d.unit] > state.threshold ? cell.best[d.unit] : -1);
+      detects.push(u.iou[c]![d.unit] > state.threshold ? u.best[c]![d.unit] : -1);
       if (want >= 0) assert.equal(detects[c], want, `layer${d.layer + 1} unit ${d.unit} at checkpoint ${c}: detects ${detects[c]}, planted ${want}`);
     }
     // Emergence found: the first checkpoint from which the unit detects its planted concept without a break. A random
@@ -71,13 +85,17 @@ test('unique detectors per layer include the planted concepts; chance detectors 
     const cell = state.cells[l][last]!;
     const planted = truth.detectors.filter((d) => d.layer === l);
     const concepts = new Set(planted.map((d) => plantedConcept(truth, l, d.unit, last)));
-    for (const c of concepts) assert.ok(planted.some((d) => cell.best[d.unit] === c), `layer ${l} detects ${c}`);
+    const u = await unitsOf(server.liveUrl, runId, state.layers[l]);
+    for (const c of concepts) assert.ok(planted.some((d) => u.best[last]![d.unit] === c), `layer ${l} detects ${c}`);
     assert.ok(cell.unique >= concepts.size && cell.uniqueByCategory.reduce((a, b) => a + b, 0) === cell.unique);
     const extra = cell.detectors - planted.length;
     assert.ok(extra <= SIM.units * 0.2, `layer ${l}: ${extra} unplanted detectors of ${SIM.units} units`);
     const chance = state.chance[l];
     assert.ok(chance && chance.detectors <= SIM.units * 0.2, `chance baseline ${JSON.stringify(chance)}`);
-    assert.equal(cell.selectivity.length, SIM.units);
+    assert.equal(u.selectivity[last]!.length, SIM.units);
+    const sel = u.selectivity[last]!.filter((v): v is number => v !== null).sort((a, b) => a - b);
+    const median = (sel[(sel.length - 1) >> 1] + sel[sel.length >> 1]) / 2;
+    assert.ok(Math.abs(cell.selectivityBands![2] - median) <= 0.002, `the median band ${cell.selectivityBands![2]} is the units' median selectivity ${median} (both rounded)`);
     assert.equal(cell.sensitivity.length, 10);
   }
   const logits = state.cells[state.layers.indexOf('logits')][last]!;
@@ -98,9 +116,11 @@ test('export --json adds unique detectors and per-unit [best concept, IoU] per s
   assert.ok(iou > 0.04);
 
   const before = await conceptsOf(server.liveUrl, runId);
+  const unitsBefore = await unitsOf(server.liveUrl, runId, 'layer4', { from: 5, count: 3 });
   const again = await startTestServer({ dataDir: server.dataDir });
   try {
     assert.deepEqual(await conceptsOf(again.liveUrl, runId), before);
+    assert.deepEqual(await unitsOf(again.liveUrl, runId, 'layer4', { from: 5, count: 3 }), unitsBefore);
   } finally {
     await again.close();
   }
@@ -147,11 +167,33 @@ test('concept masks: validated against the probe, stored, and used for spatial l
   const cell = state.cells[0][0]!;
   assert.equal(cell.mode, 'mask');
   assert.equal(state.quantiles[0], 0.005);
-  assert.equal(cell.best[0], 0);
-  assert.ok(cell.iou[0] > 0.04, `pixel IoU of the square unit ${cell.iou[0]}`);
+  const u = await unitsOf(server.liveUrl, client.runId, 'conv');
+  assert.equal(u.best[0]![0], 0);
+  assert.ok(u.iou[0]![0] > 0.04, `pixel IoU of the square unit ${u.iou[0]![0]}`);
 
   const bad = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'no-mask-size' } });
   await bad.declare([{ name: 'fc', units: 2 }], { examples: 4, concepts, conceptLabels: [[0], [], [1], []] });
   await assert.rejects(bad.sendMasks(new Float32Array(4 * 2), [4, 2, 1, 1]), /PROBE_MISMATCH.*maskSize/);
   await bad.close();
+});
+
+test('the snapshot carries per-layer summaries only; concept-units pages the per-unit values and refuses bad asks', async () => {
+  const live = await LiveClient.connect({ url: server.liveUrl });
+  live.subscribe(`run:${runId}`);
+  const snap = await live.waitFor((m) => m.type === 'snapshot');
+  const text = JSON.stringify(snap);
+  assert.ok(!/"best"|"iou"|"selectivity"/.test(text), 'no per-unit arrays in the snapshot');
+  const page = await live.request('concept-units', runId, { layer: 'layer2', from: 30, count: 512 });
+  assert.ok(page.ok);
+  const data = ConceptUnits.parse(page.data);
+  assert.deepEqual([data.from, data.count, data.units], [30, 2, SIM.units], 'the page is cut at the layer\'s last unit');
+  assert.ok(data.best.every((col) => col!.length === 2));
+  const all = await unitsOf(server.liveUrl, runId, 'layer2');
+  assert.deepEqual(data.iou.map((col) => col), all.iou.map((col) => col!.slice(30)), 'a page is the same values as the whole layer');
+  const asks: Array<[Record<string, unknown>, string]> = [[{ layer: 'nope' }, 'UNKNOWN_LAYER'], [{ layer: 'layer2', from: 32 }, 'BAD_REQUEST'], [{ layer: 'layer2', count: 513 }, 'BAD_REQUEST'], [{}, 'BAD_REQUEST']];
+  for (const [params, code] of asks) {
+    const res = await live.request('concept-units', runId, params as Record<string, string | number>);
+    assert.deepEqual([res.ok, res.code], [false, code], JSON.stringify(params));
+  }
+  live.close();
 });

@@ -7,7 +7,8 @@ import time
 
 import numpy as np
 
-from .frames import encode_frame
+from .frames import encode_frame_buffer
+from .freeze import FreezeOnAdvice
 
 log = logging.getLogger("layerwatch")
 
@@ -35,6 +36,7 @@ class Run:
         self._transport = transport
         self.on_advice = on_advice
         self.advice = []  # every advice message received, in order
+        self.frozen = []  # every layer reported frozen ({"layer", "step"}), in order
         self.server_warnings = []
         self._inbox = queue.Queue()
         self._declared = None  # (layer decls, m) once layers and probe are declared
@@ -48,6 +50,8 @@ class Run:
         self.finished = False
         if transport is not None:
             transport._on_message = self._inbox.put
+        if isinstance(on_advice, FreezeOnAdvice) and on_advice.run is None:
+            on_advice.run = self  # freeze_on_advice(model) given to init(): its freezes are reported on this run
 
     # ---- identity and state --------------------------------------------------------------
 
@@ -62,7 +66,7 @@ class Run:
 
     @property
     def dropped_checkpoints(self):
-        """How many checkpoints were dropped because the buffer bound was reached."""
+        """How many checkpoints were dropped from the full buffer (the server was away, or buffer_wait ran out)."""
         return self._transport.dropped_checkpoints if self._transport else 0
 
     def buffered(self):
@@ -173,6 +177,20 @@ class Run:
         except Exception as exc:  # noqa: BLE001
             self._warn_once("log:" + type(exc).__name__, "layerwatch: log at step %s failed: %r" % (step, exc))
 
+    def report_frozen(self, layer, step=None):
+        """Tells the server that `layer` was frozen (no longer trained) at `step` (default: the current step).
+
+        The views say "advised" for a layer the server advised freezing until this confirmation, then "frozen at
+        step N". layerwatch.freeze(model, name, run=run) and freeze_on_advice() call it for you.
+        """
+        s = int(step) if step is not None else self._step
+        self.frozen.append({"layer": str(layer), "step": s})
+        if self._transport:
+            try:
+                self._transport.put_frozen({"type": "frozen", "layer": str(layer), "step": s})
+            except Exception as exc:  # noqa: BLE001 — never raise into the training loop
+                self._warn_once("frozen:" + type(exc).__name__, "layerwatch: report_frozen(%r) failed: %r" % (layer, exc))
+
     def poll(self):
         """Delivers advice received since the last call to the on_advice callback (also done by step/log/checkpoint)."""
         self._deliver()
@@ -207,7 +225,7 @@ class Run:
         try:
             maps, classes = self._gradcam.compute()
             layer = "__gradcam__:" + self._gradcam.layer
-            return [encode_frame(step, layer, maps, kind="gradcam", examples=self._gradcam.examples, classes=classes)]
+            return [encode_frame_buffer(step, layer, maps, kind="gradcam", examples=self._gradcam.examples, classes=classes)]
         except Exception as exc:  # noqa: BLE001 — never raise into the training loop
             self._warn_once("gradcam:" + type(exc).__name__, "layerwatch: Grad-CAM at step %d failed: %r" % (step, exc))
             return []
@@ -238,7 +256,7 @@ class Run:
         frames = []
         for d in decls:
             kind = "spatial" if "spatial" in d else "activations"
-            frames.append(encode_frame(step, d["name"], arrays[d["name"]], kind=kind))
+            frames.append(encode_frame_buffer(step, d["name"], arrays[d["name"]], kind=kind))
         # The transport only acknowledges what it knows (checkpoints, images): masks ride behind the first checkpoint.
         frames += (self._masks or []) if first else []
         frames += list(after)
@@ -339,7 +357,7 @@ def _mask_frames(masks, m, concepts):
         raise ValueError("masks must be m × concepts × h × w = %d × %d × h × w, got shape %s" % (m, concepts, a.shape))
     a = (a != 0).astype(np.float32)
     per = max(1, IMAGE_CHUNK_BYTES // (a[0].size * 4))
-    return [encode_frame(0, "__masks__" if first == 0 else "__masks__@%d" % first, a[first : first + per], kind="masks") for first in range(0, m, per)]
+    return [encode_frame_buffer(0, "__masks__" if first == 0 else "__masks__@%d" % first, a[first : first + per], kind="masks") for first in range(0, m, per)]
 
 
 def _image_frames(images):
@@ -349,5 +367,5 @@ def _image_frames(images):
     frames = []
     for first in range(0, n, per):
         layer = "__images__" if first == 0 else "__images__@%d" % first
-        frames.append(encode_frame(0, layer, images[first : first + per], kind="images"))
+        frames.append(encode_frame_buffer(0, layer, images[first : first + per], kind="images"))
     return frames

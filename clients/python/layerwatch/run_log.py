@@ -47,6 +47,7 @@ class RunLog:
         self.scalars = {}
         self.events = []
         self.advice = []
+        self.frozen = []  # the trainer's "frozen" confirmations ({"layer", "step"}), first per layer
         self.status = None
         self.records = 0
         self.torn_bytes = 0
@@ -214,6 +215,8 @@ def read_log(path):
             checkpoints.append(current)
         elif t == "end":
             out.status = msg.get("status", "finished")
+        elif t == "frozen" and all(f["layer"] != msg.get("layer") for f in out.frozen):
+            out.frozen.append({"layer": msg.get("layer"), "step": msg.get("step")})
         elif t == "scalars":
             for name, value in msg["values"].items():
                 scalars.setdefault(name, []).append((msg["step"], np.nan if value is None else value))

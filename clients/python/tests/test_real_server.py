@@ -120,3 +120,24 @@ def test_gradcam_and_masks_are_stored_and_read_back(tmp_path):
         assert g["classes"][0, :, 0].tolist() == labels[g["examples"]].tolist()
     finally:
         server.kill()
+
+
+def test_freeze_is_confirmed_to_the_server_once(tmp_path):
+    server = Server(tmp_path)
+    try:
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+        with layerwatch.init(url=server.url, name="py-frozen") as run:
+            run.watch(model, layers=["0", "2"], probe=torch.randn(10, 6), every=2)
+            for step in range(1, 5):
+                run.step()
+                if step == 3:
+                    layerwatch.freeze(model, "0", run=run)
+                    run.report_frozen("0")  # a repeat is acknowledged as a duplicate, not stored again
+        log = layerwatch.read_log(str(tmp_path / "runs" / run.id / "log.lwlog"))
+        assert log.frozen == [{"layer": "0", "step": 3}]
+        raw = (tmp_path / "runs" / run.id / "log.lwlog").read_bytes()
+        assert raw.count(b'"type": "frozen"') + raw.count(b'"type":"frozen"') == 1
+        assert all(not p.requires_grad for p in model[0].parameters())
+    finally:
+        server.kill()

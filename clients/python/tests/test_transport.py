@@ -150,6 +150,26 @@ def test_advice_callback_runs_on_the_training_thread_and_freezes(server):
     assert callback.frozen == ["h1"] and len(run.advice) == 2
     assert all(not p.requires_grad and p.grad is None for p in model.h1.parameters())
     assert all(p.requires_grad for p in model.h2.parameters())
+    # The freeze is confirmed to the server, at the step the trainer froze it (advice alone is not a freeze).
+    assert callback.run is run and run.frozen == [{"layer": "h1", "step": 1}]
+    assert wait_until(lambda: {"type": "frozen", "layer": "h1", "step": 1} in server.received)
+    run.checkpoint(2)  # a server that does not answer "frozen" (this fake, an older server) holds nothing back
+    assert wait_until(lambda: 2 in server.runs[run.id].steps)
+    run.finish()
+    assert [m for m in server.received if m["type"] == "frozen"] == [{"type": "frozen", "layer": "h1", "step": 1}]
+
+
+def test_frozen_confirmations_are_resent_on_every_connection(server):
+    run = layerwatch.init(url=server.url, backoff_max=0.2)
+    run.send_activations(0, {"h": np.ones((2, 3), dtype=np.float32)})
+    layerwatch.freeze(nn.Sequential(nn.Linear(2, 2)), "0", run=run)
+    assert wait_until(lambda: any(m["type"] == "frozen" for m in server.received))
+    server.stop()
+    server.start()
+    run.send_activations(3, {"h": np.ones((2, 3), dtype=np.float32)})
+    assert wait_until(lambda: sum(m["type"] == "frozen" for m in server.received) == 2, timeout=20)
+    order = [m["type"] for m in server.received]
+    assert order.index("frozen", order.index("frozen") + 1) > order.index("probe", order.index("hello", 1))
     run.finish()
 
 

@@ -1,6 +1,6 @@
 /** Concept statistics (Network Dissection, class selectivity, class sensitivity): pure functions over typed arrays. */
 export type { ConceptTally, PackedMasks, Real } from './types';
-export { classSelectivity, meanOverSpace } from './selectivity';
+export { classSelectivity, meanOverSpace, quantiles, SELECTIVITY_BANDS, selectivityBands } from './selectivity';
 export { DEFAULT_IMAGE_QUANTILE, DEFAULT_PIXEL_QUANTILE, defaultQuantile, nextDown, selectKth, topQuantileCuts } from './threshold';
 export { bilinearAxis, bilinearPlan, createMasks, packMasksInto, popcount, upsampleInto, type BilinearPlan } from './masks';
 export { createTally, iouFromTally, tallyImageLevel, tallyMasks } from './iou';

@@ -65,3 +65,29 @@ export function classSelectivity(acts: Real, units: number, examples: number, la
   }
   return out;
 }
+
+/** The quantiles a selectivity distribution is summarised by (the class selectivity chart's bands): p10, p25, median, p75, p90. */
+export const SELECTIVITY_BANDS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
+
+/** Quantiles (p in [0, 1], linear interpolation) of the finite values, or null when there are none. */
+export function quantiles(values: ArrayLike<number | null>, ps: readonly number[]): number[] | null {
+  // A typed array sorts numerically and natively: 65,536 units in a few ms, where an array of numbers takes ~100 ms.
+  const finite = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && Number.isFinite(v)) finite[n++] = v;
+  }
+  if (!n) return null;
+  const xs = finite.subarray(0, n).sort();
+  return ps.map((p) => {
+    const pos = p * (xs.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo);
+  });
+}
+
+/** A layer's selectivity distribution at one checkpoint as its SELECTIVITY_BANDS quantiles (null: no unit has one). */
+export function selectivityBands(selectivity: ArrayLike<number | null>): number[] | null {
+  const q = quantiles(selectivity, SELECTIVITY_BANDS);
+  return q && q.map((v) => Math.round(v * 1000) / 1000);
+}

@@ -1,5 +1,6 @@
 /** Test helpers: a real server on port 0 over a fresh temp data directory, in-process or as a child process. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,14 @@ import { startServer, type RunningServer, type ServerOptions } from '../../../se
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const CLI = path.join(ROOT, 'bin/layerwatch.mjs');
+
+/** Runs `layerwatch ARGS` to its end: exit code and output, whatever the code. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [CLI, ...args]).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+}
 
 export async function tempDir(prefix = 'lw-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
@@ -35,8 +44,8 @@ export interface ChildServer {
 }
 
 /** Starts `layerwatch serve --no-pages` as a child process and waits for its URL. */
-export function startChildServer(dataDir: string, extra: string[] = [], port = 0): Promise<ChildServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--no-pages', '--port', String(port), '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChildServer(dataDir: string, extra: string[] = [], port = 0, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--no-pages', '--port', String(port), '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);

@@ -1,10 +1,10 @@
 /** ConceptPatch application: steps kept in order whatever the arrival order, meta replacing, chance, and the masks layer name. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { applyConceptPatch, ConceptPatch, masksFirstExample, type ConceptCell, type ConceptMeta } from '../../../lib/protocol';
+import { applyConceptPatch, ConceptPatch, masksFirstExample, type ConceptMeta, type ConceptSummary } from '../../../lib/protocol';
 
 const meta: ConceptMeta = { layers: ['a', 'b'], units: [2, 2], concepts: [{ name: 'red', category: 'colour' }], categories: ['colour'], classNames: [], threshold: 0.04, quantiles: [0.01, 0.01], examples: 10 };
-const cell = (l: number, step: number): ConceptCell => ({ l, step, mode: 'image', best: [0, -1], iou: [0.1, 0], selectivity: [null, null], detectors: 1, unique: 1, uniqueByCategory: [1], sensitivity: [], k: null });
+const cell = (l: number, step: number): ConceptSummary => ({ l, step, mode: 'image', detectors: 1, unique: 1, uniqueByCategory: [1], sensitivity: [], k: null, selectivityBands: null });
 
 it('inserts columns in step order and keys cells by step', () => {
   let s = applyConceptPatch(null, { cells: [cell(0, 5)] });
@@ -19,6 +19,8 @@ it('inserts columns in step order and keys cells by step', () => {
   assert.equal(s.threshold, 0.05);
   assert.equal(s.steps.length, 3, 'a meta with the same layers keeps the cells');
   assert.ok(ConceptPatch.safeParse({ meta, cells: [cell(0, 1)] }).success);
+  // Per-unit arrays are not part of the wire form: a patch carrying them is stripped to its summary by the schema.
+  assert.deepEqual(Object.keys(ConceptPatch.parse({ cells: [{ ...cell(0, 1), best: [0], iou: [1], selectivity: [null] }] }).cells![0]).sort(), Object.keys(cell(0, 1)).sort());
 });
 
 it('parses masks layer names', () => {

@@ -44,3 +44,16 @@ test('a last checkpoint missing frames is cut; complete ones are kept', async ()
   const none = await logWith([]);
   assert.equal(await trimIncompleteCheckpoint(none), 0);
 });
+
+test('a complete last checkpoint with a NON_FINITE warning between its frames is kept', async () => {
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'lw-trim-')), 'log.lwlog');
+  const w = await RunLogWriter.open(file);
+  w.append(1, JSON.stringify({ type: 'hello', protocol: 1, run: { name: 'x' } }));
+  w.append(1, JSON.stringify({ type: 'checkpoint', step: 1, layers: ['l0', 'l1'] }));
+  w.append(2, encodeFrame({ step: 1, layer: 'l0', shape: [2, 3] }, new Float32Array(6).fill(Number.NaN)));
+  w.append(3, JSON.stringify({ type: 'warning', warning: { code: 'NON_FINITE', message: '6 of 6 values are NaN or Inf', step: 1, layer: 'l0' } }));
+  w.append(2, encodeFrame({ step: 1, layer: 'l1', shape: [2, 3] }, new Float32Array(6)));
+  await w.close();
+  assert.equal(await trimIncompleteCheckpoint(file), 0);
+  assert.deepEqual(await steps(file), [1]);
+});

@@ -1,7 +1,7 @@
 /** Class selectivity against hand-computed cases: two and three classes, negative activations, dead units, ties, a class with no examples. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classSelectivity, meanOverSpace } from '../../../../lib/analysis/concepts';
+import { classSelectivity, meanOverSpace, quantiles, selectivityBands } from '../../../../lib/analysis/concepts';
 
 const si = (acts: number[], labels: number[], classes: number) => Array.from(classSelectivity(Float64Array.from(acts), 1, acts.length, labels, classes))[0];
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≈ ${b}`);
@@ -31,4 +31,11 @@ describe('meanOverSpace', () => {
   it('averages each unit × example over its positions', () => {
     assert.deepEqual(Array.from(meanOverSpace(Float32Array.from([1, 3, 0, 2, 4, 4, 5, 7]), 2, 2, 2)), [2, 1, 4, 6]);
   });
+});
+
+it('quantiles interpolate linearly over the finite values and ignore nulls; bands summarise a distribution', () => {
+  assert.deepEqual(quantiles([3, null, 1, 2, NaN, 4], [0, 0.5, 1, 0.25]), [1, 2.5, 4, 1.75]);
+  assert.equal(quantiles([null], [0.5]), null);
+  assert.deepEqual(selectivityBands(Array.from({ length: 11 }, (_, i) => i / 10)), [0.1, 0.25, 0.5, 0.75, 0.9]);
+  assert.equal(selectivityBands([null, NaN]), null);
 });
