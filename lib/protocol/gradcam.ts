@@ -13,6 +13,11 @@ export const MAX_GRADCAM_EXAMPLES = 64;
 export const MAX_GRADCAM_TARGETS = 4;
 /** Largest map side accepted (maps are at a conv layer's resolution, far smaller in practice). */
 export const MAX_GRADCAM_SIDE = 256;
+/**
+ * Most values one Grad-CAM frame may carry (n × targets × h × w; 4 MiB of float32): 16 examples × 2 classes at
+ * 128 × 128 fit, while the per-dimension bounds alone would let one frame reach 64 MiB and a `gradcam` answer ~90 MB.
+ */
+export const MAX_GRADCAM_VALUES = 2 ** 20;
 
 /** Layer name of a Grad-CAM frame: `__gradcam__:<the conv layer the maps come from>`. */
 export const GRADCAM_LAYER = /^__gradcam__:(.{1,180})$/;

@@ -36,6 +36,11 @@ interface LiveConcepts {
   waiters: Array<() => void>;
   /** Jobs of spatial layers held until the masks the probe declares are complete (they follow the first checkpoint). */
   held: Array<(masks: MasksRef | null) => void>;
+  /**
+   * Whether spatial jobs still wait for masks: until a checkpoint arrives while jobs are held, so a trainer that declares
+   * masks and never sends them holds one checkpoint's jobs at most.
+   */
+  awaitMasks: boolean;
   closed: boolean;
   /** Told of every finished job (the progress of an analysis on open). */
   onJob?: () => void;
@@ -122,7 +127,7 @@ export class ConceptsHub {
     const id = state.meta.id;
     const found = conceptProbe(state);
     if (!found) return null;
-    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, units: new Map(), probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], closed: false };
+    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, units: new Map(), probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], awaitMasks: true, closed: false };
     this.live.set(id, run);
     this.past.delete(id);
     this.emit(id, run, { meta: found.meta });
@@ -178,7 +183,7 @@ export class ConceptsHub {
     const stored = past?.state ?? null;
     const same = stored !== null && JSON.stringify(stored.layers) === JSON.stringify(found.meta.layers);
     const units = same ? new Map(past!.units) : new Map<string, UnitsRef>();
-    const run: LiveConcepts = { state: same ? stored : applyConceptPatch(null, { meta: found.meta })!, units, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], closed: false, onJob, wanted };
+    const run: LiveConcepts = { state: same ? stored : applyConceptPatch(null, { meta: found.meta })!, units, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], awaitMasks: false, closed: false, onJob, wanted };
     this.live.set(id, run);
     if (!same) this.emit(id, run, { meta: found.meta });
     run.state.chance.forEach((c, l) => c && run.chanceAsked.add(l));
@@ -203,7 +208,12 @@ export class ConceptsHub {
     const logitsLayer = state.layers.findIndex((l) => l.kind === 'logits' && l.units === run.probe.classes);
     const logitsFrame = logitsLayer >= 0 ? frames.find((f) => f.layer === state.layers[logitsLayer].name && f.finite) : undefined;
     const masks = this.masksRef(id, run.probe.examples);
-    const waitForMasks = !masks && Boolean(state.probeDecl?.maskSize);
+    let waitForMasks = !masks && Boolean(state.probeDecl?.maskSize) && run.awaitMasks;
+    if (waitForMasks && run.held.length) {
+      // A later checkpoint and the masks are still incomplete: they are not coming; score on the image-level labels.
+      run.awaitMasks = waitForMasks = false;
+      for (const job of run.held.splice(0)) job(null);
+    }
     for (const f of frames) {
       const l = run.state.layers.indexOf(f.layer);
       if (l < 0 || !f.finite || f.skip) continue;

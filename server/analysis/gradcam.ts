@@ -46,12 +46,14 @@ export function gradcamAt(refs: readonly GradcamRef[], step?: number): GradcamRe
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
-/** Bytes of one map scaled by its maximum (round(255 · v / peak)), and the peak. */
+/** Bytes of one map scaled by its maximum (round(255 · v / peak)), and the peak; a non-finite or negative value counts as 0. */
 export function mapBytes(values: Float32Array): { bytes: Uint8Array; peak: number } {
+  // Ingest refuses such values; a stored log is read as found, so the answer stays finite whatever the file holds.
+  const ok = (v: number) => (v > 0 && v < Infinity ? v : 0);
   let peak = 0;
-  for (const v of values) if (v > peak) peak = v;
+  for (const v of values) if (ok(v) > peak) peak = v;
   const bytes = new Uint8Array(values.length);
-  if (peak > 0) for (let i = 0; i < values.length; i++) bytes[i] = Math.round((255 * values[i]) / peak);
+  if (peak > 0) for (let i = 0; i < values.length; i++) bytes[i] = Math.round((255 * ok(values[i])) / peak);
   return { bytes, peak };
 }
 

@@ -3,7 +3,7 @@ import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../
 import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type IngestLimits, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
-import { layersProblem, probeDeclProblem } from '../ingest-rules';
+import { gradcamHeaderProblem, layersProblem, probeDeclProblem } from '../ingest-rules';
 import { DEFAULT_LIMITS } from '../limits';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
@@ -46,7 +46,8 @@ export async function readLayout(file: string, limits: IngestLimits, opts: { fin
       const chunk = [{ layer, shape, offset: rec.offset, length: rec.payload.length }];
       if (kind === 'images') images = addProbeChunks(images, chunk, imagesFirstExample);
       if (kind === 'masks') masks = addProbeChunks(masks, chunk, masksFirstExample);
-      if (kind === 'gradcam') gradcam = addGradcamFrames(gradcam, [{ ...chunk[0], step }]);
+      // A stored frame that is no Grad-CAM frame (a hand-edited data directory) is left out, as readRunState leaves bad records out.
+      if (kind === 'gradcam' && !gradcamHeaderProblem(r.frame.header)) gradcam = addGradcamFrames(gradcam, [{ ...chunk[0], step }]);
       if (current < 0 || kind === 'images' || kind === 'masks' || kind === 'gradcam') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
       if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length, ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}) };

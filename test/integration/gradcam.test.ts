@@ -1,11 +1,14 @@
-/** Grad-CAM frames on a real server: acks, every refusal with its code (nothing stored), the live delta, the `gradcam` request live, ended and after a restart. */
+/** Grad-CAM frames on a real server: acks, every refusal with its code (nothing stored), the live delta, the `gradcam` request live, ended, after a restart and after export and import. */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import { encodeFrame, GradcamView } from '../../lib/protocol';
 import { Rng } from '../../lib/random';
-import { startTestServer, type TestServer } from './helpers/server';
+import { importRun } from '../../server/import-run';
+import { startTestServer, tempDir, type TestServer } from './helpers/server';
 
 const M = 10;
 const SIZE = { h: 4, w: 4, channels: 1 } as const;
@@ -78,6 +81,9 @@ test('frames that disagree with the run are refused with their code and nothing 
   await assert.rejects(send(10, '__gradcam__:conv2', EXAMPLES, classes, ok.map((v, i) => (i === 5 ? NaN : v)), [3, 2, 2, 2]), /BAD_FRAME.*NaN/);
   await send(10, '__gradcam__:conv2', [1, 4], classes.slice(0, 4), ok.subarray(0, 16), [2, 2, 2, 2]); // a valid two-example frame
   await assert.rejects(send(10, '__gradcam__:conv2', undefined, undefined, ok, [3, 2, 2, 2]), /BAD_FRAME.*examples/);
+  // Every dimension within its bound, the whole over MAX_GRADCAM_VALUES (10 MB of maps).
+  const all = Array.from({ length: M }, (_, e) => e);
+  await assert.rejects(send(10, '__gradcam__:conv2', all, Array(4 * M).fill(0), new Float32Array(M * 4 * 256 * 256), [M, 4, 256, 256]), /SHAPE_MISMATCH.*2621440 values; the limit is 1048576/);
   // Only the valid frame was stored.
   const grown = (await bytes()) - stored;
   assert.ok(grown > 0 && grown < 400, `stored ${grown} bytes`);
@@ -122,6 +128,25 @@ test('the request answers the newest step at or before the one asked, live, ende
   server = await startTestServer({ dataDir });
   check(await ask(trainer.runId), 20);
   check(await ask(trainer.runId, { step: 19 }), 10);
+});
+
+test('an exported run carries its maps: imported into another data directory (checked like every import), it answers the same', async () => {
+  const res = await fetch(`${server.url}/api/runs/${trainer.runId}/log`);
+  assert.equal(res.status, 200);
+  const dir = await tempDir();
+  const file = path.join(dir, 'gradcam.lwlog');
+  await writeFile(file, Buffer.from(await res.arrayBuffer()));
+  const meta = await importRun(path.join(dir, 'data'), file);
+  const other = await startTestServer({ dataDir: path.join(dir, 'data') });
+  const main = server;
+  server = other;
+  try {
+    check(await ask(meta.id), 20);
+    check(await ask(meta.id, { step: 10 }), 10);
+  } finally {
+    server = main;
+    await other.close();
+  }
 });
 
 test('a run without maps answers null, and bad params are BAD_REQUEST', async () => {
