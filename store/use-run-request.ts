@@ -13,15 +13,15 @@ export interface RequestLoad<T> {
   message?: string;
 }
 
-/** Asks `what` with `params` for the open run whenever they (or `refresh`) change, 120 ms after the last change. */
-export function useRunRequest<T>(what: string, params: Record<string, string | number | boolean>, schema: z.ZodType<T>, refresh: unknown = null): RequestLoad<T> {
+/** Asks `what` with `params` for the open run whenever they (or `refresh`) change, `delayMs` after the last change; nothing while `enabled` is false. */
+export function useRunRequest<T>(what: string, params: Record<string, string | number | boolean>, schema: z.ZodType<T>, refresh: unknown = null, { enabled = true, delayMs = 120 } = {}): RequestLoad<T> {
   const socket = useLiveSocket();
   const runId = useLayerwatch((s) => s.run.id);
   const connected = useLayerwatch((s) => s.connection.status === 'open');
   const [load, setLoad] = useState<RequestLoad<T>>({ state: 'loading', data: null });
   const key = JSON.stringify(params);
   useEffect(() => {
-    if (!runId || !connected) return;
+    if (!runId || !connected || !enabled) return;
     let cancelled = false;
     setLoad((l) => ({ state: 'loading', data: l.data }));
     // Debounced: scrubbing asks only for where it stops.
@@ -37,11 +37,11 @@ export function useRunRequest<T>(what: string, params: Record<string, string | n
           const e = err as RequestError;
           if (!cancelled) setLoad((l) => ({ state: 'error', data: l.data, code: e.code, message: e.message }));
         });
-    }, 120);
+    }, delayMs);
     return () => {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [socket, runId, connected, what, key, schema, refresh]);
+  }, [socket, runId, connected, what, key, schema, refresh, enabled, delayMs]);
   return load;
 }
