@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   LIMIT_UNITS: { fatal: false, close: 1008, hint: 'A layer has more units than the server allows (--max-units).' },
   LIMIT_EXAMPLES: { fatal: false, close: 1008, hint: 'The probe set is larger than the server allows (--max-examples).' },
   LIMIT_CLASSES: { fatal: false, close: 1008, hint: 'The probe set has more classes (class names, or the largest label + 1 without names) than the server allows (--max-classes).' },
-  LIMIT_CONCEPTS: { fatal: false, close: 1008, hint: 'The probe set declares more concepts than the server allows (--max-concepts).' },
+  LIMIT_CONCEPTS: { fatal: false, close: 1008, hint: 'The probe set declares more concepts than the server allows (--max-concepts), or concept masks (maskSize) of more than 2^31 values in all.' },
   LIMIT_RUN_BYTES: { fatal: false, close: 1008, hint: 'The run reached the server\'s total byte limit (--max-run-bytes); nothing more is stored for it.' },
   LIMIT_CHECKPOINT_BYTES: { fatal: false, close: 1009, hint: 'One checkpoint announces more activation bytes than the server holds at once (--max-checkpoint-bytes); send fewer layers per checkpoint.' },
   LIMIT_INFLIGHT_BYTES: { fatal: false, close: 1013, hint: 'The server already holds as many announced checkpoint bytes, over all trainers, as it allows (--max-inflight-bytes); the checkpoint was discarded: resend it after a short wait.' },
