@@ -42,6 +42,8 @@ function Example({ x, view, target, opacity }: { x: GradcamExample; view: Gradca
       <figcaption>
         <span className="gradcam-class" title={className(view.classNames, truth)}>{className(view.classNames, truth)}</span>
         <span className={right ? 'muted' : 'gradcam-wrong'}>{right ? '✓' : `→ ${className(view.classNames, predicted)}`}</span>
+        {/* A blank overlay is a result, not a missing map: the rectified map is 0 everywhere. */}
+        {x.peaks[target] === 0 ? <span className="muted" data-testid="gradcam-no-evidence" title={`The rectified map is 0 everywhere: no positive evidence at ${view.layer}`}>no evidence</span> : null}
       </figcaption>
     </figure>
   );

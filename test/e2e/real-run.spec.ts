@@ -139,6 +139,8 @@ test('a real run: Grad-CAM live and in replay, concepts as the server computed t
   await expect(panel).not.toHaveAttribute('data-step', '0');
   await expect(panel).toHaveAttribute('data-state', 'ready');
   expect(await firstCanvas(page)).not.toBe(early);
+  // A map that is 0 everywhere says so instead of showing a bare image.
+  await expect(page.getByTestId('gradcam-no-evidence')).toHaveCount(await page.locator('[data-testid="gradcam-example"][data-peak="0"]').count());
   await shoot(page, testInfo, 'real-run-gradcam-last');
 
   // From the keyboard: the class the maps explain, and the opacity.
