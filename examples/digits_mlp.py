@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from common import add_freeze_flags, advice_options, base_parser, layerwatch, log_spaced_steps, seed_everything
+from concepts import digits_concepts
 
 TRAIN = 1200
 SPLIT_SEED = 1234  # the split, and so the probe set, is the same for every --seed: runs stay comparable
@@ -57,10 +58,12 @@ def train(args):
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
         enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False)
+    digits = x_probe.numpy().reshape(-1, 8, 8)  # the 8 × 8 grey digits, as thumbnails of top-activating examples
+    concepts, concept_labels = digits_concepts(digits)  # texture and brightness deciles (examples/concepts.py)
     # Every held-out example (probe_from keeps their order when it takes them all); its labels go with it.
     probe = layerwatch.probe_from(TensorDataset(x_probe, y_probe), n=len(x_probe), seed=SPLIT_SEED)
     run.watch(model, layers=["h1", "h2", "h3"], probe=probe, class_names=[str(c) for c in range(10)], every=schedule,
-              images=x_probe.numpy().reshape(-1, 8, 8))  # the 8 × 8 grey digits, as thumbnails of top-activating examples
+              images=digits, concepts=concepts, concept_labels=concept_labels)
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
     n_params = sum(p.numel() for p in model.parameters())

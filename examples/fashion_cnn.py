@@ -1,8 +1,13 @@
 #!/usr/bin/python3
-"""A small CNN on Fashion-MNIST (Debian's dataset-fashion-mnist) streaming to Layerwatch.
+"""A small CNN on Fashion-MNIST (Debian's dataset-fashion-mnist) streaming to Layerwatch, with concepts and Grad-CAM.
 
-    /usr/bin/python3 examples/fashion_cnn.py --url ws://127.0.0.1:3000/ingest --epochs 2 --seed 0 [--spatial]
+    /usr/bin/python3 examples/fashion_cnn.py --url ws://127.0.0.1:3000/ingest --epochs 2 --seed 0
     ... --freeze-advice   # freeze layers the server advises freezing, and report each freeze
+
+The probe set carries concepts computed from the data (examples/concepts.py, docs/concepts.md): garment groups,
+the item's silhouette and its regions as pixel masks, texture and brightness deciles. conv2 is sent with its spatial
+maps (14 × 14) so that it is dissected against the masks (--no-spatial sends it pooled), and every checkpoint carries
+Grad-CAM maps of conv2 for 16 probe examples (--gradcam-examples, --no-gradcam).
 """
 import gzip
 import json
@@ -16,6 +21,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from common import add_freeze_flags, advice_options, base_parser, layerwatch, log_spaced_steps, seed_everything
+from concepts import fashion_concepts
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -86,19 +92,29 @@ def train(args):
     torch.set_num_threads(args.threads)
     g = seed_everything(args.seed)
     x_train, y_train, probe, x_test, y_test = load(args.data_dir, args.train_size, args.probe_size, args.test_size)
+    x_probe, y_probe = probe.inputs, probe.labels
     model = build_model()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     total = ((len(x_train) + args.batch_size - 1) // args.batch_size) * args.epochs
+    images = x_probe[:, 0].numpy() * 0.353 + 0.286  # the 28 × 28 grey probe images, un-normalised to [0, 1]
+    concepts, concept_labels, masks = fashion_concepts(images, y_probe.numpy())
+    spatial = not args.no_spatial
     freezer = layerwatch.freeze_on_advice(model) if args.freeze_advice else None
+    # Concepts here cover 9-48% of the probe (docs/concepts.md): the on-region must be large enough to reach IoU 0.04.
+    options = {"analysis": {"conceptQuantile": args.concept_quantile}}
+    if args.freeze_advice:
+        options.update(advice_options(args, total))
     run = layerwatch.init(
         url=args.url, token=args.token, name=args.name or "fashion-cnn-seed%d" % args.seed, project=args.project or "fashion-mnist",
         config={"model": "cnn-16-32-64", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size, "epochs": args.epochs,
-                "seed": args.seed, "train_size": len(x_train), "spatial": bool(args.spatial), "freeze_advice": bool(args.freeze_advice)},
-        on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
+                "seed": args.seed, "train_size": len(x_train), "spatial": spatial, "gradcam": None if args.no_gradcam else "conv2",
+                "freeze_advice": bool(args.freeze_advice)},
+        on_advice=freezer, options=options,
         enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False)
     run.watch(model, layers=["conv1", "conv2", "fc"], probe=probe, class_names=CLASSES,
-              every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if args.spatial else False,
-              images=probe.inputs[:, 0].numpy() * 0.353 + 0.286)  # the 28 × 28 grey probe images, un-normalised to [0, 1]
+              every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if spatial else False, images=images,
+              concepts=concepts, concept_labels=concept_labels, masks=masks if spatial else None,
+              gradcam=None if args.no_gradcam else "conv2", gradcam_examples=args.gradcam_examples)
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
     n_params = sum(p.numel() for p in model.parameters())
@@ -135,7 +151,11 @@ def main(argv=None):
     p.add_argument("--train-size", type=int, default=6000, help="training subset (speed)")
     p.add_argument("--probe-size", type=int, default=500, help="fixed probe set from the test split")
     p.add_argument("--test-size", type=int, default=2000, help="test subset, disjoint from the probe set")
-    p.add_argument("--spatial", action="store_true", help="send conv2's spatial maps (for dissection)")
+    p.add_argument("--spatial", action="store_true", help="(the default) send conv2's 14 × 14 maps, dissected against the concept masks")
+    p.add_argument("--no-spatial", action="store_true", help="send conv2 pooled per channel (image-level concepts only)")
+    p.add_argument("--no-gradcam", action="store_true", help="send no Grad-CAM maps")
+    p.add_argument("--gradcam-examples", type=int, default=16, help="probe examples with Grad-CAM maps at every checkpoint")
+    p.add_argument("--concept-quantile", type=float, default=0.02, help="top quantile of each unit that counts as 'on' (docs/concepts.md)")
     p.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR", DATA_DIR))
     add_freeze_flags(p)
     args = p.parse_args(argv)

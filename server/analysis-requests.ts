@@ -1,5 +1,6 @@
-/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, concept-units. */
-import { ConceptUnitsParams, DEFAULT_METRIC, MAX_CONCEPT_UNITS, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
+/** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, concept-units, gradcam. */
+import { ConceptUnitsParams, DEFAULT_METRIC, GradcamParams, MAX_CONCEPT_UNITS, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../lib/protocol';
+import { gradcamView } from './analysis/gradcam';
 import { unitExamples } from './analysis/unit-examples';
 import type { AnalysisManager } from './analysis/manager';
 import type { RequestHandler } from './live-endpoint';
@@ -85,6 +86,13 @@ export function registerAnalysisRequests(requests: Map<string, RequestHandler>, 
     }
     await analysis.load(state);
     return analysis.concepts.units(state.meta.id, params.data);
+  });
+  requests.set('gradcam', async (req) => {
+    const state = await runOf(registry, req.run);
+    const params = GradcamParams.safeParse(req.params ?? {});
+    if (!params.success) throw bad('gradcam params {step?}: step must be a non-negative integer');
+    const [refs, images] = await Promise.all([analysis.gradcamRefs(state), analysis.imageChunks(state)]);
+    return gradcamView(state, params.data, refs, images, registry.logPath(state.meta.id));
   });
   requests.set('cancel-reanalysis', async (req) => {
     const key = req.params?.key;

@@ -26,6 +26,7 @@ import { tokensEqual } from './auth';
 import { countNonFinite32 } from '../lib/codecs/finite';
 import { MasksIntake } from './collector-masks';
 import { ImagesIntake } from './collector-images';
+import { GradcamIntake } from './collector-gradcam';
 import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
 import { RankSession, type RankLink, type RankReplies } from './rank-group';
 
@@ -66,6 +67,7 @@ export class IngestConnection implements TrainerLink {
   private checkpoint: OpenCheckpoint | null = null;
   private readonly masks = new MasksIntake();
   private readonly images = new ImagesIntake();
+  private readonly gradcam = new GradcamIntake();
   private replies: Promise<void> = Promise.resolve();
   private readonly rate: RateLimiter;
   private closed = false;
@@ -358,6 +360,7 @@ export class IngestConnection implements TrainerLink {
     if (problem) return this.error(problem.code, problem.message, 'probe');
     this.masks.declare(msg);
     this.images.declare(msg);
+    this.gradcam.declare(msg);
     const known = run.declared.probe;
     if (known) {
       const same = known.examples === m && JSON.stringify(known.labels ?? null) === JSON.stringify(msg.labels ?? null);
@@ -449,7 +452,7 @@ export class IngestConnection implements TrainerLink {
     this.commitCheckpoint(run, cp);
   }
 
-  /** A frame outside a checkpoint: concept masks (collector-masks.ts) or probe images (collector-images.ts), else UNEXPECTED_FRAME as before. */
+  /** A frame outside a checkpoint: concept masks (collector-masks.ts), probe images (collector-images.ts) or Grad-CAM maps (collector-gradcam.ts), else UNEXPECTED_FRAME as before. */
   private onProbeDataFrame(data: Buffer): void {
     let frame: DecodedFrame | null = null;
     try {
@@ -458,11 +461,14 @@ export class IngestConnection implements TrainerLink {
       if (!(err instanceof ProtocolError)) throw err;
     }
     const kind = frame?.header.kind;
-    if (!frame || (kind !== 'masks' && kind !== 'images')) return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
+    if (!frame || (kind !== 'masks' && kind !== 'images' && kind !== 'gradcam')) return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
     const run = this.run!;
-    const problem = (kind === 'masks' ? this.masks : this.images).check(frame, run.state.meta.id);
+    const id = run.state.meta.id;
+    const problem =
+      kind === 'gradcam' ? this.gradcam.check(frame, id, (step) => step === run.acceptedStep || run.state.steps.includes(step)) : (kind === 'masks' ? this.masks : this.images).check(frame, id);
     if (problem) return this.error(problem.code, problem.message, kind);
-    this.store(run, [{ kind: RECORD_KIND.frame, payload: data, record: { kind: 'frame', time: 0, frame } }], () => ({ type: 'ack', of: kind }), kind);
+    const ack = kind === 'gradcam' ? { step: frame.header.step } : {};
+    this.store(run, [{ kind: RECORD_KIND.frame, payload: data, record: { kind: 'frame', time: 0, frame } }], () => ({ type: 'ack', of: kind, ...ack }), kind);
   }
 
   private commitCheckpoint(run: LiveRun, cp: OpenCheckpoint): void {

@@ -3,7 +3,20 @@
  * (collector.ts answers a failed check with its code) and for stored logs (log-content-check.ts refuses an import,
  * or skips a stored record, with the same code).
  */
-import { maxLabelPlusOne, type Checkpoint, type ErrorCode, type FrameHeader, type IngestLimits, type LayerDecl, type Probe } from '../lib/protocol';
+import {
+  gradcamSource,
+  MAX_GRADCAM_SIDE,
+  MAX_GRADCAM_TARGETS,
+  MAX_GRADCAM_VALUES,
+  MAX_MASK_VALUES,
+  maxLabelPlusOne,
+  type Checkpoint,
+  type ErrorCode,
+  type FrameHeader,
+  type IngestLimits,
+  type LayerDecl,
+  type Probe,
+} from '../lib/protocol';
 
 /** A failed check: the protocol's error code and a message a person can act on. */
 export interface RuleProblem {
@@ -43,6 +56,12 @@ export function probeDeclProblem(msg: Probe, limits: Pick<IngestLimits, 'maxExam
   }
   if (msg.concepts && msg.concepts.length > limits.maxConcepts) {
     return { code: 'LIMIT_CONCEPTS', message: `${msg.concepts.length} concepts; the limit is ${limits.maxConcepts}` };
+  }
+  if (msg.maskSize && msg.concepts) {
+    const values = msg.examples * msg.concepts.length * msg.maskSize.h * msg.maskSize.w;
+    if (values > MAX_MASK_VALUES) {
+      return { code: 'LIMIT_CONCEPTS', message: `masks of ${msg.examples} examples × ${msg.concepts.length} concepts × ${msg.maskSize.h} × ${msg.maskSize.w} pixels are ${values} values; the limit is ${MAX_MASK_VALUES} (send fewer concepts or smaller masks)` };
+    }
   }
   const problem = probeProblem(msg);
   return problem ? { code: 'PROBE_MISMATCH', message: problem } : null;
@@ -103,5 +122,25 @@ export function frameProblem(
   if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
     return { code: 'SHAPE_MISMATCH', message: `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer: layer.name };
   }
+  return null;
+}
+
+/**
+ * Why a Grad-CAM frame's header is not one (lib/protocol/gradcam.ts), before anything of the run is consulted: its layer
+ * name, its `examples` and `classes`, and a shape [n, targets, h, w] that matches them within the bounds.
+ */
+export function gradcamHeaderProblem(header: FrameHeader): RuleProblem | null {
+  if (gradcamSource(header.layer) === null) return { code: 'BAD_FRAME', message: `a gradcam frame names its layer "__gradcam__:<conv layer>", not "${header.layer.slice(0, 200)}"` };
+  const { examples, classes, shape } = header;
+  if (!examples || !classes) return { code: 'BAD_FRAME', message: 'a gradcam frame header needs "examples" and "classes"' };
+  const [n, targets, h, w] = shape;
+  if (shape.length !== 4 || n !== examples.length || targets > MAX_GRADCAM_TARGETS || classes.length !== n * targets || h > MAX_GRADCAM_SIDE || w > MAX_GRADCAM_SIDE) {
+    return {
+      code: 'SHAPE_MISMATCH',
+      message: `gradcam frame has shape [${shape.join(', ')}] with ${examples.length} examples and ${classes.length} classes; expected [examples, targets ≤ ${MAX_GRADCAM_TARGETS}, h ≤ ${MAX_GRADCAM_SIDE}, w ≤ ${MAX_GRADCAM_SIDE}] and examples × targets classes`,
+    };
+  }
+  const values = n * targets * h * w;
+  if (values > MAX_GRADCAM_VALUES) return { code: 'SHAPE_MISMATCH', message: `gradcam frame of shape [${shape.join(', ')}] holds ${values} values; the limit is ${MAX_GRADCAM_VALUES}` };
   return null;
 }

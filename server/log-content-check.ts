@@ -1,9 +1,9 @@
 /**
  * A stored log's contents checked by the trainer protocol's own rules, record by record: the ingest parsers of
- * lib/protocol and the collector's checks (ingest-rules.ts, the masks and images intakes), plus what every log the
- * collector writes satisfies (a hello first, checkpoints complete and in increasing steps, scalars in order per name,
- * events that parse). Import refuses a log at its first bad record (LOG_INVALID, `details.reason` the rule's code);
- * readers of a data directory skip bad records instead (`accept`), so one bad record cannot crash or stall a view.
+ * lib/protocol and the collector's checks (ingest-rules.ts, the masks, images and Grad-CAM intakes), plus what every
+ * log the collector writes satisfies (a hello first, checkpoints complete and in increasing steps, scalars in order per
+ * name, events that parse). Import refuses a log at its first bad record (LOG_INVALID, `details.reason` the rule's
+ * code); readers of a data directory skip bad records instead (`accept`), so one bad record cannot crash or stall a view.
  */
 import {
   PROTOCOL_VERSION,
@@ -19,6 +19,7 @@ import {
   type LayerDecl,
   type Probe,
 } from '../lib/protocol';
+import { GradcamIntake } from './collector-gradcam';
 import { ImagesIntake } from './collector-images';
 import { MasksIntake } from './collector-masks';
 import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
@@ -61,6 +62,9 @@ export class LogContentCheck implements RecordSink {
   private ended = false;
   private readonly masks = new MasksIntake();
   private readonly images = new ImagesIntake();
+  private readonly gradcam = new GradcamIntake();
+  /** Steps of the checkpoints seen (a Grad-CAM frame follows one of them). */
+  private readonly checkpointSteps = new Set<number>();
 
   /** `frames: false` for readers that skip binary records (checkpoints are then not required to hold their frames). */
   constructor(
@@ -159,6 +163,7 @@ export class LogContentCheck implements RecordSink {
         }
         this.masks.declare(msg);
         this.images.declare(msg);
+        this.gradcam.declare(msg);
         this.probe = msg;
         return null;
       }
@@ -170,6 +175,7 @@ export class LogContentCheck implements RecordSink {
         const bytes = checkpointBytes(msg, this.layers!, this.probe!.examples);
         if (bytes > this.limits.maxCheckpointBytes) return { code: 'LIMIT_CHECKPOINT_BYTES', message: `checkpoint ${msg.step} holds ${bytes} bytes of activations; the limit is ${this.limits.maxCheckpointBytes}` };
         this.lastStep = msg.step;
+        this.checkpointSteps.add(msg.step);
         if (this.opts.frames) this.checkpoint = { msg, received: new Set() };
         return null;
       }
@@ -218,12 +224,14 @@ export class LogContentCheck implements RecordSink {
     return null;
   }
 
-  /** A frame outside a checkpoint: concept masks or probe images, as the collector takes them. */
+  /** A frame outside a checkpoint: concept masks, probe images or Grad-CAM maps, as the collector takes them. */
   private probeDataProblem(frame: DecodedFrame, runId: string): LogProblem | null {
     const kind = frame.header.kind;
+    if (kind === 'gradcam') return this.gradcam.check(frame, runId, (step) => this.checkpointSteps.has(step));
     if (kind !== 'masks' && kind !== 'images') return { code: 'UNEXPECTED_FRAME', message: `a frame of layer "${frame.header.layer.slice(0, 200)}" outside any checkpoint` };
     return (kind === 'masks' ? this.masks : this.images).check(frame, runId);
   }
+
 }
 
 function incomplete(cp: OpenCheckpoint): LogProblem {

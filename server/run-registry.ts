@@ -42,6 +42,8 @@ export interface CommitRecord {
 /** A stored activation frame: where it is in the log, and its decoded header. */
 export interface StoredFrame {
   layer: string;
+  /** The frame header's step (frames stored outside a checkpoint — Grad-CAM maps — name theirs here). */
+  step?: number;
   offset: number;
   length: number;
   shape: number[];
@@ -188,7 +190,7 @@ export class RunRegistry {
       bytes += length;
       if (r.record?.kind === 'frame') {
         const { header, data } = r.record.frame;
-        frames.push({ layer: header.layer, offset, length, shape: header.shape, finite: r.record.finite ?? allFinite32(data) });
+        frames.push({ layer: header.layer, step: header.step, offset, length, shape: header.shape, finite: r.record.finite ?? allFinite32(data) });
       }
     }
     await run.writer.flush();

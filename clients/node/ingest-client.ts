@@ -167,6 +167,18 @@ export class IngestClient {
     return this.sendProbeChunks('images', images, shape, chunkExamples);
   }
 
+  /**
+   * Sends a checkpoint's Grad-CAM maps (docs/protocol.md, *Grad-CAM*): `maps` is [examples.length, targets, h, w]
+   * (non-negative), `classes` the class of each map (examples × targets, row-major), from the conv layer `source`.
+   * Send it after the checkpoint of `step`; resolves with its ack.
+   */
+  sendGradcam(step: number, source: string, examples: number[], classes: number[], maps: Float32Array, shape: [number, number, number, number]): Promise<Ack> {
+    const frame = encodeFrame({ run: this.runId, step, layer: `__gradcam__:${source}`, shape, kind: 'gradcam', examples, classes }, maps);
+    const reply = this.expect('gradcam');
+    this.ws.send(frame, { binary: true });
+    return reply;
+  }
+
   /** Per-example probe data as frames of `kind`, layer `__<kind>__[@first]`, each chunk acknowledged. */
   private async sendProbeChunks(kind: 'masks' | 'images', values: Float32Array, shape: [number, number, number, number], chunkExamples: number): Promise<void> {
     const [m, ...dims] = shape;

@@ -36,3 +36,5 @@ export function hasK(metric: MetricName): boolean {
 export const SVCCA_PAPER = 'https://arxiv.org/abs/1706.05806';
 /** Bau et al. 2017, Network Dissection. */
 export const NETDISSECT_PAPER = 'http://netdissect.csail.mit.edu/';
+/** Grad-CAM: Selvaraju et al. 2017. */
+export const GRADCAM_PAPER = 'https://arxiv.org/abs/1610.02391';

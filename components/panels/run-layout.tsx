@@ -5,6 +5,7 @@ import { AdvicePanel } from './advice-panel';
 import { ConceptsExport } from './concepts-export';
 import { ConceptsPanel } from './concepts-panel';
 import { ConvergencePanel } from './convergence-panel';
+import { GradcamPanel } from './gradcam-panel';
 import { KPanel } from './k-panel';
 import { LayerMatrixPanel } from './layer-matrix-panel';
 import { MetricSelector } from './metric-selector';
@@ -28,7 +29,7 @@ function ConceptsEmpty() {
   );
 }
 
-/** Renders the six panels, and the System panel when the trainer sends system metrics. */
+/** Renders the six panels, Grad-CAM below them for runs that send maps, and System when the trainer sends system metrics. */
 export function RunLayout() {
   const hasConcepts = useLayerwatch((s) => s.concepts.state !== null);
   const hasSystem = useLayerwatch(selectHasSystem);
@@ -64,6 +65,7 @@ export function RunLayout() {
       <PanelFrame id="k" title="SVCCA directions">
         {({ height, open }) => <KPanel height={open ? 300 : Math.max(100, height - 74)} />}
       </PanelFrame>
+      <GradcamPanel />
       {hasSystem && (
         <PanelFrame id="system" title="System" question="is the machine keeping up?">
           {({ open }) => <SystemPanel open={open} />}

@@ -1,15 +1,12 @@
 'use client';
 /** A unit's top-activating probe examples at a checkpoint (the `unit-examples` request): thumbnails when the run has probe images, else a compact list. */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { UnitExamples as UnitExamplesSchema, type UnitExample, type UnitExamples } from '@/lib/protocol/live';
 import { formatStep, formatValue } from '@/lib/chart/scales';
-import { useLayerwatch, useLiveSocket } from '@/store/provider';
-import { RequestError } from '@/store/live-socket';
+import { useRunRequest } from '@/store/use-run-request';
 
 const K = 12;
 const THUMB = 48;
-
-type Load = { state: 'loading' | 'ready' | 'error'; data: UnitExamples | null; message?: string };
 
 /** The example's caption: its class name, else its label, else nothing. */
 function classOf(x: UnitExample): string | null {
@@ -50,43 +47,15 @@ function Thumbnail({ example, size }: { example: UnitExample; size: NonNullable<
 
 /** Renders the examples of one unit at `step` (null: the newest checkpoint); asks again when the unit or step changes. */
 export function UnitExamplesGrid({ layer, unit, step }: { layer: string; unit: number; step: number | null }) {
-  const socket = useLiveSocket();
-  const runId = useLayerwatch((s) => s.run.id);
-  const connected = useLayerwatch((s) => s.connection.status === 'open');
-  const [load, setLoad] = useState<Load>({ state: 'loading', data: null });
-
-  useEffect(() => {
-    if (!runId || !connected) return;
-    let cancelled = false;
-    setLoad((l) => ({ state: 'loading', data: l.data }));
-    // Debounced: scrubbing asks only for where it stops.
-    const timer = setTimeout(() => {
-      socket
-        .request('unit-examples', runId, { layer, unit, k: K, ...(step !== null ? { step } : {}) })
-        .then((data) => {
-          const parsed = UnitExamplesSchema.safeParse(data);
-          if (!parsed.success) throw new RequestError('BAD_RESPONSE', 'the server answered with unexpected examples');
-          if (!cancelled) setLoad({ state: 'ready', data: parsed.data });
-        })
-        .catch((err: unknown) => {
-          if (cancelled) return;
-          const e = err as RequestError;
-          setLoad({ state: 'error', data: null, message: e.code === 'BAD_REQUEST' && /unknown request/.test(e.message) ? 'This server does not serve top-activating examples yet.' : e.message });
-        });
-    }, 150);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [socket, runId, connected, layer, unit, step]);
-
-  const d = load.data;
+  const load = useRunRequest('unit-examples', { layer, unit, k: K, ...(step !== null ? { step } : {}) }, UnitExamplesSchema);
+  const message = load.code === 'BAD_REQUEST' && /unknown request/.test(load.message ?? '') ? 'This server does not serve top-activating examples yet.' : load.message;
+  const d = load.state === 'error' ? null : load.data; // an answer for another unit or step is not shown under an error
   const size = d?.imageSize;
   return (
     <section aria-labelledby="unit-examples-title" data-testid="unit-examples" data-state={load.state} style={{ marginTop: 12 }}>
       <h3 id="unit-examples-title" className="chart-title">Top-activating examples</h3>
       <p className="chart-desc">
-        {d ? `The ${d.examples.length} probe examples this unit responds to most at step ${formatStep(d.step)}${d.pooling === 'max' ? ' (maximum over its map)' : ''}.` : load.state === 'error' ? load.message : 'Loading…'}
+        {load.state === 'error' ? message : d ? `The ${d.examples.length} probe examples this unit responds to most at step ${formatStep(d.step)}${d.pooling === 'max' ? ' (maximum over its map)' : ''}.` : 'Loading…'}
       </p>
       {d && size && (
         <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, opacity: load.state === 'loading' ? 0.6 : 1 }} data-testid="unit-examples-grid">

@@ -3,43 +3,20 @@
  * Per-unit concept values of a few units of one layer at every checkpoint, fetched with the `concept-units` request
  * (the snapshot carries per-layer summaries only). Asked again, debounced, whenever the layer gains computed cells.
  */
-import { useEffect, useState } from 'react';
 import { ConceptUnits as ConceptUnitsSchema, type ConceptUnits } from '@/lib/protocol/concepts';
-import { useLayerwatch, useLiveSocket } from '@/store/provider';
-import type { RequestError } from '@/store/live-socket';
+import { useRunRequest } from '@/store/use-run-request';
 
 export type UnitsLoad = { state: 'idle' | 'loading' | 'ready' | 'error'; data: ConceptUnits | null; message?: string };
 
 /** Units [from, from + count) of `layer` (null: nothing to ask); `computed` is how many cells of the layer are computed (a change asks again). */
 export function useConceptUnits(layer: string | null, from: number, count: number, computed: number): UnitsLoad {
-  const socket = useLiveSocket();
-  const runId = useLayerwatch((s) => s.run.id);
-  const connected = useLayerwatch((s) => s.connection.status === 'open');
-  const [load, setLoad] = useState<UnitsLoad>({ state: 'idle', data: null });
-
-  useEffect(() => {
-    if (!runId || !connected || layer === null || computed === 0 || count <= 0) return;
-    let cancelled = false;
-    setLoad((l) => ({ state: 'loading', data: l.data && l.data.layer === layer && l.data.from === from ? l.data : null }));
-    // Debounced: a live run completes a layer's cells one checkpoint at a time.
-    const timer = setTimeout(() => {
-      socket
-        .request('concept-units', runId, { layer, from, count })
-        .then((data) => {
-          const parsed = ConceptUnitsSchema.safeParse(data);
-          if (!parsed.success) throw { code: 'BAD_RESPONSE', message: 'the server answered with unexpected unit values' };
-          if (!cancelled) setLoad({ state: 'ready', data: parsed.data });
-        })
-        .catch((err: unknown) => {
-          if (!cancelled) setLoad((l) => ({ state: 'error', data: l.data, message: (err as RequestError).message }));
-        });
-    }, 200);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [socket, runId, connected, layer, from, count, computed]);
-  return load;
+  const enabled = layer !== null && computed > 0 && count > 0;
+  // Debounced longer than a view's own requests: a live run completes a layer's cells one checkpoint at a time.
+  const load = useRunRequest('concept-units', { layer: layer ?? '', from, count }, ConceptUnitsSchema, computed, { enabled, delayMs: 200 });
+  if (!enabled) return { state: 'idle', data: null };
+  // The answer for another layer or page is not shown while this one loads.
+  const data = load.data && load.data.layer === layer && load.data.from === from ? load.data : null;
+  return { state: load.state, data, ...(load.message ? { message: load.message } : {}) };
 }
 
 /** The column of each of `steps` in the answer (null where it has none): the views cut steps to a replay frame, the answer does not. */

@@ -9,6 +9,12 @@ import { ConceptDecl } from './ingest';
 /** Layer name of a masks frame: `__masks__` (examples from 0) or `__masks__@<first example>` for one chunk. */
 export const MASKS_LAYER = /^__masks__(?:@(\d{1,9}))?$/;
 
+/**
+ * Most mask values a probe may declare (examples × concepts × maskSize.h × maskSize.w): the concept jobs hold the run's
+ * masks as one bit each (256 MiB at this bound), allocated from the declaration once every chunk has arrived.
+ */
+export const MAX_MASK_VALUES = 2 ** 31;
+
 /** First example a masks frame's layer name covers, or null when the name is not a masks name. */
 export function masksFirstExample(layer: string): number | null {
   const m = MASKS_LAYER.exec(layer);

@@ -1,6 +1,7 @@
 /** Binary activation frames on /ingest: "LWF1", u32 header length, JSON header, zero padding to 4, float32 LE payload. */
 import { z } from 'zod';
 import { ProtocolError } from './errors';
+import { MAX_GRADCAM_EXAMPLES, MAX_GRADCAM_TARGETS } from './gradcam';
 
 export const FRAME_MAGIC = [0x4c, 0x57, 0x46, 0x31] as const; // "LWF1"
 export const MAX_FRAME_HEADER_BYTES = 4096;
@@ -10,10 +11,14 @@ export const FrameHeader = z.strictObject({
   step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   layer: z.string().min(1).max(200),
   dtype: z.literal('float32'),
-  /** [units, examples] for activations; [units, examples, h, w] for spatial maps; [examples, h, w, channels] for images. */
+  /** [units, examples] for activations; [units, examples, h, w] for spatial maps; [examples, h, w, channels] for images; [examples, targets, h, w] for Grad-CAM. */
   shape: z.array(z.number().int().min(1).max(2 ** 31 - 1)).min(2).max(4),
-  kind: z.enum(['activations', 'spatial', 'masks', 'images']).default('activations'),
-});
+  kind: z.enum(['activations', 'spatial', 'masks', 'images', 'gradcam']).default('activations'),
+  /** Grad-CAM frames only: the probe example of each row (lib/protocol/gradcam.ts). */
+  examples: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(MAX_GRADCAM_EXAMPLES).optional(),
+  /** Grad-CAM frames only: the class each map explains, examples × targets row-major. */
+  classes: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(MAX_GRADCAM_EXAMPLES * MAX_GRADCAM_TARGETS).optional(),
+}).refine((h) => h.kind === 'gradcam' || (h.examples === undefined && h.classes === undefined), { message: '"examples" and "classes" belong to gradcam frames only', path: ['kind'] });
 export type FrameHeader = z.infer<typeof FrameHeader>;
 
 export interface DecodedFrame {

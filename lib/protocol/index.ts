@@ -9,5 +9,6 @@ export * from './parse';
 export * from './analysis';
 export * from './concepts';
 export * from './images';
+export * from './gradcam';
 export * from './events';
 export * from './ranks';

@@ -175,8 +175,8 @@ export type IngestServerMessage =
   | { type: 'advice'; runId: string; layer: string; step: number; action: 'freeze'; evidence: AdviceEvidence }
   | { type: 'pong'; id?: number };
 
-/** `masks`: one concept-masks frame (see lib/protocol/concepts.ts); `images`: one probe-images frame (lib/protocol/images.ts). */
-export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks' | 'images' | 'frozen';
+/** `masks`: one concept-masks frame (see lib/protocol/concepts.ts); `images`: one probe-images frame (lib/protocol/images.ts); `gradcam`: one Grad-CAM frame (lib/protocol/gradcam.ts). */
+export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks' | 'images' | 'gradcam' | 'frozen';
 
 export interface AdviceEvidence {
   metric: string;

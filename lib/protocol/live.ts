@@ -101,6 +101,8 @@ export const RunDelta = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('analysis-progress'), progress: AnalysisProgress }),
   z.object({ kind: z.literal('convergence'), patch: ConvergencePatch }),
   z.object({ kind: z.literal('concepts'), patch: ConceptPatch }),
+  /** Grad-CAM maps of a checkpoint were stored (fetch them with the `gradcam` request). */
+  z.object({ kind: z.literal('gradcam'), step: z.number(), layer: z.string() }),
 ]);
 export type RunDelta = z.infer<typeof RunDelta>;
 

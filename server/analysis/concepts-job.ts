@@ -27,6 +27,8 @@ export interface ConceptsJob {
   /** The logits layer's frame at the same checkpoint (classes × examples), when the run has one. */
   logits: FrameRef | null;
   quantile: number;
+  /** Spatial layers: the quantile of the per-example maxima that image-level concepts are scored on. */
+  imageQuantile?: number;
   threshold: number;
   svccaThreshold?: number;
   /** Also compute the chance baseline of this layer's detector counts. */
@@ -86,7 +88,7 @@ export function runConceptsJob(job: ConceptsJob, directions: (ref: FrameRef) => 
   const probe: ConceptProbe = job.probe;
   const masks = job.masks && h * w > 1 ? masksFor(job.masks) : null;
   const logits = job.logits ? decodeFrame(readPayload(job.logits.file, job.logits.offset, job.logits.length)).data : null;
-  const opts = { quantile: job.quantile, threshold: job.threshold, masks, logits, svccaThreshold: job.svccaThreshold, directions: probe.labels ? directions(job.ref) : null };
+  const opts = { quantile: job.quantile, imageQuantile: job.imageQuantile, threshold: job.threshold, masks, logits, svccaThreshold: job.svccaThreshold, directions: probe.labels ? directions(job.ref) : null };
   const r = analyseLayerConcepts({ data, units, h, w }, probe, opts);
   const packed = new Float32Array(3 * units);
   packed.set(r.best, 0);
@@ -103,7 +105,7 @@ export function runConceptsJob(job: ConceptsJob, directions: (ref: FrameRef) => 
     k: r.k,
   };
   if (job.chance && probe.concepts > 0 && r.mode !== 'none') {
-    const c = chanceDetectors({ units, h, w }, probe, { quantile: job.quantile, threshold: job.threshold, masks });
+    const c = chanceDetectors({ units, h, w }, probe, { quantile: job.quantile, imageQuantile: job.imageQuantile, threshold: job.threshold, masks });
     result.chance = { detectors: c.detectors, unique: c.unique };
   }
   return result;

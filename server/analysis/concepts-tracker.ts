@@ -5,7 +5,7 @@
  * is O(layers × checkpoints) whatever the units: the per-unit values stay on disk and the `concept-units` request
  * reads the few units a view asks for.
  */
-import { DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
+import { DEFAULT_IMAGE_QUANTILE, DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
 import { applyConceptPatch, masksFirstExample, probeClassCount, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import type { StoredFrame } from '../run-registry';
@@ -34,6 +34,13 @@ interface LiveConcepts {
   chanceAsked: Set<number>;
   inflight: number;
   waiters: Array<() => void>;
+  /** Jobs of spatial layers held until the masks the probe declares are complete (they follow the first checkpoint). */
+  held: Array<(masks: MasksRef | null) => void>;
+  /**
+   * Whether spatial jobs still wait for masks: until a checkpoint arrives while jobs are held, so a trainer that declares
+   * masks and never sends them holds one checkpoint's jobs at most.
+   */
+  awaitMasks: boolean;
   closed: boolean;
   /** Told of every finished job (the progress of an analysis on open). */
   onJob?: () => void;
@@ -87,6 +94,9 @@ export class ConceptsHub {
     const id = state.meta.id;
     const list = addProbeChunks(this.masks.get(id) ?? [], frames, masksFirstExample);
     if (list.length) this.masks.set(id, list);
+    const run = this.live.get(id);
+    const masks = run ? this.masksRef(id, run.probe.examples) : null;
+    if (run && masks) for (const job of run.held.splice(0)) job(masks);
   }
 
   private masksRef(id: string, examples: number): MasksRef | null {
@@ -117,7 +127,7 @@ export class ConceptsHub {
     const id = state.meta.id;
     const found = conceptProbe(state);
     if (!found) return null;
-    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, units: new Map(), probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], closed: false };
+    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, units: new Map(), probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], awaitMasks: true, closed: false };
     this.live.set(id, run);
     this.past.delete(id);
     this.emit(id, run, { meta: found.meta });
@@ -173,7 +183,7 @@ export class ConceptsHub {
     const stored = past?.state ?? null;
     const same = stored !== null && JSON.stringify(stored.layers) === JSON.stringify(found.meta.layers);
     const units = same ? new Map(past!.units) : new Map<string, UnitsRef>();
-    const run: LiveConcepts = { state: same ? stored : applyConceptPatch(null, { meta: found.meta })!, units, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], closed: false, onJob, wanted };
+    const run: LiveConcepts = { state: same ? stored : applyConceptPatch(null, { meta: found.meta })!, units, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], awaitMasks: false, closed: false, onJob, wanted };
     this.live.set(id, run);
     if (!same) this.emit(id, run, { meta: found.meta });
     run.state.chance.forEach((c, l) => c && run.chanceAsked.add(l));
@@ -198,24 +208,34 @@ export class ConceptsHub {
     const logitsLayer = state.layers.findIndex((l) => l.kind === 'logits' && l.units === run.probe.classes);
     const logitsFrame = logitsLayer >= 0 ? frames.find((f) => f.layer === state.layers[logitsLayer].name && f.finite) : undefined;
     const masks = this.masksRef(id, run.probe.examples);
+    let waitForMasks = !masks && Boolean(state.probeDecl?.maskSize) && run.awaitMasks;
+    if (waitForMasks && run.held.length) {
+      // A later checkpoint and the masks are still incomplete: they are not coming; score on the image-level labels.
+      run.awaitMasks = waitForMasks = false;
+      for (const job of run.held.splice(0)) job(null);
+    }
     for (const f of frames) {
       const l = run.state.layers.indexOf(f.layer);
       if (l < 0 || !f.finite || f.skip) continue;
       const chance = !run.chanceAsked.has(l);
       run.chanceAsked.add(l);
       run.inflight++;
-      this.o.pool
-        .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
-        .then((res) => {
-          if (!res.ok || !res.concepts) return;
-          const { chance: baseline, units: packed, ...summary } = res.concepts;
-          this.emit(id, run, { cells: [{ l, step, ...summary }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) }, { l, step, packed });
-        })
-        .catch(() => {})
-        .finally(() => {
-          run.onJob?.();
-          if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
-        });
+      const dispatch = (m: MasksRef | null) =>
+        this.o.pool
+          .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
+          .then((res) => {
+            if (!res.ok || !res.concepts) return;
+            const { chance: baseline, units: packed, ...summary } = res.concepts;
+            this.emit(id, run, { cells: [{ l, step, ...summary }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) }, { l, step, packed });
+          })
+          .catch(() => {})
+          .finally(() => {
+            run.onJob?.();
+            if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
+          });
+      // A spatial layer analysed before its masks arrive would be scored on image-level labels instead (another mode).
+      if (waitForMasks && f.shape.length === 4) run.held.push(dispatch);
+      else dispatch(masks);
     }
   }
 
@@ -267,6 +287,8 @@ export class ConceptsHub {
   async runEnded(id: string): Promise<void> {
     const run = this.live.get(id);
     if (!run) return;
+    // Masks never completed: the held layers are scored on the image-level labels after all.
+    for (const job of run.held.splice(0)) job(null);
     await this.idleOf(run);
     run.closed = true;
     this.live.delete(id);

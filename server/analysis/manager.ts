@@ -27,6 +27,7 @@ import { RunConvergence } from './convergence';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
+import { addGradcamFrames, withGradcamRef, type GradcamRef } from './gradcam';
 import { CatchUp, gridIncomplete } from './catch-up';
 import { PastWriters } from './past-writers';
 
@@ -68,6 +69,8 @@ export class AnalysisManager {
   private readonly layouts = new Map<string, StoredLayout>();
   /** Probe images chunks of live runs, as they are stored (past runs: their layout). */
   private readonly images = new Map<string, ProbeChunk[]>();
+  /** Grad-CAM frames of live runs, as they are stored (past runs: their layout). */
+  private readonly gradcam = new Map<string, GradcamRef[]>();
   /** Past runs whose stored analysis is being read. */
   private readonly loading = new Map<string, Promise<void>>();
   /** Stored runs being analysed on open (server/analysis/catch-up.ts). */
@@ -98,6 +101,7 @@ export class AnalysisManager {
       // Concept masks and probe images: frames stored outside a checkpoint.
       const images = addProbeChunks(this.images.get(id) ?? [], frames, imagesFirstExample);
       if (images.length) this.images.set(id, images);
+      this.onGradcam(state, frames);
       return this.concepts.onMasks(state, frames);
     }
     // A run resumed with history first gets its earlier columns and stored grids back; checkpoints wait in order.
@@ -244,6 +248,27 @@ export class AnalysisManager {
   /** Where layer `l`'s frame of checkpoint `step` sits in the log (null: not sent, or not finite in a live run); BAD_REQUEST for an unknown step. */
   async frameRef(state: RunState, step: number, l: number): Promise<FrameRef | null> {
     return (await this.refsAt(state, columnOf(state, step)))[l] ?? null;
+  }
+
+  /** Grad-CAM frames were stored: remember where, and tell the run's viewers which step has maps. */
+  private onGradcam(state: RunState, frames: StoredFrame[]): void {
+    const id = state.meta.id;
+    const before = this.gradcam.get(id) ?? [];
+    const after = addGradcamFrames(before, frames);
+    if (after === before) return;
+    this.gradcam.set(id, after);
+    for (const r of after) if (frames.some((f) => f.offset === r.offset)) this.o.registry.publish(`run:${id}`, { run: { kind: 'gradcam', step: r.step, layer: r.source } });
+  }
+
+  /** Where a run's Grad-CAM frames sit in its log, in step order: the stored layout plus those stored since it was read. */
+  async gradcamRefs(state: RunState): Promise<GradcamRef[]> {
+    const id = state.meta.id;
+    // A run streaming into this server since its start: every frame it stored went through onGradcam, no log scan needed.
+    if (this.live.has(id) && !state.events.some((e) => e.type === 'resumed')) return this.gradcam.get(id) ?? [];
+    let layout = this.layouts.get(id);
+    if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id), this.o.registry.logLimits)));
+    const live = this.gradcam.get(id);
+    return (live ?? []).reduce(withGradcamRef, layout.gradcam);
   }
 
   /** Where a run's probe images sit in its log (none when its probe declares no imageSize). */
@@ -440,7 +465,7 @@ export class AnalysisManager {
   private async endRun(id: string): Promise<void> {
     this.images.delete(id);
     const entry = this.live.get(id);
-    if (!entry) return;
+    if (!entry) return this.forgetStreamed(id);
     entry.conv.finish();
     await entry.conv.idle();
     entry.conv.flush();
@@ -448,8 +473,15 @@ export class AnalysisManager {
     // The analysis log is complete on disk before the run stops counting as live, so a replay read never caches half of it.
     await entry.writer.close();
     this.live.delete(id);
+    this.forgetStreamed(id);
     this.past.set(id, new Map(entry.conv.grids));
     this.timelines.delete(id);
+  }
+
+  /** Once a run no longer counts as live: its Grad-CAM frames are read from its log, and a layout read while it streamed lacks what came after. */
+  private forgetStreamed(id: string): void {
+    this.gradcam.delete(id);
+    this.layouts.delete(id);
   }
 
   /** Waits for every run's queued analysis, then for its results to be written to the analysis logs (tests and benches use this). */

@@ -3,12 +3,13 @@ import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../
 import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type IngestLimits, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
-import { layersProblem, probeDeclProblem } from '../ingest-rules';
+import { gradcamHeaderProblem, layersProblem, probeDeclProblem } from '../ingest-rules';
 import { DEFAULT_LIMITS } from '../limits';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
+import { addGradcamFrames, type GradcamRef } from './gradcam';
 
 export interface StoredLayout {
   layers: Array<{ name: string; units: number }>;
@@ -18,6 +19,8 @@ export interface StoredLayout {
   frames: Array<Array<{ offset: number; length: number; finite?: boolean } | null>>;
   /** Probe images chunks (frames of kind "images", stored outside checkpoints). */
   images: ProbeChunk[];
+  /** Grad-CAM frames (kind "gradcam", stored after their checkpoint), in step order. */
+  gradcam: GradcamRef[];
   /** Concept masks chunks (frames of kind "masks"). */
   masks: ProbeChunk[];
 }
@@ -32,17 +35,20 @@ export async function readLayout(file: string, limits: IngestLimits, opts: { fin
   const steps: number[] = [];
   const frames: StoredLayout['frames'] = [];
   let images: ProbeChunk[] = [];
+  let gradcam: GradcamRef[] = [];
   let masks: ProbeChunk[] = [];
   let current = -1;
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.message, RECORD_KIND.frame] })) {
     if (rec.kind === RECORD_KIND.frame) {
       const r = decodeRecord(rec.kind, rec.time, rec.payload);
       if (r?.kind !== 'frame') continue;
-      const { layer, shape, kind } = r.frame.header;
+      const { layer, shape, kind, step } = r.frame.header;
       const chunk = [{ layer, shape, offset: rec.offset, length: rec.payload.length }];
       if (kind === 'images') images = addProbeChunks(images, chunk, imagesFirstExample);
       if (kind === 'masks') masks = addProbeChunks(masks, chunk, masksFirstExample);
-      if (current < 0 || kind === 'images' || kind === 'masks') continue;
+      // A stored frame that is no Grad-CAM frame (a hand-edited data directory) is left out, as readRunState leaves bad records out.
+      if (kind === 'gradcam' && !gradcamHeaderProblem(r.frame.header)) gradcam = addGradcamFrames(gradcam, [{ ...chunk[0], step }]);
+      if (current < 0 || kind === 'images' || kind === 'masks' || kind === 'gradcam') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
       if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length, ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}) };
       continue;
@@ -61,7 +67,7 @@ export async function readLayout(file: string, limits: IngestLimits, opts: { fin
       for (const f of frames) f[current] = null;
     }
   }
-  return { layers, examples, steps, frames, images, masks };
+  return { layers, examples, steps, frames, images, masks, gradcam };
 }
 
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */

@@ -36,6 +36,8 @@ export interface RunStore {
   latencyMs: number | null;
   /** Browser time at which the newest checkpoint arrived. */
   lastCheckpointAt: number | null;
+  /** Steps whose Grad-CAM maps were announced since the run was opened (the Grad-CAM panel fetches them). */
+  gradcamSteps: number[];
 }
 
 export interface RunSlice {
@@ -50,7 +52,7 @@ export interface RunSlice {
 }
 
 const IDLE: RunStore = {
-  id: null, load: 'idle', error: null, meta: null, layers: [], probe: null, steps: [], times: [], scalars: {}, scalarsVersion: 0, warnings: [], advice: [], frozen: [], latencyMs: null, lastCheckpointAt: null,
+  id: null, load: 'idle', error: null, meta: null, layers: [], probe: null, steps: [], times: [], scalars: {}, scalarsVersion: 0, warnings: [], advice: [], frozen: [], latencyMs: null, lastCheckpointAt: null, gradcamSteps: [],
 };
 const MAX_WARNINGS = 200;
 
@@ -146,6 +148,9 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
           });
         case 'reanalysis':
           return s.setReanalysisProgress(delta.progress);
+        case 'gradcam':
+          // Timeline information like a checkpoint: a replay frame that reaches this step can then show its maps.
+          return set({ run: { ...s.run, gradcamSteps: [...s.run.gradcamSteps, delta.step] } });
         case 'analysis-progress':
           return s.setTimeline({ analysis: delta.progress });
         case 'convergence':

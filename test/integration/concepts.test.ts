@@ -177,6 +177,22 @@ test('concept masks: validated against the probe, stored, and used for spatial l
   await bad.close();
 });
 
+test('declared masks that never come hold a spatial layer for one checkpoint only: the next one scores both on the image labels', async () => {
+  const m = 12;
+  const client = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'masks-never-sent' } });
+  const concepts = [{ name: 'even', category: 'object' }];
+  await client.declare([{ name: 'conv', units: 2, kind: 'conv', spatial: { h: 2, w: 2 } }], { examples: m, concepts, conceptLabels: Array.from({ length: m }, (_, j) => (j % 2 ? [] : [0])), maskSize: { h: 4, w: 4 } });
+  const acts = Float32Array.from({ length: 2 * m * 4 }, (_, i) => Math.sin(i * 1.7));
+  await client.checkpoint(10, [{ layer: 'conv', data: acts, shape: [2, m, 2, 2] }]);
+  await client.checkpoint(20, [{ layer: 'conv', data: acts.map((v) => -v), shape: [2, m, 2, 2] }]);
+  // The run has not ended: the first checkpoint's job ran because the second one came, not because the run stopped.
+  await until(async () => (await conceptsOf(server.liveUrl, client.runId)).cells[0].filter(Boolean).length === 2, 20_000, 'both checkpoints scored');
+  const state = await conceptsOf(server.liveUrl, client.runId);
+  assert.deepEqual(state.cells[0].map((c) => c?.mode), ['image', 'image']);
+  await client.end();
+  await client.close();
+});
+
 test('the snapshot carries per-layer summaries only; concept-units pages the per-unit values and refuses bad asks', async () => {
   const live = await LiveClient.connect({ url: server.liveUrl });
   live.subscribe(`run:${runId}`);

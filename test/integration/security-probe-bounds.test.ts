@@ -81,7 +81,7 @@ async function snapshotOf(id: string): Promise<Record<string, unknown>> {
   return snap.run as Record<string, unknown>;
 }
 
-test("the issue's probe (labels [1e9], no class names) is refused with LIMIT_CLASSES; the run stays usable; labels below --max-classes work", async () => {
+test("the issue's probe (labels [1e9], no class names) is refused with LIMIT_CLASSES, masks beyond their bound with LIMIT_CONCEPTS; the run stays usable; labels below --max-classes work", async () => {
   const c = await rawSocket(server.ingestUrl);
   c.ws.send(JSON.stringify({ type: 'hello', protocol: 1, run: { id: 'live-label' } }));
   assert.equal((await c.next()).type, 'welcome');
@@ -91,6 +91,11 @@ test("the issue's probe (labels [1e9], no class names) is refused with LIMIT_CLA
   const err = await c.next();
   assert.deepEqual([err.code, err.of, err.fatal], ['LIMIT_CLASSES', 'probe', false]);
   assert.match(String(err.message), /label 1000000000 needs 1000000001 classes; the limit is 1000/);
+  // Concept masks are held as bits per example, concept and pixel: a declaration is bounded by their total.
+  c.ws.send(JSON.stringify({ type: 'probe', examples: 100_000, concepts: Array.from({ length: 64 }, (_, i) => ({ name: `c${i}`, category: 'x' })), maskSize: { h: 1024, w: 1024 } }));
+  const masks = await c.next();
+  assert.deepEqual([masks.code, masks.of, masks.fatal], ['LIMIT_CONCEPTS', 'probe', false]);
+  assert.match(String(masks.message), /^masks of 100000 examples × 64 concepts × 1024 × 1024 pixels are \d+ values; the limit is 2147483648/);
   // The highest label the default allows without names: class counts of 1,000 entries.
   c.ws.send(JSON.stringify({ type: 'probe', examples: 1, labels: [999] }));
   assert.equal((await c.next()).of, 'probe');

@@ -6,19 +6,20 @@ import numpy as np
 
 MAGIC = b"LWF1"
 MAX_HEADER_BYTES = 4096
-KINDS = ("activations", "spatial", "masks", "images")
+KINDS = ("activations", "spatial", "masks", "images", "gradcam")
 
 
 def _align4(n):
     return (n + 3) & ~3
 
 
-def encode_frame(step, layer, data, run=None, kind="activations"):
-    """Encodes one frame; `data` is units × m (units × m × h × w for spatial, n × h × w × c for images), any float dtype."""
-    return encode_frame_buffer(step, layer, data, run, kind).tobytes()
+def encode_frame(step, layer, data, run=None, kind="activations", examples=None, classes=None):
+    """Encodes one frame; `data` is units × m (units × m × h × w for spatial, n × h × w × c for images,
+    n × targets × h × w for gradcam, whose header also carries the probe `examples` and the `classes`), any float dtype."""
+    return encode_frame_buffer(step, layer, data, run, kind, examples, classes).tobytes()
 
 
-def encode_frame_buffer(step, layer, data, run=None, kind="activations"):
+def encode_frame_buffer(step, layer, data, run=None, kind="activations", examples=None, classes=None):
     """encode_frame into a new uint8 array, the values converted and copied in one pass (what the client queues)."""
     if kind not in KINDS:
         raise ValueError("frame kind must be one of %s" % (KINDS,))
@@ -28,6 +29,10 @@ def encode_frame_buffer(step, layer, data, run=None, kind="activations"):
     header = {"step": int(step), "layer": layer, "dtype": "float32", "shape": [int(d) for d in arr.shape], "kind": kind}
     if run is not None:
         header["run"] = run
+    if examples is not None:
+        header["examples"] = [int(e) for e in examples]
+    if classes is not None:
+        header["classes"] = [int(c) for c in np.asarray(classes).reshape(-1)]
     head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
     if not 0 < len(head) <= MAX_HEADER_BYTES:
         raise ValueError("frame header is %d bytes; the limit is %d" % (len(head), MAX_HEADER_BYTES))

@@ -44,6 +44,8 @@ class Run:
         self._declared = None  # (layer decls, m) once layers and probe are declared
         self._probe_extra = {}
         self._images = None  # probe images, n × h × w × c float32 in [0, 1], sent after the probe
+        self._masks = None  # concept masks frames, sent after the first checkpoint's frames
+        self._gradcam = None  # a GradCam whose maps follow every checkpoint
         self._watch = None
         self._step = 0
         self._logged_step = 0  # the highest step given to log(): system metrics use it when run.step() is not called
@@ -94,7 +96,8 @@ class Run:
     # ---- the training-loop API -----------------------------------------------------------
 
     def watch(self, model, layers, probe, labels=None, class_names=None, every=None, spatial=False,
-              logits=True, concepts=None, concept_labels=None, batch_size=256, images=None):
+              logits=True, concepts=None, concept_labels=None, batch_size=256, images=None, masks=None,
+              gradcam=None, gradcam_examples=16):
         """Hooks `layers` of a torch `model` and checkpoints them on the fixed `probe` inputs every N steps.
 
         `model` may be wrapped (DistributedDataParallel, DataParallel, torch.compile): layers are named as in the model
@@ -106,6 +109,9 @@ class Run:
         (only explicit run.checkpoint()). `spatial`: True, or names of conv layers to send as spatial maps.
         `images`: the probe examples as pictures (n × h × w or n × h × w × c, c 1 or 3; uint8 or any float), shown as
         thumbnails of each unit's top-activating examples; scaled to [0, 1] and downsampled to at most 64 × 64.
+        `masks`: per-example concept masks (m × len(concepts) × h × w, 0/1), for dissecting the `spatial` layers.
+        `gradcam`: a conv layer (name or module) whose Grad-CAM maps are sent with every checkpoint, for
+        `gradcam_examples` probe examples (a count, spread over the classes, or a list of probe indices).
         """
         from .probe import ProbeSet
         from .unwrap import resolve_layer
@@ -123,6 +129,13 @@ class Run:
         self._every = every if (every is None or isinstance(every, int)) else frozenset(int(s) for s in every)
         self._probe_extra = _probe_fields(self._watch.examples, labels, class_names, concepts, concept_labels)
         self._set_images(images, self._watch.examples)
+        if masks is not None:
+            self._masks = _mask_frames(masks, self._watch.examples, len(concepts or ()))
+            self._probe_extra["maskSize"] = {"h": int(np.shape(masks)[2]), "w": int(np.shape(masks)[3])}
+        if gradcam is not None:
+            from .gradcam import GradCam, subset
+
+            self._gradcam = GradCam(model, gradcam, self._watch.probe, subset(gradcam_examples, self._watch.examples, labels), labels)
         return self
 
     def step(self, n=1):
@@ -148,7 +161,7 @@ class Run:
             return
         try:
             acts, decls = self._watch.collect()
-            self._queue_checkpoint(self._step, acts, decls)
+            self._queue_checkpoint(self._step, acts, decls, self._gradcam_frames(self._step))
         except Exception as exc:  # noqa: BLE001 — never raise into the training loop
             self._warn_once("checkpoint:" + type(exc).__name__, "layerwatch: checkpoint at step %d failed: %r" % (self._step, exc))
 
@@ -268,9 +281,24 @@ class Run:
 
     # ---- internals -----------------------------------------------------------------------
 
-    def _queue_checkpoint(self, step, arrays, decls):
+    def _gradcam_frames(self, step):
+        """The Grad-CAM frame of this checkpoint (none without gradcam=, or when nothing is sent); a failure is reported once and skipped."""
+        if self._gradcam is None or self._transport is None:
+            return []
+        try:
+            maps, classes = self._gradcam.compute()
+            layer = "__gradcam__:" + self._gradcam.layer
+            return [encode_frame_buffer(step, layer, maps, kind="gradcam", examples=self._gradcam.examples, classes=classes)]
+        except Exception as exc:  # noqa: BLE001 — never raise into the training loop
+            self._warn_once("gradcam:" + type(exc).__name__, "layerwatch: Grad-CAM at step %d failed: %r" % (step, exc))
+            return []
+
+    def _queue_checkpoint(self, step, arrays, decls, after=()):
+        """Queues the checkpoint's frames; `after` are frames the server takes once the checkpoint is complete
+        (Grad-CAM maps; the concept masks ride behind the first checkpoint)."""
         names = [d["name"] for d in decls]
         m = int(next(iter(arrays.values())).shape[1])
+        first = self._declared is None
         if self._declared is None:
             self._declared = (decls, m)
             if self._transport:
@@ -292,6 +320,9 @@ class Run:
         for d in decls:
             kind = "spatial" if "spatial" in d else "activations"
             frames.append(encode_frame_buffer(step, d["name"], arrays[d["name"]], kind=kind))
+        # The transport only acknowledges what it knows (checkpoints, images): masks ride behind the first checkpoint.
+        frames += (self._masks or []) if first else []
+        frames += list(after)
         msg = {"type": "checkpoint", "step": int(step), "time": _now_ms(), "layers": names}
         self._transport.put_checkpoint(int(step), msg, frames)
 
@@ -378,6 +409,18 @@ def probe_images(images, m):
         h2, w2 = h // factor, w // factor
         x = x[:, : h2 * factor, : w2 * factor].reshape(n, h2, factor, w2, factor, c).mean(axis=(2, 4))
     return np.ascontiguousarray(np.clip(x, 0.0, 1.0), dtype=np.float32)
+
+
+def _mask_frames(masks, m, concepts):
+    """Concept masks (m × concepts × h × w, values 0/1) as "masks" frames of at most ~4 MB each, in example order."""
+    if hasattr(masks, "detach"):
+        masks = masks.detach().cpu().numpy()
+    a = np.asarray(masks)
+    if a.ndim != 4 or a.shape[0] != m or a.shape[1] != concepts:
+        raise ValueError("masks must be m × concepts × h × w = %d × %d × h × w, got shape %s" % (m, concepts, a.shape))
+    a = (a != 0).astype(np.float32)
+    per = max(1, IMAGE_CHUNK_BYTES // (a[0].size * 4))
+    return [encode_frame_buffer(0, "__masks__" if first == 0 else "__masks__@%d" % first, a[first : first + per], kind="masks") for first in range(0, m, per)]
 
 
 def _image_frames(images):

@@ -23,8 +23,10 @@ class RunLog:
     checkpoint lacks the layer); `spatial[layer]` is checkpoints × units × m × h × w for spatial layers;
     `scalars[name]` is a Series of steps (int64) and values (float64, NaN for null). `images` holds the probe
     images when the trainer sent them (m × h × w × channels, float32 in [0, 1]), `masks` the concept masks
-    (m × concepts × h × w); each is None when absent or incomplete. In a distributed run, a scalar combined
-    across ranks is in `scalars` (the server's combination per step) and each rank's own values in
+    (m × concepts × h × w); each is None when absent or incomplete. `gradcam` is None or a dict: "layer" (the conv
+    layer), "steps" (int64), "examples" (probe indices), "classes" (steps × examples × targets int64) and "maps"
+    (steps × examples × targets × h × w float32), from the last Grad-CAM frame stored for each step.
+    In a distributed run, a scalar combined across ranks is in `scalars` (the server's combination per step) and each rank's own values in
     `rank_scalars[name][rank]`; a scalar kept per rank is in `scalars` as `name{rank=r}`."""
 
     def __init__(self):
@@ -39,6 +41,7 @@ class RunLog:
         self.class_names = None
         self.images = None
         self.masks = None
+        self.gradcam = None
         self.steps = np.zeros(0, dtype=np.int64)
         self.times = np.zeros(0, dtype=np.float64)
         self.activations = {}
@@ -121,6 +124,23 @@ def _probe_array(chunks, m):
     return np.concatenate(parts) if at == m else None
 
 
+def _gradcam(by_step):
+    """The Grad-CAM frames as stacked arrays (the steps whose frames match the first one's examples and shape), or None."""
+    if not by_step:
+        return None
+    steps = sorted(by_step)
+    first, data = by_step[steps[0]]
+    keep = [s for s in steps if by_step[s][0].get("examples") == first.get("examples") and by_step[s][1].shape == data.shape]
+    n, targets = data.shape[0], data.shape[1]
+    return {
+        "layer": first["layer"].split(":", 1)[1],
+        "steps": np.asarray(keep, dtype=np.int64),
+        "examples": list(first.get("examples", [])),
+        "classes": np.stack([np.asarray(by_step[s][0].get("classes", []), dtype=np.int64).reshape(n, targets) for s in keep]),
+        "maps": np.stack([by_step[s][1] for s in keep]).astype(np.float32),
+    }
+
+
 def read_log(path):
     """Reads a run log (a log.lwlog file, or a run directory holding one) into a RunLog of numpy arrays.
 
@@ -146,6 +166,7 @@ def read_log(path):
     scalars = {}
     rank_points = {}  # name → rank → [(step, value)]: each rank's share of a combined scalar
     probe_chunks = {"images": [], "masks": []}  # per kind: [(first example, data)], restarted by a chunk at 0
+    gradcam = {}  # step → (header, maps)
     for kind, time, payload in _records(buf, out):
         if kind == KIND_FRAME:
             try:
@@ -159,6 +180,8 @@ def read_log(path):
                 if first == 0:
                     del chunks[:]
                 chunks.append((first, data))
+            elif header.get("kind") == "gradcam":
+                gradcam[int(header["step"])] = (header, data)
             elif current is not None and header.get("step") == current[0]:
                 current[2][header["layer"]] = (header, data)
             continue
@@ -226,6 +249,7 @@ def read_log(path):
     if m is not None:
         out.images = _probe_array(probe_chunks["images"], m)
         out.masks = _probe_array(probe_chunks["masks"], m)
+    out.gradcam = _gradcam(gradcam)
     for name, points in scalars.items():
         out.scalars[name] = _series(points)
     out.rank_scalars = {name: {rank: _series(points) for rank, points in ranks.items()} for name, ranks in rank_points.items()}

@@ -92,6 +92,36 @@ def test_server_killed_and_restarted_mid_run(tmp_path):
         server.kill()
 
 
+def test_gradcam_and_masks_are_stored_and_read_back(tmp_path):
+    server = Server(tmp_path)
+    try:
+        torch.manual_seed(0)
+        model = nn.Sequential()
+        model.add_module("conv", nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU()))
+        model.add_module("flat", nn.Flatten())
+        model.add_module("out", nn.Linear(3 * 6 * 6, 4))
+        probe = torch.randn(12, 1, 6, 6)
+        labels = np.arange(12) % 4
+        concepts = [{"name": "top", "category": "part"}, {"name": "even", "category": "object"}]
+        masks = np.zeros((12, 2, 6, 6), dtype=np.uint8)
+        masks[:, 0, :3] = 1
+        masks[::2, 1] = 1
+        with layerwatch.init(url=server.url, name="py-gradcam") as run:
+            run.watch(model, layers=["conv"], probe=probe, labels=labels, concepts=concepts, concept_labels=[[0, 1] if j % 2 == 0 else [0] for j in range(12)],
+                      masks=masks, spatial=["conv"], gradcam="conv", gradcam_examples=4, every=2)
+            for _ in range(4):
+                run.step()
+        log = layerwatch.read_log(str(tmp_path / "runs" / run.id / "log.lwlog"))
+        assert log.steps.tolist() == [2, 4]
+        np.testing.assert_array_equal(log.masks, masks.astype(np.float32))
+        g = log.gradcam
+        assert g["layer"] == "conv" and g["steps"].tolist() == [2, 4] and len(g["examples"]) == 4
+        assert g["maps"].shape == (2, 4, 2, 6, 6) and g["classes"].shape == (2, 4, 2)
+        assert g["classes"][0, :, 0].tolist() == labels[g["examples"]].tolist()
+    finally:
+        server.kill()
+
+
 def test_freeze_is_confirmed_to_the_server_once(tmp_path):
     server = Server(tmp_path)
     try:

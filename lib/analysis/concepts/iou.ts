@@ -9,7 +9,7 @@ import type { ConceptTally, PackedMasks, Real } from './types';
 
 /** An empty tally. */
 export function createTally(units: number, concepts: number): ConceptTally {
-  return { units, concepts, act: new Float64Array(units), gt: new Float64Array(concepts), inter: new Float64Array(units * concepts) };
+  return { units, concepts, total: 0, act: new Float64Array(units), gt: new Float64Array(concepts), inter: new Float64Array(units * concepts) };
 }
 
 /**
@@ -18,6 +18,7 @@ export function createTally(units: number, concepts: number): ConceptTally {
  */
 export function tallyImageLevel(tally: ConceptTally, values: Real, examples: number, positions: number, cuts: Float64Array, conceptLabels: ReadonlyArray<ReadonlyArray<number>>): void {
   const { units, concepts } = tally;
+  tally.total += examples * positions;
   for (let j = 0; j < examples; j++) {
     for (const c of conceptLabels[j] ?? []) if (c >= 0 && c < concepts) tally.gt[c] += positions;
   }
@@ -46,6 +47,7 @@ export function tallyMasks(tally: ConceptTally, values: Real, examples: number, 
   const plan = bilinearPlan(h, w, H, W);
   const up = new Float64Array(H * W);
   const on = new Uint32Array(words);
+  tally.total += examples * H * W;
   for (let j = 0; j < examples; j++) for (let c = 0; c < concepts; c++) tally.gt[c] += masks.counts[j * concepts + c];
   const present: number[][] = [];
   for (let j = 0; j < examples; j++) {

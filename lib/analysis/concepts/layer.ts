@@ -1,11 +1,11 @@
 /** Every concept statistic of one layer at one checkpoint, from its activations and the probe's labels: what a worker job computes. */
 import { seededRng } from '../random';
 import { bestConcepts, DETECTOR_IOU, summariseDetectors, type DetectorSummary } from './detectors';
-import { createTally, iouFromTally, tallyImageLevel, tallyMasks } from './iou';
+import { scoreConcepts } from './scoring';
 import { classSelectivity, meanOverSpace } from './selectivity';
 import { classSensitivity, keptDirections, type SensitivityTargets } from './sensitivity';
-import { defaultQuantile, topQuantileCuts } from './threshold';
-import type { PackedMasks, Real } from './types';
+import { DEFAULT_IMAGE_QUANTILE, defaultQuantile } from './threshold';
+import type { ConceptTally, PackedMasks, Real } from './types';
 
 /** The probe's labels as the concept statistics use them. */
 export interface ConceptProbe {
@@ -32,8 +32,12 @@ export interface LayerValues {
 export interface LayerConceptOptions {
   /** Top quantile; default by layer kind (see threshold.ts). */
   quantile?: number;
+  /** Spatial layers: the quantile of the per-example maxima that image-level concepts are scored on (default 0.01). */
+  imageQuantile?: number;
   /** Detector IoU threshold (default 0.04). */
   threshold?: number;
+  /** Significance a detector's overlap must reach (default DETECTOR_ALPHA). */
+  alpha?: number;
   /** Pixel masks at their own resolution; used for spatial layers instead of image-level labels. */
   masks?: PackedMasks | null;
   /** Class logits (classes × examples) at the same checkpoint; indicators are used when absent. */
@@ -71,19 +75,16 @@ export function analyseLayerConcepts(layer: LayerValues, probe: ConceptProbe, op
   const selectivity = probe.labels ? classSelectivity(pooled, units, m, probe.labels, probe.classes) : new Float64Array(units).fill(NaN);
 
   let mode: LayerConceptResult['mode'] = 'none';
-  const tally = createTally(units, probe.concepts);
-  const useMasks = opts.masks && positions > 1 && opts.masks.examples === m && opts.masks.concepts === probe.concepts;
-  if (probe.concepts > 0 && (useMasks || probe.conceptLabels)) {
-    const cuts = topQuantileCuts(layer.data, units, m * positions, quantile);
-    if (useMasks) {
-      tallyMasks(tally, layer.data, m, h, w, cuts, opts.masks!);
-      mode = 'mask';
-    } else {
-      tallyImageLevel(tally, layer.data, m, positions, cuts, probe.conceptLabels!);
-      mode = 'image';
-    }
+  let iou: Float64Array = new Float64Array(units * probe.concepts);
+  let tallyOf: ((c: number) => ConceptTally) | undefined;
+  const masks = opts.masks && positions > 1 && opts.masks.examples === m && opts.masks.concepts === probe.concepts ? opts.masks : null;
+  if (probe.concepts > 0 && (masks || probe.conceptLabels)) {
+    const image = positions === 1 ? quantile : (opts.imageQuantile ?? DEFAULT_IMAGE_QUANTILE);
+    const scored = scoreConcepts(layer.data, units, m, h, w, probe.concepts, probe.conceptLabels, masks, { pixel: quantile, image });
+    ({ iou, tallyOf } = scored);
+    mode = scored.pixels ? 'mask' : 'image';
   }
-  const { best, iou: bestIou } = bestConcepts(iouFromTally(tally), units, probe.concepts);
+  const { best, iou: bestIou } = bestConcepts(iou, units, probe.concepts, tallyOf, opts.alpha);
   const summary = summariseDetectors(best, bestIou, probe.category, probe.categories, threshold);
 
   let sensitivity: Float64Array = new Float64Array(0);

@@ -19,6 +19,8 @@ export interface PackedMasks {
 export interface ConceptTally {
   units: number;
   concepts: number;
+  /** Positions counted: examples × positions (image-level), or examples × mask pixels. */
+  total: number;
   /** Pixels (or examples) where each unit is on. */
   act: Float64Array;
   /** Pixels (or examples) labelled with each concept. */

@@ -9,7 +9,7 @@ import { importLog, validateLogFile } from '../../../server/storage/import';
 import { RunIndex } from '../../../server/storage/run-index';
 import { RecordKind } from '../../../server/storage/run-log-format';
 import { checkpointRecords, craftLog, event, frame, msg, validRunRecords } from '../../fixtures/craft-log';
-import { HOSTILE_LOGS } from '../../fixtures/hostile-logs';
+import { gradcamFrame, HOSTILE_LOGS } from '../../fixtures/hostile-logs';
 import { tempDir } from '../storage/helpers';
 
 let dir = '';
@@ -64,6 +64,18 @@ test('what the collector writes passes: a resumed run, NaN warnings between fram
   await validateLogFile(file, new LogContentCheck());
   const meta = await importLog(path.join(dir, 'data'), file, { check: new LogContentCheck() });
   assert.deepEqual([meta.id, meta.checkpoints, meta.lastStep], ['resumed', 2, 20]);
+});
+
+test('Grad-CAM frames after their checkpoints pass, a step replaced by a later frame too, as the collector stores them', async () => {
+  const { run, records } = validRunRecords({ id: 'hostile', checkpoints: 2 });
+  // records: hello, layers, probe, then per checkpoint (message, 2 frames, scalars); the maps follow each checkpoint's frames.
+  const log = craftLog([...records.slice(0, 6), gradcamFrame(10), ...records.slice(6, 10), gradcamFrame(20, { examples: [5], classes: [2, 0] }), gradcamFrame(10, {}, 0), ...records.slice(10)]);
+  assert.equal(run.probe.examples, 6);
+  const file = path.join(dir, 'gradcam.lwlog');
+  await fs.writeFile(file, log);
+  await validateLogFile(file, new LogContentCheck());
+  const meta = await importLog(path.join(dir, 'data'), file, { check: new LogContentCheck() });
+  assert.equal(meta.checkpoints, 2);
 });
 
 test('the limits are the server\'s: a log within raised limits imports, the same log under the defaults does not', async () => {
