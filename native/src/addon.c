@@ -1,4 +1,4 @@
-/* N-API bindings: exit(code), centre(x, rows, cols, out, sumsq), gram(x, rows, cols, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
+/* N-API bindings: exit(code), centre(x, rows, cols, out, sumsq), gram(x, rows, cols, out), gramT(x, rows, cols, out), eigTop(s, n, k, values, vectors), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdint.h>
@@ -80,6 +80,30 @@ static napi_value Gram(napi_env env, napi_callback_info info) {
   return result(env, lw_gram(x.data, x.f32, rows, cols, out.data));
 }
 
+static napi_value GramT(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array x, out;
+  int rows, cols;
+  if (get_args(env, info, 4, argv) || get_array(env, argv[0], 0, &x) || get_int(env, argv[1], &rows) ||
+      get_int(env, argv[2], &cols) || get_array(env, argv[3], 1, &out))
+    return throw_error(env, "BAD_ARGUMENT", "gramT(x, rows, cols, out)");
+  if (x.length < (size_t)rows * cols || out.length < (size_t)cols * cols)
+    return throw_error(env, "SHAPE_MISMATCH", "gramT: array too short");
+  return result(env, lw_gram_t(x.data, x.f32, rows, cols, out.data));
+}
+
+static napi_value EigTop(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array s, values, vectors;
+  int n, k;
+  if (get_args(env, info, 5, argv) || get_array(env, argv[0], 1, &s) || get_int(env, argv[1], &n) ||
+      get_int(env, argv[2], &k) || get_array(env, argv[3], 1, &values) || get_array(env, argv[4], 1, &vectors))
+    return throw_error(env, "BAD_ARGUMENT", "eigTop(s, n, k, values, vectors)");
+  if (k > n || s.length < (size_t)n * n || values.length < (size_t)k || vectors.length < (size_t)k * n)
+    return throw_error(env, "SHAPE_MISMATCH", "eigTop: array too short or k > n");
+  return result(env, lw_eig_top(s.data, n, k, values.data, vectors.data));
+}
+
 static napi_value Cross(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
   Array a, b, out;
@@ -135,6 +159,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"exit", NULL, Exit, NULL, NULL, NULL, napi_enumerable, NULL},
     {"centre", NULL, Centre, NULL, NULL, NULL, napi_enumerable, NULL},
     {"gram", NULL, Gram, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"gramT", NULL, GramT, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"eigTop", NULL, EigTop, NULL, NULL, NULL, napi_enumerable, NULL},
     {"cross", NULL, Cross, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mul", NULL, Mul, NULL, NULL, NULL, napi_enumerable, NULL},
     {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_enumerable, NULL},

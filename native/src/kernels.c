@@ -31,6 +31,17 @@ int lw_gram(const void *x, int f32, int rows, int cols, double *out) {
   return 0;
 }
 
+int lw_gram_t(const void *x, int f32, int rows, int cols, double *out) {
+  double *owned;
+  const double *d = widen(x, f32, (size_t)rows * cols, &owned);
+  if (!d) return -1;
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, cols, rows, 1.0, d, cols, 0.0, out, cols);
+  for (int i = 0; i < cols; i++)
+    for (int j = 0; j < i; j++) out[(size_t)i * cols + j] = out[(size_t)j * cols + i];
+  free(owned);
+  return 0;
+}
+
 int lw_cross(const void *a, int a32, int ra, const void *b, int b32, int rb, int cols, double *out) {
   double *oa, *ob;
   const double *da = widen(a, a32, (size_t)ra * cols, &oa);
@@ -148,4 +159,29 @@ int lw_eigh(double *s, int n, double *values) {
   }
   free(tmp);
   return 0;
+}
+
+int lw_eig_top(double *s, int n, int k, double *values, double *vectors) {
+  if (n == 0 || k == 0) return 0;
+  int found = 0;
+  int *support = (int *)malloc((size_t)2 * k * sizeof(int));
+  double *w = (double *)malloc((size_t)n * sizeof(double));
+  if (!support || !w) { free(support); free(w); return -1; }
+  /* Indices n-k+1..n (1-based, ascending) are the k largest; eigenvectors come back as contiguous columns = our rows. */
+  int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'U', n, s, n, 0.0, 0.0, n - k + 1, n, 0.0, &found, w, vectors, n, support);
+  if (info == 0 && found != k) info = -2;
+  if (info == 0) {
+    for (int i = 0; i < k; i++) values[i] = w[k - 1 - i];
+    double *tmp = (double *)malloc((size_t)n * sizeof(double));
+    if (!tmp) info = -1;
+    for (int i = 0, j = k - 1; tmp && i < j; i++, j--) {
+      memcpy(tmp, vectors + (size_t)i * n, (size_t)n * sizeof(double));
+      memcpy(vectors + (size_t)i * n, vectors + (size_t)j * n, (size_t)n * sizeof(double));
+      memcpy(vectors + (size_t)j * n, tmp, (size_t)n * sizeof(double));
+    }
+    free(tmp);
+  }
+  free(support);
+  free(w);
+  return info;
 }
