@@ -1,13 +1,20 @@
 /**
  * bench/replay: a big stored run (default 8 layers × 256 units × 1,000 examples × 128 checkpoints ≈ 1 GB of log)
  * opened by a freshly started server: time to the run's /live snapshot and, when the pages are built, to the
- * first paint of its heatmap in Chromium (target < 1 s); and scrubbing a 5,000-checkpoint run: `run-at` latency.
+ * first paint of its heatmap in Chromium (target < 1 s); scrubbing a 5,000-checkpoint run: `run-at` latency; and its
+ * exported log imported elsewhere: opened complete at once, and, without its stored analysis, analysed on open (against
+ * the time the live run took to be recorded and analysed).
  */
-import { existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { IngestClient } from '../clients/node/ingest-client';
 import { LiveClient } from '../clients/node/live-client';
-import { encodeFrame, type ConvergencePatch } from '../lib/protocol';
+import { applyConvergencePatch, emptyGrid, encodeFrame, type AnalysisProgress, type ConvergenceGrid, type ConvergencePatch } from '../lib/protocol';
+import { importRun } from '../server/import-run';
 import { activationsAt, finalState, planRun } from '../lib/sim/synthetic-run';
 import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer, type BenchServer } from './helpers';
 
@@ -55,6 +62,34 @@ async function timeSnapshot(server: BenchServer, id: string): Promise<number> {
   const t = performance.now() - t0;
   live.close();
   return t;
+}
+
+/** Opens a run on a fresh server and waits until its analysis on open (if any) is done: [ms to the snapshot, ms to done, grid complete]. */
+async function timeOpen(server: BenchServer, id: string): Promise<{ snapshot: number; done: number | null; complete: boolean }> {
+  const t0 = performance.now();
+  const live = await LiveClient.connect({ url: server.liveUrl, validate: false });
+  let progress: AnalysisProgress | undefined;
+  let grid: ConvergenceGrid | undefined;
+  let doneAt: number | null = null;
+  let layers: string[] = [];
+  live.ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    if (m.type === 'snapshot') {
+      layers = (m.run?.layers ?? []).map((l: { name: string }) => l.name);
+      grid = m.run?.analysis?.convergence?.grids?.['svcca-k'];
+      progress = m.run?.analysis?.progress;
+    }
+    if (m.type === 'delta' && m.run?.kind === 'analysis-progress') progress = m.run.progress;
+    if (m.type === 'delta' && m.run?.kind === 'convergence' && m.run.patch.metric === 'svcca-k' && !m.run.patch.key) applyConvergencePatch((grid ??= emptyGrid('svcca-k', layers)), m.run.patch);
+    if (progress?.status === 'done' && doneAt === null) doneAt = performance.now() - t0;
+  });
+  live.subscribe(`run:${id}`);
+  await live.waitFor((m) => m.type === 'snapshot', 60_000);
+  const snapshot = performance.now() - t0;
+  while (progress && progress.status === 'running') await new Promise((r) => setTimeout(r, 50));
+  live.close();
+  const complete = !!grid && grid.pending === 0 && grid.toNewest.every((row) => row.every((v) => v !== null));
+  return { snapshot, done: doneAt, complete };
 }
 
 async function firstPaint(url: string, id: string, columns: number): Promise<number | null> {
@@ -111,6 +146,30 @@ try {
   }
   live.close();
   console.log(`  scrubbing a ${longRun.checkpoints}-checkpoint run (run-at, random steps): p50 ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}, max ${ms(Math.max(...times))} (first one includes reading the stored analysis)`);
+
+  // The big run's log downloaded as a user would, and the bare log (what exports were before), imported elsewhere.
+  const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'lw-bench-import-'));
+  try {
+    const exported = path.join(elsewhere, 'export.lwlog');
+    const bare = path.join(elsewhere, 'bare.lwlog');
+    const t1 = performance.now();
+    const res = await fetch(`${server.url}/api/runs/${bigId}/log`);
+    await pipeline(Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream), createWriteStream(exported));
+    const download = (performance.now() - t1) / 1000;
+    await copyFile(path.join(dataDir, 'runs', bigId, 'log.lwlog'), bare);
+    await server.stop(true);
+    const data2 = path.join(elsewhere, 'data');
+    await importRun(data2, exported, { id: 'exported' });
+    await importRun(data2, bare, { id: 'bare' });
+    server = await startBenchServer(['--metrics', 'svcca-k'], {}, { dataDir: data2 });
+    const a = await timeOpen(server, 'exported');
+    const b = await timeOpen(server, 'bare');
+    const exportMb = statSync(exported).size / 1e6;
+    console.log(`  its export (log + stored analysis, ${exportMb.toFixed(0)} MB, downloaded in ${download.toFixed(1)} s) imported elsewhere: /live snapshot in ${ms(a.snapshot)}, complete: ${a.complete ? 'yes' : 'NO'}`);
+    console.log(`  the same log without its analysis: snapshot in ${ms(b.snapshot)}, analysed on open in ${((b.done ?? NaN) / 1000).toFixed(1)} s (svcca-k + concepts; the live run took ${recordSeconds.toFixed(0)} s to record and analyse: ${((b.done ?? NaN) / 1000 / recordSeconds).toFixed(2)}×), complete: ${b.complete ? 'yes' : 'NO'}`);
+  } finally {
+    await rm(elsewhere, { recursive: true, force: true });
+  }
 } finally {
   await server.stop();
 }

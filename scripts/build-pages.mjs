@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds the Next.js pages (`next build`) unless .next/BUILD_ID is newer than every source the pages are built from,
-// so a second `npm run demo` starts in seconds instead of rebuilding for ~40 s. LAYERWATCH_FORCE_BUILD=1 always builds.
-import { spawnSync } from 'node:child_process';
+// so a second start takes seconds instead of rebuilding for ~40 s. `npm run demo` runs this file; `layerwatch serve` and
+// `layerwatch replay` call ensurePages before serving. LAYERWATCH_FORCE_BUILD=1 always builds; LAYERWATCH_SKIP_BUILD=1
+// never does (serve whatever .next holds, e.g. a build made elsewhere).
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,13 +32,43 @@ export function pagesFresh(root) {
   return sources <= built;
 }
 
+/** Runs `next build` in `root` with its output on this terminal; resolves with its exit code. */
+export function nextBuild(root) {
+  const next = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [next, 'build'], { cwd: root, stdio: 'inherit', env: { NEXT_TELEMETRY_DISABLED: '1', ...process.env } });
+    child.once('error', () => resolve(1));
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/**
+ * Builds the pages when .next is missing or older than a page source, saying so in one line first; resolves with what
+ * it did ('fresh', 'skipped' or 'built') and rejects with code PAGES_BUILD_FAILED when the build fails. `build` runs the
+ * build (tests pass their own).
+ */
+export async function ensurePages(root, { log = (line) => console.log(line), env = process.env, build = nextBuild } = {}) {
+  const force = env.LAYERWATCH_FORCE_BUILD === '1';
+  if (!force && env.LAYERWATCH_SKIP_BUILD === '1') return 'skipped';
+  if (!force && pagesFresh(root)) return 'fresh';
+  const why = force ? 'LAYERWATCH_FORCE_BUILD=1' : existsSync(path.join(root, '.next', 'BUILD_ID')) ? 'a page source is newer than the build in .next' : 'there is no build in .next yet';
+  log(`layerwatch: building the pages first (next build, about a minute; once per change): ${why}`);
+  const code = await build(root);
+  if (code !== 0) {
+    throw Object.assign(new Error(`next build exited with code ${code}; its output above says why (serve with --no-pages to run without the pages)`), { code: 'PAGES_BUILD_FAILED' });
+  }
+  return 'built';
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  if (process.env.LAYERWATCH_FORCE_BUILD !== '1' && pagesFresh(root)) {
-    console.log('layerwatch: pages are up to date (.next); skipping next build (LAYERWATCH_FORCE_BUILD=1 rebuilds)');
-  } else {
-    const next = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
-    const res = spawnSync(process.execPath, [next, 'build'], { cwd: root, stdio: 'inherit' });
-    process.exitCode = res.status ?? 1;
-  }
+  ensurePages(root).then(
+    (done) => {
+      if (done === 'fresh') console.log('layerwatch: pages are up to date (.next); skipping next build (LAYERWATCH_FORCE_BUILD=1 rebuilds)');
+    },
+    (err) => {
+      console.error(`layerwatch: ${err.code}: ${err.message}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -81,6 +81,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pool,
     liveMetrics: opts.liveMetrics ?? ['svcca-k', 'cka'],
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
+    publishProgress: (runId, progress) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-progress', progress } }),
   });
   registry.onEnded((id) => void analysis.runEnded(id));
   const prepared = new Map<string, NonNullable<ReturnType<RunRegistry['peek']>>>();
@@ -102,7 +103,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const id = topic.slice(4);
       const convergence = analysis.snapshot(id);
       const concepts = analysis.concepts.snapshot(id);
-      return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(convergence || concepts ? { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}) } : undefined) };
+      const progress = analysis.progress(id);
+      const parts = { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}), ...(progress ? { progress } : {}) };
+      return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(Object.keys(parts).length ? parts : undefined) };
     },
   });
   registry.publish = (topic, payload) => broadcaster.publish(topic, payload);

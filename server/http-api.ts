@@ -1,7 +1,10 @@
-/** Small JSON/file API served beside the pages: health, the run list, and a run's log for download. */
-import { createReadStream } from 'node:fs';
+/** Small JSON/file API served beside the pages: health, the run list, and a run's log (with its stored analysis) for download. */
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { analysisPath } from './analysis/analysis-store';
+import { bundleStream, planBundle } from './storage/log-bundle';
 import { isValidRunId } from './storage/run-id';
 import type { RunRegistry } from './run-registry';
 import { handleImport } from './http-import';
@@ -66,15 +69,17 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     if (req.method === 'GET' && parts.length === 3 && parts[2] === 'log') {
       const file = ctx.registry.logPath(id);
       const live = ctx.registry.getLive(id);
-      if (live) await live.writer.flush();
-      const { size } = await stat(file);
+      const plan = await planBundle(file, analysisPath(path.dirname(file)), async () => {
+        // A live run keeps growing: send the bytes that exist now, which end on a record boundary after the flush.
+        if (live) await live.writer.flush();
+        return (await stat(file)).size;
+      });
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
-        'content-length': String(size),
+        'content-length': String(plan.size),
         'content-disposition': `attachment; filename="${id}.lwlog"`,
       });
-      // A live run keeps growing: send the bytes that exist now, which end on a record boundary after the flush.
-      createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
+      await pipeline(bundleStream(plan), res).catch(() => res.destroy());
       return true;
     }
   }

@@ -6,8 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RunMeta } from '../lib/protocol';
+import { importRunStream } from './import-run';
 import { LogContentCheck, type LogCheckLimits } from './log-content-check';
-import { importStream } from './storage/import';
 import type { RunRegistry } from './run-registry';
 
 /** Largest upload accepted (a log beyond this is imported with `layerwatch import` instead). */
@@ -30,7 +30,7 @@ export async function handleImport(req: IncomingMessage, res: ServerResponse, re
   // The file name is only a hint for the run id; it never becomes a path.
   const hint = String(req.headers['x-filename'] ?? 'upload.lwlog').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'upload.lwlog';
   try {
-    const meta = await importStream(registry.dataDir, bounded(req), hint, { index: registry.index, check: new LogContentCheck(limits) });
+    const meta = await importRunStream(registry.dataDir, bounded(req), hint, { index: registry.index, check: new LogContentCheck(limits) });
     announce(meta);
     reply(res, 200, { run: meta });
   } catch (err) {

@@ -1,5 +1,6 @@
 /** SVG axes drawn by React from d3 scales: ticks, tick labels and an axis title with units. */
 import type { ScaleLinear } from 'd3';
+import { axisTicks } from '@/lib/chart/scales';
 
 interface AxisProps {
   scale: ScaleLinear<number, number>;
@@ -12,16 +13,19 @@ interface AxisProps {
   grid?: number;
   /** Distance from the axis line to the axis title (the chart's margin on that side). */
   titleOffset?: number;
+  /** Whole-number quantities (steps, k): only integer ticks, so a narrow domain never reads "0 0 0 1 1 1". */
+  integer?: boolean;
 }
 
 /** A bottom axis with its title centred below. */
-export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid = 0, titleOffset = 30 }: AxisProps) {
+export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid = 0, titleOffset = 30, integer = false }: AxisProps) {
   const [r0, r1] = scale.range();
+  const values = axisTicks(scale, ticks, integer);
   return (
     <g className="axis" transform={`translate(0,${at})`} aria-hidden="true">
-      {grid > 0 && scale.ticks(ticks).map((t) => <line key={`g${t}`} className="grid" x1={scale(t)} x2={scale(t)} y1={0} y2={-grid} />)}
+      {grid > 0 && values.map((t) => <line key={`g${t}`} className="grid" x1={scale(t)} x2={scale(t)} y1={0} y2={-grid} />)}
       <line className="domain" x1={r0} x2={r1} />
-      {scale.ticks(ticks).map((t) => (
+      {values.map((t) => (
         <g key={t} transform={`translate(${scale(t)},0)`}>
           <line y2={4} />
           <text y={15} textAnchor="middle">{format(t)}</text>
@@ -33,13 +37,14 @@ export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid 
 }
 
 /** A left axis with its title rotated along it. */
-export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 0, titleOffset = 40 }: AxisProps) {
+export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 0, titleOffset = 40, integer = false }: AxisProps) {
   const [r0, r1] = scale.range();
+  const values = axisTicks(scale, ticks, integer);
   return (
     <g className="axis" transform={`translate(${at},0)`} aria-hidden="true">
-      {grid > 0 && scale.ticks(ticks).map((t) => <line key={`g${t}`} className="grid" x1={0} x2={grid} y1={scale(t)} y2={scale(t)} />)}
+      {grid > 0 && values.map((t) => <line key={`g${t}`} className="grid" x1={0} x2={grid} y1={scale(t)} y2={scale(t)} />)}
       <line className="domain" y1={r0} y2={r1} />
-      {scale.ticks(ticks).map((t) => (
+      {values.map((t) => (
         <g key={t} transform={`translate(0,${scale(t)})`}>
           <line x2={-4} />
           <text x={-7} dy="0.32em" textAnchor="end">{format(t)}</text>

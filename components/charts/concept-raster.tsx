@@ -109,14 +109,14 @@ export function ConceptRaster({ source, height, onSelectUnit, markerColumn = nul
       <canvas
         ref={canvasRef}
         className="concept-raster-canvas"
-        style={{ position: 'absolute', left: M.left, top: M.top, width: plotW, height: plotH, imageRendering: 'pixelated', cursor: onSelectUnit ? 'pointer' : undefined }}
+        style={{ position: 'absolute', left: M.left, top: M.top, width: plotW, height: plotH, imageRendering: 'pixelated', cursor: onSelectUnit ? 'pointer' : undefined, visibility: columns ? 'visible' : 'hidden' }}
         onPointerMove={onMove}
         onPointerLeave={() => setHover(null)}
         onClick={(e) => units > 0 && columns > 0 && onSelectUnit?.(firstUnit + at(e).u)}
         role="img"
         aria-label={`Best concept of units ${firstUnit}–${firstUnit + units - 1} over ${columns} checkpoints; click a row to open the unit's history.`}
       />
-      {width > 0 && (
+      {width > 0 && columns > 0 && (
         <svg className="concept-raster-axes" width={width} height={height} aria-hidden="true" style={{ position: 'absolute', left: 0, top: 0, pointerEvents: 'none' }}>
           <g transform={`translate(${M.left},${M.top})`}>
             <text className="tick-label" x={-6} y={6} textAnchor="end">{firstUnit}</text>

@@ -138,14 +138,15 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
       <canvas
         ref={canvasRef}
         className="heatmap-canvas"
-        style={{ left: M.left, top: M.top, width: plotW, height: plotH }}
+        style={{ left: M.left, top: M.top, width: plotW, height: plotH, visibility: columns ? 'visible' : 'hidden' }}
         onPointerMove={onMove}
         onPointerLeave={() => setHover(null)}
         onClick={() => hover && onSelectColumn?.(hover.c)}
         aria-label={`Heatmap of ${valueLabel} for ${layers.length} layers over ${columns} checkpoints; values are listed in the table that follows.`}
         role="img"
       />
-      {width > 0 && (
+      {/* No column yet: a sentence, not an empty plot with axis titles. */}
+      {width > 0 && columns > 0 && (
         <svg className="heatmap-axes" width={width} height={height} aria-hidden="true">
           <g transform={`translate(${M.left},${M.top})`}>
             {layers.map((name, l) => (l % labelEvery === 0 || l === layers.length - 1) && (

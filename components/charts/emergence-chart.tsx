@@ -46,8 +46,8 @@ function LayerPanel({ layer, steps, categories, concepts, marker, width, height 
       <figcaption><span className="chart-desc">{layer.name}: {total} unique</span></figcaption>
       <svg width={width} height={height} role="img" aria-label={`${layer.name}: ${total} unique detectors at the newest step`}>
         <g transform={`translate(${M.left},${M.top})`}>
-          <AxisLeft scale={y} at={0} label="unique" ticks={3} titleOffset={30} />
-          <AxisBottom scale={x} at={innerH} label="step" ticks={3} format={formatStep} titleOffset={28} />
+          <AxisLeft scale={y} at={0} label="unique" ticks={3} titleOffset={30} integer />
+          <AxisBottom scale={x} at={innerH} label="step" ticks={3} format={formatStep} titleOffset={28} integer />
           {paths.map((p) => <path key={p.key} d={p.d} fill={p.colour} stroke="none" opacity={0.9} />)}
           {layer.chance !== null && (
             <g className="baseline">
@@ -75,7 +75,7 @@ export function EmergenceChart({ steps, categories, layers, concepts, marker = n
         <li><span className="swatch" style={{ background: 'transparent', borderTop: '2px dashed currentColor' }} />chance (random activations)</li>
       </ul>
       <div ref={ref} style={{ display: 'grid', gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gap: 8 }}>
-        {width > 0 && layers.map((l) => <LayerPanel key={l.name} layer={l} steps={steps} categories={categories} concepts={concepts} marker={marker} width={cellW} height={height} />)}
+        {width > 0 && points > 0 && layers.map((l) => <LayerPanel key={l.name} layer={l} steps={steps} categories={categories} concepts={concepts} marker={marker} width={cellW} height={height} />)}
       </div>
       {points === 0 && <div className="muted" style={{ fontSize: 'var(--text-sm)' }}>Waiting for the first concept statistics…</div>}
     </div>

@@ -16,10 +16,12 @@ interface Props {
   applies: boolean;
   marker?: number | null;
   height: number;
+  /** What to say while there is nothing to draw (for a metric that has k). */
+  emptyText?: string;
 }
 
 /** Renders k per layer as step curves. */
-export function KChart({ version, layers, steps, k, applies, marker, height }: Props) {
+export function KChart({ version, layers, steps, k, applies, marker, height, emptyText = 'Waiting for the first checkpoints…' }: Props) {
   const series = useMemo(() => (applies ? gridSeries(layers, steps, k) : []), [applies, layers, steps, k, version]);
   // k is a small integer: start the axis at 0 so a constant k does not look like noise around it.
   const top = unionExtent(series.map((s) => finiteExtent(s.ys, s.length)))?.[1] ?? 10;
@@ -35,9 +37,10 @@ export function KChart({ version, layers, steps, k, applies, marker, height }: P
       yDomain={[0, Math.ceil(top * 1.15) + 1]}
       marker={marker}
       height={height}
-      yFormat={(v) => String(Math.round(v))}
+      yFormat={(v) => String(v)}
+      yInteger
       legend={false}
-      emptyText={applies ? 'Waiting for the first checkpoints…' : 'k applies to the SVCCA metrics only; pick SVCCA (fixed k) or SVCCA (99%).'}
+      emptyText={applies ? emptyText : 'k applies to the SVCCA metrics only; pick SVCCA (fixed k) or SVCCA (99%).'}
     />
   );
 }

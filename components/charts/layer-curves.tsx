@@ -15,10 +15,12 @@ interface Props {
   metricLabel: string;
   marker?: number | null;
   height: number;
+  /** What to say while there is nothing to draw. */
+  emptyText?: string;
 }
 
 /** Renders the curves with the mean chance baseline. */
-export function LayerCurves({ version, layers, steps, values, chance, metricLabel, marker, height }: Props) {
+export function LayerCurves({ version, layers, steps, values, chance, metricLabel, marker, height, emptyText = 'Waiting for the first checkpoints…' }: Props) {
   const series = useMemo(() => gridSeries(layers, steps, values), [layers, steps, values, version]);
   const finite = chance.filter((c): c is number => c !== null && Number.isFinite(c));
   const baselines = finite.length ? [{ y: finite.reduce((a, b) => a + b, 0) / finite.length, label: 'chance (mean over layers)' }] : [];
@@ -35,7 +37,7 @@ export function LayerCurves({ version, layers, steps, values, chance, metricLabe
       marker={marker}
       height={height}
       legend
-      emptyText="Waiting for the first checkpoints…"
+      emptyText={emptyText}
     />
   );
 }

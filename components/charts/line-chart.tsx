@@ -34,6 +34,8 @@ export interface LineChartProps {
   /** Horizontal reference lines (e.g. a chance baseline). */
   baselines?: Array<{ y: number; label: string }>;
   yFormat?: (v: number) => string;
+  /** The y values are whole numbers (k): integer ticks only. */
+  yInteger?: boolean;
   emptyText?: string;
   testId?: string;
   legend?: boolean;
@@ -55,7 +57,10 @@ export function LineChart(props: LineChartProps) {
   const points = series.reduce((n, s) => n + s.length, 0);
 
   const { x, y, paths } = useMemo(() => {
-    const xd = props.xDomain ?? paddedDomain(unionExtent(series.map((s) => finiteExtent(s.xs, s.length))), 0, [0, 1]);
+    const xe = unionExtent(series.map((s) => finiteExtent(s.xs, s.length)));
+    // x is a training step: never below 0 (a single checkpoint at step 0 gets the window [0, 1], not [-1, 1]).
+    const xp = props.xDomain ?? paddedDomain(xe, 0, [0, 1]);
+    const xd: Domain = xe && xe[0] >= 0 && xp[0] < 0 ? [0, Math.max(xp[1], 1)] : xp;
     const yd = props.yDomain ?? paddedDomain(unionExtent(series.map((s) => finiteExtent(s.ys, s.length))), 0.08);
     const x = scaleLinear().domain(xd).range([0, innerW]);
     const y = scaleLinear().domain(yd).range([innerH, 0]);
@@ -100,11 +105,11 @@ export function LineChart(props: LineChartProps) {
         </ul>
       )}
       <div ref={ref} className="chart-body" style={{ height }}>
-        {width > 0 && (
+        {width > 0 && points > 0 && (
           <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel} against ${props.xLabel}`}>
             <g transform={`translate(${M.left},${M.top})`}>
-              <AxisLeft scale={y} at={0} label={props.yLabel} format={props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} />
-              <AxisBottom scale={x} at={innerH} label={props.xLabel} format={formatStep} />
+              <AxisLeft scale={y} at={0} label={props.yLabel} format={props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} integer={props.yInteger} />
+              <AxisBottom scale={x} at={innerH} label={props.xLabel} format={formatStep} integer />
               {props.baselines?.map((b) => (
                 <g key={b.label} className="baseline">
                   <line x1={0} x2={innerW} y1={y(b.y)} y2={y(b.y)} />
@@ -124,7 +129,8 @@ export function LineChart(props: LineChartProps) {
             </g>
           </svg>
         )}
-        {points === 0 && <div className="chart-empty">{props.emptyText ?? 'No data yet'}</div>}
+        {/* Nothing to plot: a sentence, never axes over an invented domain. */}
+        {points === 0 && <div className="chart-empty" data-testid={props.testId ? `${props.testId}-empty` : undefined}>{props.emptyText ?? 'No data yet'}</div>}
         {readout && hoverStep !== null && (
           <div className="readout" role="status" style={{ left: Math.min(M.left + x(hoverStep) + 12, Math.max(0, width - 190)), top: M.top }}>
             <div className="readout-head">{props.xLabel} {formatStep(hoverStep)}</div>

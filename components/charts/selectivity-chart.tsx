@@ -39,7 +39,7 @@ function LayerBands({ layer, index, count, steps, marker, width, height }: { lay
       <svg width={width} height={height} role="img" aria-label={`${layer.name}: class selectivity distribution over training`}>
         <g transform={`translate(${M.left},${M.top})`}>
           <AxisLeft scale={y} at={0} label="selectivity" ticks={3} titleOffset={30} />
-          <AxisBottom scale={x} at={innerH} label="step" ticks={3} format={formatStep} titleOffset={28} />
+          <AxisBottom scale={x} at={innerH} label="step" ticks={3} format={formatStep} titleOffset={28} integer />
           <path d={outer} fill={colour} opacity={0.18} />
           <path d={inner} fill={colour} opacity={0.35} />
           <path d={median} fill="none" stroke={colour} strokeWidth={1.5} />
@@ -55,12 +55,14 @@ export function SelectivityChart({ steps, layers, marker = null, height = 140 }:
   const [ref, width] = useWidth<HTMLDivElement>();
   const cols = width > 900 ? 4 : width > 560 ? 3 : width > 340 ? 2 : 1;
   const cellW = Math.floor((width - (cols - 1) * 8) / cols);
+  const points = layers.reduce((n, l) => n + l.bands.filter((b) => b).length, 0);
   return (
-    <div className="chart" data-testid="selectivity-chart">
+    <div className="chart" data-testid="selectivity-chart" data-points={points}>
       <p className="chart-desc">Median (line), 25–75% and 10–90% of units. 0: a unit responds equally to every class; 1: to one class only.</p>
       <div ref={ref} style={{ display: 'grid', gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gap: 8 }}>
-        {width > 0 && layers.map((l, i) => <LayerBands key={l.name} layer={l} index={i} count={layers.length} steps={steps} marker={marker} width={cellW} height={height} />)}
+        {width > 0 && points > 0 && layers.map((l, i) => <LayerBands key={l.name} layer={l} index={i} count={layers.length} steps={steps} marker={marker} width={cellW} height={height} />)}
       </div>
+      {points === 0 && <div className="muted" style={{ fontSize: 'var(--text-sm)' }}>Waiting for the first concept statistics…</div>}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { useThrottledSelection } from '@/store/use-throttled';
 import { gridChanged, selectGridView } from './convergence-panel';
 import { METRIC_LABEL } from './metric-info';
 import { useScrub } from './use-scrub';
+import { selectAnalysisPercent } from './analysis-progress';
 
 /** Similarity to the reference from which a layer counts as settled. */
 export const SETTLED = 0.95;
@@ -50,7 +51,9 @@ export function AdvicePanel({ open }: { open: boolean }) {
   const soFar = useLayerwatch((s) => s.run.meta?.status === 'live' || s.view.scrub !== null);
   const warnings = useLayerwatch((s) => s.run.warnings);
   const { seekStep } = useScrub();
-  const grid = view?.grid;
+  // While a stored run is analysed on open its rows fill in any order: no reading until they are complete.
+  const percent = useLayerwatch(selectAnalysisPercent);
+  const grid = percent === null ? view?.grid : undefined;
   const summary = grid ? settlingSummary(grid, SETTLED) : null;
   const layers = grid && summary ? grid.layers.map((name, l) => {
     const cols = grid.steps.length;
@@ -66,7 +69,9 @@ export function AdvicePanel({ open }: { open: boolean }) {
       <p className="chart-desc">
         {grid && summary
           ? `${summary.settled} of ${layers.length} layers settled (${METRIC_LABEL[view!.metric]} to the reference ≥ ${SETTLED} from an earlier checkpoint on)${atReference ? `; ${atReference} only at the reference itself, which is not settling` : ''}.`
-          : 'Layer readings appear with the first checkpoints.'}
+          : percent !== null
+            ? `Layer readings appear when the analysis of the stored activations is complete (${percent}%).`
+            : 'Layer readings appear with the first checkpoints.'}
       </p>
       {layers.length > 0 && (
         <table className="layer-table" data-testid="layer-status">

@@ -20,6 +20,7 @@ import { METRIC_LABEL, SVCCA_PAPER } from './metric-info';
 import { ReanalysisGrid } from './reanalysis-grid';
 import { ReanalysisControls } from './reanalysis-controls';
 import { useScrub } from './use-scrub';
+import { AnalysisProgressNote, selectAnalysisPercent } from './analysis-progress';
 
 /** The selected grid as React-rendered views see it, refreshed at most a few times a second. The grid is the store's
  * (patched in place, never copied: 48 × 5,000 cells), so views key their memos on `version`. */
@@ -54,6 +55,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
   const replay = useLayerwatch(selectReplay);
   const checkpoints = useLayerwatch((s) => s.run.steps.length);
   const shown = useLayerwatch((s) => s.reanalysis.shown);
+  const analysing = useLayerwatch(selectAnalysisPercent) !== null;
   const figRef = useRef<HTMLElement | null>(null);
 
   const source = useMemo<HeatmapSource>(
@@ -88,8 +90,14 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
     <>
       <div className="chart-titlebar chart-desc" style={{ height: DESC_H }}>
         <span className="one-line">
-          Similarity of each layer to itself {reference === null ? 'at the newest checkpoint' : `at step ${reference}`} (<a href={SVCCA_PAPER} target="_blank" rel="noreferrer">SVCCA, Raghu et al. 2017</a>). Bright = settled.
-          {view && view.grid.pending > 0 ? <span className="pending"> Computing {view.grid.pending} cells…</span> : null}
+          {analysing ? (
+            <AnalysisProgressNote />
+          ) : (
+            <>
+              Similarity of each layer to itself {reference === null ? 'at the newest checkpoint' : `at step ${reference}`} (<a href={SVCCA_PAPER} target="_blank" rel="noreferrer">SVCCA, Raghu et al. 2017</a>). Bright = settled.
+              {view && view.grid.pending > 0 ? <span className="pending"> Computing {view.grid.pending} cells…</span> : null}
+            </>
+          )}
         </span>
         <ExportMenu title={title} target={figRef} data={exportData} />
       </div>
@@ -97,7 +105,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
         <figure className="chart" ref={figRef} data-testid="convergence-figure">
           {sideBySide && <figcaption className="chart-desc">Original: {label}</figcaption>}
           <ConvergenceHeatmap source={source} height={heatH} markerColumn={scrubbed} onSelectColumn={onSelectColumn} valueLabel={`${label} to reference`} markers={markers}
-            emptyText={!view && checkpoints > 0 ? `${label} was not computed for this run${replay ? ' — expand the panel to re-analyse with it' : ' yet'}, or press m for the next metric.` : undefined} />
+            emptyText={analysing ? 'Analysing the stored activations…' : !view && checkpoints > 0 ? `${label} was not computed for this run${replay ? ' — expand the panel to re-analyse with it' : ' yet'}, or press m for the next metric.` : undefined} />
           <div className="legend-row" style={{ height: LEGEND_H }}>
             <ColourLegend ramp="viridis" domain={[0, 1]} label={`${label} to reference`} chance={view?.grid.chance ?? []} />
             <span className="muted legend-note">Dimmed: being recomputed. Dashed outline: freeze advised. Click a column to scrub.</span>
@@ -111,7 +119,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
       {open && (
         <>
           {replay && <ReanalysisControls />}
-          <LayerCurves version={view?.version ?? 0} layers={view?.grid.layers ?? NONE} steps={view?.grid.steps ?? NONE} values={view?.grid.toNewest ?? NONE} chance={view?.grid.chance ?? NONE} metricLabel={label} marker={scrubbed === null ? null : scrubStep} height={220} />
+          <LayerCurves emptyText={analysing ? 'Analysing the stored activations…' : view ? undefined : `${label} was not computed for this run.`} version={view?.version ?? 0} layers={view?.grid.layers ?? NONE} steps={view?.grid.steps ?? NONE} values={view?.grid.toNewest ?? NONE} chance={view?.grid.chance ?? NONE} metricLabel={label} marker={scrubbed === null ? null : scrubStep} height={220} />
         </>
       )}
     </>

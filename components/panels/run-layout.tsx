@@ -12,8 +12,10 @@ import { NETDISSECT_PAPER } from './metric-info';
 import { PanelFrame } from './panel-frame';
 import { ScalarsPanel } from './scalars-panel';
 
-/** Concepts before the run declares any: what to send to see them. */
+/** Concepts before the run declares any: what to send to see them (or, while a stored run is analysed on open, that they are coming). */
 function ConceptsEmpty() {
+  const analysing = useLayerwatch((s) => s.timeline.analysis?.status === 'running' && (s.timeline.analysis.total === 0 || s.timeline.analysis.parts.includes('concepts')));
+  if (analysing) return <p className="empty-note muted" data-testid="concepts-empty">Computing concept statistics from the stored activations…</p>;
   return (
     <div className="empty-note" data-testid="concepts-empty">
       <p>No concept statistics for this run (yet).</p>

@@ -81,3 +81,9 @@ export function tickFormatter(domain: Domain, count: number): (v: number) => str
   const f = tickFormat(domain[0], domain[1], count, m !== 0 && (m < 1e-2 || m >= 1e6) ? '~e' : '~f');
   return (v) => f(v);
 }
+
+/** An axis's tick values: d3's nice ticks, only the integers among them for whole-number quantities (steps, k), so a narrow domain never reads "0 0 0 1 1 1". */
+export function axisTicks(scale: { ticks(count: number): number[] }, count: number, integer = false): number[] {
+  const ticks = scale.ticks(count);
+  return integer ? ticks.filter((t) => Number.isInteger(t)) : ticks;
+}

@@ -66,6 +66,21 @@ export const ReanalysisProgress = z.object({
 });
 export type ReanalysisProgress = z.infer<typeof ReanalysisProgress>;
 
+/**
+ * Progress of analysing a stored run whose log came without (complete) stored analysis — an older export, a log from
+ * another writer, a run cut off by a crash — with the server's live metrics, started when the run is opened.
+ */
+export const AnalysisProgress = z.object({
+  status: z.enum(['running', 'done', 'failed']),
+  /** Comparisons and concept jobs finished, of `total`. */
+  done: z.number(),
+  total: z.number(),
+  /** What is being computed: metric names, and "concepts" when the probe has labels. */
+  parts: z.array(z.string()),
+  message: z.string().optional(),
+});
+export type AnalysisProgress = z.infer<typeof AnalysisProgress>;
+
 /** Two runs' layers compared at one step each (answer to the `compare` request). */
 export const CompareMatrix = z.object({
   metric: MetricName,

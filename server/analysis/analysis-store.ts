@@ -30,7 +30,11 @@ export function analysisPath(runDir: string): string {
 export class AnalysisWriter {
   private writer: Promise<RunLogWriter> | null = null;
 
-  constructor(private readonly file: string) {}
+  /** `after`: a previous writer of the same file still closing; this one opens the file only once it has. */
+  constructor(
+    private readonly file: string,
+    private readonly after: Promise<unknown> = Promise.resolve(),
+  ) {}
 
   append(record: AnalysisRecord): void {
     void this.appendPayload(JSON.stringify(record));
@@ -42,7 +46,7 @@ export class AnalysisWriter {
   }
 
   private appendPayload(payload: string | Uint8Array): Promise<number | null> {
-    this.writer ??= RunLogWriter.open(this.file);
+    this.writer ??= this.after.catch(() => {}).then(() => RunLogWriter.open(this.file));
     return this.writer.then((w) => w.append(RECORD_KIND.analysis, payload)).catch(() => null);
   }
 

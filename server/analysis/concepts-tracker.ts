@@ -15,6 +15,7 @@ import type { ConceptProbeWire, MasksRef } from './concepts-job';
 import { cellKey, loadConceptSummaries, type StoredConcepts } from './concepts-store';
 import { encodeUnitsRecord, readUnitSlices, type UnitsRef } from './concept-units';
 import type { FrameRef } from './jobs';
+import type { StoredLayout } from './offline';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConceptsHubOptions {
@@ -34,6 +35,10 @@ interface LiveConcepts {
   inflight: number;
   waiters: Array<() => void>;
   closed: boolean;
+  /** Told of every finished job (the progress of an analysis on open). */
+  onJob?: () => void;
+  /** False once the jobs still queued are no longer wanted (an analysis on open cancelled). */
+  wanted?: () => boolean;
 }
 
 const PAST_CACHE = 16;
@@ -133,9 +138,61 @@ export class ConceptsHub {
 
   /** A checkpoint was stored: queue one job per finite layer frame. */
   onCheckpoint(state: RunState, step: number, frames: StoredFrame[], writer: AnalysisWriter): void {
+    const run = this.live.get(state.meta.id) ?? this.start(state, writer);
+    if (run) this.queue(run, state, step, frames);
+  }
+
+  /**
+   * The checkpoints whose concept cells a stored run lacks, with the frames still to analyse (analysis on open);
+   * null when its probe declares neither classes nor concepts. Call after `load`.
+   */
+  missing(state: RunState, layout: StoredLayout): Array<{ step: number; frames: StoredFrame[] }> | null {
+    const found = conceptProbe(state);
+    if (!found) return null;
+    const stored = this.past.get(state.meta.id)?.state ?? null;
+    const same = stored !== null && JSON.stringify(stored.layers) === JSON.stringify(found.meta.layers);
+    const has = (l: number, step: number) => same && stored.cells[l]?.[stored.steps.indexOf(step)] != null;
+    const out: Array<{ step: number; frames: StoredFrame[] }> = [];
+    layout.steps.forEach((step, c) => {
+      const frames: StoredFrame[] = [];
+      layout.layers.forEach((layer, l) => {
+        const f = layout.frames[l][c];
+        if (f && !has(found.meta.layers.indexOf(layer.name), step)) frames.push({ layer: layer.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true });
+      });
+      if (frames.some((f) => f.finite)) out.push({ step, frames });
+    });
+    return out;
+  }
+
+  /** Analyses what `missing` found for a stored run, into its stored state; resolves when every job is done. */
+  async catchUp(state: RunState, layout: StoredLayout, work: Array<{ step: number; frames: StoredFrame[] }>, writer: AnalysisWriter, onJob: () => void, wanted: () => boolean): Promise<void> {
     const id = state.meta.id;
-    const run = this.live.get(id) ?? this.start(state, writer);
-    if (!run) return;
+    const found = conceptProbe(state);
+    if (!found || this.live.has(id)) return;
+    const past = this.past.get(id);
+    const stored = past?.state ?? null;
+    const same = stored !== null && JSON.stringify(stored.layers) === JSON.stringify(found.meta.layers);
+    const units = same ? new Map(past!.units) : new Map<string, UnitsRef>();
+    const run: LiveConcepts = { state: same ? stored : applyConceptPatch(null, { meta: found.meta })!, units, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], closed: false, onJob, wanted };
+    this.live.set(id, run);
+    if (!same) this.emit(id, run, { meta: found.meta });
+    run.state.chance.forEach((c, l) => c && run.chanceAsked.add(l));
+    this.masks.set(id, layout.masks);
+    // The logits frame is read by every job of its checkpoint, so it is passed along even when its own cell exists.
+    const logits = state.layers.find((l) => l.kind === 'logits' && l.units === run.probe.classes);
+    for (const { step, frames } of work) {
+      const c = layout.steps.indexOf(step);
+      const l = logits ? layout.layers.findIndex((x) => x.name === logits.name) : -1;
+      const f = l >= 0 ? layout.frames[l][c] : null;
+      const extra = f && !frames.some((x) => x.layer === logits!.name) ? [{ layer: logits!.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true, skip: true }] : [];
+      this.queue(run, state, step, [...frames, ...extra]);
+    }
+    await this.runEnded(id);
+  }
+
+  /** Queues one job per finite layer frame of a checkpoint (frames marked `skip` only serve as the logits). */
+  private queue(run: LiveConcepts, state: RunState, step: number, frames: Array<StoredFrame & { skip?: boolean }>): void {
+    const id = state.meta.id;
     const file = this.o.logPath(id);
     const ref = (f: StoredFrame, l: number): FrameRef => ({ key: `${id}/${l}/s${step}`, file, offset: f.offset, length: f.length });
     const logitsLayer = state.layers.findIndex((l) => l.kind === 'logits' && l.units === run.probe.classes);
@@ -143,12 +200,12 @@ export class ConceptsHub {
     const masks = this.masksRef(id, run.probe.examples);
     for (const f of frames) {
       const l = run.state.layers.indexOf(f.layer);
-      if (l < 0 || !f.finite) continue;
+      if (l < 0 || !f.finite || f.skip) continue;
       const chance = !run.chanceAsked.has(l);
       run.chanceAsked.add(l);
       run.inflight++;
       this.o.pool
-        .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], threshold: run.state.threshold, chance }, PRIORITY.backfill)
+        .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
         .then((res) => {
           if (!res.ok || !res.concepts) return;
           const { chance: baseline, units: packed, ...summary } = res.concepts;
@@ -156,6 +213,7 @@ export class ConceptsHub {
         })
         .catch(() => {})
         .finally(() => {
+          run.onJob?.();
           if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
         });
     }
@@ -163,6 +221,14 @@ export class ConceptsHub {
 
   private idleOf(run: LiveConcepts): Promise<void> {
     return run.inflight === 0 ? Promise.resolve() : new Promise((resolve) => run.waiters.push(resolve));
+  }
+
+  /** Whether a stored run may lack concept cells (cheap: no log read; `missing` tells for sure). Call after `load`. */
+  incomplete(state: RunState): boolean {
+    if (!conceptProbe(state) || this.live.has(state.meta.id)) return false;
+    const stored = this.past.get(state.meta.id)?.state;
+    if (!stored) return state.steps.length > 0;
+    return stored.steps.length !== state.steps.length || stored.cells.some((row) => row.length < stored.steps.length || row.some((c) => c === null));
   }
 
   /** Makes a past run's stored concept statistics available to `snapshot`. */

@@ -42,7 +42,7 @@ export function sampleColumns(cols: number[]): number[] {
 }
 
 /** Similarities are stored and sent to 7 decimals: below float32 input precision, and a third fewer bytes. */
-const round = (v: number | null) => (v === null ? null : Math.round(v * 1e7) / 1e7);
+export const round = (v: number | null) => (v === null ? null : Math.round(v * 1e7) / 1e7);
 
 /** Columns hi, hi − 1, …, 0 (newest first). */
 const range = (hi: number) => Array.from({ length: Math.max(0, hi + 1) }, (_, i) => hi - i);
@@ -59,16 +59,21 @@ export class RunConvergence {
   private readonly lastBackfill = new Map<MetricName, number>();
   private chanceStarted = false;
 
-  /** `restored`: grids stored before a restart, for the checkpoints `earlierSteps` (a missing grid starts with empty cells there). */
+  /**
+   * `restored`: grids stored before a restart, for (a prefix of) the checkpoints `earlierSteps`. The columns a grid lacks
+   * (a metric new to this run, or analysis cut short by a crash) start empty and are stored as such, so the run's
+   * analysis log stays aligned with its checkpoints.
+   */
   constructor(private readonly o: ConvergenceOptions, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []) {
     const names = o.layers.map((l) => l.name);
     for (const metric of o.metrics) {
-      let grid = restored?.get(metric);
-      if (!grid) {
-        grid = emptyGrid(metric, names);
-        applyConvergencePatch(grid, { metric, addSteps: earlierSteps, cells: [] });
-      }
+      const grid = restored?.get(metric) ?? emptyGrid(metric, names);
       this.grids.set(metric, grid);
+      const missing = earlierSteps.slice(grid.steps.length);
+      if (!missing.length) continue;
+      const patch: ConvergencePatch = { metric, addSteps: missing, cells: [] };
+      applyConvergencePatch(grid, patch);
+      o.emit(patch, grid.reference);
     }
     this.refs = names.map(() => []);
   }

@@ -5,6 +5,7 @@ import {
   DEFAULT_METRIC,
   imagesFirstExample,
   type AdviceEvent,
+  type AnalysisProgress,
   type CompareMatrix,
   type ConvergenceGrid,
   type ConvergencePatch,
@@ -26,6 +27,8 @@ import { RunConvergence } from './convergence';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
+import { CatchUp, gridIncomplete } from './catch-up';
+import { PastWriters } from './past-writers';
 
 export interface AnalysisManagerOptions {
   registry: RunRegistry;
@@ -33,6 +36,8 @@ export interface AnalysisManagerOptions {
   /** Metrics computed live for every run (the first is computed first). */
   liveMetrics: MetricName[];
   publish: (runId: string, patch: ConvergencePatch) => void;
+  /** Progress of a stored run's analysis on open (default: not published). */
+  publishProgress?: (runId: string, progress: AnalysisProgress) => void;
 }
 
 const PAST_CACHE = 16;
@@ -63,10 +68,17 @@ export class AnalysisManager {
   private readonly layouts = new Map<string, StoredLayout>();
   /** Probe images chunks of live runs, as they are stored (past runs: their layout). */
   private readonly images = new Map<string, ProbeChunk[]>();
+  /** Past runs whose stored analysis is being read. */
+  private readonly loading = new Map<string, Promise<void>>();
+  /** Stored runs being analysed on open (server/analysis/catch-up.ts). */
+  private readonly catchUps = new Map<string, CatchUp>();
+  /** Analysis-log writers of past runs, shared by their analysis on open and re-analyses. */
+  private readonly writers: PastWriters;
   /** Concept statistics per run (server/analysis/concepts-tracker.ts). */
   readonly concepts: ConceptsHub;
 
   constructor(private readonly o: AnalysisManagerOptions) {
+    this.writers = new PastWriters((id) => analysisPath(this.runDir(id)));
     o.registry.onFrames((state, step, frames) => this.onFrames(state, step, frames));
     this.concepts = new ConceptsHub({
       pool: o.pool,
@@ -89,8 +101,8 @@ export class AnalysisManager {
       return this.concepts.onMasks(state, frames);
     }
     // A run resumed with history first gets its earlier columns and stored grids back; checkpoints wait in order.
-    if (this.starting.has(id) || (!this.live.has(id) && state.steps.length > 1)) {
-      const before = this.starting.get(id) ?? this.restore(state);
+    if (this.starting.has(id) || this.catchUps.has(id) || (!this.live.has(id) && state.steps.length > 1)) {
+      const before = this.starting.get(id) ?? this.restore(state, step);
       const next = before.then(() => this.checkpoint(state, step, frames)).catch(() => {});
       this.starting.set(id, next);
       void next.then(() => {
@@ -107,15 +119,23 @@ export class AnalysisManager {
     this.concepts.onCheckpoint(state, step, frames, entry.writer);
   }
 
-  /** Live convergence for a run resumed after a restart: its stored grids and the frames of its earlier checkpoints. */
-  private async restore(state: RunState): Promise<void> {
+  /** Live convergence for a run resumed after a restart: its stored grids and the frames of its checkpoints before `step`. */
+  private async restore(state: RunState, step: number): Promise<void> {
     const id = state.meta.id;
+    // A trainer resumed a run that was being analysed on open: the live analysis takes over from what is stored.
+    const catchUp = this.catchUps.get(id);
+    catchUp?.cancel();
+    await catchUp?.done;
+    await this.writers.closed(id);
     const names = state.layers.map((l) => l.name);
     const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id)), loadConvergence(analysisPath(this.runDir(id)), names)]);
-    const earlier = layout.steps.slice(0, -1);
+    // Later checkpoints may already be in the log (they queue behind this one): the earlier ones are those before `step`.
+    const at = layout.steps.indexOf(step);
+    const earlier = layout.steps.slice(0, at < 0 ? layout.steps.length : at);
     const grids = new Map<MetricName, ConvergenceGrid>();
     for (const [key, grid] of stored) {
-      if (!key.includes('|') && grid.steps.length === earlier.length && grid.steps.every((s, i) => s === earlier[i])) grids.set(grid.metric, grid);
+      // A grid that stops short of the earlier checkpoints (a crash cut its analysis off) is extended, not replaced.
+      if (!key.includes('|') && grid.steps.length <= earlier.length && grid.steps.every((s, i) => s === earlier[i])) grids.set(grid.metric, grid);
     }
     const entry = this.createEntry(state, grids, earlier);
     for (let c = 0; c < earlier.length; c++) {
@@ -125,7 +145,7 @@ export class AnalysisManager {
 
   private createEntry(state: RunState, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []): { conv: RunConvergence; writer: AnalysisWriter } {
     const id = state.meta.id;
-    const writer = new AnalysisWriter(analysisPath(this.runDir(id)));
+    const writer = this.writers.create(id);
     const adviceConfig = resolveAdvice(state.options.advice, this.o.liveMetrics);
     const advice = new AdviceTracker(adviceConfig, state.layers, state.advice, (a) => this.giveAdvice(id, a));
     const metrics = this.o.liveMetrics.includes(adviceConfig.metric) ? this.o.liveMetrics : [...this.o.liveMetrics, adviceConfig.metric];
@@ -268,12 +288,13 @@ export class AnalysisManager {
   /** The run as a viewer saw it live when `step` was the newest checkpoint (replay scrubbing). */
   async runAt(state: RunState, step: number): Promise<RunSnapshot> {
     const id = state.meta.id;
-    const live = this.live.get(id);
-    let timeline = live ? undefined : this.timelines.get(id);
+    // A run whose analysis is still being written (live, or analysed on open) is read afresh each time.
+    const writing = this.live.get(id)?.writer ?? (this.catchUps.has(id) ? this.writers.current(id) : undefined);
+    let timeline = writing ? undefined : this.timelines.get(id);
     if (!timeline) {
-      if (live) await live.writer.flush();
+      await writing?.flush();
       timeline = await AnalysisTimeline.read(analysisPath(this.runDir(id)), state.layers.map((l) => l.name));
-      if (!live) this.timelines.set(id, timeline);
+      if (!writing) this.timelines.set(id, timeline);
       while (this.timelines.size > PAST_CACHE) this.timelines.delete(this.timelines.keys().next().value!);
     }
     return snapshotAt(state, step, timeline);
@@ -291,7 +312,7 @@ export class AnalysisManager {
     const grids = this.extra.get(id) ?? new Map<string, ConvergenceGrid>();
     this.extra.set(id, grids);
     grids.delete(key);
-    const writer = this.live.get(id)?.writer ?? new AnalysisWriter(analysisPath(this.runDir(id)));
+    const { writer, release } = this.writerFor(id);
     const layers = state.layers.map((l) => l.name);
     const job = new Reanalysis({
       runId: id, key, metric, opts, layers, steps: [...state.steps], refs, pool: this.o.pool, progress,
@@ -304,7 +325,7 @@ export class AnalysisManager {
     this.reanalyses.set(`${id}|${key}`, job);
     void job.done.finally(() => {
       this.reanalyses.delete(`${id}|${key}`);
-      if (!this.live.get(id)) void writer.close();
+      release();
     });
     return key;
   }
@@ -316,11 +337,29 @@ export class AnalysisManager {
     return Boolean(job);
   }
 
-  /** Makes a past run's stored analysis available to `snapshot` (no-op for live runs). */
+  /**
+   * Makes a past run's stored analysis available to `snapshot` (no-op for live runs); a run whose stored analysis is
+   * missing or incomplete starts its analysis on open, whose results and progress then arrive as deltas.
+   */
   async load(state: RunState): Promise<void> {
+    const id = state.meta.id;
+    // Two viewers opening a run at once share one load (and so one analysis on open).
+    let loading = this.loading.get(id);
+    if (!loading) {
+      this.loading.set(id, (loading = this.loadPast(state).finally(() => this.loading.delete(id))));
+    }
+    return loading;
+  }
+
+  private async loadPast(state: RunState): Promise<void> {
     await this.concepts.load(state);
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
+    const running = this.catchUps.get(id);
+    if (running) {
+      this.past.set(id, running.grids);
+      return;
+    }
     const stored = await loadConvergence(analysisPath(this.runDir(id)), state.layers.map((l) => l.name));
     const grids = new Map<string, ConvergenceGrid>();
     for (const [key, grid] of stored) {
@@ -331,6 +370,51 @@ export class AnalysisManager {
     }
     this.past.set(id, grids);
     while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
+    // A run a trainer is streaming into (its live analysis is being restored after a resume) is not a stored run.
+    if (this.o.registry.getLive(id)) return;
+    const examples = state.probe?.examples ?? 0;
+    if (this.o.liveMetrics.some((m) => gridIncomplete(grids.get(m), state.steps, examples)) || this.concepts.incomplete(state)) this.catchUp(state, grids);
+  }
+
+  /** Starts the analysis on open of a stored run (server/analysis/catch-up.ts). */
+  private catchUp(state: RunState, grids: Map<string, ConvergenceGrid>): void {
+    const id = state.meta.id;
+    const logFile = this.o.registry.logPath(id);
+    const layers = state.layers.map((l) => l.name);
+    const { writer, release } = this.writerFor(id);
+    const job = new CatchUp({
+      state, logFile, grids, writer,
+      // Read lazily inside the job: the snapshot that follows `load` must not wait for a full read of the log.
+      layout: readLayout(logFile, { finite: true }),
+      metrics: this.o.liveMetrics,
+      analysis: { ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}), ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}) },
+      pool: this.o.pool,
+      concepts: this.concepts,
+      chance: (metric, units, examples) => this.chance(metric, units, examples),
+      emit: (patch) => {
+        applyStored(grids, patch, layers);
+        writer.append({ type: 'convergence', reference: grids.get(patch.metric)?.reference ?? null, patch });
+        this.o.publish(id, patch);
+      },
+      progress: (p) => this.o.publishProgress?.(id, p),
+    });
+    this.catchUps.set(id, job);
+    void job.done.finally(() => {
+      if (this.catchUps.get(id) === job) this.catchUps.delete(id);
+      this.timelines.delete(id);
+      release();
+    });
+  }
+
+  /** Progress of a run's analysis on open, while it runs. */
+  progress(id: string): AnalysisProgress | undefined {
+    return this.catchUps.get(id)?.progress;
+  }
+
+  /** The analysis writer of a run: the live one, or a past run's shared one (release it when done). */
+  private writerFor(id: string): { writer: AnalysisWriter; release: () => void } {
+    const live = this.live.get(id);
+    return live ? { writer: live.writer, release: () => {} } : this.writers.acquire(id);
   }
 
   /** The convergence state for a run's snapshot. */
@@ -370,6 +454,8 @@ export class AnalysisManager {
 
   /** Waits for every run's queued analysis, then for its results to be written to the analysis logs (tests and benches use this). */
   async idle(): Promise<void> {
+    await Promise.all([...this.catchUps.values()].map((c) => c.done));
+    await this.writers.closed();
     await Promise.all([...this.live.values()].map((e) => e.conv.idle()));
     await this.concepts.idle();
     await Promise.all(
@@ -383,6 +469,9 @@ export class AnalysisManager {
   }
 
   async close(): Promise<void> {
+    for (const c of this.catchUps.values()) c.cancel();
+    await Promise.all([...this.catchUps.values()].map((c) => c.done));
+    await this.writers.closed();
     this.concepts.close();
     await Promise.all([...this.live.values()].map((e) => (e.conv.flush(), e.writer.close())));
     this.live.clear();

@@ -1,6 +1,6 @@
 /** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
 import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../../lib/analysis';
-import { emptyGrid, imagesFirstExample, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
+import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
 import { allFinite32 } from '../../lib/codecs/finite';
@@ -12,29 +12,34 @@ export interface StoredLayout {
   layers: Array<{ name: string; units: number }>;
   examples: number;
   steps: number[];
-  /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent). */
-  frames: Array<Array<{ offset: number; length: number } | null>>;
+  /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent); `finite` when readLayout was asked to check. */
+  frames: Array<Array<{ offset: number; length: number; finite?: boolean } | null>>;
   /** Probe images chunks (frames of kind "images", stored outside checkpoints). */
   images: ProbeChunk[];
+  /** Concept masks chunks (frames of kind "masks"). */
+  masks: ProbeChunk[];
 }
 
-/** Finds the layers, steps and frame positions of a log in one pass. */
-export async function readLayout(file: string): Promise<StoredLayout> {
+/** Finds the layers, steps and frame positions of a log in one pass; `finite` also checks every frame for NaN/Inf. */
+export async function readLayout(file: string, opts: { finite?: boolean } = {}): Promise<StoredLayout> {
   let layers: StoredLayout['layers'] = [];
   let examples = 0;
   const steps: number[] = [];
   const frames: StoredLayout['frames'] = [];
   let images: ProbeChunk[] = [];
+  let masks: ProbeChunk[] = [];
   let current = -1;
   for await (const rec of readRunLog(file, { kinds: [RECORD_KIND.message, RECORD_KIND.frame] })) {
     if (rec.kind === RECORD_KIND.frame) {
       const r = decodeRecord(rec.kind, rec.time, rec.payload);
       if (r?.kind !== 'frame') continue;
       const { layer, shape, kind } = r.frame.header;
-      if (kind === 'images') images = addProbeChunks(images, [{ layer, shape, offset: rec.offset, length: rec.payload.length }], imagesFirstExample);
+      const chunk = [{ layer, shape, offset: rec.offset, length: rec.payload.length }];
+      if (kind === 'images') images = addProbeChunks(images, chunk, imagesFirstExample);
+      if (kind === 'masks') masks = addProbeChunks(masks, chunk, masksFirstExample);
       if (current < 0 || kind === 'images' || kind === 'masks') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
-      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length };
+      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length, ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}) };
       continue;
     }
     const r = decodeRecord(rec.kind, rec.time, rec.payload);
@@ -51,7 +56,7 @@ export async function readLayout(file: string): Promise<StoredLayout> {
       for (const f of frames) f[current] = null;
     }
   }
-  return { layers, examples, steps, frames, images };
+  return { layers, examples, steps, frames, images, masks };
 }
 
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */

@@ -2,6 +2,7 @@
 import type { SimilarityOptions } from '../../lib/analysis';
 import type { ConvergencePatch, MetricName, ReanalysisProgress } from '../../lib/protocol';
 import type { FrameRef } from './jobs';
+import { fillGrid, planSize } from './fill-grid';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ReanalysisInput {
@@ -45,45 +46,26 @@ export class Reanalysis {
   private async run(): Promise<void> {
     const { metric, key, steps, refs, layers } = this.i;
     const n = steps.length;
-    const last = n - 1;
-
-    const total = layers.length * Math.max(0, 2 * n - 1);
+    const all = Array.from({ length: n }, (_, c) => c);
+    const plan = { toFinal: layers.map(() => all), stability: layers.map(() => all.slice(1)) };
+    const total = planSize(plan);
     let done = 0;
     const report = (status: ReanalysisProgress['status'], message?: string) => this.i.progress({ key, metric, done, total, status, ...(message ? { message } : {}) });
-    this.i.emit({ metric, key, addSteps: steps, reference: n ? steps[last] : null, cells: [], pending: total });
+    this.i.emit({ metric, key, addSteps: steps, reference: n ? steps[n - 1] : null, cells: [], pending: total });
     report('running');
-    const wanted = () => !this.cancelled;
-    const jobs: Array<Promise<void>> = [];
     let lastReport = 0;
-    for (let l = 0; l < layers.length; l++) {
-      const final = refs[l][last];
-      for (let c0 = 0; c0 < n; c0 += 8) {
-        const cols = Array.from({ length: Math.min(8, n - c0) }, (_, i) => c0 + i).filter((c) => refs[l][c]);
-        const job = async () => {
-          if (final && cols.length) {
-            const toFinal = await this.i.pool.run({ op: 'pairs', metric, opts: this.i.opts, b: final, as: cols.map((c) => refs[l][c]!) }, PRIORITY.backfill, wanted);
-            const cells = cols.map((c, i) => ({ l, c, toNewest: toFinal.ok ? (toFinal.pairs?.[i]?.value ?? null) : null, k: toFinal.ok ? (toFinal.pairs?.[i]?.k?.[0] ?? null) : null }));
-            this.i.emit({ metric, key, cells });
-          }
-          // Stability: each column against the one before it (one small job per column).
-          const stab = await Promise.all(
-            cols.filter((c) => c > 0 && refs[l][c - 1]).map(async (c) => {
-              const r = await this.i.pool.run({ op: 'pairs', metric, opts: this.i.opts, b: refs[l][c]!, as: [refs[l][c - 1]!] }, PRIORITY.backfill, wanted);
-              return { l, c, stability: r.ok ? (r.pairs?.[0]?.value ?? null) : null };
-            }),
-          );
-          if (stab.length) this.i.emit({ metric, key, cells: stab });
-          done += cols.length * 2;
+    try {
+      await fillGrid({
+        ...plan, metric, opts: this.i.opts, refs, pool: this.i.pool, priority: PRIORITY.backfill, wanted: () => !this.cancelled,
+        emit: (cells) => this.i.emit({ metric, key, cells }),
+        done: (count) => {
+          done += count;
           if (Date.now() - lastReport > 200) {
             lastReport = Date.now();
             report('running');
           }
-        };
-        jobs.push(job());
-      }
-    }
-    try {
-      await Promise.all(jobs);
+        },
+      });
       done = total;
       this.i.emit({ metric, key, cells: [], pending: 0 });
       report('done');

@@ -19,6 +19,8 @@ export class AnalysisTimeline {
     readonly records: AnalysisRecord[],
     private readonly keyframes: Keyframe[],
     private readonly layers: string[],
+    /** Every live grid with all records applied: for the checkpoints no live analysis saw, the only view there is. */
+    private readonly final: Map<string, ConvergenceGrid>,
   ) {}
 
   /** Reads a run's analysis log. */
@@ -36,10 +38,15 @@ export class AnalysisTimeline {
       records.push(rec);
       if (patch) applyStored(running, patch, layers);
     }
-    return new AnalysisTimeline(records, keyframes, layers);
+    return new AnalysisTimeline(records, keyframes, layers, running);
   }
 
-  /** The live grids as they stood until a checkpoint newer than `step` arrived (re-analyses excluded). */
+  /**
+   * The live grids as they stood until a checkpoint newer than `step` arrived (re-analyses excluded). A checkpoint that
+   * was analysed only later — the run's log was opened without its analysis, or the server crashed before it caught
+   * up — shows the final grid's columns up to `step` instead: similarity to the final state, in hindsight, and labelled
+   * so by its reference.
+   */
   gridsAt(step: number): Map<string, ConvergenceGrid> {
     let end = this.records.length;
     for (let i = 0; i < this.records.length; i++) {
@@ -56,8 +63,19 @@ export class AnalysisTimeline {
       const rec = this.records[i];
       if (rec.type === 'convergence' && !rec.patch.key) applyStored(grids, rec.patch, this.layers);
     }
+    for (const [key, final] of this.final) {
+      const shown = final.steps.filter((s) => s <= step);
+      const at = shown[shown.length - 1];
+      if (at !== undefined && !grids.get(key)?.steps.includes(at)) grids.set(key, columnsUpTo(final, shown.length));
+    }
     return grids;
   }
+}
+
+/** A grid's first `n` columns (a copy). */
+function columnsUpTo(grid: ConvergenceGrid, n: number): ConvergenceGrid {
+  const cut = (rows: ConvergenceGrid['toNewest']) => rows.map((r) => r.slice(0, n));
+  return { ...grid, steps: grid.steps.slice(0, n), toNewest: cut(grid.toNewest), stability: cut(grid.stability), k: cut(grid.k), chance: [...grid.chance], layers: [...grid.layers], pending: 0 };
 }
 
 /** The snapshot a viewer saw live when `step` was the run's newest checkpoint. */

@@ -1,10 +1,11 @@
-/** `layerwatch export RUN`: the run's stored analysis as JSON (computing a metric not stored yet), or its raw log. */
-import { copyFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+/** `layerwatch export RUN`: the run's stored analysis as JSON (computing a metric not stored yet), or its log with its stored analysis. */
+import { createWriteStream, existsSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { MetricName, type ConvergenceGrid } from '../../lib/protocol';
 import { analysisPath, loadConvergence } from '../analysis/analysis-store';
 import { computeConvergence, readLayout } from '../analysis/offline';
+import { bundleStream, planBundle } from '../storage/log-bundle';
 import { RunIndex } from '../storage/run-index';
 import { isValidRunId } from '../storage/run-id';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
@@ -35,8 +36,10 @@ export async function run(argv: string[]): Promise<number> {
   if (args.flags.log) {
     const out = stringFlag(args, 'output');
     if (!out) throw new UsageError('--log needs -o FILE');
-    await copyFile(logFile, out);
-    console.error(`layerwatch export: wrote ${out}`);
+    // The run's log followed by its stored analysis (docs/storage.md, "Exported logs"): a replay of it opens complete.
+    const plan = await planBundle(logFile, analysisPath(path.dirname(logFile)));
+    await pipeline(bundleStream(plan), createWriteStream(out));
+    console.error(`layerwatch export: wrote ${out} (${plan.size} bytes: the log and ${plan.ranges.length ? 'its stored analysis' : 'no stored analysis'})`);
     return 0;
   }
   if (!args.flags.json) throw new UsageError(`choose --json or --log\n${HELP}`);

@@ -1,7 +1,7 @@
 /** `layerwatch import FILE`: validates a run log (framing and contents, under the serve limits) and adds it to a data directory (all or nothing). */
 import path from 'node:path';
+import { importRun } from '../import-run';
 import { LogContentCheck } from '../log-content-check';
-import { importLog } from '../storage/import';
 import { parseArgs, stringFlag, UsageError } from './args';
 import { LOG_LIMIT_HELP, LOG_LIMIT_SPEC, logLimits } from './limit-flags';
 
@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
   const id = stringFlag(args, 'id');
-  const meta = await importLog(dir, path.resolve(file), { check: new LogContentCheck(logLimits(args)), ...(id ? { id } : {}) });
+  const meta = await importRun(dir, path.resolve(file), { check: new LogContentCheck(logLimits(args)), ...(id ? { id } : {}) });
   if (args.flags.json) console.log(JSON.stringify({ run: meta }));
   else console.log(`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`);
   return 0;

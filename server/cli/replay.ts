@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ensurePages } from '../../scripts/build-pages.mjs';
 import { startServer } from '../app-server';
-import { importLog } from '../storage/import';
+import { importRun } from '../import-run';
 import { LogContentCheck } from '../log-content-check';
+import { PROJECT_ROOT } from '../project-root';
 import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError } from './args';
 import { LOG_LIMIT_HELP, LOG_LIMIT_SPEC, logLimits, serverLimits } from './limit-flags';
 import { exitFinished } from './exit';
@@ -24,14 +26,16 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'layerwatch-replay-'));
   try {
     const limits = logLimits(args);
-    const meta = await importLog(dataDir, path.resolve(file), { check: new LogContentCheck(limits) });
+    const meta = await importRun(dataDir, path.resolve(file), { check: new LogContentCheck(limits) });
     const host = stringFlag(args, 'host', 'LAYERWATCH_HOST', '127.0.0.1')!;
     const port = numberFlag(args, 'port', 'LAYERWATCH_PORT', 3000)!;
     const viewToken = stringFlag(args, 'view-token', 'LAYERWATCH_VIEW_TOKEN');
     if (viewToken === '') throw new UsageError('--view-token must not be empty');
     // Nobody streams into a replay: /ingest gets a random token no one knows.
     const token = randomBytes(32).toString('base64url');
-    const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args), ...serverLimits(limits) });
+    const pages = !args.flags['no-pages'];
+    if (pages) await ensurePages(PROJECT_ROOT);
+    const server = await startServer({ host, port, dataDir, pages, token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args), ...serverLimits(limits) });
     console.log(`layerwatch: listening on ${server.url} (replaying ${file})`);
     console.log(`layerwatch: open ${server.url}/runs/${meta.id}`);
     const stop = async () => {

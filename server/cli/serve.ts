@@ -2,7 +2,9 @@
 import path from 'node:path';
 import { simulateRun } from '../../clients/node/simulate';
 import { MetricName } from '../../lib/protocol';
+import { ensurePages } from '../../scripts/build-pages.mjs';
 import { startServer } from '../app-server';
+import { PROJECT_ROOT } from '../project-root';
 import type { IngestLimits } from '../../lib/protocol';
 import { exposureProblem } from '../auth';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../limits';
@@ -75,7 +77,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
-  const server = await startServer({ host, port, dataDir, pages: !args.flags['no-pages'], dev: Boolean(args.flags.dev), token, viewToken, insecure, allowedHosts, limits, connectionLimits, liveMetrics, workers });
+  const pages = !args.flags['no-pages'];
+  const dev = Boolean(args.flags.dev);
+  // A fresh clone has no build of the pages (and an edited one a stale build): make it first, as `npm run demo` does.
+  if (pages && !dev) await ensurePages(PROJECT_ROOT);
+  const server = await startServer({ host, port, dataDir, pages, dev, token, viewToken, insecure, allowedHosts, limits, connectionLimits, liveMetrics, workers });
   console.log(`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`);
   // Never print a token: the user has it; say only that one is needed.
   if (viewToken !== undefined) console.log(`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`);

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir, writeFileAtomic } from './atomic-file';
+import { splitBundle } from './log-bundle';
 import { LogStreamReader, type RecordSink } from './log-stream-reader';
 import { assertRunId, isValidRunId, slugifyRunId } from './run-id';
 import { countRunLog, type Classify } from './run-counters';
@@ -34,6 +35,8 @@ export interface ImportOptions {
   /** The server's open index, so that it learns of the run; opened on `dir` otherwise. */
   index?: RunIndex;
   classify?: Classify;
+  /** Checks the stored analysis an exported log carries (runs/<id>/analysis.lwlog, split off the log) against the log; throws to refuse the import. */
+  checkAnalysis?: (analysisFile: string, logFile: string) => Promise<void>;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -74,7 +77,11 @@ export async function importStream(dir: string, source: AsyncIterable<Uint8Array
   const staging = await fs.mkdtemp(path.join(index.dir, '.import-'));
   try {
     const log = path.join(staging, 'log.lwlog');
-    const bytes = await receive(source, log, new LogStreamReader(opts.check));
+    await receive(source, log, new LogStreamReader(opts.check));
+    // An export carries the run's stored analysis (kind 4) after its log: it goes back into analysis.lwlog.
+    const analysis = path.join(staging, 'analysis.lwlog');
+    if ((await splitBundle(log, analysis)) > 0) await opts.checkAnalysis?.(analysis, log);
+    const { size: bytes } = await fs.stat(log);
     const c = await countRunLog(log, opts.classify);
     const id = opts.id ?? pickId(c.hello, name);
     if (index.get(id)) throw new StorageError('RUN_EXISTS', `A run with id "${id}" exists; import it under another id.`);

@@ -12,6 +12,7 @@ export type StorageErrorCode =
   | 'LOG_INVALID'
   | 'BAD_RECORD'
   | 'BAD_OFFSET'
+  | 'BAD_ANALYSIS'
   | 'DISK_FULL'
   | 'IO_ERROR'
   | 'CLOSED';

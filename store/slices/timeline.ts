@@ -4,6 +4,7 @@
  * (the `run-at` answer) — while this slice still knows the whole run for the scrubber and the player.
  */
 import type { StateCreator } from 'zustand/vanilla';
+import type { AnalysisProgress } from '@/lib/protocol/analysis';
 import type { ConceptState } from '@/lib/protocol/concepts';
 import type { RunMeta } from '@/lib/protocol/live';
 import type { LayerwatchState } from '../state';
@@ -26,6 +27,8 @@ export interface TimelineStore {
   speed: Speed;
   /** The topic's concept state when a frame was first pinned (frames without concepts are cut from it). */
   conceptsSource: ConceptState | null;
+  /** Progress of the analysis on open of a stored run that came without its analysis (null: none running). */
+  analysis: AnalysisProgress | null;
 }
 
 export interface TimelineSlice {
@@ -34,7 +37,7 @@ export interface TimelineSlice {
   resetTimeline(): void;
 }
 
-const EMPTY: TimelineStore = { meta: null, steps: [], times: [], frame: null, target: null, frameLoad: 'idle', frameError: null, playing: false, speed: 10, conceptsSource: null };
+const EMPTY: TimelineStore = { meta: null, steps: [], times: [], frame: null, target: null, frameLoad: 'idle', frameError: null, playing: false, speed: 10, conceptsSource: null, analysis: null };
 
 /** Creates the timeline slice. */
 export const createTimelineSlice: StateCreator<LayerwatchState, [], [], TimelineSlice> = (set) => ({

@@ -107,3 +107,17 @@ def test_probe_images_and_masks_are_read_back_in_example_order(tmp_path):
     cut = bytes(out).replace(record(2, encode_frame(0, "__images__@3", images[3:], kind="images")), b"")
     path.write_bytes(cut)
     assert layerwatch.read_log(str(path)).images is None
+
+
+def test_read_log_reads_an_exported_log(tmp_path):
+    """An export is the run log followed by its stored analysis (kind-4 records, docs/storage.md): the arrays are the same."""
+    plain = tmp_path / "log.lwlog"
+    data, _ = build_log(plain, torn=False)
+    exported = tmp_path / "export.lwlog"
+    analysis = [{"type": "convergence", "reference": 20, "patch": {"metric": "svcca-k", "addSteps": [0, 10, 20], "cells": []}}, {"type": "concepts", "patch": {}}]
+    exported.write_bytes(plain.read_bytes() + b"".join(record(4, a) for a in analysis))
+    a, b = layerwatch.read_log(str(plain)), layerwatch.read_log(str(exported))
+    assert b.steps.tolist() == a.steps.tolist() == [0, 10, 20] and b.torn_bytes == 0 and b.corrupt == []
+    for name in ("h1", "logits"):
+        np.testing.assert_array_equal(b.activations[name], a.activations[name])
+    assert b.status == "finished" and len(b.events) == len(a.events)

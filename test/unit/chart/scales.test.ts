@@ -1,7 +1,8 @@
 /** Extents, padded domains, nearest-point lookup and number formats. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { finiteExtent, formatDuration, formatStep, formatValue, nearestIndex, paddedDomain, tickFormatter, unionExtent } from '../../../lib/chart/scales';
+import { scaleLinear } from 'd3';
+import { axisTicks, finiteExtent, formatDuration, formatStep, formatValue, nearestIndex, paddedDomain, tickFormatter, unionExtent } from '../../../lib/chart/scales';
 
 describe('scales', () => {
   it('finiteExtent skips NaN and infinities and respects length', () => {
@@ -46,5 +47,15 @@ describe('scales', () => {
     assert.equal(tickFormatter([0, 1], 5)(0.2), '0.2');
     assert.equal(tickFormatter([0, 3000], 5)(2500), '2500');
     assert.equal(tickFormatter([0.0009, 0.0011], 5)(0.00105), '1.05e-3');
+  });
+
+  it('axisTicks: whole-number axes never repeat a label over a narrow domain (the "0 0 0 1 1 1" of an empty step axis)', () => {
+    const labels = (domain: [number, number], count: number, integer: boolean) => axisTicks(scaleLinear().domain(domain), count, integer).map(formatStep);
+    assert.deepEqual(labels([0, 1], 6, false), ['0', '0', '0', '1', '1', '1'], 'what a step axis over [0, 1] read before');
+    assert.deepEqual(labels([0, 1], 6, true), ['0', '1']);
+    assert.deepEqual(labels([4.5, 5.5], 6, true), ['5'], 'a single checkpoint at step 5');
+    assert.deepEqual(labels([0, 3], 6, true), ['0', '1', '2', '3']);
+    assert.deepEqual(labels([0, 1140], 6, true), ['0', '200', '400', '600', '800', '1k']);
+    assert.deepEqual(axisTicks(scaleLinear().domain([0, 1]), 5), [0, 0.2, 0.4, 0.6, 0.8, 1], 'other axes keep their fractional ticks');
   });
 });
