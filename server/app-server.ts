@@ -9,6 +9,7 @@ import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
 import { Broadcaster } from './broadcaster';
 import { IngestConnection } from './collector';
+import type { StoreDtype } from './storage/float16-store';
 import { startHeartbeat } from './heartbeat';
 import { handleApi } from './http-api';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './limits';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   /** Analysis worker threads (default: cores − 1, at least 1). */
   workers?: number;
   liveMetrics?: MetricName[];
+  /** How raw activations are stored for runs whose hello does not say (docs/storage.md). */
+  storeDtype?: StoreDtype;
   log?: (line: string) => void;
 }
 
@@ -147,7 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const ingest = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
   const live = new WebSocketServer({ noServer: true, maxPayload: conn.maxLiveMessageBytes, perMessageDeflate: false });
-  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn }));
+  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn, storeDtype: opts.storeDtype }));
   live.on('connection', (ws) => handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log, limits: conn }));
   const stopHeartbeat = startHeartbeat([ingest, live], opts.heartbeatMs ?? 15_000);
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { jsonWithinBounds } from './json-guard';
 import { ImageSize } from './images';
+import { MAX_SKETCH } from './frame';
 
 const name = z.string().min(1).max(200);
 const runId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'run ids are 1-64 of a-z 0-9 - _');
@@ -18,6 +19,8 @@ export const LayerDecl = z.strictObject({
   kind: LayerKind.default('dense'),
   /** Present when the client sends spatial maps (units × examples × h × w) for dissection. */
   spatial: z.strictObject({ h: z.number().int().min(1).max(4096), w: z.number().int().min(1).max(4096) }).optional(),
+  /** Present when the client sends this layer as sketches of at most K directions (frames of kind "sketch", shape [K', m], K' ≤ K). */
+  sketch: z.number().int().min(1).max(MAX_SKETCH).optional(),
 });
 export type LayerDecl = z.infer<typeof LayerDecl>;
 
@@ -54,6 +57,8 @@ export const RunOptions = z.strictObject({
       conceptQuantile: z.number().gt(0).lt(1).optional(),
     })
     .optional(),
+  /** How the server stores this run's raw activation frames: "float16" halves the disk (docs/storage.md, "float16 store"); default: the server's --store-dtype. */
+  storage: z.strictObject({ dtype: z.enum(['float32', 'float16']) }).optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
@@ -100,6 +105,8 @@ export const Checkpoint = z.strictObject({
   time: finite.optional(),
   /** The layers whose frames follow, in any order; each exactly once. */
   layers: z.array(name).min(1),
+  /** Layers declared with `sketch` whose frame in this checkpoint is raw (kind "activations"/"spatial") instead of a sketch. */
+  raw: z.array(name).optional(),
 });
 
 export const Scalars = z.strictObject({

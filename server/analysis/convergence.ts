@@ -1,14 +1,14 @@
 /** Live convergence of one run: per new checkpoint, its stability and "to newest" column first, then backfill; results stored and broadcast as patches. */
 import type { SimilarityOptions } from '../../lib/analysis';
 import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
-import type { FrameRef, WorkerResult } from './jobs';
+import { sketchOf, type FrameRef, type WorkerResult } from './jobs';
 import type { AdviceTracker } from './advice';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConvergenceOptions {
   runId: string;
   logFile: string;
-  layers: Array<{ name: string; units: number }>;
+  layers: Array<{ name: string; units: number; sketch?: number }>;
   examples: number;
   metrics: MetricName[];
   analysis: SimilarityOptions;
@@ -92,7 +92,7 @@ export class RunConvergence {
   private setRef(f: { layer: string; offset: number; length: number; finite: boolean }, c: number): void {
     const l = this.o.layers.findIndex((x) => x.name === f.layer);
     if (l < 0) return;
-    this.refs[l][c] = f.finite ? { key: `${this.o.runId}/${l}/${c}`, file: this.o.logFile, offset: f.offset, length: f.length } : null;
+    this.refs[l][c] = f.finite ? { key: `${this.o.runId}/${l}/${c}`, file: this.o.logFile, offset: f.offset, length: f.length, ...sketchOf(this.o.layers[l]) } : null;
   }
 
   /** A checkpoint was stored: add its column, reset "to newest", and schedule the newest work first. */

@@ -14,6 +14,13 @@ export interface FrameRef {
   offset: number;
   /** Payload length in bytes. */
   length: number;
+  /** The layer is declared as sketches of K directions: a raw frame of it is reduced to the same sketch, so its grids stay one kind. */
+  sketch?: number;
+}
+
+/** `{sketch: K}` for a layer declared as sketches, else nothing (spread into a FrameRef). */
+export function sketchOf(layer: { sketch?: number } | undefined): { sketch?: number } {
+  return layer?.sketch ? { sketch: layer.sketch } : {};
 }
 
 export type WorkerJob =

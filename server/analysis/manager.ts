@@ -15,7 +15,7 @@ import {
   type ReanalysisProgress,
   type RunSnapshot,
 } from '../../lib/protocol';
-import { CHANCE_SEED, type FrameRef } from './jobs';
+import { CHANCE_SEED, sketchOf, type FrameRef } from './jobs';
 import { readLayout, type StoredLayout } from './offline';
 import type { RunRegistry, StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
@@ -153,7 +153,7 @@ export class AnalysisManager {
       {
         runId: id,
         logFile: this.o.registry.logPath(id),
-        layers: state.layers.map((l) => ({ name: l.name, units: l.units })),
+        layers: state.layers.map((l) => ({ name: l.name, units: l.units, ...sketchOf(l) })),
         examples: state.probe?.examples ?? 0,
         metrics,
         advice,
@@ -238,7 +238,7 @@ export class AnalysisManager {
     const file = this.o.registry.logPath(id);
     let layout = this.layouts.get(id);
     if (!layout || layout.steps.length <= c) this.layouts.set(id, (layout = await readLayout(file)));
-    return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
+    return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]!, ...sketchOf(layout.layers[l]) } : null));
   }
 
   /** Where layer `l`'s frame of checkpoint `step` sits in the log (null: not sent, or not finite in a live run); BAD_REQUEST for an unknown step. */

@@ -1,8 +1,7 @@
 /** Analysis worker thread: reads activation frames from run logs, prepares layers once (cached), compares pairs. */
 import { parentPort } from 'node:worker_threads';
-import { chanceBaseline, compare, prepareFor, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
-import { allFinite32 } from '../../lib/codecs/finite';
-import { readActivations } from './frame-reader';
+import { chanceBaseline, compare, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
+import { prepareStoredFrame } from './prepare-frame';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
 import { runConceptsJob } from './concepts-job';
 
@@ -12,7 +11,7 @@ let cacheBytes = 0;
 
 /** The layer prepared (and slimmed) for one metric, from the cache or the log. */
 function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): PreparedLayer {
-  const key = `${ref.key}|${metric}|${opts.k ?? ''}|${opts.threshold ?? ''}`;
+  const key = `${ref.key}|${metric}|${opts.k ?? ''}|${opts.threshold ?? ''}|${ref.sketch ?? ''}`;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
@@ -22,9 +21,7 @@ function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): Prepa
   }
   let layer: PreparedLayer | Error;
   try {
-    const acts = readActivations(ref);
-    if (!allFinite32(acts.data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
-    layer = prepareFor(acts, metric, opts);
+    layer = prepareStoredFrame(ref, metric, opts);
   } catch (err) {
     layer = err as Error;
   }
