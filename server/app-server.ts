@@ -85,6 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     liveMetrics: opts.liveMetrics ?? ['svcca-k', 'cka'],
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-progress', progress } }),
+    publishBacklog: (runId, backlog) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-backlog', backlog } }),
   });
   registry.onEnded((id) => void analysis.runEnded(id));
   const prepared = new Map<string, NonNullable<ReturnType<RunRegistry['peek']>>>();
@@ -107,7 +108,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const convergence = analysis.snapshot(id);
       const concepts = analysis.concepts.snapshot(id);
       const progress = analysis.progress(id);
-      const parts = { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}), ...(progress ? { progress } : {}) };
+      const backlog = analysis.backlog(id);
+      const parts = { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}), ...(progress ? { progress } : {}), ...(backlog ? { backlog } : {}) };
       return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(Object.keys(parts).length ? parts : undefined) };
     },
   });

@@ -3,6 +3,8 @@ import type { SimilarityOptions } from '../../lib/analysis';
 import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
 import { sketchOf, type FrameRef, type WorkerResult } from './jobs';
 import type { AdviceTracker } from './advice';
+import type { BacklogTracker } from './backlog';
+import { cheapPairs, pairsPerJob } from './job-size';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConvergenceOptions {
@@ -16,13 +18,12 @@ export interface ConvergenceOptions {
   /** Publishes and stores one patch (it is already applied to the grids). */
   emit: (patch: ConvergencePatch, reference: number | null) => void;
   /** Chance baselines, shared across runs by shape. */
-  chance: (metric: MetricName, units: number, examples: number) => Promise<number | null>;
+  chance: (metric: MetricName, units: number, examples: number, sketch?: number) => Promise<number | null>;
   /** Freeze advice, fed with the newest checkpoint's similarities to its earlier ones. */
   advice?: AdviceTracker;
+  /** Told when each checkpoint arrives and when its newest-first work (of the first metric) is done. */
+  backlog?: BacklogTracker;
 }
-
-/** Columns compared per backfill job: small, so newest-first work never waits long behind one. */
-const CHUNK = 8;
 
 /**
  * Most "to newest" cells a new checkpoint backfills: beyond this, a spread sample (plus the most recent columns)
@@ -58,6 +59,9 @@ export class RunConvergence {
   private idleWaiters: Array<() => void> = [];
   private readonly lastBackfill = new Map<MetricName, number>();
   private chanceStarted = false;
+  /** While onCheckpoint schedules the first metric: the column whose jobs are counted for the backlog. */
+  private counting: number | null = null;
+  private readonly columnJobs = new Map<number, number>();
 
   /**
    * `restored`: grids stored before a restart, for (a prefix of) the checkpoints `earlierSteps`. The columns a grid lacks
@@ -125,18 +129,29 @@ export class RunConvergence {
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, step);
     }
+    this.o.backlog?.arrive(c);
+    this.columnJobs.set(c, 0);
     metrics.forEach((metric, mi) => {
+      this.counting = mi === 0 ? c : null;
       for (let l = 0; l < this.refs.length; l++) this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
     });
     metrics.forEach((metric, mi) => {
       const { rest } = plan.get(metric)!;
-      for (let l = 0; l < this.refs.length; l++) this.backfill(metric, l, c, rest, mi === 0 ? PRIORITY.backfill : PRIORITY.idle, current);
+      this.counting = mi === 0 ? c : null;
+      for (let l = 0; l < this.refs.length; l++) {
+        // The first metric's column goes out with the newest work when its pairs are cheap (svcca-k: bases shared between workers).
+        const priority = mi > 0 ? PRIORITY.idle : cheapPairs(metric, this.o.layers[l]) ? PRIORITY.newest : PRIORITY.backfill;
+        this.backfill(metric, l, c, rest, priority, current);
+      }
     });
+    this.counting = null;
+    this.columnDone(c, 0);
     if (first) void this.startChance();
   }
 
   private backfill(metric: MetricName, l: number, c: number, cols: number[], priority: number, current: () => boolean): void {
-    for (let i = 0; i < cols.length; i += CHUNK) this.schedule(metric, l, c, cols.slice(i, i + CHUNK), priority, current, false);
+    const chunk = pairsPerJob(metric, this.o.layers[l], this.o.examples);
+    for (let i = 0; i < cols.length; i += chunk) this.schedule(metric, l, c, cols.slice(i, i + chunk), priority, current, false);
   }
 
   /** The run stopped: fill every "to newest" cell still missing for the final reference. */
@@ -162,6 +177,8 @@ export class RunConvergence {
     const missing = cols.filter((x) => !this.refs[l][x] || !b);
     if (missing.length) this.addCells(metric, missing.map((x) => ({ l, c: x, toNewest: null, ...(x === c ? { k: null } : {}) })), urgent, missing.length);
     if (!b || !usable.length) return;
+    const counted = this.counting;
+    if (counted !== null) this.columnJobs.set(counted, (this.columnJobs.get(counted) ?? 0) + 1);
     this.inflight++;
     // The head pair (c, c-1) also yields k and stability, which no newer checkpoint makes obsolete: it always runs.
     this.o.pool
@@ -187,8 +204,17 @@ export class RunConvergence {
       })
       .catch(() => {})
       .finally(() => {
+        if (counted !== null) this.columnDone(counted, 1);
         if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
       });
+  }
+
+  /** One of column c's counted jobs ended (`finished` 1), or its scheduling ended (0): the backlog hears when none is left. */
+  private columnDone(c: number, finished: number): void {
+    const left = (this.columnJobs.get(c) ?? 0) - finished;
+    if (left > 0) return void this.columnJobs.set(c, left);
+    this.columnJobs.delete(c);
+    this.o.backlog?.done(c);
   }
 
   private addCells(metric: MetricName, cells: ConvergenceCell[], urgent: boolean, done: number): void {
@@ -226,7 +252,7 @@ export class RunConvergence {
 
   private async computeChance(): Promise<void> {
     for (const [metric, grid] of this.grids) {
-      const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples).catch(() => null)));
+      const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples, l.sketch).catch(() => null)));
       const patch: ConvergencePatch = { metric, cells: [], chance };
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, grid.reference);
