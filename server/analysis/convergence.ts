@@ -4,7 +4,7 @@ import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type Convergenc
 import { sketchOf, type FrameRef, type WorkerResult } from './jobs';
 import type { AdviceTracker } from './advice';
 import type { BacklogTracker } from './backlog';
-import { cheapPairs, pairsPerJob } from './job-size';
+import { cheapPairs, columnsPerCheckpoint, pairsPerJob } from './job-size';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConvergenceOptions {
@@ -32,13 +32,14 @@ export interface ConvergenceOptions {
  */
 export const MAX_BACKFILL = 64;
 
-/** Columns to backfill: all of them up to MAX_BACKFILL, else the 32 newest plus an even spread of the rest. */
-export function sampleColumns(cols: number[]): number[] {
-  if (cols.length <= MAX_BACKFILL) return cols;
-  const recent = cols.slice(0, 32);
-  const older = cols.slice(32);
-  const every = older.length / (MAX_BACKFILL - 32);
-  const spread = Array.from({ length: MAX_BACKFILL - 32 }, (_, i) => older[Math.floor(i * every)]);
+/** Columns to backfill: all of them up to `max`, else the max/2 newest plus an even spread of the rest. */
+export function sampleColumns(cols: number[], max = MAX_BACKFILL): number[] {
+  if (cols.length <= max) return cols;
+  const n = Math.ceil(max / 2);
+  const recent = cols.slice(0, n);
+  const older = cols.slice(n);
+  const every = older.length / (max - n);
+  const spread = Array.from({ length: max - n }, (_, i) => older[Math.floor(i * every)]);
   return [...recent, ...spread];
 }
 
@@ -57,7 +58,6 @@ export class RunConvergence {
   private flushTimer: NodeJS.Timeout | null = null;
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
-  private readonly lastBackfill = new Map<MetricName, number>();
   private chanceStarted = false;
   /** While onCheckpoint schedules the first metric: the column whose jobs are counted for the backlog. */
   private counting: number | null = null;
@@ -111,16 +111,17 @@ export class RunConvergence {
     const current = () => this.generation === generation;
     // Plan per metric: the head (the pair (c, c) for k, (c-1, c) for stability and the newest "to newest" cells;
     // for the advice metric back to the start of the advice evidence), then the backfill of older columns. The
-    // first metric backfills every checkpoint; the others every ~c/8 checkpoints (linear total cost), and fully at the end.
+    // first metric backfills every checkpoint completely (up to MAX_BACKFILL columns); the others a cost-bounded sample
+    // every checkpoint (linear total cost, job-size.ts), and fully at the end.
     const metrics = [...this.grids.keys()];
     const steps = [...this.steps, step];
     const plan = new Map(
       metrics.map((metric, mi) => {
         const head = this.o.advice && metric === this.o.advice.config.metric ? this.o.advice.headColumns(steps, c) : range(c).slice(0, 2);
-        const due = mi === 0 || c - (this.lastBackfill.get(metric) ?? -Infinity) >= Math.max(1, Math.ceil(c / 8));
-        if (due) this.lastBackfill.set(metric, c);
+        // The first metric's column is complete up to MAX_BACKFILL columns; the others' is sampled to a cost budget.
+        const cap = mi === 0 ? MAX_BACKFILL : columnsPerCheckpoint(metric, this.o.layers, this.o.examples, MAX_BACKFILL);
         const inHead = new Set(head);
-        return [metric, { head, rest: due ? sampleColumns(range(c).filter((x) => !inHead.has(x))) : [] }] as const;
+        return [metric, { head, rest: sampleColumns(range(c).filter((x) => !inHead.has(x)), cap) }] as const;
       }),
     );
     for (const [metric, grid] of this.grids) {
