@@ -10,10 +10,7 @@ Prints the median wall time of each variant and their ratio.
 import argparse
 import json
 import os
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,24 +20,7 @@ sys.path.insert(0, os.path.join(ROOT, "examples"))
 sys.path.insert(0, os.path.join(ROOT, "clients", "python", "tests"))
 
 import digits_mlp  # noqa: E402
-
-
-def start_real_server(data):
-    serve = os.path.join(ROOT, "server", "cli", "serve.ts")
-    if not os.path.exists(serve):
-        return None, None
-    proc = subprocess.Popen(["node", os.path.join(ROOT, "bin", "layerwatch.mjs"), "serve", "--port", "0", "--data", data, "--no-pages"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        m = re.search(r"http://([0-9.]+):(\d+)", line)
-        if m:
-            return proc, "ws://%s:%s/ingest" % (m.group(1), m.group(2))
-        if not line and proc.poll() is not None:
-            break
-    os.killpg(proc.pid, signal.SIGKILL)
-    return None, None
+from python_server import start_real_server, stop_server  # noqa: E402
 
 
 def timed(argv):
@@ -82,8 +62,7 @@ def main():
             plain.append(timed(base + ["--no-stream"]))
             streamed.append(timed(base + ["--url", url]))
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_server(proc)
         if fake is not None:
             fake.stop()
         tmp.cleanup()

@@ -1,6 +1,7 @@
 """layerwatch.init(): opens a run and starts the background sender."""
 import json
 import logging
+import math
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,19 +19,33 @@ def _ingest_url(url):
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
 
 
+def _seconds(name, value):
+    """A duration argument as a float ≥ 0 (infinity allowed); a clear ValueError for anything else."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not seconds >= 0:
+        raise ValueError("layerwatch.init: %s must be a number of seconds >= 0, got %r" % (name, value))
+    return seconds
+
+
 def init(url=None, name=None, project=None, config=None, token=None, run_id=None, resume=False,
          on_advice=None, options=None, buffer_checkpoints=100, buffer_bytes=256 << 20,
-         backoff_max=4.0, connect_timeout=5.0, wait=5.0, enabled=True):
+         backoff_max=4.0, connect_timeout=5.0, wait=5.0, enabled=True, buffer_wait=10.0):
     """Starts a run and returns a Run. Never fails because the server is unreachable: it keeps retrying.
 
     url: the server's /ingest endpoint (default $LAYERWATCH_URL or ws://127.0.0.1:3000/ingest; a bare
     ws://host:port gets /ingest). token: default $LAYERWATCH_TOKEN. run_id + resume=True appends to an
     existing run. on_advice: called with each advice message, on the training thread, from the next
     run.step()/log()/checkpoint()/poll(). options: the hello's run options, e.g. {"advice": {"threshold": 0.98}}.
-    buffer_checkpoints / buffer_bytes: how much is kept while the server is away before the oldest
-    checkpoints are dropped. wait: seconds to wait for the first connection attempt (for run.id).
+    buffer_checkpoints / buffer_bytes: how much is buffered until acknowledged. buffer_wait: when the buffer is full
+    and the server is connected but slower than training, run.send_activations()/checkpoint() waits up to this many
+    seconds for room; the oldest checkpoints are dropped only when the server is away or that wait runs out.
+    wait: seconds to wait for the first connection attempt (for run.id).
     enabled=False (or $LAYERWATCH_MODE=disabled) returns a run that sends nothing.
     """
+    max_wait = _seconds("buffer_wait", buffer_wait)
     if not enabled or os.environ.get("LAYERWATCH_MODE") == "disabled":
         return Run(None, on_advice)
     url = _ingest_url(url or os.environ.get("LAYERWATCH_URL") or DEFAULT_URL)
@@ -40,7 +55,7 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
         config = json.loads(json.dumps(config, default=str), parse_constant=lambda _c: None)
     transport = Transport(url, {"name": name, "project": project, "config": config}, token=token, run_id=run_id,
                           resume=resume, options=options, max_checkpoints=buffer_checkpoints, max_bytes=buffer_bytes,
-                          backoff_max=backoff_max, connect_timeout=connect_timeout)
+                          max_wait=max_wait, backoff_max=backoff_max, connect_timeout=connect_timeout)
     run = Run(transport, on_advice)
     if wait:
         transport.first_attempt.wait(wait)

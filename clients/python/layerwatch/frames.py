@@ -15,9 +15,16 @@ def _align4(n):
 
 def encode_frame(step, layer, data, run=None, kind="activations"):
     """Encodes one frame; `data` is units × m (units × m × h × w for spatial, n × h × w × c for images), any float dtype."""
+    return encode_frame_buffer(step, layer, data, run, kind).tobytes()
+
+
+def encode_frame_buffer(step, layer, data, run=None, kind="activations"):
+    """encode_frame into a new uint8 array, the values converted and copied in one pass (what the client queues)."""
     if kind not in KINDS:
         raise ValueError("frame kind must be one of %s" % (KINDS,))
-    arr = np.ascontiguousarray(data, dtype="<f4")
+    arr = np.asarray(data)
+    if arr.dtype.kind not in "biuf":
+        arr = np.asarray(arr, dtype="<f4")  # raises for what is not numeric, as a cast would
     header = {"step": int(step), "layer": layer, "dtype": "float32", "shape": [int(d) for d in arr.shape], "kind": kind}
     if run is not None:
         header["run"] = run
@@ -25,12 +32,13 @@ def encode_frame(step, layer, data, run=None, kind="activations"):
     if not 0 < len(head) <= MAX_HEADER_BYTES:
         raise ValueError("frame header is %d bytes; the limit is %d" % (len(head), MAX_HEADER_BYTES))
     offset = _align4(8 + len(head))
-    out = bytearray(offset + arr.nbytes)
-    out[0:4] = MAGIC
-    struct.pack_into("<I", out, 4, len(head))
-    out[8 : 8 + len(head)] = head
-    out[offset:] = arr.tobytes()
-    return bytes(out)
+    out = np.empty(offset + 4 * arr.size, dtype=np.uint8)  # not zeroed: every byte is written below
+    out[0:4] = np.frombuffer(MAGIC, dtype=np.uint8)
+    out[4:8] = np.frombuffer(struct.pack("<I", len(head)), dtype=np.uint8)
+    out[8 : 8 + len(head)] = np.frombuffer(head, dtype=np.uint8)
+    out[8 + len(head) : offset] = 0
+    np.copyto(out[offset:].view("<f4").reshape(arr.shape), arr, casting="unsafe")
+    return out
 
 
 def decode_frame(buf):

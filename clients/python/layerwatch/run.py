@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .frames import encode_frame
+from .frames import encode_frame_buffer
 from .freeze import FreezeOnAdvice
 
 log = logging.getLogger("layerwatch")
@@ -64,7 +64,7 @@ class Run:
 
     @property
     def dropped_checkpoints(self):
-        """How many checkpoints were dropped because the buffer bound was reached."""
+        """How many checkpoints were dropped from the full buffer (the server was away, or buffer_wait ran out)."""
         return self._transport.dropped_checkpoints if self._transport else 0
 
     def buffered(self):
@@ -228,7 +228,7 @@ class Run:
         frames = []
         for d in decls:
             kind = "spatial" if "spatial" in d else "activations"
-            frames.append(encode_frame(step, d["name"], arrays[d["name"]], kind=kind))
+            frames.append(encode_frame_buffer(step, d["name"], arrays[d["name"]], kind=kind))
         msg = {"type": "checkpoint", "step": int(step), "time": _now_ms(), "layers": names}
         self._transport.put_checkpoint(int(step), msg, frames)
 
@@ -324,5 +324,5 @@ def _image_frames(images):
     frames = []
     for first in range(0, n, per):
         layer = "__images__" if first == 0 else "__images__@%d" % first
-        frames.append(encode_frame(0, layer, images[first : first + per], kind="images"))
+        frames.append(encode_frame_buffer(0, layer, images[first : first + per], kind="images"))
     return frames

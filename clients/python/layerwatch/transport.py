@@ -7,10 +7,10 @@ import threading
 import time
 import warnings
 
-import numpy as np
 import websocket
 
 from . import __version__
+from .ws_writer import IngestSocket
 
 log = logging.getLogger("layerwatch")
 
@@ -34,20 +34,6 @@ class _Item:
         self.nbytes = len(text) + sum(len(f) for f in self.frames)
 
 
-class _BinaryFrame(websocket.ABNF):
-    """A binary websocket frame masked with numpy: about 7× faster than websocket-client's own XOR, less GIL held."""
-
-    def __init__(self, data):
-        super().__init__(fin=1, opcode=websocket.ABNF.OPCODE_BINARY, mask=1, data=data)
-
-    def _get_masked(self, mask_key):
-        if isinstance(mask_key, str):
-            mask_key = mask_key.encode("latin-1")
-        n = len(self.data)
-        key = np.frombuffer(mask_key * ((n + 3) // 4), dtype=np.uint8)[:n]
-        return mask_key + np.bitwise_xor(np.frombuffer(self.data, dtype=np.uint8), key).tobytes()
-
-
 class _Reconnect(Exception):
     """Raised inside a session to drop the connection and come back after a backoff."""
 
@@ -56,13 +42,14 @@ class Transport:
     """Buffers checkpoints and scalars, and streams them to /ingest from a daemon thread."""
 
     def __init__(self, url, run, token=None, run_id=None, resume=False, options=None,
-                 max_checkpoints=100, max_bytes=256 << 20, max_scalars=100_000,
+                 max_checkpoints=100, max_bytes=256 << 20, max_scalars=100_000, max_wait=10.0,
                  backoff_initial=0.1, backoff_max=4.0, connect_timeout=5.0, on_message=None):
         self.url = url
         self._run_meta = {k: v for k, v in run.items() if v is not None}
         self._token, self._options = token, options
         self.run_id, self._resume = run_id, bool(resume)
         self.max_checkpoints, self.max_bytes, self.max_scalars = max_checkpoints, max_bytes, max_scalars
+        self.max_wait = max_wait  # seconds a full buffer holds the producer while the server is connected
         self.backoff_initial, self.backoff_max, self.connect_timeout = backoff_initial, backoff_max, connect_timeout
         self._on_message = on_message or (lambda msg: None)
         self._cond = threading.Condition()
@@ -86,7 +73,8 @@ class Transport:
         self.dropped_scalars = 0
         self.failed_connects = 0
         self.connections = 0
-        self._warned_drop = False
+        self._warned_drop = set()  # drop causes already warned about: "away", "slow"
+        self._stalled = False  # a wait for room ran out; no more waiting until the server acks a checkpoint
         self._ws = None
         self._reader = None
         self._last_seen = 0.0
@@ -127,14 +115,15 @@ class Transport:
             self._cond.notify_all()
 
     def put_checkpoint(self, step, msg, frames):
-        """Queues a checkpoint; over the bound, the oldest buffered checkpoints are dropped (one warning)."""
+        """Queues a checkpoint. Over the bound it waits (up to max_wait s) for a connected server to catch up;
+        the oldest buffered checkpoints are dropped only if the server is away or that wait runs out (one warning per cause)."""
         item = _Item(next(self._seq), "checkpoint", step, json.dumps(msg, allow_nan=False), frames)
         with self._cond:
             if self.fatal or self._closing:
                 return
             self._pending.append(item)
-            self._enforce_bound()
             self._cond.notify_all()
+            self._make_room()
 
     def put_scalars(self, step, msg):
         """Queues a scalars message (bounded; the oldest are dropped beyond max_scalars)."""
@@ -199,21 +188,45 @@ class Transport:
         inflight = self._inflight_ckpt if kind == "checkpoint" else self._inflight_scalars
         return len(inflight) + sum(1 for i in self._pending if i.kind == kind)
 
-    def _enforce_bound(self):
+    @property
+    def away(self):
+        """True while the server is known to be away: a connection attempt failed or the connection was lost, and none is up yet."""
+        return not self.connected and (self.failed_connects > 0 or self.connections > 0)
+
+    def _over_bound(self):
         items = [i for i in itertools.chain(self._inflight_ckpt, self._pending) if i.kind == "checkpoint"]
-        count, total = len(items), sum(i.nbytes for i in items)
-        dropped = 0
-        while count > 1 and (count > self.max_checkpoints or total > self.max_bytes):
-            victim = self._drop_oldest("checkpoint")
-            count, total, dropped = count - 1, total - victim.nbytes, dropped + 1
-        if dropped:
-            self.dropped_checkpoints += dropped
-            if not self._warned_drop:
-                self._warned_drop = True
-                warnings.warn(
-                    "layerwatch: the server is unreachable and the buffer is full (%d checkpoints / %d MB); "
-                    "dropping the oldest checkpoints (this warning is shown once)" % (self.max_checkpoints, self.max_bytes >> 20),
-                    RuntimeWarning, stacklevel=4)
+        return len(items) > 1 and (len(items) > self.max_checkpoints or sum(i.nbytes for i in items) > self.max_bytes)
+
+    def _make_room(self):
+        """Holds the producer while a connected server drains the buffer; drops the oldest if it is away or too slow (lock held)."""
+        deadline = None
+        while self._over_bound() and not (self.fatal or self._closing):
+            if self.away:
+                self._drop_oldest_checkpoint("away")
+                continue
+            now = time.monotonic()
+            deadline = now + self.max_wait if deadline is None else deadline
+            if self._stalled or now >= deadline:
+                self._stalled = True
+                self._drop_oldest_checkpoint("slow")
+                continue
+            self._cond.wait(deadline - now)  # acks, a lost connection, finish() and errors all notify
+
+    def _drop_oldest_checkpoint(self, cause):
+        self._drop_oldest("checkpoint")
+        self.dropped_checkpoints += 1
+        if cause in self._warned_drop:
+            return
+        self._warned_drop.add(cause)
+        bound = "%d checkpoints / %d MB" % (self.max_checkpoints, self.max_bytes >> 20)
+        if cause == "away":
+            text = ("layerwatch: the server is away (not connected; the client keeps retrying) and the buffer is full (%s); "
+                    "dropping the oldest checkpoints until it is back (this warning is shown once)" % bound)
+        else:
+            text = ("layerwatch: the server is connected but slower than training: no checkpoint was acknowledged within "
+                    "buffer_wait=%gs while the buffer was full (%s); dropping the oldest checkpoints (this warning is shown "
+                    "once; a larger buffer_wait or buffer_bytes waits longer)" % (self.max_wait, bound))
+        warnings.warn(text, RuntimeWarning, stacklevel=6)  # the trainer's send_activations()/checkpoint() line
 
     def _drop_oldest(self, kind):
         inflight = self._inflight_ckpt if kind == "checkpoint" else self._inflight_scalars
@@ -257,7 +270,8 @@ class Transport:
         self.first_attempt.set()
 
     def _connect(self):
-        ws = websocket.create_connection(self.url, timeout=self.connect_timeout, enable_multithread=True)
+        ws = websocket.create_connection(self.url, timeout=self.connect_timeout, enable_multithread=True, class_=IngestSocket)
+        ws.keep_sending = self._keep_sending
         try:
             hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "client": CLIENT, "run": dict(self._run_meta)}
             if self._token is not None:
@@ -285,6 +299,7 @@ class Transport:
             self.limits = reply.get("limits") or {}
             self.connections += 1
             self.connected = True
+            self._stalled = False
             self._ws = ws
             self._last_seen = time.monotonic()
             self._requeue(reply.get("lastStep"))
@@ -311,7 +326,7 @@ class Transport:
                 while True:
                     if self._closing or self.fatal or self._end_acked or not self.connected:
                         return
-                    if time.monotonic() - self._last_seen > SILENCE_LIMIT:
+                    if not self._server_alive():
                         raise _Reconnect("no message or ping from the server for %.0f s" % SILENCE_LIMIT)
                     # Checkpoints wait for the acks of layers and probe: the server checks them against stored state.
                     blocked = self._decl_unacked > 0 and self._pending and self._pending[0].kind == "checkpoint"
@@ -338,6 +353,7 @@ class Transport:
             with self._cond:
                 if item in self._inflight_ckpt:
                     self._inflight_ckpt.remove(item)
+                self._cond.notify_all()  # room for a producer waiting on the bound
             return
         if item.kind == "images" and max_frame and any(len(f) > max_frame for f in item.frames):
             log.warning("layerwatch: a probe-images frame is larger than the server's limit (%d bytes); images not sent", max_frame)
@@ -349,7 +365,15 @@ class Transport:
         if item.text:
             ws.send(item.text)
         for frame in item.frames:
-            ws.send_frame(_BinaryFrame(frame))
+            ws.send_binary(frame)
+
+    def _server_alive(self):
+        """False once the server has been silent (no message, no ping) for SILENCE_LIMIT seconds."""
+        return time.monotonic() - self._last_seen <= SILENCE_LIMIT
+
+    def _keep_sending(self):
+        """Whether a send into a full socket should go on waiting: the server is alive and finish()/close() has not given up."""
+        return self._server_alive() and not self._closing
 
     def _read_loop(self, ws):
         try:
@@ -410,6 +434,7 @@ class Transport:
     def _on_ack(self, msg):
         of, step = msg.get("of"), msg.get("step")
         if of == "checkpoint" and step is not None:
+            self._stalled = False  # the server is making progress: a full buffer may wait for it again
             while self._inflight_ckpt and self._inflight_ckpt[0].step <= step:
                 done = self._inflight_ckpt.popleft()
                 if done.step != step:

@@ -5,6 +5,7 @@ import json
 import socket
 import struct
 import threading
+import time
 
 import numpy as np
 
@@ -14,18 +15,25 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class _Conn:
-    def __init__(self, sock):
+    def __init__(self, sock, read_rate=None, server=None):
         self.sock = sock
         self.lock = threading.Lock()
-        self.buf = b""
+        self.buf = bytearray()  # appended to and consumed from the front: both amortised O(1)
+        self.read_rate = read_rate  # bytes/s this end reads at most (a slow server), None for as fast as it can
+        self.server = server
 
     def _read(self, n):
         while len(self.buf) < n:
-            chunk = self.sock.recv(max(65536, n - len(self.buf)))
+            while self.server is not None and time.monotonic() < self.server.paused_until:
+                time.sleep(0.01)
+            chunk = self.sock.recv(max(65536, n - len(self.buf)) if self.read_rate is None else 65536)
             if not chunk:
                 raise ConnectionError("peer closed")
+            if self.read_rate is not None:
+                time.sleep(len(chunk) / self.read_rate)
             self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
         return out
 
     def handshake(self):
@@ -104,9 +112,11 @@ class FakeRun:
 class FakeIngestServer:
     """Speaks /ingest like the real server (welcome, acks, duplicate checkpoints) and can go away and come back."""
 
-    def __init__(self, port=0, ack_checkpoints=True):
+    def __init__(self, port=0, ack_checkpoints=True, read_rate=None):
         self.port = port
         self.ack_checkpoints = ack_checkpoints
+        self.read_rate = read_rate  # bytes/s each connection reads at most: reachable, but slower than the trainer
+        self.paused_until = 0.0
         self.runs = {}
         self.received = []  # every JSON message, in order
         self.conns = []
@@ -142,6 +152,10 @@ class FakeIngestServer:
         for c in conns:
             c.close()
 
+    def pause(self, seconds):
+        """Stops reading for `seconds`, connections open (a stalled but reachable server: a long GC, a full disk queue)."""
+        self.paused_until = time.monotonic() + seconds
+
     def send_all(self, msg):
         with self.lock:
             conns = list(self.conns)
@@ -157,7 +171,7 @@ class FakeIngestServer:
             if self._sock is not s:
                 sock.close()
                 return
-            conn = _Conn(sock)
+            conn = _Conn(sock, self.read_rate, self)
             with self.lock:
                 self.conns.append(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
