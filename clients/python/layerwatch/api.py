@@ -6,6 +6,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from .run import Run
+from .sketch import sketch_size
 from .transport import Transport
 
 log = logging.getLogger("layerwatch")
@@ -32,7 +33,7 @@ def _seconds(name, value):
 
 def init(url=None, name=None, project=None, config=None, token=None, run_id=None, resume=False,
          on_advice=None, options=None, buffer_checkpoints=100, buffer_bytes=256 << 20,
-         backoff_max=4.0, connect_timeout=5.0, wait=5.0, enabled=True, buffer_wait=10.0):
+         backoff_max=4.0, connect_timeout=5.0, wait=5.0, enabled=True, buffer_wait=10.0, sketch=None):
     """Starts a run and returns a Run. Never fails because the server is unreachable: it keeps retrying.
 
     url: the server's /ingest endpoint (default $LAYERWATCH_URL or ws://127.0.0.1:3000/ingest; a bare
@@ -44,10 +45,13 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
     seconds for room; the oldest checkpoints are dropped only when the server is away or that wait runs out.
     wait: seconds to wait for the first connection attempt (for run.id).
     enabled=False (or $LAYERWATCH_MODE=disabled) returns a run that sends nothing.
+    sketch: K (1-128, or True for 64) sends each layer wider than K as a sketch, its K leading directions computed on the
+    model's device: K × m numbers instead of units × m; default None (raw frames). See clients/python/README.md.
     """
     max_wait = _seconds("buffer_wait", buffer_wait)
+    sketch_size(sketch)  # a bad value raises here, before anything starts
     if not enabled or os.environ.get("LAYERWATCH_MODE") == "disabled":
-        return Run(None, on_advice)
+        return Run(None, on_advice, sketch=sketch)
     url = _ingest_url(url or os.environ.get("LAYERWATCH_URL") or DEFAULT_URL)
     token = token if token is not None else os.environ.get("LAYERWATCH_TOKEN")
     if config is not None:
@@ -56,7 +60,7 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
     transport = Transport(url, {"name": name, "project": project, "config": config}, token=token, run_id=run_id,
                           resume=resume, options=options, max_checkpoints=buffer_checkpoints, max_bytes=buffer_bytes,
                           max_wait=max_wait, backoff_max=backoff_max, connect_timeout=connect_timeout)
-    run = Run(transport, on_advice)
+    run = Run(transport, on_advice, sketch=sketch)
     if wait:
         transport.first_attempt.wait(wait)
     if run.id is None and not transport.fatal:
