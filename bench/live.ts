@@ -5,31 +5,43 @@
  *   node --import tsx bench/live.ts                  # 8 layers × 256 units × 2,000 examples, 200 stored, svcca-k
  *   node --import tsx bench/live.ts --preset bert    # 12 × 768 × 2,000, 50 stored, svcca-k and cka (the defaults)
  *   node --import tsx bench/live.ts --preset resnet  # 16 layers (3 × 256, 4 × 512, 6 × 1,024, 3 × 2,048) × 5,000, svcca-k
+ *   node --import tsx bench/live.ts --preset llm-sketch  # 32 × 4,096 × 2,000 as sketches of 64 directions, svcca-k and cka
+ *   node --import tsx bench/live.ts --preset llm-raw     # the same as raw frames (1 GB a checkpoint): correct, and how far behind
  *   [--layers L --units U | --widths 256x3,512x4] [--examples M] [--stored S] [--measure N] [--metrics svcca-k,cka]
- *   [--target-svcca MS] [--target-cka MS] [--profile DIR] [--smoke]
+ *   [--sketch K] [--target-svcca MS] [--target-cka MS] [--profile DIR] [--smoke]
+ *
+ * --sketch K sends every layer wider than K as a sketch frame (docs/protocol.md). The server's work on a sketch depends
+ * only on K × examples, so the sketches are taken of activations 2K units wide (declared at the full width): the
+ * trainer-side cost of sketching real wide layers is bench/python_sketch.py's figure.
  */
 import os from 'node:os';
 import { IngestClient } from '../clients/node/ingest-client';
 import { LiveClient } from '../clients/node/live-client';
 import { activationsAt, finalState, planRun } from '../lib/sim/synthetic-run';
-import { encodeFrame, type ConvergencePatch } from '../lib/protocol';
+import { encodeFrame, type AnalysisBacklog, type ConvergencePatch } from '../lib/protocol';
+import { sketchActivations } from '../lib/analysis/sketch';
 import { ms, numArg, percentile, SMOKE, startBenchServer, strArg } from './helpers';
 
-const PRESETS: Record<string, { widths: string; examples: number; stored: number; metrics: string; targets: Record<string, number> }> = {
+const PRESETS: Record<string, { widths: string; examples: number; stored: number; measure?: number; metrics: string; sketch?: number; targets: Record<string, number> }> = {
   bert: { widths: '768x12', examples: 2000, stored: 50, metrics: 'svcca-k,cka', targets: { 'svcca-k': 1000, cka: 10_000 } },
   resnet: { widths: '256x3,512x4,1024x6,2048x3', examples: 5000, stored: 10, metrics: 'svcca-k', targets: { 'svcca-k': 3000 } },
+  'llm-sketch': { widths: '4096x32', examples: 2000, stored: 20, metrics: 'svcca-k,cka', sketch: 64, targets: { 'svcca-k': 1000, cka: 10_000 } },
+  'llm-raw': { widths: '4096x32', examples: 2000, stored: 2, measure: 2, metrics: 'svcca-k', targets: {} },
 };
 const preset = PRESETS[strArg('preset') ?? ''];
-const widthSpec = strArg('widths') ?? (SMOKE ? '16x2,24x1' : preset?.widths ?? `${numArg('units', 256)}x${numArg('layers', 8)}`);
+const widthSpec = strArg('widths') ?? (SMOKE ? '6x1,16x2,24x1' : preset?.widths ?? `${numArg('units', 256)}x${numArg('layers', 8)}`);
 const widths = widthSpec.split(',').flatMap((w) => {
   const [u, n] = w.split('x').map(Number);
   return Array.from({ length: n || 1 }, () => u);
 });
 const examples = numArg('examples', SMOKE ? 60 : preset?.examples ?? 2000);
 const stored = numArg('stored', SMOKE ? 6 : preset?.stored ?? 200);
-const measured = numArg('measure', SMOKE ? 2 : 5);
+const measured = numArg('measure', SMOKE ? 2 : preset?.measure ?? 5);
+const sketchK = numArg('sketch', SMOKE ? 8 : preset?.sketch ?? 0) || undefined;
 const metrics = (strArg('metrics') ?? (SMOKE ? 'svcca-k,cka' : preset?.metrics ?? 'svcca-k')).split(',');
-const targets: Record<string, number> = { 'svcca-k': numArg('target-svcca', preset?.targets['svcca-k'] ?? 1000), cka: numArg('target-cka', preset?.targets.cka ?? 10_000) };
+const targets: Record<string, number> = preset && !SMOKE ? { ...preset.targets } : { 'svcca-k': 1000, cka: 10_000 };
+if (strArg('target-svcca')) targets['svcca-k'] = numArg('target-svcca', 1000);
+if (strArg('target-cka')) targets.cka = numArg('target-cka', 10_000);
 const load = () => os.loadavg()[0].toFixed(1);
 
 const loadStart = load();
@@ -37,12 +49,22 @@ const server = await startBenchServer(['--metrics', metrics.join(',')]);
 try {
   const layers = widths.length;
   const plan = planRun({ layers: layers - 1, units: widths[0], examples, checkpoints: stored + measured, seed: 1 });
-  plan.layers.forEach((l, i) => (l.units = widths[i]));
+  // Sketched layers' data is made 2K units wide (see the header); each is declared at its full width.
+  const sketchedAt = (u: number) => sketchK !== undefined && u > sketchK;
+  plan.layers.forEach((l, i) => (l.units = sketchedAt(widths[i]) ? Math.min(widths[i], 2 * sketchK!) : widths[i]));
   const finals = plan.layers.map((_, l) => finalState(plan, l));
   const trainer = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'bench-live' }, zeroMask: true });
-  await trainer.declare(plan.layers.map((l) => ({ name: l.name, units: l.units, kind: 'dense' as const })), { examples, labels: plan.labels });
+  await trainer.declare(plan.layers.map((l, i) => ({ name: l.name, units: widths[i], kind: 'dense' as const, ...(sketchedAt(widths[i]) ? { sketch: sketchK } : {}) })), { examples, labels: plan.labels });
   const names = plan.layers.map((l) => l.name);
-  const frames = (i: number) => plan.layers.map((l, li) => encodeFrame({ run: trainer.runId, step: plan.steps[i], layer: l.name, shape: [l.units, examples] }, activationsAt(plan, li, i, finals[li])));
+  const frameOf = (i: number, l: (typeof plan.layers)[number], li: number) => {
+    const data = activationsAt(plan, li, i, finals[li]);
+    const step = plan.steps[i];
+    if (!sketchedAt(widths[li])) return encodeFrame({ run: trainer.runId, step, layer: l.name, shape: [l.units, examples] }, data);
+    const s = sketchActivations({ data, units: l.units, examples }, sketchK!);
+    return encodeFrame({ run: trainer.runId, step, layer: l.name, shape: [s.singular.length, examples], kind: 'sketch', sketch: { singular: Array.from(s.singular), total: s.total } }, Float32Array.from(s.basis));
+  };
+  const frames = (i: number) => plan.layers.map((l, li) => frameOf(i, l, li));
+  let wireBytes = 0;
 
   // Per metric, the viewer tracks the newest column's stability cells and the grid's pending count.
   const live = await LiveClient.connect({ url: server.liveUrl, validate: false });
@@ -60,13 +82,20 @@ try {
       if (s.pending === 0) watch.all.get(patch.metric)?.();
     }
   };
+  // How far behind the viewer was told the analysis is (the status strip's "analysis behind").
+  let mostBehind: AnalysisBacklog | null = null;
   live.ws.on('message', (d) => {
     const m = JSON.parse(String(d));
     if (m.type === 'delta' && m.run?.kind === 'convergence') onPatch(m.run.patch);
+    if (m.type === 'delta' && m.run?.kind === 'analysis-backlog' && m.run.backlog.behind > (mostBehind?.behind ?? 0)) mostBehind = m.run.backlog;
   });
+  const send = (i: number, f: Uint8Array[]) => {
+    wireBytes = f.reduce((sum, x) => sum + x.length, 0);
+    return trainer.sendCheckpointFrames(plan.steps[i], names, f);
+  };
 
   const t0 = performance.now();
-  for (let i = 0; i < stored; i++) await trainer.sendCheckpointFrames(plan.steps[i], names, frames(i));
+  for (let i = 0; i < stored; i++) await send(i, frames(i));
   const fillSeconds = (performance.now() - t0) / 1000;
   // Let the analysis of the stored run settle before measuring.
   while ([...state.values()].some((s) => s.pending !== 0)) await new Promise((r) => setTimeout(r, 100));
@@ -85,7 +114,7 @@ try {
     for (const s of state.values()) s.pending = Infinity;
     watch = w;
     const start = performance.now();
-    await trainer.sendCheckpointFrames(plan.steps[i], names, f);
+    await send(i, f);
     await Promise.all(done);
   }
   live.close();
@@ -93,7 +122,13 @@ try {
   await trainer.close();
 
   const shape = widthSpec.includes(',') ? `${layers} layers (${widthSpec})` : `${layers} layers × ${widths[0]} units`;
-  console.log(`bench/live: ${shape} × ${examples} examples, ${stored} checkpoints stored (streamed in ${fillSeconds.toFixed(1)} s, analysis settled ${settleSeconds.toFixed(1)} s later), metrics ${metrics.join(', ')}; load average ${loadStart} at the start, ${load()} at the end`);
+  const sent = sketchK ? `, layers wider than ${sketchK} as sketches of ${sketchK} directions` : ', raw frames';
+  console.log(`bench/live: ${shape} × ${examples} examples${sent}, ${stored} checkpoints stored (streamed in ${fillSeconds.toFixed(1)} s, analysis settled ${settleSeconds.toFixed(1)} s later), metrics ${metrics.join(', ')}; load average ${loadStart} at the start, ${load()} at the end`);
+  const raw = widths.reduce((sum, u) => sum + 4 * u * examples, 0);
+  const mb = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} KB` : `${(n / 1e6).toFixed(1)} MB`);
+  console.log(`  wire per checkpoint: ${mb(wireBytes)} (raw frames would be ${mb(raw)})`);
+  const b = mostBehind as AnalysisBacklog | null;
+  console.log(`  analysis behind, the most the viewer was told: ${b ? `${b.behind} checkpoints (${b.secondsPerCheckpoint?.toFixed(1) ?? '?'} s per checkpoint, catch-up ${b.catchUpSeconds === null ? 'not promised' : `~${b.catchUpSeconds.toFixed(0)} s`})` : 'never behind'}`);
   for (const m of metrics) {
     const h = head.get(m)!, a = all.get(m)!;
     console.log(`  ${m}: new checkpoint → its stability row at the viewer: p50 ${ms(percentile(h, 50))}, max ${ms(Math.max(...h))}`);
