@@ -55,7 +55,7 @@ def train(args):
         config={"model": "mlp-64-128-128-128-10", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size,
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
-        enabled=not args.no_stream, wait=2.0)
+        enabled=not args.no_stream, wait=2.0, sketch=args.sketch)
     run.watch(model, layers=["h1", "h2", "h3"], probe=x_probe, labels=y_probe, class_names=[str(c) for c in range(10)], every=schedule,
               images=x_probe.numpy().reshape(-1, 8, 8))  # the 8 × 8 grey digits, as thumbnails of top-activating examples
     run.checkpoint(0)

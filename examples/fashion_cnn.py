@@ -90,7 +90,7 @@ def train(args):
         config={"model": "cnn-16-32-64", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size, "epochs": args.epochs,
                 "seed": args.seed, "train_size": len(x_train), "spatial": bool(args.spatial), "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
-        enabled=not args.no_stream, wait=2.0)
+        enabled=not args.no_stream, wait=2.0, sketch=args.sketch)
     run.watch(model, layers=["conv1", "conv2", "fc"], probe=x_probe, labels=y_probe, class_names=CLASSES,
               every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if args.spatial else False,
               images=x_probe[:, 0].numpy() * 0.353 + 0.286)  # the 28 × 28 grey probe images, un-normalised to [0, 1]

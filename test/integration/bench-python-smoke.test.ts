@@ -23,8 +23,9 @@ test('bench/python_sketch.py --smoke prints its figures, sketches equal to raw',
   const { stdout } = await exec('/usr/bin/python3', [path.join(ROOT, 'bench/python_sketch.py'), '--smoke'], { cwd: ROOT, timeout: 300_000 });
   assert.match(stdout, /trainer side \(torch CPU, sketches of every layer\) [\d.]+ s \([\d.]+ s CPU/);
   assert.match(stdout, /wire per checkpoint: [\d.]+ MB as sketches, [\d.]+ MB raw/);
+  assert.match(stdout, /svcca-k: max \|sketch − raw\| [\d.e+-]+; CKA from sketches: max error [\d.]+, mean [\d.]+/);
   assert.match(stdout, /numpy from the raw matrices \(full SVD per layer\) +[\d.]+ s/);
   assert.match(stdout, /target: ≤ 24 MB on the wire per checkpoint → met/);
   // Not a speed target: the equality must hold at any size.
-  assert.match(stdout, /target: svcca-k from sketches = raw within 1e-06 → met/);
+  assert.match(stdout, /target: svcca-k from sketches = raw within 1e-06 \(synthetic and real run\) → met/);
 });
