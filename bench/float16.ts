@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { similarity, type Activations, type Metric } from '../lib/analysis';
 import { decodeHalf, encodeHalf, halfScale } from '../lib/codecs/float16';
 import { readLayout } from '../server/analysis/offline';
+import { DEFAULT_LIMITS } from '../server/limits';
 import { poolSpatial, readFrame } from '../server/analysis/frame-reader';
 import { loadLayer, referenceCases } from '../test/unit/analysis/fixtures';
 import { numArg, ROOT, SMOKE, startBenchServer } from './helpers';
@@ -57,7 +58,7 @@ try {
   const { stdout } = await exec('/usr/bin/python3', [path.join(ROOT, 'examples/digits_mlp.py'), '--url', server.ingestUrl, '--json', '--epochs', String(epochs), '--checkpoints', String(checkpoints)], { cwd: ROOT, timeout: 1_800_000 });
   const runId = JSON.parse(stdout.trim().split('\n').at(-1)!).run_id as string;
   const file = path.join(server.dataDir, 'runs', runId, 'log.lwlog');
-  const layout = await readLayout(file);
+  const layout = await readLayout(file, DEFAULT_LIMITS);
   const pairs: Array<[Activations, Activations]> = [];
   let bytes = 0;
   layout.layers.forEach((layer, l) => {
