@@ -63,7 +63,16 @@ try {
     const s = sketchActivations({ data, units: l.units, examples }, sketchK!);
     return encodeFrame({ run: trainer.runId, step, layer: l.name, shape: [s.singular.length, examples], kind: 'sketch', sketch: { singular: Array.from(s.singular), total: s.total } }, Float32Array.from(s.basis));
   };
-  const frames = (i: number) => plan.layers.map((l, li) => frameOf(i, l, li));
+  // Made a layer at a time with a turn of the event loop between, so the client answers the server's heartbeat pings
+  // while wide checkpoints are being generated (a blocked client is terminated as dead).
+  const frames = async (i: number) => {
+    const out: Uint8Array[] = [];
+    for (const [li, l] of plan.layers.entries()) {
+      out.push(frameOf(i, l, li));
+      await new Promise((r) => setImmediate(r));
+    }
+    return out;
+  };
   let wireBytes = 0;
 
   // Per metric, the viewer tracks the newest column's stability cells and the grid's pending count.
@@ -95,7 +104,7 @@ try {
   };
 
   const t0 = performance.now();
-  for (let i = 0; i < stored; i++) await send(i, frames(i));
+  for (let i = 0; i < stored; i++) await send(i, await frames(i));
   const fillSeconds = (performance.now() - t0) / 1000;
   // Let the analysis of the stored run settle before measuring.
   while ([...state.values()].some((s) => s.pending !== 0)) await new Promise((r) => setTimeout(r, 100));
@@ -104,7 +113,7 @@ try {
   const head = new Map(metrics.map((m) => [m, [] as number[]]));
   const all = new Map(metrics.map((m) => [m, [] as number[]]));
   for (let i = stored; i < stored + measured; i++) {
-    const f = frames(i);
+    const f = await frames(i);
     const w = { column: i, head: new Map<string, () => void>(), all: new Map<string, () => void>() };
     const done = metrics.flatMap((m) => {
       const h = new Promise<void>((r) => w.head.set(m, r));
