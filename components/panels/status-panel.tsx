@@ -5,6 +5,7 @@ import { formatDuration, formatStep } from '@/lib/chart/scales';
 import { useLayerwatch } from '@/store/provider';
 import { selectReplay, selectRunMeta } from '@/store/slices/timeline';
 import { BacklogFact } from './backlog-fact';
+import { RuntimeFacts } from './runtime-facts';
 import { StatusBadge } from './status-badge';
 
 /** Renders the status strip of the run page. */
@@ -62,6 +63,7 @@ export function StatusPanel() {
           <dt>layers</dt>
           <dd>{meta.layers}</dd>
         </div>
+        <RuntimeFacts />
         {examples !== null && (
           <div>
             <dt>probe</dt>
