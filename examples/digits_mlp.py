@@ -57,7 +57,7 @@ def train(args):
         config={"model": "mlp-64-128-128-128-10", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size,
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
-        enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False)
+        enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False, sketch=args.sketch)
     digits = x_probe.numpy().reshape(-1, 8, 8)  # the 8 × 8 grey digits, as thumbnails of top-activating examples
     concepts, concept_labels = digits_concepts(digits)  # texture and brightness deciles (examples/concepts.py)
     # Every held-out example (probe_from keeps their order when it takes them all); its labels go with it.

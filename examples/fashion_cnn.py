@@ -110,7 +110,7 @@ def train(args):
                 "seed": args.seed, "train_size": len(x_train), "spatial": spatial, "gradcam": None if args.no_gradcam else "conv2",
                 "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=options,
-        enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False)
+        enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False, sketch=args.sketch)
     run.watch(model, layers=["conv1", "conv2", "fc"], probe=probe, class_names=CLASSES,
               every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if spatial else False, images=images,
               concepts=concepts, concept_labels=concept_labels, masks=masks if spatial else None,

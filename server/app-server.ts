@@ -9,6 +9,7 @@ import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
 import { Broadcaster } from './broadcaster';
 import { IngestConnection } from './collector';
+import type { StoreDtype } from './storage/float16-store';
 import { startHeartbeat } from './heartbeat';
 import { handleApi } from './http-api';
 import { Budget, DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './limits';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   /** Analysis worker threads (default: cores − 1, at least 1). */
   workers?: number;
   liveMetrics?: MetricName[];
+  /** How raw activations are stored for runs whose hello does not say (docs/storage.md). */
+  storeDtype?: StoreDtype;
   log?: (line: string) => void;
 }
 
@@ -84,6 +87,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     liveMetrics: opts.liveMetrics ?? ['svcca-k', 'cka'],
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-progress', progress } }),
+    publishBacklog: (runId, backlog) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-backlog', backlog } }),
   });
   registry.onEnded((id) => void analysis.runEnded(id));
   const prepared = new Map<string, NonNullable<ReturnType<RunRegistry['peek']>>>();
@@ -106,7 +110,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const convergence = analysis.snapshot(id);
       const concepts = analysis.concepts.snapshot(id);
       const progress = analysis.progress(id);
-      const parts = { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}), ...(progress ? { progress } : {}) };
+      const backlog = analysis.backlog(id);
+      const parts = { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}), ...(progress ? { progress } : {}), ...(backlog ? { backlog } : {}) };
       return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(Object.keys(parts).length ? parts : undefined) };
     },
   });
@@ -156,7 +161,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const viewers = new Budget(conn.maxLiveConnections);
   const inflight = new Budget(conn.maxInflightBytes);
   const handshakeTimeoutMs = conn.handshakeTimeoutMs;
-  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn, trainers, inflight, handshakeTimeoutMs }));
+  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn, trainers, inflight, handshakeTimeoutMs, storeDtype: opts.storeDtype }));
   live.on('connection', (ws) => handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log, limits: conn, viewers, handshakeTimeoutMs }));
   const stopHeartbeat = startHeartbeat([ingest, live], opts.heartbeatMs ?? 15_000);
 

@@ -27,8 +27,10 @@ import { countNonFinite32 } from '../lib/codecs/finite';
 import { MasksIntake } from './collector-masks';
 import { ImagesIntake } from './collector-images';
 import { GradcamIntake } from './collector-gradcam';
-import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
+import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem, wireFrameProblem } from './ingest-rules';
 import { RankSession, type RankLink, type RankReplies } from './rank-group';
+import { sketchFrameProblem } from './sketch-rules';
+import { frameToStore, type StoreDtype } from './storage/float16-store';
 
 export interface CollectorOptions {
   registry: RunRegistry;
@@ -37,6 +39,8 @@ export interface CollectorOptions {
   serverName: string;
   /** Bytes buffered in a run's writer above which the connection stops reading (backpressure). */
   highWaterBytes?: number;
+  /** How raw activations are stored when the run's hello does not say (options.storage.dtype); default float32. */
+  storeDtype?: StoreDtype;
   /** Memory bounds per connection (server/limits.ts); defaults when omitted. */
   connectionLimits?: Pick<ConnectionLimits, 'maxTextBytes' | 'maxCheckpointBytes' | 'maxSendBufferBytes'>;
   /** Trainer slots (--max-ingest-connections), taken by an authenticated hello: idle or unauthenticated sockets hold none. */
@@ -444,7 +448,7 @@ export class IngestConnection implements TrainerLink {
     }
     const { header } = frame;
     const run = this.run!;
-    const problem = frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames);
+    const problem = wireFrameProblem(header) ?? frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames) ?? sketchFrameProblem(header, frame.data);
     if (problem) return this.failCheckpoint(problem.code, problem.message, problem.layer);
     cp.frames.set(header.layer, { raw: data, frame, bad: countNonFinite32(frame.data), crc: zlib.crc32(data) });
     if (--cp.remaining > 0) return;
@@ -482,10 +486,12 @@ export class IngestConnection implements TrainerLink {
       { kind: RECORD_KIND.message, payload: cp.raw, record: { kind: 'message', time: 0, message: cp.msg } },
     ];
     const warnings: string[] = [];
+    const dtype = run.state.options.storage?.dtype ?? this.opts.storeDtype ?? 'float32';
     for (const name of cp.msg.layers) {
       const { raw, frame, bad, crc } = cp.frames.get(name)!;
-      // The registry reads `finite` instead of scanning again; the log writer keeps `raw` (ws never reuses it) without a copy.
-      records.push({ kind: RECORD_KIND.frame, payload: raw, record: { kind: 'frame', time: 0, frame, finite: bad === 0 }, append: { payloadCrc: crc, owned: true } });
+      const stored = frameToStore(dtype, raw, frame, crc, bad === 0);
+      // The registry reads `finite` instead of scanning again; the log writer keeps the payload (ws never reuses it) without a copy.
+      records.push({ kind: RECORD_KIND.frame, payload: stored.payload, record: { kind: 'frame', time: 0, frame, finite: bad === 0 }, append: { payloadCrc: stored.crc, owned: true } });
       if (bad) warnings.push(name), records.push(nonFiniteEvent(name, step, bad, shapeSize(frame.header.shape)));
     }
     for (const layer of warnings) {

@@ -17,6 +17,7 @@ import {
   type LayerDecl,
   type Probe,
 } from '../lib/protocol';
+import { sketchFrameProblem, sketchedShape } from './sketch-rules';
 
 /** A failed check: the protocol's error code and a message a person can act on. */
 export interface RuleProblem {
@@ -93,6 +94,9 @@ export function checkpointProblem(msg: Checkpoint, layers: readonly LayerDecl[] 
     if (seen.has(name)) return { code: 'BAD_MESSAGE', message: `checkpoint lists layer "${name}" twice` };
     seen.add(name);
   }
+  for (const name of msg.raw ?? []) {
+    if (!seen.has(name) || !layers.find((l) => l.name === name)?.sketch) return { code: 'BAD_MESSAGE', message: `"raw" names "${name.slice(0, 200)}", which is not a sketched layer of this checkpoint` };
+  }
   return null;
 }
 
@@ -100,8 +104,14 @@ export function checkpointProblem(msg: Checkpoint, layers: readonly LayerDecl[] 
 export function checkpointBytes(msg: Checkpoint, layers: readonly LayerDecl[], examples: number): number {
   return msg.layers.reduce((sum, name) => {
     const l = layers.find((d) => d.name === name)!;
+    if (l.sketch && !msg.raw?.includes(name)) return sum + 4 * Math.min(l.sketch, l.units) * examples;
     return sum + 4 * l.units * examples * (l.spatial ? l.spatial.h * l.spatial.w : 1);
   }, 0);
+}
+
+/** Why a trainer's frame is refused whatever it holds: float16 is the server's storage format, never the wire's. */
+export function wireFrameProblem(header: FrameHeader): RuleProblem | null {
+  return header.dtype === 'float32' ? null : { code: 'BAD_FRAME', message: `frame for layer "${header.layer}" is ${header.dtype}; trainers send float32 (the server may store float16)`, layer: header.layer };
 }
 
 /** Why a frame does not belong to the open checkpoint: another step or run, a layer not announced or sent twice, a shape unlike the declaration. */
@@ -118,6 +128,8 @@ export function frameProblem(
   const layer = layers.find((l) => l.name === header.layer);
   if (!layer || !cp.layers.includes(header.layer)) return { code: 'UNKNOWN_LAYER', message: `frame for layer "${header.layer}" that the checkpoint did not announce`, layer: header.layer };
   if (received.has(header.layer)) return { code: 'UNEXPECTED_FRAME', message: `second frame for layer "${header.layer}"`, layer: header.layer };
+  if (layer.sketch && !cp.raw?.includes(layer.name)) return sketchedShape(header, layer, examples);
+  if (header.kind === 'sketch') return { code: 'SHAPE_MISMATCH', message: `layer "${layer.name}" is not sent as a sketch here (declare "sketch" on the layer, and leave it out of "raw")`, layer: layer.name };
   const want = layer.spatial ? [layer.units, examples, layer.spatial.h, layer.spatial.w] : [layer.units, examples];
   if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
     return { code: 'SHAPE_MISMATCH', message: `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer: layer.name };

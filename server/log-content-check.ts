@@ -23,6 +23,7 @@ import { GradcamIntake } from './collector-gradcam';
 import { ImagesIntake } from './collector-images';
 import { MasksIntake } from './collector-masks';
 import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
+import { sketchFrameProblem } from './sketch-rules';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './limits';
 import { decodeEvent, RECORD_KIND } from './records';
 import type { RunRecord } from './run-state';
@@ -217,7 +218,7 @@ export class LogContentCheck implements RecordSink {
   }
 
   private checkpointFrameProblem(cp: OpenCheckpoint, frame: DecodedFrame, runId: string): LogProblem | null {
-    const problem = frameProblem(frame.header, cp.msg, this.layers!, this.probe!.examples, runId, cp.received);
+    const problem = frameProblem(frame.header, cp.msg, this.layers!, this.probe!.examples, runId, cp.received) ?? sketchFrameProblem(frame.header, frame.data);
     if (problem) return problem;
     cp.received.add(frame.header.layer);
     if (cp.received.size === cp.msg.layers.length) this.checkpoint = null;

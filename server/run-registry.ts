@@ -48,6 +48,8 @@ export interface StoredFrame {
   length: number;
   shape: number[];
   finite: boolean;
+  /** "sketch" for a sketch frame (analysed as a sketch; no concept statistics); absent for raw activations. */
+  kind?: 'sketch';
 }
 
 export type FramesListener = (state: RunState, step: number, frames: StoredFrame[]) => void;
@@ -190,7 +192,7 @@ export class RunRegistry {
       bytes += length;
       if (r.record?.kind === 'frame') {
         const { header, data } = r.record.frame;
-        frames.push({ layer: header.layer, step: header.step, offset, length, shape: header.shape, finite: r.record.finite ?? allFinite32(data) });
+        frames.push({ layer: header.layer, step: header.step, offset, length, shape: header.shape, finite: r.record.finite ?? allFinite32(data), ...(header.kind === 'sketch' ? { kind: 'sketch' as const } : {}) });
       }
     }
     await run.writer.flush();

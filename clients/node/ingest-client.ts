@@ -11,6 +11,7 @@ import {
   type RunOptions,
   type ScalarReduce,
 } from '../../lib/protocol';
+import { sketchActivations } from '../../lib/analysis/sketch';
 
 type Welcome = Extract<IngestServerMessage, { type: 'welcome' }>;
 type Advice = Extract<IngestServerMessage, { type: 'advice' }>;
@@ -35,6 +36,11 @@ export interface IngestClientOptions {
    * browsers; a trainer is not a browser. Default false: the random key RFC 6455 asks clients for.
    */
   zeroMask?: boolean;
+  /**
+   * Send each layer wider than K (not spatial maps) as its K-direction sketch (frame kind "sketch", docs/protocol.md):
+   * K × examples numbers instead of units × examples. Default: raw frames. As the Python client's `sketch=K`.
+   */
+  sketch?: number;
 }
 
 /** An error reply from the server, with its stable code. */
@@ -61,6 +67,8 @@ interface Pending {
 export class IngestClient {
   private readonly pending: Pending[] = [];
   private closed = false;
+  /** Layers declared as sketches, with their K. */
+  private readonly sketched = new Map<string, number>();
 
   private constructor(
     private readonly ws: WebSocket,
@@ -142,13 +150,29 @@ export class IngestClient {
 
   /** Declares the layers (input side first) and the probe set; resolves when both are acknowledged. */
   async declare(layers: LayerDecl[] | Array<Omit<LayerDecl, 'kind'> & Partial<Pick<LayerDecl, 'kind'>>>, probe: Omit<Probe, 'type'>): Promise<void> {
-    await Promise.all([this.request('layers', { type: 'layers', layers }), this.request('probe', { type: 'probe', ...probe })]);
+    const K = this.opts.sketch;
+    const decls = layers.map((l) => (K && !l.spatial && l.sketch === undefined && l.units > K ? { ...l, sketch: K } : l));
+    for (const l of decls) if (l.sketch) this.sketched.set(l.name, l.sketch);
+    await Promise.all([this.request('layers', { type: 'layers', layers: decls }), this.request('probe', { type: 'probe', ...probe })]);
   }
 
-  /** Sends one checkpoint (a units × examples matrix per layer) and resolves with its ack. */
+  /**
+   * Sends one checkpoint (a units × examples matrix per layer) and resolves with its ack. A layer declared as sketches
+   * is sent as its sketch; one that is constant over the probe set has none and goes raw (the checkpoint's "raw").
+   */
   async checkpoint(step: number, layers: Array<{ layer: string; data: Float32Array; shape: number[] }>, time?: number): Promise<Ack> {
-    const frames = layers.map((l) => encodeFrame({ run: this.runId, step, layer: l.layer, shape: l.shape }, l.data));
-    return this.sendCheckpointFrames(step, layers.map((l) => l.layer), frames, time);
+    const raw: string[] = [];
+    const frames = layers.map((l) => {
+      const K = this.sketched.get(l.layer);
+      const s = K ? sketchActivations({ data: l.data, units: l.shape[0], examples: l.shape[1] }, K) : null;
+      if (!s || s.singular.length === 0) {
+        if (s) raw.push(l.layer);
+        return encodeFrame({ run: this.runId, step, layer: l.layer, shape: l.shape }, l.data);
+      }
+      const basis = s.basis instanceof Float32Array ? s.basis : Float32Array.from(s.basis);
+      return encodeFrame({ run: this.runId, step, layer: l.layer, shape: [s.singular.length, l.shape[1]], kind: 'sketch', sketch: { singular: Array.from(s.singular), total: s.total } }, basis);
+    });
+    return this.sendCheckpointFrames(step, layers.map((l) => l.layer), frames, time, raw);
   }
 
   /**
@@ -194,8 +218,8 @@ export class IngestClient {
   }
 
   /** Sends a checkpoint from pre-encoded frames (benches reuse encoded frames). */
-  sendCheckpointFrames(step: number, layerNames: string[], frames: Uint8Array[], time?: number): Promise<Ack> {
-    const header = { type: 'checkpoint', step, layers: layerNames, ...(time !== undefined ? { time } : {}) };
+  sendCheckpointFrames(step: number, layerNames: string[], frames: Uint8Array[], time?: number, raw: string[] = []): Promise<Ack> {
+    const header = { type: 'checkpoint', step, layers: layerNames, ...(time !== undefined ? { time } : {}), ...(raw.length ? { raw } : {}) };
     const reply = this.expect('checkpoint');
     this.ws.send(JSON.stringify(header));
     for (const f of frames) this.ws.send(f, { binary: true });

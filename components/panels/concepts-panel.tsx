@@ -12,6 +12,7 @@ import { ConceptRaster, type RasterSource } from '@/components/charts/concept-ra
 import { EmergenceChart, type EmergenceLayer } from '@/components/charts/emergence-chart';
 import { SelectivityChart, type SelectivityLayer } from '@/components/charts/selectivity-chart';
 import { useLayerwatch, useLayerwatchApi } from '@/store/provider';
+import { conceptsSketchNote } from './sketch-note';
 import type { LayerwatchState } from '@/store/state';
 import { selectConceptLayer } from '@/store/slices/concepts';
 import { selectScrubIndex } from '@/store/slices/view';
@@ -47,6 +48,7 @@ export function ConceptsPanel() {
   const openUnit = useLayerwatch((s) => s.openConceptUnit);
   const scrubStep = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
   // The raster's page of units of the shown layer, fetched again when the layer gains computed cells.
+  const runLayers = useLayerwatch((s) => s.run.layers);
   const layerName = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.layers[layer] ?? null : null));
   const total = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.units[layer] ?? 0 : 0));
   const computed = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.cells[layer]?.filter(Boolean).length ?? 0 : 0));
@@ -91,6 +93,7 @@ export function ConceptsPanel() {
           {st.concepts.length} concepts · detector IoU &gt; {st.threshold} · top quantile {[...new Set(st.quantiles)].join(' / ')}
         </span>
       </header>
+      {conceptsSketchNote(runLayers) && <p className="chart-desc" data-testid="concepts-sketch-note">{conceptsSketchNote(runLayers)}</p>}
       {view.withConcepts && (
         <>
           <h3 className="chart-title">Unique detectors over training</h3>

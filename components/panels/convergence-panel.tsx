@@ -21,6 +21,7 @@ import { ReanalysisGrid } from './reanalysis-grid';
 import { ReanalysisControls } from './reanalysis-controls';
 import { useScrub } from './use-scrub';
 import { AnalysisProgressNote, selectAnalysisPercent } from './analysis-progress';
+import { sketchNote } from './sketch-note';
 
 /** The selected grid as React-rendered views see it, refreshed at most a few times a second. The grid is the store's
  * (patched in place, never copied: 48 × 5,000 cells), so views key their memos on `version`. */
@@ -56,6 +57,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
   const checkpoints = useLayerwatch((s) => s.run.steps.length);
   const shown = useLayerwatch((s) => s.reanalysis.shown);
   const analysing = useLayerwatch(selectAnalysisPercent) !== null;
+  const runLayers = useLayerwatch((s) => s.run.layers);
   const figRef = useRef<HTMLElement | null>(null);
 
   const source = useMemo<HeatmapSource>(
@@ -84,6 +86,7 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
     return g ? gridData(g.layers, g.steps, g.toNewest, { k: g.k, meta: { metric, reference: g.reference, chance: g.chance, advice } }) : null;
   };
   const title = `Convergence heatmap (${label})`;
+  const sketches = sketchNote(metric, runLayers, view?.grid.layers, view?.grid.k);
   const sideBySide = open && shown !== null;
 
   return (
@@ -108,7 +111,9 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
             emptyText={analysing ? 'Analysing the stored activations…' : !view && checkpoints > 0 ? `${label} was not computed for this run${replay ? ' — expand the panel to re-analyse with it' : ' yet'}, or press m for the next metric.` : undefined} />
           <div className="legend-row" style={{ height: LEGEND_H }}>
             <ColourLegend ramp="viridis" domain={[0, 1]} label={`${label} to reference`} chance={view?.grid.chance ?? []} />
-            <span className="muted legend-note">Dimmed: being recomputed. Dashed outline: freeze advised. Click a column to scrub.</span>
+            <span className="muted legend-note">
+              {sketches ? <span data-testid="sketch-note">{sketches} </span> : null}Dimmed: being recomputed. Dashed outline: freeze advised. Click a column to scrub.
+            </span>
           </div>
         </figure>
         {sideBySide && <ReanalysisGrid height={heatH} />}

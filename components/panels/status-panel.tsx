@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { formatDuration, formatStep } from '@/lib/chart/scales';
 import { useLayerwatch } from '@/store/provider';
 import { selectReplay, selectRunMeta } from '@/store/slices/timeline';
+import { BacklogFact } from './backlog-fact';
 import { RuntimeFacts } from './runtime-facts';
 import { StatusBadge } from './status-badge';
 
@@ -81,6 +82,7 @@ export function StatusPanel() {
             <dd data-testid="frozen">{frozen}</dd>
           </div>
         )}
+        <BacklogFact />
         {warnings > 0 && (
           <div className="warn">
             <dt>warnings</dt>

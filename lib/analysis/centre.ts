@@ -5,8 +5,10 @@ import type { Activations } from './types';
 
 /** Neurons whose variance is below this fraction of the layer's largest are dead (DESIGN.md). */
 export const DEAD_NEURON_RATIO = 1e-10;
+/** Eigenvalues at or below this fraction of the largest are numerically zero (DESIGN.md, PWCCA). */
+export const RANK_RATIO = 1e-12;
 
-/** Throws EMPTY_INPUT, SHAPE_MISMATCH or TOO_FEW_EXAMPLES for activations no metric can use. */
+/** Throws EMPTY_INPUT, SHAPE_MISMATCH or TOO_FEW_EXAMPLES (fewer than 2 datapoints) for activations no metric can use. */
 export function validate(acts: Activations, label = 'layer'): void {
   const { data, units, examples } = acts;
   if (!(data instanceof Float32Array || data instanceof Float64Array)) {
@@ -21,12 +23,8 @@ export function validate(acts: Activations, label = 'layer'): void {
   if (data.length !== units * examples) {
     throw new AnalysisError('SHAPE_MISMATCH', `${label}: ${data.length} values for ${units} units × ${examples} examples`);
   }
-  if (examples < 2 || examples < units) {
-    throw new AnalysisError(
-      'TOO_FEW_EXAMPLES',
-      `${label}: ${examples} datapoints for ${units} neurons; need at least as many datapoints as neurons (and 2)`,
-    );
-  }
+  // More neurons than datapoints is fine: every route works on the smaller side (rank ≤ m − 1 after centring).
+  if (examples < 2) throw new AnalysisError('TOO_FEW_EXAMPLES', `${label}: ${examples} datapoint for ${units} neurons; need at least 2`);
 }
 
 /** Centred copy of the activations (computed in float64; stored as float32 only when the input is and `keepPrecision`) and each neuron's sum of squares. */

@@ -1,8 +1,10 @@
 /** Similarity of two prepared layers: one cross term shared by every asked metric. */
 import { block, canonical, pwcca } from './cca';
+import { ckaRoute, crossNormSquared } from './cka';
 import { AnalysisError } from './errors';
 import { kernel } from './kernel';
-import { directions, eigenRows } from './prepare';
+import { directionsOf, eigenRows } from './prepare';
+import { ckaFromSketches, sketchOfPrepared } from './sketch';
 import { resolveOptions } from './options';
 import type { Metric, PreparedLayer, SimilarityOptions, SimilarityResult } from './types';
 import { METRICS } from './types';
@@ -36,14 +38,6 @@ function whitenedCross(a: PreparedLayer, b: PreparedLayer, da: number, db: numbe
   return out;
 }
 
-/** Linear CKA from the neuron cross product: ‖X_a X_bᵀ‖²_F / (‖X_a X_aᵀ‖_F ‖X_b X_bᵀ‖_F). */
-function cka(a: PreparedLayer, b: PreparedLayer, cross: Float64Array): number {
-  let ss = 0;
-  for (const c of cross) ss += c * c;
-  const den = a.gramNorm * b.gramNorm;
-  return den > 0 ? ss / den : 0;
-}
-
 /** Every asked metric for one pair, computing the cross term once. */
 export function compareMany(a: PreparedLayer, b: PreparedLayer, metrics: readonly Metric[], opts?: SimilarityOptions): SimilarityResult[] {
   if (a.examples !== b.examples) {
@@ -54,27 +48,35 @@ export function compareMany(a: PreparedLayer, b: PreparedLayer, metrics: readonl
     if (!METRICS.includes(x)) throw new AnalysisError('BAD_OPTION', `unknown metric "${String(x)}" (${METRICS.join(', ')})`);
   }
   const m = a.examples;
+  const sketched = a.sketch !== undefined || b.sketch !== undefined;
   let dataCross: Float64Array | undefined;
+  let ckaValue: number | undefined;
   if (metrics.includes('cka')) {
-    if (a.form !== 'data' || b.form !== 'data') {
-      throw new AnalysisError('SLIMMED', 'cka needs layers prepared or slimmed for cka');
+    if (sketched) {
+      const K = Math.min(a.sketch ?? Infinity, b.sketch ?? Infinity);
+      ckaValue = ckaFromSketches(sketchOfPrepared(a, K), sketchOfPrepared(b, K));
+    } else {
+      if (a.form === 'basis' || b.form === 'basis') throw new AnalysisError('SLIMMED', 'cka needs layers prepared or slimmed for cka');
+      if (ckaRoute(a, b) === 'cross') dataCross = kernel().cross(a.rows, a.units, b.rows, b.units, m);
+      const den = a.gramNorm * b.gramNorm;
+      ckaValue = den > 0 ? crossNormSquared(a, b, dataCross) / den : 0;
     }
-    dataCross = kernel().cross(a.rows, a.units, b.rows, b.units, m);
   }
   const cca = metrics.filter((x): x is CcaMetric => x !== 'cka');
-  const need = cca.map((x) => [directions(a, x, opts), directions(b, x, opts)] as const);
-  const da = Math.max(0, ...need.map((n) => n[0]));
-  const db = Math.max(0, ...need.map((n) => n[1]));
+  const need = cca.map((x) => [directionsOf(a, x, opts), directionsOf(b, x, opts)] as const);
+  const da = Math.max(0, ...need.map((n) => n[0].d));
+  const db = Math.max(0, ...need.map((n) => n[1].d));
   const reuse = a.form === 'data' && b.form === 'data' ? dataCross : undefined;
   const full = cca.length ? whitenedCross(a, b, da, db, reuse) : new Float64Array(0);
   return metrics.map((metric): SimilarityResult => {
-    if (metric === 'cka') return { metric, value: cka(a, b, dataCross as Float64Array) };
-    const [ka, kb] = need[cca.indexOf(metric)];
+    if (metric === 'cka') return { metric, value: ckaValue as number, ...(sketched ? { approximate: true } : {}) };
+    const [sa, sb] = need[cca.indexOf(metric)];
+    const ka = sa.d, kb = sb.d;
     const mab = ka === da && kb === db ? full : block(full, db, ka, kb);
     if (metric === 'pwcca') return { metric, value: pwcca(a, b, mab, ka, kb) };
     const { rho } = canonical(mab, ka, kb);
     const value = rho.length ? rho.reduce((s, r) => s + r, 0) / rho.length : 0;
-    return { metric, value, k: [ka, kb], rho };
+    return { metric, value, k: [ka, kb], rho, ...(sa.capped || sb.capped ? { capped: true } : {}) };
   });
 }
 

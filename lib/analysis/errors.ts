@@ -8,6 +8,8 @@ export type AnalysisErrorCode =
   | 'TOO_FEW_EXAMPLES'
   | 'BAD_OPTION'
   | 'SLIMMED'
+  | 'NEEDS_RAW'
+  | 'BAD_SKETCH'
   | 'KERNEL_FAILED';
 
 /** An input or option the metrics cannot work with; `code` is stable, `message` says what to fix. */

@@ -30,6 +30,8 @@ export interface Kernel {
   centre(data: Real, rows: number, cols: number, out: Real, sumsq: Float64Array): number;
   /** x xᵀ (rows × rows) for row-major x (rows × cols). */
   gram(x: Real, rows: number, cols: number): Float64Array;
+  /** xᵀ x (cols × cols) for row-major x (rows × cols): the Gram of the columns (datapoint space). */
+  gramT(x: Real, rows: number, cols: number): Float64Array;
   /** a bᵀ (ra × rb). */
   cross(a: Real, ra: number, b: Real, rb: number, cols: number): Float64Array;
   /** a b (ar × bc) for a (ar × ac), b (ac × bc). */
@@ -38,19 +40,39 @@ export interface Kernel {
   eigh(s: Float64Array, n: number): Eigen;
   /** Eigenvalues only of symmetric s (n × n, destroyed), descending. */
   eigvals(s: Float64Array, n: number): Float64Array;
+  /** The k largest eigenpairs of symmetric s (n × n, destroyed): values descending, vectors k × n rows. */
+  eigTop(s: Float64Array, n: number, k: number): Eigen;
 }
 
 interface Addon {
   /** Absent from addons built before it existed (the JavaScript loop then runs). */
   centre?(x: Real, rows: number, cols: number, out: Real, sumsq: Float64Array): number;
   gram(x: Real, rows: number, cols: number, out: Float64Array): number;
+  /** Absent from addons built before it existed (transpose + gram then). */
+  gramT?(x: Real, rows: number, cols: number, out: Float64Array): number;
   cross(a: Real, ra: number, b: Real, rb: number, cols: number, out: Float64Array): number;
   mul(a: Float64Array, ar: number, ac: number, b: Real, bc: number, out: Float64Array): number;
   eigh(s: Float64Array, n: number, values: Float64Array): number;
   eigvals(s: Float64Array, n: number, values: Float64Array): number;
+  /** Absent from addons built before it existed (full eigh then). */
+  eigTop?(s: Float64Array, n: number, k: number, values: Float64Array, vectors: Float64Array): number;
 }
 
 const widen = (x: Real): Float64Array => (x instanceof Float64Array ? x : Float64Array.from(x));
+
+/** Transposed float64 copy of row-major x (rows × cols), in cache-sized tiles. */
+export function transposed(x: Real, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  const B = 64;
+  for (let i0 = 0; i0 < rows; i0 += B) {
+    for (let j0 = 0; j0 < cols; j0 += B) {
+      for (let i = i0, ie = Math.min(rows, i0 + B); i < ie; i++) {
+        for (let j = j0, je = Math.min(cols, j0 + B); j < je; j++) t[j * rows + i] = x[i * cols + j];
+      }
+    }
+  }
+  return t;
+}
 
 /** The portable kernel on plain JavaScript (no WebAssembly). */
 export const plainJsKernel: Kernel = {
@@ -58,11 +80,18 @@ export const plainJsKernel: Kernel = {
   engine: 'plain-js',
   centre: centreRows,
   gram: (x, rows, cols) => jsGram(widen(x), rows, cols),
+  gramT: (x, rows, cols) => jsGram(transposed(x, rows, cols), cols, rows),
   cross: (a, ra, b, rb, cols) => (a === b ? jsGram(widen(a), ra, cols) : jsCross(widen(a), ra, widen(b), rb, cols)),
   mul: (a, ar, ac, b, bc) => jsMul(a, ar, ac, widen(b), bc),
   eigh: jsEigh,
   eigvals: jsEigvals,
+  eigTop: (s, n, k) => leadingOf(jsEigh(s, n), n, k),
 };
+
+/** The k leading pairs of a full decomposition. */
+function leadingOf(e: Eigen, n: number, k: number): Eigen {
+  return { values: e.values.slice(0, k), vectors: e.vectors.slice(0, k * n) };
+}
 
 /** Runs the SIMD version, or the plain one when the workspace cannot hold the operands (above 2 GiB). */
 function orPlain<A extends unknown[], R>(simd: (...args: A) => R, plain: (...args: A) => R): (...args: A) => R {
@@ -82,10 +111,13 @@ export const wasmKernel: Kernel = {
   engine: 'wasm-simd',
   centre: centreRows,
   gram: orPlain(wasmGram, plainJsKernel.gram),
+  gramT: orPlain((x: Real, rows: number, cols: number) => wasmGram(transposed(x, rows, cols), cols, rows), plainJsKernel.gramT),
   cross: orPlain(wasmCross, plainJsKernel.cross),
   mul: orPlain(wasmMul, plainJsKernel.mul),
   eigh: orPlain((s: Float64Array, n: number) => wasmEigh(s, n), jsEigh),
   eigvals: orPlain(wasmEigvals, jsEigvals),
+  // Back-transforms only the k wanted vectors.
+  eigTop: orPlain((s: Float64Array, n: number, k: number) => leadingOf(wasmEigh(s, n, k), n, k), plainJsKernel.eigTop),
 };
 
 /** The portable kernel: WebAssembly SIMD unless it is unavailable or LAYERWATCH_WASM=0 (or `wasm: false`). */
@@ -101,13 +133,20 @@ function check(rc: number, what: string): void {
 }
 
 function wrap(addon: Addon): Kernel {
+  const gram = (x: Real, rows: number, cols: number): Float64Array => {
+    const out = new Float64Array(rows * rows);
+    check(addon.gram(x, rows, cols, out), 'gram');
+    return out;
+  };
   return {
     name: 'native-openblas',
     engine: 'openblas',
     centre: addon.centre?.bind(addon) ?? centreRows,
-    gram(x, rows, cols) {
-      const out = new Float64Array(rows * rows);
-      check(addon.gram(x, rows, cols, out), 'gram');
+    gram,
+    gramT(x, rows, cols) {
+      if (!addon.gramT) return gram(transposed(x, rows, cols), cols, rows);
+      const out = new Float64Array(cols * cols);
+      check(addon.gramT(x, rows, cols, out), 'gramT');
       return out;
     },
     cross(a, ra, b, rb, cols) {
@@ -129,6 +168,16 @@ function wrap(addon: Addon): Kernel {
       const values = new Float64Array(n);
       check(addon.eigvals(s, n, values), 'eigvals');
       return values;
+    },
+    eigTop(s, n, k) {
+      if (!addon.eigTop) {
+        const values = new Float64Array(n);
+        check(addon.eigh(s, n, values), 'eigh');
+        return leadingOf({ values, vectors: s }, n, k);
+      }
+      const values = new Float64Array(k), vectors = new Float64Array(k * n);
+      if (k > 0) check(addon.eigTop(s, n, k, values, vectors), 'eigTop');
+      return { values, vectors };
     },
   };
 }

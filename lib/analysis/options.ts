@@ -18,15 +18,23 @@ export function resolveOptions(opts: SimilarityOptions | undefined): { k: number
   return { k, threshold };
 }
 
-/** Fewest leading eigenvalues whose sum reaches `threshold` of the total (the 99% rule). */
-export function keepForVariance(values: Float64Array, threshold: number): number {
-  let total = 0;
-  for (const v of values) total += v;
+/**
+ * Fewest leading eigenvalues whose sum reaches `threshold` of the total (the 99% rule); `total` defaults to their sum
+ * (given when `values` holds only the leading ones). values.length + 1 when the held ones do not reach it.
+ */
+export function keepForVariance(values: Float64Array, threshold: number, total = sum(values)): number {
   if (total <= 0) return 0;
   let acc = 0;
   for (let i = 0; i < values.length; i++) {
     acc += values[i];
     if (acc / total >= threshold) return i + 1;
   }
-  return values.length;
+  // Rounding can leave the sum of all a hair under the total: only a known, larger total means "not reached".
+  return acc >= total * (1 - 1e-12) ? values.length : values.length + 1;
+}
+
+function sum(values: Float64Array): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
 }

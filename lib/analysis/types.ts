@@ -25,15 +25,20 @@ export interface SimilarityResult {
   value: number;
   k?: [number, number];
   rho?: number[];
+  /** SVCCA from a sketch whose K directions do not reach the asked k (or the 99% of the variance): k was capped at K. */
+  capped?: boolean;
+  /** CKA from sketches: the CKA of the layers' rank-K truncations (docs/analysis.md, "Sketches"), not the exact value. */
+  approximate?: boolean;
 }
 
 /**
  * One layer's cached decomposition (a plain, structured-cloneable object).
  * Form 'data': `rows` are the centred neurons (all units), `vectors` the covariance eigenvectors of the kept neurons.
  * Form 'basis': `rows` are orthonormal datapoint-space directions (descending variance), the output of `slim`.
+ * Form 'gram': `rows` is the m × m datapoint Gram X_cᵀX_c (CKA only; kept for layers with more neurons than datapoints).
  */
 export interface PreparedLayer {
-  form: 'data' | 'basis';
+  form: 'data' | 'basis' | 'gram';
   /** Neurons in the input layer. */
   units: number;
   /** Datapoints. */
@@ -51,4 +56,11 @@ export interface PreparedLayer {
   gramNorm: number;
   /** Metrics this layer can still answer (all four until slimmed). */
   metrics: Metric[];
+  /**
+   * Present when `values` holds only the leading directions (a top-k layer, a sketch): the sum of every eigenvalue,
+   * ‖X_c‖²_F over the live neurons, so the 99% rule still knows the whole.
+   */
+  total?: number;
+  /** Present on a layer built from a sketch (the trainer's top-K directions): the K it holds (docs/analysis.md, "Sketches"). */
+  sketch?: number;
 }

@@ -81,6 +81,23 @@ export const AnalysisProgress = z.object({
 });
 export type AnalysisProgress = z.infer<typeof AnalysisProgress>;
 
+/**
+ * How far a live run's analysis is behind its checkpoints: nothing is dropped, the newest-first work of every checkpoint
+ * (stability, k and the "to newest" column of the first live metric) waits its turn; the trainer is never held back.
+ */
+export const AnalysisBacklog = z.object({
+  metric: MetricName,
+  /** Checkpoints stored whose newest-first work is not done yet. */
+  behind: z.number().int().min(0),
+  /** Seconds of analysis one checkpoint has taken lately (null until one was measured). */
+  secondsPerCheckpoint: z.number().nullable(),
+  /** Seconds between the trainer's checkpoints lately (null until two arrived, and once the run ended). */
+  arrivalSeconds: z.number().nullable(),
+  /** Expected seconds until `behind` is 0 (null while checkpoints arrive at least as fast as they are analysed). */
+  catchUpSeconds: z.number().nullable(),
+});
+export type AnalysisBacklog = z.infer<typeof AnalysisBacklog>;
+
 /** Two runs' layers compared at one step each (answer to the `compare` request). */
 export const CompareMatrix = z.object({
   metric: MetricName,

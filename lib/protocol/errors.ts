@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   UNEXPECTED_FRAME: { fatal: false, close: 1003, hint: 'A binary frame arrived that no open checkpoint announced (or for another step or run); it was discarded.' },
   BAD_FRAME: { fatal: false, close: 1007, hint: 'The binary frame is malformed (magic, header length, header JSON or payload length); the checkpoint was discarded.' },
   SHAPE_MISMATCH: { fatal: false, close: 1007, hint: 'The frame shape does not match the declared layer (units × probe examples); the checkpoint was discarded.' },
+  BAD_SKETCH: { fatal: false, close: 1007, hint: 'A sketch frame does not hold a sketch: singular values out of order or above the total variance, or basis rows that are not unit length; the checkpoint was discarded.' },
   CHECKPOINT_INCOMPLETE: { fatal: false, close: 1008, hint: 'A new message arrived before every layer of the open checkpoint was sent; the open checkpoint was discarded.' },
   FRAME_TOO_LARGE: { fatal: true, close: 1009, hint: 'A websocket message exceeded the server\'s frame limit (--max-frame).' },
   LIMIT_LAYERS: { fatal: false, close: 1008, hint: 'More layers than the server allows per run (--max-layers).' },

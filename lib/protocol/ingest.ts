@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { jsonWithinBounds } from './json-guard';
 import { ImageSize } from './images';
+import { MAX_SKETCH } from './frame';
 import { MAX_WORLD_SIZE, SCALAR_REDUCE } from './ranks';
 
 const name = z.string().min(1).max(200);
@@ -20,6 +21,8 @@ export const LayerDecl = z.strictObject({
   kind: LayerKind.default('dense'),
   /** Present when the client sends spatial maps (units × examples × h × w) for dissection. */
   spatial: z.strictObject({ h: z.number().int().min(1).max(4096), w: z.number().int().min(1).max(4096) }).optional(),
+  /** Present when the client sends this layer as sketches of at most K directions (frames of kind "sketch", shape [K', m], K' ≤ K). */
+  sketch: z.number().int().min(1).max(MAX_SKETCH).optional(),
 });
 export type LayerDecl = z.infer<typeof LayerDecl>;
 
@@ -56,6 +59,8 @@ export const RunOptions = z.strictObject({
       conceptQuantile: z.number().gt(0).lt(1).optional(),
     })
     .optional(),
+  /** How the server stores this run's raw activation frames: "float16" halves the disk (docs/storage.md, "float16 store"); default: the server's --store-dtype. */
+  storage: z.strictObject({ dtype: z.enum(['float32', 'float16']) }).optional(),
   /** Distributed runs: how long a step waits for ranks that have not given their value (default DEFAULT_RANK_WAIT_MS). */
   distributed: z.strictObject({ waitMs: z.number().int().min(0).max(3_600_000).optional() }).optional(),
 });
@@ -112,6 +117,8 @@ export const Checkpoint = z.strictObject({
   time: finite.optional(),
   /** The layers whose frames follow, in any order; each exactly once. */
   layers: z.array(name).min(1),
+  /** Layers declared with `sketch` whose frame in this checkpoint is raw (kind "activations"/"spatial") instead of a sketch. */
+  raw: z.array(name).optional(),
 });
 
 export const Scalars = z.strictObject({

@@ -1,7 +1,7 @@
 /** Messages on /live (browser ⇄ server): subscriptions, snapshots and numbered deltas. */
 import { z } from 'zod';
 import { LayerDecl, ConceptDecl } from './ingest';
-import { AnalysisProgress, ConvergencePatch, ConvergenceState, ReanalysisProgress } from './analysis';
+import { AnalysisBacklog, AnalysisProgress, ConvergencePatch, ConvergenceState, ReanalysisProgress } from './analysis';
 import { ConceptPatch, ConceptState } from './concepts';
 import { ImageSize, MAX_IMAGE_SIDE } from './images';
 
@@ -83,7 +83,7 @@ export const RunSnapshot = z.object({
   /** Layers the trainer confirmed frozen, in the order confirmed (advice alone freezes nothing). */
   frozen: z.array(FrozenLayer).default([]),
   /** Analysis state; each key is filled by its analysis (concepts and advice join convergence later). */
-  analysis: z.object({ convergence: ConvergenceState.optional(), concepts: ConceptState.optional(), progress: AnalysisProgress.optional() }).optional(),
+  analysis: z.object({ convergence: ConvergenceState.optional(), concepts: ConceptState.optional(), progress: AnalysisProgress.optional(), backlog: AnalysisBacklog.optional() }).optional(),
 });
 export type RunSnapshot = z.infer<typeof RunSnapshot>;
 
@@ -99,6 +99,7 @@ export const RunDelta = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('frozen'), frozen: FrozenLayer }),
   z.object({ kind: z.literal('reanalysis'), progress: ReanalysisProgress }),
   z.object({ kind: z.literal('analysis-progress'), progress: AnalysisProgress }),
+  z.object({ kind: z.literal('analysis-backlog'), backlog: AnalysisBacklog }),
   z.object({ kind: z.literal('convergence'), patch: ConvergencePatch }),
   z.object({ kind: z.literal('concepts'), patch: ConceptPatch }),
   /** Grad-CAM maps of a checkpoint were stored (fetch them with the `gradcam` request). */

@@ -1,4 +1,4 @@
-/* N-API bindings: exit(code), centre(x, rows, cols, out, sumsq), gram(x, rows, cols, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
+/* N-API bindings: exit(code), centre(x, rows, cols, out, sumsq), gram(x, rows, cols, out), gramT(x, rows, cols, out), eigTop(s, n, k, values, vectors), f16Encode(x, scale, out), f16Decode(h, scale, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdint.h>
@@ -8,6 +8,19 @@
 #define MAX_ARGS 6
 
 typedef struct { void *data; size_t length; int f32; } Array;
+
+/* A typed array of exactly `want` type. */
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *length) {
+  napi_typedarray_type type;
+  size_t offset;
+  napi_value buf;
+  if (napi_get_typedarray_info(env, v, &type, length, data, &buf, &offset) != napi_ok || type != want) return -1;
+  return 0;
+}
+
+static int get_double(napi_env env, napi_value v, double *out) {
+  return napi_get_value_double(env, v, out) == napi_ok ? 0 : -1;
+}
 
 static napi_value throw_error(napi_env env, const char *code, const char *msg) {
   napi_throw_error(env, code, msg);
@@ -80,6 +93,30 @@ static napi_value Gram(napi_env env, napi_callback_info info) {
   return result(env, lw_gram(x.data, x.f32, rows, cols, out.data));
 }
 
+static napi_value GramT(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array x, out;
+  int rows, cols;
+  if (get_args(env, info, 4, argv) || get_array(env, argv[0], 0, &x) || get_int(env, argv[1], &rows) ||
+      get_int(env, argv[2], &cols) || get_array(env, argv[3], 1, &out))
+    return throw_error(env, "BAD_ARGUMENT", "gramT(x, rows, cols, out)");
+  if (x.length < (size_t)rows * cols || out.length < (size_t)cols * cols)
+    return throw_error(env, "SHAPE_MISMATCH", "gramT: array too short");
+  return result(env, lw_gram_t(x.data, x.f32, rows, cols, out.data));
+}
+
+static napi_value EigTop(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  Array s, values, vectors;
+  int n, k;
+  if (get_args(env, info, 5, argv) || get_array(env, argv[0], 1, &s) || get_int(env, argv[1], &n) ||
+      get_int(env, argv[2], &k) || get_array(env, argv[3], 1, &values) || get_array(env, argv[4], 1, &vectors))
+    return throw_error(env, "BAD_ARGUMENT", "eigTop(s, n, k, values, vectors)");
+  if (k > n || s.length < (size_t)n * n || values.length < (size_t)k || vectors.length < (size_t)k * n)
+    return throw_error(env, "SHAPE_MISMATCH", "eigTop: array too short or k > n");
+  return result(env, lw_eig_top(s.data, n, k, values.data, vectors.data));
+}
+
 static napi_value Cross(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
   Array a, b, out;
@@ -130,11 +167,41 @@ static napi_value Eigvals(napi_env env, napi_callback_info info) {
   return result(env, lw_eigvals(s.data, n, values.data));
 }
 
+static napi_value F16Encode(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  void *x, *out;
+  size_t nx, nout;
+  double scale;
+  if (get_args(env, info, 3, argv) || get_typed(env, argv[0], napi_float32_array, &x, &nx) || get_double(env, argv[1], &scale) ||
+      get_typed(env, argv[2], napi_uint16_array, &out, &nout))
+    return throw_error(env, "BAD_ARGUMENT", "f16Encode(x: Float32Array, scale, out: Uint16Array)");
+  if (nout < nx || !(scale > 0)) return throw_error(env, "SHAPE_MISMATCH", "f16Encode: out too short or scale not positive");
+  lw_f16_encode((const float *)x, nx, (float)scale, (uint16_t *)out);
+  return result(env, 0);
+}
+
+static napi_value F16Decode(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  void *h, *out;
+  size_t nh, nout;
+  double scale;
+  if (get_args(env, info, 3, argv) || get_typed(env, argv[0], napi_uint16_array, &h, &nh) || get_double(env, argv[1], &scale) ||
+      get_typed(env, argv[2], napi_float32_array, &out, &nout))
+    return throw_error(env, "BAD_ARGUMENT", "f16Decode(h: Uint16Array, scale, out: Float32Array)");
+  if (nout < nh) return throw_error(env, "SHAPE_MISMATCH", "f16Decode: out too short");
+  lw_f16_decode((const uint16_t *)h, nh, (float)scale, (float *)out);
+  return result(env, 0);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"exit", NULL, Exit, NULL, NULL, NULL, napi_enumerable, NULL},
     {"centre", NULL, Centre, NULL, NULL, NULL, napi_enumerable, NULL},
     {"gram", NULL, Gram, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"gramT", NULL, GramT, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"eigTop", NULL, EigTop, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"f16Encode", NULL, F16Encode, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"f16Decode", NULL, F16Decode, NULL, NULL, NULL, napi_enumerable, NULL},
     {"cross", NULL, Cross, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mul", NULL, Mul, NULL, NULL, NULL, napi_enumerable, NULL},
     {"eigh", NULL, Eigh, NULL, NULL, NULL, napi_enumerable, NULL},

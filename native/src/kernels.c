@@ -31,6 +31,17 @@ int lw_gram(const void *x, int f32, int rows, int cols, double *out) {
   return 0;
 }
 
+int lw_gram_t(const void *x, int f32, int rows, int cols, double *out) {
+  double *owned;
+  const double *d = widen(x, f32, (size_t)rows * cols, &owned);
+  if (!d) return -1;
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, cols, rows, 1.0, d, cols, 0.0, out, cols);
+  for (int i = 0; i < cols; i++)
+    for (int j = 0; j < i; j++) out[(size_t)i * cols + j] = out[(size_t)j * cols + i];
+  free(owned);
+  return 0;
+}
+
 int lw_cross(const void *a, int a32, int ra, const void *b, int b32, int rb, int cols, double *out) {
   double *oa, *ob;
   const double *da = widen(a, a32, (size_t)ra * cols, &oa);
@@ -148,4 +159,95 @@ int lw_eigh(double *s, int n, double *values) {
   }
   free(tmp);
   return 0;
+}
+
+int lw_eig_top(double *s, int n, int k, double *values, double *vectors) {
+  if (n == 0 || k == 0) return 0;
+  int found = 0;
+  int *support = (int *)malloc((size_t)2 * k * sizeof(int));
+  double *w = (double *)malloc((size_t)n * sizeof(double));
+  if (!support || !w) { free(support); free(w); return -1; }
+  /* Indices n-k+1..n (1-based, ascending) are the k largest; eigenvectors come back as contiguous columns = our rows. */
+  int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'U', n, s, n, 0.0, 0.0, n - k + 1, n, 0.0, &found, w, vectors, n, support);
+  if (info == 0 && found != k) info = -2;
+  if (info == 0) {
+    for (int i = 0; i < k; i++) values[i] = w[k - 1 - i];
+    double *tmp = (double *)malloc((size_t)n * sizeof(double));
+    if (!tmp) info = -1;
+    for (int i = 0, j = k - 1; tmp && i < j; i++, j--) {
+      memcpy(tmp, vectors + (size_t)i * n, (size_t)n * sizeof(double));
+      memcpy(vectors + (size_t)i * n, vectors + (size_t)j * n, (size_t)n * sizeof(double));
+      memcpy(vectors + (size_t)j * n, tmp, (size_t)n * sizeof(double));
+    }
+    free(tmp);
+  }
+  free(support);
+  free(w);
+  return info;
+}
+
+/* ---- binary16 (half precision) <-> float32, round to nearest even: the opt-in float16 store of raw activations. ---- */
+#include <immintrin.h>
+
+static uint16_t half_of(float x) {
+  uint32_t b;
+  memcpy(&b, &x, 4);
+  uint32_t sign = (b >> 16) & 0x8000, exp = (b >> 23) & 0xff, mant = b & 0x7fffff;
+  if (exp == 0xff) return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
+  int e = (int)exp - 127 + 15;
+  if (e >= 0x1f) return (uint16_t)(sign | 0x7c00);
+  if (e <= 0) {
+    if (e < -10) return (uint16_t)sign;
+    mant |= 0x800000;
+    int shift = 14 - e;
+    uint32_t half = 1u << (shift - 1), h = mant >> shift, rest = mant & ((1u << shift) - 1);
+    if (rest > half || (rest == half && (h & 1))) h++;
+    return (uint16_t)(sign | h);
+  }
+  uint32_t h = ((uint32_t)e << 10) | (mant >> 13), rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) h++;
+  return (uint16_t)(sign | h);
+}
+
+static float float_of(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, b;
+  if (exp == 0) {
+    float v = (float)mant * 5.9604644775390625e-8f; /* 2^-24, exact */
+    return sign ? -v : v;
+  }
+  if (exp == 0x1f) b = sign | 0x7f800000 | (mant << 13);
+  else b = sign | ((exp + 112) << 23) | (mant << 13);
+  float f;
+  memcpy(&f, &b, 4);
+  return f;
+}
+
+__attribute__((target("avx,f16c"))) static void encode_f16c(const float *x, size_t n, float inv, uint16_t *out) {
+  size_t i = 0;
+  __m256 s = _mm256_set1_ps(inv);
+  for (; i + 8 <= n; i += 8) _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), s), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; i++) out[i] = half_of(x[i] * inv);
+}
+
+__attribute__((target("avx,f16c"))) static void decode_f16c(const uint16_t *h, size_t n, float scale, float *out) {
+  size_t i = 0;
+  __m256 s = _mm256_set1_ps(scale);
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))), s));
+  for (; i < n; i++) out[i] = float_of(h[i]) * scale;
+}
+
+static int has_f16c(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+}
+
+void lw_f16_encode(const float *x, size_t n, float scale, uint16_t *out) {
+  float inv = 1.0f / scale; /* exact: scale is a power of two */
+  if (has_f16c()) { encode_f16c(x, n, inv, out); return; }
+  for (size_t i = 0; i < n; i++) out[i] = half_of(x[i] * inv);
+}
+
+void lw_f16_decode(const uint16_t *h, size_t n, float scale, float *out) {
+  if (has_f16c()) { decode_f16c(h, n, scale, out); return; }
+  for (size_t i = 0; i < n; i++) out[i] = float_of(h[i]) * scale;
 }

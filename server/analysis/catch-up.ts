@@ -10,7 +10,7 @@ import type { RunState } from '../run-state';
 import type { AnalysisWriter } from './analysis-store';
 import type { ConceptsHub } from './concepts-tracker';
 import { fillGrid, planSize } from './fill-grid';
-import type { FrameRef } from './jobs';
+import { sketchOf, type FrameRef } from './jobs';
 import type { StoredLayout } from './offline';
 import { PRIORITY, type AnalysisPool } from './pool';
 
@@ -116,7 +116,7 @@ export class CatchUp {
     this.examples = layout.examples;
     this.units = layout.layers.map((l) => l.units);
     const refs: Array<Array<FrameRef | null>> = layout.frames.map((row, l) =>
-      layout.steps.map((_, c) => (row[c] && row[c]!.finite !== false ? { key: `${id}/${l}/${c}`, file: this.o.logFile, offset: row[c]!.offset, length: row[c]!.length } : null)),
+      layout.steps.map((_, c) => (row[c] && row[c]!.finite !== false ? { key: `${id}/${l}/${c}`, file: this.o.logFile, offset: row[c]!.offset, length: row[c]!.length, ...sketchOf(layout.layers[l]) } : null)),
     );
     const work = this.o.metrics.flatMap((m) => planGrid(m, grids.get(m), layout, refs) ?? []);
     const concepts = this.o.concepts.missing(state, layout) ?? [];

@@ -167,7 +167,7 @@ export class ConceptsHub {
       const frames: StoredFrame[] = [];
       layout.layers.forEach((layer, l) => {
         const f = layout.frames[l][c];
-        if (f && !has(found.meta.layers.indexOf(layer.name), step)) frames.push({ layer: layer.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true });
+        if (f && f.kind !== 'sketch' && !has(found.meta.layers.indexOf(layer.name), step)) frames.push({ layer: layer.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true });
       });
       if (frames.some((f) => f.finite)) out.push({ step, frames });
     });
@@ -206,7 +206,7 @@ export class ConceptsHub {
     const file = this.o.logPath(id);
     const ref = (f: StoredFrame, l: number): FrameRef => ({ key: `${id}/${l}/s${step}`, file, offset: f.offset, length: f.length });
     const logitsLayer = state.layers.findIndex((l) => l.kind === 'logits' && l.units === run.probe.classes);
-    const logitsFrame = logitsLayer >= 0 ? frames.find((f) => f.layer === state.layers[logitsLayer].name && f.finite) : undefined;
+    const logitsFrame = logitsLayer >= 0 ? frames.find((f) => f.layer === state.layers[logitsLayer].name && f.finite && f.kind !== 'sketch') : undefined;
     const masks = this.masksRef(id, run.probe.examples);
     let waitForMasks = !masks && Boolean(state.probeDecl?.maskSize) && run.awaitMasks;
     if (waitForMasks && run.held.length) {
@@ -216,7 +216,8 @@ export class ConceptsHub {
     }
     for (const f of frames) {
       const l = run.state.layers.indexOf(f.layer);
-      if (l < 0 || !f.finite || f.skip) continue;
+      // Concept statistics score single units: a sketch has none (docs/analysis.md, "Sketches").
+      if (l < 0 || !f.finite || f.skip || f.kind === 'sketch') continue;
       const chance = !run.chanceAsked.has(l);
       run.chanceAsked.add(l);
       run.inflight++;

@@ -1,14 +1,16 @@
 /** Live convergence of one run: per new checkpoint, its stability and "to newest" column first, then backfill; results stored and broadcast as patches. */
 import type { SimilarityOptions } from '../../lib/analysis';
 import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
-import type { FrameRef, WorkerResult } from './jobs';
+import { sketchOf, type FrameRef, type WorkerResult } from './jobs';
 import type { AdviceTracker } from './advice';
+import type { BacklogTracker } from './backlog';
+import { cheapPairs, columnsPerCheckpoint, pairsPerJob } from './job-size';
 import { PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConvergenceOptions {
   runId: string;
   logFile: string;
-  layers: Array<{ name: string; units: number }>;
+  layers: Array<{ name: string; units: number; sketch?: number }>;
   examples: number;
   metrics: MetricName[];
   analysis: SimilarityOptions;
@@ -16,13 +18,12 @@ export interface ConvergenceOptions {
   /** Publishes and stores one patch (it is already applied to the grids). */
   emit: (patch: ConvergencePatch, reference: number | null) => void;
   /** Chance baselines, shared across runs by shape. */
-  chance: (metric: MetricName, units: number, examples: number) => Promise<number | null>;
+  chance: (metric: MetricName, units: number, examples: number, sketch?: number) => Promise<number | null>;
   /** Freeze advice, fed with the newest checkpoint's similarities to its earlier ones. */
   advice?: AdviceTracker;
+  /** Told when each checkpoint arrives and when its newest-first work (of the first metric) is done. */
+  backlog?: BacklogTracker;
 }
-
-/** Columns compared per backfill job: small, so newest-first work never waits long behind one. */
-const CHUNK = 8;
 
 /**
  * Most "to newest" cells a new checkpoint backfills: beyond this, a spread sample (plus the most recent columns)
@@ -31,13 +32,14 @@ const CHUNK = 8;
  */
 export const MAX_BACKFILL = 64;
 
-/** Columns to backfill: all of them up to MAX_BACKFILL, else the 32 newest plus an even spread of the rest. */
-export function sampleColumns(cols: number[]): number[] {
-  if (cols.length <= MAX_BACKFILL) return cols;
-  const recent = cols.slice(0, 32);
-  const older = cols.slice(32);
-  const every = older.length / (MAX_BACKFILL - 32);
-  const spread = Array.from({ length: MAX_BACKFILL - 32 }, (_, i) => older[Math.floor(i * every)]);
+/** Columns to backfill: all of them up to `max`, else the max/2 newest plus an even spread of the rest. */
+export function sampleColumns(cols: number[], max = MAX_BACKFILL): number[] {
+  if (cols.length <= max) return cols;
+  const n = Math.ceil(max / 2);
+  const recent = cols.slice(0, n);
+  const older = cols.slice(n);
+  const every = older.length / (max - n);
+  const spread = Array.from({ length: max - n }, (_, i) => older[Math.floor(i * every)]);
   return [...recent, ...spread];
 }
 
@@ -56,8 +58,10 @@ export class RunConvergence {
   private flushTimer: NodeJS.Timeout | null = null;
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
-  private readonly lastBackfill = new Map<MetricName, number>();
   private chanceStarted = false;
+  /** While onCheckpoint schedules the first metric: the column whose jobs are counted for the backlog. */
+  private counting: number | null = null;
+  private readonly columnJobs = new Map<number, number>();
 
   /**
    * `restored`: grids stored before a restart, for (a prefix of) the checkpoints `earlierSteps`. The columns a grid lacks
@@ -92,7 +96,7 @@ export class RunConvergence {
   private setRef(f: { layer: string; offset: number; length: number; finite: boolean }, c: number): void {
     const l = this.o.layers.findIndex((x) => x.name === f.layer);
     if (l < 0) return;
-    this.refs[l][c] = f.finite ? { key: `${this.o.runId}/${l}/${c}`, file: this.o.logFile, offset: f.offset, length: f.length } : null;
+    this.refs[l][c] = f.finite ? { key: `${this.o.runId}/${l}/${c}`, file: this.o.logFile, offset: f.offset, length: f.length, ...sketchOf(this.o.layers[l]) } : null;
   }
 
   /** A checkpoint was stored: add its column, reset "to newest", and schedule the newest work first. */
@@ -107,16 +111,17 @@ export class RunConvergence {
     const current = () => this.generation === generation;
     // Plan per metric: the head (the pair (c, c) for k, (c-1, c) for stability and the newest "to newest" cells;
     // for the advice metric back to the start of the advice evidence), then the backfill of older columns. The
-    // first metric backfills every checkpoint; the others every ~c/8 checkpoints (linear total cost), and fully at the end.
+    // first metric backfills every checkpoint completely (up to MAX_BACKFILL columns); the others a cost-bounded sample
+    // every checkpoint (linear total cost, job-size.ts), and fully at the end.
     const metrics = [...this.grids.keys()];
     const steps = [...this.steps, step];
     const plan = new Map(
       metrics.map((metric, mi) => {
         const head = this.o.advice && metric === this.o.advice.config.metric ? this.o.advice.headColumns(steps, c) : range(c).slice(0, 2);
-        const due = mi === 0 || c - (this.lastBackfill.get(metric) ?? -Infinity) >= Math.max(1, Math.ceil(c / 8));
-        if (due) this.lastBackfill.set(metric, c);
+        // The first metric's column is complete up to MAX_BACKFILL columns; the others' is sampled to a cost budget.
+        const cap = mi === 0 ? MAX_BACKFILL : columnsPerCheckpoint(metric, this.o.layers, this.o.examples, MAX_BACKFILL);
         const inHead = new Set(head);
-        return [metric, { head, rest: due ? sampleColumns(range(c).filter((x) => !inHead.has(x))) : [] }] as const;
+        return [metric, { head, rest: sampleColumns(range(c).filter((x) => !inHead.has(x)), cap) }] as const;
       }),
     );
     for (const [metric, grid] of this.grids) {
@@ -125,18 +130,29 @@ export class RunConvergence {
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, step);
     }
+    this.o.backlog?.arrive(c);
+    this.columnJobs.set(c, 0);
     metrics.forEach((metric, mi) => {
+      this.counting = mi === 0 ? c : null;
       for (let l = 0; l < this.refs.length; l++) this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
     });
     metrics.forEach((metric, mi) => {
       const { rest } = plan.get(metric)!;
-      for (let l = 0; l < this.refs.length; l++) this.backfill(metric, l, c, rest, mi === 0 ? PRIORITY.backfill : PRIORITY.idle, current);
+      this.counting = mi === 0 ? c : null;
+      for (let l = 0; l < this.refs.length; l++) {
+        // The first metric's column goes out with the newest work when its pairs are cheap (svcca-k: bases shared between workers).
+        const priority = mi > 0 ? PRIORITY.idle : cheapPairs(metric, this.o.layers[l]) ? PRIORITY.newest : PRIORITY.backfill;
+        this.backfill(metric, l, c, rest, priority, current);
+      }
     });
+    this.counting = null;
+    this.columnDone(c, 0);
     if (first) void this.startChance();
   }
 
   private backfill(metric: MetricName, l: number, c: number, cols: number[], priority: number, current: () => boolean): void {
-    for (let i = 0; i < cols.length; i += CHUNK) this.schedule(metric, l, c, cols.slice(i, i + CHUNK), priority, current, false);
+    const chunk = pairsPerJob(metric, this.o.layers[l], this.o.examples);
+    for (let i = 0; i < cols.length; i += chunk) this.schedule(metric, l, c, cols.slice(i, i + chunk), priority, current, false);
   }
 
   /** The run stopped: fill every "to newest" cell still missing for the final reference. */
@@ -162,6 +178,8 @@ export class RunConvergence {
     const missing = cols.filter((x) => !this.refs[l][x] || !b);
     if (missing.length) this.addCells(metric, missing.map((x) => ({ l, c: x, toNewest: null, ...(x === c ? { k: null } : {}) })), urgent, missing.length);
     if (!b || !usable.length) return;
+    const counted = this.counting;
+    if (counted !== null) this.columnJobs.set(counted, (this.columnJobs.get(counted) ?? 0) + 1);
     this.inflight++;
     // The head pair (c, c-1) also yields k and stability, which no newer checkpoint makes obsolete: it always runs.
     this.o.pool
@@ -187,8 +205,17 @@ export class RunConvergence {
       })
       .catch(() => {})
       .finally(() => {
+        if (counted !== null) this.columnDone(counted, 1);
         if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
       });
+  }
+
+  /** One of column c's counted jobs ended (`finished` 1), or its scheduling ended (0): the backlog hears when none is left. */
+  private columnDone(c: number, finished: number): void {
+    const left = (this.columnJobs.get(c) ?? 0) - finished;
+    if (left > 0) return void this.columnJobs.set(c, left);
+    this.columnJobs.delete(c);
+    this.o.backlog?.done(c);
   }
 
   private addCells(metric: MetricName, cells: ConvergenceCell[], urgent: boolean, done: number): void {
@@ -226,7 +253,7 @@ export class RunConvergence {
 
   private async computeChance(): Promise<void> {
     for (const [metric, grid] of this.grids) {
-      const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples).catch(() => null)));
+      const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples, l.sketch).catch(() => null)));
       const patch: ConvergencePatch = { metric, cells: [], chance };
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, grid.reference);

@@ -1,6 +1,6 @@
 /** Reads one stored activation frame from a run log as units × examples (spatial maps averaged over positions). */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { decodeFrame } from '../../lib/protocol';
+import { decodeFrame, type DecodedFrame } from '../../lib/protocol';
 import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
 import type { FrameRef } from './jobs';
 
@@ -20,11 +20,16 @@ export function readExactly(fd: number, buf: Buffer, position: number, what: str
   return buf;
 }
 
-/** Reads and decodes the frame at `ref`. */
+/** Reads and decodes the frame at `ref` as activations (spatial maps pooled). */
 export function readActivations(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): LayerActivations {
+  return poolSpatial(readFrame(ref));
+}
+
+/** Reads and decodes the frame at `ref`, whatever its kind (float16 frames come back as float32). */
+export function readFrame(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): DecodedFrame {
   const fd = openSync(ref.file, 'r');
   try {
-    return poolSpatial(decodeFrame(readExactly(fd, Buffer.allocUnsafeSlow(ref.length), ref.offset + RECORD_HEADER_SIZE, `the frame at ${ref.offset}`)));
+    return decodeFrame(readExactly(fd, Buffer.allocUnsafeSlow(ref.length), ref.offset + RECORD_HEADER_SIZE, `the frame at ${ref.offset}`));
   } finally {
     closeSync(fd);
   }

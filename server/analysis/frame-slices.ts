@@ -1,6 +1,7 @@
 /** Reads parts of stored frames from a run log without reading whole frames: the header, then any run of float32 values. */
 import { closeSync, openSync } from 'node:fs';
 import { FrameHeader, MAX_FRAME_HEADER_BYTES, ProtocolError } from '../../lib/protocol';
+import { decodeHalf } from '../../lib/codecs/float16';
 import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
 import { readExactly } from './frame-reader';
 
@@ -31,6 +32,18 @@ export class LogSlices {
     const parsed = FrameHeader.safeParse(JSON.parse(this.bytes(start + 8, length).toString('utf8')));
     if (!parsed.success) throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} has a bad header`);
     return { header: parsed.data, payloadOffset: (8 + length + 3) & ~3 };
+  }
+
+  /** `count` values from value index `first` of an activation frame's payload, float32 or float16-stored (decoded). */
+  values(at: FrameAt, header: FrameHeader, payloadOffset: number, first: number, count: number): Float32Array {
+    if (header.dtype === 'float32') return this.floats(at, payloadOffset, first, count);
+    if (payloadOffset + (first + count) * 2 > at.length) throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} is shorter than its shape`);
+    const buf = this.bytes(at.offset + RECORD_HEADER_SIZE + payloadOffset + first * 2, count * 2);
+    const half = new Uint16Array(count);
+    for (let i = 0; i < count; i++) half[i] = buf.readUInt16LE(i * 2);
+    const out = new Float32Array(count);
+    decodeHalf(half, header.scale ?? 1, out);
+    return out;
   }
 
   /** `count` float32 values from value index `first` of the frame's payload. */

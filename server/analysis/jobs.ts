@@ -1,5 +1,5 @@
 /** Messages between the analysis scheduler (main thread) and its worker threads. */
-import type { Metric, SimilarityOptions } from '../../lib/analysis';
+import type { Metric, PreparedLayer, SimilarityOptions } from '../../lib/analysis';
 import type { ConceptsJob, ConceptsJobResult } from './concepts-job';
 
 /** One seed for every chance baseline, so the same shape always gets the same value, live or offline. */
@@ -14,13 +14,20 @@ export interface FrameRef {
   offset: number;
   /** Payload length in bytes. */
   length: number;
+  /** The layer is declared as sketches of K directions: a raw frame of it is reduced to the same sketch, so its grids stay one kind. */
+  sketch?: number;
+}
+
+/** `{sketch: K}` for a layer declared as sketches, else nothing (spread into a FrameRef). */
+export function sketchOf(layer: { sketch?: number } | undefined): { sketch?: number } {
+  return layer?.sketch ? { sketch: layer.sketch } : {};
 }
 
 export type WorkerJob =
-  /** Similarity of `b` against each of `as` (a column of pairs sharing one side). */
-  | { id: number; op: 'pairs'; metric: Metric; opts: SimilarityOptions; b: FrameRef; as: FrameRef[] }
+  /** Similarity of `b` against each of `as` (a column of pairs sharing one side); `prepared`: layers other workers made (shared-layers.ts). */
+  | { id: number; op: 'pairs'; metric: Metric; opts: SimilarityOptions; b: FrameRef; as: FrameRef[]; prepared?: Record<string, PreparedLayer> }
   /** Chance baseline for a shape. */
-  | { id: number; op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number }
+  | { id: number; op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number; sketch?: number }
   /** Forget cached layers whose key starts with a prefix (a run closed). */
   | { id: number; op: 'forget'; prefix: string }
   /** Concept statistics of one layer at one checkpoint (server/analysis/concepts-job.ts). */
@@ -35,5 +42,5 @@ export interface PairResult {
 }
 
 export type WorkerResult =
-  | { id: number; ok: true; pairs?: PairResult[]; chance?: number; concepts?: ConceptsJobResult }
+  | { id: number; ok: true; pairs?: PairResult[]; chance?: number; concepts?: ConceptsJobResult; shared?: Record<string, PreparedLayer> }
   | { id: number; ok: false; code: string; message: string };

@@ -5,6 +5,7 @@ import {
   DEFAULT_METRIC,
   imagesFirstExample,
   type AdviceEvent,
+  type AnalysisBacklog,
   type AnalysisProgress,
   type CompareMatrix,
   type ConvergenceGrid,
@@ -15,7 +16,7 @@ import {
   type ReanalysisProgress,
   type RunSnapshot,
 } from '../../lib/protocol';
-import { CHANCE_SEED, type FrameRef } from './jobs';
+import { CHANCE_SEED, sketchOf, type FrameRef } from './jobs';
 import { readLayout, type StoredLayout } from './offline';
 import type { RunRegistry, StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
@@ -24,6 +25,7 @@ import { AnalysisWriter, analysisPath, applyStored, loadConvergence } from './an
 import { Reanalysis, reanalysisKey } from './reanalysis';
 import { AnalysisTimeline, snapshotAt } from './timeline';
 import { RunConvergence } from './convergence';
+import { BacklogTracker } from './backlog';
 import { ConceptsHub } from './concepts-tracker';
 import { PRIORITY, type AnalysisPool } from './pool';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
@@ -39,9 +41,18 @@ export interface AnalysisManagerOptions {
   publish: (runId: string, patch: ConvergencePatch) => void;
   /** Progress of a stored run's analysis on open (default: not published). */
   publishProgress?: (runId: string, progress: AnalysisProgress) => void;
+  /** Publishes how far a live run's analysis is behind its checkpoints (backlog.ts). */
+  publishBacklog?: (runId: string, backlog: AnalysisBacklog) => void;
 }
 
 const PAST_CACHE = 16;
+
+/** A live run's analysis: its convergence, its analysis log and how far it is behind. */
+interface LiveEntry {
+  conv: RunConvergence;
+  writer: AnalysisWriter;
+  backlog: BacklogTracker;
+}
 
 const badRequest = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' });
 
@@ -54,7 +65,7 @@ function columnOf(state: RunState, step: number): number {
 
 
 export class AnalysisManager {
-  private readonly live = new Map<string, { conv: RunConvergence; writer: AnalysisWriter }>();
+  private readonly live = new Map<string, LiveEntry>();
   /** runEnded calls still finishing (idle() waits for them). */
   private readonly ending = new Set<Promise<void>>();
   private readonly past = new Map<string, Map<string, ConvergenceGrid>>();
@@ -147,23 +158,25 @@ export class AnalysisManager {
     }
   }
 
-  private createEntry(state: RunState, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []): { conv: RunConvergence; writer: AnalysisWriter } {
+  private createEntry(state: RunState, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []): LiveEntry {
     const id = state.meta.id;
     const writer = this.writers.create(id);
     const adviceConfig = resolveAdvice(state.options.advice, this.o.liveMetrics);
     const advice = new AdviceTracker(adviceConfig, state.layers, state.advice, (a) => this.giveAdvice(id, a));
     const metrics = this.o.liveMetrics.includes(adviceConfig.metric) ? this.o.liveMetrics : [...this.o.liveMetrics, adviceConfig.metric];
+    const backlog = new BacklogTracker(metrics[0], (b) => this.o.publishBacklog?.(id, b));
     const conv = new RunConvergence(
       {
         runId: id,
         logFile: this.o.registry.logPath(id),
-        layers: state.layers.map((l) => ({ name: l.name, units: l.units })),
+        layers: state.layers.map((l) => ({ name: l.name, units: l.units, ...sketchOf(l) })),
         examples: state.probe?.examples ?? 0,
         metrics,
         advice,
+        backlog,
         analysis: { ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}), ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}) },
         pool: this.o.pool,
-        chance: (metric, units, examples) => this.chance(metric, units, examples),
+        chance: (metric, units, examples, sketch) => this.chance(metric, units, examples, sketch),
         emit: (patch, reference) => {
           writer.append({ type: 'convergence', reference, patch });
           this.o.publish(id, patch);
@@ -172,7 +185,7 @@ export class AnalysisManager {
       restored,
       earlierSteps,
     );
-    const entry = { conv, writer };
+    const entry = { conv, writer, backlog };
     this.live.set(id, entry);
     this.past.delete(id);
     this.timelines.delete(id);
@@ -190,13 +203,13 @@ export class AnalysisManager {
       .catch(() => {});
   }
 
-  /** Chance baseline of a metric for a layer shape, computed once per shape. */
-  chance(metric: MetricName, units: number, examples: number): Promise<number | null> {
-    const key = `${metric}|${units}|${examples}`;
+  /** Chance baseline of a metric for a layer shape (and sketch size, for a sketched layer), computed once per shape. */
+  chance(metric: MetricName, units: number, examples: number, sketch?: number): Promise<number | null> {
+    const key = `${metric}|${units}|${examples}|${sketch ?? ''}`;
     let p = this.chanceCache.get(key);
     if (!p) {
       p = this.o.pool
-        .run({ op: 'chance', metric, opts: {}, units: Math.min(units, examples - 1), examples, seed: CHANCE_SEED }, PRIORITY.idle)
+        .run({ op: 'chance', metric, opts: {}, units: Math.min(units, examples - 1), examples, seed: CHANCE_SEED, ...(sketch && metric !== 'pwcca' ? { sketch } : {}) }, PRIORITY.idle)
         .then((r) => (r.ok && typeof r.chance === 'number' ? r.chance : null))
         .catch(() => null);
       this.chanceCache.set(key, p);
@@ -242,7 +255,7 @@ export class AnalysisManager {
     const file = this.o.registry.logPath(id);
     let layout = this.layouts.get(id);
     if (!layout || layout.steps.length <= c) this.layouts.set(id, (layout = await readLayout(file, this.o.registry.logLimits)));
-    return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
+    return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]!, ...sketchOf(layout.layers[l]) } : null));
   }
 
   /** Where layer `l`'s frame of checkpoint `step` sits in the log (null: not sent, or not finite in a live run); BAD_REQUEST for an unknown step. */
@@ -436,6 +449,11 @@ export class AnalysisManager {
     return this.catchUps.get(id)?.progress;
   }
 
+  /** How far a live run's analysis is behind its checkpoints (undefined for past runs). */
+  backlog(id: string): AnalysisBacklog | undefined {
+    return this.live.get(id)?.backlog.state();
+  }
+
   /** The analysis writer of a run: the live one, or a past run's shared one (release it when done). */
   private writerFor(id: string): { writer: AnalysisWriter; release: () => void } {
     const live = this.live.get(id);
@@ -466,8 +484,10 @@ export class AnalysisManager {
     this.images.delete(id);
     const entry = this.live.get(id);
     if (!entry) return this.forgetStreamed(id);
+    entry.backlog.end();
     entry.conv.finish();
     await entry.conv.idle();
+    entry.backlog.close();
     entry.conv.flush();
     await this.concepts.runEnded(id);
     // The analysis log is complete on disk before the run stops counting as live, so a replay read never caches half of it.

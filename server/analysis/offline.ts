@@ -1,22 +1,22 @@
 /** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
-import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../../lib/analysis';
+import { chanceBaseline, compare, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
 import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type IngestLimits, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
 import { gradcamHeaderProblem, layersProblem, probeDeclProblem } from '../ingest-rules';
 import { DEFAULT_LIMITS } from '../limits';
 import { allFinite32 } from '../../lib/codecs/finite';
-import { readActivations } from './frame-reader';
-import { CHANCE_SEED } from './jobs';
+import { CHANCE_SEED, sketchOf } from './jobs';
+import { prepareStoredFrame } from './prepare-frame';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import { addGradcamFrames, type GradcamRef } from './gradcam';
 
 export interface StoredLayout {
-  layers: Array<{ name: string; units: number }>;
+  layers: Array<{ name: string; units: number; sketch?: number }>;
   examples: number;
   steps: number[];
   /** frames[l][c]: where layer l of checkpoint c sits in the log (null when not sent); `finite` when readLayout was asked to check. */
-  frames: Array<Array<{ offset: number; length: number; finite?: boolean } | null>>;
+  frames: Array<Array<{ offset: number; length: number; finite?: boolean; kind?: 'sketch' } | null>>;
   /** Probe images chunks (frames of kind "images", stored outside checkpoints). */
   images: ProbeChunk[];
   /** Grad-CAM frames (kind "gradcam", stored after their checkpoint), in step order. */
@@ -50,14 +50,14 @@ export async function readLayout(file: string, limits: IngestLimits, opts: { fin
       if (kind === 'gradcam' && !gradcamHeaderProblem(r.frame.header)) gradcam = addGradcamFrames(gradcam, [{ ...chunk[0], step }]);
       if (current < 0 || kind === 'images' || kind === 'masks' || kind === 'gradcam') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
-      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length, ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}) };
+      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length, ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}), ...(kind === 'sketch' ? { kind } : {}) };
       continue;
     }
     const r = decodeRecord(rec.kind, rec.time, rec.payload);
     if (r?.kind !== 'message') continue;
     const msg = r.message;
     if (msg.type === 'layers' && !layers.length && !layersProblem(msg.layers, limits)) {
-      layers = msg.layers.map((l) => ({ name: l.name, units: l.units }));
+      layers = msg.layers.map((l) => ({ name: l.name, units: l.units, ...(l.sketch ? { sketch: l.sketch } : {}) }));
       for (let i = 0; i < layers.length; i++) frames.push([]);
     } else if (msg.type === 'probe' && !examples && !probeDeclProblem(msg, limits)) {
       examples = msg.examples;
@@ -82,24 +82,29 @@ export async function computeConvergence(file: string, metric: MetricName, opts:
     const load = (c: number) => {
       const ref = lay.frames[l][c];
       if (!ref) return null;
-      const acts = readActivations({ file, ...ref });
-      if (!allFinite32(acts.data)) return null;
       try {
-        return prepareFor(acts, metric, opts);
+        return prepareStoredFrame({ file, ...ref, ...sketchOf(layer) }, metric, opts);
       } catch {
         return null;
+      }
+    };
+    const pair = (a: PreparedLayer, b: PreparedLayer) => {
+      try {
+        return compare(a, b, metric, opts);
+      } catch {
+        return null; // e.g. PWCCA against a sketch
       }
     };
     const final = n ? load(n - 1) : null;
     let previous = null as ReturnType<typeof load>;
     for (let c = 0; c < n; c++) {
       const current = load(c);
-      if (current && final) {
-        const r = compare(current, final, metric, opts);
+      const r = current && final ? pair(current, final) : null;
+      if (r) {
         grid.toNewest[l][c] = r.value;
         if (r.k) grid.k[l][c] = r.k[0];
       }
-      if (current && previous) grid.stability[l][c] = compare(previous, current, metric, opts).value;
+      if (current && previous) grid.stability[l][c] = pair(previous, current)?.value ?? null;
       previous = current;
     }
     if (lay.examples > 1) grid.chance[l] = chanceBaseline(Math.min(layer.units, lay.examples - 1), Math.min(layer.units, lay.examples - 1), lay.examples, metric, opts, CHANCE_SEED).mean;

@@ -2,7 +2,9 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BUNDLED } from '../project-root';
+import type { PreparedLayer } from '../../lib/analysis';
 import type { WorkerJob, WorkerResult } from './jobs';
+import { layerKey, SharedLayers } from './shared-layers';
 
 type JobBody = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'> : never) : never;
 
@@ -33,6 +35,7 @@ export class AnalysisPool {
   private nextId = 1;
   private sweepAt = SWEEP_MIN;
   private closed = false;
+  private readonly shared = new SharedLayers();
   readonly size: number;
 
   /**
@@ -51,6 +54,7 @@ export class AnalysisPool {
     const slot = { worker, busy: null as Task | null, jobId: 0 };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {
+      if (result.ok) this.shared.add(result.shared);
       const task = slot.busy;
       slot.busy = null;
       task?.resolve(result);
@@ -115,8 +119,15 @@ export class AnalysisPool {
       const task = this.next(urgentOnly ? PRIORITY.request : undefined);
       if (!task) continue;
       slot.busy = task;
-      slot.worker.postMessage({ ...task.job, id: this.nextId++ });
+      slot.worker.postMessage({ ...task.job, ...this.attachments(task.job), id: this.nextId++ });
     }
+  }
+
+  /** Layers other workers already prepared for a pairs job's frames (so any worker can take it without preparing them again). */
+  private attachments(job: JobBody): { prepared?: Record<string, PreparedLayer> } {
+    if (job.op !== 'pairs') return {};
+    const prepared = this.shared.pick([job.b, ...job.as].map((r) => layerKey(r, job.metric, job.opts)));
+    return prepared ? { prepared } : {};
   }
 
   /** Jobs waiting (not running). */

@@ -58,9 +58,10 @@ export async function unitExamples(state: RunState, params: UnitExamplesParams, 
   try {
     const { header, payloadOffset } = slices.header(ref);
     const [units, examples] = header.shape;
+    if (header.kind === 'sketch') throw bad(`layer "${layer.name}" was sent as a sketch at step ${step}: single units are not stored (a checkpoint with its raw frame has them)`);
     if (units !== layer.units) throw bad(`the frame of layer "${layer.name}" at step ${step} has ${units} units`);
     const positions = header.shape.slice(2).reduce((a, b) => a * b, 1);
-    const row = slices.floats(ref, payloadOffset, params.unit * examples * positions, examples * positions);
+    const row = slices.values(ref, header, payloadOffset, params.unit * examples * positions, examples * positions);
     const values = header.shape.length > 2 ? unitMaxima(row, examples, positions) : row;
     const labels = state.labels;
     const names = state.probeDecl?.classNames;

@@ -1,8 +1,8 @@
 /** Analysis worker thread: reads activation frames from run logs, prepares layers once (cached), compares pairs. */
 import { parentPort } from 'node:worker_threads';
-import { chanceBaseline, compare, prepareFor, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
-import { allFinite32 } from '../../lib/codecs/finite';
-import { readActivations } from './frame-reader';
+import { chanceBaseline, compare, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
+import { prepareStoredFrame } from './prepare-frame';
+import { inSharedMemory, layerKey, SHARE_MAX_BYTES } from './shared-layers';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
 import { runConceptsJob } from './concepts-job';
 
@@ -10,9 +10,16 @@ const CACHE_BYTES = Number(process.env.LAYERWATCH_ANALYSIS_CACHE_MB ?? 768) * 10
 const cache = new Map<string, { layer: PreparedLayer | Error; bytes: number }>();
 let cacheBytes = 0;
 
-/** The layer prepared (and slimmed) for one metric, from the cache or the log. */
+/** Small layers this job prepared, handed back in shared memory for the other workers (shared-layers.ts). */
+let madeHere: Record<string, PreparedLayer> | undefined;
+/** Layers other workers prepared, attached to the current job. */
+let provided: Record<string, PreparedLayer> | undefined;
+
+/** The layer prepared (and slimmed) for one metric, from the job, the cache or the log. */
 function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): PreparedLayer {
-  const key = `${ref.key}|${metric}|${opts.k ?? ''}|${opts.threshold ?? ''}`;
+  const key = layerKey(ref, metric, opts);
+  const given = provided?.[key];
+  if (given) return given;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
@@ -22,9 +29,8 @@ function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): Prepa
   }
   let layer: PreparedLayer | Error;
   try {
-    const acts = readActivations(ref);
-    if (!allFinite32(acts.data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
-    layer = prepareFor(acts, metric, opts);
+    layer = prepareStoredFrame(ref, metric, opts);
+    if (layer.form === 'basis' && preparedBytes(layer) <= SHARE_MAX_BYTES) (madeHere ??= {})[key] = layer = inSharedMemory(layer);
   } catch (err) {
     layer = err as Error;
   }
@@ -61,10 +67,18 @@ function conceptDirections(ref: FrameRef, threshold?: number): { basis: Prepared
 
 function run(job: WorkerJob): WorkerResult {
   switch (job.op) {
-    case 'pairs':
-      return { id: job.id, ok: true, pairs: job.as.map((a) => pair(a, job.b, job.metric, job.opts)) };
+    case 'pairs': {
+      provided = job.prepared;
+      madeHere = undefined;
+      try {
+        const pairs = job.as.map((a) => pair(a, job.b, job.metric, job.opts));
+        return { id: job.id, ok: true, pairs, ...(madeHere ? { shared: madeHere } : {}) };
+      } finally {
+        provided = undefined;
+      }
+    }
     case 'chance':
-      return { id: job.id, ok: true, chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed).mean };
+      return { id: job.id, ok: true, chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed, undefined, job.sketch).mean };
     case 'forget':
       for (const [k, v] of cache) {
         if (k.startsWith(job.prefix)) {

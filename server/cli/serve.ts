@@ -12,24 +12,27 @@ import { exitFinished } from './exit';
 import { logLines, say, warn } from './terminal-text';
 
 const HELP = `usage: layerwatch serve [--host 127.0.0.1] [--port 3000] [--data ./data] [--token T] [--view-token V] [--insecure]
-                       [--allowed-hosts NAME,…] [--allowed-origins ORIGIN,…] [--metrics svcca-k,cka] [--workers N] [--dev] [--demo] [--no-pages]
+                       [--allowed-hosts NAME,…] [--allowed-origins ORIGIN,…] [--metrics svcca-k,cka] [--workers N]
+                       [--store-dtype float32|float16] [--dev] [--demo] [--no-pages]
 limits (defaults shown; see docs/security.md):
   ${LIMIT_HELP.join('\n  ')}
 environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN, LAYERWATCH_VIEW_TOKEN, LAYERWATCH_ALLOWED_HOSTS,
              LAYERWATCH_ALLOWED_ORIGINS, LAYERWATCH_METRICS,
-             LAYERWATCH_WORKERS, and LAYERWATCH_MAX_* for each limit flag (e.g. LAYERWATCH_MAX_RATE)
+             LAYERWATCH_WORKERS, LAYERWATCH_STORE_DTYPE, and LAYERWATCH_MAX_* for each limit flag (e.g. LAYERWATCH_MAX_RATE)
 --token guards /ingest; --view-token guards the pages, /api and /live (open the dashboard once with ?token=V).
 A host other than loopback needs both tokens, or --insecure.
 On loopback, requests must be addressed to a loopback name (DNS rebinding guard); --allowed-hosts adds names
 (e.g. a tunnel's), * turns the check off. Websocket upgrades from a web page on another origin are refused;
 --allowed-origins adds origins (e.g. http://localhost:5173), * allows any.
-Timeouts (--handshake-timeout, --headers-timeout, --request-timeout) are in milliseconds.`;
+Timeouts (--handshake-timeout, --headers-timeout, --request-timeout) are in milliseconds.
+--store-dtype float16 stores raw activations as binary16 (half the disk; a run's hello can choose with
+options.storage.dtype); see docs/storage.md for what it changes in each metric.`;
 
 /** Runs the serve command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     host: 'string', port: 'number', data: 'string', token: 'string', dev: 'boolean', demo: 'boolean', 'no-pages': 'boolean',
-    metrics: 'string', workers: 'number', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string',
+    metrics: 'string', workers: 'number', 'store-dtype': 'string', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string',
     'allowed-origins': 'string',
     ...LIMIT_SPEC,
   });
@@ -55,11 +58,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
+  const storeDtype = stringFlag(args, 'store-dtype', 'LAYERWATCH_STORE_DTYPE', 'float32');
+  if (storeDtype !== 'float32' && storeDtype !== 'float16') throw new UsageError('--store-dtype takes float32 or float16');
   const pages = !args.flags['no-pages'];
   const dev = Boolean(args.flags.dev);
   // A fresh clone has no build of the pages (and an edited one a stale build): make it first, as `npm run demo` does.
   if (pages && !dev) await ensurePages(PROJECT_ROOT);
-  const server = await startServer({ host, port, dataDir, pages, dev, token, viewToken, insecure, allowedHosts, allowedOrigins, limits, connectionLimits, liveMetrics, workers, log: logLines });
+  const server = await startServer({ host, port, dataDir, pages, dev, token, viewToken, insecure, allowedHosts, allowedOrigins, limits, connectionLimits, liveMetrics, workers, storeDtype, log: logLines });
   say`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`;
   // Never print a token: the user has it; say only that one is needed.
   if (viewToken !== undefined) say`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`;

@@ -104,7 +104,7 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
     applyRunSnapshot: (id, snap, receivedAt) => {
       const s = get();
       if (s.run.id !== id) return;
-      s.setTimeline({ meta: snap.meta, steps: snap.checkpoints.steps, times: snap.checkpoints.times, analysis: snap.analysis?.progress ?? null });
+      s.setTimeline({ meta: snap.meta, steps: snap.checkpoints.steps, times: snap.checkpoints.times, analysis: snap.analysis?.progress ?? null, backlog: snap.analysis?.backlog ?? null });
       s.setReanalysisGrids(splitGrids(snap.analysis?.convergence).extra);
       if (s.timeline.frame !== null) {
         // A pinned replay frame stays; the topic's concepts are what later frames are cut from.
@@ -153,6 +153,8 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
           return set({ run: { ...s.run, gradcamSteps: [...s.run.gradcamSteps, delta.step] } });
         case 'analysis-progress':
           return s.setTimeline({ analysis: delta.progress });
+        case 'analysis-backlog':
+          return s.setTimeline({ backlog: delta.backlog });
         case 'convergence':
           if (delta.patch.key !== undefined) return s.patchReanalysis(delta.patch.key, delta.patch);
           return pinned ? undefined : s.patchConvergence(delta.patch);

@@ -4,7 +4,7 @@
  * (the `run-at` answer) — while this slice still knows the whole run for the scrubber and the player.
  */
 import type { StateCreator } from 'zustand/vanilla';
-import type { AnalysisProgress } from '@/lib/protocol/analysis';
+import type { AnalysisBacklog, AnalysisProgress } from '@/lib/protocol/analysis';
 import type { ConceptState } from '@/lib/protocol/concepts';
 import type { RunMeta } from '@/lib/protocol/live';
 import type { LayerwatchState } from '../state';
@@ -29,6 +29,8 @@ export interface TimelineStore {
   conceptsSource: ConceptState | null;
   /** Progress of the analysis on open of a stored run that came without its analysis (null: none running). */
   analysis: AnalysisProgress | null;
+  /** How far a live run's analysis is behind its checkpoints (null: not live, or not told yet). */
+  backlog: AnalysisBacklog | null;
 }
 
 export interface TimelineSlice {
@@ -37,7 +39,7 @@ export interface TimelineSlice {
   resetTimeline(): void;
 }
 
-const EMPTY: TimelineStore = { meta: null, steps: [], times: [], frame: null, target: null, frameLoad: 'idle', frameError: null, playing: false, speed: 10, conceptsSource: null, analysis: null };
+const EMPTY: TimelineStore = { meta: null, steps: [], times: [], frame: null, target: null, frameLoad: 'idle', frameError: null, playing: false, speed: 10, conceptsSource: null, analysis: null, backlog: null };
 
 /** Creates the timeline slice. */
 export const createTimelineSlice: StateCreator<LayerwatchState, [], [], TimelineSlice> = (set) => ({

@@ -6,7 +6,7 @@ import numpy as np
 
 MAGIC = b"LWF1"
 MAX_HEADER_BYTES = 4096
-KINDS = ("activations", "spatial", "masks", "images", "gradcam")
+KINDS = ("activations", "spatial", "masks", "images", "gradcam", "sketch")
 
 
 def _align4(n):
@@ -19,10 +19,15 @@ def encode_frame(step, layer, data, run=None, kind="activations", examples=None,
     return encode_frame_buffer(step, layer, data, run, kind, examples, classes).tobytes()
 
 
-def encode_frame_buffer(step, layer, data, run=None, kind="activations", examples=None, classes=None):
-    """encode_frame into a new uint8 array, the values converted and copied in one pass (what the client queues)."""
+def encode_frame_buffer(step, layer, data, run=None, kind="activations", examples=None, classes=None, sketch=None):
+    """encode_frame into a new uint8 array, the values converted and copied in one pass (what the client queues).
+
+    kind "sketch": `data` is the K × m basis and `sketch` {"singular": [K floats], "total": float} (docs/protocol.md).
+    """
     if kind not in KINDS:
         raise ValueError("frame kind must be one of %s" % (KINDS,))
+    if (kind == "sketch") != (sketch is not None):
+        raise ValueError('a "sketch" field goes with kind "sketch", and only there')
     arr = np.asarray(data)
     if arr.dtype.kind not in "biuf":
         arr = np.asarray(arr, dtype="<f4")  # raises for what is not numeric, as a cast would
@@ -33,6 +38,8 @@ def encode_frame_buffer(step, layer, data, run=None, kind="activations", example
         header["examples"] = [int(e) for e in examples]
     if classes is not None:
         header["classes"] = [int(c) for c in np.asarray(classes).reshape(-1)]
+    if sketch is not None:
+        header["sketch"] = {"singular": [float(v) for v in sketch["singular"]], "total": float(sketch["total"])}
     head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
     if not 0 < len(head) <= MAX_HEADER_BYTES:
         raise ValueError("frame header is %d bytes; the limit is %d" % (len(head), MAX_HEADER_BYTES))
@@ -47,7 +54,10 @@ def encode_frame_buffer(step, layer, data, run=None, kind="activations", example
 
 
 def decode_frame(buf):
-    """Decodes one frame into (header dict, float32 ndarray of header["shape"]); raises ValueError if malformed."""
+    """Decodes one frame into (header dict, float32 ndarray of header["shape"]); raises ValueError if malformed.
+
+    Reads float16 frames too (a run log written by the server's float16 store), as float32 values.
+    """
     buf = memoryview(buf)
     if len(buf) < 8 or bytes(buf[0:4]) != MAGIC:
         raise ValueError('binary frame does not start with "LWF1"')
@@ -58,7 +68,11 @@ def decode_frame(buf):
     shape = tuple(int(d) for d in header["shape"])
     offset = _align4(8 + head_len)
     count = int(np.prod(shape, dtype=np.int64))
-    if len(buf) != offset + 4 * count:
-        raise ValueError("frame payload is %d bytes; shape %s needs %d" % (len(buf) - offset, shape, 4 * count))
-    data = np.frombuffer(buf, dtype="<f4", count=count, offset=offset).reshape(shape)
+    half = header.get("dtype") == "float16"  # the server's float16 store: binary16 values × a power-of-two scale
+    if len(buf) != offset + (2 if half else 4) * count:
+        raise ValueError("frame payload is %d bytes; shape %s needs %d" % (len(buf) - offset, shape, (2 if half else 4) * count))
+    if half:
+        data = (np.frombuffer(buf, dtype="<f2", count=count, offset=offset).astype(np.float32) * np.float32(header.get("scale", 1))).reshape(shape)
+    else:
+        data = np.frombuffer(buf, dtype="<f4", count=count, offset=offset).reshape(shape)
     return header, data

@@ -10,6 +10,7 @@ import numpy as np
 from .distributed import RANK0, REDUCE, RankInfo
 from .frames import encode_frame_buffer
 from .freeze import FreezeOnAdvice
+from .sketch import Sketch, sketch_layer, sketch_size, sketched
 
 log = logging.getLogger("layerwatch")
 
@@ -33,9 +34,10 @@ def _scalar(value):
 class Run:
     """Streams checkpoints and scalars of one training run; see layerwatch.init()."""
 
-    def __init__(self, transport, on_advice=None, ranks=None):
+    def __init__(self, transport, on_advice=None, ranks=None, sketch=None):
         self._transport = transport
         self.ranks = ranks or RankInfo(0, 1)
+        self._sketch = sketch_size(sketch)  # K for layers wider than K, or None (docs: clients/python/README.md, "Sketches")
         self.on_advice = on_advice
         self.advice = []  # every advice message received, in order
         self.frozen = []  # every layer reported frozen ({"layer", "step"}), in order
@@ -97,7 +99,7 @@ class Run:
 
     def watch(self, model, layers, probe, labels=None, class_names=None, every=None, spatial=False,
               logits=True, concepts=None, concept_labels=None, batch_size=256, images=None, masks=None,
-              gradcam=None, gradcam_examples=16):
+              gradcam=None, gradcam_examples=16, sketch=None):
         """Hooks `layers` of a torch `model` and checkpoints them on the fixed `probe` inputs every N steps.
 
         `model` may be wrapped (DistributedDataParallel, DataParallel, torch.compile): layers are named as in the model
@@ -112,11 +114,15 @@ class Run:
         `masks`: per-example concept masks (m × len(concepts) × h × w, 0/1), for dissecting the `spatial` layers.
         `gradcam`: a conv layer (name or module) whose Grad-CAM maps are sent with every checkpoint, for
         `gradcam_examples` probe examples (a count, spread over the classes, or a list of probe indices).
+        `sketch`: K (or True for 64) to send each layer wider than K as its K-direction sketch, computed on the model's
+        device; False for raw frames; None keeps init()'s choice.
         """
         from .probe import ProbeSet
         from .unwrap import resolve_layer
         from .watch import Watch  # torch is imported only here
 
+        if sketch is not None:
+            self._sketch = sketch_size(sketch)
         if isinstance(probe, ProbeSet):
             labels = probe.labels if labels is None else labels
             images = probe.images if images is None else images
@@ -160,18 +166,19 @@ class Run:
             self._warn_once("no-watch", "layerwatch: run.checkpoint() before run.watch(); ignored")
             return
         try:
-            acts, decls = self._watch.collect()
+            acts, decls = self._watch.collect(sketch=self._sketch)
             self._queue_checkpoint(self._step, acts, decls, self._gradcam_frames(self._step))
         except Exception as exc:  # noqa: BLE001 — never raise into the training loop
             self._warn_once("checkpoint:" + type(exc).__name__, "layerwatch: checkpoint at step %d failed: %r" % (self._step, exc))
 
-    def send_activations(self, step, activations, labels=None, class_names=None, kinds=None, images=None):
-        """Queues one checkpoint from numpy arrays: {layer name: units × m array}, input side first (no torch needed).
+    def send_activations(self, step, activations, labels=None, class_names=None, kinds=None, images=None, sketch=None):
+        """Queues one checkpoint from arrays: {layer name: units × m array}, input side first (numpy; or torch tensors).
 
         The first call declares the layers (kind "dense" unless `kinds` says otherwise; 4-d arrays are
         spatial maps units × m × h × w) and the probe set (m examples, optional labels, class names and `images`
-        as in watch()).
+        as in watch()). `sketch`: as in watch(); a torch tensor is sketched on its own device.
         """
+        k = self._sketch if sketch is None else sketch_size(sketch)
         self._step = int(step)
         self._deliver()
         if self.rank > 0:
@@ -179,16 +186,20 @@ class Run:
         try:
             arrays, decls = {}, []
             for name, arr in activations.items():
-                a = np.asarray(arr, dtype=np.float32)
-                if a.ndim not in (2, 4):
-                    raise ValueError("layer %r: expected units × m (or units × m × h × w), got shape %s" % (name, a.shape))
-                decl = {"name": name, "units": int(a.shape[0]), "kind": (kinds or {}).get(name, "conv" if a.ndim == 4 else "dense")}
-                if a.ndim == 4:
-                    decl["spatial"] = {"h": int(a.shape[2]), "w": int(a.shape[3])}
-                arrays[name] = a
+                shape = tuple(int(d) for d in np.shape(arr)) if not hasattr(arr, "detach") else tuple(arr.shape)
+                if len(shape) not in (2, 4):
+                    raise ValueError("layer %r: expected units × m (or units × m × h × w), got shape %s" % (name, shape))
+                decl = {"name": name, "units": int(shape[0]), "kind": (kinds or {}).get(name, "conv" if len(shape) == 4 else "dense")}
+                if len(shape) == 4:
+                    decl["spatial"] = {"h": int(shape[2]), "w": int(shape[3])}
+                if sketched(decl, k):
+                    decl["sketch"] = k
+                    arrays[name] = sketch_layer(arr.detach().T if hasattr(arr, "detach") else np.asarray(arr).T, k)
+                else:
+                    arrays[name] = np.asarray(arr.detach().cpu() if hasattr(arr, "detach") else arr, dtype=np.float32)
                 decls.append(decl)
             if self._declared is None and not self._probe_extra:
-                m = int(next(iter(arrays.values())).shape[1])
+                m = _examples(next(iter(arrays.values())))
                 self._probe_extra = _probe_fields(m, labels, class_names, None, None)
                 self._set_images(images, m)
             self._queue_checkpoint(self._step, arrays, decls)
@@ -297,7 +308,7 @@ class Run:
         """Queues the checkpoint's frames; `after` are frames the server takes once the checkpoint is complete
         (Grad-CAM maps; the concept masks ride behind the first checkpoint)."""
         names = [d["name"] for d in decls]
-        m = int(next(iter(arrays.values())).shape[1])
+        m = _examples(next(iter(arrays.values())))
         first = self._declared is None
         if self._declared is None:
             self._declared = (decls, m)
@@ -316,14 +327,23 @@ class Run:
                     raise ValueError("layer %r or the probe size changed since the first checkpoint: %r" % (d["name"], d))
         if not self._transport:
             return
-        frames = []
+        frames, raw = [], []
         for d in decls:
-            kind = "spatial" if "spatial" in d else "activations"
-            frames.append(encode_frame_buffer(step, d["name"], arrays[d["name"]], kind=kind))
+            data = arrays[d["name"]]
+            if isinstance(data, Sketch) and data.constant is not None:
+                raw.append(d["name"])  # a layer constant over the probe set has no direction to send: its values go raw
+                data = data.constant
+            if isinstance(data, Sketch):
+                info = {"singular": data.singular, "total": data.total}
+                frames.append(encode_frame_buffer(step, d["name"], data.basis, kind="sketch", sketch=info))
+            else:
+                frames.append(encode_frame_buffer(step, d["name"], data, kind="spatial" if "spatial" in d else "activations"))
         # The transport only acknowledges what it knows (checkpoints, images): masks ride behind the first checkpoint.
         frames += (self._masks or []) if first else []
         frames += list(after)
         msg = {"type": "checkpoint", "step": int(step), "time": _now_ms(), "layers": names}
+        if raw:
+            msg["raw"] = raw
         self._transport.put_checkpoint(int(step), msg, frames)
 
     def _set_images(self, images, m):
@@ -356,6 +376,11 @@ class Run:
         if key not in self._warned:
             self._warned.add(key)
             log.warning(text)
+
+
+def _examples(data):
+    """m, the probe examples, of one layer's array (units × m …) or sketch (d × m basis)."""
+    return int((data.basis if isinstance(data, Sketch) else data).shape[1])
 
 
 def _probe_fields(m, labels, class_names, concepts, concept_labels):

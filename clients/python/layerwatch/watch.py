@@ -3,6 +3,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .sketch import sketch_layer, sketched
 from .unwrap import resolve_layer, unwrap
 
 LOGITS = "logits"
@@ -22,7 +23,7 @@ def _first_tensor(out):
 
 
 def reduce_output(out, module=None, spatial=False):
-    """(examples × units float32 array, kind, spatial hw or None) from one module output of a probe batch.
+    """(examples × units float32 tensor on the output's device, kind, spatial hw or None) from one module output of a probe batch.
 
     2-d outputs are dense. Channel-first outputs (N, C, ...) of conv-like modules are averaged over space
     per channel (units = C) unless `spatial`, which keeps (N, C, H, W). 3-d outputs of sequence modules
@@ -30,15 +31,15 @@ def reduce_output(out, module=None, spatial=False):
     """
     t = _first_tensor(out).detach()
     if t.dim() == 1:
-        return t.float().reshape(-1, 1).cpu().numpy(), "other", None
+        return t.float().reshape(-1, 1), "other", None
     if t.dim() == 2:
-        return t.float().cpu().numpy(), "dense", None
+        return t.float().clone(), "dense", None  # a clone: an in-place activation after the module would change it
     if t.dim() == 3 and isinstance(module, _TOKENS) and not isinstance(module, _CONV):
         kind = "attention" if isinstance(module, (nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)) else "other"
-        return t.float().mean(dim=1).cpu().numpy(), kind, None
+        return t.float().mean(dim=1), kind, None
     if spatial and t.dim() == 4:
-        return t.float().cpu().numpy(), "conv", (int(t.shape[2]), int(t.shape[3]))
-    return t.float().flatten(2).mean(dim=2).cpu().numpy(), "conv", None
+        return t.float(), "conv", (int(t.shape[2]), int(t.shape[3]))
+    return t.float().flatten(2).mean(dim=2), "conv", None
 
 
 class Watch:
@@ -75,6 +76,7 @@ class Watch:
             raise ValueError("the probe set needs at least one example (first dimension)")
         self.examples = int(self.probe.shape[0])
         self._capturing = False
+        self._sketch = None
         self._captured = {}
         self._handles = [m.register_forward_hook(self._hook(n, m)) for n, m in zip(self.names, self.modules)]
 
@@ -83,9 +85,16 @@ class Watch:
 
         def hook(_module, _inputs, output):
             if self._capturing:  # training forwards pay only this test
-                self._captured[name].append(reduce_output(output, module, spatial))
+                self._captured[name].append(self._keep(reduce_output(output, module, spatial)))
 
         return hook
+
+    def _keep(self, reduced):
+        """A probe batch's output stays on the model's device only when it is to be sketched there."""
+        t, kind, hw = reduced
+        if sketched({"units": int(t.shape[1]), **({"spatial": hw} if hw else {})}, self._sketch):
+            return reduced
+        return t.cpu(), kind, hw
 
     def remove(self):
         """Removes the forward hooks."""
@@ -93,12 +102,17 @@ class Watch:
             h.remove()
         self._handles = []
 
-    def collect(self):
-        """One probe pass in eval mode under no_grad (mode restored): ({name: units × m array}, layer decls)."""
+    def collect(self, sketch=None):
+        """One probe pass in eval mode under no_grad (mode restored): ({name: units × m array}, layer decls).
+
+        sketch=K: layers wider than K (not spatial) are reduced on the model's device to their K-direction sketch
+        (layerwatch.sketch), which takes the array's place, and their decl says "sketch": K.
+        """
         model = self.model
         was_training = model.training
         modes = [(m, m.training) for m in model.modules()]
         self._captured = {n: [] for n in self.names}
+        self._sketch = sketch
         outputs = []
         try:
             device = next((p.device for p in model.parameters()), torch.device("cpu"))
@@ -109,7 +123,7 @@ class Watch:
                     batch = self.probe[start : start + self.batch_size].to(device)
                     out = model(batch)
                     if self.logits:
-                        outputs.append(reduce_output(out, None, False))
+                        outputs.append(self._keep(reduce_output(out, None, False)))
         finally:
             self._capturing = False
             # Restore each module's own mode: a model may keep, e.g., frozen batch norms in eval.
@@ -124,15 +138,18 @@ class Watch:
             if not chunks:
                 raise RuntimeError("layer %r produced no output during the probe pass (is it used in forward?)" % name)
             kind, hw = chunks[0][1], chunks[0][2]
-            acts = np.concatenate([c[0] for c in chunks], axis=0)
+            acts = torch.cat([c[0] for c in chunks], dim=0)
             if acts.shape[0] != self.examples:
                 raise RuntimeError("layer %r returned %d rows for %d probe examples (called more than once per forward?)" % (name, acts.shape[0], self.examples))
-            # Neurons × datapoints, as the protocol wants: (m, units) → (units, m); (m, C, H, W) → (C, m, H, W).
-            acts = np.ascontiguousarray(np.swapaxes(acts, 0, 1), dtype=np.float32)
-            decl = {"name": name, "units": int(acts.shape[0]), "kind": LOGITS if name == LOGITS else kind}
+            decl = {"name": name, "units": int(acts.shape[1]), "kind": LOGITS if name == LOGITS else kind}
             if hw is not None:
                 decl["spatial"] = {"h": hw[0], "w": hw[1]}
-            arrays[name] = acts
+            if sketched(decl, sketch):
+                decl["sketch"] = sketch
+                arrays[name] = sketch_layer(acts, sketch)
+            else:
+                # Neurons × datapoints, as the protocol wants: (m, units) → (units, m); (m, C, H, W) → (C, m, H, W).
+                arrays[name] = np.ascontiguousarray(np.swapaxes(acts.cpu().numpy(), 0, 1), dtype=np.float32)
             decls.append(decl)
         self._captured = {}
         return arrays, decls

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AnalysisError, compare, prepare, similarity, slim } from '../../../lib/analysis/index';
 import type { Activations, Metric } from '../../../lib/analysis/types';
+import { prepareCka } from '../../../lib/analysis/cka';
 import { buildLayer } from './fixtures';
 
 const code = (c: string) => (err: unknown) => err instanceof AnalysisError && err.code === c && err.message.length > 0;
@@ -29,10 +30,17 @@ describe('analysis errors', () => {
     }
   });
 
-  it('TOO_FEW_EXAMPLES when there are fewer datapoints than neurons', () => {
+  it('TOO_FEW_EXAMPLES below 2 datapoints; more neurons than datapoints is analysed on the datapoint side', () => {
+    assert.throws(() => prepare({ data: new Float64Array(3), units: 3, examples: 1 }), code('TOO_FEW_EXAMPLES'));
     const wide: Activations = buildLayer({ units: 30, examples: 20, seed: 3 });
-    assert.throws(() => prepare(wide), code('TOO_FEW_EXAMPLES'));
-    assert.throws(() => prepare({ data: new Float64Array(1), units: 1, examples: 1 }), code('TOO_FEW_EXAMPLES'));
+    const p = prepare(wide);
+    assert.equal(p.values.length, 19); // rank ≤ m − 1 after centring
+    assert.ok(Math.abs(similarity(wide, wide, 'svcca').value - 1) < 1e-9);
+  });
+
+  it('SLIMMED when a layer prepared without its eigensystem is asked for a CCA metric', () => {
+    const p = prepareCka(good);
+    assert.throws(() => compare(p, p, 'svcca'), code('SLIMMED'));
   });
 
   it('BAD_OPTION for a bad k, threshold or metric', () => {

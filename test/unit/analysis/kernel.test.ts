@@ -125,7 +125,7 @@ describe('kernels', () => {
     selectKernel('auto');
   });
 
-  it('every kernel agrees on gram, cross, mul, eigenvalues (odd sizes, float32 and float64)', () => {
+  it('every kernel agrees on gram, gramT, cross, mul, eigenvalues and the leading eigenpairs (odd sizes, float32 and float64)', () => {
     const others: Kernel[] = [wasmKernel];
     if (kernels().length > 1) { selectKernel('native-openblas'); others.push(kernel()); }
     selectKernel('auto');
@@ -144,6 +144,14 @@ describe('kernels', () => {
         const s = symmetric(r1, 3);
         near(k.eigvals(s.slice(), r1), base.eigvals(s.slice(), r1));
         near(k.eigh(s.slice(), r1).values, base.eigh(s.slice(), r1).values);
+        near(k.gramT(x, r1, m), base.gram(Float64Array.from({ length: m * r1 }, (_, i) => x[(i % r1) * m + Math.floor(i / r1)]), m, r1));
+        const top = k.eigTop(s.slice(), r1, 3), all = base.eigh(s.slice(), r1);
+        near(top.values, all.values.slice(0, 3));
+        for (let i = 0; i < 3; i++) {
+          let d = 0; // same eigenvector up to sign
+          for (let j = 0; j < r1; j++) d += top.vectors[i * r1 + j] * all.vectors[i * r1 + j];
+          assert.ok(Math.abs(Math.abs(d) - 1) < 1e-9, `eigTop vector ${i}`);
+        }
       }
     }
   });
