@@ -1,10 +1,11 @@
 'use client';
 /**
  * Scalars panel body: one line chart per logged scalar (loss first), refreshed at most ~6 times a second while
- * streaming, and a one-line health reading (trend of the main scalar, non-finite values, warnings). Collapsed, the
+ * streaming, each with its log axes and smoothing (kept in the URL, shared with the compare page), and a one-line health reading (trend of the main scalar, non-finite values, warnings). Collapsed, the
  * first two scalars share the panel's height; expanded, every scalar gets a full-size chart.
  */
 import { LineChart } from '@/components/charts/line-chart';
+import { DEFAULT_CHART } from '@/lib/chart/chart-settings';
 import { OKABE_ITO } from '@/lib/chart/colour';
 import { formatValue } from '@/lib/chart/scales';
 import type { SeriesBuffer } from '@/lib/chart/series-buffer';
@@ -36,6 +37,8 @@ export function ScalarsPanel({ height, open }: { height: number; open: boolean }
   const { scalars } = useThrottledSelection(selectScalars, scalarsChanged, 150);
   const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
   const warnings = useLayerwatch((s) => s.run.warnings.length);
+  const charts = useLayerwatch((s) => s.charts);
+  const setChart = useLayerwatch((s) => s.setChart);
   const names = orderScalars(Object.keys(scalars));
   const shown = open ? names : names.slice(0, 2);
   const each = open ? 180 : Math.max(70, Math.floor((height - 30) / Math.max(1, shown.length)) - 34);
@@ -67,6 +70,8 @@ export function ScalarsPanel({ height, open }: { height: number; open: boolean }
               series={[{ id: name, label: name, colour: OKABE_ITO[(i + 4) % OKABE_ITO.length], xs: s.xs, ys: s.ys, length: s.length }]}
               marker={marker}
               height={each}
+              settings={charts[name] ?? DEFAULT_CHART}
+              onSettings={(patch) => setChart(name, patch)}
             />
           );
         })}

@@ -8,13 +8,16 @@ export interface LogFiltered {
   length: number;
   /** Points left out because a log axis cannot place them (non-finite y are kept: they are gaps, not values). */
   dropped: number;
+  /** The `extra` arrays (e.g. the smoothed series), gathered at the points kept. */
+  extra: Float64Array[];
 }
 
-/** Keeps the points both axes can place; counts the finite ones that a log axis cannot (values ≤ 0). */
-export function logFilter(xs: ArrayLike<number>, ys: ArrayLike<number>, length: number, logX: boolean, logY: boolean): LogFiltered {
+/** Keeps the points both axes can place (judged on the raw x and y); counts the finite ones a log axis cannot (values ≤ 0). */
+export function logFilter(xs: ArrayLike<number>, ys: ArrayLike<number>, length: number, logX: boolean, logY: boolean, extra: ReadonlyArray<ArrayLike<number>> = []): LogFiltered {
   const n = Math.min(length, xs.length, ys.length);
   const ox = new Float64Array(n);
   const oy = new Float64Array(n);
+  const oe = extra.map(() => new Float64Array(n));
   let m = 0;
   let dropped = 0;
   for (let i = 0; i < n; i++) {
@@ -26,9 +29,10 @@ export function logFilter(xs: ArrayLike<number>, ys: ArrayLike<number>, length: 
     }
     ox[m] = x;
     oy[m] = y;
+    for (let e = 0; e < extra.length; e++) oe[e][m] = extra[e][i];
     m++;
   }
-  return { xs: ox.subarray(0, m), ys: oy.subarray(0, m), length: m, dropped };
+  return { xs: ox.subarray(0, m), ys: oy.subarray(0, m), length: m, dropped, extra: oe.map((a) => a.subarray(0, m)) };
 }
 
 /** The smallest domain of whole decades holding a positive extent: [10^⌊log10 lo⌋, 10^⌈log10 hi⌉] (one decade at least). */

@@ -21,6 +21,11 @@ describe('logFilter', () => {
     assert.equal(logFilter(xs, ys, 4, false, false).dropped, 0);
   });
 
+  it('gathers extra arrays (the smoothed series) at the points kept', () => {
+    const f = logFilter(xs, ys, 4, true, true, [[9, 8, 7, 6]]);
+    assert.deepEqual([...f.extra[0]], [7, 6]);
+  });
+
   it('y = 0 is dropped on a log y axis (log 0 is −∞)', () => {
     assert.equal(logFilter([1, 2], [0, 1], 2, false, true).dropped, 1);
   });

@@ -1,0 +1,15 @@
+import { chromium } from '@playwright/test';
+const port = process.argv[2];
+const [path, out, scheme = 'light', action = ''] = process.argv.slice(3);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: scheme });
+page.on('console', (m) => { if (m.type() === 'error') console.log('console error:', m.text()); });
+page.on('pageerror', (e) => console.log('page error:', e.message));
+await page.goto(`http://127.0.0.1:${port}${path}`);
+await page.waitForTimeout(4000);
+if (action) await eval(action);
+await page.screenshot({ path: out, fullPage: true });
+console.log(page.url());
+const info = await page.evaluate(() => [...document.querySelectorAll('figure.chart')].map((f) => ({ id: f.dataset.testid, logx: f.dataset.logx, logy: f.dataset.logy, sm: f.dataset.smoothing, dropped: f.dataset.dropped, yt: [...f.querySelectorAll('.axis-y text')].map((t) => t.textContent).join('|'), xt: [...f.querySelectorAll('.axis-x text')].map((t) => t.textContent).join('|') })));
+console.log(JSON.stringify(info, null, 0));
+await browser.close();
