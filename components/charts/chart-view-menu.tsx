@@ -16,7 +16,7 @@ export function ChartViewMenu({ title, settings, onChange }: Props) {
   const summary = describeChart(settings);
   return (
     <details className="export-menu view-menu" data-export-skip="" data-testid="chart-view-menu">
-      <summary aria-label={`Axes and smoothing of ${title}${summary ? `: ${summary}` : ''}`} title="Log axes, smoothing, min/max band">
+      <summary aria-label={`View: axes and smoothing of ${title}${summary ? ` (${summary})` : ''}`} title="Log axes, smoothing, min/max band">
         View{summary ? <span className="view-on" aria-hidden="true"> •</span> : null}
       </summary>
       <div className="export-items view-items" role="group" aria-label={`Axes and smoothing of ${title}`}>

@@ -83,7 +83,7 @@ export function lineGeometry(series: readonly GeometrySeries[], o: Options): Lin
   if (st.logX) {
     const xd = decadeDomain(unionExtent(prepared.map((p) => positiveExtent(p.f.xs))));
     x = scaleLog().domain(xd).range([0, o.width]);
-    xTicks = decadeTicks(xd, Math.max(2, Math.floor(o.width / 60)));
+    xTicks = decadeTicks(xd, Math.max(3, Math.floor(o.width / 60)));
   } else {
     const xe = unionExtent(series.map((s) => finiteExtent(s.xs, s.length)));
     // x is a training step: never below 0 (a single checkpoint at step 0 gets the window [0, 1], not [-1, 1]).
@@ -95,7 +95,7 @@ export function lineGeometry(series: readonly GeometrySeries[], o: Options): Lin
   if (st.logY) {
     const yd = decadeDomain(unionExtent(prepared.flatMap((p) => [positiveExtent(p.f.ys), p.sm ? positiveExtent(p.sm) : null])));
     y = scaleLog().domain(yd).range([o.height, 0]);
-    yTicks = decadeTicks(yd, Math.max(2, Math.floor(o.height / 22)));
+    yTicks = decadeTicks(yd, Math.max(3, Math.floor(o.height / 20)));
   } else {
     const ys = scaleLinear().domain(o.yDomain ?? paddedDomain(unionExtent(series.map((s) => finiteExtent(s.ys, s.length))), 0.08)).range([o.height, 0]);
     y = o.yDomain ? ys : ys.nice();
