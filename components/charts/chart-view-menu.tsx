@@ -22,19 +22,21 @@ export function ChartViewMenu({ title, settings, onChange }: Props) {
       <div className="export-items view-items" role="group" aria-label={`Axes and smoothing of ${title}`}>
         <label><input type="checkbox" checked={settings.logY} onChange={(e) => onChange({ logY: e.target.checked })} data-testid="log-y" /> log y</label>
         <label><input type="checkbox" checked={settings.logX} onChange={(e) => onChange({ logX: e.target.checked })} data-testid="log-x" /> log x</label>
-        <label htmlFor={`${id}-smooth`}>smoothing</label>
-        <input
-          id={`${id}-smooth`}
-          type="range"
-          min={0}
-          max={MAX_SMOOTHING}
-          step={0.01}
-          value={settings.smoothing}
-          onChange={(e) => onChange({ smoothing: Number(e.target.value) })}
-          aria-valuetext={settings.smoothing > 0 ? `EMA weight ${settings.smoothing}` : 'off'}
-          data-testid="smoothing"
-        />
-        <output htmlFor={`${id}-smooth`} className="num">{settings.smoothing.toFixed(2)}</output>
+        <label htmlFor={`${id}-smooth`}>smoothing (EMA weight)</label>
+        <span className="view-row">
+          <input
+            id={`${id}-smooth`}
+            type="range"
+            min={0}
+            max={MAX_SMOOTHING}
+            step={0.01}
+            value={settings.smoothing}
+            onChange={(e) => onChange({ smoothing: Number(e.target.value) })}
+            aria-valuetext={settings.smoothing > 0 ? `EMA weight ${settings.smoothing}` : 'off'}
+            data-testid="smoothing"
+          />
+          <output htmlFor={`${id}-smooth`} className="num">{settings.smoothing.toFixed(2)}</output>
+        </span>
         <label title={settings.smoothing > 0 ? 'min and max of the raw values each smoothed point averages' : 'shown with smoothing on'}>
           <input type="checkbox" checked={settings.band} disabled={settings.smoothing === 0} onChange={(e) => onChange({ band: e.target.checked })} data-testid="band" /> min/max band
         </label>

@@ -171,7 +171,7 @@ export function LineChart(props: LineChartProps) {
 
 /** What the x-axis title adds about smoothing (so exported figures say how their lines were drawn). */
 function smoothingNote(w: number, band: boolean): string {
-  return `smoothed: EMA ${w}, raw faint${band ? ', min/max band' : ''}`;
+  return `EMA ${w} (raw faint${band ? ', band' : ''})`;
 }
 
 /** The series for data export, each smoothed one followed by its smoothed values (labelled with the weight). */

@@ -73,7 +73,7 @@ test('smoothing: hand-computed debiased EMA, raw faint underneath, band; set by 
   await expect(loss.locator('path.series-raw')).toHaveCount(1);
   // Steps 10, 20, 30, 40 sit at 0, 1/3, 2/3 and 1 of the plot. The first smoothed value is the first raw value (debiased).
   for (const [i, at] of [0, 1 / 3, 2 / 3, 1].entries()) expect(await readoutAt(page, loss, at)).toBe(`${LOSS_EMA_05[i]} (raw ${LOSS.values[i]})`);
-  await expect(loss.locator('.axis-x .axis-title')).toHaveText('step · smoothed: EMA 0.5, raw faint');
+  await expect(loss.locator('.axis-x .axis-title')).toHaveText('step · EMA 0.5 (raw faint)');
 
   // Keyboard only: open the view menu, turn log y on, move the slider, turn the band on.
   await loss.getByTestId('chart-view-menu').locator('summary').focus();
@@ -116,7 +116,7 @@ test('the figure export carries the log axis, the smoothed line and how it was d
   await loss.getByTestId('export-menu').locator('summary').click();
   const [download] = await Promise.all([page.waitForEvent('download'), loss.locator('[data-format=svg]').click()]);
   const svg = await readFile((await download.path())!, 'utf8');
-  expect(svg).toContain('step · smoothed: EMA 0.5, raw faint, min/max band');
+  expect(svg).toContain('step · EMA 0.5 (raw faint, band)');
   expect(svg).toContain('loss (log)');
   for (const t of ['>0.1<', '>1<', '>10<']) expect(svg).toContain(t);
   // Band, raw and smoothed paths; the menus are not part of the figure.

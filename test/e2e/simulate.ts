@@ -17,6 +17,8 @@ export interface SimulationOptions {
   examples?: number;
   interval?: number;
   seed?: number;
+  /** Runs with the same probe seed share a probe set (their layers can be compared). */
+  probeSeed?: number;
   name?: string;
 }
 
@@ -27,6 +29,7 @@ export function simulate(opts: SimulationOptions = {}): Simulation {
     path.resolve('bin/layerwatch.mjs'), 'simulate', '--url', `ws://127.0.0.1:${port}/ingest`,
     '--checkpoints', String(opts.checkpoints ?? 30), '--layers', String(opts.layers ?? 4), '--units', String(opts.units ?? 32),
     '--examples', String(opts.examples ?? 300), '--interval', String(opts.interval ?? 200), '--seed', String(opts.seed ?? 1),
+    ...(opts.probeSeed !== undefined ? ['--probe-seed', String(opts.probeSeed)] : []),
     ...(opts.name ? ['--name', opts.name] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
