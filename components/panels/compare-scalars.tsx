@@ -4,7 +4,7 @@ import { LineChart, type LineSeries } from '@/components/charts/line-chart';
 import { DEFAULT_CHART } from '@/lib/chart/chart-settings';
 import { runColour } from '@/lib/chart/colour';
 import { useLayerwatch } from '@/store/provider';
-import type { LayerwatchState } from '@/store/state';
+import { compareChanged, selectCompareRuns } from '@/store/slices/compare';
 import { useThrottledSelection } from '@/store/use-throttled';
 import { orderScalars } from './scalars-panel';
 
@@ -13,12 +13,10 @@ export interface ComparedRun {
   name: string;
 }
 
-const selectRuns = (s: LayerwatchState) => s.compare.runs;
-const runsChanged = (n: LayerwatchState, p: LayerwatchState) => n.compare !== p.compare;
 
 /** Renders the overlays, or what is missing. */
 export function CompareScalars({ runs, step }: { runs: readonly ComparedRun[]; step: number | null }) {
-  const state = useThrottledSelection(selectRuns, runsChanged, 150);
+  const state = useThrottledSelection(selectCompareRuns, compareChanged, 150);
   const charts = useLayerwatch((s) => s.charts);
   const setChart = useLayerwatch((s) => s.setChart);
   const tracked = runs.map((r) => state[r.id]);

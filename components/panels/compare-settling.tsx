@@ -9,15 +9,12 @@ import { runColour } from '@/lib/chart/colour';
 import { formatStep } from '@/lib/chart/scales';
 import { settleOrder } from '@/lib/compare/settle-order';
 import type { MetricName } from '@/lib/protocol/analysis';
-import type { LayerwatchState } from '@/store/state';
 import { useThrottledSelection } from '@/store/use-throttled';
-import type { CompareRun } from '@/store/slices/compare';
+import { compareChanged, selectCompareRuns, type CompareRun } from '@/store/slices/compare';
 import { SETTLED } from './advice-panel';
 import type { ComparedRun } from './compare-scalars';
 import { METRIC_LABEL } from './metric-info';
 
-const selectRuns = (s: LayerwatchState) => s.compare.runs;
-const runsChanged = (n: LayerwatchState, p: LayerwatchState) => n.compare !== p.compare;
 
 /** Per layer, the step it settled from in this run (absent: changing, not yet, or no grid for the metric). */
 function settledSteps(r: CompareRun | undefined, metric: MetricName): Map<string, number> {
@@ -30,7 +27,7 @@ function settledSteps(r: CompareRun | undefined, metric: MetricName): Map<string
 
 /** Renders the table, or what is missing. */
 export function CompareSettling({ runs, metric }: { runs: readonly ComparedRun[]; metric: MetricName }) {
-  const state = useThrottledSelection(selectRuns, runsChanged, 500);
+  const state = useThrottledSelection(selectCompareRuns, compareChanged, 500);
   const tracked = runs.map((r) => state[r.id]);
   const rows = settleOrder(tracked.map((r) => ({ layers: r?.grids[metric]?.layers ?? r?.layers ?? [], settled: settledSteps(r, metric) })));
   const missing = runs.filter((_, i) => tracked[i]?.load === 'ready' && !tracked[i]?.grids[metric]);

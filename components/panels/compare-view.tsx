@@ -11,6 +11,8 @@ import { MetricName, METRICS, type MetricName as Metric } from '@/lib/protocol/a
 import { formatStep } from '@/lib/chart/scales';
 import { parseCompareRuns, writeCompareRuns } from '@/lib/compare/compare-runs';
 import { useLayerwatch, useLayerwatchApi, useTopic } from '@/store/provider';
+import { compareChanged, selectCompareRuns } from '@/store/slices/compare';
+import { useThrottledSelection } from '@/store/use-throttled';
 import { CompareConfig } from './compare-config';
 import { CompareMatrixPanel } from './compare-matrix-panel';
 import { CompareRunPicker } from './compare-run-picker';
@@ -45,7 +47,8 @@ export function CompareView({ query }: { query: string }) {
   const [metric, setMetric] = useState<Metric>(parsedMetric.success ? parsedMetric.data : 'svcca-k');
   const [step, setStep] = useState<number | null>(initial.get('step') ? Number(initial.get('step')) : null);
   const byId = useLayerwatch((s) => s.runs.byId);
-  const compareMeta = useLayerwatch((s) => s.compare.runs);
+  // Throttled: eight live runs send many deltas, and this re-renders the whole page.
+  const compareMeta = useThrottledSelection(selectCompareRuns, compareChanged, 250);
   const meta = (id: string) => compareMeta[id]?.meta ?? byId[id] ?? null;
 
   // The matrix pair: the chosen two when both are still compared, else the first two runs.

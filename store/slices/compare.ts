@@ -110,3 +110,8 @@ export const createCompareSlice: StateCreator<LayerwatchState, [], [], CompareSl
     setCompareError: (id, load, message) => update(id, () => ({ load, error: message })),
   };
 };
+
+/** The compared runs, for throttled selections (every change of the slice makes a new object). */
+export const selectCompareRuns = (s: LayerwatchState) => s.compare.runs;
+/** Whether the compare slice changed. */
+export const compareChanged = (n: LayerwatchState, p: LayerwatchState) => n.compare !== p.compare;
