@@ -82,7 +82,13 @@ export function LineChart(props: LineChartProps) {
     const box = e.currentTarget.getBoundingClientRect();
     setHoverX(x.invert(Math.max(0, e.clientX - box.left)));
   };
-  const readout = hoverX === null ? null : series.map((s) => ({ s, i: nearestIndex(s.xs, s.length, hoverX), sm: smoothed.get(s.id) })).filter((r) => r.i >= 0);
+  // On a log x axis, steps ≤ 0 are not drawn, so the readout skips to the first step it can place.
+  const nearest = (s: LineSeries, at: number) => {
+    let i = nearestIndex(s.xs, s.length, at);
+    while (logX && i >= 0 && i < s.length && !(s.xs[i] > 0)) i++;
+    return i < s.length ? i : -1;
+  };
+  const readout = hoverX === null ? null : series.map((s) => ({ s, i: nearest(s, hoverX), sm: smoothed.get(s.id) })).filter((r) => r.i >= 0);
   const hoverStep = readout?.length ? readout[0].s.xs[readout[0].i] : null;
 
   return (
