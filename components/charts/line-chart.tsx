@@ -41,6 +41,8 @@ export interface LineChartProps {
   yFormat?: (v: number) => string;
   /** The y values are whole numbers (k): integer ticks only. */
   yInteger?: boolean;
+  /** x tick and readout labels (default: steps, 950, 1.2k, 35k, on integer ticks only). */
+  xFormat?: (v: number) => string;
   emptyText?: string;
   testId?: string;
   legend?: boolean;
@@ -56,7 +58,7 @@ const M = { top: 10, right: 14, bottom: 38, left: 62 };
 
 /** Renders a titled, labelled line chart with a hover readout of every series at the nearest step. */
 export function LineChart(props: LineChartProps) {
-  const { series, height, curve = 'linear', yFormat = formatValue, legend = series.length > 1 } = props;
+  const { series, height, curve = 'linear', yFormat = formatValue, xFormat = formatStep, legend = series.length > 1 } = props;
   const [ref, width] = useWidth<HTMLDivElement>();
   const [hoverX, setHoverX] = useState<number | null>(null);
   const figRef = useRef<HTMLElement | null>(null);
@@ -129,7 +131,7 @@ export function LineChart(props: LineChartProps) {
           <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel}${logY ? ' (log scale)' : ''} against ${props.xLabel}${logX ? ' (log scale)' : ''}${reading ? `; ${reading}` : ''}${droppedNote ? `; ${droppedNote}` : ''}`}>
             <g transform={`translate(${M.left},${M.top})`}>
               <AxisLeft scale={y} at={0} label={logY ? `${props.yLabel} (log)` : props.yLabel} values={geo.yTicks} format={logY ? formatDecade : props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} integer={props.yInteger} />
-              <AxisBottom scale={x} at={innerH} label={`${props.xLabel}${logX ? ' (log)' : ''}${smoothing > 0 ? ` · ${smoothingNote(smoothing, settings?.band ?? false)}` : ''}`} values={geo.xTicks} format={formatStep} integer={!logX} />
+              <AxisBottom scale={x} at={innerH} label={`${props.xLabel}${logX ? ' (log)' : ''}${smoothing > 0 ? ` · ${smoothingNote(smoothing, settings?.band ?? false)}` : ''}`} values={geo.xTicks} format={xFormat} integer={!logX && props.xFormat === undefined} />
               {props.baselines?.filter((b) => !logY || b.y > 0).map((b) => (
                 <g key={b.label} className="baseline">
                   <line x1={0} x2={innerW} y1={y(b.y)} y2={y(b.y)} />
@@ -143,6 +145,8 @@ export function LineChart(props: LineChartProps) {
                 {paths.map((p) => p.band && <path key={`${p.id}-band`} className="band" d={p.band} fill={p.colour} data-testid="series-band" />)}
                 {paths.map((p) => <path key={p.id} className={p.smooth ? 'series series-raw' : 'series'} d={p.raw} stroke={p.colour} data-shown={p.shown} />)}
                 {paths.map((p) => p.smooth && <path key={`${p.id}-smooth`} className="series series-smoothed" d={p.smooth} stroke={p.colour} />)}
+                {/* A lone point draws no line: a dot, so a series of one sample is visible (if its axes can place it). */}
+                {series.map((s) => s.length === 1 && Number.isFinite(s.ys[0]) && (!logY || s.ys[0] > 0) && (!logX || s.xs[0] > 0) && <circle key={`${s.id}-point`} className="series-point" cx={x(s.xs[0])} cy={y(s.ys[0])} r={2.5} fill={s.colour} />)}
               </g>
               {droppedNote && <text className="chart-note warn" x={4} y={innerH - 6} data-testid="log-dropped" data-count={dropped}>{droppedNote}</text>}
               {props.marker != null && (!logX || props.marker > 0) && <line className="marker" x1={x(props.marker)} x2={x(props.marker)} y1={0} y2={innerH} />}
@@ -159,7 +163,7 @@ export function LineChart(props: LineChartProps) {
         {points === 0 && <div className="chart-empty" data-testid={props.testId ? `${props.testId}-empty` : undefined}>{props.emptyText ?? 'No data yet'}</div>}
         {readout && hoverStep !== null && (
           <div className="readout" role="status" style={{ left: Math.min(M.left + x(hoverStep) + 12, Math.max(0, width - 190)), top: M.top }}>
-            <div className="readout-head">{props.xLabel} {formatStep(hoverStep)}</div>
+            <div className="readout-head">{props.xLabel} {xFormat(hoverStep)}</div>
             {readout.slice(0, 12).map(({ s, i, sm }) => (
               <div key={s.id} className="readout-row">
                 <span className="swatch" style={{ background: s.colour }} />

@@ -1,8 +1,9 @@
 'use client';
-/** The compared runs' scalars overlaid, one chart per scalar name (loss first), one colour per run; each chart's log axes and smoothing come from the URL, as on the run page. */
+/** The compared runs' scalars overlaid, one chart per scalar name (loss first; system metrics left out), one colour per run; each chart's log axes and smoothing come from the URL, as on the run page. */
 import { LineChart, type LineSeries } from '@/components/charts/line-chart';
 import { DEFAULT_CHART } from '@/lib/chart/chart-settings';
 import { runColour } from '@/lib/chart/colour';
+import { isSystemSeries } from '@/lib/chart/system-series';
 import { useLayerwatch } from '@/store/provider';
 import { compareChanged, selectCompareRuns } from '@/store/slices/compare';
 import { useThrottledSelection } from '@/store/use-throttled';
@@ -13,14 +14,13 @@ export interface ComparedRun {
   name: string;
 }
 
-
 /** Renders the overlays, or what is missing. */
 export function CompareScalars({ runs, step }: { runs: readonly ComparedRun[]; step: number | null }) {
   const state = useThrottledSelection(selectCompareRuns, compareChanged, 150);
   const charts = useLayerwatch((s) => s.charts);
   const setChart = useLayerwatch((s) => s.setChart);
   const tracked = runs.map((r) => state[r.id]);
-  const names = orderScalars([...new Set(tracked.flatMap((r) => Object.keys(r?.scalars ?? {})))]);
+  const names = orderScalars([...new Set(tracked.flatMap((r) => Object.keys(r?.scalars ?? {})))].filter((n) => !isSystemSeries(n)));
   const loading = tracked.some((r) => !r || r.load === 'loading');
   const failed = tracked.filter((r) => r?.load === 'not-found' || r?.load === 'error');
   return (

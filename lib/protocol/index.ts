@@ -10,3 +10,4 @@ export * from './analysis';
 export * from './concepts';
 export * from './images';
 export * from './events';
+export * from './ranks';
