@@ -1,5 +1,6 @@
 /** Builds one Layerwatch store from its slices (one per provider, never a module singleton, as zustand's Next.js guide says). */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createChartsSlice } from './slices/charts';
 import { createCompareSlice } from './slices/compare';
 import { createConnectionSlice } from './slices/connection';
 import { createConceptsSlice } from './slices/concepts';
@@ -25,5 +26,6 @@ export function createLayerwatchStore(): LayerwatchStore {
     ...createTimelineSlice(...a),
     ...createReanalysisSlice(...a),
     ...createCompareSlice(...a),
+    ...createChartsSlice(...a),
   }));
 }

@@ -1,4 +1,5 @@
 /** The shape of the one Layerwatch store: the union of its slices. */
+import type { ChartsSlice } from './slices/charts';
 import type { CompareSlice } from './slices/compare';
 import type { ConnectionSlice } from './slices/connection';
 import type { ConceptsSlice } from './slices/concepts';
@@ -9,4 +10,4 @@ import type { RunsSlice } from './slices/runs';
 import type { TimelineSlice } from './slices/timeline';
 import type { ViewSlice } from './slices/view';
 
-export type LayerwatchState = ConnectionSlice & RunsSlice & RunSlice & ConvergenceSlice & ConceptsSlice & ViewSlice & TimelineSlice & ReanalysisSlice & CompareSlice;
+export type LayerwatchState = ConnectionSlice & RunsSlice & RunSlice & ConvergenceSlice & ConceptsSlice & ViewSlice & TimelineSlice & ReanalysisSlice & CompareSlice & ChartsSlice;

@@ -1,9 +1,11 @@
 /** SVG axes drawn by React from d3 scales: ticks, tick labels and an axis title with units. */
-import type { ScaleLinear } from 'd3';
+import type { ScaleLinear, ScaleLogarithmic } from 'd3';
 import { axisTicks } from '@/lib/chart/scales';
 
 interface AxisProps {
-  scale: ScaleLinear<number, number>;
+  scale: ScaleLinear<number, number> | ScaleLogarithmic<number, number>;
+  /** Tick values chosen by the caller (a log axis's decades) instead of the scale's own. */
+  values?: number[];
   /** Offset of the axis line: y for a bottom axis, x for a left axis. */
   at: number;
   label: string;
@@ -18,11 +20,11 @@ interface AxisProps {
 }
 
 /** A bottom axis with its title centred below. */
-export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid = 0, titleOffset = 30, integer = false }: AxisProps) {
+export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid = 0, titleOffset = 30, integer = false, values: given }: AxisProps) {
   const [r0, r1] = scale.range();
-  const values = axisTicks(scale, ticks, integer);
+  const values = given ?? axisTicks(scale, ticks, integer);
   return (
-    <g className="axis" transform={`translate(0,${at})`} aria-hidden="true">
+    <g className="axis axis-x" transform={`translate(0,${at})`} aria-hidden="true">
       {grid > 0 && values.map((t) => <line key={`g${t}`} className="grid" x1={scale(t)} x2={scale(t)} y1={0} y2={-grid} />)}
       <line className="domain" x1={r0} x2={r1} />
       {values.map((t) => (
@@ -37,11 +39,11 @@ export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid 
 }
 
 /** A left axis with its title rotated along it. */
-export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 0, titleOffset = 40, integer = false }: AxisProps) {
+export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 0, titleOffset = 40, integer = false, values: given }: AxisProps) {
   const [r0, r1] = scale.range();
-  const values = axisTicks(scale, ticks, integer);
+  const values = given ?? axisTicks(scale, ticks, integer);
   return (
-    <g className="axis" transform={`translate(${at},0)`} aria-hidden="true">
+    <g className="axis axis-y" transform={`translate(${at},0)`} aria-hidden="true">
       {grid > 0 && values.map((t) => <line key={`g${t}`} className="grid" x1={0} x2={grid} y1={scale(t)} y2={scale(t)} />)}
       <line className="domain" y1={r0} y2={r1} />
       {values.map((t) => (

@@ -1,12 +1,17 @@
 'use client';
-/** A multi-series line chart: d3 computes scales and path strings, React renders the SVG; dense series are min/max decimated per pixel column. */
+/**
+ * A multi-series line chart: d3 computes scales and path strings (./line-geometry), React renders the SVG; dense series are
+ * min/max decimated per pixel column. Scalar charts add log axes, EMA smoothing over the faint raw series and a min/max band.
+ */
 import { useId, useMemo, useRef, useState, type PointerEvent, type ReactNode } from 'react';
-import { curveLinear, curveStepAfter, line, scaleLinear } from 'd3';
-import { decimateMinMax } from '@/lib/chart/decimate';
+import { describeChart, type ChartSettings } from '@/lib/chart/chart-settings';
 import { seriesData } from '@/lib/chart/export';
-import { finiteExtent, formatStep, formatValue, nearestIndex, paddedDomain, tickFormatter, unionExtent, type Domain } from '@/lib/chart/scales';
+import { formatDecade } from '@/lib/chart/log-scale';
+import { formatStep, formatValue, nearestIndex, tickFormatter, type Domain } from '@/lib/chart/scales';
 import { AxisBottom, AxisLeft } from './axes';
+import { ChartViewMenu } from './chart-view-menu';
 import { ExportMenu } from './export-menu';
+import { lineGeometry } from './line-geometry';
 import { useWidth } from './use-width';
 
 export interface LineSeries {
@@ -43,6 +48,10 @@ export interface LineChartProps {
   legend?: boolean;
   /** Show the export menu (SVG, PNG, CSV, JSON); default true. */
   exportable?: boolean;
+  /** Log axes, smoothing and band (scalar charts); absent: linear and raw. */
+  settings?: ChartSettings;
+  /** Shows the view menu that changes `settings`. */
+  onSettings?: (patch: Partial<ChartSettings>) => void;
 }
 
 const M = { top: 10, right: 14, bottom: 38, left: 62 };
@@ -58,41 +67,52 @@ export function LineChart(props: LineChartProps) {
   const innerH = height - M.top - M.bottom;
   const points = series.reduce((n, s) => n + s.length, 0);
 
-  const { x, y, paths } = useMemo(() => {
-    const xe = unionExtent(series.map((s) => finiteExtent(s.xs, s.length)));
-    // x is a training step: never below 0 (a single checkpoint at step 0 gets the window [0, 1], not [-1, 1]).
-    const xp = props.xDomain ?? paddedDomain(xe, 0, [0, 1]);
-    const xd: Domain = xe && xe[0] >= 0 && xp[0] < 0 ? [0, Math.max(xp[1], 1)] : xp;
-    const yd = props.yDomain ?? paddedDomain(unionExtent(series.map((s) => finiteExtent(s.ys, s.length))), 0.08);
-    const x = scaleLinear().domain(xd).range([0, innerW]);
-    const y = scaleLinear().domain(yd).range([innerH, 0]);
-    if (!props.yDomain) y.nice();
-    const paths = series.map((s) => {
-      const idx = Array.from(decimateMinMax(s.xs, s.ys, s.length, innerW || 1, xd[0], xd[1]));
-      const gen = line<number>()
-        .defined((i) => Number.isFinite(s.ys[i]))
-        .x((i) => x(s.xs[i]))
-        .y((i) => y(s.ys[i]))
-        .curve(curve === 'step' ? curveStepAfter : curveLinear);
-      return { id: s.id, colour: s.colour, d: gen(idx) ?? '' };
-    });
-    return { x, y, paths };
+  const settings = props.settings;
+  const geo = useMemo(
+    () => lineGeometry(series, { width: innerW, height: innerH, curve, xDomain: props.xDomain, yDomain: props.yDomain, settings }),
     // series identity changes when the data does (panels rebuild the array on each throttled update)
-  }, [series, innerW, innerH, curve, props.xDomain, props.yDomain]);
+    [series, innerW, innerH, curve, props.xDomain, props.yDomain, settings],
+  );
+  const { x, y, paths, smoothed, dropped } = geo;
+  const logX = settings?.logX ?? false;
+  const logY = settings?.logY ?? false;
+  const smoothing = settings?.smoothing ?? 0;
+  const reading = settings ? describeChart(settings) : '';
+  const droppedNote = dropped > 0 ? `${dropped} point${dropped > 1 ? 's' : ''} ≤ 0 not shown (log ${logX && logY ? 'axes' : logX ? 'x' : 'y'})` : '';
 
   const onMove = (e: PointerEvent<SVGRectElement>) => {
     const box = e.currentTarget.getBoundingClientRect();
-    setHoverX(x.invert(e.clientX - box.left));
+    setHoverX(x.invert(Math.max(0, e.clientX - box.left)));
   };
-  const readout = hoverX === null ? null : series.map((s) => ({ s, i: nearestIndex(s.xs, s.length, hoverX) })).filter((r) => r.i >= 0);
+  // On a log x axis, steps ≤ 0 are not drawn, so the readout skips to the first step it can place.
+  const nearest = (s: LineSeries, at: number) => {
+    let i = nearestIndex(s.xs, s.length, at);
+    while (logX && i >= 0 && i < s.length && !(s.xs[i] > 0)) i++;
+    return i < s.length ? i : -1;
+  };
+  const readout = hoverX === null ? null : series.map((s) => ({ s, i: nearest(s, hoverX), sm: smoothed.get(s.id) })).filter((r) => r.i >= 0);
   const hoverStep = readout?.length ? readout[0].s.xs[readout[0].i] : null;
 
   return (
-    <figure className="chart" ref={figRef} data-testid={props.testId} data-points={points} data-series={series.length}>
+    <figure
+      className="chart"
+      ref={figRef}
+      data-testid={props.testId}
+      data-points={points}
+      data-series={series.length}
+      data-logx={logX}
+      data-logy={logY}
+      data-smoothing={smoothing}
+      data-band={settings?.band ?? false}
+      data-dropped={dropped}
+    >
       <figcaption>
         <span className="chart-titlebar">
           <span className="chart-title">{props.title}</span>
-          {props.exportable !== false && <ExportMenu title={props.title} target={figRef} data={() => seriesData(props.xLabel, series)} />}
+          <span className="chart-tools">
+            {settings && props.onSettings && <ChartViewMenu title={props.title} settings={settings} onChange={props.onSettings} />}
+            {props.exportable !== false && <ExportMenu title={props.title} target={figRef} data={() => seriesData(props.xLabel, withSmoothed(series, smoothed, smoothing))} />}
+          </span>
         </span>
         {props.description ? <span className="chart-desc">{props.description}</span> : null}
       </figcaption>
@@ -108,11 +128,11 @@ export function LineChart(props: LineChartProps) {
       )}
       <div ref={ref} className="chart-body" style={{ height }}>
         {width > 0 && points > 0 && (
-          <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel} against ${props.xLabel}`}>
+          <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel}${logY ? ' (log scale)' : ''} against ${props.xLabel}${logX ? ' (log scale)' : ''}${reading ? `; ${reading}` : ''}${droppedNote ? `; ${droppedNote}` : ''}`}>
             <g transform={`translate(${M.left},${M.top})`}>
-              <AxisLeft scale={y} at={0} label={props.yLabel} format={props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} integer={props.yInteger} />
-              <AxisBottom scale={x} at={innerH} label={props.xLabel} format={xFormat} integer={props.xFormat === undefined} />
-              {props.baselines?.map((b) => (
+              <AxisLeft scale={y} at={0} label={logY ? `${props.yLabel} (log)` : props.yLabel} values={geo.yTicks} format={logY ? formatDecade : props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} integer={props.yInteger} />
+              <AxisBottom scale={x} at={innerH} label={`${props.xLabel}${logX ? ' (log)' : ''}${smoothing > 0 ? ` · ${smoothingNote(smoothing, settings?.band ?? false)}` : ''}`} values={geo.xTicks} format={xFormat} integer={!logX && props.xFormat === undefined} />
+              {props.baselines?.filter((b) => !logY || b.y > 0).map((b) => (
                 <g key={b.label} className="baseline">
                   <line x1={0} x2={innerW} y1={y(b.y)} y2={y(b.y)} />
                   <text x={innerW - 4} y={y(b.y) - 4} textAnchor="end">{b.label}</text>
@@ -122,13 +142,19 @@ export function LineChart(props: LineChartProps) {
                 <rect width={innerW} height={innerH} />
               </clipPath>
               <g clipPath={`url(#${clipId})`}>
-                {paths.map((p) => <path key={p.id} className="series" d={p.d} stroke={p.colour} />)}
-                {/* A lone point draws no line: a dot, so a series of one sample is visible. */}
-                {series.map((s) => s.length === 1 && Number.isFinite(s.ys[0]) && <circle key={`${s.id}-point`} className="series-point" cx={x(s.xs[0])} cy={y(s.ys[0])} r={2.5} fill={s.colour} />)}
+                {paths.map((p) => p.band && <path key={`${p.id}-band`} className="band" d={p.band} fill={p.colour} data-testid="series-band" />)}
+                {paths.map((p) => <path key={p.id} className={p.smooth ? 'series series-raw' : 'series'} d={p.raw} stroke={p.colour} data-shown={p.shown} />)}
+                {paths.map((p) => p.smooth && <path key={`${p.id}-smooth`} className="series series-smoothed" d={p.smooth} stroke={p.colour} />)}
+                {/* A lone point draws no line: a dot, so a series of one sample is visible (if its axes can place it). */}
+                {series.map((s) => s.length === 1 && Number.isFinite(s.ys[0]) && (!logY || s.ys[0] > 0) && (!logX || s.xs[0] > 0) && <circle key={`${s.id}-point`} className="series-point" cx={x(s.xs[0])} cy={y(s.ys[0])} r={2.5} fill={s.colour} />)}
               </g>
-              {props.marker != null && <line className="marker" x1={x(props.marker)} x2={x(props.marker)} y1={0} y2={innerH} />}
+              {droppedNote && <text className="chart-note warn" x={4} y={innerH - 6} data-testid="log-dropped" data-count={dropped}>{droppedNote}</text>}
+              {props.marker != null && (!logX || props.marker > 0) && <line className="marker" x1={x(props.marker)} x2={x(props.marker)} y1={0} y2={innerH} />}
               {hoverStep !== null && <line className="hover-rule" x1={x(hoverStep)} x2={x(hoverStep)} y1={0} y2={innerH} />}
-              {readout?.map(({ s, i }) => Number.isFinite(s.ys[i]) && <circle key={s.id} className="hover-dot" cx={x(s.xs[i])} cy={y(s.ys[i])} r={3} fill={s.colour} />)}
+              {readout?.map(({ s, i, sm }) => {
+                const v = sm ? sm[i] : s.ys[i];
+                return Number.isFinite(v) && (!logY || v > 0) && (!logX || s.xs[i] > 0) && <circle key={s.id} className="hover-dot" cx={x(s.xs[i])} cy={y(v)} r={3} fill={s.colour} />;
+              })}
               <rect className="overlay" width={innerW} height={innerH} onPointerMove={onMove} onPointerLeave={() => setHoverX(null)} />
             </g>
           </svg>
@@ -138,11 +164,11 @@ export function LineChart(props: LineChartProps) {
         {readout && hoverStep !== null && (
           <div className="readout" role="status" style={{ left: Math.min(M.left + x(hoverStep) + 12, Math.max(0, width - 190)), top: M.top }}>
             <div className="readout-head">{props.xLabel} {xFormat(hoverStep)}</div>
-            {readout.slice(0, 12).map(({ s, i }) => (
+            {readout.slice(0, 12).map(({ s, i, sm }) => (
               <div key={s.id} className="readout-row">
                 <span className="swatch" style={{ background: s.colour }} />
                 <span className="readout-label">{s.label}</span>
-                <span className="readout-value">{yFormat(s.ys[i])}</span>
+                <span className="readout-value">{sm ? <>{yFormat(sm[i])} <span className="muted">(raw {yFormat(s.ys[i])})</span></> : yFormat(s.ys[i])}</span>
               </div>
             ))}
             {readout.length > 12 && <div className="readout-more">+{readout.length - 12} more</div>}
@@ -151,4 +177,17 @@ export function LineChart(props: LineChartProps) {
       </div>
     </figure>
   );
+}
+
+/** What the x-axis title adds about smoothing (so exported figures say how their lines were drawn). */
+function smoothingNote(w: number, band: boolean): string {
+  return `EMA ${w} (raw faint${band ? ', band' : ''})`;
+}
+
+/** The series for data export, each smoothed one followed by its smoothed values (labelled with the weight). */
+function withSmoothed(series: readonly LineSeries[], smoothed: Map<string, Float64Array>, w: number): LineSeries[] {
+  return series.flatMap((s) => {
+    const sm = smoothed.get(s.id);
+    return sm ? [s, { ...s, id: `${s.id}-ema`, label: `${s.label} (EMA ${w})`, ys: sm }] : [s];
+  });
 }

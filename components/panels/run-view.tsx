@@ -16,6 +16,7 @@ import { StatusPanel } from './status-panel';
 import { TimeScrubber } from './time-scrubber';
 import { useRunShortcuts } from './shortcuts';
 import { PlayerProvider, useScrub } from './use-scrub';
+import { useChartUrl } from './use-chart-url';
 import { useRunUrl, type RunUrlState } from './use-run-url';
 
 /** Renders one run, live or replayed. */
@@ -46,6 +47,7 @@ function RunPage({ id, initial, bench }: { id: string; initial: RunUrlState; ben
   const scrub = useScrub();
   useRunShortcuts(scrub);
   useRunUrl(initial, scrub);
+  useChartUrl();
   const load = useLayerwatch((s) => s.run.load);
   const error = useLayerwatch((s) => s.run.error);
   const name = useLayerwatch((s) => (s.timeline.meta ?? s.run.meta)?.name ?? null);

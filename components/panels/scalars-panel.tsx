@@ -1,11 +1,12 @@
 'use client';
 /**
  * Scalars panel body: one line chart per logged scalar (loss first), refreshed at most ~6 times a second while
- * streaming, and a one-line health reading (trend of the main scalar, non-finite values, warnings). Collapsed, the
+ * streaming, each with its log axes and smoothing (kept in the URL, shared with the compare page), and a one-line health reading (trend of the main scalar, non-finite values, warnings). Collapsed, the
  * first two scalars share the panel's height; expanded, every scalar gets a full-size chart. A scalar a distributed run
  * keeps per rank is one chart with a line per rank; system metrics (`system/…`) are the System panel's.
  */
 import { LineChart } from '@/components/charts/line-chart';
+import { DEFAULT_CHART } from '@/lib/chart/chart-settings';
 import { scalarGroups } from '@/lib/chart/scalar-groups';
 import { OKABE_ITO } from '@/lib/chart/colour';
 import { formatValue } from '@/lib/chart/scales';
@@ -38,6 +39,8 @@ export function ScalarsPanel({ height, open }: { height: number; open: boolean }
   const { scalars } = useThrottledSelection(selectScalars, scalarsChanged, 150);
   const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
   const warnings = useLayerwatch((s) => s.run.warnings.length);
+  const charts = useLayerwatch((s) => s.charts);
+  const setChart = useLayerwatch((s) => s.setChart);
   const groups = new Map(scalarGroups(Object.keys(scalars)).map((g) => [g.name, g.lines]));
   const names = orderScalars([...groups.keys()]);
   const shown = open ? names : names.slice(0, 2);
@@ -73,6 +76,8 @@ export function ScalarsPanel({ height, open }: { height: number; open: boolean }
               })}
               marker={marker}
               height={each}
+              settings={charts[name] ?? DEFAULT_CHART}
+              onSettings={(patch) => setChart(name, patch)}
             />
           );
         })}

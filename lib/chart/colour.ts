@@ -37,6 +37,14 @@ export function lutIndex(value: number, lo: number, hi: number, size: number): n
 /** Okabe & Ito (2008): eight colours distinguishable with the common colour-vision deficiencies. */
 export const OKABE_ITO = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#999999'] as const;
 
+/** Run colours of the compare view, in order: Okabe–Ito starting with blue and vermillion (runs A and B), yellow last. */
+const RUN_ORDER = [4, 5, 2, 6, 0, 1, 7, 3] as const;
+
+/** The colour of the i-th compared run (eight distinct ones; the compare view takes at most eight runs). */
+export function runColour(i: number): string {
+  return OKABE_ITO[RUN_ORDER[((i % RUN_ORDER.length) + RUN_ORDER.length) % RUN_ORDER.length]];
+}
+
 /** The colour of layer i of n, the same in every chart: Okabe–Ito up to eight layers, else a plasma ramp by depth. */
 export function layerColour(i: number, n: number): string {
   if (n <= OKABE_ITO.length) return OKABE_ITO[i % OKABE_ITO.length];

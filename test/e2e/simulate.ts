@@ -26,6 +26,8 @@ export interface SimulationOptions {
   examples?: number;
   interval?: number;
   seed?: number;
+  /** Runs with the same probe seed share a probe set (their layers can be compared). */
+  probeSeed?: number;
   name?: string;
   /** Checkpoints streamed before the run waits for `release()`; without it the run streams to its end. */
   holdAt?: number;
@@ -54,7 +56,7 @@ export function simulate(opts: SimulationOptions = {}): Simulation {
     examples: opts.examples ?? 300,
     intervalMs: opts.interval ?? 200,
     seed: opts.seed ?? 1,
-    probeSeed: 0,
+    probeSeed: opts.probeSeed ?? 0,
     concepts: true,
     ...(opts.name ? { name: opts.name } : {}),
     ...(opts.token ? { token: opts.token } : {}),

@@ -1,7 +1,7 @@
 /** Colour ramps and the layer palette. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { layerColour, lutIndex, OKABE_ITO, rampLut, rgbaBytes } from '../../../lib/chart/colour';
+import { layerColour, lutIndex, OKABE_ITO, rampLut, rgbaBytes, runColour } from '../../../lib/chart/colour';
 
 describe('colour', () => {
   it('rampLut samples viridis from dark purple to yellow', () => {
@@ -28,6 +28,12 @@ describe('colour', () => {
     assert.equal(layerColour(4, 5), layerColour(4, 5));
     const many = Array.from({ length: 48 }, (_, i) => layerColour(i, 48));
     assert.equal(new Set(many).size, 48);
+  });
+
+  it('runColour gives eight distinct colours, blue and vermillion first', () => {
+    const eight = Array.from({ length: 8 }, (_, i) => runColour(i));
+    assert.equal(new Set(eight).size, 8);
+    assert.deepEqual(eight.slice(0, 2), [OKABE_ITO[4], OKABE_ITO[5]]);
   });
 
   it('rgbaBytes parses CSS colours', () => {
