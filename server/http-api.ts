@@ -1,4 +1,4 @@
-/** Small JSON/file API served beside the pages: health, the run list, and a run's log (with its stored analysis) for download. */
+/** Small JSON/file API served beside the pages: health, the run list, a run's tags and notes, and its log (with its stored analysis) for download. */
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { bundleStream, planBundle } from './storage/log-bundle';
 import { isValidRunId } from './storage/run-id';
 import type { RunRegistry } from './run-registry';
 import { handleImport } from './http-import';
+import { handleAnnotate } from './http-annotate';
 import type { LogCheckLimits } from './log-content-check';
 
 export interface ApiContext {
@@ -64,6 +65,10 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     }
     if (req.method === 'GET' && parts.length === 2) {
       json(res, 200, { run: meta });
+      return true;
+    }
+    if (req.method === 'PATCH' && parts.length === 2) {
+      await handleAnnotate(req, res, ctx.registry, id);
       return true;
     }
     if (req.method === 'GET' && parts.length === 3 && parts[2] === 'log') {

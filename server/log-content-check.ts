@@ -117,7 +117,7 @@ export class LogContentCheck implements RecordSink {
     } catch {
       event = null;
     }
-    if (!event) return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning or advice)' } };
+    if (!event) return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning, advice or annotation)' } };
     return { record: { kind: 'event', time, event } };
   }
 

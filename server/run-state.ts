@@ -2,6 +2,7 @@
 import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, ServerEvent, Warning } from '../lib/protocol';
 import { SNAPSHOT_SERIES_POINTS } from '../lib/protocol';
 import { GrowableSeries } from './series';
+import { noteLatest } from './storage/run-counters';
 
 /** A decoded log record, as the collector sees it live or the replay reader yields it. */
 export type RunRecord =
@@ -91,7 +92,9 @@ export class RunState {
           series[name] = { steps: [msg.step], values: [value !== null && Number.isFinite(value) ? value : null] };
         }
         const main = mainScalar(this.scalars);
-        if (main) this.meta = { ...this.meta, lastScalar: main };
+        const latest = Object.assign(Object.create(null) as Record<string, number>, this.meta.latest);
+        noteLatest(latest, msg.values);
+        this.meta = { ...this.meta, latest, ...(main ? { lastScalar: main } : {}) };
         return [{ kind: 'scalars', series }];
       }
       case 'end':
@@ -126,6 +129,9 @@ export class RunState {
         if (this.advice.some((a) => a.layer === event.advice.layer)) return [];
         this.advice.push(event.advice);
         return [{ kind: 'advice', advice: event.advice }];
+      case 'annotation':
+        this.meta = { ...this.meta, tags: event.tags, notes: event.notes };
+        return [{ kind: 'meta', meta: this.meta }];
       default: {
         const _exhaustive: never = event;
         return _exhaustive;

@@ -9,3 +9,4 @@ export * from './analysis';
 export * from './concepts';
 export * from './images';
 export * from './events';
+export * from './annotations';

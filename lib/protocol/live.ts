@@ -21,6 +21,11 @@ export const RunMeta = z.object({
   layers: z.number(),
   bytes: z.number(),
   lastScalar: z.object({ name: z.string(), step: z.number(), value: z.number() }).optional(),
+  /** The last value of each scalar the run logged (at most 64 names): the overview's scalar columns. */
+  latest: z.record(z.string(), z.number()).optional(),
+  /** A person's tags and notes (the run log's last `annotation` event); absent when never written. */
+  tags: z.array(z.string()).optional(),
+  notes: z.string().optional(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;
 
