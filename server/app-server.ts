@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { kernelInfo } from '../lib/analysis';
-import { INGEST_PATH, LIVE_PATH, type IngestLimits, type MetricName } from '../lib/protocol';
+import { DEFAULT_METRIC, INGEST_PATH, LIVE_PATH, type IngestLimits, type MetricName } from '../lib/protocol';
+import { settleSteps } from '../lib/chart/convergence-summary';
 import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
 import { Broadcaster } from './broadcaster';
@@ -82,7 +83,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     liveMetrics: opts.liveMetrics ?? ['svcca-k', 'cka'],
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-progress', progress } }),
+    analysed: (runId) => noteSettle(runId),
   });
+  // The overview's settle columns: each layer's settle step in the default metric's grid, once a run's analysis is complete.
+  const noteSettle = (id: string) => {
+    const grid = analysis.snapshot(id)?.grids[DEFAULT_METRIC];
+    if (grid && !grid.pending && !analysis.progress(id) && !registry.getLive(id)) registry.noteSettle(id, settleSteps(grid));
+  };
   registry.onEnded((id) => void analysis.runEnded(id));
   const prepared = new Map<string, NonNullable<ReturnType<RunRegistry['peek']>>>();
   const broadcaster = new Broadcaster({
@@ -92,6 +99,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const state = await registry.load(topic.slice(4));
       if (!state) return false;
       await analysis.load(state);
+      noteSettle(state.meta.id);
       // Held until the snapshot: with many runs subscribed at once the registry's cache may evict it meanwhile.
       prepared.delete(topic);
       prepared.set(topic, state);

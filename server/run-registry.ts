@@ -287,6 +287,16 @@ export class RunRegistry {
     });
   }
 
+  /** Records each layer's settle step in a run's meta (the overview's columns), when it changed. */
+  noteSettle(id: string, settle: NonNullable<RunMeta['settle']>): void {
+    const meta = this.index.get(id);
+    if (!meta || JSON.stringify(meta.settle ?? null) === JSON.stringify(settle)) return;
+    const next = this.index.update(id, { settle });
+    const cached = this.past.get(id);
+    if (cached) cached.meta = { ...cached.meta, settle };
+    this.publish('runs', { runs: { kind: 'run', meta: next } });
+  }
+
   /** A run's state: live, cached, or read from its log (JSON records only; frames are not needed for views). */
   async load(id: string): Promise<RunState | null> {
     const live = this.live.get(id);

@@ -23,6 +23,8 @@ export const RunMeta = z.object({
   lastScalar: z.object({ name: z.string(), step: z.number(), value: z.number() }).optional(),
   /** The last value of each scalar the run logged (at most 64 names): the overview's scalar columns. */
   latest: z.record(z.string(), z.number()).optional(),
+  /** Per layer, the checkpoint step from which it settled (null: it did not), from the stored analysis of an ended run. */
+  settle: z.array(z.object({ layer: z.string(), step: z.number().nullable() })).optional(),
   /** A person's tags and notes (the run log's last `annotation` event); absent when never written. */
   tags: z.array(z.string()).optional(),
   notes: z.string().optional(),

@@ -38,6 +38,8 @@ export interface AnalysisManagerOptions {
   publish: (runId: string, patch: ConvergencePatch) => void;
   /** Progress of a stored run's analysis on open (default: not published). */
   publishProgress?: (runId: string, progress: AnalysisProgress) => void;
+  /** A run's analysis is complete for now (it ended, or its analysis on open finished). */
+  analysed?: (runId: string) => void;
 }
 
 const PAST_CACHE = 16;
@@ -403,6 +405,7 @@ export class AnalysisManager {
       if (this.catchUps.get(id) === job) this.catchUps.delete(id);
       this.timelines.delete(id);
       release();
+      this.o.analysed?.(id);
     });
   }
 
@@ -450,6 +453,7 @@ export class AnalysisManager {
     this.live.delete(id);
     this.past.set(id, new Map(entry.conv.grids));
     this.timelines.delete(id);
+    this.o.analysed?.(id);
   }
 
   /** Waits for every run's queued analysis, then for its results to be written to the analysis logs (tests and benches use this). */
