@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { kernelInfo } from '../lib/analysis';
-import { DEFAULT_METRIC, INGEST_PATH, LIVE_PATH, type IngestLimits, type MetricName } from '../lib/protocol';
+import { DEFAULT_METRIC, INGEST_PATH, LIVE_PATH, RUNS_CHANGES_TOPIC, type IngestLimits, type MetricName } from '../lib/protocol';
+import { RunSummaries } from './run-summaries';
 import { settleSteps } from '../lib/chart/convergence-summary';
 import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
@@ -95,7 +96,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const broadcaster = new Broadcaster({
     epoch,
     prepare: async (topic) => {
-      if (topic === 'runs') return true;
+      if (topic === 'runs' || topic === RUNS_CHANGES_TOPIC) return true;
       const state = await registry.load(topic.slice(4));
       if (!state) return false;
       await analysis.load(state);
@@ -108,6 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     snapshot: (topic) => {
       if (topic === 'runs') return { runs: registry.list() };
+      if (topic === RUNS_CHANGES_TOPIC) return { runs: [] };
       const id = topic.slice(4);
       const convergence = analysis.snapshot(id);
       const concepts = analysis.concepts.snapshot(id);
@@ -116,7 +118,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(Object.keys(parts).length ? parts : undefined) };
     },
   });
-  registry.publish = (topic, payload) => broadcaster.publish(topic, payload);
+  // The overview's summary index: built on first use from the run index (no log is read), then kept current.
+  let summaries: RunSummaries | null = null;
+  const getSummaries = () => (summaries ??= new RunSummaries(registry.list()));
+  registry.publish = (topic, payload) => {
+    broadcaster.publish(topic, payload);
+    if (!('runs' in payload)) return;
+    summaries?.apply(payload.runs);
+    // The overview listens here: it refetches its page instead of holding every run.
+    broadcaster.publish(RUNS_CHANGES_TOPIC, payload);
+  };
   const requests = new Map<string, RequestHandler>();
   requests.set('series', seriesRequest(registry));
   registerAnalysisRequests(requests, registry, analysis);
@@ -139,7 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!hostAllowed(req, opts.host, allowedHosts)) return refuseHost(res);
     if (!gateHttp(req, res, url, opts.viewToken)) return;
-    handleApi(req, res, url, { registry, epoch, kernel, logLimits, ...(stats ? { stats: stats.read } : {}) })
+    handleApi(req, res, url, { registry, summaries: getSummaries, epoch, kernel, logLimits, ...(stats ? { stats: stats.read } : {}) })
       .then((handled) => {
         if (handled) return;
         if (nextHandler) return nextHandler(req, res);

@@ -9,12 +9,16 @@ import { isValidRunId } from './storage/run-id';
 import type { RunRegistry } from './run-registry';
 import { handleImport } from './http-import';
 import { handleAnnotate } from './http-annotate';
+import { parseSummaryQuery } from './summary-query';
+import type { RunSummaries } from './run-summaries';
 import type { LogCheckLimits } from './log-content-check';
 
 export interface ApiContext {
   registry: RunRegistry;
   epoch: string;
   kernel: string;
+  /** The overview's index of run summaries (built on first use). */
+  summaries: () => RunSummaries;
   /** The limits an imported log is held to (the server's own). */
   logLimits: LogCheckLimits;
   /** Present when the server was started with LAYERWATCH_STATS=1 (GET /api/stats; `?reset=1` starts a new window). */
@@ -45,6 +49,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runs') {
     json(res, 200, { runs: ctx.registry.list() });
+    return true;
+  }
+  if (req.method === 'GET' && parts.length === 1 && parts[0] === 'overview') {
+    const query = parseSummaryQuery(url.searchParams);
+    if ('error' in query) json(res, 400, { error: { code: 'BAD_QUERY', message: query.error } });
+    else json(res, 200, ctx.summaries().query(query));
     return true;
   }
   if (parts[0] === 'runs' && parts.length >= 2) {

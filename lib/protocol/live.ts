@@ -117,8 +117,11 @@ export const RunsDelta = z.discriminatedUnion('kind', [
 ]);
 export type RunsDelta = z.infer<typeof RunsDelta>;
 
-/** Topics: "runs" (the run list) or "run:<id>". */
-export const Topic = z.string().regex(/^(runs|run:[a-z0-9][a-z0-9_-]{0,63})$/);
+/** The run list's deltas without its snapshot: the overview pages the list over HTTP and refetches on these. */
+export const RUNS_CHANGES_TOPIC = 'runs-changes';
+
+/** Topics: "runs" (the run list), "runs-changes" (its deltas only) or "run:<id>". */
+export const Topic = z.string().regex(/^(runs|runs-changes|run:[a-z0-9][a-z0-9_-]{0,63})$/);
 
 export const Subscribe = z.strictObject({
   type: z.literal('subscribe'),
