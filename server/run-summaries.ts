@@ -4,7 +4,7 @@
  * answers a page of a filtered, sorted run list, the column keys in use, and the points of a parallel-coordinates
  * chart, so the browser never receives every run.
  */
-import type { RunMeta, RunStatus, RunsDelta } from '../lib/protocol';
+import type { OverviewPage, RunMeta, RunStatus, RunsDelta } from '../lib/protocol';
 import { runFields, runSearchText } from '../lib/runs/fields';
 import { compareBy, matchesTerms, parseQuery, resolveKey, type Matchable } from '../lib/runs/query';
 
@@ -30,16 +30,8 @@ export interface SummaryQuery {
   axes: string[];
 }
 
-export interface SummaryPage {
-  total: number;
-  matched: number;
-  counts: Record<StatusFilter, number>;
-  offset: number;
-  rows: RunMeta[];
-  keys: { config: string[]; scalars: string[]; layers: string[] };
-  /** Present when axes were asked for: each matched run's values on them (null: the run lacks it), at most MAX_POINTS runs. */
-  points?: { axes: string[]; ids: string[]; values: Array<Array<number | null>>; selected: boolean[]; truncated: boolean };
-}
+/** The answer (lib/protocol/overview.ts); `points` holds at most MAX_POINTS runs. */
+export type SummaryPage = OverviewPage;
 
 export const MAX_PAGE = 200;
 export const MAX_POINTS = 2000;

@@ -10,3 +10,4 @@ export * from './concepts';
 export * from './images';
 export * from './events';
 export * from './annotations';
+export * from './overview';
