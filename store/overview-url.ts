@@ -31,8 +31,8 @@ export interface OverviewState {
 
 export const DEFAULT_STATE: OverviewState = { q: '', status: 'all', sort: 'created', dir: 'desc', view: 'list', cols: [], metric: '', brush: [], page: 0 };
 
-/** The list's former sort names (older links keep working). */
-const LEGACY_SORTS: Record<string, [string, Dir]> = {
+/** The list's sort menu: a name per (column, direction), also the URL's `sort` for these. */
+export const LIST_SORTS: Record<string, [string, Dir]> = {
   newest: ['created', 'desc'],
   oldest: ['created', 'asc'],
   name: ['name', 'asc'],
@@ -45,7 +45,7 @@ const list = (v: string | undefined) => (v ? v.split(',').filter(Boolean).slice(
 
 /** Reads the state from URL parameters (anything malformed falls back to its default). */
 export function readOverviewState(p: Record<string, string | undefined>): OverviewState {
-  const legacy = LEGACY_SORTS[p.sort ?? ''];
+  const legacy = Object.hasOwn(LIST_SORTS, p.sort ?? '') ? LIST_SORTS[p.sort!] : undefined;
   const status = (STATUS_FILTERS as readonly string[]).includes(p.status ?? '') ? (p.status as StatusFilter) : 'all';
   const brush: Brush[] = [];
   for (const part of (p.brush ?? '').split(';')) {
@@ -71,14 +71,20 @@ export function writeOverviewState(s: OverviewState): URLSearchParams {
   const out = new URLSearchParams();
   if (s.q.trim()) out.set('q', s.q.trim());
   if (s.status !== 'all') out.set('status', s.status);
-  if (s.sort !== DEFAULT_STATE.sort) out.set('sort', s.sort);
-  if (s.dir !== DEFAULT_STATE.dir) out.set('dir', s.dir);
+  const named = listSortName(s.sort, s.dir);
+  if (named !== 'newest') out.set('sort', named ?? s.sort);
+  if (!named && s.dir !== DEFAULT_STATE.dir) out.set('dir', s.dir);
   if (s.view !== 'list') out.set('view', s.view);
   if (s.cols.length) out.set('cols', s.cols.join(','));
   if (s.metric) out.set('metric', s.metric);
   if (s.brush.length) out.set('brush', s.brush.map((b) => `${b.axis}:${b.lo}:${b.hi}`).join(';'));
   if (s.page) out.set('page', String(s.page));
   return out;
+}
+
+/** The list menu's name for a sort, or null when the menu has none. */
+export function listSortName(sort: string, dir: Dir): string | null {
+  return Object.entries(LIST_SORTS).find(([, [k, d]]) => k === sort && d === dir)?.[0] ?? null;
 }
 
 /** A column key as a query key (`c:optimizer.lr` → `config.optimizer.lr`), or null when the query language cannot name it. */

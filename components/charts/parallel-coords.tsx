@@ -15,7 +15,7 @@ import type { Brush } from '@/store/overview-url';
 import { useWidth } from './use-width';
 
 type Points = NonNullable<OverviewPage['points']>;
-type Scale = ((v: number) => number) & { invert(y: number): number; ticks(n: number): number[]; domain(): number[] };
+type Scale = ((v: number) => number) & { invert(y: number): number; ticks(n: number): number[]; domain(): number[]; log?: true };
 
 const HEIGHT = 240;
 const TOP = 28;
@@ -27,7 +27,7 @@ export function axisScale(values: Array<number | null>, height: number): Scale {
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = finite.length ? Math.min(...finite) : 0;
   const hi = finite.length ? Math.max(...finite) : 1;
-  if (lo > 0 && hi / lo > 20) return scaleLog().domain([lo, hi]).range([height - BOTTOM, TOP]).nice() as unknown as Scale;
+  if (lo > 0 && hi / lo > 20) return Object.assign(scaleLog().domain([lo, hi]).range([height - BOTTOM, TOP]).nice(), { log: true as const }) as unknown as Scale;
   const pad = lo === hi ? Math.abs(lo) * 0.1 || 1 : 0;
   return scaleLinear().domain([lo - pad, hi + pad]).range([height - BOTTOM, TOP]).nice() as unknown as Scale;
 }
@@ -38,10 +38,24 @@ interface Props {
   onBrush: (brush: Brush[]) => void;
 }
 
+/** The axes on which some run has a number (a text-valued config key makes no axis), and the values on them. */
+export function numericAxes(points: Points): Points {
+  const keep = points.axes.map((_, a) => points.values.some((v) => v[a] !== null));
+  if (keep.every(Boolean)) return points;
+  return { ...points, axes: points.axes.filter((_, a) => keep[a]), values: points.values.map((v) => v.filter((_, a) => keep[a])) };
+}
+
+/** An axis's ticks: decades on a log axis, a few round values on a linear one. */
+export function axisTicks(scale: Scale): number[] {
+  const ticks = scale.ticks(5);
+  return scale.log ? ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9) : ticks.slice(0, 8);
+}
+
 /** Renders the chart and its range form. */
-export function ParallelCoords({ points, brush, onBrush }: Props) {
+export function ParallelCoords({ points: all, brush, onBrush }: Props) {
   const [ref, width] = useWidth<HTMLDivElement>();
   const svg = useRef<SVGSVGElement | null>(null);
+  const points = useMemo(() => numericAxes(all), [all]);
   const { axes } = points;
   const scales = useMemo(() => axes.map((_, a) => axisScale(points.values.map((v) => v[a]), HEIGHT)), [axes, points.values]);
   const x = (a: number) => SIDE + (a * Math.max(0, width - 2 * SIDE)) / Math.max(1, axes.length - 1);
@@ -102,7 +116,7 @@ export function ParallelCoords({ points, brush, onBrush }: Props) {
             {axes.map((axis, a) => (
               <g key={axis} className="axis" transform={`translate(${x(a)},0)`} data-axis={axis}>
                 <line y1={TOP} y2={HEIGHT - BOTTOM} />
-                {scales[a].ticks(5).slice(0, 8).map((t) => (
+                {axisTicks(scales[a]).map((t) => (
                   <g key={t} transform={`translate(0,${scales[a](t)})`}>
                     <line x2={-4} />
                     <text x={-6} dy="0.32em" textAnchor="end">{formatValue(t)}</text>
@@ -133,9 +147,9 @@ function RangeForm({ axes, brush, onBrush }: Omit<Props, 'points'> & { axes: str
   };
   return (
     <form className="runs-toolbar small" onSubmit={(e) => { e.preventDefault(); apply(); }} aria-label="Select a range on an axis">
-      <label>Axis <select value={axis} onChange={(e) => setAxis(e.target.value)}>{axes.map((a) => <option key={a} value={a}>{columnLabel(a)}</option>)}</select></label>
-      <label>from <input type="number" step="any" value={lo} onChange={(e) => setLo(e.target.value)} style={{ width: '9ch' }} /></label>
-      <label>to <input type="number" step="any" value={hi} onChange={(e) => setHi(e.target.value)} style={{ width: '9ch' }} /></label>
+      <label>Axis <select aria-label="Axis" value={axis} onChange={(e) => setAxis(e.target.value)}>{axes.map((a) => <option key={a} value={a}>{columnLabel(a)}</option>)}</select></label>
+      <label>from <input aria-label="Range from" type="number" step="any" value={lo} onChange={(e) => setLo(e.target.value)} style={{ width: '9ch' }} /></label>
+      <label>to <input aria-label="Range to" type="number" step="any" value={hi} onChange={(e) => setHi(e.target.value)} style={{ width: '9ch' }} /></label>
       <button type="submit">Select range</button>
     </form>
   );

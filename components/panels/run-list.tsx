@@ -9,7 +9,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
 import { useLayerwatch } from '@/store/provider';
-import { brushTerms, readOverviewState, STATUS_FILTERS, writeOverviewState, type OverviewState } from '@/store/overview-url';
+import { brushTerms, LIST_SORTS, listSortName, readOverviewState, STATUS_FILTERS, writeOverviewState, type OverviewState } from '@/store/overview-url';
+import { columnLabel } from '@/lib/runs/fields';
 import { ImportDrop } from './import-drop';
 import { RunRow } from './run-row';
 import { RunsEmpty } from './runs-empty';
@@ -19,14 +20,7 @@ import { useOverview } from './use-overview';
 export type RunListQuery = Record<string, string | undefined>;
 
 export const PAGE_SIZE = 50;
-const LIST_SORTS: ReadonlyArray<{ key: string; label: string }> = [
-  { key: 'created:desc', label: 'Newest first' },
-  { key: 'created:asc', label: 'Oldest first' },
-  { key: 'name:asc', label: 'Name A–Z' },
-  { key: 'name:desc', label: 'Name Z–A' },
-  { key: 'step:desc', label: 'Most steps' },
-  { key: 'checkpoints:desc', label: 'Most checkpoints' },
-];
+const SORT_LABELS: Record<string, string> = { newest: 'Newest first', oldest: 'Oldest first', name: 'Name A–Z', 'name-desc': 'Name Z–A', step: 'Most steps', checkpoints: 'Most checkpoints' };
 const COLUMNS = 9;
 
 /** The server parameters for a state (the chart's axes are added by the table). */
@@ -74,7 +68,7 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
       </div>
     );
   }
-  const sortValue = `${state.sort}:${state.dir}`;
+  const sortName = listSortName(state.sort, state.dir);
   const live = rows.filter((r) => r.status === 'live');
   const past = rows.filter((r) => r.status !== 'live');
   const listRows = (list: typeof rows) => list.map((r) => <RunRow key={r.id} meta={r} spark={sparks[r.id]} extras={extras[r.id]} seenAt={seenAt[r.id]} now={now} selected={selected.includes(r.id)} onSelect={onSelect} />);
@@ -99,9 +93,9 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
         {state.view === 'list' && (
           <label className="small">
             Sort{' '}
-            <select value={LIST_SORTS.some((s) => s.key === sortValue) ? sortValue : ''} onChange={(e) => { const [sort, dir] = e.target.value.split(':'); update({ sort, dir: dir as 'asc' | 'desc' }); }} data-testid="run-sort">
-              {!LIST_SORTS.some((s) => s.key === sortValue) && <option value="">by {state.sort}</option>}
-              {LIST_SORTS.map((s) => <option key={s.key} value={s.key}>{s.label}</option>)}
+            <select value={sortName ?? ''} onChange={(e) => { const [sort, dir] = LIST_SORTS[e.target.value]; update({ sort, dir }); }} data-testid="run-sort">
+              {!sortName && <option value="">by {columnLabel(state.sort)}</option>}
+              {Object.keys(LIST_SORTS).map((k) => <option key={k} value={k}>{SORT_LABELS[k]}</option>)}
             </select>
           </label>
         )}

@@ -11,7 +11,7 @@ import { columnLabel, runFields, type FieldValue } from '@/lib/runs/fields';
 import { formatValue } from '@/lib/chart/scales';
 import { useLayerwatchApi } from '@/store/provider';
 import { defaultColumns, type OverviewState } from '@/store/overview-url';
-import { ParallelCoords } from '@/components/charts/parallel-coords';
+import { numericAxes, ParallelCoords } from '@/components/charts/parallel-coords';
 import { ColumnChooser } from './column-chooser';
 import { StatusBadge } from './status-badge';
 import { TagEditor } from './tag-editor';
@@ -66,7 +66,7 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
         <span className="spacer" />
         <ColumnChooser keys={page.keys} columns={columns} onChange={(cols) => update({ cols })} />
       </div>
-      {page.points && page.points.axes.length >= 2 && <ParallelCoords points={page.points} brush={state.brush} onBrush={(brush) => update({ brush })} />}
+      {page.points && numericAxes(page.points).axes.length >= 2 && <ParallelCoords points={page.points} brush={state.brush} onBrush={(brush) => update({ brush })} />}
       <div className="hp-wrap">
         <table className="runs-table hp-table" data-testid="runs-table" data-shown={rows.length} data-matched={page.matched} data-answered={answered}>
           <thead>
