@@ -200,6 +200,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // The overview's index, built once the server answers (a first page does not wait for it to be started then).
+  setImmediate(() => getSummaries().warm());
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
   let closing: Promise<void> | null = null;

@@ -5,11 +5,23 @@
  * chart, so the browser never receives every run.
  */
 import type { OverviewPage, RunMeta, RunStatus, RunsDelta } from '../lib/protocol';
-import { runFields, runSearchText } from '../lib/runs/fields';
+import { runFields, runSearchText, type FieldValue } from '../lib/runs/fields';
 import { compareBy, matchesTerms, parseQuery, resolveKey, type Matchable } from '../lib/runs/query';
 
-interface Summary extends Matchable {
-  meta: RunMeta;
+/** A run's summary: its fields and search text are computed on first use (a start with 10,000 runs allocates nothing per run). */
+class Summary implements Matchable {
+  private f: Map<string, FieldValue> | null = null;
+  private t: string | null = null;
+  constructor(readonly meta: RunMeta) {}
+  get fields(): Map<string, FieldValue> {
+    return (this.f ??= runFields(this.meta));
+  }
+  get text(): string {
+    return (this.t ??= runSearchText(this.meta));
+  }
+  get tags(): readonly string[] {
+    return this.meta.tags ?? [];
+  }
 }
 
 export type StatusFilter = 'all' | RunStatus;
@@ -39,8 +51,8 @@ const MAX_KEYS = 300;
 
 export class RunSummaries {
   private readonly runs = new Map<string, Summary>();
-  /** How many runs use each column key (config `c:`, scalar `s:`, layer `l:`), for the column chooser. */
-  private readonly keyCounts = new Map<string, number>();
+  /** How many runs use each column key (config `c:`, scalar `s:`, layer `l:`), for the column chooser; built on first use. */
+  private keyCounts: Map<string, number> | null = null;
 
   /** Builds the index from run metas (the run index's list). */
   constructor(metas: Iterable<RunMeta>) {
@@ -68,7 +80,7 @@ export class RunSummaries {
   private upsert(meta: RunMeta): void {
     const old = this.runs.get(meta.id);
     if (old) this.count(old, -1);
-    const s: Summary = { meta, fields: runFields(meta), text: runSearchText(meta), tags: meta.tags ?? [] };
+    const s = new Summary(meta);
     this.runs.set(meta.id, s);
     this.count(s, 1);
   }
@@ -81,12 +93,21 @@ export class RunSummaries {
   }
 
   private count(s: Summary, by: 1 | -1): void {
+    const counts = this.keyCounts;
+    if (!counts) return;
     for (const k of s.fields.keys()) {
       if (k[1] !== ':') continue;
-      const n = (this.keyCounts.get(k) ?? 0) + by;
-      if (n > 0) this.keyCounts.set(k, n);
-      else this.keyCounts.delete(k);
+      const n = (counts.get(k) ?? 0) + by;
+      if (n > 0) counts.set(k, n);
+      else counts.delete(k);
     }
+  }
+
+  /** Computes every summary's fields now (the server does it in the background after it starts listening). */
+  warm(): void {
+    if (this.keyCounts) return;
+    this.keyCounts = new Map();
+    for (const s of this.runs.values()) this.count(s, 1);
   }
 
   /** One page of the runs matching the query, sorted, with counts per status and the keys in use. */
@@ -115,7 +136,8 @@ export class RunSummaries {
   }
 
   private keys(): SummaryPage['keys'] {
-    const byUse = [...this.keyCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    this.warm();
+    const byUse = [...this.keyCounts!.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const of = (p: string) => byUse.filter(([k]) => k.startsWith(p)).slice(0, MAX_KEYS).map(([k]) => k);
     return { config: of('c:'), scalars: of('s:'), layers: of('l:') };
   }
