@@ -45,14 +45,14 @@ def train(args):
     g = seed_everything(args.seed)
     x_train, y_train, x_probe, y_probe = load_digits_split()
     model = build_model()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     steps_per_epoch = (len(x_train) + args.batch_size - 1) // args.batch_size
     total = steps_per_epoch * args.epochs
     schedule = log_spaced_steps(total, args.checkpoints)
     freezer = layerwatch.freeze_on_advice(model) if args.freeze_advice else None
     run = layerwatch.init(
         url=args.url, token=args.token, name=args.name or "digits-mlp-seed%d" % args.seed, project=args.project or "digits",
-        config={"model": "mlp-64-128-128-128-10", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size,
+        config={"model": "mlp-64-128-128-128-10", "optimizer": "adam", "lr": args.lr, "batch": args.batch_size,
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
         enabled=not args.no_stream, wait=2.0)
@@ -100,6 +100,7 @@ def accuracy(model, x, y):
 def parse_args(argv=None):
     p = base_parser("Digits MLP streaming to Layerwatch", epochs=30)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (an lr sweep: one run per value)")
     add_freeze_flags(p)
     return p.parse_args(argv)
 

@@ -40,7 +40,8 @@ function cell(key: string, v: FieldValue | undefined, run: RunMeta): string {
 export function RunTable({ page, rows, state, update, answered, onAxes, selected, onSelect }: Props) {
   const store = useLayerwatchApi();
   const columns = state.cols.length ? state.cols : defaultColumns(page.keys);
-  const metric = state.metric || page.keys.scalars[0] || '';
+  // The chart's scalar: the one chosen, else the table's first scalar column, else loss, else the most used.
+  const metric = state.metric || columns.find((c) => c.startsWith('s:')) || (page.keys.scalars.includes('s:loss') ? 's:loss' : page.keys.scalars[0]) || '';
   const axes = useMemo(() => [...columns.filter((c) => c.startsWith('c:')).slice(0, MAX_AXES - 1), ...(metric ? [metric] : [])], [columns, metric]);
   useEffect(() => onAxes(axes), [axes, onAxes]);
   const fields = useMemo(() => new Map(rows.map((r) => [r.id, runFields(r)])), [rows]);
