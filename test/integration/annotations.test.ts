@@ -72,6 +72,9 @@ test('PATCH sets tags and notes: answered, in GET /api/runs/RUN, in the run list
   assert.deepEqual([got.run.tags, got.run.notes], [['baseline', 'lr-sweep'], 'first try\n\twith a tab']);
   assert.deepEqual(got.run.latest, { loss: 0.5, acc: 0.8 });
   assert.equal(await annotationsInLog(server.registry.logPath(id)), 1);
+  // Searchable at once: the overview's index heard the change.
+  const found = (await (await fetch(`${server.url}/api/overview?q=${encodeURIComponent('tag:lr-sweep first')}`)).json()) as { rows: RunMeta[] };
+  assert.deepEqual(found.rows.map((r) => r.id), [id]);
   // Only the notes: the tags stay.
   const notesOnly = await patch(server.url, id, JSON.stringify({ notes: 'second' }));
   assert.deepEqual([notesOnly.body.run?.tags, notesOnly.body.run?.notes], [['baseline', 'lr-sweep'], 'second']);
