@@ -48,7 +48,7 @@ async function writeRun(dir: string, i: number, rng: Rng): Promise<void> {
   await writer.close();
   const meta: RunMeta = {
     id, name: `sweep ${i}`, project: i % 2 ? 'cifar' : 'digits', config, status: i % 50 === 7 ? 'failed' : 'finished',
-    createdAt: t0, endedAt: t0 + 600, checkpoints: 0, lastStep: 500, layers: LAYERS.length, bytes: writer.size,
+    createdAt: t0, endedAt: t0 + 600, checkpoints: 0, lastStep: null, layers: LAYERS.length, bytes: writer.size,
     lastScalar: { name: 'loss', step: 500, value: loss }, latest: { loss, acc },
     settle: LAYERS.map((layer, l) => ({ layer, step: rng.next() < 0.8 ? 100 * (1 + l + Math.floor(rng.next() * 2)) : null })),
     ...(i % 100 === 0 ? { tags: ['baseline'], notes: 'reference run' } : {}),

@@ -13,8 +13,8 @@ import { Broadcaster } from './broadcaster';
 import { IngestConnection } from './collector';
 import { startHeartbeat } from './heartbeat';
 import { handleApi } from './http-api';
-import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './limits';
-import { exposureProblem, gateHttp, hasViewAccess, hostAllowed, hostHeaderName, refuseHost } from './auth';
+import { Budget, DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './limits';
+import { exposureProblem, gateHttp, hasViewAccess, hostAllowed, hostHeaderName, originAllowed, refuseHost, refuseUpgrade } from './auth';
 import { handleLiveConnection, type RequestHandler } from './live-endpoint';
 import { RunRegistry } from './run-registry';
 import type { LogCheckLimits } from './log-content-check';
@@ -43,6 +43,8 @@ export interface ServerOptions {
   insecure?: boolean;
   /** Host names (besides loopback ones) that requests may be addressed to; "*" allows any (see hostAllowed). */
   allowedHosts?: string[];
+  /** Web origins (besides the server's own) whose pages may open /ingest and /live; "*" allows any (see originAllowed). */
+  allowedOrigins?: string[];
   limits?: Partial<IngestLimits>;
   connectionLimits?: Partial<ConnectionLimits>;
   heartbeatMs?: number;
@@ -144,9 +146,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     nextApp = app as unknown as { close?: () => Promise<void> };
   }
 
+  const allowedOrigins = opts.allowedOrigins ?? [];
   const allowedHosts = (opts.allowedHosts ?? []).map((h) => h.trim()).filter((h) => h.length > 0).map((h) => (h === '*' ? h : (hostHeaderName(h) ?? h)));
   const stats = statsEnabled() ? createStatsSource({ broadcaster, analysisQueued: () => pool.queued }) : null;
-  const server: Server = createServer((req, res) => {
+  // Against slowloris: Node checks these timeouts every connectionsCheckingInterval, so check often.
+  const server: Server = createServer({ connectionsCheckingInterval: 1000, requestTimeout: conn.requestTimeoutMs, headersTimeout: Math.min(conn.headersTimeoutMs, conn.requestTimeoutMs) }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!hostAllowed(req, opts.host, allowedHosts)) return refuseHost(res);
     if (!gateHttp(req, res, url, opts.viewToken)) return;
@@ -166,23 +170,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const ingest = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
   const live = new WebSocketServer({ noServer: true, maxPayload: conn.maxLiveMessageBytes, perMessageDeflate: false });
-  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn }));
-  live.on('connection', (ws) => handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log, limits: conn }));
+  // Slots are taken after the handshake (an authenticated hello on /ingest, a first valid message on /live), so idle sockets hold none.
+  const trainers = new Budget(conn.maxIngestConnections);
+  const viewers = new Budget(conn.maxLiveConnections);
+  const inflight = new Budget(conn.maxInflightBytes);
+  const handshakeTimeoutMs = conn.handshakeTimeoutMs;
+  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn, trainers, inflight, handshakeTimeoutMs }));
+  live.on('connection', (ws) => handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log, limits: conn, viewers, handshakeTimeoutMs }));
   const stopHeartbeat = startHeartbeat([ingest, live], opts.heartbeatMs ?? 15_000);
 
   server.on('upgrade', (req, socket, head) => {
     const upgradeUrl = new URL(req.url ?? '/', 'http://localhost');
     const pathname = upgradeUrl.pathname;
-    if (!hostAllowed(req, opts.host, allowedHosts)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n\r\nHOST_NOT_ALLOWED\n');
-      return;
-    }
-    const full = pathname === INGEST_PATH ? ingest.clients.size >= conn.maxIngestConnections : pathname === LIVE_PATH && live.clients.size >= conn.maxLiveConnections;
-    if (full) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    if (pathname === LIVE_PATH && opts.viewToken !== undefined && !liveAllowed(req, upgradeUrl, opts.viewToken)) {
+    if (!hostAllowed(req, opts.host, allowedHosts)) return refuseUpgrade(socket, '403 Forbidden', 'HOST_NOT_ALLOWED');
+    // Any page the user has open may try ws://127.0.0.1:PORT/…; only this server's own pages (and allowed origins) may.
+    if ((pathname === INGEST_PATH || pathname === LIVE_PATH) && !originAllowed(req, allowedOrigins)) return refuseUpgrade(socket, '403 Forbidden', 'CROSS_ORIGIN');
+    if (pathname === LIVE_PATH && opts.viewToken !== undefined && !hasViewAccess(req, upgradeUrl, opts.viewToken, true)) {
       // Accepted, then closed with UNAUTHORIZED: a browser cannot read an HTTP status from a failed upgrade.
       return live.handleUpgrade(req, socket, head, (ws) => {
         ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message: 'this server needs its view token; reload the page with ?token=', fatal: true }));
@@ -195,6 +198,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     socket.destroy();
   });
 
+  // Every socket holds a descriptor: past this many, new connections are closed at once (the run logs keep theirs).
+  server.maxConnections = conn.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
@@ -221,19 +226,4 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })());
 
   return { url: `http://${host}:${port}`, port, registry, broadcaster, analysis, requests, kernel, close };
-}
-
-/** /live with a view token: a valid credential, and (for browsers) an Origin on this same host, against cross-site websocket hijacking. */
-function liveAllowed(req: import('http').IncomingMessage, url: URL, viewToken: string): boolean {
-  const origin = req.headers.origin;
-  if (origin !== undefined) {
-    let sameHost = false;
-    try {
-      sameHost = new URL(origin).host === req.headers.host;
-    } catch {
-      sameHost = false;
-    }
-    if (!sameHost) return false;
-  }
-  return hasViewAccess(req, url, viewToken, true);
 }

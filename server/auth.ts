@@ -10,6 +10,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export const VIEW_COOKIE = 'layerwatch_view';
 
@@ -102,10 +103,31 @@ export function gateHttp(req: IncomingMessage, res: ServerResponse, url: URL, vi
 /** True when the request's Origin header names this server's own host (as the browser addressed it). */
 export function sameOrigin(req: IncomingMessage): boolean {
   try {
-    return new URL(req.headers.origin ?? '').host === req.headers.host;
+    return new URL(req.headers.origin ?? '').host === new URL(`http://${req.headers.host ?? ''}`).host;
   } catch {
     return false;
   }
+}
+
+/**
+ * Against cross-site websocket hijacking: browsers send Origin with every websocket upgrade and let any page open a
+ * websocket anywhere, so an upgrade carrying an Origin must come from this server's own origin (Origin host = Host)
+ * or one given with --allowed-origins ("*" allows any). Trainers and Node clients send no Origin and pass.
+ */
+export function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || allowed.includes('*') || sameOrigin(req)) return true;
+  try {
+    return allowed.includes(new URL(origin).origin);
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses a websocket upgrade before it happens: an HTTP status and a stable code as the body. */
+export function refuseUpgrade(socket: Duplex, status: '403 Forbidden', code: string): void {
+  const body = `${code}\n`;
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
 }
 
 /** The host name of a Host header ("[::1]:3000" → "::1", "Example.COM:80" → "example.com"), or null when malformed. */

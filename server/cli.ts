@@ -1,5 +1,6 @@
 /** `layerwatch` command: dispatches to one module per subcommand, loaded only when used. */
 import { UsageError } from './cli/args';
+import { logLines, warn } from './cli/terminal-text';
 
 /** `serves`: the command keeps the process running after `run` returns (a server); the others end with it. */
 type Command = { summary: string; serves?: true; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
@@ -38,20 +39,24 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    console.error(`layerwatch: unknown command "${name}"\n\n${usage()}`);
+    warn`layerwatch: unknown command "${name}"`;
+    console.error(`\n${usage()}`);
     return 2;
   }
   try {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {
+    // Exit 2: the command line itself is wrong. Exit 1: it is well formed but names something invalid or unavailable.
     if (err instanceof UsageError) {
-      console.error(`layerwatch ${name}: ${err.message}`);
+      logLines(`layerwatch ${name}: ${err.message}`, 'stderr');
       return 2;
     }
     const e = err as { code?: string; message?: string };
     if (e && typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) {
-      console.error(`layerwatch ${name}: ${e.code}: ${e.message}`);
+      const message = String(e.message ?? '');
+      // Some errors (the Node client's) already start with their code: print it once.
+      warn`layerwatch ${name}: ${e.code}: ${message.startsWith(`${e.code}: `) ? message.slice(e.code.length + 2) : message}`;
       return 1;
     }
     throw err;

@@ -19,7 +19,7 @@ import {
   type LayerDecl,
   type Probe,
 } from '../lib/protocol';
-import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type ConnectionLimits } from './limits';
+import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type Budget, type ConnectionLimits } from './limits';
 import { RECORD_KIND } from './records';
 import type { CommitRecord, LiveRun, RunRegistry, TrainerLink } from './run-registry';
 import { tokensEqual } from './auth';
@@ -37,6 +37,12 @@ export interface CollectorOptions {
   highWaterBytes?: number;
   /** Memory bounds per connection (server/limits.ts); defaults when omitted. */
   connectionLimits?: Pick<ConnectionLimits, 'maxTextBytes' | 'maxCheckpointBytes' | 'maxSendBufferBytes'>;
+  /** Trainer slots (--max-ingest-connections), taken by an authenticated hello: idle or unauthenticated sockets hold none. */
+  trainers?: Budget;
+  /** Checkpoint bytes held in memory over all connections (--max-inflight-bytes). */
+  inflight?: Budget;
+  /** Milliseconds to wait for the hello before closing with HANDSHAKE_TIMEOUT (none when omitted). */
+  handshakeTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -47,6 +53,8 @@ interface OpenCheckpoint {
   /** Per layer: the frame, its NaN/Inf count and its payload CRC, both taken as it arrived (spreads the work over the frames). */
   frames: Map<string, { raw: Buffer; frame: DecodedFrame; bad: number; crc: number }>;
   failed: boolean;
+  /** Bytes taken from the server-wide in-flight budget, given back once the checkpoint is stored or dropped. */
+  reserved: number;
 }
 
 const ACKABLE: readonly string[] = ['layers', 'probe', 'checkpoint', 'scalars', 'end', 'frozen'];
@@ -61,6 +69,11 @@ export class IngestConnection implements TrainerLink {
   private readonly rate: RateLimiter;
   private closed = false;
   private ended = false;
+  /** Messages that arrived while the hello was being answered: handled after it, in order (a connection is one run). */
+  private queued: Array<{ data: Buffer; isBinary: boolean }> | null = null;
+  private helloSeen = false;
+  private holdsSlot = false;
+  private readonly deadline: NodeJS.Timeout | null;
   /** Layers whose freeze this connection has accepted for storing (pipelined repeats are acknowledged as duplicates). */
   private readonly frozen = new Set<string>();
 
@@ -69,15 +82,23 @@ export class IngestConnection implements TrainerLink {
     private readonly opts: CollectorOptions,
   ) {
     this.rate = new RateLimiter(opts.limits.maxMessagesPerSecond);
-    ws.on('message', (data: Buffer, isBinary) => {
-      try {
-        this.onMessage(data, isBinary);
-      } catch (err) {
-        this.fail(err);
-      }
-    });
+    ws.on('message', (data: Buffer, isBinary) => this.receive(data, isBinary));
     ws.on('close', () => void this.onClose());
     ws.on('error', () => {});
+    // An idle socket (the library answers pings, so heartbeats keep it) must not hold a descriptor forever.
+    this.deadline = opts.handshakeTimeoutMs
+      ? setTimeout(() => {
+          if (!this.helloSeen && !this.closed) this.error('HANDSHAKE_TIMEOUT', `no hello within ${opts.handshakeTimeoutMs} ms of connecting`);
+        }, opts.handshakeTimeoutMs).unref()
+      : null;
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    try {
+      this.onMessage(data, isBinary);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** Sends the trainer an unsolicited message (advice), in order with the replies. */
@@ -143,6 +164,8 @@ export class IngestConnection implements TrainerLink {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
+    // ws emits every message of a received chunk even after pause(): hold them until the hello is answered.
+    if (this.queued) return void this.queued.push({ data, isBinary });
     const maxText = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxTextBytes;
     if (!isBinary && data.length > maxText) {
       return this.error('FRAME_TOO_LARGE', `a JSON message of ${data.length} bytes exceeds the ${maxText}-byte limit for text messages (--max-text-bytes)`);
@@ -161,6 +184,7 @@ export class IngestConnection implements TrainerLink {
       // A JSON message before every announced frame arrived: the open checkpoint cannot complete.
       const cp = this.checkpoint;
       this.checkpoint = null;
+      this.release(cp);
       if (!cp.failed) this.error('CHECKPOINT_INCOMPLETE', `checkpoint ${cp.msg.step} had ${cp.remaining} frame(s) missing`, 'checkpoint', { step: cp.msg.step });
     }
     let msg: IngestClientMessage;
@@ -205,7 +229,8 @@ export class IngestConnection implements TrainerLink {
         if (Object.keys(fresh).length === 0) return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'scalars', step: msg.step, duplicate: true }));
         const stored = { ...msg, values: fresh };
         const payload = Object.keys(fresh).length === Object.keys(msg.values).length ? raw : JSON.stringify(stored);
-        return this.store(run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }], () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
+        void this.store(run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }], () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
+        return;
       }
       case 'end': {
         if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'end');
@@ -225,14 +250,23 @@ export class IngestConnection implements TrainerLink {
   }
 
   private onHello(msg: Extract<IngestClientMessage, { type: 'hello' }>, raw: Buffer): void {
+    this.helloSeen = true;
+    if (this.deadline) clearTimeout(this.deadline);
     if (Math.trunc(msg.protocol) !== PROTOCOL_VERSION) {
       return this.error('PROTOCOL_VERSION', `this server speaks protocol ${PROTOCOL_VERSION}; the client asked for ${msg.protocol}`);
     }
     if (this.opts.token !== undefined && !tokensEqual(msg.token, this.opts.token)) {
       return this.error('UNAUTHORIZED', 'missing or wrong token');
     }
-    // Nothing else is read until the run is open; messages that follow queue in the socket.
+    // Slots are counted after authentication, so sockets that never authenticate cannot lock trainers out.
+    if (this.opts.trainers) {
+      if (!this.opts.trainers.take()) return this.error('SERVER_FULL', `the server already serves ${this.opts.trainers.max} trainers (--max-ingest-connections); reconnect later`);
+      this.holdsSlot = true;
+    }
+    // Nothing else is handled until the run is open: later messages wait in the socket, or in `queued` when ws has
+    // already parsed them (a second hello in the same write must become ALREADY_HELLO, not a second run).
     this.ws.pause();
+    this.queued = [];
     const { token: _token, ...stored } = msg;
     let resumed = false;
     const started = this.opts.registry.startRun(msg, this, (previous) => (previous as IngestConnection).takenOver()).then(async (r) => {
@@ -258,9 +292,14 @@ export class IngestConnection implements TrainerLink {
       };
     });
     void this.replies.then(() => {
-      if (this.run) return this.ws.resume();
-      this.closed = true;
-      this.ws.close(1008, 'hello refused');
+      const queued = this.queued ?? [];
+      this.queued = null;
+      if (!this.run) {
+        this.closed = true;
+        return this.ws.close(1008, 'hello refused');
+      }
+      for (const q of queued) this.receive(q.data, q.isBinary);
+      this.ws.resume();
     });
   }
 
@@ -323,20 +362,28 @@ export class IngestConnection implements TrainerLink {
     if (problem) return this.error(problem.code, problem.message, 'checkpoint', { step: msg.step });
     const bytes = checkpointBytes(msg, declared.layers!, declared.probe!.examples);
     // Counts what is written but not yet flushed too, so pipelined checkpoints cannot overshoot the limit.
+    // Opened as failed, so its frames are swallowed instead of each drawing an UNEXPECTED_FRAME.
+    const refuse = (code: ErrorCode, message: string) => {
+      this.error(code, message, 'checkpoint', { step: msg.step });
+      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true, reserved: 0 };
+    };
     const held = state.meta.bytes + run.writer.pendingBytes;
     if (held + bytes > this.opts.limits.maxRunBytes) {
-      this.error('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`, 'checkpoint', { step: msg.step });
-      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true };
-      return;
+      return refuse('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`);
     }
     const maxCp = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxCheckpointBytes;
-    if (bytes > maxCp) {
-      // Opened as failed, so its frames are swallowed instead of each drawing an UNEXPECTED_FRAME.
-      this.error('LIMIT_CHECKPOINT_BYTES', `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`, 'checkpoint', { step: msg.step });
-      this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: true };
-      return;
+    if (bytes > maxCp) return refuse('LIMIT_CHECKPOINT_BYTES', `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`);
+    const { inflight } = this.opts;
+    if (inflight && !inflight.take(bytes)) {
+      return refuse('LIMIT_INFLIGHT_BYTES', `the server holds ${inflight.inUse} bytes of open checkpoints (limit ${inflight.max}); checkpoint ${msg.step} (${bytes} bytes) was not taken: resend it shortly`);
     }
-    this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: false };
+    this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: false, reserved: inflight ? bytes : 0 };
+  }
+
+  /** Gives a checkpoint's bytes back to the server-wide budget (once). */
+  private release(cp: OpenCheckpoint): void {
+    if (cp.reserved) this.opts.inflight?.give(cp.reserved);
+    cp.reserved = 0;
   }
 
   private failCheckpoint(code: ErrorCode, message: string, layer?: string): void {
@@ -344,6 +391,7 @@ export class IngestConnection implements TrainerLink {
     if (!cp.failed) this.error(code, message, 'checkpoint', { step: cp.msg.step, ...(layer ? { layer } : {}) });
     cp.failed = true;
     cp.frames.clear();
+    this.release(cp);
     if (--cp.remaining <= 0) this.checkpoint = null;
   }
 
@@ -390,6 +438,7 @@ export class IngestConnection implements TrainerLink {
   private commitCheckpoint(run: LiveRun, cp: OpenCheckpoint): void {
     const step = cp.msg.step;
     if (step <= run.acceptedStep) {
+      this.release(cp);
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'checkpoint', step, duplicate: true }));
     }
     run.acceptedStep = step;
@@ -406,12 +455,17 @@ export class IngestConnection implements TrainerLink {
     for (const layer of warnings) {
       this.send({ type: 'warning', code: 'NON_FINITE', layer, step, message: `layer "${layer}" at step ${step} has NaN or Inf values; it is excluded from analysis at this step` });
     }
-    this.store(run, records, () => ({ type: 'ack', of: 'checkpoint', step }), 'checkpoint', () => {
+    const done = this.store(run, records, () => ({ type: 'ack', of: 'checkpoint', step }), 'checkpoint', () => {
       run.acceptedStep = run.state.lastStep ?? -1;
     });
+    // The frames stay in memory until written: only then are their bytes free for another checkpoint.
+    void done.then(
+      () => this.release(cp),
+      () => this.release(cp),
+    );
   }
 
-  private store(run: LiveRun, records: Parameters<RunRegistry['commit']>[1], ack: () => IngestServerMessage, of: AckOf, onFail?: () => void): void {
+  private store(run: LiveRun, records: Parameters<RunRegistry['commit']>[1], ack: () => IngestServerMessage, of: AckOf, onFail?: () => void): Promise<void> {
     const done = this.opts.registry.commit(run, records);
     done.catch(() => onFail?.());
     this.reply(done, ack, of);
@@ -420,11 +474,17 @@ export class IngestConnection implements TrainerLink {
       this.ws.pause();
       void run.writer.flush().finally(() => this.ws.resume());
     }
+    return done;
   }
 
   private async onClose(): Promise<void> {
     this.closed = true;
+    if (this.deadline) clearTimeout(this.deadline);
+    if (this.checkpoint) this.release(this.checkpoint);
     this.checkpoint = null;
+    this.queued = null;
+    if (this.holdsSlot) this.opts.trainers?.give();
+    this.holdsSlot = false;
     const run = this.run;
     this.run = null;
     await this.replies.catch(() => {});

@@ -14,6 +14,8 @@ export function startHeartbeat(servers: WebSocketServer[], intervalMs: number): 
   const timer = setInterval(() => {
     for (const wss of servers) {
       for (const ws of wss.clients) {
+        // A socket we paused (a hello being answered, a writer catching up) cannot read its peer's pong: not dead.
+        if (ws.isPaused) continue;
         if (!alive.has(ws)) {
           ws.terminate();
           continue;

@@ -3,7 +3,7 @@
  * (collector.ts answers a failed check with its code) and for stored logs (log-content-check.ts refuses an import,
  * or skips a stored record, with the same code).
  */
-import type { Checkpoint, ErrorCode, FrameHeader, IngestLimits, LayerDecl, Probe } from '../lib/protocol';
+import { maxLabelPlusOne, type Checkpoint, type ErrorCode, type FrameHeader, type IngestLimits, type LayerDecl, type Probe } from '../lib/protocol';
 
 /** A failed check: the protocol's error code and a message a person can act on. */
 export interface RuleProblem {
@@ -24,9 +24,26 @@ export function layersProblem(layers: readonly LayerDecl[], limits: Pick<IngestL
   return null;
 }
 
-/** Why a `probe` declaration is refused: too many examples, or labels that do not fit it (probeProblem). */
-export function probeDeclProblem(msg: Probe, limits: Pick<IngestLimits, 'maxExamples'>): RuleProblem | null {
+/**
+ * Why a `probe` declaration is refused: too many examples, classes or concepts, or labels that do not fit it
+ * (probeProblem). Everything a probe sizes is bounded here, before anything is allocated from it: per-class arrays are
+ * sized by probeClassCount, so a label of 10⁹ without class names is LIMIT_CLASSES, not a 4 GB allocation.
+ */
+export function probeDeclProblem(msg: Probe, limits: Pick<IngestLimits, 'maxExamples' | 'maxClasses' | 'maxConcepts'>): RuleProblem | null {
   if (msg.examples > limits.maxExamples) return { code: 'LIMIT_EXAMPLES', message: `${msg.examples} probe examples; the limit is ${limits.maxExamples}` };
+  if (msg.classNames && msg.classNames.length > limits.maxClasses) {
+    return { code: 'LIMIT_CLASSES', message: `${msg.classNames.length} class names; the limit is ${limits.maxClasses}` };
+  }
+  if (msg.labels && !msg.classNames) {
+    // Without class names a label is its own class count: bounded by the limit, since per-class arrays are sized by it.
+    const classes = maxLabelPlusOne(msg.labels);
+    if (classes > limits.maxClasses) {
+      return { code: 'LIMIT_CLASSES', message: `label ${classes - 1} needs ${classes} classes; the limit is ${limits.maxClasses} (send classNames, or labels below the limit)` };
+    }
+  }
+  if (msg.concepts && msg.concepts.length > limits.maxConcepts) {
+    return { code: 'LIMIT_CONCEPTS', message: `${msg.concepts.length} concepts; the limit is ${limits.maxConcepts}` };
+  }
   const problem = probeProblem(msg);
   return problem ? { code: 'PROBE_MISMATCH', message: problem } : null;
 }
@@ -36,7 +53,7 @@ export function probeProblem(msg: Probe): string | null {
   const m = msg.examples;
   if (msg.labels && msg.labels.length !== m) return `probe has ${m} examples but ${msg.labels.length} labels`;
   if (msg.labels && msg.classNames) {
-    const max = msg.labels.reduce((a, b) => Math.max(a, b), -1);
+    const max = maxLabelPlusOne(msg.labels) - 1;
     if (max >= msg.classNames.length) return `label ${max} has no class name (${msg.classNames.length} given)`;
   }
   if (msg.conceptLabels) {

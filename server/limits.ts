@@ -7,6 +7,8 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxLayers: 256,
   maxUnits: 65_536,
   maxExamples: 100_000,
+  maxClasses: 1_000,
+  maxConcepts: 2_048,
   maxRunBytes: 64 * 1024 ** 3,
   maxMessagesPerSecond: 5_000,
 };
@@ -17,10 +19,20 @@ export interface ConnectionLimits {
   maxTextBytes: number;
   /** Activation bytes one checkpoint may announce (they are held in memory until its last frame arrives). */
   maxCheckpointBytes: number;
-  /** Concurrent /ingest connections; more are refused with HTTP 503 before the upgrade. */
+  /** Activation bytes of open checkpoints over all /ingest connections (announced, held until stored or discarded). */
+  maxInflightBytes: number;
+  /** Concurrent trainers: /ingest connections past an accepted hello (idle or unauthenticated sockets do not count). */
   maxIngestConnections: number;
-  /** Concurrent /live connections; more are refused with HTTP 503 before the upgrade. */
+  /** Concurrent viewers: /live connections past their first valid message. */
   maxLiveConnections: number;
+  /** Open TCP connections of the whole server (Node's server.maxConnections); more are closed at once. */
+  maxConnections: number;
+  /** Milliseconds a websocket may stay open without its hello (/ingest) or first valid message (/live). */
+  handshakeTimeoutMs: number;
+  /** Milliseconds a client may take to send an HTTP request's headers (against slowloris). */
+  headersTimeoutMs: number;
+  /** Milliseconds a client may take to send a whole HTTP request (an import upload included). */
+  requestTimeoutMs: number;
   /** Topics one /live connection may subscribe to at once. */
   maxLiveSubscriptions: number;
   /** Messages per second per /live connection. */
@@ -36,8 +48,13 @@ export interface ConnectionLimits {
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxTextBytes: 16 * 1024 * 1024,
   maxCheckpointBytes: 1024 * 1024 * 1024,
+  maxInflightBytes: 2 * 1024 * 1024 * 1024,
   maxIngestConnections: 64,
   maxLiveConnections: 256,
+  maxConnections: 1024,
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
   maxLiveSubscriptions: 64,
   maxLiveRate: 100,
   maxLiveInFlight: 16,
@@ -62,5 +79,28 @@ export class RateLimiter {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+}
+
+/** A count with a ceiling, shared by connections: trainer and viewer slots, and checkpoint bytes held server-wide. */
+export class Budget {
+  private used = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Takes `n` if that stays within the ceiling; false (and nothing taken) otherwise. */
+  take(n = 1): boolean {
+    if (this.used + n > this.max) return false;
+    this.used += n;
+    return true;
+  }
+
+  /** Gives back `n` taken before. */
+  give(n = 1): void {
+    this.used = Math.max(0, this.used - n);
+  }
+
+  get inUse(): number {
+    return this.used;
   }
 }

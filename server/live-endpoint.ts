@@ -2,7 +2,7 @@
 import type WebSocket from 'ws';
 import { ERROR_CODES, PROTOCOL_VERSION, ProtocolError, parseLiveMessage, type LiveRequest, type LiveServerMessage } from '../lib/protocol';
 import type { Broadcaster, Viewer } from './broadcaster';
-import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type ConnectionLimits } from './limits';
+import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type Budget, type ConnectionLimits } from './limits';
 
 export type RequestHandler = (req: LiveRequest) => Promise<unknown>;
 
@@ -15,6 +15,10 @@ export interface LiveOptions {
   log?: (line: string) => void;
   /** Per-connection bounds (server/limits.ts); defaults when omitted. */
   limits?: Pick<ConnectionLimits, 'maxLiveSubscriptions' | 'maxLiveRate' | 'maxLiveInFlight'>;
+  /** Viewer slots (--max-live-connections), taken by the first valid message: silent sockets hold none. */
+  viewers?: Budget;
+  /** Milliseconds to wait for the first valid message before closing with HANDSHAKE_TIMEOUT (none when omitted). */
+  handshakeTimeoutMs?: number;
 }
 
 let nextViewerId = 1;
@@ -37,6 +41,29 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   const rate = new RateLimiter(limits.maxLiveRate);
   const topics = new Set<string>();
   let inFlight = 0;
+  const fatal = (code: 'HANDSHAKE_TIMEOUT' | 'SERVER_FULL', message: string) => {
+    send({ type: 'error', code, message, fatal: true });
+    ws.close(ERROR_CODES[code].close, code);
+  };
+  // A socket that only answers pings (the library does that) would otherwise hold a descriptor forever.
+  let established = false;
+  let holdsSlot = false;
+  const deadline = opts.handshakeTimeoutMs
+    ? setTimeout(() => established || fatal('HANDSHAKE_TIMEOUT', `no message within ${opts.handshakeTimeoutMs} ms of connecting`), opts.handshakeTimeoutMs).unref()
+    : null;
+  /** Takes a viewer slot at the first valid message (a page sends a ping as it connects); false, and the connection closed, when none is free. */
+  const establish = (): boolean => {
+    if (established) return true;
+    if (ws.readyState !== ws.OPEN) return false;
+    if (opts.viewers && !opts.viewers.take()) {
+      fatal('SERVER_FULL', `the server already serves ${opts.viewers.max} viewers (--max-live-connections); reconnect later`);
+      return false;
+    }
+    established = true;
+    holdsSlot = opts.viewers !== undefined;
+    if (deadline) clearTimeout(deadline);
+    return true;
+  };
   ws.on('message', (data: Buffer, isBinary) => {
     void (async () => {
       try {
@@ -51,6 +78,7 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
         }
         if (isBinary) throw new ProtocolError('BAD_MESSAGE', '/live takes JSON text frames only');
         const msg = parseLiveMessage(data.toString('utf8'));
+        if (!establish()) return;
         switch (msg.type) {
           case 'subscribe': {
             if (!topics.has(msg.topic) && topics.size >= limits.maxLiveSubscriptions) {
@@ -96,6 +124,9 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
         }
       } catch (err) {
         if (err instanceof ProtocolError) {
+          // A request that fails validation (a run id of 65 characters, say) is still answered under its id.
+          const id = err.code === 'RATE_LIMITED' ? null : requestId(data, isBinary, Infinity);
+          if (id !== null) return send({ type: 'response', id, ok: false, code: 'BAD_REQUEST', message: err.message });
           send({ type: 'error', code: err.code, message: err.message, fatal: ERROR_CODES[err.code].fatal });
           if (err.fatal) ws.close(err.closeCode, err.code);
           return;
@@ -105,13 +136,18 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
       }
     })();
   });
-  ws.on('close', () => opts.broadcaster.removeViewer(viewer));
+  ws.on('close', () => {
+    if (deadline) clearTimeout(deadline);
+    if (holdsSlot) opts.viewers?.give();
+    holdsSlot = false;
+    opts.broadcaster.removeViewer(viewer);
+  });
   ws.on('error', () => {});
 }
 
-/** The id of a `request` message, read without full validation (for answering one that is dropped), or null. */
-function requestId(data: Buffer, isBinary: boolean): number | null {
-  if (isBinary || data.length > 4096) return null;
+/** The id of a `request` message, read without full validation (for answering one that is dropped or invalid), or null. */
+function requestId(data: Buffer, isBinary: boolean, maxBytes = 4096): number | null {
+  if (isBinary || data.length > maxBytes) return null;
   try {
     const msg = JSON.parse(data.toString('utf8')) as { type?: unknown; id?: unknown };
     return msg.type === 'request' && Number.isInteger(msg.id) ? (msg.id as number) : null;

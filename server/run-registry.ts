@@ -67,7 +67,8 @@ export class RunRegistry {
   private constructor(
     readonly dataDir: string,
     readonly index: RunIndex,
-    private readonly logLimits: LogCheckLimits,
+    /** What a stored log is held to when a run is rebuilt from it: the limits live ingest enforces. */
+    readonly logLimits: LogCheckLimits,
   ) {}
 
   /** Opens a data directory, recovering runs a crash left live; stored records are read under `logLimits` (the server's). */

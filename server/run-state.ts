@@ -1,6 +1,6 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
 import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, ServerEvent, Warning } from '../lib/protocol';
-import { SNAPSHOT_SERIES_POINTS } from '../lib/protocol';
+import { SNAPSHOT_SERIES_POINTS, probeClassCount } from '../lib/protocol';
 import { GrowableSeries } from './series';
 import { noteLatest } from './storage/run-counters';
 
@@ -65,8 +65,8 @@ export class RunState {
         this.meta = { ...this.meta, layers: msg.layers.length };
         return [{ kind: 'layers', layers: msg.layers }];
       case 'probe': {
-        const classCount = msg.classNames?.length ?? (msg.labels ? Math.max(-1, ...msg.labels) + 1 : 0);
-        const classCounts = msg.labels ? countClasses(msg.labels, classCount) : undefined;
+        // Sized by the class count: only probes that passed probeDeclProblem (ingest-rules.ts) reach this point.
+        const classCounts = msg.labels ? countClasses(msg.labels, probeClassCount(msg)) : undefined;
         this.labels = msg.labels ?? null;
         this.probeDecl = msg;
         this.probe = {

@@ -154,6 +154,8 @@ export class LiveSocket {
       this.lastMessageAt = Date.now();
       set({ status: 'open', attempt: 0, retryAt: null, downSince: null, lastError: null });
       for (const [topic, t] of this.topics) this.send({ type: 'subscribe', topic, ...(t.cursor ? { since: t.cursor } : {}) });
+      // A page without topics yet still says something at once: the server closes sockets silent past its handshake deadline.
+      this.heartbeat();
     };
     ws.onmessage = (ev) => {
       if (this.ws !== ws || typeof ev.data !== 'string') return;

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { deriveSeed, Rng } from '../../lib/random';
 import { startChildServer, tempDir, type ChildServer } from '../../test/integration/helpers/server';
+import { clientTextFrame, tcpWebSocket } from '../../test/integration/helpers/raw-socket';
 import { hostileFrame, hostileJson, hostileLive, hostileName, pick, randomBytes, validFrame, type FrameContext, type Message } from './hostile';
 import { auditDataDir, readCheckpoints, type AuditResult } from './log-audit';
 import { STEADY, streamCheckpoints } from './trainer';
@@ -34,6 +35,8 @@ export interface FuzzResult {
   /** Pings of the viewer answered within 2 s / sent. */
   livePongs: number;
   livePings: number;
+  /** Issue 21's connection cases: sessions of each, runs created beyond one per connection (must be 0), cross-origin upgrades let in (must be 0). */
+  connectionCases: ConnectionCases;
   audit: AuditResult;
   seconds: number;
 }
@@ -44,7 +47,8 @@ const MAX_FRAME = 2 * 1024 * 1024;
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const started = Date.now();
   const dataDir = await tempDir('lw-fuzz-');
-  const server = await startChildServer(dataDir, ['--max-frame', String(MAX_FRAME), '--workers', '1']);
+  // A short handshake deadline, so the idle sockets of the corpus are closed within the fuzz.
+  const server = await startChildServer(dataDir, ['--max-frame', String(MAX_FRAME), '--workers', '1', '--handshake-timeout', '1000']);
   let alive = true;
   const budget = { left: opts.frames, sent: 0, connections: 0 };
   let stopping = false;
@@ -54,6 +58,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     if (!stopping) opts.log?.(`fuzz: the server exited (${code ?? signal}):\n${server.output().slice(-4000)}`);
   });
   const runIds: string[] = [];
+  const cases: ConnectionCases = { pipelinedHellos: 0, idleSockets: 0, crossOrigin: 0, ghostRuns: 0, crossOriginAccepted: 0, idleNotClosed: 0 };
 
   // The well-behaved trainer and viewer run for the whole fuzz.
   let fuzzing = true;
@@ -68,6 +73,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         budget.connections++;
         const r = new Rng(deriveSeed(opts.seed, w, session));
         await fuzzSession(r, server, budget, runIds).catch(() => {});
+      }
+    })(),
+  );
+  // One more worker takes issue 21's connection cases in turn, so every seed tries each of them.
+  workers.push(
+    (async () => {
+      for (let session = 0; budget.left > 0; session++) {
+        budget.connections++;
+        await connectionCase(new Rng(deriveSeed(opts.seed, 1000, session)), session % 3, server, budget, cases).catch(() => {});
       }
     })(),
   );
@@ -98,6 +112,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     recordsLost: lost,
     livePings: pings,
     livePongs: pongs,
+    connectionCases: cases,
     audit,
     seconds: (Date.now() - started) / 1000,
   };
@@ -238,4 +253,60 @@ async function rawTcp(r: Rng, server: ChildServer, budget: Budget): Promise<void
   );
   await new Promise((res) => setTimeout(res, r.int(50)));
   sock.destroy();
+}
+
+export interface ConnectionCases {
+  pipelinedHellos: number;
+  idleSockets: number;
+  crossOrigin: number;
+  /** Welcomes beyond the first on one connection: each would be a run left live (must be 0). */
+  ghostRuns: number;
+  /** Upgrades with a foreign Origin that got a websocket (must be 0). */
+  crossOriginAccepted: number;
+  /** Idle sockets still open 5 s after the 1 s handshake deadline (must be 0). */
+  idleNotClosed: number;
+}
+
+/** Issue 21's hostile connections: hellos pipelined in one write, idle sockets, and upgrades from a foreign Origin. */
+async function connectionCase(r: Rng, which: number, server: ChildServer, budget: Budget, cases: ConnectionCases): Promise<void> {
+  budget.left--;
+  budget.sent++;
+  switch (which) {
+    case 0: {
+      cases.pipelinedHellos++;
+      const c = await tcpWebSocket(server.ingestUrl);
+      const n = 2 + r.int(200);
+      const frames = Array.from({ length: n }, (_, i) => clientTextFrame(JSON.stringify({ type: 'hello', protocol: 1, run: { name: hostileName(r, `pipelined ${i}`) } })));
+      frames.push(clientTextFrame(JSON.stringify({ type: 'layers', layers: [{ name: 'a', units: 2 }] })));
+      c.sock.write(Buffer.concat(frames));
+      const t0 = Date.now();
+      while (c.messages().length < n + 1 && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 20));
+      cases.ghostRuns += Math.max(0, c.messages().filter((m) => m.type === 'welcome').length - 1);
+      c.sock.destroy();
+      return;
+    }
+    case 1: {
+      cases.idleSockets++;
+      const ws = new WebSocket(r.next() < 0.5 ? server.ingestUrl : server.liveUrl, { perMessageDeflate: false });
+      ws.on('error', () => {});
+      const closed = new Promise<void>((res) => ws.once('close', () => res()));
+      const opened = await Promise.race([new Promise<boolean>((res) => ws.once('open', () => res(true))), closed.then(() => false)]);
+      // The deadline runs from the upgrade: 1 s, plus slack for a server busy with the rest of the fuzz.
+      if (opened && !(await Promise.race([closed.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 6000))]))) cases.idleNotClosed++;
+      ws.terminate();
+      return;
+    }
+    default: {
+      cases.crossOrigin++;
+      const ws = new WebSocket(r.next() < 0.5 ? server.ingestUrl : server.liveUrl, { perMessageDeflate: false, headers: { origin: pick(r, ['http://evil.example', 'null', 'http://127.0.0.1.evil.example:80']) } });
+      ws.on('error', () => {});
+      const opened = await new Promise<boolean>((res) => {
+        ws.once('open', () => res(true));
+        ws.once('error', () => res(false));
+        ws.once('unexpected-response', () => res(false));
+      });
+      if (opened) cases.crossOriginAccepted++;
+      ws.terminate();
+    }
+  }
 }

@@ -103,7 +103,12 @@ export function hostileFrame(r: Rng, ctx: FrameContext, maxFrameBytes: number): 
 /** One hostile JSON message for /ingest (valid JSON with hostile values, or not JSON at all). */
 export function hostileJson(r: Rng, ctx: FrameContext): string {
   const layer = ctx.layers[r.int(ctx.layers.length)];
-  switch (r.int(14)) {
+  switch (r.int(16)) {
+    case 14:
+      // Issue 21: class counts sized by the largest label (no class names), or thousands of concepts.
+      return JSON.stringify({ type: 'probe', examples: ctx.examples, labels: Array.from({ length: ctx.examples }, () => pick(r, [1e9, 2 ** 31, 999, 1000, 0])) });
+    case 15:
+      return JSON.stringify({ type: 'probe', examples: ctx.examples, concepts: Array.from({ length: pick(r, [1, 2049, 5000]) }, (_, i) => ({ name: `k${i}`, category: 'x' })) });
     case 0:
       return new TextDecoder().decode(randomBytes(r, r.int(512)));
     case 1:
@@ -140,7 +145,10 @@ export function hostileJson(r: Rng, ctx: FrameContext): string {
 
 /** One hostile message for /live. */
 export function hostileLive(r: Rng, runIds: string[]): string {
-  switch (r.int(8)) {
+  switch (r.int(9)) {
+    case 8:
+      // Issue 21: a request that fails validation (a run id over 64 characters) must still be answered under its id.
+      return JSON.stringify({ type: 'request', id: r.int(1e6), what: 'series', run: 'r'.repeat(65 + r.int(200)), params: { name: 'loss' } });
     case 0:
       return new TextDecoder().decode(randomBytes(r, r.int(256)));
     case 1:

@@ -83,10 +83,20 @@ export class IngestClient {
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
+        ws.on('error', () => {});
         ws.terminate();
         reject(err);
       };
       ws.once('error', fail);
+      // A refused upgrade (503 when full, 403 HOST_NOT_ALLOWED / CROSS_ORIGIN) is a one-line error with a code, not ws's bare Error.
+      ws.once('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body = (body + d).slice(0, 200)));
+        res.on('end', () => fail(new IngestError('UPGRADE_REFUSED', `the server refused the websocket (HTTP ${status}${body.trim() ? ` ${body.trim()}` : ''})`, true)));
+        res.on('error', () => fail(new IngestError('UPGRADE_REFUSED', `the server refused the websocket (HTTP ${status})`, true)));
+      });
       ws.once('close', (code, reason) => fail(new IngestError('CONNECTION_CLOSED', `closed before welcome (${code} ${reason})`, true)));
       ws.once('open', () => {
         const hello: Hello = {

@@ -12,13 +12,21 @@ export interface ChartData {
   json: unknown;
 }
 
-/** One CSV field (RFC 4180): numbers at full precision, null/undefined/NaN empty, text quoted when it must be. */
+/**
+ * One CSV field (RFC 4180): numbers at full precision, null/undefined/NaN empty, text quoted when it must be. Text that
+ * a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR: a run or layer name is whatever a trainer
+ * sent) gets a leading apostrophe, OWASP's advice; numbers, negative ones included, and numeric text stay numbers.
+ */
 export function csvField(v: CsvValue): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  const s = String(v);
+  const text = String(v);
+  const s = /^[=+\-@\t\r]/.test(text) && !NUMERIC.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** A plain decimal number as text ("-0.5", "+3", "-1e-7"): safe in a spreadsheet, and kept as a number there. */
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A CSV document: a header line and one line per row, CRLF line ends (RFC 4180). */
 export function toCsv(columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<CsvValue>>): string {

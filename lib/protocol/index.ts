@@ -2,6 +2,7 @@
 export * from './version';
 export * from './errors';
 export * from './ingest';
+export * from './probe-classes';
 export * from './frame';
 export * from './live';
 export * from './parse';

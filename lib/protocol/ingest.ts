@@ -184,6 +184,10 @@ export interface IngestLimits {
   maxLayers: number;
   maxUnits: number;
   maxExamples: number;
+  /** Classes per probe set: class names, or the largest label + 1 when no names are given. */
+  maxClasses: number;
+  /** Concepts per probe set. */
+  maxConcepts: number;
   maxRunBytes: number;
   maxMessagesPerSecond: number;
 }

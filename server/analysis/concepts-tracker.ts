@@ -6,7 +6,7 @@
  * reads the few units a view asks for.
  */
 import { DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
-import { applyConceptPatch, masksFirstExample, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
+import { applyConceptPatch, masksFirstExample, probeClassCount, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import type { StoredFrame } from '../run-registry';
 import type { RunState } from '../run-state';
@@ -49,7 +49,7 @@ export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: 
   if (!p || (!p.labels && !p.concepts)) return null;
   const concepts = p.concepts ?? [];
   const categories = [...new Set(concepts.map((c) => c.category))];
-  const classes = p.classNames?.length ?? (p.labels ? Math.max(-1, ...p.labels) + 1 : 0);
+  const classes = probeClassCount(p);
   const classNames = p.classNames ?? Array.from({ length: classes }, (_, c) => `class ${c}`);
   const q = state.options.analysis?.conceptQuantile;
   const meta: ConceptMeta = {

@@ -130,7 +130,7 @@ export class AnalysisManager {
     await catchUp?.done;
     await this.writers.closed(id);
     const names = state.layers.map((l) => l.name);
-    const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id)), loadConvergence(analysisPath(this.runDir(id)), names)]);
+    const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id), this.o.registry.logLimits), loadConvergence(analysisPath(this.runDir(id)), names)]);
     // Later checkpoints may already be in the log (they queue behind this one): the earlier ones are those before `step`.
     const at = layout.steps.indexOf(step);
     const earlier = layout.steps.slice(0, at < 0 ? layout.steps.length : at);
@@ -239,7 +239,7 @@ export class AnalysisManager {
     if (live) return live.conv.refsAt(c);
     const file = this.o.registry.logPath(id);
     let layout = this.layouts.get(id);
-    if (!layout || layout.steps.length <= c) this.layouts.set(id, (layout = await readLayout(file)));
+    if (!layout || layout.steps.length <= c) this.layouts.set(id, (layout = await readLayout(file, this.o.registry.logLimits)));
     return layout.frames.map((f, l) => (f[c] ? { key: `${id}/${l}/${c}`, file, ...f[c]! } : null));
   }
 
@@ -255,7 +255,7 @@ export class AnalysisManager {
     const live = this.images.get(id);
     if (live) return live;
     let layout = this.layouts.get(id);
-    if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id))));
+    if (!layout) this.layouts.set(id, (layout = await readLayout(this.o.registry.logPath(id), this.o.registry.logLimits)));
     return layout.images;
   }
 
@@ -387,7 +387,7 @@ export class AnalysisManager {
     const job = new CatchUp({
       state, logFile, grids, writer,
       // Read lazily inside the job: the snapshot that follows `load` must not wait for a full read of the log.
-      layout: readLayout(logFile, { finite: true }),
+      layout: readLayout(logFile, this.o.registry.logLimits, { finite: true }),
       metrics: this.o.liveMetrics,
       analysis: { ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}), ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}) },
       pool: this.o.pool,

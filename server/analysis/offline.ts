@@ -1,8 +1,10 @@
 /** Convergence computed in-process from a stored log (CLI export of a metric that was not computed live). */
 import { chanceBaseline, compare, prepareFor, type SimilarityOptions } from '../../lib/analysis';
-import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type MetricName } from '../../lib/protocol';
+import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type IngestLimits, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { decodeRecord, RECORD_KIND } from '../records';
+import { layersProblem, probeDeclProblem } from '../ingest-rules';
+import { DEFAULT_LIMITS } from '../limits';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { readActivations } from './frame-reader';
 import { CHANCE_SEED } from './jobs';
@@ -20,8 +22,11 @@ export interface StoredLayout {
   masks: ProbeChunk[];
 }
 
-/** Finds the layers, steps and frame positions of a log in one pass; `finite` also checks every frame for NaN/Inf. */
-export async function readLayout(file: string, opts: { finite?: boolean } = {}): Promise<StoredLayout> {
+/**
+ * Finds the layers, steps and frame positions of a log in one pass; `finite` also checks every frame for NaN/Inf.
+ * Declarations beyond `limits` are skipped, as readRunState skips them (nothing is sized from them).
+ */
+export async function readLayout(file: string, limits: IngestLimits, opts: { finite?: boolean } = {}): Promise<StoredLayout> {
   let layers: StoredLayout['layers'] = [];
   let examples = 0;
   const steps: number[] = [];
@@ -45,10 +50,10 @@ export async function readLayout(file: string, opts: { finite?: boolean } = {}):
     const r = decodeRecord(rec.kind, rec.time, rec.payload);
     if (r?.kind !== 'message') continue;
     const msg = r.message;
-    if (msg.type === 'layers' && !layers.length) {
+    if (msg.type === 'layers' && !layers.length && !layersProblem(msg.layers, limits)) {
       layers = msg.layers.map((l) => ({ name: l.name, units: l.units }));
       for (let i = 0; i < layers.length; i++) frames.push([]);
-    } else if (msg.type === 'probe' && !examples) {
+    } else if (msg.type === 'probe' && !examples && !probeDeclProblem(msg, limits)) {
       examples = msg.examples;
     } else if (msg.type === 'checkpoint') {
       steps.push(msg.step);
@@ -61,7 +66,7 @@ export async function readLayout(file: string, opts: { finite?: boolean } = {}):
 
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */
 export async function computeConvergence(file: string, metric: MetricName, opts: SimilarityOptions = {}, layout?: StoredLayout): Promise<ConvergenceGrid> {
-  const lay = layout ?? (await readLayout(file));
+  const lay = layout ?? (await readLayout(file, DEFAULT_LIMITS));
   const grid = emptyGrid(metric, lay.layers.map((l) => l.name));
   const n = lay.steps.length;
   grid.steps = [...lay.steps];

@@ -7,9 +7,20 @@ export interface ParsedArgs {
   positional: string[];
 }
 
-/** A user error on the command line: printed as one line, exit code 2. */
+/** A user error on the command line (unknown flag, missing or malformed value): printed as one line, exit code 2. */
 export class UsageError extends Error {
   readonly code = 'USAGE';
+}
+
+/** A well-formed command line that names something invalid or unavailable (a bad run id, no data directory): one line with its code, exit code 1. */
+export class CliError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
 }
 
 /** Parses `--name value`, `--name=value` and boolean `--flag`; rejects unknown flags. */
@@ -84,4 +95,27 @@ export function allowedHostsFlag(args: ParsedArgs): string[] {
     throw new UsageError('--allowed-hosts takes a comma-separated list of host names (no ports), or *');
   }
   return names;
+}
+
+/** `--allowed-origins a,b` (or LAYERWATCH_ALLOWED_ORIGINS): web origins, besides the server's own, whose pages may open /ingest and /live. */
+export function allowedOriginsFlag(args: ParsedArgs): string[] {
+  const raw = stringFlag(args, 'allowed-origins', 'LAYERWATCH_ALLOWED_ORIGINS');
+  if (raw === undefined) return [];
+  const items = raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0);
+  const origins = items.map((o) => (o === '*' ? o : originOf(o)));
+  if (!origins.length || origins.some((o) => o === null)) {
+    throw new UsageError('--allowed-origins takes a comma-separated list of origins (scheme://host[:port], e.g. http://localhost:5173), or *');
+  }
+  return origins as string[];
+}
+
+/** The normalised origin of "scheme://host[:port]" (no path), or null. */
+function originOf(text: string): string | null {
+  try {
+    const u = new URL(text);
+    if (!/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || text.endsWith('/')) return null;
+    return u.origin;
+  } catch {
+    return null;
+  }
 }

@@ -4,6 +4,7 @@ import { importRun } from '../import-run';
 import { LogContentCheck } from '../log-content-check';
 import { parseArgs, stringFlag, UsageError } from './args';
 import { LOG_LIMIT_HELP, LOG_LIMIT_SPEC, logLimits } from './limit-flags';
+import { printJson, say } from './terminal-text';
 
 const HELP = `usage: layerwatch import FILE [--data ./data] [--id RUN_ID] [--json]
 limits the log must keep (those of \`layerwatch serve\`; defaults shown; also LAYERWATCH_MAX_*):
@@ -18,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
   const id = stringFlag(args, 'id');
   const meta = await importRun(dir, path.resolve(file), { check: new LogContentCheck(logLimits(args)), ...(id ? { id } : {}) });
-  if (args.flags.json) console.log(JSON.stringify({ run: meta }));
-  else console.log(`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`);
+  if (args.flags.json) printJson({ run: meta });
+  else say`imported ${file} as run ${meta.id} (${meta.status}, ${meta.checkpoints} checkpoints) into ${dir}`;
   return 0;
 }

@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../project-root';
 import { allowedHostsFlag, numberFlag, parseArgs, stringFlag, UsageError } from './args';
 import { LOG_LIMIT_HELP, LOG_LIMIT_SPEC, logLimits, serverLimits } from './limit-flags';
 import { exitFinished } from './exit';
+import { logLines, say } from './terminal-text';
 
 const HELP = `usage: layerwatch replay FILE [--port 3000] [--host 127.0.0.1] [--no-pages] [--view-token V] [--insecure] [--allowed-hosts NAME,…]
 limits the log must keep (those of \`layerwatch serve\`; defaults shown; also LAYERWATCH_MAX_*):
@@ -35,9 +36,9 @@ export async function run(argv: string[]): Promise<number> {
     const token = randomBytes(32).toString('base64url');
     const pages = !args.flags['no-pages'];
     if (pages) await ensurePages(PROJECT_ROOT);
-    const server = await startServer({ host, port, dataDir, pages, token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args), ...serverLimits(limits) });
-    console.log(`layerwatch: listening on ${server.url} (replaying ${file})`);
-    console.log(`layerwatch: open ${server.url}/runs/${meta.id}`);
+    const server = await startServer({ host, port, dataDir, pages, token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args), ...serverLimits(limits), log: logLines });
+    say`layerwatch: listening on ${server.url} (replaying ${file})`;
+    say`layerwatch: open ${server.url}/runs/${meta.id}`;
     const stop = async () => {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { kernelInfo } from '../../lib/analysis/kernel';
 import { METRICS, type Activations, type Metric, type SimilarityResult } from '../../lib/analysis/types';
 import { NpyError, readNpy2d } from '../../lib/codecs/npy';
 import { parseArgs, UsageError } from './args';
+import { printJson } from './terminal-text';
 
 const USAGE = `usage: layerwatch similarity A.npy B.npy [--metric svcca|svcca-k|pwcca|cka|all] [--k K] [--threshold T] [--transpose] [--json]
 
@@ -90,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     const out: Record<string, unknown> = {};
     for (const r of results) out[r.metric] = r.k ? { value: r.value, k: r.k, rho: r.rho } : { value: r.value };
     out.kernel = kernel;
-    process.stdout.write(JSON.stringify(out) + '\n');
+    printJson(out);
   } else {
     console.log(human(results, kernel, a, b));
   }

@@ -1,6 +1,7 @@
 /** `layerwatch simulate`: streams a seeded synthetic run whose layers converge bottom-up. */
 import { simulateRun } from '../../clients/node/simulate';
 import { numberFlag, parseArgs, stringFlag, UsageError } from './args';
+import { say } from './terminal-text';
 
 const HELP = `usage: layerwatch simulate [--url ws://127.0.0.1:3000/ingest] [--name N] [--project P] [--checkpoints K]
                           [--layers L] [--units U] [--examples M] [--seed S] [--probe-seed P] [--interval MS] [--token T] [--no-concepts]`;
@@ -31,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
     intervalMs: numberFlag(args, 'interval', undefined, 500)!,
     concepts: !args.flags['no-concepts'],
   };
+  if (!/^wss?:\/\/[^/]/i.test(opts.url)) throw new UsageError(`--url must be a ws:// or wss:// address, got "${opts.url.slice(0, 200)}"`);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -39,9 +41,10 @@ export async function run(argv: string[]): Promise<number> {
   const id = await simulateRun({
     ...opts,
     signal: controller.signal,
-    onRun: (runId) => !quiet && console.log(`layerwatch simulate: run ${runId} → ${opts.url}`),
+    onRun: (runId) => !quiet && say`layerwatch simulate: run ${runId} → ${opts.url}`,
     onCheckpoint: (step, i) => !quiet && process.stdout.write(`\rcheckpoint ${i + 1}/${opts.checkpoints} (step ${step})`),
   });
-  if (!quiet) console.log(`\nlayerwatch simulate: run ${id} ${controller.signal.aborted ? 'stopped' : 'finished'}`);
+  if (!quiet) console.log('');
+  if (!quiet) say`layerwatch simulate: run ${id} ${controller.signal.aborted ? 'stopped' : 'finished'}`;
   return 0;
 }

@@ -22,6 +22,7 @@ export type Classify = (record: LogRecord) => RecordClass | null;
 /** The counters a log yields, plus what its first hello said. */
 export interface RunCounters {
   checkpoints: number;
+  /** The last stored checkpoint's step (as welcome.lastStep), or null: scalars do not move it. */
   lastStep: number | null;
   layers: number;
   lastScalar?: { name: string; step: number; value: number };
@@ -117,7 +118,7 @@ export async function countRunLog(path: string, classify: Classify = defaultClas
         c.lastStep = Math.max(c.lastStep ?? cls.step, cls.step);
         break;
       case 'scalars': {
-        c.lastStep = Math.max(c.lastStep ?? cls.step, cls.step);
+        // lastStep is the last stored *checkpoint* (what the resume handshake reports), never a scalar's step.
         const entries = Object.entries(cls.values).filter((e): e is [string, number] => typeof e[1] === 'number');
         const main = entries.find(([name]) => name === 'loss') ?? entries[0];
         if (main) c.lastScalar = { name: main[0], step: cls.step, value: main[1] };

@@ -27,6 +27,8 @@ test('a crash mid-checkpoint loses only the incomplete checkpoint and the run re
     await trainer.log(step, { loss: 1 / step });
     await trainer.checkpoint(step, buildCheckpoint(built, step));
   }
+  // Scalars run ahead of the last checkpoint: lastStep must still be the checkpoint's step, in `runs` and the welcome alike.
+  await trainer.log(5, { loss: 0.2 });
   // Half a checkpoint: the header and one of three frames, then the server dies.
   const partial = buildCheckpoint(built, 4);
   trainer.sendRaw(JSON.stringify({ type: 'checkpoint', step: 4, layers: partial.map((p) => p.layer) }));

@@ -19,4 +19,8 @@ test(`fuzz: ${FRAMES} hostile frames (seed ${SEED}); the server stays up, keeps 
   assert.deepEqual(r.audit.unreadable, [], 'every stored log validates strictly');
   assert.deepEqual(r.audit.incomplete, [], 'no stored checkpoint lacks a frame');
   assert.ok(r.audit.logs > 5, `${r.audit.logs} logs stored`);
+  // Issue 21's connection cases are part of the seeded corpus: each must have been tried, and each must have held.
+  const cc = r.connectionCases;
+  assert.ok(cc.pipelinedHellos > 0 && cc.idleSockets > 0 && cc.crossOrigin > 0, JSON.stringify(cc));
+  assert.deepEqual([cc.ghostRuns, cc.idleNotClosed, cc.crossOriginAccepted], [0, 0, 0], JSON.stringify(cc));
 });

@@ -98,14 +98,12 @@ test('HTTP: a wrong ?token= is a 401 that echoes nothing', async () => {
   }
 });
 
-test('/live: no credential, a wrong one, or a foreign Origin get UNAUTHORIZED and close 1008; cookie, bearer or ?token= get in', async () => {
+test('/live: no credential or a wrong one get UNAUTHORIZED and close 1008; a foreign Origin is refused before the upgrade (403 CROSS_ORIGIN); cookie, bearer or ?token= get in', async () => {
   const refused: Array<{ url: string; headers: Record<string, string> }> = [
     { url: server.liveUrl, headers: {} },
     { url: `${server.liveUrl}?token=wrong`, headers: {} },
     { url: server.liveUrl, headers: { cookie: `${VIEW_COOKIE}=forged` } },
     { url: server.liveUrl, headers: { authorization: `Bearer ${TOKEN}` } },
-    // Cross-site websocket hijacking: a valid cookie sent by a page on another origin.
-    { url: server.liveUrl, headers: { cookie: `${VIEW_COOKIE}=${viewCookieValue(VIEW)}`, origin: 'http://evil.example' } },
   ];
   for (const { url, headers } of refused) {
     const c = await rawSocket(url, { headers });
@@ -113,6 +111,8 @@ test('/live: no credential, a wrong one, or a foreign Origin get UNAUTHORIZED an
     assert.deepEqual([err.type, err.code, err.fatal], ['error', 'UNAUTHORIZED', true], JSON.stringify(headers));
     assert.equal((await c.closed).code, 1008);
   }
+  // Cross-site websocket hijacking: a valid cookie sent by a page on another origin gets no websocket at all.
+  await assert.rejects(rawSocket(server.liveUrl, { headers: { cookie: `${VIEW_COOKIE}=${viewCookieValue(VIEW)}`, origin: 'http://evil.example' } }), { status: 403 });
   const host = new URL(server.url).host;
   const allowed: Array<{ url: string; headers: Record<string, string> }> = [
     { url: server.liveUrl, headers: { cookie: `${VIEW_COOKIE}=${viewCookieValue(VIEW)}`, origin: `http://${host}` } },

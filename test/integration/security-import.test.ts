@@ -121,6 +121,12 @@ test('layerwatch import and replay: the cases of the report are refused with one
   const raised = await cli(['import', wide, '--data', data, '--max-units', '100000', '--json']);
   assert.equal(raised.code, 0, raised.stderr);
   assert.equal(JSON.parse(raised.stdout).run.id, 'wide');
+  // --max-classes too (a label is its own class count without class names).
+  const labelled = path.join(files, 'labelled.lwlog');
+  await writeFile(labelled, craftLog([msg({ type: 'hello', protocol: 1, run: { id: 'labelled' } }), msg({ type: 'probe', examples: 1, labels: [1500] })]));
+  assert.match((await cli(['import', labelled, '--data', data])).stderr, /^layerwatch import: LOG_INVALID: .*LIMIT_CLASSES/);
+  const moreClasses = await cli(['import', labelled, '--data', data, '--max-classes', '2000', '--json']);
+  assert.equal(moreClasses.code, 0, moreClasses.stderr);
 });
 
 test('a data directory holding bad records: the run still opens (bad records left out, said in a warning) and the server stays up', async () => {

@@ -85,6 +85,13 @@ test('/live: topics and requests with hostile run ids are answered with errors',
     const reply = await c.next();
     assert.deepEqual([reply.id, reply.ok, reply.code], [10 + i, false, 'RUN_NOT_FOUND'], what);
   }
+  // A request that fails validation (a run id over 64 characters, a bad params value) is still answered under its id.
+  c.ws.send(JSON.stringify({ type: 'request', id: 41, what: 'series', run: 'r'.repeat(65), params: { name: 'loss' } }));
+  c.ws.send(JSON.stringify({ type: 'request', id: 42, what: 'series', run: 'ok', params: { name: ['not', 'a', 'scalar'] } }));
+  for (const id of [41, 42]) {
+    const reply = await c.next();
+    assert.deepEqual([reply.type, reply.id, reply.ok, reply.code], ['response', id, false, 'BAD_REQUEST']);
+  }
   c.ws.close();
 });
 
@@ -105,10 +112,11 @@ test('import: the id from a hostile file name is a safe slug; --id and export re
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /BAD_RUN_ID/);
   }
+  // One rule for every command: a well-formed command line naming a bad value exits 1 with its code (import and export alike).
   for (const id of ['../fine-id', 'nul', '/etc/passwd']) {
     const bad = await cli(['export', id, '--data', data, '--log', '-o', path.join(dir, 'out')]);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /BAD_RUN_ID/);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^layerwatch export: BAD_RUN_ID: /);
   }
   const special = await cli(['import', '/dev/zero', '--data', data]);
   assert.equal(special.code, 1);

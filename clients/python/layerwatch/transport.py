@@ -19,7 +19,7 @@ CLIENT = "layerwatch-python/" + __version__
 # Errors after which retrying cannot help: streaming stops, training goes on.
 STOP_CODES = {"PROTOCOL_VERSION", "UNAUTHORIZED", "RUN_EXISTS", "BAD_RUN_ID", "HELLO_REQUIRED"}
 # Errors the server answers when it could not store something right now: reconnect and resend later.
-RETRY_CODES = {"DISK_FULL", "IO_ERROR", "RATE_LIMITED"}
+RETRY_CODES = {"DISK_FULL", "IO_ERROR", "RATE_LIMITED", "LIMIT_INFLIGHT_BYTES"}
 # The server pings every 15 s; silence for this long means the connection is dead.
 SILENCE_LIMIT = 45.0
 

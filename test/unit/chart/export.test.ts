@@ -18,6 +18,21 @@ describe('export', () => {
     assert.equal(csvField(true), 'true');
   });
 
+  it('csvField neutralises formula text (=, +, -, @, tab, CR) and keeps numbers, negative ones included, as numbers', () => {
+    assert.equal(csvField('=HYPERLINK("http://evil","x")'), `"'=HYPERLINK(""http://evil"",""x"")"`);
+    assert.equal(csvField('+1+cmd|calc'), "'+1+cmd|calc");
+    assert.equal(csvField('-2+3'), "'-2+3");
+    assert.equal(csvField('@SUM(A1)'), "'@SUM(A1)");
+    assert.equal(csvField('\t=1'), "'\t=1");
+    assert.equal(csvField('\r=1'), `"'\r=1"`);
+    assert.equal(csvField(-0.25), '-0.25');
+    assert.equal(csvField(-1e-7), '-1e-7');
+    assert.equal(csvField('-0.25'), '-0.25');
+    assert.equal(csvField('+3'), '+3');
+    assert.equal(csvField('layer-1'), 'layer-1');
+    assert.equal(toCsv(['layer', 'value'], [['=cmd', -1]]), "layer,value\r\n'=cmd,-1\r\n");
+  });
+
   it('toCsv writes a header and CRLF rows', () => {
     assert.equal(toCsv(['a', 'b'], [[1, 'x'], [null, 2.5]]), 'a,b\r\n1,x\r\n,2.5\r\n');
     assert.equal(toCsv(['only'], []), 'only\r\n');
