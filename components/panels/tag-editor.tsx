@@ -6,18 +6,12 @@
 import { useId, useState } from 'react';
 import Link from 'next/link';
 import { MAX_NOTES_CHARS, MAX_TAGS, type RunMeta } from '@/lib/protocol';
+import { runAnswer } from './run-answer';
 
 /** Sends tags and notes; resolves with the run's new meta or rejects with the server's {code, message}. */
 export async function saveAnnotation(id: string, patch: { tags?: string[]; notes?: string }): Promise<RunMeta> {
   const res = await fetch(`/api/runs/${encodeURIComponent(id)}`, { method: 'PATCH', body: JSON.stringify(patch), headers: { 'content-type': 'application/json' } });
-  let body: { run?: RunMeta; error?: { code: string; message: string } } = {};
-  try {
-    body = await res.json();
-  } catch {
-    throw { code: `HTTP_${res.status}`, message: `the server answered ${res.status} without an explanation` };
-  }
-  if (!res.ok || !body.run) throw body.error ?? { code: `HTTP_${res.status}`, message: 'saving failed' };
-  return body.run;
+  return runAnswer(res, 'saving failed');
 }
 
 /** Tags as typed: separated by spaces or commas. */
