@@ -70,4 +70,5 @@ def base_parser(description, epochs):
     p.add_argument("--json", action="store_true", help='last line printed is {"run_id": ..., "test_accuracy": ...}')
     p.add_argument("--no-stream", action="store_true", help="train without the client (for overhead measurements)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these small models)")
+    p.add_argument("--system-interval", type=float, default=10.0, help="seconds between system-metrics samples (0: none)")
     return p

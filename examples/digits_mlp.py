@@ -11,6 +11,7 @@ import time
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
 from common import add_freeze_flags, advice_options, base_parser, layerwatch, log_spaced_steps, seed_everything
 
@@ -55,8 +56,10 @@ def train(args):
         config={"model": "mlp-64-128-128-128-10", "optimizer": "adam", "lr": args.lr, "batch": args.batch_size,
                 "epochs": args.epochs, "seed": args.seed, "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
-        enabled=not args.no_stream, wait=2.0)
-    run.watch(model, layers=["h1", "h2", "h3"], probe=x_probe, labels=y_probe, class_names=[str(c) for c in range(10)], every=schedule,
+        enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False)
+    # Every held-out example (probe_from keeps their order when it takes them all); its labels go with it.
+    probe = layerwatch.probe_from(TensorDataset(x_probe, y_probe), n=len(x_probe), seed=SPLIT_SEED)
+    run.watch(model, layers=["h1", "h2", "h3"], probe=probe, class_names=[str(c) for c in range(10)], every=schedule,
               images=x_probe.numpy().reshape(-1, 8, 8))  # the 8 × 8 grey digits, as thumbnails of top-activating examples
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()

@@ -13,6 +13,7 @@ import time
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
 from common import add_freeze_flags, advice_options, base_parser, layerwatch, log_spaced_steps, seed_everything
 
@@ -41,18 +42,22 @@ def find(data_dir, stem):
 
 
 def load(data_dir, train_size, probe_size, test_size):
+    """(x_train, y_train, probe, x_test, y_test): a training subset, a class-stratified probe set (a ProbeSet) from the
+    test split, and a test subset disjoint from the probe set; all fixed by SPLIT_SEED."""
     xs = {s: read_idx(find(data_dir, s + "-images")) for s in ("train", "t10k")}
     ys = {s: read_idx(find(data_dir, s + "-labels")) for s in ("train", "t10k")}
     rng = np.random.default_rng(SPLIT_SEED)
     tr = rng.permutation(len(xs["train"]))[:train_size]
-    te = rng.permutation(len(xs["t10k"]))
-    probe, test = te[:probe_size], te[probe_size : probe_size + test_size]
 
     def tensors(split, idx):
         x = torch.from_numpy((xs[split][idx].astype(np.float32) / 255.0 - 0.286) / 0.353).unsqueeze(1)
         return x, torch.from_numpy(ys[split][idx].astype(np.int64))
 
-    return tensors("train", tr) + tensors("t10k", probe) + tensors("t10k", test)
+    t10k = TensorDataset(*tensors("t10k", np.arange(len(xs["t10k"]))))
+    probe = layerwatch.probe_from(t10k, n=probe_size, seed=SPLIT_SEED)
+    order = rng.permutation(len(t10k))
+    test = order[~np.isin(order, probe.indices)][:test_size]
+    return tensors("train", tr) + (probe,) + tensors("t10k", test)
 
 
 def build_model():
@@ -80,7 +85,7 @@ def accuracy(model, x, y, batch=1000):
 def train(args):
     torch.set_num_threads(args.threads)
     g = seed_everything(args.seed)
-    x_train, y_train, x_probe, y_probe, x_test, y_test = load(args.data_dir, args.train_size, args.probe_size, args.test_size)
+    x_train, y_train, probe, x_test, y_test = load(args.data_dir, args.train_size, args.probe_size, args.test_size)
     model = build_model()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     total = ((len(x_train) + args.batch_size - 1) // args.batch_size) * args.epochs
@@ -90,10 +95,10 @@ def train(args):
         config={"model": "cnn-16-32-64", "optimizer": "adam", "lr": 1e-3, "batch": args.batch_size, "epochs": args.epochs,
                 "seed": args.seed, "train_size": len(x_train), "spatial": bool(args.spatial), "freeze_advice": bool(args.freeze_advice)},
         on_advice=freezer, options=advice_options(args, total) if args.freeze_advice else None,
-        enabled=not args.no_stream, wait=2.0)
-    run.watch(model, layers=["conv1", "conv2", "fc"], probe=x_probe, labels=y_probe, class_names=CLASSES,
+        enabled=not args.no_stream, wait=2.0, system_metrics=args.system_interval or False)
+    run.watch(model, layers=["conv1", "conv2", "fc"], probe=probe, class_names=CLASSES,
               every=log_spaced_steps(total, args.checkpoints), spatial=["conv2"] if args.spatial else False,
-              images=x_probe[:, 0].numpy() * 0.353 + 0.286)  # the 28 × 28 grey probe images, un-normalised to [0, 1]
+              images=probe.inputs[:, 0].numpy() * 0.353 + 0.286)  # the 28 × 28 grey probe images, un-normalised to [0, 1]
     run.checkpoint(0)
     loss_fn = nn.CrossEntropyLoss()
     n_params = sum(p.numel() for p in model.parameters())

@@ -27,6 +27,7 @@ import { countNonFinite32 } from '../lib/codecs/finite';
 import { MasksIntake } from './collector-masks';
 import { ImagesIntake } from './collector-images';
 import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem } from './ingest-rules';
+import { RankSession, type RankLink, type RankReplies } from './rank-group';
 
 export interface CollectorOptions {
   registry: RunRegistry;
@@ -76,6 +77,10 @@ export class IngestConnection implements TrainerLink {
   private readonly deadline: NodeJS.Timeout | null;
   /** Layers whose freeze this connection has accepted for storing (pipelined repeats are acknowledged as duplicates). */
   private readonly frozen = new Set<string>();
+  /** This connection's rank in a distributed run (server/rank-group.ts), or null. */
+  private ranks: RankSession | null = null;
+  private readonly rankLink: RankLink = { close: (code, reason) => ((this.closed = true), this.ws.close(code, reason)) };
+  private readonly rankReplies: RankReplies = { error: (code, message, of) => this.error(code, message, of), reply: (after, make, of) => this.reply(after, make, of) };
 
   constructor(
     private readonly ws: WebSocket,
@@ -206,6 +211,7 @@ export class IngestConnection implements TrainerLink {
 
   private dispatch(msg: IngestClientMessage, raw: Buffer): void {
     const run = this.run!;
+    if (RankSession.handle(this.ranks, msg, this.rankReplies)) return;
     switch (msg.type) {
       case 'hello':
         return this.error('ALREADY_HELLO', 'this connection already streams a run; open another connection for another run');
@@ -235,7 +241,10 @@ export class IngestConnection implements TrainerLink {
       case 'end': {
         if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'end');
         this.ended = true;
-        const done = this.opts.registry.commit(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }]).then(() =>
+        // A distributed run first waits (bounded) for its other ranks, after the replies before this end went out.
+        const ranks = this.ranks;
+        const ready = ranks ? this.replies.then(() => ranks.endRun()) : Promise.resolve();
+        const done = ready.then(() => this.opts.registry.commit(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }])).then(() =>
           this.opts.registry.endRun(run, msg.status),
         );
         return this.reply(done, () => ({ type: 'ack', of: 'end' }), 'end');
@@ -263,6 +272,7 @@ export class IngestConnection implements TrainerLink {
       if (!this.opts.trainers.take()) return this.error('SERVER_FULL', `the server already serves ${this.opts.trainers.max} trainers (--max-ingest-connections); reconnect later`);
       this.holdsSlot = true;
     }
+    if (msg.run.rank !== undefined && msg.run.rank > 0) return this.onRankHello(msg);
     // Nothing else is handled until the run is open: later messages wait in the socket, or in `queued` when ws has
     // already parsed them (a second hello in the same write must become ALREADY_HELLO, not a second run).
     this.ws.pause();
@@ -272,25 +282,44 @@ export class IngestConnection implements TrainerLink {
     const started = this.opts.registry.startRun(msg, this, (previous) => (previous as IngestConnection).takenOver()).then(async (r) => {
       this.run = r.run;
       resumed = r.resumed;
+      this.ranks = RankSession.owner(this.opts.registry, r.run, msg, this.opts.log);
       // Stored as received, except that a token never reaches the disk.
       const payload = msg.token === undefined ? raw : JSON.stringify(stored);
       await this.opts.registry.commit(r.run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }]);
     });
-    this.reply(started, () => {
-      // Taken over by another connection (resuming the same run) before the welcome went out.
-      if (!this.run) return null;
-      const { state } = this.run;
-      return {
-        type: 'welcome',
-        protocol: PROTOCOL_VERSION,
-        server: this.opts.serverName,
-        runId: state.meta.id,
-        resumed,
-        lastStep: state.lastStep,
-        checkpoints: state.steps.length,
-        limits: this.opts.limits,
-      };
+    // Taken over by another connection (resuming the same run) before the welcome went out: no welcome.
+    this.reply(started, () => (this.run ? this.welcome(this.run, resumed) : null));
+    this.resumeAfterHello();
+  }
+
+  /** A rank other than 0 of a distributed run attaches to the run its rank 0 streams (server/rank-group.ts). */
+  private onRankHello(msg: Extract<IngestClientMessage, { type: 'hello' }>): void {
+    this.ws.pause();
+    this.queued = [];
+    const attached = RankSession.attach(this.opts.registry, msg, this.rankLink).then((session) => {
+      this.ranks = session;
+      this.run = session.run;
     });
+    this.reply(attached, () => (this.run ? this.welcome(this.run, false) : null));
+    this.resumeAfterHello();
+  }
+
+  private welcome(run: LiveRun, resumed: boolean): IngestServerMessage {
+    const { state } = run;
+    return {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      server: this.opts.serverName,
+      runId: state.meta.id,
+      resumed,
+      lastStep: state.lastStep,
+      checkpoints: state.steps.length,
+      limits: this.opts.limits,
+    };
+  }
+
+  /** Once the hello is answered: reads on with a run, or closes the refused connection. */
+  private resumeAfterHello(): void {
     void this.replies.then(() => {
       const queued = this.queued ?? [];
       this.queued = null;
@@ -396,6 +425,7 @@ export class IngestConnection implements TrainerLink {
   }
 
   private onFrame(data: Buffer): void {
+    if (this.ranks && this.ranks.rank > 0) return this.error('NOT_OWNER', `rank ${this.ranks.rank} sent a binary frame: only rank 0 of a distributed run sends frames`);
     const cp = this.checkpoint;
     if (!cp) return this.onProbeDataFrame(data);
     if (cp.failed) {
@@ -488,7 +518,11 @@ export class IngestConnection implements TrainerLink {
     const run = this.run;
     this.run = null;
     await this.replies.catch(() => {});
-    if (run && run.owner === this && !this.ended) await this.opts.registry.endRun(run, 'interrupted', 'trainer disconnected');
+    this.ranks?.closed(this.rankLink);
+    if (run && run.owner === this && !this.ended) {
+      await this.ranks?.endRun(0);
+      await this.opts.registry.endRun(run, 'interrupted', 'trainer disconnected');
+    }
   }
 }
 

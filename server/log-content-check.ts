@@ -10,6 +10,7 @@ import {
   ProtocolError,
   decodeFrame,
   parseIngestMessage,
+  rankSeriesName,
   type Checkpoint,
   type DecodedFrame,
   type ErrorCode,
@@ -117,7 +118,7 @@ export class LogContentCheck implements RecordSink {
     } catch {
       event = null;
     }
-    if (!event) return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning, advice or annotation)' } };
+    if (!event) return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning, advice, annotation, combined or rank)' } };
     return { record: { kind: 'event', time, event } };
   }
 
@@ -174,11 +175,13 @@ export class LogContentCheck implements RecordSink {
       }
       case 'scalars': {
         if (this.ended) return { code: 'RUN_ENDED', message: `scalars at step ${msg.step} after the run's end` };
-        for (const name of Object.keys(msg.values)) {
-          const last = this.scalarSteps.get(name);
-          if (last !== undefined && msg.step <= last) return { code: 'STEP_ORDER', message: `scalar "${name}" at step ${msg.step} after step ${last}` };
+        // In order per name, and per name and rank for the ranks of a distributed run (as the collector deduplicates them).
+        const keys = Object.keys(msg.values).map((name) => (msg.rank === undefined ? name : rankSeriesName(name, msg.rank)));
+        for (const key of keys) {
+          const last = this.scalarSteps.get(key);
+          if (last !== undefined && msg.step <= last) return { code: 'STEP_ORDER', message: `scalar "${key}" at step ${msg.step} after step ${last}` };
         }
-        for (const name of Object.keys(msg.values)) this.scalarSteps.set(name, msg.step);
+        for (const key of keys) this.scalarSteps.set(key, msg.step);
         return null;
       }
       case 'end':

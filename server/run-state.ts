@@ -1,6 +1,7 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
 import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, ServerEvent, Warning } from '../lib/protocol';
-import { SNAPSHOT_SERIES_POINTS, probeClassCount } from '../lib/protocol';
+import { SNAPSHOT_SERIES_POINTS, probeClassCount, rankSeriesName } from '../lib/protocol';
+import { isSystemSeries } from '../lib/chart/system-series';
 import { GrowableSeries } from './series';
 import { noteLatest } from './storage/run-counters';
 
@@ -83,20 +84,10 @@ export class RunState {
         this.meta = { ...this.meta, checkpoints: this.steps.length, lastStep: msg.step };
         return [{ kind: 'checkpoint', step: msg.step, time }];
       }
-      case 'scalars': {
-        const series: Record<string, { steps: number[]; values: Array<number | null> }> = {};
-        for (const [name, value] of Object.entries(msg.values)) {
-          let s = this.scalars.get(name);
-          if (!s) this.scalars.set(name, (s = new GrowableSeries()));
-          s.push(msg.step, value);
-          series[name] = { steps: [msg.step], values: [value !== null && Number.isFinite(value) ? value : null] };
-        }
-        const main = mainScalar(this.scalars);
-        const latest = Object.assign(Object.create(null) as Record<string, number>, this.meta.latest);
-        noteLatest(latest, msg.values);
-        this.meta = { ...this.meta, latest, ...(main ? { lastScalar: main } : {}) };
-        return [{ kind: 'scalars', series }];
-      }
+      case 'scalars':
+        // A rank's share of a combined value stays in the log; the 'combined' event that follows makes the series point.
+        if (msg.reduce !== undefined && msg.reduce !== 'none') return [];
+        return this.pushScalars(msg.step, msg.reduce === 'none' ? perRank(msg.values, msg.rank ?? 0) : msg.values);
       case 'end':
         this.meta = { ...this.meta, status: msg.status, endedAt: time };
         return [{ kind: 'meta', meta: this.meta }];
@@ -132,11 +123,32 @@ export class RunState {
       case 'annotation':
         this.meta = { ...this.meta, tags: event.tags, notes: event.notes };
         return [{ kind: 'meta', meta: this.meta }];
+      case 'combined':
+        return this.pushScalars(event.step, event.values);
+      case 'rank':
+        return [];
       default: {
         const _exhaustive: never = event;
         return _exhaustive;
       }
     }
+  }
+
+  /** Appends one step of scalars to their series (a point that would go back in time is left out) and returns the delta. */
+  private pushScalars(step: number, values: Record<string, number | null>): RunDelta[] {
+    const series: Record<string, { steps: number[]; values: Array<number | null> }> = {};
+    for (const [name, value] of Object.entries(values)) {
+      let s = this.scalars.get(name);
+      if (!s) this.scalars.set(name, (s = new GrowableSeries()));
+      if (step < s.lastStep) continue;
+      s.push(step, value);
+      series[name] = { steps: [step], values: [value !== null && Number.isFinite(value) ? value : null] };
+    }
+    const main = mainScalar(this.scalars);
+    const latest = Object.assign(Object.create(null) as Record<string, number>, this.meta.latest);
+    noteLatest(latest, values);
+    this.meta = { ...this.meta, latest, ...(main ? { lastScalar: main } : {}) };
+    return [{ kind: 'scalars', series }];
   }
 
   /** The whole view for a new subscriber. */
@@ -158,15 +170,28 @@ export class RunState {
   }
 }
 
+/** Values kept per rank, under their per-rank series names. */
+function perRank(values: Record<string, number | null>, rank: number): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(values).map(([name, v]) => [rankSeriesName(name, rank), v]));
+}
+
 function countClasses(labels: number[], classes: number): number[] {
   const counts = new Array<number>(Math.max(classes, 0)).fill(0);
   for (const l of labels) if (l < counts.length) counts[l]++;
   return counts;
 }
 
-/** The series a run list shows: "loss" if logged, else the first series. */
+/** The series a run list shows: "loss" if logged, else the first series that is not a system metric. */
 export function mainScalar(scalars: Map<string, GrowableSeries>): RunMeta['lastScalar'] | undefined {
-  const name = scalars.has('loss') ? 'loss' : scalars.keys().next().value;
+  let name: string | undefined = scalars.has('loss') ? 'loss' : undefined;
+  if (name === undefined) {
+    for (const n of scalars.keys()) {
+      if (!isSystemSeries(n)) {
+        name = n;
+        break;
+      }
+    }
+  }
   if (name === undefined) return undefined;
   const s = scalars.get(name)!;
   if (!s.length || !Number.isFinite(s.lastValue)) return undefined;

@@ -9,6 +9,7 @@ import {
   type LayerDecl,
   type Probe,
   type RunOptions,
+  type ScalarReduce,
 } from '../../lib/protocol';
 
 type Welcome = Extract<IngestServerMessage, { type: 'welcome' }>;
@@ -189,9 +190,9 @@ export class IngestClient {
     return reply;
   }
 
-  /** Logs scalars at a step; resolves when acknowledged. */
-  log(step: number, values: Record<string, number | null>, time?: number): Promise<Ack> {
-    return this.request('scalars', { type: 'scalars', step, values, ...(time !== undefined ? { time } : {}) });
+  /** Logs scalars at a step; resolves when acknowledged. `reduce`: how a distributed run combines them across ranks (lib/protocol/ranks.ts). */
+  log(step: number, values: Record<string, number | null>, time?: number, reduce?: ScalarReduce): Promise<Ack> {
+    return this.request('scalars', { type: 'scalars', step, values, ...(time !== undefined ? { time } : {}), ...(reduce ? { reduce } : {}) });
   }
 
   /** Confirms that the trainer froze `layer` at its step `step` (the views then say "frozen", not "advised"); resolves with the ack. */

@@ -36,6 +36,8 @@ export interface LineChartProps {
   yFormat?: (v: number) => string;
   /** The y values are whole numbers (k): integer ticks only. */
   yInteger?: boolean;
+  /** x tick and readout labels (default: steps, 950, 1.2k, 35k, on integer ticks only). */
+  xFormat?: (v: number) => string;
   emptyText?: string;
   testId?: string;
   legend?: boolean;
@@ -47,7 +49,7 @@ const M = { top: 10, right: 14, bottom: 38, left: 62 };
 
 /** Renders a titled, labelled line chart with a hover readout of every series at the nearest step. */
 export function LineChart(props: LineChartProps) {
-  const { series, height, curve = 'linear', yFormat = formatValue, legend = series.length > 1 } = props;
+  const { series, height, curve = 'linear', yFormat = formatValue, xFormat = formatStep, legend = series.length > 1 } = props;
   const [ref, width] = useWidth<HTMLDivElement>();
   const [hoverX, setHoverX] = useState<number | null>(null);
   const figRef = useRef<HTMLElement | null>(null);
@@ -109,7 +111,7 @@ export function LineChart(props: LineChartProps) {
           <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel} against ${props.xLabel}`}>
             <g transform={`translate(${M.left},${M.top})`}>
               <AxisLeft scale={y} at={0} label={props.yLabel} format={props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} integer={props.yInteger} />
-              <AxisBottom scale={x} at={innerH} label={props.xLabel} format={formatStep} integer />
+              <AxisBottom scale={x} at={innerH} label={props.xLabel} format={xFormat} integer={props.xFormat === undefined} />
               {props.baselines?.map((b) => (
                 <g key={b.label} className="baseline">
                   <line x1={0} x2={innerW} y1={y(b.y)} y2={y(b.y)} />
@@ -121,6 +123,8 @@ export function LineChart(props: LineChartProps) {
               </clipPath>
               <g clipPath={`url(#${clipId})`}>
                 {paths.map((p) => <path key={p.id} className="series" d={p.d} stroke={p.colour} />)}
+                {/* A lone point draws no line: a dot, so a series of one sample is visible. */}
+                {series.map((s) => s.length === 1 && Number.isFinite(s.ys[0]) && <circle key={`${s.id}-point`} className="series-point" cx={x(s.xs[0])} cy={y(s.ys[0])} r={2.5} fill={s.colour} />)}
               </g>
               {props.marker != null && <line className="marker" x1={x(props.marker)} x2={x(props.marker)} y1={0} y2={innerH} />}
               {hoverStep !== null && <line className="hover-rule" x1={x(hoverStep)} x2={x(hoverStep)} y1={0} y2={innerH} />}
@@ -133,7 +137,7 @@ export function LineChart(props: LineChartProps) {
         {points === 0 && <div className="chart-empty" data-testid={props.testId ? `${props.testId}-empty` : undefined}>{props.emptyText ?? 'No data yet'}</div>}
         {readout && hoverStep !== null && (
           <div className="readout" role="status" style={{ left: Math.min(M.left + x(hoverStep) + 12, Math.max(0, width - 190)), top: M.top }}>
-            <div className="readout-head">{props.xLabel} {formatStep(hoverStep)}</div>
+            <div className="readout-head">{props.xLabel} {xFormat(hoverStep)}</div>
             {readout.slice(0, 12).map(({ s, i }) => (
               <div key={s.id} className="readout-row">
                 <span className="swatch" style={{ background: s.colour }} />

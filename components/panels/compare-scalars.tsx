@@ -1,7 +1,8 @@
 'use client';
-/** Both runs' scalars overlaid, one chart per scalar name (loss first); updated live from the two run topics. */
+/** Both runs' scalars overlaid, one chart per scalar name (loss first; system metrics left out); updated live from the two run topics. */
 import { LineChart, type LineSeries } from '@/components/charts/line-chart';
 import { OKABE_ITO } from '@/lib/chart/colour';
+import { isSystemSeries } from '@/lib/chart/system-series';
 import { useLayerwatch } from '@/store/provider';
 import { orderScalars } from './scalars-panel';
 
@@ -12,7 +13,7 @@ export const RUN_COLOURS = [OKABE_ITO[4], OKABE_ITO[5]] as const;
 export function CompareScalars({ a, b, nameA, nameB, step }: { a: string; b: string; nameA: string; nameB: string; step: number | null }) {
   const ra = useLayerwatch((s) => s.compare.runs[a]);
   const rb = useLayerwatch((s) => s.compare.runs[b]);
-  const names = orderScalars([...new Set([...Object.keys(ra?.scalars ?? {}), ...Object.keys(rb?.scalars ?? {})])]);
+  const names = orderScalars([...new Set([...Object.keys(ra?.scalars ?? {}), ...Object.keys(rb?.scalars ?? {})])].filter((n) => !isSystemSeries(n)));
   const loading = ra?.load === 'loading' || rb?.load === 'loading';
   const failed = [ra, rb].find((r) => r?.load === 'not-found' || r?.load === 'error');
   return (

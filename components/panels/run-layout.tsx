@@ -11,6 +11,7 @@ import { MetricSelector } from './metric-selector';
 import { NETDISSECT_PAPER } from './metric-info';
 import { PanelFrame } from './panel-frame';
 import { ScalarsPanel } from './scalars-panel';
+import { selectHasSystem, SystemPanel } from './system-panel';
 
 /** Concepts before the run declares any: what to send to see them (or, while a stored run is analysed on open, that they are coming). */
 function ConceptsEmpty() {
@@ -27,9 +28,10 @@ function ConceptsEmpty() {
   );
 }
 
-/** Renders the six panels. */
+/** Renders the six panels, and the System panel when the trainer sends system metrics. */
 export function RunLayout() {
   const hasConcepts = useLayerwatch((s) => s.concepts.state !== null);
+  const hasSystem = useLayerwatch(selectHasSystem);
   return (
     <div className="run-layout" data-testid="run-layout">
       <PanelFrame id="convergence" title="Convergence" question="which layers have settled?" actions={<MetricSelector compact />}>
@@ -62,6 +64,11 @@ export function RunLayout() {
       <PanelFrame id="k" title="SVCCA directions">
         {({ height, open }) => <KPanel height={open ? 300 : Math.max(100, height - 74)} />}
       </PanelFrame>
+      {hasSystem && (
+        <PanelFrame id="system" title="System" question="is the machine keeping up?">
+          {({ open }) => <SystemPanel open={open} />}
+        </PanelFrame>
+      )}
     </div>
   );
 }

@@ -2,9 +2,11 @@
 /**
  * Scalars panel body: one line chart per logged scalar (loss first), refreshed at most ~6 times a second while
  * streaming, and a one-line health reading (trend of the main scalar, non-finite values, warnings). Collapsed, the
- * first two scalars share the panel's height; expanded, every scalar gets a full-size chart.
+ * first two scalars share the panel's height; expanded, every scalar gets a full-size chart. A scalar a distributed run
+ * keeps per rank is one chart with a line per rank; system metrics (`system/…`) are the System panel's.
  */
 import { LineChart } from '@/components/charts/line-chart';
+import { scalarGroups } from '@/lib/chart/scalar-groups';
 import { OKABE_ITO } from '@/lib/chart/colour';
 import { formatValue } from '@/lib/chart/scales';
 import type { SeriesBuffer } from '@/lib/chart/series-buffer';
@@ -36,10 +38,11 @@ export function ScalarsPanel({ height, open }: { height: number; open: boolean }
   const { scalars } = useThrottledSelection(selectScalars, scalarsChanged, 150);
   const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
   const warnings = useLayerwatch((s) => s.run.warnings.length);
-  const names = orderScalars(Object.keys(scalars));
+  const groups = new Map(scalarGroups(Object.keys(scalars)).map((g) => [g.name, g.lines]));
+  const names = orderScalars([...groups.keys()]);
   const shown = open ? names : names.slice(0, 2);
   const each = open ? 180 : Math.max(70, Math.floor((height - 30) / Math.max(1, shown.length)) - 34);
-  const main = names[0] ? health(scalars[names[0]]) : null;
+  const main = names[0] ? health(scalars[groups.get(names[0])![0].series]) : null;
   return (
     <>
       <p className="chart-desc one-line" data-testid="health">
@@ -56,15 +59,18 @@ export function ScalarsPanel({ height, open }: { height: number; open: boolean }
       </p>
       <div className={open ? 'scalar-grid' : 'scalar-stack'}>
         {shown.map((name, i) => {
-          const s: SeriesBuffer = scalars[name];
+          const lines = groups.get(name)!;
           return (
             <LineChart
               key={name}
               testId={`scalar-chart-${name}`}
-              title={name}
+              title={lines.length > 1 ? `${name} (per rank)` : name}
               xLabel="step"
               yLabel={name === 'lr' ? 'learning rate' : name}
-              series={[{ id: name, label: name, colour: OKABE_ITO[(i + 4) % OKABE_ITO.length], xs: s.xs, ys: s.ys, length: s.length }]}
+              series={lines.map((l, j) => {
+                const s: SeriesBuffer = scalars[l.series];
+                return { id: l.series, label: l.label, colour: OKABE_ITO[(i + 4 + j) % OKABE_ITO.length], xs: s.xs, ys: s.ys, length: s.length };
+              })}
               marker={marker}
               height={each}
             />

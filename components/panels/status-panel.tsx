@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { formatDuration, formatStep } from '@/lib/chart/scales';
 import { useLayerwatch } from '@/store/provider';
 import { selectReplay, selectRunMeta } from '@/store/slices/timeline';
+import { RuntimeFacts } from './runtime-facts';
 import { StatusBadge } from './status-badge';
 
 /** Renders the status strip of the run page. */
@@ -61,6 +62,7 @@ export function StatusPanel() {
           <dt>layers</dt>
           <dd>{meta.layers}</dd>
         </div>
+        <RuntimeFacts />
         {examples !== null && (
           <div>
             <dt>probe</dt>

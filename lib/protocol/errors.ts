@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   HANDSHAKE_TIMEOUT: { fatal: true, close: 1008, hint: 'No hello (on /ingest) or valid message (on /live) arrived within the deadline (--handshake-timeout) after the connection opened.' },
   LIMIT_SUBSCRIPTIONS: { fatal: false, close: 1008, hint: 'This /live connection has as many subscriptions as the server allows (--max-live-subscriptions); unsubscribe first.' },
   RATE_LIMITED: { fatal: false, close: 1008, hint: 'Too many messages per second on this connection (--max-rate on /ingest, --max-live-rate on /live), or too many /live requests in flight; slow down.' },
+  RUN_NOT_LIVE: { fatal: false, close: 1008, hint: 'A rank other than 0 attaches only to a run that rank 0 is streaming now; retry until it is (or the run has ended).' },
+  NOT_OWNER: { fatal: false, close: 1008, hint: 'Only rank 0 of a distributed run sends layers, probe data, checkpoints and freezes; other ranks send scalars (with "reduce") and end.' },
   RUN_ENDED: { fatal: false, close: 1008, hint: 'The run already received "end"; resume it with a new hello to append.' },
   DISK_FULL: { fatal: false, close: 1011, hint: 'The server could not store the record (no space left); it was not stored, retry later.' },
   IO_ERROR: { fatal: false, close: 1011, hint: 'The server could not store the record (I/O error); it was not stored, retry later.' },

@@ -12,3 +12,4 @@ export * from './images';
 export * from './events';
 export * from './annotations';
 export * from './overview';
+export * from './ranks';

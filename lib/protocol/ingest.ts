@@ -2,11 +2,13 @@
 import { z } from 'zod';
 import { jsonWithinBounds } from './json-guard';
 import { ImageSize } from './images';
+import { MAX_WORLD_SIZE, SCALAR_REDUCE } from './ranks';
 
 const name = z.string().min(1).max(200);
 const runId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'run ids are 1-64 of a-z 0-9 - _');
 const step = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const finite = z.number().finite();
+const rank = z.number().int().min(0).max(MAX_WORLD_SIZE - 1);
 const freeJson = z.unknown().refine((v) => jsonWithinBounds(v), 'nested too deep or too large (32 levels, 10,000 values)');
 
 export const LayerKind = z.enum(['dense', 'conv', 'attention', 'logits', 'other']);
@@ -54,6 +56,8 @@ export const RunOptions = z.strictObject({
       conceptQuantile: z.number().gt(0).lt(1).optional(),
     })
     .optional(),
+  /** Distributed runs: how long a step waits for ranks that have not given their value (default DEFAULT_RANK_WAIT_MS). */
+  distributed: z.strictObject({ waitMs: z.number().int().min(0).max(3_600_000).optional() }).optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
@@ -67,6 +71,14 @@ export const Hello = z.strictObject({
     name: name.optional(),
     project: z.string().max(200).optional(),
     config: freeJson.optional(),
+    /** Which process of a distributed run this connection speaks for (lib/protocol/ranks.ts); rank 0 owns the run. */
+    rank: rank.optional(),
+    /** How many processes the distributed run has; given with `rank`. */
+    worldSize: z.number().int().min(1).max(MAX_WORLD_SIZE).optional(),
+  }).superRefine((run, ctx) => {
+    if ((run.rank === undefined) !== (run.worldSize === undefined)) ctx.addIssue({ code: 'custom', message: 'rank and worldSize go together' });
+    else if (run.rank !== undefined && run.rank >= run.worldSize!) ctx.addIssue({ code: 'custom', message: `rank ${run.rank} is not below worldSize ${run.worldSize}` });
+    else if (run.rank !== undefined && run.rank > 0 && run.id === undefined) ctx.addIssue({ code: 'custom', message: 'a rank other than 0 attaches to rank 0\'s run: give run.id' });
   }),
   /** Append to the run `run.id` if it exists (it is created if not). */
   resume: z.boolean().optional(),
@@ -107,6 +119,10 @@ export const Scalars = z.strictObject({
   step,
   time: finite.optional(),
   values: z.record(name, z.number().nullable()).refine((v) => Object.keys(v).length > 0 && Object.keys(v).length <= 256, '1-256 values'),
+  /** Distributed runs: how these values combine across ranks (lib/protocol/ranks.ts); without it, a plain series of rank 0. */
+  reduce: z.enum(SCALAR_REDUCE).optional(),
+  /** The rank that logged the values: set by the server when it stores a distributed run's scalars (a client may give its own). */
+  rank: rank.optional(),
 });
 
 export const End = z.strictObject({

@@ -4,7 +4,7 @@ import { DEFAULT_METRIC, METRICS, type MetricName } from '@/lib/protocol/analysi
 import type { LayerwatchState } from '../state';
 
 /** The run page's panels, in layout order (their ids appear in the URL's `open` parameter). */
-export const PANELS = ['convergence', 'scalars', 'advice', 'concepts', 'matrix', 'k'] as const;
+export const PANELS = ['convergence', 'scalars', 'advice', 'concepts', 'matrix', 'k', 'system'] as const;
 export type PanelId = (typeof PANELS)[number];
 
 export interface ViewState {

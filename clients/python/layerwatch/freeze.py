@@ -5,14 +5,17 @@ log = logging.getLogger("layerwatch")
 
 
 def freeze(model, layer_name, run=None):
-    """Freezes the module `layer_name` of `model`: its parameters stop receiving gradients and updates.
+    """Freezes the module `layer_name` of `model` (names as in the model inside a DDP / DataParallel / torch.compile
+    wrapper): its parameters stop receiving gradients and updates.
 
     Gradients already held are cleared (set to None) so that optimizers skip the parameters
     instead of applying momentum from earlier steps. With `run`, the freeze is reported to the server
     (run.report_frozen) at the run's current step, so the views say "frozen" rather than "advised".
     Returns the number of parameter values frozen.
     """
-    module = model.get_submodule(layer_name)
+    from .unwrap import resolve_layer  # torch is imported only when a model is frozen
+
+    layer_name, module = resolve_layer(model, layer_name)
     frozen = 0
     for p in module.parameters():
         if p.requires_grad:

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from .distributed import RANK0, REDUCE, RankInfo
 from .frames import encode_frame_buffer
 from .freeze import FreezeOnAdvice
 
@@ -32,8 +33,9 @@ def _scalar(value):
 class Run:
     """Streams checkpoints and scalars of one training run; see layerwatch.init()."""
 
-    def __init__(self, transport, on_advice=None):
+    def __init__(self, transport, on_advice=None, ranks=None):
         self._transport = transport
+        self.ranks = ranks or RankInfo(0, 1)
         self.on_advice = on_advice
         self.advice = []  # every advice message received, in order
         self.frozen = []  # every layer reported frozen ({"layer", "step"}), in order
@@ -44,6 +46,10 @@ class Run:
         self._images = None  # probe images, n × h × w × c float32 in [0, 1], sent after the probe
         self._watch = None
         self._step = 0
+        self._logged_step = 0  # the highest step given to log(): system metrics use it when run.step() is not called
+        self._system = None  # the system-metrics thread (layerwatch/system.py)
+        self._system_step = None
+        self._system_reduce = None
         self._warned = set()
         self.finished = False
         if transport is not None:
@@ -75,20 +81,44 @@ class Run:
     def current_step(self):
         return self._step
 
+    @property
+    def rank(self):
+        """This process's rank in a distributed run (0 otherwise)."""
+        return self.ranks.rank
+
+    @property
+    def world_size(self):
+        """How many processes the run has (1 unless distributed)."""
+        return self.ranks.world_size
+
     # ---- the training-loop API -----------------------------------------------------------
 
     def watch(self, model, layers, probe, labels=None, class_names=None, every=None, spatial=False,
               logits=True, concepts=None, concept_labels=None, batch_size=256, images=None):
         """Hooks `layers` of a torch `model` and checkpoints them on the fixed `probe` inputs every N steps.
 
+        `model` may be wrapped (DistributedDataParallel, DataParallel, torch.compile): layers are named as in the model
+        inside, and the probe pass runs that model. On ranks other than 0 of a distributed run nothing is hooked or sent
+        (the names are still checked).
         `layers`: module names (as in model.named_modules()) or module objects, input side first.
+        `probe`: the probe inputs, or a ProbeSet (layerwatch.probe_from), whose labels and images are used unless given.
         `every`: an int N (checkpoint when run.step() reaches a multiple of N), a collection of steps, or None
         (only explicit run.checkpoint()). `spatial`: True, or names of conv layers to send as spatial maps.
         `images`: the probe examples as pictures (n × h × w or n × h × w × c, c 1 or 3; uint8 or any float), shown as
         thumbnails of each unit's top-activating examples; scaled to [0, 1] and downsampled to at most 64 × 64.
         """
+        from .probe import ProbeSet
+        from .unwrap import resolve_layer
         from .watch import Watch  # torch is imported only here
 
+        if isinstance(probe, ProbeSet):
+            labels = probe.labels if labels is None else labels
+            images = probe.images if images is None else images
+            probe = probe.inputs
+        if self.rank > 0:
+            for layer in layers:
+                resolve_layer(model, layer)  # a wrong name fails on every rank, not only on rank 0
+            return self
         self._watch = Watch(model, layers, probe, spatial=spatial, logits=logits, batch_size=batch_size)
         self._every = every if (every is None or isinstance(every, int)) else frozenset(int(s) for s in every)
         self._probe_extra = _probe_fields(self._watch.examples, labels, class_names, concepts, concept_labels)
@@ -111,6 +141,8 @@ class Run:
         if step is not None:
             self._step = int(step)
         self._deliver()
+        if self.rank > 0:
+            return  # only rank 0 sends activations
         if self._watch is None:
             self._warn_once("no-watch", "layerwatch: run.checkpoint() before run.watch(); ignored")
             return
@@ -129,6 +161,8 @@ class Run:
         """
         self._step = int(step)
         self._deliver()
+        if self.rank > 0:
+            return  # only rank 0 sends activations
         try:
             arrays, decls = {}, []
             for name, arr in activations.items():
@@ -148,10 +182,23 @@ class Run:
         except Exception as exc:  # noqa: BLE001
             self._warn_once("send:" + type(exc).__name__, "layerwatch: send_activations at step %s failed: %r" % (step, exc))
 
-    def log(self, values, step=None):
-        """Queues scalars {name: number}; non-finite values are sent as null. Uses the current step by default."""
+    def log(self, values, step=None, reduce=RANK0):
+        """Queues scalars {name: number}; non-finite values are sent as null. Uses the current step by default.
+
+        In a distributed run, `reduce` says what becomes of each rank's values: "rank0" (the default) logs rank 0's
+        only (other ranks send nothing); "mean", "sum" or "max" combines every rank's value per step on the server
+        (once all ranks gave theirs); None keeps each rank's values as its own series, `name{rank=r}`. In a single
+        process every choice logs the values as they are.
+        """
         self._deliver()
+        if reduce != RANK0 and reduce not in REDUCE:
+            self._warn_once("reduce:%r" % (reduce,), "layerwatch: reduce=%r is not one of %s; scalars not sent" % (reduce, ("rank0",) + REDUCE))
+            return
         try:
+            s = int(step) if step is not None else self._step
+            self._logged_step = max(self._logged_step, s)
+            if self.world_size > 1 and reduce == RANK0 and self.rank > 0:
+                return
             clean = {}
             for name, value in values.items():
                 try:
@@ -159,10 +206,24 @@ class Run:
                 except TypeError as exc:
                     self._warn_once("scalar:" + str(name), "layerwatch: scalar %r skipped: %s" % (name, exc))
             if clean and self._transport:
-                s = int(step) if step is not None else self._step
-                self._transport.put_scalars(s, {"type": "scalars", "step": s, "time": _now_ms(), "values": clean})
+                msg = {"type": "scalars", "step": s, "time": _now_ms(), "values": clean}
+                if self.world_size > 1 and reduce != RANK0:
+                    msg["reduce"] = reduce or "none"
+                self._transport.put_scalars(s, msg)
         except Exception as exc:  # noqa: BLE001
             self._warn_once("log:" + type(exc).__name__, "layerwatch: log at step %s failed: %r" % (step, exc))
+
+    def _send_system(self, values):
+        """Sends one system-metrics sample (from the sampling thread: no callbacks run here) at the current step, at most
+        one per step (the server keeps one value per step and name)."""
+        step = max(self._step, self._logged_step)
+        if step == self._system_step or not self._transport:
+            return
+        self._system_step = step
+        msg = {"type": "scalars", "step": step, "time": _now_ms(), "values": {k: _scalar(v) for k, v in values.items()}}
+        if self._system_reduce:
+            msg["reduce"] = self._system_reduce
+        self._transport.put_scalars(step, msg)
 
     def report_frozen(self, layer, step=None):
         """Tells the server that `layer` was frozen (no longer trained) at `step` (default: the current step).
@@ -172,7 +233,7 @@ class Run:
         """
         s = int(step) if step is not None else self._step
         self.frozen.append({"layer": str(layer), "step": s})
-        if self._transport:
+        if self._transport and self.rank == 0:
             try:
                 self._transport.put_frozen({"type": "frozen", "layer": str(layer), "step": s})
             except Exception as exc:  # noqa: BLE001 — never raise into the training loop
@@ -187,6 +248,8 @@ class Run:
         if self.finished:
             return
         self.finished = True
+        if self._system is not None:
+            self._system.stop()
         if self._watch is not None:
             self._watch.remove()
         if self._transport is not None:

@@ -23,7 +23,9 @@ class RunLog:
     checkpoint lacks the layer); `spatial[layer]` is checkpoints × units × m × h × w for spatial layers;
     `scalars[name]` is a Series of steps (int64) and values (float64, NaN for null). `images` holds the probe
     images when the trainer sent them (m × h × w × channels, float32 in [0, 1]), `masks` the concept masks
-    (m × concepts × h × w); each is None when absent or incomplete."""
+    (m × concepts × h × w); each is None when absent or incomplete. In a distributed run, a scalar combined
+    across ranks is in `scalars` (the server's combination per step) and each rank's own values in
+    `rank_scalars[name][rank]`; a scalar kept per rank is in `scalars` as `name{rank=r}`."""
 
     def __init__(self):
         self.path = None
@@ -42,6 +44,7 @@ class RunLog:
         self.activations = {}
         self.spatial = {}
         self.scalars = {}
+        self.rank_scalars = {}
         self.events = []
         self.advice = []
         self.frozen = []  # the trainer's "frozen" confirmations ({"layer", "step"}), first per layer
@@ -141,6 +144,7 @@ def read_log(path):
     checkpoints = []  # (step, time, {layer: (header, data)})
     current = None
     scalars = {}
+    rank_points = {}  # name → rank → [(step, value)]: each rank's share of a combined scalar
     probe_chunks = {"images": [], "masks": []}  # per kind: [(first example, data)], restarted by a chunk at 0
     for kind, time, payload in _records(buf, out):
         if kind == KIND_FRAME:
@@ -170,6 +174,9 @@ def read_log(path):
                 out.status = msg.get("status")
             elif msg.get("type") == "advice":
                 out.advice.append(msg)
+            elif msg.get("type") == "combined":
+                for name, value in (msg.get("values") or {}).items():
+                    scalars.setdefault(name, []).append((msg["step"], np.nan if value is None else value))
             continue
         t = msg.get("type")
         if t == "hello":
@@ -195,8 +202,13 @@ def read_log(path):
         elif t == "frozen" and all(f["layer"] != msg.get("layer") for f in out.frozen):
             out.frozen.append({"layer": msg.get("layer"), "step": msg.get("step")})
         elif t == "scalars":
+            reduce, rank = msg.get("reduce"), msg.get("rank", 0)
             for name, value in msg["values"].items():
-                scalars.setdefault(name, []).append((msg["step"], np.nan if value is None else value))
+                point = (msg["step"], np.nan if value is None else value)
+                if reduce in ("mean", "sum", "max"):
+                    rank_points.setdefault(name, {}).setdefault(rank, []).append(point)
+                else:
+                    scalars.setdefault("%s{rank=%d}" % (name, rank) if reduce == "none" else name, []).append(point)
 
     out.steps = np.asarray([c[0] for c in checkpoints], dtype=np.int64)
     out.times = np.asarray([c[1] for c in checkpoints], dtype=np.float64)
@@ -215,5 +227,10 @@ def read_log(path):
         out.images = _probe_array(probe_chunks["images"], m)
         out.masks = _probe_array(probe_chunks["masks"], m)
     for name, points in scalars.items():
-        out.scalars[name] = Series(np.asarray([p[0] for p in points], dtype=np.int64), np.asarray([p[1] for p in points], dtype=np.float64))
+        out.scalars[name] = _series(points)
+    out.rank_scalars = {name: {rank: _series(points) for rank, points in ranks.items()} for name, ranks in rank_points.items()}
     return out
+
+
+def _series(points):
+    return Series(np.asarray([p[0] for p in points], dtype=np.int64), np.asarray([p[1] for p in points], dtype=np.float64))

@@ -3,6 +3,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .unwrap import resolve_layer, unwrap
+
 LOGITS = "logits"
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d,
          nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
@@ -45,21 +47,14 @@ class Watch:
     def __init__(self, model, layers, probe, spatial=False, logits=True, batch_size=256):
         if not isinstance(model, nn.Module):
             raise TypeError("watch() needs a torch.nn.Module")
-        self.model = model
+        # The probe pass runs the model inside DDP / DataParallel / torch.compile: a DDP forward on rank 0 alone could
+        # wait forever in a collective (buffer broadcast), and a compiled model would recompile for eval mode.
+        self.model = unwrap(model)
         self.batch_size = int(batch_size)
         self.logits = bool(logits)
-        by_module = {id(m): n for n, m in model.named_modules()}
         self.names, self.modules = [], []
         for layer in layers:
-            if isinstance(layer, str):
-                module = model.get_submodule(layer)  # raises AttributeError naming the bad path
-                name = layer
-            elif isinstance(layer, nn.Module):
-                if id(layer) not in by_module:
-                    raise ValueError("a module passed to watch() is not part of the model")
-                module, name = layer, by_module[id(layer)]
-            else:
-                raise TypeError("layers must be module names or modules, got %r" % (layer,))
+            name, module = resolve_layer(self.model, layer)
             if not name:
                 raise ValueError("watch the model's layers, not the model itself (its output is sent as %r)" % LOGITS)
             if name in self.names or (self.logits and name == LOGITS):
@@ -71,7 +66,7 @@ class Watch:
         if spatial is True:
             self.spatial = set(self.names)
         else:
-            self.spatial = set(spatial or ())
+            self.spatial = {resolve_layer(self.model, n)[0] if isinstance(n, str) else n for n in (spatial or ())}
             unknown = self.spatial - set(self.names)
             if unknown:
                 raise ValueError("spatial names layers that are not watched: %s" % sorted(unknown))

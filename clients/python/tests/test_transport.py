@@ -43,7 +43,7 @@ def test_stream_to_server(server):
     np.testing.assert_allclose(fake.frames[3]["h1"][1], acts(3)["h1"], rtol=1e-6)
     assert [s for s, _ in fake.scalars] == [0, 1, 2, 3, 4]
     hello = fake.hellos[0]
-    assert hello["client"].startswith("layerwatch-python/") and hello["run"]["config"] == {"lr": 1e-3, "bad": None}
+    assert hello["client"].startswith("layerwatch-python/") and hello["run"]["config"] == {"lr": 1e-3, "bad": None, "runtime": hello["run"]["config"]["runtime"]}
     assert run.buffered() == (0, 0)
 
 
