@@ -7,6 +7,7 @@ import { ConnectionStatus } from '@/components/panels/connection-status';
 import { ShortcutsHelp } from '@/components/panels/shortcuts';
 import { LayerwatchProvider } from '@/store/provider';
 import './globals.css';
+import './overview.css';
 
 export const metadata: Metadata = {
   title: { default: 'Layerwatch', template: '%s · Layerwatch' },

@@ -1,4 +1,4 @@
-/** Runs overview route: live runs first, then past runs; the URL's q, status and sort restore the search. */
+/** Runs overview route: the list or the table of runs; the URL's parameters restore the search, view and columns. */
 import type { Metadata } from 'next';
 import { RunList } from '@/components/panels/run-list';
 
@@ -13,7 +13,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Search 
   return (
     <div className="runs-page">
       <h1>Runs</h1>
-      <RunList initial={{ q: one(q.q), status: one(q.status), sort: one(q.sort) }} />
+      <RunList initial={Object.fromEntries(Object.entries(q).map(([k, v]) => [k, one(v)]))} />
     </div>
   );
 }

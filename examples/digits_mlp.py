@@ -106,7 +106,7 @@ def accuracy(model, x, y):
 def parse_args(argv=None):
     p = base_parser("Digits MLP streaming to Layerwatch", epochs=30)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (an lr sweep: one run per value)")
     add_freeze_flags(p)
     return p.parse_args(argv)
 

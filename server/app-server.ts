@@ -4,7 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { kernelInfo } from '../lib/analysis';
-import { INGEST_PATH, LIVE_PATH, type IngestLimits, type MetricName } from '../lib/protocol';
+import { DEFAULT_METRIC, INGEST_PATH, LIVE_PATH, RUNS_CHANGES_TOPIC, type IngestLimits, type MetricName } from '../lib/protocol';
+import { RunSummaries } from './run-summaries';
+import { settleSteps } from '../lib/chart/convergence-summary';
 import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
 import { Broadcaster } from './broadcaster';
@@ -88,16 +90,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-progress', progress } }),
     publishBacklog: (runId, backlog) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-backlog', backlog } }),
+    analysed: (runId) => noteSettle(runId),
   });
+  // The overview's settle columns: each layer's settle step in the default metric's grid, once a run's analysis is complete.
+  const noteSettle = (id: string) => {
+    const grid = analysis.snapshot(id)?.grids[DEFAULT_METRIC];
+    if (grid && !grid.pending && !analysis.progress(id) && !registry.getLive(id)) registry.noteSettle(id, settleSteps(grid));
+  };
   registry.onEnded((id) => void analysis.runEnded(id));
   const prepared = new Map<string, NonNullable<ReturnType<RunRegistry['peek']>>>();
   const broadcaster = new Broadcaster({
     epoch,
     prepare: async (topic) => {
-      if (topic === 'runs') return true;
+      if (topic === 'runs' || topic === RUNS_CHANGES_TOPIC) return true;
       const state = await registry.load(topic.slice(4));
       if (!state) return false;
       await analysis.load(state);
+      noteSettle(state.meta.id);
       // Held until the snapshot: with many runs subscribed at once the registry's cache may evict it meanwhile.
       prepared.delete(topic);
       prepared.set(topic, state);
@@ -106,6 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     snapshot: (topic) => {
       if (topic === 'runs') return { runs: registry.list() };
+      if (topic === RUNS_CHANGES_TOPIC) return { runs: [] };
       const id = topic.slice(4);
       const convergence = analysis.snapshot(id);
       const concepts = analysis.concepts.snapshot(id);
@@ -115,7 +125,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return { run: (registry.peek(id) ?? prepared.get(topic)!).snapshot(Object.keys(parts).length ? parts : undefined) };
     },
   });
-  registry.publish = (topic, payload) => broadcaster.publish(topic, payload);
+  // The overview's summary index: built on first use from the run index (no log is read), then kept current.
+  let summaries: RunSummaries | null = null;
+  const getSummaries = () => (summaries ??= new RunSummaries(registry.list()));
+  registry.publish = (topic, payload) => {
+    broadcaster.publish(topic, payload);
+    if (!('runs' in payload)) return;
+    summaries?.apply(payload.runs);
+    // The overview listens here: it refetches its page instead of holding every run.
+    broadcaster.publish(RUNS_CHANGES_TOPIC, payload);
+  };
   const requests = new Map<string, RequestHandler>();
   requests.set('series', seriesRequest(registry));
   registerAnalysisRequests(requests, registry, analysis);
@@ -140,7 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!hostAllowed(req, opts.host, allowedHosts)) return refuseHost(res);
     if (!gateHttp(req, res, url, opts.viewToken)) return;
-    handleApi(req, res, url, { registry, epoch, kernel, logLimits, ...(stats ? { stats: stats.read } : {}) })
+    handleApi(req, res, url, { registry, summaries: getSummaries, epoch, kernel, logLimits, ...(stats ? { stats: stats.read } : {}) })
       .then((handled) => {
         if (handled) return;
         if (nextHandler) return nextHandler(req, res);
@@ -191,6 +210,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // The overview's index, built once the server answers (a first page does not wait for it to be started then).
+  setImmediate(() => getSummaries().warm());
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
   let closing: Promise<void> | null = null;

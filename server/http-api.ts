@@ -1,4 +1,4 @@
-/** Small JSON/file API served beside the pages: health, the run list, and a run's log (with its stored analysis) for download. */
+/** Small JSON/file API served beside the pages: health, the run list, a run's tags and notes, and its log (with its stored analysis) for download. */
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -8,12 +8,17 @@ import { bundleStream, planBundle } from './storage/log-bundle';
 import { isValidRunId } from './storage/run-id';
 import type { RunRegistry } from './run-registry';
 import { handleImport } from './http-import';
+import { handleAnnotate } from './http-annotate';
+import { parseSummaryQuery } from './summary-query';
+import type { RunSummaries } from './run-summaries';
 import type { LogCheckLimits } from './log-content-check';
 
 export interface ApiContext {
   registry: RunRegistry;
   epoch: string;
   kernel: string;
+  /** The overview's index of run summaries (built on first use). */
+  summaries: () => RunSummaries;
   /** The limits an imported log is held to (the server's own). */
   logLimits: LogCheckLimits;
   /** Present when the server was started with LAYERWATCH_STATS=1 (GET /api/stats; `?reset=1` starts a new window). */
@@ -46,6 +51,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     json(res, 200, { runs: ctx.registry.list() });
     return true;
   }
+  if (req.method === 'GET' && parts.length === 1 && parts[0] === 'overview') {
+    const query = parseSummaryQuery(url.searchParams);
+    if ('error' in query) json(res, 400, { error: { code: 'BAD_QUERY', message: query.error } });
+    else json(res, 200, ctx.summaries().query(query));
+    return true;
+  }
   if (parts[0] === 'runs' && parts.length >= 2) {
     let id: string;
     try {
@@ -64,6 +75,10 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     }
     if (req.method === 'GET' && parts.length === 2) {
       json(res, 200, { run: meta });
+      return true;
+    }
+    if (req.method === 'PATCH' && parts.length === 2) {
+      await handleAnnotate(req, res, ctx.registry, id);
       return true;
     }
     if (req.method === 'GET' && parts.length === 3 && parts[2] === 'log') {

@@ -123,7 +123,7 @@ export class LogContentCheck implements RecordSink {
     } catch {
       event = null;
     }
-    if (!event) return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning, advice, combined or rank)' } };
+    if (!event) return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning, advice, annotation, combined or rank)' } };
     return { record: { kind: 'event', time, event } };
   }
 

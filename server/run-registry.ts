@@ -1,8 +1,8 @@
 /** The collector's view of every run: the index, live runs with their log writers, and past runs loaded on demand. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../lib/protocol';
-import { ProtocolError } from '../lib/protocol';
+import type { Annotation, Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../lib/protocol';
+import { annotationOf, ProtocolError } from '../lib/protocol';
 import { RunIndex } from './storage/run-index';
 import { RunLogWriter, type AppendOptions } from './storage/run-log-writer';
 import { isValidRunId, slugifyRunId } from './storage/run-id';
@@ -256,6 +256,52 @@ export class RunRegistry {
     }
   }
 
+  /**
+   * Sets a run's tags and notes: an `annotation` event appended to its log and fsynced (so export, import and replay
+   * carry it), then its meta. `change` gets the current annotation and returns the new one (it may throw to refuse).
+   */
+  annotate(id: string, change: (current: Annotation) => Annotation): Promise<RunMeta> {
+    return this.serial(id, async () => {
+      const meta = this.index.get(id);
+      if (!meta) throw new ProtocolError('RUN_NOT_FOUND', `no run "${id}"`);
+      const event: ServerEvent = { type: 'annotation', ...change(annotationOf(this.peek(id)?.meta ?? meta)) };
+      const live = this.live.get(id);
+      if (live) {
+        await this.appendEvent(live, event);
+        await live.writer.sync();
+        this.touchMeta(live.state, true);
+        await this.index.flush();
+        return live.state.meta;
+      }
+      // A stored run: its log has no writer now (serial() keeps a resume from opening one meanwhile).
+      const writer = await RunLogWriter.open(this.logPath(id));
+      let bytes: number;
+      try {
+        writer.append(RECORD_KIND.event, encodeEvent(event), Date.now());
+        await writer.sync();
+        bytes = writer.size;
+      } finally {
+        await writer.close().catch(() => {});
+      }
+      const next = this.index.update(id, { tags: event.tags, notes: event.notes, bytes });
+      await this.index.flush();
+      const cached = this.past.get(id);
+      if (cached) this.applyAndPublish(cached, { kind: 'event', time: Date.now(), event });
+      this.publish('runs', { runs: { kind: 'run', meta: next } });
+      return next;
+    });
+  }
+
+  /** Records each layer's settle step in a run's meta (the overview's columns), when it changed. */
+  noteSettle(id: string, settle: NonNullable<RunMeta['settle']>): void {
+    const meta = this.index.get(id);
+    if (!meta || JSON.stringify(meta.settle ?? null) === JSON.stringify(settle)) return;
+    const next = this.index.update(id, { settle });
+    const cached = this.past.get(id);
+    if (cached) cached.meta = { ...cached.meta, settle };
+    this.publish('runs', { runs: { kind: 'run', meta: next } });
+  }
+
   /** A run's state: live, cached, or read from its log (JSON records only; frames are not needed for views). */
   async load(id: string): Promise<RunState | null> {
     const live = this.live.get(id);
@@ -268,8 +314,12 @@ export class RunRegistry {
     if (!pending) {
       pending = (async () => {
         const state = await readRunState(this.logPath(id), meta, this.logLimits);
-        // The index is the authority on status and counters (recovery rewrote them after a crash).
-        state.meta = { ...state.meta, ...meta };
+        // The index is the authority on status and counters (recovery rewrote them after a crash); the log on tags and
+        // notes and latest scalar values, which it backfills (an older index, or a crash between an annotation's
+        // fsync and the index's write).
+        const fromLog = summaryOf(state.meta);
+        state.meta = { ...state.meta, ...meta, ...fromLog };
+        if (!sameSummary(fromLog, meta)) this.index.update(id, fromLog);
         this.remember(state);
         return state;
       })().finally(() => this.loading.delete(id));
@@ -301,4 +351,15 @@ export class RunRegistry {
 export function makeRunId(name: string): string {
   const slug = slugifyRunId(name)?.slice(0, 48).replace(/[-_]+$/, '');
   return `${slug || 'run'}-${randomBytes(4).toString('hex')}`;
+}
+
+type Summary = Pick<RunMeta, 'tags' | 'notes' | 'latest'>;
+
+/** The parts of a meta its log is the authority on. */
+function summaryOf(meta: RunMeta): Summary {
+  return { ...(meta.tags ? { tags: meta.tags, notes: meta.notes ?? '' } : {}), ...(meta.latest ? { latest: meta.latest } : {}) };
+}
+
+function sameSummary(a: Summary, b: RunMeta): boolean {
+  return JSON.stringify([a.tags ?? null, a.notes ?? null, a.latest ?? null]) === JSON.stringify([b.tags ?? null, b.notes ?? null, b.latest ?? null]);
 }

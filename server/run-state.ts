@@ -3,6 +3,7 @@ import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOp
 import { SNAPSHOT_SERIES_POINTS, probeClassCount, rankSeriesName } from '../lib/protocol';
 import { isSystemSeries } from '../lib/chart/system-series';
 import { GrowableSeries } from './series';
+import { noteLatest } from './storage/run-counters';
 
 /** A decoded log record, as the collector sees it live or the replay reader yields it. */
 export type RunRecord =
@@ -119,6 +120,9 @@ export class RunState {
         if (this.advice.some((a) => a.layer === event.advice.layer)) return [];
         this.advice.push(event.advice);
         return [{ kind: 'advice', advice: event.advice }];
+      case 'annotation':
+        this.meta = { ...this.meta, tags: event.tags, notes: event.notes };
+        return [{ kind: 'meta', meta: this.meta }];
       case 'combined':
         return this.pushScalars(event.step, event.values);
       case 'rank':
@@ -141,7 +145,9 @@ export class RunState {
       series[name] = { steps: [step], values: [value !== null && Number.isFinite(value) ? value : null] };
     }
     const main = mainScalar(this.scalars);
-    if (main) this.meta = { ...this.meta, lastScalar: main };
+    const latest = Object.assign(Object.create(null) as Record<string, number>, this.meta.latest);
+    noteLatest(latest, values);
+    this.meta = { ...this.meta, latest, ...(main ? { lastScalar: main } : {}) };
     return [{ kind: 'scalars', series }];
   }
 

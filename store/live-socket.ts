@@ -3,7 +3,7 @@
  * Resume: per topic the last {epoch, seq}; after a reconnect each topic is re-subscribed with `since`;
  * a snapshot replaces the topic's state; a delta that is not last + 1 means something was missed → resubscribe without `since`.
  */
-import { LiveServerMessage, type LiveClientMessage } from '@/lib/protocol/live';
+import { LiveServerMessage, RUNS_CHANGES_TOPIC, type LiveClientMessage } from '@/lib/protocol/live';
 import type { LayerwatchStore } from './create-store';
 
 interface TopicState {
@@ -224,6 +224,7 @@ export class LiveSocket {
         if (!t) return;
         t.cursor = { epoch: msg.epoch, seq: msg.seq };
         if (msg.topic === 'runs') return s.applyRunsSnapshot(msg.runs ?? []);
+        if (msg.topic === RUNS_CHANGES_TOPIC) return;
         if (msg.run) {
           s.applyRunSnapshot(msg.topic.slice(4), msg.run, now);
           s.applyCompareSnapshot(msg.topic.slice(4), msg.run);
@@ -238,7 +239,7 @@ export class LiveSocket {
           return this.send({ type: 'subscribe', topic: msg.topic });
         }
         t.cursor.seq = msg.seq;
-        if (msg.runs) return s.applyRunsDelta(msg.runs);
+        if (msg.runs) return msg.topic === RUNS_CHANGES_TOPIC ? s.applyRunsChange(msg.runs) : s.applyRunsDelta(msg.runs);
         if (msg.run) {
           s.applyRunDelta(msg.topic.slice(4), msg.run, now);
           s.applyCompareDelta(msg.topic.slice(4), msg.run);

@@ -5,7 +5,7 @@
  * run's warnings. Advice is not a freeze: a layer reads "advised" until the trainer confirms it "frozen".
  */
 import { EvidenceChart } from '@/components/charts/evidence-chart';
-import { lastValueAt, settlingSummary, type Settling } from '@/lib/chart/convergence-summary';
+import { lastValueAt, SETTLED, settlingSummary, type Settling } from '@/lib/chart/convergence-summary';
 import { formatStep, formatValue } from '@/lib/chart/scales';
 import type { AdviceEvent, FrozenLayer } from '@/lib/protocol/live';
 import { useLayerwatch } from '@/store/provider';
@@ -15,8 +15,6 @@ import { METRIC_LABEL } from './metric-info';
 import { useScrub } from './use-scrub';
 import { selectAnalysisPercent } from './analysis-progress';
 
-/** Similarity to the reference from which a layer counts as settled. */
-export const SETTLED = 0.95;
 
 /** The layer's freeze state: confirmed by the trainer, advised only, or neither. */
 function FreezeBadge({ advised, frozen }: { advised: AdviceEvent | null; frozen: FrozenLayer | null }) {

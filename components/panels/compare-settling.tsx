@@ -11,7 +11,7 @@ import { settleOrder } from '@/lib/compare/settle-order';
 import type { MetricName } from '@/lib/protocol/analysis';
 import { useThrottledSelection } from '@/store/use-throttled';
 import { compareChanged, selectCompareRuns, type CompareRun } from '@/store/slices/compare';
-import { SETTLED } from './advice-panel';
+import { SETTLED } from '@/lib/chart/convergence-summary';
 import type { ComparedRun } from './compare-scalars';
 import { METRIC_LABEL } from './metric-info';
 

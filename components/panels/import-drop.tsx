@@ -6,20 +6,14 @@
 import { useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import type { RunMeta } from '@/lib/protocol/live';
+import { runAnswer } from './run-answer';
 
 type Status = { state: 'idle' } | { state: 'uploading'; name: string } | { state: 'ok'; run: RunMeta } | { state: 'error'; name: string; code: string; message: string };
 
 /** Uploads one file; resolves with the new run or rejects with the server's {code, message}. */
 export async function importLog(file: File): Promise<RunMeta> {
   const res = await fetch('/api/import', { method: 'POST', body: file, headers: { 'x-filename': file.name, 'content-type': 'application/octet-stream' } });
-  let body: { run?: RunMeta; error?: { code: string; message: string } } = {};
-  try {
-    body = await res.json();
-  } catch {
-    throw { code: `HTTP_${res.status}`, message: `the server answered ${res.status} without an explanation` };
-  }
-  if (!res.ok || !body.run) throw body.error ?? { code: `HTTP_${res.status}`, message: 'import failed' };
-  return body.run;
+  return runAnswer(res, 'import failed');
 }
 
 /** Renders the import button, the drop overlay while a file is dragged over the page, and the outcome. */

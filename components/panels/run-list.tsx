@@ -1,40 +1,53 @@
 'use client';
 /**
- * The runs overview: live runs first (pulsing, with their freshness), then past runs; search by name, project or config
- * value, filter by status, sort; select two to compare; import a log by dropping it. The search, filter and sort live in
- * the URL. Loading skeleton and the newcomer's empty state.
+ * The runs overview: a search with a small query language (`lr>0.001 tag:baseline adam`), a status filter, and one
+ * page of runs from the server (GET /api/overview; the browser never holds every run). Two views: the list (live runs
+ * first, pulsing, with sparklines and convergence thumbnails) and the table (one column per config key, last scalar
+ * values and settle steps, sortable, columns chosen and ordered, a parallel-coordinates chart whose brushes select
+ * runs). Select two runs to compare; drop a log to import it. Everything lives in the URL.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
-import { useLayerwatch, useTopic } from '@/store/provider';
-import { groupRuns, SORTS, STATUS_FILTERS, type SortKey, type StatusFilter } from '@/store/run-filter';
+import { useLayerwatch } from '@/store/provider';
+import { brushTerms, LIST_SORTS, listSortName, readOverviewState, STATUS_FILTERS, writeOverviewState, type OverviewState } from '@/store/overview-url';
+import { columnLabel } from '@/lib/runs/fields';
 import { ImportDrop } from './import-drop';
 import { RunRow } from './run-row';
 import { RunsEmpty } from './runs-empty';
+import { RunTable } from './run-table';
+import { useOverview } from './use-overview';
 
-export interface RunListQuery {
-  q?: string;
-  status?: string;
-  sort?: string;
-}
+export type RunListQuery = Record<string, string | undefined>;
 
+export const PAGE_SIZE = 50;
+const SORT_LABELS: Record<string, string> = { newest: 'Newest first', oldest: 'Oldest first', name: 'Name A–Z', 'name-desc': 'Name Z–A', step: 'Most steps', checkpoints: 'Most checkpoints' };
 const COLUMNS = 9;
 
-/** Renders the toolbar and the grouped table. */
+/** The server parameters for a state (the chart's axes are added by the table). */
+export function overviewParams(s: OverviewState, axes: string[]): string {
+  const p = new URLSearchParams({ q: s.q, status: s.status, sort: s.sort, dir: s.dir, offset: String(s.page * PAGE_SIZE), limit: String(PAGE_SIZE) });
+  if (s.view === 'list') p.set('group', 'live');
+  const brush = brushTerms(s.brush);
+  if (brush) p.set('brush', brush);
+  if (axes.length) p.set('axes', axes.join(','));
+  return p.toString();
+}
+
+/** Renders the toolbar, the current view and the pager. */
 export function RunList({ initial = {} }: { initial?: RunListQuery }) {
-  useTopic('runs');
-  const load = useLayerwatch((s) => s.runs.load);
+  const [state, setState] = useState<OverviewState>(() => readOverviewState(initial));
+  const [axes, setAxes] = useState<string[]>([]);
+  const params = useMemo(() => overviewParams(state, state.view === 'table' ? axes : []), [state, axes]);
+  const { page, answered, error } = useOverview(params);
   const byId = useLayerwatch((s) => s.runs.byId);
   const sparks = useLayerwatch((s) => s.runs.sparks);
   const extras = useLayerwatch((s) => s.runs.extras);
   const seenAt = useLayerwatch((s) => s.runs.seenAt);
-  const [query, setQuery] = useState(initial.q ?? '');
-  const [status, setStatus] = useState<StatusFilter>((STATUS_FILTERS as readonly string[]).includes(initial.status ?? '') ? (initial.status as StatusFilter) : 'all');
-  const [sort, setSort] = useState<SortKey>(SORTS.some((s) => s.key === initial.sort) ? (initial.sort as SortKey) : 'newest');
   const [selected, setSelected] = useState<string[]>([]);
   const [now, setNow] = useState(() => Date.now());
-  const groups = useMemo(() => groupRuns(Object.values(byId), query, status, sort), [byId, query, status, sort]);
-  const anyLive = groups.live.length > 0;
+  const update = useCallback((patch: Partial<OverviewState>) => setState((s) => ({ ...s, page: 0, ...patch })), []);
+  const rows = (page?.rows ?? []).map((r) => byId[r.id] ?? r);
+  const anyLive = rows.some((r) => r.status === 'live');
 
   useEffect(() => {
     if (!anyLive) return;
@@ -42,58 +55,66 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
     return () => clearInterval(t);
   }, [anyLive]);
   useEffect(() => {
-    const q = new URLSearchParams(window.location.search);
-    const set = (k: string, v: string, dflt: string) => (v === dflt ? q.delete(k) : q.set(k, v));
-    set('q', query.trim(), '');
-    set('status', status, 'all');
-    set('sort', sort, 'newest');
-    const text = q.toString();
+    const text = writeOverviewState(state).toString();
     const next = `${window.location.pathname}${text ? `?${text}` : ''}`;
     if (next !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', next);
-  }, [query, status, sort]);
+  }, [state]);
   const onSelect = useCallback((id: string, on: boolean) => setSelected((cur) => (on ? [...cur.filter((x) => x !== id), id] : cur.filter((x) => x !== id))), []);
-  const live = selected.filter((id) => byId[id]);
 
-  if (load === 'loading') {
-    return (
+  if (!page) {
+    return error ? <p className="panel error-text" role="alert">{error}</p> : (
       <div className="panel" aria-busy="true" aria-label="Loading runs" data-testid="runs-loading">
         {Array.from({ length: 6 }, (_, i) => <div key={i} className="skeleton" style={{ height: 44, marginBottom: 8 }} />)}
       </div>
     );
   }
-  const total = Object.keys(byId).length;
-  const rows = (list: typeof groups.live) => list.map((r) => <RunRow key={r.id} meta={r} spark={sparks[r.id]} extras={extras[r.id]} seenAt={seenAt[r.id]} now={now} selected={live.includes(r.id)} onSelect={onSelect} />);
+  const sortName = listSortName(state.sort, state.dir);
+  const live = rows.filter((r) => r.status === 'live');
+  const past = rows.filter((r) => r.status !== 'live');
+  const listRows = (list: typeof rows) => list.map((r) => <RunRow key={r.id} meta={r} spark={sparks[r.id]} extras={extras[r.id]} seenAt={seenAt[r.id]} now={now} selected={selected.includes(r.id)} onSelect={onSelect} />);
+  const pages = Math.max(1, Math.ceil(page.matched / PAGE_SIZE));
 
   return (
     <>
       <div className="runs-toolbar" role="search">
-        <input type="search" placeholder="Search name, project or config (lr=0.01 adam)…  /" aria-label="Search runs by name, project or config value" value={query} onChange={(e) => setQuery(e.target.value)} data-shortcut="search" data-testid="run-search" />
+        <input type="search" placeholder="Search: adam  lr>0.001  tag:baseline  -status:failed   /" aria-label="Search runs: free text, key>value, tag:NAME" value={state.q} onChange={(e) => update({ q: e.target.value })} data-shortcut="search" data-testid="run-search" />
         <div className="segmented" role="radiogroup" aria-label="Filter by status">
           {STATUS_FILTERS.map((f) => (
-            <button key={f} type="button" role="radio" aria-checked={status === f} className={status === f ? 'active' : ''} onClick={() => setStatus(f)} data-filter={f}>
-              {f} <span className="count">{groups.counts[f]}</span>
+            <button key={f} type="button" role="radio" aria-checked={state.status === f} className={state.status === f ? 'active' : ''} onClick={() => update({ status: f })} data-filter={f}>
+              {f} <span className="count">{page.counts[f]}</span>
             </button>
           ))}
         </div>
-        <label className="small">
-          Sort{' '}
-          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)} data-testid="run-sort">
-            {SORTS.map((s) => <option key={s.key} value={s.key}>{s.label}</option>)}
-          </select>
-        </label>
+        <div className="segmented" role="radiogroup" aria-label="View">
+          {(['list', 'table'] as const).map((v) => (
+            <button key={v} type="button" role="radio" aria-checked={state.view === v} className={state.view === v ? 'active' : ''} onClick={() => update({ view: v })} data-view={v}>{v}</button>
+          ))}
+        </div>
+        {state.view === 'list' && (
+          <label className="small">
+            Sort{' '}
+            <select value={sortName ?? ''} onChange={(e) => { const [sort, dir] = LIST_SORTS[e.target.value]; update({ sort, dir }); }} data-testid="run-sort">
+              {!sortName && <option value="">by {columnLabel(state.sort)}</option>}
+              {Object.keys(LIST_SORTS).map((k) => <option key={k} value={k}>{SORT_LABELS[k]}</option>)}
+            </select>
+          </label>
+        )}
         <span className="spacer" />
-        {live.length === 2 ? (
-          <Link className="button" href={`/compare?a=${encodeURIComponent(live[0])}&b=${encodeURIComponent(live[1])}`} data-testid="compare-selected">Compare 2 runs</Link>
+        {selected.length === 2 ? (
+          <Link className="button" href={`/compare?a=${encodeURIComponent(selected[0])}&b=${encodeURIComponent(selected[1])}`} data-testid="compare-selected">Compare 2 runs</Link>
         ) : (
-          <button type="button" disabled data-testid="compare-selected" title="Select two runs with the boxes on the left">{live.length > 2 ? 'Select only two to compare' : 'Select two runs to compare'}</button>
+          <button type="button" disabled data-testid="compare-selected" title="Select two runs with the boxes on the left">{selected.length > 2 ? 'Select only two to compare' : 'Select two runs to compare'}</button>
         )}
         <ImportDrop />
       </div>
-      {total === 0 ? (
+      {error && <p className="error-text small" role="alert">{error}</p>}
+      {page.total === 0 ? (
         <RunsEmpty />
+      ) : state.view === 'table' ? (
+        <RunTable page={page} rows={rows} state={state} update={update} answered={answered} onAxes={setAxes} selected={selected} onSelect={onSelect} />
       ) : (
         <div className="panel">
-          <table className="runs-table" data-testid="runs-table" data-shown={groups.live.length + groups.past.length}>
+          <table className="runs-table" data-testid="runs-table" data-shown={rows.length} data-matched={page.matched} data-answered={answered}>
             <thead>
               <tr>
                 <th scope="col"><span className="sr-only">Select</span></th>
@@ -107,23 +128,31 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
                 <th scope="col"><span className="sr-only">Log</span></th>
               </tr>
             </thead>
-            {groups.live.length > 0 && (
+            {live.length > 0 && (
               <tbody data-testid="live-group">
-                <tr className="group-row"><th scope="rowgroup" colSpan={COLUMNS}>Live · {groups.live.length}</th></tr>
-                {rows(groups.live)}
+                <tr className="group-row"><th scope="rowgroup" colSpan={COLUMNS}>Live · {page.counts.live}</th></tr>
+                {listRows(live)}
               </tbody>
             )}
-            {groups.past.length > 0 && (
+            {past.length > 0 && (
               <tbody data-testid="past-group">
-                <tr className="group-row"><th scope="rowgroup" colSpan={COLUMNS}>Past runs · {groups.past.length}</th></tr>
-                {rows(groups.past)}
+                <tr className="group-row"><th scope="rowgroup" colSpan={COLUMNS}>Past runs · {page.matched - (state.status === 'all' || state.status === 'live' ? page.counts.live : 0)}</th></tr>
+                {listRows(past)}
               </tbody>
             )}
           </table>
-          {groups.live.length + groups.past.length === 0 && (
-            <p className="empty" data-testid="runs-no-match">No run matches {query ? `“${query}”` : ''}{status !== 'all' ? ` with status ${status}` : ''}. <button type="button" onClick={() => { setQuery(''); setStatus('all'); }}>Clear the search</button></p>
-          )}
         </div>
+      )}
+      {page.total > 0 && page.matched === 0 && (
+        <p className="empty" data-testid="runs-no-match">No run matches {state.q ? `“${state.q}”` : ''}{state.status !== 'all' ? ` with status ${state.status}` : ''}{state.brush.length ? ' inside the brushed ranges' : ''}. <button type="button" onClick={() => update({ q: '', status: 'all', brush: [] })}>Clear the search</button></p>
+      )}
+      {page.matched > PAGE_SIZE && (
+        <nav className="runs-pager" aria-label="Pages of runs" data-testid="runs-pager">
+          <span>{page.offset + 1}–{page.offset + rows.length} of {page.matched}</span>
+          <button type="button" disabled={state.page === 0} onClick={() => setState((s) => ({ ...s, page: s.page - 1 }))}>Previous</button>
+          <span>page {state.page + 1} of {pages}</span>
+          <button type="button" disabled={state.page + 1 >= pages} onClick={() => setState((s) => ({ ...s, page: s.page + 1 }))} data-testid="next-page">Next</button>
+        </nav>
       )}
     </>
   );

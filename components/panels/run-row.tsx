@@ -6,7 +6,8 @@ import type { RunMeta } from '@/lib/protocol/live';
 import { ConvergenceThumb } from '@/components/charts/convergence-thumb';
 import { Sparkline } from '@/components/charts/sparkline';
 import { formatDuration, formatStep, formatValue } from '@/lib/chart/scales';
-import { useRowExtras } from '@/store/provider';
+import { useLayerwatchApi, useRowExtras } from '@/store/provider';
+import { TagEditor } from './tag-editor';
 import type { RowExtras, Spark } from '@/store/slices/runs';
 import { configTerms } from '@/store/run-filter';
 import { StatusBadge } from './status-badge';
@@ -34,6 +35,8 @@ export function formatWhen(ms: number, now: number): string {
 /** Renders the row (memoised: a delta for one run re-renders one row). */
 export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now, selected, onSelect }: Props) {
   const loader = useRowExtras();
+  const store = useLayerwatchApi();
+  const saved = (meta: RunMeta) => store.getState().applyRunsDelta({ kind: 'run', meta });
   const ref = useRef<HTMLTableRowElement | null>(null);
   const [visible, setVisible] = useState(false);
   useEffect(() => {
@@ -58,6 +61,7 @@ export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now
       <td>
         <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-link">{r.name}</Link>
         <div className="muted small run-sub" title={configTerms(r.config).join('\n') || undefined}>{r.project ? `${r.project} · ` : ''}{r.id}{config ? ` · ${config}` : ''}</div>
+        <TagEditor meta={r} compact onSaved={saved} />
       </td>
       <td className="num">
         {r.lastStep === null ? '–' : formatStep(r.lastStep)}

@@ -12,6 +12,7 @@ import { useLayerwatch, useLayerwatchApi, useLiveSocket, useTopic } from '@/stor
 import { selectReplay } from '@/store/slices/timeline';
 import { RunLayout } from './run-layout';
 import { RunSkeleton } from './run-skeleton';
+import { TagEditor } from './tag-editor';
 import { StatusPanel } from './status-panel';
 import { TimeScrubber } from './time-scrubber';
 import { useRunShortcuts } from './shortcuts';
@@ -53,6 +54,8 @@ function RunPage({ id, initial, bench }: { id: string; initial: RunUrlState; ben
   const name = useLayerwatch((s) => (s.timeline.meta ?? s.run.meta)?.name ?? null);
   const project = useLayerwatch((s) => (s.timeline.meta ?? s.run.meta)?.project ?? null);
   const replay = useLayerwatch(selectReplay);
+  const meta = useLayerwatch((s) => s.run.meta);
+  const store = useLayerwatchApi();
 
   if (load === 'not-found') {
     return (
@@ -80,6 +83,7 @@ function RunPage({ id, initial, bench }: { id: string; initial: RunUrlState; ben
         <div className="run-title">
           <nav className="crumbs" aria-label="Breadcrumb"><Link href="/">Runs</Link> /</nav>
           <h1>{name ?? id}{project && <span className="muted project"> · {project}</span>}</h1>
+          {meta && <TagEditor meta={meta} onSaved={(saved) => store.getState().applyRunDelta(id, { kind: 'meta', meta: saved }, Date.now())} />}
         </div>
         <StatusPanel />
       </div>

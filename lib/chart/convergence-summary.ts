@@ -1,6 +1,9 @@
 /** Per-layer readings of a convergence grid: when each layer settled, and its latest values. */
 import type { Cell } from './heatmap-raster';
 
+/** Similarity to the reference from which a layer counts as settled (the run page's layer table, the overview). */
+export const SETTLED = 0.95;
+
 /** Index of the first column from which the row stays at or above `threshold` up to its last value, or -1 (null cells do not break a run). */
 export function settledFrom(row: ReadonlyArray<Cell>, threshold: number, columns = row.length): number {
   let from = -1;
@@ -47,6 +50,15 @@ export function settling(row: ReadonlyArray<Cell>, threshold: number, reference:
   const from = settledFrom(row, threshold, reference + 1);
   if (from < 0) return { state: 'changing' };
   return from >= reference ? { state: 'at-reference' } : { state: 'settled', from };
+}
+
+/** Per layer, the step from which it settled (null: changing, or settled only at the reference): the overview's columns. */
+export function settleSteps(grid: { layers: readonly string[]; steps: readonly number[]; reference: number | null; toNewest: ReadonlyArray<ReadonlyArray<Cell>> }): Array<{ layer: string; step: number | null }> {
+  const { layers } = settlingSummary(grid, SETTLED);
+  return grid.layers.map((layer, l) => {
+    const s = layers[l];
+    return { layer, step: s?.state === 'settled' ? grid.steps[s.from] : null };
+  });
 }
 
 /** Per layer, its settling against the grid's reference, and how many layers have settled. */

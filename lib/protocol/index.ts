@@ -11,4 +11,6 @@ export * from './concepts';
 export * from './images';
 export * from './gradcam';
 export * from './events';
+export * from './annotations';
+export * from './overview';
 export * from './ranks';

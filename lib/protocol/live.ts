@@ -21,6 +21,13 @@ export const RunMeta = z.object({
   layers: z.number(),
   bytes: z.number(),
   lastScalar: z.object({ name: z.string(), step: z.number(), value: z.number() }).optional(),
+  /** The last value of each scalar the run logged (at most 64 names): the overview's scalar columns. */
+  latest: z.record(z.string(), z.number()).optional(),
+  /** Per layer, the checkpoint step from which it settled (null: it did not), from the stored analysis of an ended run. */
+  settle: z.array(z.object({ layer: z.string(), step: z.number().nullable() })).optional(),
+  /** A person's tags and notes (the run log's last `annotation` event); absent when never written. */
+  tags: z.array(z.string()).optional(),
+  notes: z.string().optional(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;
 
@@ -113,8 +120,11 @@ export const RunsDelta = z.discriminatedUnion('kind', [
 ]);
 export type RunsDelta = z.infer<typeof RunsDelta>;
 
-/** Topics: "runs" (the run list) or "run:<id>". */
-export const Topic = z.string().regex(/^(runs|run:[a-z0-9][a-z0-9_-]{0,63})$/);
+/** The run list's deltas without its snapshot: the overview pages the list over HTTP and refetches on these. */
+export const RUNS_CHANGES_TOPIC = 'runs-changes';
+
+/** Topics: "runs" (the run list), "runs-changes" (its deltas only) or "run:<id>". */
+export const Topic = z.string().regex(/^(runs|runs-changes|run:[a-z0-9][a-z0-9_-]{0,63})$/);
 
 export const Subscribe = z.strictObject({
   type: z.literal('subscribe'),

@@ -43,6 +43,8 @@ export interface AnalysisManagerOptions {
   publishProgress?: (runId: string, progress: AnalysisProgress) => void;
   /** Publishes how far a live run's analysis is behind its checkpoints (backlog.ts). */
   publishBacklog?: (runId: string, backlog: AnalysisBacklog) => void;
+  /** A run's analysis is complete for now (it ended, or its analysis on open finished). */
+  analysed?: (runId: string) => void;
 }
 
 const PAST_CACHE = 16;
@@ -441,6 +443,7 @@ export class AnalysisManager {
       if (this.catchUps.get(id) === job) this.catchUps.delete(id);
       this.timelines.delete(id);
       release();
+      this.o.analysed?.(id);
     });
   }
 
@@ -496,6 +499,7 @@ export class AnalysisManager {
     this.forgetStreamed(id);
     this.past.set(id, new Map(entry.conv.grids));
     this.timelines.delete(id);
+    this.o.analysed?.(id);
   }
 
   /** Once a run no longer counts as live: its Grad-CAM frames are read from its log, and a layout read while it streamed lacks what came after. */

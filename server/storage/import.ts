@@ -12,7 +12,7 @@ import { syncDir, writeFileAtomic } from './atomic-file';
 import { splitBundle } from './log-bundle';
 import { LogStreamReader, type RecordSink } from './log-stream-reader';
 import { assertRunId, isValidRunId, slugifyRunId } from './run-id';
-import { countRunLog, type Classify } from './run-counters';
+import { countRunLog, summaryFields, type Classify } from './run-counters';
 import { RunIndex, type RunMeta } from './run-index';
 import { RecordKind } from './run-log-format';
 import { StorageError, writeErrorFromFs } from './storage-error';
@@ -98,6 +98,7 @@ export async function importStream(dir: string, source: AsyncIterable<Uint8Array
       layers: c.layers,
       bytes,
       ...(c.lastScalar ? { lastScalar: c.lastScalar } : {}),
+      ...summaryFields(c),
     };
     await writeFileAtomic(path.join(staging, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
     try {

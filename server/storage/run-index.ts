@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isAtomicLeftover, syncDir, writeFileAtomic } from './atomic-file';
 import { assertRunId, isValidRunId } from './run-id';
-import { countRunLog, defaultClassify, type Classify } from './run-counters';
+import { countRunLog, defaultClassify, summaryFields, type Classify } from './run-counters';
 import { repairRunLog } from './run-log-repair';
 import { StorageError, writeErrorFromFs } from './storage-error';
 
@@ -189,6 +189,7 @@ export class RunIndex {
         layers: c?.layers || fresh.layers,
         bytes: scan?.validEnd ?? 0,
         ...(c?.lastScalar ? { lastScalar: c.lastScalar } : {}),
+        ...(c ? summaryFields(c) : {}),
       });
       this.dirty.add(meta.id);
       recovered.push({ id: meta.id, droppedBytes: scan?.tornBytes ?? 0, corruptRanges: scan?.corrupt.length ?? 0 });

@@ -32,12 +32,16 @@ export interface RunsState {
   extras: Record<string, RowExtras>;
   /** Browser time at which each run last changed (a live run's freshness). */
   seenAt: Record<string, number>;
+  /** Counts run-list changes heard on "runs-changes" (the overview refetches its page when it moves). */
+  changes: number;
 }
 
 export interface RunsSlice {
   runs: RunsState;
   applyRunsSnapshot(list: RunMeta[]): void;
   applyRunsDelta(delta: RunsDelta): void;
+  /** A change to any run (the overview's page holds a few): updates a run on the page, and counts it. */
+  applyRunsChange(delta: RunsDelta): void;
   setSpark(id: string, spark: Spark): void;
   setRowExtras(id: string, extras: RowExtras): void;
 }
@@ -59,8 +63,13 @@ function extendSpark(spark: Spark | undefined, meta: RunMeta): Spark | undefined
 }
 
 /** Creates the runs slice. */
-export const createRunsSlice: StateCreator<LayerwatchState, [], [], RunsSlice> = (set) => ({
-  runs: { load: 'loading', byId: {}, sparks: {}, extras: {}, seenAt: {} },
+export const createRunsSlice: StateCreator<LayerwatchState, [], [], RunsSlice> = (set, get) => ({
+  runs: { load: 'loading', byId: {}, sparks: {}, extras: {}, seenAt: {}, changes: 0 },
+  applyRunsChange: (delta) => {
+    const id = delta.kind === 'run' ? delta.meta.id : delta.id;
+    if (get().runs.byId[id]) get().applyRunsDelta(delta);
+    set((s) => ({ runs: { ...s.runs, changes: s.runs.changes + 1 } }));
+  },
   applyRunsSnapshot: (list) =>
     set((s) => {
       const byId: Record<string, RunMeta> = {};
