@@ -4,10 +4,11 @@
  * page of runs from the server (GET /api/overview; the browser never holds every run). Two views: the list (live runs
  * first, pulsing, with sparklines and convergence thumbnails) and the table (one column per config key, last scalar
  * values and settle steps, sortable, columns chosen and ordered, a parallel-coordinates chart whose brushes select
- * runs). Select two runs to compare; drop a log to import it. Everything lives in the URL.
+ * runs). Select 2–8 runs to compare; drop a log to import it. Everything lives in the URL.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
+import { MAX_COMPARE_RUNS } from '@/lib/compare/compare-runs';
 import { useLayerwatch } from '@/store/provider';
 import { brushTerms, LIST_SORTS, listSortName, readOverviewState, STATUS_FILTERS, writeOverviewState, type OverviewState } from '@/store/overview-url';
 import { columnLabel } from '@/lib/runs/fields';
@@ -100,10 +101,10 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
           </label>
         )}
         <span className="spacer" />
-        {selected.length === 2 ? (
-          <Link className="button" href={`/compare?a=${encodeURIComponent(selected[0])}&b=${encodeURIComponent(selected[1])}`} data-testid="compare-selected">Compare 2 runs</Link>
+        {selected.length >= 2 && selected.length <= MAX_COMPARE_RUNS ? (
+          <Link className="button" href={`/compare?runs=${selected.map(encodeURIComponent).join(',')}`} data-testid="compare-selected">Compare {selected.length} runs</Link>
         ) : (
-          <button type="button" disabled data-testid="compare-selected" title="Select two runs with the boxes on the left">{selected.length > 2 ? 'Select only two to compare' : 'Select two runs to compare'}</button>
+          <button type="button" disabled data-testid="compare-selected" title={`Select 2 to ${MAX_COMPARE_RUNS} runs with the boxes on the left`}>{selected.length > MAX_COMPARE_RUNS ? `Select at most ${MAX_COMPARE_RUNS} to compare` : 'Select 2 or more runs to compare'}</button>
         )}
         <ImportDrop />
       </div>

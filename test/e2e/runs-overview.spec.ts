@@ -83,15 +83,19 @@ test('a live run is listed first with a pulse; past rows load a sparkline and a 
   await expect(page.locator('[data-testid=past-group] [data-run=trial-live]')).toBeVisible();
 });
 
-test('selecting two runs links to their comparison', async ({ page }) => {
+test('selecting two to eight runs links to their comparison', async ({ page }) => {
   await page.goto('/?q=sweep&sort=name');
   const compare = page.getByTestId('compare-selected');
   await expect(compare).toBeDisabled();
   await page.getByRole('checkbox', { name: 'Select sweep 03 to compare' }).check();
   await page.getByRole('checkbox', { name: 'Select sweep 05 to compare' }).check();
-  await expect(compare).toHaveAttribute('href', '/compare?a=sweep-03&b=sweep-05');
+  await expect(compare).toHaveAttribute('href', '/compare?runs=sweep-03,sweep-05');
   await page.getByRole('checkbox', { name: 'Select sweep 06 to compare' }).check();
+  await expect(compare).toHaveAttribute('href', '/compare?runs=sweep-03,sweep-05,sweep-06');
+  await expect(compare).toHaveText('Compare 3 runs');
+  for (const n of ['07', '08', '09', '10', '11', '12']) await page.getByRole('checkbox', { name: `Select sweep ${n} to compare` }).check();
   await expect(page.getByTestId('compare-selected')).toBeDisabled();
+  await expect(page.getByTestId('compare-selected')).toHaveText('Select at most 8 to compare');
 });
 
 test('the run list follows the system theme, passes axe and is captured in both themes', async ({ page }, testInfo) => {
