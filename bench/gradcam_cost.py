@@ -42,7 +42,8 @@ def main():
     reps = 3 if args.smoke else args.reps
     torch.set_num_threads(args.threads)
     seed_everything(0)
-    x_train, y_train, x_probe, y_probe, _, _ = load(DATA_DIR, 640, 500, 10)
+    x_train, y_train, probe, _, _ = load(DATA_DIR, 640, 500, 10)
+    x_probe, y_probe = probe.inputs, probe.labels
     model = build_model()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
