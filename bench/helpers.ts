@@ -63,8 +63,12 @@ export async function startBenchServer(extra: string[] = [], env: Record<string,
     liveUrl: `${ws}/live`,
     dataDir,
     async stop(keepData = false) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      // Idempotent: a server already stopped (or dead) is not waited for again.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -168,8 +168,11 @@ try {
     console.log(`  its export (log + stored analysis, ${exportMb.toFixed(0)} MB, downloaded in ${download.toFixed(1)} s) imported elsewhere: /live snapshot in ${ms(a.snapshot)}, complete: ${a.complete ? 'yes' : 'NO'}`);
     console.log(`  the same log without its analysis: snapshot in ${ms(b.snapshot)}, analysed on open in ${((b.done ?? NaN) / 1000).toFixed(1)} s (svcca-k + concepts; the live run took ${recordSeconds.toFixed(0)} s to record and analyse: ${((b.done ?? NaN) / 1000 / recordSeconds).toFixed(2)}×), complete: ${b.complete ? 'yes' : 'NO'}`);
   } finally {
+    // The server is stopped before its data directory goes (a run it is still writing to must not vanish under it).
+    await server.stop(true);
     await rm(elsewhere, { recursive: true, force: true });
   }
-} finally {
-  await server.stop();
+} catch (err) {
+  await server.stop().catch(() => undefined);
+  throw err;
 }

@@ -77,10 +77,17 @@ export async function run(argv: string[]): Promise<number> {
     shuttingDown = true;
     say`layerwatch: ${signal}, shutting down`;
     demo.abort();
-    await server.close();
+    // A storage error while closing (the data directory gone, a full disk) is said in one line, and the process still leaves.
+    const code = await server.close().then(
+      () => 0,
+      (err: unknown) => {
+        warn`layerwatch: shutdown: ${(err as { code?: string }).code ?? 'INTERNAL'}: ${(err as Error)?.message ?? err}`;
+        return 1;
+      },
+    );
     // Every log is closed: leave without the platform shutdown that can deadlock (server/cli/exit.ts).
-    await exitFinished(0);
-    process.exit(0);
+    await exitFinished(code);
+    process.exit(code);
   };
   // A bug that leaves a promise rejection unhandled must not take every trainer and viewer down with it.
   process.on('unhandledRejection', (err) => warn`layerwatch: unhandled rejection (please report): ${(err as Error)?.stack ?? err}`);
