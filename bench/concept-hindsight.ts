@@ -13,11 +13,11 @@ import { decodeFrame, masksFirstExample, type ConceptCell, type ConceptStateOf, 
 import { loadConcepts } from '../server/analysis/concepts-store';
 import { analysisPath } from '../server/analysis/analysis-store';
 import { readLayout } from '../server/analysis/offline';
-import { DEFAULT_LIMITS } from '../server/limits';
+import { DEFAULT_LIMITS } from '../server/http/limits';
 import { addProbeChunks, type ProbeChunk } from '../server/analysis/probe-chunks';
 import { topExamples, unitMaxima } from '../server/analysis/unit-examples';
 import { readRunLog } from '../server/storage/run-log-reader';
-import { decodeRecord, RECORD_KIND } from '../server/records';
+import { decodeRecord, RECORD_KIND } from '../server/runs/records';
 import { readExactly } from '../server/analysis/frame-reader';
 import { RECORD_HEADER_SIZE } from '../server/storage/run-log-format';
 

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startServer } from '../server/app-server';
+import { startServer } from '../server/app';
 import { hindsight, type Hindsight, type PrecisionRow } from './concept-hindsight';
 import { numArg, ROOT, SMOKE } from './helpers';
 

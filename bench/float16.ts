@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { similarity, type Activations, type Metric } from '../lib/analysis';
 import { decodeHalf, encodeHalf, halfScale } from '../lib/codecs/float16';
 import { readLayout } from '../server/analysis/offline';
-import { DEFAULT_LIMITS } from '../server/limits';
+import { DEFAULT_LIMITS } from '../server/http/limits';
 import { poolSpatial, readFrame } from '../server/analysis/frame-reader';
 import { loadLayer, referenceCases } from '../test/unit/analysis/fixtures';
 import { numArg, ROOT, SMOKE, startBenchServer } from './helpers';

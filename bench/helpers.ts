@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ServerStats } from '../server/stats';
+import type { ServerStats } from '../server/http/stats';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 /** The server the benches start; BENCH_SERVER_CLI points at another checkout's bin/layerwatch.mjs (before/after comparisons). */
@@ -86,7 +86,7 @@ export const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
 export const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 export const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
 
-/** The server's GET /api/stats (see server/stats.ts); `reset` starts a new measurement window. */
+/** The server's GET /api/stats (see server/http/stats.ts); `reset` starts a new measurement window. */
 export async function serverStats(server: BenchServer, reset = false): Promise<ServerStats> {
   const res = await fetch(`${server.url}/api/stats${reset ? '?reset=1' : ''}`);
   if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`);

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunMeta } from '../lib/protocol';
 import { Rng } from '../lib/random';
-import { RECORD_KIND } from '../server/records';
+import { RECORD_KIND } from '../server/runs/records';
 import { RunIndex } from '../server/storage/run-index';
 import { RunLogWriter } from '../server/storage/run-log-writer';
 import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer } from './helpers';

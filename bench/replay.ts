@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { IngestClient } from '../clients/node/ingest-client';
 import { LiveClient } from '../clients/node/live-client';
 import { applyConvergencePatch, emptyGrid, encodeFrame, type AnalysisProgress, type ConvergenceGrid, type ConvergencePatch } from '../lib/protocol';
-import { importRun } from '../server/import-run';
+import { importRun } from '../server/runs/import-run';
 import { activationsAt, finalState, planRun } from '../lib/sim/synthetic-run';
 import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer, type BenchServer } from './helpers';
 

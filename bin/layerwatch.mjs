@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `layerwatch` command. Runs the esbuild bundle in dist/cli/ when it is newer than every
-// source it was built from (fast start), else registers the TypeScript loader and runs server/cli.ts.
+// source it was built from (fast start), else registers the TypeScript loader and runs server/cli/main.ts.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,7 +30,7 @@ if (bundleIsFresh()) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  cli = await import('../server/cli.ts');
+  cli = await import('../server/cli/main.ts');
 }
 const argv = process.argv.slice(2);
 const code = await cli.main(argv);

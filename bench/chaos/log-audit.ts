@@ -1,7 +1,7 @@
 /** Audits run logs after faults: each must validate strictly (framing and the protocol's content rules), every JSON record must parse, and every checkpoint must hold all its frames. */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { LogContentCheck } from '../../server/log-content-check';
+import { LogContentCheck } from '../../server/runs/log-content-check';
 import { validateLogFile } from '../../server/storage/import';
 import { readRunLog } from '../../server/storage/run-log-reader';
 

@@ -1,4 +1,4 @@
-/** GET /api/overview: one page of the run list, filtered and sorted on the server (server/run-summaries.ts). */
+/** GET /api/overview: one page of the run list, filtered and sorted on the server (server/runs/summaries.ts). */
 import { z } from 'zod';
 import { RunMeta } from './live';
 

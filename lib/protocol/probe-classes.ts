@@ -1,6 +1,6 @@
 /**
  * How many classes a probe declares. Per-class arrays (class counts, concept statistics) are sized by it, so it is
- * read only from probes that passed the server's declaration check (server/ingest-rules.ts `probeDeclProblem`, which
+ * read only from probes that passed the server's declaration check (server/ingest/rules.ts `probeDeclProblem`, which
  * bounds it by `maxClasses`).
  */
 import type { Probe } from './ingest';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ConceptPatch, ConceptSummary, ConvergencePatch, decodeFrame } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { StorageError } from '../storage/storage-error';
-import { RECORD_KIND } from '../records';
+import { RECORD_KIND } from '../runs/records';
 import { unitsRecordKey } from './concept-units';
 
 /** Largest analysis record accepted (a live record is a few KB; a re-analysis of 5,000 checkpoints well under 1 MB). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { applyConvergencePatch, emptyGrid, type ConceptPatch, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
 import { RunLogWriter } from '../storage/run-log-writer';
 import { readRunLog } from '../storage/run-log-reader';
-import { RECORD_KIND } from '../records';
+import { RECORD_KIND } from '../runs/records';
 
 /** One stored convergence record. */
 export type ConvergenceRecord = { type: 'convergence'; reference: number | null; patch: ConvergencePatch };

@@ -6,7 +6,7 @@
  */
 import type { SimilarityOptions } from '../../lib/analysis';
 import { applyConvergencePatch, emptyGrid, type AnalysisProgress, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
-import type { RunState } from '../run-state';
+import type { RunState } from '../runs/run-state';
 import type { AnalysisWriter } from './analysis-store';
 import type { ConceptsHub } from './concepts-tracker';
 import { fillGrid, planSize } from './fill-grid';

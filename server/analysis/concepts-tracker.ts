@@ -8,8 +8,8 @@
 import { DEFAULT_IMAGE_QUANTILE, DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
 import { applyConceptPatch, masksFirstExample, probeClassCount, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
-import type { StoredFrame } from '../run-registry';
-import type { RunState } from '../run-state';
+import type { StoredFrame } from '../runs/registry';
+import type { RunState } from '../runs/run-state';
 import type { AnalysisWriter } from './analysis-store';
 import type { ConceptProbeWire, MasksRef } from './concepts-job';
 import { cellKey, loadConceptSummaries, type StoredConcepts } from './concepts-store';

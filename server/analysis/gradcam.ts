@@ -3,7 +3,7 @@
  * which reads one step's frame and the examples' probe images from the stored log — live, past and replayed runs alike.
  */
 import { gradcamSource, imageBytes, type GradcamExample, type GradcamParams, type GradcamView } from '../../lib/protocol';
-import type { RunState } from '../run-state';
+import type { RunState } from '../runs/run-state';
 import { LogSlices } from './frame-slices';
 import { chunkOf, type ProbeChunk } from './probe-chunks';
 

@@ -18,8 +18,8 @@ import {
 } from '../../lib/protocol';
 import { CHANCE_SEED, sketchOf, type FrameRef } from './jobs';
 import { readLayout, type StoredLayout } from './offline';
-import type { RunRegistry, StoredFrame } from '../run-registry';
-import type { RunState } from '../run-state';
+import type { RunRegistry, StoredFrame } from '../runs/registry';
+import type { RunState } from '../runs/run-state';
 import { AdviceTracker, resolveAdvice } from './advice';
 import { AnalysisWriter, analysisPath, applyStored, loadConvergence } from './analysis-store';
 import { Reanalysis, reanalysisKey } from './reanalysis';

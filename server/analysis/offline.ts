@@ -2,9 +2,9 @@
 import { chanceBaseline, compare, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
 import { emptyGrid, imagesFirstExample, masksFirstExample, type ConvergenceGrid, type IngestLimits, type MetricName } from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
-import { decodeRecord, RECORD_KIND } from '../records';
-import { gradcamHeaderProblem, layersProblem, probeDeclProblem } from '../ingest-rules';
-import { DEFAULT_LIMITS } from '../limits';
+import { decodeRecord, RECORD_KIND } from '../runs/records';
+import { gradcamHeaderProblem, layersProblem, probeDeclProblem } from '../ingest/rules';
+import { DEFAULT_LIMITS } from '../http/limits';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { CHANCE_SEED, sketchOf } from './jobs';
 import { prepareStoredFrame } from './prepare-frame';

@@ -1,7 +1,7 @@
 /** A run as it was when a given checkpoint was the newest: what a replay shows at that step (stored analysis, nothing recomputed). */
 import type { ConvergenceGrid, RunSnapshot } from '../../lib/protocol';
 import { DEFAULT_METRIC } from '../../lib/protocol';
-import type { RunState } from '../run-state';
+import type { RunState } from '../runs/run-state';
 import { applyStored, readAnalysis, type AnalysisRecord } from './analysis-store';
 
 /** Keyframe spacing in checkpoints: scrubbing a long run replays at most this many checkpoints' patches. */

@@ -3,7 +3,7 @@
  * unit's row of the one frame, and the chosen examples' pixels when the run has probe images).
  */
 import { imageBytes, ProtocolError, type UnitExample, type UnitExamples, type UnitExamplesParams } from '../../lib/protocol';
-import type { RunState } from '../run-state';
+import type { RunState } from '../runs/run-state';
 import { LogSlices } from './frame-slices';
 import type { FrameRef } from './jobs';
 import { chunkOf, type ProbeChunk } from './probe-chunks';

@@ -12,9 +12,9 @@ import { CliError, numberFlag, parseArgs, stringFlag, UsageError } from './args'
 import { LOG_LIMIT_HELP, LOG_LIMIT_SPEC, logLimits } from './limit-flags';
 import { printJson, warn } from './terminal-text';
 import { exportConcepts } from './export-concepts';
-import { readRunState } from '../read-run-state';
-import type { LogCheckLimits } from '../log-content-check';
-import type { RunState } from '../run-state';
+import { readRunState } from '../runs/read-run-state';
+import type { LogCheckLimits } from '../runs/log-content-check';
+import type { RunState } from '../runs/run-state';
 
 const HELP = `usage: layerwatch export RUN [--data ./data] --json [--metric svcca|svcca-k|pwcca|cka] [--k K] [--threshold T]
        layerwatch export RUN [--data ./data] --log -o FILE

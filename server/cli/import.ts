@@ -1,7 +1,7 @@
 /** `layerwatch import FILE`: validates a run log (framing and contents, under the serve limits) and adds it to a data directory (all or nothing). */
 import path from 'node:path';
-import { importRun } from '../import-run';
-import { LogContentCheck } from '../log-content-check';
+import { importRun } from '../runs/import-run';
+import { LogContentCheck } from '../runs/log-content-check';
 import { parseArgs, stringFlag, UsageError } from './args';
 import { LOG_LIMIT_HELP, LOG_LIMIT_SPEC, logLimits } from './limit-flags';
 import { printJson, say } from './terminal-text';

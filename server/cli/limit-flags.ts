@@ -4,8 +4,8 @@
  * reads it.
  */
 import type { IngestLimits } from '../../lib/protocol';
-import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../limits';
-import { DEFAULT_LOG_LIMITS, type LogCheckLimits } from '../log-content-check';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from '../http/limits';
+import { DEFAULT_LOG_LIMITS, type LogCheckLimits } from '../runs/log-content-check';
 import { numberFlag, UsageError, type FlagSpec, type ParsedArgs } from './args';
 
 /** Limits a trainer sees in welcome.limits: flag → limit key. */

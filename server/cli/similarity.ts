@@ -72,7 +72,7 @@ function human(results: SimilarityResult[], kernel: string, a: Activations, b: A
   return lines.join('\n');
 }
 
-/** Runs the command; returns the exit code (errors with a stable code are printed by server/cli.ts). */
+/** Runs the command; returns the exit code (errors with a stable code are printed by server/cli/main.ts). */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { metric: 'string', k: 'number', threshold: 'number', transpose: 'boolean', json: 'boolean', help: 'boolean' });
   if (args.flags.help) {

@@ -28,7 +28,7 @@ export interface LogValidation {
 
 /** Options of importLog and importStream. */
 export interface ImportOptions {
-  /** Checks each record's contents (the server passes its protocol rules: server/log-content-check.ts); one per import. */
+  /** Checks each record's contents (the server passes its protocol rules: server/runs/log-content-check.ts); one per import. */
   check: RecordSink;
   /** The run id to store it under; defaults to the hello's run id, its name, or the file name. */
   id?: string;

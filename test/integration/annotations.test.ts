@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { MAX_NOTES_CHARS, type RunMeta } from '../../lib/protocol';
-import { RECORD_KIND } from '../../server/records';
+import { RECORD_KIND } from '../../server/runs/records';
 import { readRunLog } from '../../server/storage/run-log-reader';
 import { buildCheckpoint, buildRun } from '../fixtures/build-run';
 import { runCli, startTestServer, tempDir, type TestServer } from './helpers/server';

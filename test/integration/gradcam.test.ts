@@ -7,7 +7,7 @@ import { IngestClient } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import { encodeFrame, GradcamView } from '../../lib/protocol';
 import { Rng } from '../../lib/random';
-import { importRun } from '../../server/import-run';
+import { importRun } from '../../server/runs/import-run';
 import { startTestServer, tempDir, type TestServer } from './helpers/server';
 
 const M = 10;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_LIMITS } from '../../server/limits';
+import { DEFAULT_LIMITS } from '../../server/http/limits';
 import { MAX_CONCEPT_UNITS } from '../../lib/protocol';
 import { runMaxShape, SNAPSHOT_BOUND } from '../../bench/max-shape';
 

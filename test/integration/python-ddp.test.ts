@@ -10,8 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Hello, Scalars, ServerEvent } from '../../lib/protocol';
-import { decodeRecord } from '../../server/records';
-import type { RunRecord } from '../../server/run-state';
+import { decodeRecord } from '../../server/runs/records';
+import type { RunRecord } from '../../server/runs/run-state';
 import { readRunLog } from '../../server/storage/run-log-reader';
 import { ROOT, runCli, startTestServer, tempDir, type TestServer } from './helpers/server';
 

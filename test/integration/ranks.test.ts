@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import { IngestClient, IngestError } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import type { Series } from '../../lib/protocol';
-import { decodeRecord } from '../../server/records';
-import type { RunRecord } from '../../server/run-state';
+import { decodeRecord } from '../../server/runs/records';
+import type { RunRecord } from '../../server/runs/run-state';
 import { readRunLog } from '../../server/storage/run-log-reader';
 import { startTestServer, until, type TestServer } from './helpers/server';
 

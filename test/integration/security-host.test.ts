@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { hostHeaderName } from '../../server/auth';
+import { hostHeaderName } from '../../server/http/auth';
 import { CLI, startTestServer, type TestServer } from './helpers/server';
 
 const exec = promisify(execFile);

@@ -1,7 +1,7 @@
 /**
  * Issue 21, item 1: one probe message used to kill the server (class counts sized by the largest label), and kill it
  * again at the first viewer after every restart. Now a label needs a class name or must stay under --max-classes, and a
- * stored declaration beyond the limits is left out with a BAD_RECORD warning when the run is rebuilt (server/read-run-state.ts). The server is
+ * stored declaration beyond the limits is left out with a BAD_RECORD warning when the run is rebuilt (server/runs/read-run-state.ts). The server is
  * a child process, as in production; a real PyTorch run completes against it at the end.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { encodeFrame, type RunMeta } from '../../lib/protocol';
-import { RECORD_KIND } from '../../server/records';
+import { RECORD_KIND } from '../../server/runs/records';
 import { RunIndex } from '../../server/storage/run-index';
 import { RunLogWriter } from '../../server/storage/run-log-writer';
 import { buildCheckpoint, buildRun } from '../fixtures/build-run';

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type RunningServer, type ServerOptions } from '../../../server/app-server';
+import { startServer, type RunningServer, type ServerOptions } from '../../../server/app';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const CLI = path.join(ROOT, 'bin/layerwatch.mjs');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseIngestMessage, ProtocolError, RunDelta, RunSnapshot } from '../../../lib/protocol';
-import { RunState } from '../../../server/run-state';
+import { RunState } from '../../../server/runs/run-state';
 
 const frozen = (over: Record<string, unknown>) => JSON.stringify({ type: 'frozen', layer: 'h1', step: 120, ...over });
 

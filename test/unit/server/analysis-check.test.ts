@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { importRun } from '../../../server/import-run';
+import { importRun } from '../../../server/runs/import-run';
 import { readRunLog } from '../../../server/storage/run-log-reader';
 import { RecordKind } from '../../../server/storage/run-log-format';
 import { craftLog, validRunRecords } from '../../fixtures/craft-log';

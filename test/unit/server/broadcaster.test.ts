@@ -1,7 +1,7 @@
 /** server/broadcaster: a viewer that stops reading is held at highWaterBytes, caught up by one snapshot, or dropped with SLOW_CONSUMER. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Broadcaster, type Viewer } from '../../../server/broadcaster';
+import { Broadcaster, type Viewer } from '../../../server/live/broadcaster';
 
 /** A viewer whose socket queue grows by what it is sent unless it `reads` (drains at once). */
 function fakeViewer(id: number, reads = false) {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { encodeFrame } from '../../../lib/protocol';
-import { trimIncompleteCheckpoint } from '../../../server/checkpoint-repair';
+import { trimIncompleteCheckpoint } from '../../../server/runs/checkpoint-repair';
 import { RunLogWriter } from '../../../server/storage/run-log-writer';
 import { readRunLog } from '../../../server/storage/run-log-reader';
 

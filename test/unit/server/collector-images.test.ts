@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { decodeFrame, encodeFrame, type Probe } from '../../../lib/protocol';
-import { ImagesIntake } from '../../../server/collector-images';
+import { ImagesIntake } from '../../../server/ingest/probe-images';
 
 const M = 5;
 const PROBE: Probe = { type: 'probe', examples: M, imageSize: { h: 2, w: 3, channels: 1 } };

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { addGradcamFrames, gradcamAt, mapBytes, withGradcamRef } from '../../../server/analysis/gradcam';
 import { readLayout } from '../../../server/analysis/offline';
-import { DEFAULT_LIMITS } from '../../../server/limits';
+import { DEFAULT_LIMITS } from '../../../server/http/limits';
 import { craftLog, validRunRecords } from '../../fixtures/craft-log';
 import { gradcamFrame } from '../../fixtures/hostile-logs';
 import { tempDir } from '../storage/helpers';

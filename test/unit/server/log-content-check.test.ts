@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { encodeFrame } from '../../../lib/protocol';
-import { DEFAULT_LOG_LIMITS, LogContentCheck } from '../../../server/log-content-check';
+import { DEFAULT_LOG_LIMITS, LogContentCheck } from '../../../server/runs/log-content-check';
 import { importLog, validateLogFile } from '../../../server/storage/import';
 import { RunIndex } from '../../../server/storage/run-index';
 import { RecordKind } from '../../../server/storage/run-log-format';

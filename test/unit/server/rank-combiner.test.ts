@@ -1,7 +1,7 @@
 /** Combining the scalars of the ranks of a distributed run: when a step is complete, partial after a rank ends or times out, in order. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_WAITING_VALUES, RankCombiner } from '../../../server/rank-combiner';
+import { MAX_WAITING_VALUES, RankCombiner } from '../../../server/ingest/rank-combiner';
 import { parseRankSeries, rankSeriesName, reduceValues } from '../../../lib/protocol';
 
 test('a step is combined only when every rank has given its value', () => {

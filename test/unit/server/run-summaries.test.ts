@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunMeta } from '../../../lib/protocol';
-import { RunSummaries, type SummaryQuery } from '../../../server/run-summaries';
-import { parseSummaryQuery } from '../../../server/summary-query';
+import { RunSummaries, type SummaryQuery } from '../../../server/runs/summaries';
+import { parseSummaryQuery } from '../../../server/http/summary-query';
 
 const meta = (i: number, over: Partial<RunMeta> = {}): RunMeta => ({
   id: `r-${String(i).padStart(3, '0')}`, name: `run ${i}`, status: i % 10 === 3 ? 'failed' : 'finished', createdAt: 1000 + i, checkpoints: i, lastStep: i * 10, layers: 2, bytes: 0,

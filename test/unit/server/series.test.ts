@@ -1,7 +1,7 @@
 /** server/series: min/max-decimated views keep the extremes, the nulls, the first and last points, and say how many they stand for. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { GrowableSeries } from '../../../server/series';
+import { GrowableSeries } from '../../../server/runs/series';
 
 function build(n: number, value: (i: number) => number | null): GrowableSeries {
   const s = new GrowableSeries();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { LogContentCheck } from '../../../server/log-content-check';
+import { LogContentCheck } from '../../../server/runs/log-content-check';
 import { importLog, importStream, validateLogFile } from '../../../server/storage/import';
 import { LogStreamReader } from '../../../server/storage/log-stream-reader';
 import { RunIndex } from '../../../server/storage/run-index';
