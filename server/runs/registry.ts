@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Annotation, Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../../lib/protocol';
-import { annotationOf, ProtocolError } from '../../lib/protocol';
+import { annotationOf, ProtocolError, runTopic } from '../../lib/protocol';
 import { RunIndex } from '../storage/run-index';
 import { RunLogWriter, type AppendOptions } from '../storage/run-log-writer';
 import { isValidRunId, slugifyRunId } from '../storage/run-id';
@@ -66,22 +66,26 @@ export class RunRegistry {
   private readonly metaTimers = new Map<string, NodeJS.Timeout>();
   private readonly framesListeners: FramesListener[] = [];
   private readonly endedListeners: Array<(id: string) => void> = [];
-  publish: Publisher = () => {};
 
   private constructor(
     readonly dataDir: string,
     readonly index: RunIndex,
     /** What a stored log is held to when a run is rebuilt from it: the limits live ingest enforces. */
     readonly logLimits: LogCheckLimits,
+    /** Where run-list and run deltas go (the broadcaster, in the server). */
+    readonly publish: Publisher,
   ) {}
 
-  /** Opens a data directory, recovering runs a crash left live; stored records are read under `logLimits` (the server's). */
-  static async open(dataDir: string, logLimits: LogCheckLimits = DEFAULT_LOG_LIMITS): Promise<RunRegistry> {
+  /**
+   * Opens a data directory, recovering runs a crash left live; stored records are read under `logLimits` (the server's).
+   * `publish` receives every delta (none is published while opening).
+   */
+  static async open(dataDir: string, logLimits: LogCheckLimits = DEFAULT_LOG_LIMITS, publish: Publisher = () => {}): Promise<RunRegistry> {
     const index = await RunIndex.open(dataDir);
     // Runs still marked live were cut off by a crash: drop a checkpoint that did not get all its frames written.
     for (const meta of index.list()) if (meta.status === 'live') await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch(() => 0);
     await index.recover();
-    return new RunRegistry(dataDir, index, logLimits);
+    return new RunRegistry(dataDir, index, logLimits, publish);
   }
 
   logPath(id: string): string {
@@ -213,7 +217,7 @@ export class RunRegistry {
   }
 
   private applyAndPublish(state: RunState, record: RunRecord): void {
-    for (const delta of state.apply(record)) this.publish(`run:${state.meta.id}`, { run: delta });
+    for (const delta of state.apply(record)) this.publish(runTopic(state.meta.id), { run: delta });
   }
 
   /** Persists a run's meta to the index and tells the run list, at most every 250 ms per run. */
