@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { kernelInfo } from '../lib/analysis';
 import { settleSteps } from '../lib/chart/convergence-summary';
-import { DEFAULT_METRIC, RUNS_CHANGES_TOPIC, runTopic, type IngestLimits, type MetricName } from '../lib/protocol';
+import { DEFAULT_LIVE_METRICS, DEFAULT_METRIC, RUNS_CHANGES_TOPIC, runTopic, type IngestLimits, type MetricName } from '../lib/protocol';
 import { AnalysisManager } from './analysis/manager';
 import { AnalysisPool } from './analysis/pool';
 import { exposureProblem, hostHeaderName } from './http/auth';
@@ -82,12 +82,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // The overview's summary index: built on first use from the run index (no log is read), then kept current.
   let summaries: RunSummaries | null = null;
   const getSummaries = () => (summaries ??= new RunSummaries(registry.list()));
-  const registry = await RunRegistry.open(opts.dataDir, logLimits, (topic, payload) => {
-    broadcaster.publish(topic, payload);
-    if (!('runs' in payload)) return;
-    summaries?.apply(payload.runs);
-    // The overview listens here: it refetches its page instead of holding every run.
-    broadcaster.publish(RUNS_CHANGES_TOPIC, payload);
+  const registry = await RunRegistry.open(opts.dataDir, {
+    logLimits,
+    log,
+    publish: (topic, payload) => {
+      broadcaster.publish(topic, payload);
+      if (!('runs' in payload)) return;
+      summaries?.apply(payload.runs);
+      // The overview listens here: it refetches its page instead of holding every run.
+      broadcaster.publish(RUNS_CHANGES_TOPIC, payload);
+    },
   });
   const epoch = randomBytes(6).toString('hex');
   const info = kernelInfo();
@@ -96,7 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const analysis = new AnalysisManager({
     registry,
     pool,
-    liveMetrics: opts.liveMetrics ?? ['svcca-k', 'cka'],
+    liveMetrics: opts.liveMetrics ?? [...DEFAULT_LIVE_METRICS],
     publish: (runId, patch) => broadcaster.publish(runTopic(runId), { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(runTopic(runId), { run: { kind: 'analysis-progress', progress } }),
     publishBacklog: (runId, backlog) => broadcaster.publish(runTopic(runId), { run: { kind: 'analysis-backlog', backlog } }),
@@ -131,7 +135,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowedHosts: (opts.allowedHosts ?? []).map((h) => h.trim()).filter((h) => h.length > 0).map((h) => (h === '*' ? h : (hostHeaderName(h) ?? h))),
     allowedOrigins: opts.allowedOrigins ?? [],
     viewToken: opts.viewToken,
-    api: { registry, summaries: getSummaries, epoch, kernel, logLimits, ...(stats ? { stats: stats.read } : {}) },
+    api: { registry, summaries: getSummaries, epoch, kernel, logLimits, log, ...(stats ? { stats: stats.read } : {}) },
     ingest,
     live,
     pages,

@@ -120,11 +120,6 @@ export class LiveSocket {
     this.reconnectNow();
   }
 
-  /** Drops the connection as a network fault would (tests of the resume path). */
-  dropForTest(): void {
-    this.ws?.close(4000, 'test drop');
-  }
-
   private readonly reconnectNow = (): void => {
     if (!this.running || this.isOpen()) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);

@@ -22,6 +22,8 @@ export interface ApiContext {
   summaries: () => RunSummaries;
   /** The limits an imported log is held to (the server's own). */
   logLimits: LogCheckLimits;
+  /** One line per problem that does not fail the request (a download cut by a storage error). */
+  log?: (line: string) => void;
   /** Present when the server was started with LAYERWATCH_STATS=1 (GET /api/stats; `?reset=1` starts a new window). */
   stats?: (reset: boolean) => unknown;
 }
@@ -89,7 +91,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
         'content-length': String(plan.size),
         'content-disposition': `attachment; filename="${id}.lwlog"`,
       });
-      await pipeline(bundleStream(plan), res).catch(() => res.destroy());
+      await pipeline(bundleStream(plan), res).catch((err: unknown) => {
+        // A reader that goes away mid-download is routine; anything else is a storage problem worth a line.
+        if ((err as { code?: string })?.code !== 'ERR_STREAM_PREMATURE_CLOSE') ctx.log?.(`http: DOWNLOAD_FAILED run ${id}: ${(err as Error)?.message ?? err}`);
+        res.destroy();
+      });
       return true;
     }
   }

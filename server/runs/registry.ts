@@ -55,6 +55,17 @@ export interface StoredFrame {
 export type FramesListener = (state: RunState, step: number, frames: StoredFrame[]) => void;
 export type Publisher = (topic: string, payload: { run: RunDelta } | { runs: { kind: 'run'; meta: RunMeta } | { kind: 'removed'; id: string } }) => void;
 
+export interface RegistryOptions {
+  /** What stored records are read under when a run is rebuilt from its log (the limits live ingest enforces). */
+  logLimits?: LogCheckLimits;
+  /** Receives every delta (the broadcaster, in the server). */
+  publish?: Publisher;
+  /** One line per storage problem that does not fail the caller (default: stderr). */
+  log?: (line: string) => void;
+}
+
+const errorText = (err: unknown): string => (err as Error)?.message ?? String(err);
+
 const PAST_CACHE = 16;
 
 export class RunRegistry {
@@ -74,18 +85,25 @@ export class RunRegistry {
     readonly logLimits: LogCheckLimits,
     /** Where run-list and run deltas go (the broadcaster, in the server). */
     readonly publish: Publisher,
+    /** Where a storage problem that does not fail the caller is reported: one line with a stable code and the run id. */
+    private readonly log: (line: string) => void,
   ) {}
 
   /**
    * Opens a data directory, recovering runs a crash left live; stored records are read under `logLimits` (the server's).
    * `publish` receives every delta (none is published while opening).
    */
-  static async open(dataDir: string, logLimits: LogCheckLimits = DEFAULT_LOG_LIMITS, publish: Publisher = () => {}): Promise<RunRegistry> {
+  static async open(dataDir: string, opts: RegistryOptions = {}): Promise<RunRegistry> {
+    const log = opts.log ?? ((line: string) => console.error(line));
     const index = await RunIndex.open(dataDir);
     // Runs still marked live were cut off by a crash: drop a checkpoint that did not get all its frames written.
-    for (const meta of index.list()) if (meta.status === 'live') await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch(() => 0);
+    for (const meta of index.list()) {
+      if (meta.status !== 'live') continue;
+      // A log that cannot be repaired is still opened by recover(): its reader stops at the first bad record.
+      await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch((err: unknown) => log(`storage: REPAIR_FAILED run ${meta.id}: ${errorText(err)}`));
+    }
     await index.recover();
-    return new RunRegistry(dataDir, index, logLimits, publish);
+    return new RunRegistry(dataDir, index, opts.logLimits ?? DEFAULT_LOG_LIMITS, opts.publish ?? (() => {}), log);
   }
 
   logPath(id: string): string {
@@ -248,11 +266,12 @@ export class RunRegistry {
     try {
       if (run.state.meta.status !== status) await this.appendEvent(run, { type: 'status', status, ...(reason ? { reason } : {}) });
       await run.writer.sync();
-    } catch {
+    } catch (err) {
       // The status still reaches the index; the log keeps what it had.
+      this.log(`storage: STATUS_NOT_LOGGED run ${run.state.meta.id}: ${errorText(err)}`);
       run.state.meta = { ...run.state.meta, status, endedAt: Date.now() };
     } finally {
-      await run.writer.close().catch(() => {});
+      await run.writer.close().catch((err: unknown) => this.log(`storage: CLOSE_FAILED run ${run.state.meta.id}: ${errorText(err)}`));
       this.touchMeta(run.state, true);
       await this.index.flush();
       this.remember(run.state);
@@ -285,7 +304,7 @@ export class RunRegistry {
         await writer.sync();
         bytes = writer.size;
       } finally {
-        await writer.close().catch(() => {});
+        await writer.close().catch((err: unknown) => this.log(`storage: CLOSE_FAILED run ${id}: ${errorText(err)}`));
       }
       const next = this.index.update(id, { tags: event.tags, notes: event.notes, bytes });
       await this.index.flush();
