@@ -7,7 +7,9 @@
  */
 import { DEFAULT_IMAGE_QUANTILE, DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
 import { applyConceptPatch, masksFirstExample, probeClassCount, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
+import { BoundedMap } from '../../lib/bounded-map';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
+import { PAST_CACHE } from '../runs/past-cache';
 import type { StoredFrame } from '../runs/registry';
 import type { RunState } from '../runs/run-state';
 import type { AnalysisWriter } from './analysis-store';
@@ -48,8 +50,6 @@ interface LiveConcepts {
   wanted?: () => boolean;
 }
 
-const PAST_CACHE = 16;
-
 /** The probe's labels as the worker jobs take them, or null when the probe has neither classes nor concepts. */
 export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: ConceptMeta } | null {
   const p = state.probeDecl;
@@ -84,7 +84,7 @@ export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: 
 /** Concept statistics for every run: live ones computed per checkpoint, past ones loaded from their analysis logs. */
 export class ConceptsHub {
   private readonly live = new Map<string, LiveConcepts>();
-  private readonly past = new Map<string, StoredConcepts>();
+  private readonly past = new BoundedMap<string, StoredConcepts>(PAST_CACHE);
   private readonly masks = new Map<string, ProbeChunk[]>();
 
   constructor(private readonly o: ConceptsHubOptions) {}
@@ -258,7 +258,6 @@ export class ConceptsHub {
     if (this.live.has(id) || this.past.has(id)) return;
     const stored = await loadConceptSummaries(this.o.analysisFile(id)).catch((): StoredConcepts => ({ state: null, units: new Map() }));
     this.past.set(id, stored);
-    while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
   }
 
   /** The concept state for a run's snapshot (summaries only). */
