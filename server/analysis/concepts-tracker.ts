@@ -225,7 +225,7 @@ export class ConceptsHub {
         this.o.pool
           .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
           .then((res) => {
-            if (!res.ok || !res.concepts) return;
+            if (!res.ok) return;
             const { chance: baseline, units: packed, ...summary } = res.concepts;
             this.emit(id, run, { cells: [{ l, step, ...summary }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) }, { l, step, packed });
           })

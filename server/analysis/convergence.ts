@@ -1,7 +1,7 @@
 /** Live convergence of one run: per new checkpoint, its stability and "to newest" column first, then backfill; results stored and broadcast as patches. */
 import type { SimilarityOptions } from '../../lib/analysis';
 import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
-import { sketchOf, type FrameRef, type WorkerResult } from './jobs';
+import { sketchOf, type FrameRef } from './jobs';
 import type { AdviceTracker } from './advice';
 import type { BacklogTracker } from './backlog';
 import { cheapPairs, columnsPerCheckpoint, pairsPerJob } from './job-size';
@@ -184,8 +184,8 @@ export class RunConvergence {
     // The head pair (c, c-1) also yields k and stability, which no newer checkpoint makes obsolete: it always runs.
     this.o.pool
       .run({ op: 'pairs', metric, opts: this.o.analysis, b, as: usable.map((x) => this.refs[l][x]!) }, priority, urgent ? undefined : current)
-      .then((res: WorkerResult) => {
-        if (!res.ok || !res.pairs) return;
+      .then((res) => {
+        if (!res.ok) return;
         const fresh = current();
         const known = this.grids.get(metric)!.k[l];
         const cells: ConvergenceCell[] = [];

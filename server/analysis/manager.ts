@@ -212,7 +212,7 @@ export class AnalysisManager {
     if (!p) {
       p = this.o.pool
         .run({ op: 'chance', metric, opts: {}, units: Math.min(units, examples - 1), examples, seed: CHANCE_SEED, ...(sketch && metric !== 'pwcca' ? { sketch } : {}) }, PRIORITY.idle)
-        .then((r) => (r.ok && typeof r.chance === 'number' ? r.chance : null))
+        .then((r) => (r.ok ? r.chance : null))
         .catch(() => null);
       this.chanceCache.set(key, p);
     }
@@ -233,7 +233,7 @@ export class AnalysisManager {
         const as = refs.slice(0, i + 1);
         if (!b || as.some((a) => !a)) return;
         const res = await this.o.pool.run({ op: 'pairs', metric, opts: {}, b, as: as as FrameRef[] }, PRIORITY.request);
-        if (!res.ok || !res.pairs) return;
+        if (!res.ok) return;
         res.pairs.forEach((p, j) => {
           values[i][j] = p.value;
           values[j][i] = p.value;
@@ -313,10 +313,10 @@ export class AnalysisManager {
       rb.map(async (ref, j) => {
         if (!ref || !as.length) return;
         const res = await this.o.pool.run({ op: 'pairs', metric, opts: {}, b: ref, as }, PRIORITY.request);
-        if (!res.ok || !res.pairs) return;
+        if (!res.ok) return;
         let k = 0;
         ra.forEach((r, i) => {
-          if (r) values[i][j] = res.pairs![k++].value;
+          if (r) values[i][j] = res.pairs[k++].value;
         });
       }),
     );
