@@ -86,6 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const analysis = new AnalysisManager({
     registry,
     pool,
+    log,
     liveMetrics: opts.liveMetrics ?? ['svcca-k', 'cka'],
     publish: (runId, patch) => broadcaster.publish(`run:${runId}`, { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(`run:${runId}`, { run: { kind: 'analysis-progress', progress } }),

@@ -18,10 +18,13 @@ import { cellKey, loadConceptSummaries, type StoredConcepts } from './concepts-s
 import { encodeUnitsRecord, readUnitSlices, type UnitsRef } from './concept-units';
 import type { FrameRef } from './jobs';
 import type { StoredLayout } from './offline';
-import { PRIORITY, type AnalysisPool } from './pool';
+import type { AnalysisLog } from './analysis-log';
+import { isObsolete, PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConceptsHubOptions {
   pool: AnalysisPool;
+  /** Where a concepts job or a stored read that failed is logged. */
+  log: AnalysisLog;
   logPath(id: string): string;
   analysisFile(id: string): string;
   publish(id: string, patch: ConceptPatch): void;
@@ -142,7 +145,8 @@ export class ConceptsHub {
         applyConceptPatch(run.state, patch);
         this.o.publish(id, patch);
       })
-      .catch(() => {});
+      // The resumed run's earlier cells stay missing from the live view (the stored records are still there to export).
+      .catch((err: unknown) => this.o.log('CONCEPTS_UNREADABLE', id, err, 'earlier checkpoints of a resumed run'));
     return run;
   }
 
@@ -225,11 +229,14 @@ export class ConceptsHub {
         this.o.pool
           .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
           .then((res) => {
-            if (!res.ok) return;
+            if (!res.ok) return this.o.log('CONCEPTS_FAILED', id, res, `${f.layer} at step ${step}`);
             const { chance: baseline, units: packed, ...summary } = res.concepts;
             this.emit(id, run, { cells: [{ l, step, ...summary }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) }, { l, step, packed });
           })
-          .catch(() => {})
+          .catch((err: unknown) => {
+            // Dropped because an analysis on open was cancelled (or the server is closing): not a failure.
+            if (!isObsolete(err)) this.o.log('CONCEPTS_FAILED', id, err, `${f.layer} at step ${step}`);
+          })
           .finally(() => {
             run.onJob?.();
             if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
@@ -256,7 +263,11 @@ export class ConceptsHub {
   async load(state: RunState): Promise<void> {
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
-    const stored = await loadConceptSummaries(this.o.analysisFile(id)).catch((): StoredConcepts => ({ state: null, units: new Map() }));
+    const stored = await loadConceptSummaries(this.o.analysisFile(id)).catch((err: unknown): StoredConcepts => {
+      // Shown as a run without stored concept statistics (an analysis on open may compute them again).
+      this.o.log('CONCEPTS_UNREADABLE', id, err);
+      return { state: null, units: new Map() };
+    });
     this.past.set(id, stored);
   }
 

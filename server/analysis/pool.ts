@@ -13,9 +13,14 @@ interface Task {
   reject: (e: Error) => void;
 }
 
-/** Thrown for a task dropped because newer work made it pointless. */
+/** Thrown for a task dropped because newer work made it pointless (or the pool closed). */
 export class ObsoleteError extends Error {
   readonly code = 'OBSOLETE';
+}
+
+/** Whether a job's rejection only says the work is no longer wanted (superseded, cancelled, the pool closing): not a failure. */
+export function isObsolete(err: unknown): boolean {
+  return err instanceof ObsoleteError;
 }
 
 /** Queue length at which obsolete tasks are first swept out. */
