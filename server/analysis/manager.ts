@@ -12,6 +12,7 @@ import {
   type MetricName,
   type ReanalysisProgress,
   type RunSnapshot,
+  runTopic,
 } from '../../lib/protocol';
 import type { FrameRef } from './jobs';
 import type { RunRegistry, StoredFrame } from '../runs/registry';
@@ -72,7 +73,7 @@ export class AnalysisManager {
       log,
       logPath: (id) => registry.logPath(id),
       analysisFile,
-      publish: (id, patch) => registry.publish(`run:${id}`, { run: { kind: 'concepts', patch } }),
+      publish: (id, patch) => registry.publish(runTopic(id), { run: { kind: 'concepts', patch } }),
     });
     const concepts = this.concepts;
     this.frames = new RunFrames({ registry, liveRefs: (id, c) => this.live.refsAt(id, c) });

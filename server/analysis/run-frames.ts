@@ -1,5 +1,5 @@
 /** Where a run's frames sit in its log: checkpoint frames (from its live convergence or its stored layout), probe images and Grad-CAM maps. */
-import { imagesFirstExample, ProtocolError } from '../../lib/protocol';
+import { imagesFirstExample, ProtocolError, runTopic } from '../../lib/protocol';
 import type { RunRegistry, StoredFrame } from '../runs/registry';
 import type { RunState } from '../runs/run-state';
 import { addGradcamFrames, withGradcamRef, type GradcamRef } from './gradcam';
@@ -38,7 +38,7 @@ export class RunFrames {
     const after = addGradcamFrames(before, frames);
     if (after === before) return;
     this.gradcam.set(id, after);
-    for (const r of after) if (frames.some((f) => f.offset === r.offset)) this.o.registry.publish(`run:${id}`, { run: { kind: 'gradcam', step: r.step, layer: r.source } });
+    for (const r of after) if (frames.some((f) => f.offset === r.offset)) this.o.registry.publish(runTopic(id), { run: { kind: 'gradcam', step: r.step, layer: r.source } });
   }
 
   /** Every layer's frame at checkpoint column c: from the live run's refs, or from the stored log's layout. */
