@@ -5,6 +5,7 @@
  * own pace (checkpoint times) times the speed, skipping frames when they arrive faster than they load.
  */
 import { RunSnapshot, runTopic } from '@/lib/protocol/live';
+import { BoundedMap } from '@/lib/bounded-map';
 import type { LayerwatchStore } from './create-store';
 import { RequestError, type LiveSocket } from './live-socket';
 import type { Speed } from './slices/timeline';
@@ -26,7 +27,7 @@ export function furthestDue(times: readonly number[], from: number, runNow: numb
 }
 
 export class ReplayPlayer {
-  private readonly cache = new Map<number, RunSnapshot>();
+  private readonly cache = new BoundedMap<number, RunSnapshot>(CACHE);
   private fetching: number | null = null;
   private prefetching: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -123,7 +124,6 @@ export class ReplayPlayer {
       const parsed = RunSnapshot.safeParse(data);
       if (!parsed.success) throw new RequestError('BAD_RESPONSE', `the server's run-at answer is not a run snapshot (${parsed.error.issues[0]?.message})`);
       this.cache.set(step, parsed.data);
-      while (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value!);
       return parsed.data;
     });
   }
