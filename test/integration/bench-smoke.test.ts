@@ -1,4 +1,4 @@
-/** bench/ingest, latency, fanout and memory with --smoke run in seconds and print their figure and target lines (so they cannot rot). */
+/** bench/ingest, latency, fanout, memory, max-shape and run-log with --smoke run in seconds and print their figure and target lines (so they cannot rot). */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -63,4 +63,14 @@ it('bench/max-shape.ts --smoke prints the snapshot size against its bound and a 
   const out = await smoke('max-shape');
   assert.match(out, new RegExp(`snapshot +${number} KiB in ${number} ms \\(bound 1024 KiB: met\\)`));
   assert.match(out, new RegExp(`concept-units +512 units × 2 steps: ${number} KiB`));
+});
+
+it('bench/run-log.ts --smoke writes, reads back every record and prints MB/s, the event-loop delay and the targets', async () => {
+  const out = await smoke('run-log');
+  assert.match(out, /run-log bench: 64 records × 0\.25 MiB = \d+ MB/);
+  assert.match(out, new RegExp(`write: ${number} MB/s \\(flushed to the OS\\), ${number} MB/s including the final fsync`));
+  assert.match(out, new RegExp(`event loop while writing: p99 ${number} ms, max ${number} ms`));
+  assert.match(out, new RegExp(`read \\(readRunLog, CRC-checked payloads\\): ${number} MB/s`));
+  assert.match(out, new RegExp(`scan \\(scanRunLog, CRC only\\): ${number} MB/s`));
+  assert.match(out, /targets: write ≥ 300 MB\/s \(the ingest target\) → (met|NOT met); event-loop delay p99 ≤ 50 ms → (met|NOT met)/);
 });
