@@ -16,10 +16,10 @@ import { startHeartbeat } from './http/heartbeat';
 import { handleApi } from './http/api';
 import { Budget, DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits } from './http/limits';
 import { exposureProblem, gateHttp, hasViewAccess, hostAllowed, hostHeaderName, originAllowed, refuseHost, refuseUpgrade } from './http/auth';
-import { handleLiveConnection, type RequestHandler } from './live/endpoint';
+import { handleLiveConnection, type LiveRequestHandlers } from './live/endpoint';
 import { RunRegistry } from './runs/registry';
 import type { LogCheckLimits } from './runs/log-content-check';
-import { registerAnalysisRequests } from './live/analysis-requests';
+import { analysisRequests } from './live/analysis-requests';
 import { PROJECT_ROOT } from './project-root';
 import { createStatsSource, statsEnabled } from './http/stats';
 import { seriesRequest } from './live/series-request';
@@ -63,7 +63,7 @@ export interface RunningServer {
   registry: RunRegistry;
   broadcaster: Broadcaster;
   analysis: AnalysisManager;
-  requests: Map<string, RequestHandler>;
+  requests: LiveRequestHandlers;
   /** The analysis kernel in use, e.g. "native-openblas" or "js (wasm-simd)". */
   kernel: string;
   close(): Promise<void>;
@@ -135,9 +135,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // The overview listens here: it refetches its page instead of holding every run.
     broadcaster.publish(RUNS_CHANGES_TOPIC, payload);
   };
-  const requests = new Map<string, RequestHandler>();
-  requests.set('series', seriesRequest(registry));
-  registerAnalysisRequests(requests, registry, analysis);
+  const requests: LiveRequestHandlers = { series: seriesRequest(registry), ...analysisRequests(registry, analysis) };
 
   let nextHandler: ((req: import('http').IncomingMessage, res: import('http').ServerResponse) => Promise<void>) | null = null;
   let nextUpgrade: ((req: import('http').IncomingMessage, socket: import('stream').Duplex, head: Buffer) => Promise<void>) | null = null;
