@@ -4,7 +4,7 @@
  * the scrubber asks for where it stops — plus a prefetch of the next frame during playback. Playback follows the run's
  * own pace (checkpoint times) times the speed, skipping frames when they arrive faster than they load.
  */
-import type { RunSnapshot } from '@/lib/protocol/live';
+import { runTopic, type RunSnapshot } from '@/lib/protocol/live';
 import type { LayerwatchStore } from './create-store';
 import { RequestError, type LiveSocket } from './live-socket';
 import type { Speed } from './slices/timeline';
@@ -93,7 +93,7 @@ export class ReplayPlayer {
     const s = this.store.getState();
     if (s.timeline.frame === null && s.timeline.target === null) return;
     s.setTimeline({ frame: null, target: null, frameLoad: 'idle', frameError: null, conceptsSource: null });
-    this.socket.resync(`run:${this.runId}`);
+    this.socket.resync(runTopic(this.runId));
   }
 
   /** (Re)activates the player (React may mount, unmount and mount again). */

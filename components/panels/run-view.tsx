@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
+import { runTopic } from '@/lib/protocol/live';
 import { installBenchHook } from '@/store/bench-hook';
 import { ReplayPlayer } from '@/store/replay-player';
 import { useLayerwatch, useLayerwatchApi, useLiveSocket, useTopic } from '@/store/provider';
@@ -30,7 +31,7 @@ export function RunView({ id, initial = {} }: { id: string; initial?: RunUrlStat
     store.getState().openRun(id);
     return () => store.getState().closeRun();
   }, [store, id]);
-  useTopic(bench === false ? `run:${id}` : null);
+  useTopic(bench === false ? runTopic(id) : null);
   useEffect(() => (bench ? installBenchHook(store, id) : undefined), [bench, store, id]);
   const player = useMemo(() => new ReplayPlayer(store, socket, id), [store, socket, id]);
   useEffect(() => {

@@ -1,5 +1,5 @@
 /** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, concept-units, gradcam. */
-import { ProtocolError } from '../../lib/protocol';
+import { ProtocolError, runTopic } from '../../lib/protocol';
 import { gradcamView } from '../analysis/gradcam';
 import { unitExamples } from '../analysis/unit-examples';
 import type { AnalysisManager } from '../analysis/manager';
@@ -37,7 +37,7 @@ export function analysisRequests(registry: RunRegistry, analysis: AnalysisManage
     reanalyse: async ({ run, params: { metric, k, threshold } }) => {
       const state = await runOf(registry, run);
       const key = await analysis.reanalyse(state, metric, { ...(k !== undefined ? { k } : {}), ...(threshold !== undefined ? { threshold } : {}) }, (progress) =>
-        registry.publish(`run:${state.meta.id}`, { run: { kind: 'reanalysis', progress } }),
+        registry.publish(runTopic(state.meta.id), { run: { kind: 'reanalysis', progress } }),
       );
       return { key };
     },
