@@ -100,6 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const analysis = new AnalysisManager({
     registry,
     pool,
+    log,
     liveMetrics: opts.liveMetrics ?? [...DEFAULT_LIVE_METRICS],
     publish: (runId, patch) => broadcaster.publish(runTopic(runId), { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(runTopic(runId), { run: { kind: 'analysis-progress', progress } }),

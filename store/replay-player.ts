@@ -5,6 +5,7 @@
  * own pace (checkpoint times) times the speed, skipping frames when they arrive faster than they load.
  */
 import { runTopic, type RunSnapshot } from '@/lib/protocol/live';
+import { BoundedMap } from '@/lib/bounded-map';
 import type { LayerwatchStore } from './create-store';
 import { RequestError, type LiveSocket } from './live-socket';
 import type { Speed } from './slices/timeline';
@@ -26,7 +27,7 @@ export function furthestDue(times: readonly number[], from: number, runNow: numb
 }
 
 export class ReplayPlayer {
-  private readonly cache = new Map<number, RunSnapshot>();
+  private readonly cache = new BoundedMap<number, RunSnapshot>(CACHE);
   private fetching: number | null = null;
   private prefetching: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -121,7 +122,6 @@ export class ReplayPlayer {
     const step = this.store.getState().timeline.steps[index];
     return this.socket.request('run-at', this.runId, { step }).then((snap) => {
       this.cache.set(step, snap);
-      while (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value!);
       return snap;
     });
   }

@@ -1,4 +1,5 @@
 /** What each /live topic holds: the run list, its change feed, or one run's state with its analysis (the broadcaster's prepare/snapshot). */
+import { BoundedMap } from '../../lib/bounded-map';
 import { RUNS_CHANGES_TOPIC, topicRunId } from '../../lib/protocol';
 import type { AnalysisManager } from '../analysis/manager';
 import type { RunRegistry } from '../runs/registry';
@@ -9,7 +10,7 @@ import type { BroadcasterOptions } from './broadcaster';
 const PREPARED_HELD = 64;
 
 export function topicSource(registry: RunRegistry, analysis: AnalysisManager, onLoaded: (runId: string) => void): Pick<BroadcasterOptions, 'prepare' | 'snapshot'> {
-  const prepared = new Map<string, RunState>();
+  const prepared = new BoundedMap<string, RunState>(PREPARED_HELD);
   return {
     prepare: async (topic) => {
       const id = topicRunId(topic);
@@ -18,9 +19,7 @@ export function topicSource(registry: RunRegistry, analysis: AnalysisManager, on
       if (!state) return false;
       await analysis.load(state);
       onLoaded(id);
-      prepared.delete(id);
       prepared.set(id, state);
-      if (prepared.size > PREPARED_HELD) prepared.delete(prepared.keys().next().value!);
       return true;
     },
     snapshot: (topic) => {

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Annotation, Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../../lib/protocol';
 import { annotationOf, ProtocolError, runTopic } from '../../lib/protocol';
+import { BoundedMap } from '../../lib/bounded-map';
 import { RunIndex } from '../storage/run-index';
 import { RunLogWriter, type AppendOptions } from '../storage/run-log-writer';
 import { isValidRunId, slugifyRunId } from '../storage/run-id';
+import { PAST_CACHE } from './past-cache';
 import { RunState, type RunRecord } from './run-state';
 import { trimIncompleteCheckpoint } from './checkpoint-repair';
 import { encodeEvent, RECORD_KIND } from './records';
@@ -66,11 +68,9 @@ export interface RegistryOptions {
 
 const errorText = (err: unknown): string => (err as Error)?.message ?? String(err);
 
-const PAST_CACHE = 16;
-
 export class RunRegistry {
   private readonly live = new Map<string, LiveRun>();
-  private readonly past = new Map<string, RunState>();
+  private readonly past = new BoundedMap<string, RunState>(PAST_CACHE);
   private readonly loading = new Map<string, Promise<RunState | null>>();
   /** Per run id, the tail of its serialized start/end work. */
   private readonly busy = new Map<string, Promise<void>>();
@@ -357,9 +357,7 @@ export class RunRegistry {
   }
 
   private remember(state: RunState): void {
-    this.past.delete(state.meta.id);
     this.past.set(state.meta.id, state);
-    while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
   }
 
   /** Marks every live run interrupted, flushes and closes every log and the index. */
