@@ -10,7 +10,9 @@
 2. End to end: the whole client (send_activations in a loop, then finish()) against the real server, started fresh
    for each run (`layerwatch serve --no-pages`, analysis on). The clock stops at the ack of `end`, which follows the
    run log's fsync, so the figure is durable MB/s; the checkpoints stored are read back from the run log.
-   --before DIR runs the same with the client in DIR (another checkout's clients/python) for a before/after ratio.
+   --before DIR runs the same with the client in DIR (another checkout's clients/python) for a before/after ratio;
+   --server-before K=V (repeatable) runs the server with that environment as well (e.g. WS_NO_BUFFER_UTIL=1: ws
+   unmasks in JavaScript, as before bufferutil), alternating with the plain server run for run, for a server ratio.
 Target: ≥ 150 MB/s end to end, every checkpoint stored.
 """
 import argparse
@@ -38,6 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--examples", type=int, default=2000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--before", default=None, help="a clients/python directory to run the end-to-end part with as well")
+    p.add_argument("--server-before", action="append", default=[], metavar="K=V",
+                   help="also run end to end with the server under this environment variable, alternating, for a ratio")
     p.add_argument("--client", default=os.path.join(ROOT, "clients", "python"), help=argparse.SUPPRESS)
     p.add_argument("--e2e-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
@@ -127,7 +131,7 @@ def send_path(args, frames):
 
 # ---- end to end, against the real server ---------------------------------------------------
 
-def end_to_end(args, url_data=None):
+def end_to_end(args, server_env=None):
     """One timed run of the whole client; returns MB/s (durable), loop and finish seconds, client CPU, steps stored, drops."""
     import layerwatch
     from python_server import start_real_server, stop_server
@@ -136,7 +140,7 @@ def end_to_end(args, url_data=None):
     acts = [{"l%d" % i: rng.standard_normal((args.units, args.examples), dtype=np.float32) for i in range(args.layers)}
             for _ in range(min(args.checkpoints, 4))]  # 4 distinct checkpoints, cycled: distinct data, bounded memory
     with tempfile.TemporaryDirectory() as data:
-        proc, url = start_real_server(data)
+        proc, url = start_real_server(data, server_env)
         if url is None:
             raise SystemExit("the server did not start")
         try:
@@ -158,10 +162,22 @@ def end_to_end(args, url_data=None):
             "dropped": run.dropped_checkpoints, "warning": drops[0] if drops else None}
 
 
-def end_to_end_median(args):
-    runs = [end_to_end(args) for _ in range(args.repeat)]
+def median_of(args, runs):
     best = sorted(runs, key=lambda r: r["mbps"])[len(runs) // 2]
     return dict(best, runs=[round(r["mbps"], 1) for r in runs], all_stored=all(r["stored"] == args.checkpoints for r in runs))
+
+
+def end_to_end_median(args):
+    return median_of(args, [end_to_end(args) for _ in range(args.repeat)])
+
+
+def end_to_end_pair(args, env):
+    """The plain server and the server under `env`, run for run alternately (the load drifts on a shared machine)."""
+    now, before = [], []
+    for _ in range(args.repeat):
+        now.append(end_to_end(args))
+        before.append(end_to_end(args, env))
+    return median_of(args, now), median_of(args, before)
 
 
 def before_client(args):
@@ -200,8 +216,16 @@ def main():
         print("  %-46s %8.1f MB/s  (%.2f× the raw socket)" % (name, mbps, mbps / anchor))
     now, before = paths["now: layerwatch.ws_writer"], paths["before: numpy XOR in websocket-client's ABNF"]
     print("  ratio now / before: %.2f×; now / websocket-client: %.2f×" % (now / before, now / paths["websocket-client send_binary"]))
-    after = end_to_end_median(args)
+    server_env = dict(kv.split("=", 1) for kv in args.server_before)
+    if server_env:
+        after, old_server = end_to_end_pair(args, server_env)
+    else:
+        after = end_to_end_median(args)
     print(e2e_line("end to end (real server, durable):", after, args.checkpoints))
+    if server_env:
+        label = " ".join(args.server_before)
+        print(e2e_line("end to end, server under %s:" % label, old_server, args.checkpoints))
+        print("  ratio server now / under %s, end to end: %.2f×" % (label, after["mbps"] / old_server["mbps"]))
     result = {"checkpoints": args.checkpoints, "shape": [args.layers, args.units, args.examples], "load": os.getloadavg()[0],
               "send_path_mbps": {k: round(v, 1) for k, v in paths.items()}, "end_to_end": after}
     if args.before:
@@ -209,6 +233,8 @@ def main():
         print(e2e_line("end to end, client in %s:" % args.before, old, args.checkpoints))
         print("  ratio now / before, end to end: %.2f×" % (after["mbps"] / old["mbps"]))
         result["end_to_end_before"] = old
+    if server_env:
+        result["end_to_end_server_before"] = dict(old_server, env=server_env)
     met = after["mbps"] >= TARGET_MBPS and after["all_stored"]
     print("target: ≥ %.0f MB/s end to end, every checkpoint stored → %s" % (TARGET_MBPS, "met" if met else "NOT met"))
     if args.json:
