@@ -41,7 +41,7 @@ export interface ReplayedAdvice {
 /** The advice the server would give on these dynamics (server defaults, `totalSteps` = the last step when asked). */
 export function replayAdvice(d: RunDynamics, withTotal: boolean): ReplayedAdvice[] {
   const last = d.steps.at(-1)!;
-  const config = resolveAdvice(withTotal ? { totalSteps: last } : undefined, ['svcca-k']);
+  const config = resolveAdvice(withTotal ? { enabled: true, totalSteps: last } : undefined, ['svcca-k']);
   const given: AdviceEvent[] = [];
   const tracker = new AdviceTracker(config, d.layers, [], (a) => given.push(a));
   const n = d.steps.length;
