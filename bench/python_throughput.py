@@ -42,6 +42,7 @@ def parse_args(argv=None):
     p.add_argument("--before", default=None, help="a clients/python directory to run the end-to-end part with as well")
     p.add_argument("--server-before", action="append", default=[], metavar="K=V",
                    help="also run end to end with the server under this environment variable, alternating, for a ratio")
+    p.add_argument("--no-send-path", action="store_true", help="only the end-to-end part")
     p.add_argument("--client", default=os.path.join(ROOT, "clients", "python"), help=argparse.SUPPRESS)
     p.add_argument("--e2e-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
@@ -131,6 +132,14 @@ def send_path(args, frames):
 
 # ---- end to end, against the real server ---------------------------------------------------
 
+def main_thread_cpu(pid):
+    """CPU seconds (user + system) of a process's main thread so far: the server's ingest path, without its analysis
+    worker; unlike MB/s it does not depend on how much of the shared machine the server got."""
+    with open("/proc/%d/task/%d/stat" % (pid, pid)) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def end_to_end(args, server_env=None):
     """One timed run of the whole client; returns MB/s (durable), loop and finish seconds, client CPU, steps stored, drops."""
     import layerwatch
@@ -147,24 +156,29 @@ def end_to_end(args, server_env=None):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 run = layerwatch.init(url=url, name="bench-python-throughput")
+                s0 = main_thread_cpu(proc.pid)
                 t0, c0 = time.perf_counter(), time.process_time()
                 for step in range(args.checkpoints):
                     run.send_activations(step, acts[step % len(acts)])
                 t1 = time.perf_counter()
                 run.finish(timeout=600)
                 t2, c2 = time.perf_counter(), time.process_time()
+                server_cpu = main_thread_cpu(proc.pid) - s0
             steps = layerwatch.read_log(os.path.join(data, "runs", run.id, "log.lwlog")).steps.tolist()
         finally:
             stop_server(proc)
     mb = args.checkpoints * args.layers * args.units * args.examples * 4 / 1e6
     drops = [str(w.message) for w in caught if "dropping the oldest" in str(w.message)]
     return {"mbps": mb / (t2 - t0), "loop_s": t1 - t0, "finish_s": t2 - t1, "cpu_s": c2 - c0, "stored": len(steps),
+            "server_cpu_s_per_gb": server_cpu / (mb / 1000),
             "dropped": run.dropped_checkpoints, "warning": drops[0] if drops else None}
 
 
 def median_of(args, runs):
     best = sorted(runs, key=lambda r: r["mbps"])[len(runs) // 2]
-    return dict(best, runs=[round(r["mbps"], 1) for r in runs], all_stored=all(r["stored"] == args.checkpoints for r in runs))
+    cpu = sorted(r["server_cpu_s_per_gb"] for r in runs)[len(runs) // 2]
+    return dict(best, runs=[round(r["mbps"], 1) for r in runs], all_stored=all(r["stored"] == args.checkpoints for r in runs),
+                server_cpu_s_per_gb=cpu, server_cpu_runs=[round(r["server_cpu_s_per_gb"], 2) for r in runs])
 
 
 def end_to_end_median(args):
@@ -189,8 +203,8 @@ def before_client(args):
 
 
 def e2e_line(label, r, n):
-    return "%s %.1f MB/s (median of %s; loop %.2f s, finish %.2f s, client CPU %.2f s); stored %d of %d, dropped %d%s" % (
-        label, r["mbps"], r["runs"], r["loop_s"], r["finish_s"], r["cpu_s"], r["stored"], n, r["dropped"],
+    return "%s %.1f MB/s (median of %s; loop %.2f s, finish %.2f s, client CPU %.2f s); server main thread %.2f s CPU/GB (median of %s); stored %d of %d, dropped %d%s" % (
+        label, r["mbps"], r["runs"], r["loop_s"], r["finish_s"], r["cpu_s"], r["server_cpu_s_per_gb"], r["server_cpu_runs"], r["stored"], n, r["dropped"],
         "; warning: %s" % r["warning"] if r["warning"] else "")
 
 
@@ -209,13 +223,14 @@ def main():
 
     acts = np.random.default_rng(1).standard_normal((args.units, args.examples), dtype=np.float32)
     frames = [encode_frame_buffer(0, "l%d" % i, acts).tobytes() for i in range(args.layers)]
-    paths = send_path(args, frames)
-    print("send path, to a discard sink (median of %d):" % args.repeat)
-    anchor = paths["anchor: raw socket, unmasked"]
-    for name, mbps in paths.items():
-        print("  %-46s %8.1f MB/s  (%.2f× the raw socket)" % (name, mbps, mbps / anchor))
-    now, before = paths["now: layerwatch.ws_writer"], paths["before: numpy XOR in websocket-client's ABNF"]
-    print("  ratio now / before: %.2f×; now / websocket-client: %.2f×" % (now / before, now / paths["websocket-client send_binary"]))
+    paths = {} if args.no_send_path else send_path(args, frames)
+    if paths:
+        print("send path, to a discard sink (median of %d):" % args.repeat)
+        anchor = paths["anchor: raw socket, unmasked"]
+        for name, mbps in paths.items():
+            print("  %-46s %8.1f MB/s  (%.2f× the raw socket)" % (name, mbps, mbps / anchor))
+        now, before = paths["now: layerwatch.ws_writer"], paths["before: numpy XOR in websocket-client's ABNF"]
+        print("  ratio now / before: %.2f×; now / websocket-client: %.2f×" % (now / before, now / paths["websocket-client send_binary"]))
     server_env = dict(kv.split("=", 1) for kv in args.server_before)
     if server_env:
         after, old_server = end_to_end_pair(args, server_env)
@@ -225,7 +240,8 @@ def main():
     if server_env:
         label = " ".join(args.server_before)
         print(e2e_line("end to end, server under %s:" % label, old_server, args.checkpoints))
-        print("  ratio server now / under %s, end to end: %.2f×" % (label, after["mbps"] / old_server["mbps"]))
+        print("  ratio server now / under %s, end to end: %.2f× MB/s; server main-thread CPU per GB %.2f×" % (
+            label, after["mbps"] / old_server["mbps"], after["server_cpu_s_per_gb"] / old_server["server_cpu_s_per_gb"]))
     result = {"checkpoints": args.checkpoints, "shape": [args.layers, args.units, args.examples], "load": os.getloadavg()[0],
               "send_path_mbps": {k: round(v, 1) for k, v in paths.items()}, "end_to_end": after}
     if args.before:
