@@ -1,7 +1,7 @@
 /**
  * Playwright in Debian's chromium against the real server (`layerwatch serve`) on a free port with a fresh data directory.
- * The web server command builds the pages first (`next build`, ~15 s) so tests never run against a stale build;
- * set LW_E2E_SKIP_BUILD=1 to reuse the existing .next build.
+ * The web server command builds the pages first (`next build`) so tests never run against a stale build;
+ * set LW_E2E_SKIP_BUILD=1 to reuse the existing .next build (`npm run test:e2e` builds once, then sets it).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /** Bench: per-checkpoint cost of the concept statistics of one layer (what one `concepts` worker job computes), image-level and with pixel masks. */
 import { kernelInfo } from '../lib/analysis/kernel';
-import { seededRng } from '../lib/analysis/random';
+import { Rng } from '../lib/random';
 import { analyseLayerConcepts, classSensitivity, createMasks, keptDirections, meanOverSpace, packMasksInto, type ConceptProbe, type PackedMasks } from '../lib/analysis/concepts';
 
 const smoke = process.argv.includes('--smoke');
@@ -22,9 +22,9 @@ const CASES: Case[] = smoke
 
 /** Seeded data: ReLU'd Gaussian maps, concept labels at ≈10% each, rectangular masks, every 8th unit a planted detector. */
 function build(c: Case) {
-  const rng = seededRng(17);
-  const conceptLabels = Array.from({ length: c.examples }, () => Array.from({ length: c.concepts }, (_, k) => k).filter(() => rng.uniform() < 0.1));
-  const labels = Array.from({ length: c.examples }, () => Math.floor(rng.uniform() * 10));
+  const rng = new Rng(17);
+  const conceptLabels = Array.from({ length: c.examples }, () => Array.from({ length: c.concepts }, (_, k) => k).filter(() => rng.next() < 0.1));
+  const labels = Array.from({ length: c.examples }, () => Math.floor(rng.next() * 10));
   const positions = c.h * c.w;
   let masks: PackedMasks | null = null;
   const region = new Uint8Array(c.examples * c.concepts * positions);
@@ -35,7 +35,7 @@ function build(c: Case) {
     for (let j = 0; j < c.examples; j++) {
       values.fill(0);
       for (const k of conceptLabels[j]) {
-        const y0 = Math.floor(rng.uniform() * M / 2), x0 = Math.floor(rng.uniform() * M / 2);
+        const y0 = Math.floor(rng.next() * M / 2), x0 = Math.floor(rng.next() * M / 2);
         for (let y = y0; y < y0 + M / 2; y++) for (let x = x0; x < x0 + M / 2; x++) values[(k * M + y) * M + x] = 1;
         for (let p = 0; p < positions; p++) {
           const y = Math.floor(((Math.floor(p / c.w) + 0.5) * M) / c.h), x = Math.floor((((p % c.w) + 0.5) * M) / c.w);

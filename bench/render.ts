@@ -1,6 +1,6 @@
 /**
  * Bench: heatmap redraw time on the real run page in Chromium, with a synthetic 48 layers × 5,000 checkpoints grid
- * pushed through the store (the run page's ?bench=1 hook), one realistic delta per frame. Prints p50/p95 against 16 ms.
+ * pushed through the store (the /bench/render page's hook), one realistic delta per frame. Prints p50/p95 against 16 ms.
  * Usage: npx next build (once), then `node --import tsx bench/render.ts [--smoke] [--assert]`.
  */
 import { spawn } from 'node:child_process';
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/runs/bench?bench=1`);
+    await page.goto(`http://127.0.0.1:${port}/bench/render`);
     await page.waitForFunction(() => Boolean(window.__layerwatchBench));
     await page.evaluate(([l, c]) => window.__layerwatchBench!.load(l, c), [LAYERS, COLUMNS] as const);
     await page.waitForSelector(`[data-testid=convergence-heatmap][data-columns="${COLUMNS}"]`);

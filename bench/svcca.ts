@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seededRng } from '../lib/analysis/random';
+import { Rng } from '../lib/random';
 import { selectKernel, kernelInfo } from '../lib/analysis/kernel';
 import { similarity } from '../lib/analysis/similarity';
 import type { Activations } from '../lib/analysis/types';
@@ -17,7 +17,7 @@ const JS_LIMIT_S = 60;
 
 /** Two related float32 layers: decaying neuron scales (so the 99% rule keeps fewer than all) and B = A + noise. */
 function pair(units: number, examples: number, seed: number): [Activations, Activations] {
-  const rng = seededRng(seed);
+  const rng = new Rng(seed);
   const a = new Float32Array(units * examples), b = new Float32Array(units * examples);
   for (let i = 0; i < units; i++) {
     const scale = 1 / (1 + i / 32);

@@ -57,3 +57,10 @@ export function deriveSeed(seed: number, ...labels: number[]): number {
   }
   return h;
 }
+
+/** A units × examples matrix of iid standard normals. */
+export function gaussianMatrix(rng: Rng, units: number, examples: number): Float64Array {
+  const out = new Float64Array(units * examples);
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
+  return out;
+}

@@ -1,5 +1,5 @@
 /**
- * A test hook for bench/render (installed only with ?bench=1 on the run page): fills the store with a synthetic
+ * A test hook for bench/render (installed by the /bench/render page only): fills the store with a synthetic
  * layers × checkpoints convergence grid and pushes deltas through the same path /live deltas take.
  */
 import type { ConvergenceGrid, ConvergencePatch } from '@/lib/protocol/analysis';

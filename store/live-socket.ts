@@ -3,7 +3,7 @@
  * Resume: per topic the last {epoch, seq}; after a reconnect each topic is re-subscribed with `since`;
  * a snapshot replaces the topic's state; a delta that is not last + 1 means something was missed → resubscribe without `since`.
  */
-import { LiveServerMessage, RUNS_CHANGES_TOPIC, type LiveClientMessage } from '@/lib/protocol/live';
+import { LiveServerMessage, RUNS_CHANGES_TOPIC, topicRunId, type LiveClientMessage } from '@/lib/protocol/live';
 import type { LayerwatchStore } from './create-store';
 
 interface TopicState {
@@ -120,11 +120,6 @@ export class LiveSocket {
     this.reconnectNow();
   }
 
-  /** Drops the connection as a network fault would (tests of the resume path). */
-  dropForTest(): void {
-    this.ws?.close(4000, 'test drop');
-  }
-
   private readonly reconnectNow = (): void => {
     if (!this.running || this.isOpen()) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -225,9 +220,10 @@ export class LiveSocket {
         t.cursor = { epoch: msg.epoch, seq: msg.seq };
         if (msg.topic === 'runs') return s.applyRunsSnapshot(msg.runs ?? []);
         if (msg.topic === RUNS_CHANGES_TOPIC) return;
-        if (msg.run) {
-          s.applyRunSnapshot(msg.topic.slice(4), msg.run, now);
-          s.applyCompareSnapshot(msg.topic.slice(4), msg.run);
+        const runId = topicRunId(msg.topic);
+        if (msg.run && runId) {
+          s.applyRunSnapshot(runId, msg.run, now);
+          s.applyCompareSnapshot(runId, msg.run);
         }
         return;
       }
@@ -240,9 +236,10 @@ export class LiveSocket {
         }
         t.cursor.seq = msg.seq;
         if (msg.runs) return msg.topic === RUNS_CHANGES_TOPIC ? s.applyRunsChange(msg.runs) : s.applyRunsDelta(msg.runs);
-        if (msg.run) {
-          s.applyRunDelta(msg.topic.slice(4), msg.run, now);
-          s.applyCompareDelta(msg.topic.slice(4), msg.run);
+        const runId = topicRunId(msg.topic);
+        if (msg.run && runId) {
+          s.applyRunDelta(runId, msg.run, now);
+          s.applyCompareDelta(runId, msg.run);
         }
         return;
       }
@@ -253,13 +250,15 @@ export class LiveSocket {
         clearTimeout(p.timer);
         return msg.ok ? p.resolve(msg.data) : p.reject(new RequestError(msg.code ?? 'BAD_REQUEST', msg.message ?? 'request failed'));
       }
-      case 'error':
-        if (msg.topic?.startsWith('run:')) {
+      case 'error': {
+        const runId = msg.topic ? topicRunId(msg.topic) : null;
+        if (runId) {
           const load = msg.code === 'BAD_TOPIC' ? 'not-found' : 'error';
-          s.setRunError(msg.topic.slice(4), load, msg.message);
-          return s.setCompareError(msg.topic.slice(4), load, msg.message);
+          s.setRunError(runId, load, msg.message);
+          return s.setCompareError(runId, load, msg.message);
         }
         return s.setConnection({ lastError: `${msg.code}: ${msg.message}` });
+      }
       case 'pong':
         return s.setConnection({ rttMs: Math.round(performance.now() - this.pingSentAt) });
       default: {

@@ -4,7 +4,8 @@
  * the scrubber asks for where it stops — plus a prefetch of the next frame during playback. Playback follows the run's
  * own pace (checkpoint times) times the speed, skipping frames when they arrive faster than they load.
  */
-import { RunSnapshot } from '@/lib/protocol/live';
+import { RunSnapshot, runTopic } from '@/lib/protocol/live';
+import { BoundedMap } from '@/lib/bounded-map';
 import type { LayerwatchStore } from './create-store';
 import { RequestError, type LiveSocket } from './live-socket';
 import type { Speed } from './slices/timeline';
@@ -26,7 +27,7 @@ export function furthestDue(times: readonly number[], from: number, runNow: numb
 }
 
 export class ReplayPlayer {
-  private readonly cache = new Map<number, RunSnapshot>();
+  private readonly cache = new BoundedMap<number, RunSnapshot>(CACHE);
   private fetching: number | null = null;
   private prefetching: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -93,7 +94,7 @@ export class ReplayPlayer {
     const s = this.store.getState();
     if (s.timeline.frame === null && s.timeline.target === null) return;
     s.setTimeline({ frame: null, target: null, frameLoad: 'idle', frameError: null, conceptsSource: null });
-    this.socket.resync(`run:${this.runId}`);
+    this.socket.resync(runTopic(this.runId));
   }
 
   /** (Re)activates the player (React may mount, unmount and mount again). */
@@ -123,7 +124,6 @@ export class ReplayPlayer {
       const parsed = RunSnapshot.safeParse(data);
       if (!parsed.success) throw new RequestError('BAD_RESPONSE', `the server's run-at answer is not a run snapshot (${parsed.error.issues[0]?.message})`);
       this.cache.set(step, parsed.data);
-      while (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value!);
       return parsed.data;
     });
   }

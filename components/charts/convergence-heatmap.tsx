@@ -172,7 +172,7 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
       )}
       {columns === 0 && <div className="chart-empty">{emptyText}</div>}
       {hover && (
-        <div className="readout" role="status" data-testid={`${testId === 'convergence-heatmap' ? 'heatmap' : testId}-readout`} style={{ left: Math.min(M.left + hover.x + 14, width - 200), top: Math.max(0, hover.y - 10) }}>
+        <div className="readout" role="status" data-testid={`${testId}-readout`} style={{ left: Math.min(M.left + hover.x + 14, width - 200), top: Math.max(0, hover.y - 10) }}>
           <div className="readout-head">{layers[hover.l]} · step {formatStep(steps[hover.c])}</div>
           <div className="readout-row"><span className="readout-label">{valueLabel}</span><span className="readout-value" data-value={fresh ?? ''}>{fresh !== null ? formatValue(fresh) : stale !== null ? `${formatValue(stale)} (previous reference)` : 'pending'}</span></div>
           <div className="readout-row"><span className="readout-label">k (directions kept)</span><span className="readout-value">{k ?? '–'}</span></div>

@@ -5,7 +5,7 @@
  * travel as query terms, so the table below shows exactly the runs inside every range. The same ranges can be typed
  * in the form under the chart (keyboard). Axes whose values span more than a factor of 20, all positive, are log.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { brushY, line, scaleLinear, scaleLog, select, type BrushBehavior } from 'd3';
 import type { OverviewPage } from '@/lib/protocol';
 import { rampInterpolator } from '@/lib/chart/colour';
@@ -51,8 +51,8 @@ export function axisTicks(scale: Scale): number[] {
   return scale.log ? ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9) : ticks.slice(0, 8);
 }
 
-/** Renders the chart and its range form. */
-export function ParallelCoords({ points: all, brush, onBrush }: Props) {
+/** Renders the chart and its range form (memoised: it redraws only when its points, brushes or handler change). */
+export const ParallelCoords = memo(function ParallelCoords({ points: all, brush, onBrush }: Props) {
   const [ref, width] = useWidth<HTMLDivElement>();
   const svg = useRef<SVGSVGElement | null>(null);
   const points = useMemo(() => numericAxes(all), [all]);
@@ -132,7 +132,7 @@ export function ParallelCoords({ points: all, brush, onBrush }: Props) {
       <RangeForm axes={axes} brush={brush} onBrush={onBrush} />
     </div>
   );
-}
+});
 
 /** The keyboard's way to brush: an axis, a low and a high value. */
 function RangeForm({ axes, brush, onBrush }: Omit<Props, 'points'> & { axes: string[] }) {

@@ -8,6 +8,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import Link from 'next/link';
 import { MetricName, METRICS, type MetricName as Metric } from '@/lib/protocol/analysis';
+import { runTopic } from '@/lib/protocol/live';
 import { formatStep } from '@/lib/chart/scales';
 import { parseCompareRuns, writeCompareRuns } from '@/lib/compare/compare-runs';
 import { useLayerwatch, useLayerwatchApi, useTopic } from '@/store/provider';
@@ -28,7 +29,7 @@ function TrackRun({ id }: { id: string }) {
     store.getState().trackCompareRun(id);
     return () => store.getState().untrackCompareRun(id);
   }, [store, id]);
-  useTopic(`run:${id}`);
+  useTopic(runTopic(id));
   return null;
 }
 

@@ -38,6 +38,8 @@ export function overviewParams(s: OverviewState, axes: string[]): string {
 export function RunList({ initial = {} }: { initial?: RunListQuery }) {
   const [state, setState] = useState<OverviewState>(() => readOverviewState(initial));
   const [axes, setAxes] = useState<string[]>([]);
+  // The table reports its chart's axes after each render: keep the same array while they are the same keys.
+  const onAxes = useCallback((next: string[]) => setAxes((cur) => (cur.join('\n') === next.join('\n') ? cur : next)), []);
   const params = useMemo(() => overviewParams(state, state.view === 'table' ? axes : []), [state, axes]);
   const { page, answered, error } = useOverview(params);
   const byId = useLayerwatch((s) => s.runs.byId);
@@ -112,7 +114,7 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
       {page.total === 0 ? (
         <RunsEmpty />
       ) : state.view === 'table' ? (
-        <RunTable page={page} rows={rows} state={state} update={update} answered={answered} onAxes={setAxes} selected={selected} onSelect={onSelect} />
+        <RunTable page={page} rows={rows} state={state} update={update} answered={answered} onAxes={onAxes} selected={selected} onSelect={onSelect} />
       ) : (
         <div className="panel">
           <table className="runs-table" data-testid="runs-table" data-shown={rows.length} data-matched={page.matched} data-answered={answered}>

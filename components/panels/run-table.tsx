@@ -4,13 +4,13 @@
  * scalars, each layer's settle step), sorted on the server by a header click; above it, a parallel-coordinates chart
  * of the numeric config columns against a chosen scalar, whose brushes select runs (they become query terms).
  */
-import { useEffect, useMemo } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo } from 'react';
 import Link from 'next/link';
 import type { OverviewPage, RunMeta } from '@/lib/protocol';
 import { columnLabel, runFields, type FieldValue } from '@/lib/runs/fields';
 import { formatValue } from '@/lib/chart/scales';
 import { useLayerwatchApi } from '@/store/provider';
-import { defaultColumns, type OverviewState } from '@/store/overview-url';
+import { defaultColumns, type Brush, type OverviewState } from '@/store/overview-url';
 import { numericAxes, ParallelCoords } from '@/components/charts/parallel-coords';
 import { ColumnChooser } from './column-chooser';
 import { StatusBadge } from './status-badge';
@@ -39,11 +39,14 @@ function cell(key: string, v: FieldValue | undefined, run: RunMeta): string {
 /** Renders the chart, the column chooser and the table. */
 export function RunTable({ page, rows, state, update, answered, onAxes, selected, onSelect }: Props) {
   const store = useLayerwatchApi();
-  const columns = state.cols.length ? state.cols : defaultColumns(page.keys);
+  const columns = useMemo(() => (state.cols.length ? state.cols : defaultColumns(page.keys)), [state.cols, page.keys]);
   // The chart's scalar: the one chosen, else the table's first scalar column, else loss, else the most used.
   const metric = state.metric || columns.find((c) => c.startsWith('s:')) || (page.keys.scalars.includes('s:loss') ? 's:loss' : page.keys.scalars[0]) || '';
   const axes = useMemo(() => [...columns.filter((c) => c.startsWith('c:')).slice(0, MAX_AXES - 1), ...(metric ? [metric] : [])], [columns, metric]);
   useEffect(() => onAxes(axes), [axes, onAxes]);
+  // The chart draws up to 2,000 lines: it follows the table at a lower priority, so typing shows the rows first.
+  const points = useDeferredValue(page.points);
+  const onBrush = useCallback((brush: Brush[]) => update({ brush }), [update]);
   const fields = useMemo(() => new Map(rows.map((r) => [r.id, runFields(r)])), [rows]);
   const sortBy = (key: string) => update(state.sort === key ? { dir: state.dir === 'asc' ? 'desc' : 'asc' } : { sort: key, dir: key.startsWith('c:') || key === 'name' ? 'asc' : 'desc' });
   const header = (key: string, label: string, num: boolean) => (
@@ -67,7 +70,7 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
         <span className="spacer" />
         <ColumnChooser keys={page.keys} columns={columns} onChange={(cols) => update({ cols })} />
       </div>
-      {page.points && numericAxes(page.points).axes.length >= 2 && <ParallelCoords points={page.points} brush={state.brush} onBrush={(brush) => update({ brush })} />}
+      {points && numericAxes(points).axes.length >= 2 && <ParallelCoords points={points} brush={state.brush} onBrush={onBrush} />}
       <div className="hp-wrap">
         <table className="runs-table hp-table" data-testid="runs-table" data-shown={rows.length} data-matched={page.matched} data-answered={answered}>
           <thead>

@@ -4,9 +4,9 @@
  * one 1440 × 900 screen answers "which layers have settled, what has emerged, is training healthy"; loading,
  * not-found and error states.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import Link from 'next/link';
-import { installBenchHook } from '@/store/bench-hook';
+import { runTopic } from '@/lib/protocol/live';
 import { ReplayPlayer } from '@/store/replay-player';
 import { useLayerwatch, useLayerwatchApi, useLiveSocket, useTopic } from '@/store/provider';
 import { selectReplay } from '@/store/slices/timeline';
@@ -20,18 +20,20 @@ import { PlayerProvider, useScrub } from './use-scrub';
 import { useChartUrl } from './use-chart-url';
 import { useRunUrl, type RunUrlState } from './use-run-url';
 
-/** Renders one run, live or replayed. */
+/** Renders one run, live or replayed: its /live topic feeds the store. */
 export function RunView({ id, initial = {} }: { id: string; initial?: RunUrlState }) {
+  useTopic(runTopic(id));
+  return <RunFrame id={id} initial={initial} />;
+}
+
+/** The run page over whatever fills the store for `id` (the /live topic, or bench/render's synthetic deltas). */
+export function RunFrame({ id, initial }: { id: string; initial: RunUrlState }) {
   const store = useLayerwatchApi();
   const socket = useLiveSocket();
-  const [bench, setBench] = useState<boolean | null>(null);
-  useEffect(() => setBench(new URLSearchParams(window.location.search).has('bench')), []);
   useEffect(() => {
     store.getState().openRun(id);
     return () => store.getState().closeRun();
   }, [store, id]);
-  useTopic(bench === false ? `run:${id}` : null);
-  useEffect(() => (bench ? installBenchHook(store, id) : undefined), [bench, store, id]);
   const player = useMemo(() => new ReplayPlayer(store, socket, id), [store, socket, id]);
   useEffect(() => {
     player.attach();
@@ -39,12 +41,12 @@ export function RunView({ id, initial = {} }: { id: string; initial?: RunUrlStat
   }, [player]);
   return (
     <PlayerProvider player={player}>
-      <RunPage id={id} initial={initial} bench={bench === true} />
+      <RunPage id={id} initial={initial} />
     </PlayerProvider>
   );
 }
 
-function RunPage({ id, initial, bench }: { id: string; initial: RunUrlState; bench: boolean }) {
+function RunPage({ id, initial }: { id: string; initial: RunUrlState }) {
   const scrub = useScrub();
   useRunShortcuts(scrub);
   useRunUrl(initial, scrub);
@@ -75,7 +77,7 @@ function RunPage({ id, initial, bench }: { id: string; initial: RunUrlState; ben
       </div>
     );
   }
-  if (load !== 'ready' && !bench) return <RunSkeleton />;
+  if (load !== 'ready') return <RunSkeleton />;
 
   return (
     <div className="run-page" data-testid="run-page" data-run={id} data-mode={replay ? 'replay' : 'live'}>

@@ -1,6 +1,6 @@
 /** Chance baseline: the same metric on seeded random layers of the same shapes. */
 import { AnalysisError } from './errors';
-import { gaussianMatrix, seededRng } from './random';
+import { gaussianMatrix, Rng } from '../random';
 import { compare } from './compare';
 import { similarity } from './similarity';
 import { prepareSketch, sketchActivations } from './sketch';
@@ -27,7 +27,7 @@ export function chanceBaseline(
     throw new AnalysisError('BAD_OPTION', `samples must be a positive integer, got ${samples}`);
   }
   if (!Number.isInteger(seed)) throw new AnalysisError('BAD_OPTION', `seed must be an integer, got ${seed}`);
-  const rng = seededRng(seed);
+  const rng = new Rng(seed);
   const values: number[] = [];
   for (let s = 0; s < samples; s++) {
     const a = { data: gaussianMatrix(rng, unitsA, examples), units: unitsA, examples };

@@ -8,4 +8,4 @@ export { compare, compareMany } from './compare';
 export { similarity, similarities } from './similarity';
 export { chanceBaseline, DEFAULT_CHANCE_SAMPLES } from './chance';
 export { kernelInfo, selectKernel, type KernelName } from './kernel';
-export { seededRng, gaussianMatrix, type Rng } from './random';
+export { Rng, gaussianMatrix } from '../random';

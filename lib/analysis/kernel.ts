@@ -45,18 +45,17 @@ export interface Kernel {
 }
 
 interface Addon {
-  /** Absent from addons built before it existed (the JavaScript loop then runs). */
-  centre?(x: Real, rows: number, cols: number, out: Real, sumsq: Float64Array): number;
+  centre(x: Real, rows: number, cols: number, out: Real, sumsq: Float64Array): number;
   gram(x: Real, rows: number, cols: number, out: Float64Array): number;
-  /** Absent from addons built before it existed (transpose + gram then). */
-  gramT?(x: Real, rows: number, cols: number, out: Float64Array): number;
+  gramT(x: Real, rows: number, cols: number, out: Float64Array): number;
   cross(a: Real, ra: number, b: Real, rb: number, cols: number, out: Float64Array): number;
   mul(a: Float64Array, ar: number, ac: number, b: Real, bc: number, out: Float64Array): number;
   eigh(s: Float64Array, n: number, values: Float64Array): number;
   eigvals(s: Float64Array, n: number, values: Float64Array): number;
-  /** Absent from addons built before it existed (full eigh then). */
-  eigTop?(s: Float64Array, n: number, k: number, values: Float64Array, vectors: Float64Array): number;
+  eigTop(s: Float64Array, n: number, k: number, values: Float64Array, vectors: Float64Array): number;
 }
+
+const ADDON_FUNCTIONS = ['centre', 'gram', 'gramT', 'cross', 'mul', 'eigh', 'eigvals', 'eigTop'] as const satisfies ReadonlyArray<keyof Addon>;
 
 const widen = (x: Real): Float64Array => (x instanceof Float64Array ? x : Float64Array.from(x));
 
@@ -141,10 +140,9 @@ function wrap(addon: Addon): Kernel {
   return {
     name: 'native-openblas',
     engine: 'openblas',
-    centre: addon.centre?.bind(addon) ?? centreRows,
+    centre: addon.centre.bind(addon),
     gram,
     gramT(x, rows, cols) {
-      if (!addon.gramT) return gram(transposed(x, rows, cols), cols, rows);
       const out = new Float64Array(cols * cols);
       check(addon.gramT(x, rows, cols, out), 'gramT');
       return out;
@@ -170,11 +168,6 @@ function wrap(addon: Addon): Kernel {
       return values;
     },
     eigTop(s, n, k) {
-      if (!addon.eigTop) {
-        const values = new Float64Array(n);
-        check(addon.eigh(s, n, values), 'eigh');
-        return leadingOf({ values, vectors: s }, n, k);
-      }
       const values = new Float64Array(k), vectors = new Float64Array(k * n);
       if (k > 0) check(addon.eigTop(s, n, k, values, vectors), 'eigTop');
       return { values, vectors };
@@ -189,8 +182,11 @@ function loadNative(): Kernel | string {
     if (!proc?.getBuiltinModule) return 'not running in Node';
     const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
     const require = createRequire(import.meta.url);
-    const addon = require('../../native/build/Release/layerwatch_native.node') as Addon;
-    return wrap(addon);
+    const addon = require('../../native/build/Release/layerwatch_native.node') as Partial<Addon>;
+    // An addon built from older sources lacks newer kernels: `npm install` (or scripts/build-native.mjs) rebuilds it.
+    const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    if (missing.length) return `native addon is out of date (no ${missing.join(', ')}); rebuild it with node scripts/build-native.mjs`;
+    return wrap(addon as Addon);
   } catch (err) {
     return `native addon not loaded (${(err as Error).message.split('\n')[0]})`;
   }

@@ -5,7 +5,7 @@
  * function, so the same iteration runs on a Gram matrix or on X Xᵀ applied as two products with X.
  */
 import { kernel } from './kernel';
-import { seededRng, type Rng } from './random';
+import { Rng } from '../random';
 
 /** A Ritz pair is converged when ‖S v − θ v‖ ≤ RESIDUAL_TOL × θ_1 (θ_1 = ‖S‖₂): rounding level for float64 products. */
 export const RESIDUAL_TOL = 1e-11;
@@ -35,7 +35,7 @@ export function blockSize(want: number, n: number): number {
 export function topEigenIterative(apply: Operator, n: number, want: number, maxApplications: number): TopEigen | null {
   const count = Math.max(0, Math.min(want, n));
   const block = blockSize(count, n);
-  const rng = seededRng(0x5eed);
+  const rng = new Rng(0x5eed);
   let q: Float64Array = new Float64Array(block * n);
   for (let i = 0; i < q.length; i++) q[i] = rng.normal();
   orthonormalRows(q, block, n, rng);

@@ -1,10 +1,10 @@
 /** Shapes shared by the analysis core: metrics, inputs, options, results and cached layers. */
 
-/** The similarity metrics (DESIGN.md, Metrics). */
-export type Metric = 'svcca' | 'svcca-k' | 'pwcca' | 'cka';
+/** Every similarity metric (DESIGN.md, Metrics), in the order the CLI prints them: the one list of metric names. */
+export const METRICS = ['svcca', 'svcca-k', 'pwcca', 'cka'] as const;
 
-/** Every metric, in display order. */
-export const METRICS: readonly Metric[] = ['svcca', 'svcca-k', 'pwcca', 'cka'];
+/** One of the similarity metrics. */
+export type Metric = (typeof METRICS)[number];
 
 /** One layer's activations, row-major units × examples (neurons × datapoints). */
 export interface Activations {

@@ -1,5 +1,5 @@
 /** The compare view's run list from its URL: `runs=A,B,C` (or the older `a=A&b=B`), at most MAX_COMPARE_RUNS. */
-import { Topic } from '@/lib/protocol/live';
+import { Topic, runTopic } from '@/lib/protocol/live';
 
 /** Most runs one compare view overlays (one colour each in the Okabe–Ito palette). */
 export const MAX_COMPARE_RUNS = 8;
@@ -18,7 +18,7 @@ export function parseCompareRuns(q: URLSearchParams): CompareRunList {
   const raw = [...q.getAll('runs').flatMap((v) => v.split(',')), q.get('a') ?? '', q.get('b') ?? ''].map((s) => s.trim()).filter(Boolean);
   const out: CompareRunList = { runs: [], overLimit: [], invalid: [] };
   for (const id of new Set(raw)) {
-    if (!Topic.safeParse(`run:${id}`).success) out.invalid.push(id.slice(0, 80));
+    if (!Topic.safeParse(runTopic(id)).success) out.invalid.push(id.slice(0, 80));
     else if (out.runs.length < MAX_COMPARE_RUNS) out.runs.push(id);
     else out.overLimit.push(id);
   }

@@ -1,11 +1,15 @@
 /** Analysis state carried on /live (snapshot `analysis` and `analysis` deltas): convergence now, concepts and advice later. */
 import { z } from 'zod';
+import { METRICS as ALL_METRICS } from '../analysis/types';
 
-export const MetricName = z.enum(['svcca', 'svcca-k', 'pwcca', 'cka']);
+export const MetricName = z.enum(ALL_METRICS);
 export type MetricName = z.infer<typeof MetricName>;
-export const METRICS: readonly MetricName[] = ['svcca-k', 'cka', 'svcca', 'pwcca'];
+/** What a server computes live unless `serve --metrics` says otherwise. */
+export const DEFAULT_LIVE_METRICS: readonly MetricName[] = ['svcca-k', 'cka'];
 /** The live view's default: fixed-k SVCCA (see README "Which metric"). */
-export const DEFAULT_METRIC: MetricName = 'svcca-k';
+export const DEFAULT_METRIC: MetricName = DEFAULT_LIVE_METRICS[0];
+/** Every metric in the views' order: the default live metrics first. */
+export const METRICS: readonly MetricName[] = [...DEFAULT_LIVE_METRICS, ...ALL_METRICS.filter((m) => !DEFAULT_LIVE_METRICS.includes(m))];
 
 const cellValue = z.number().nullable();
 

@@ -4,6 +4,7 @@ import { jsonWithinBounds } from './json-guard';
 import { ImageSize } from './images';
 import { MAX_SKETCH } from './frame';
 import { MAX_WORLD_SIZE, SCALAR_REDUCE } from './ranks';
+import { MetricName } from './analysis';
 
 const name = z.string().min(1).max(200);
 const runId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'run ids are 1-64 of a-z 0-9 - _');
@@ -34,7 +35,7 @@ export const RunOptions = z.strictObject({
   advice: z
     .strictObject({
       enabled: z.boolean().default(true),
-      metric: z.enum(['svcca', 'svcca-k', 'pwcca', 'cka']).optional(),
+      metric: MetricName.optional(),
       /** The similarity to its advised state the layer must be projected to keep until the end of training. */
       threshold: z.number().min(0).max(1).optional(),
       /** At least this many earlier checkpoints in the evidence window. */

@@ -126,6 +126,18 @@ export const RUNS_CHANGES_TOPIC = 'runs-changes';
 /** Topics: "runs" (the run list), "runs-changes" (its deltas only) or "run:<id>". */
 export const Topic = z.string().regex(/^(runs|runs-changes|run:[a-z0-9][a-z0-9_-]{0,63})$/);
 
+const RUN_TOPIC_PREFIX = 'run:';
+
+/** The topic of one run's view. */
+export function runTopic(runId: string): string {
+  return `${RUN_TOPIC_PREFIX}${runId}`;
+}
+
+/** The run id a "run:<id>" topic names, or null for the run-list topics. */
+export function topicRunId(topic: string): string | null {
+  return topic.startsWith(RUN_TOPIC_PREFIX) ? topic.slice(RUN_TOPIC_PREFIX.length) : null;
+}
+
 export const Subscribe = z.strictObject({
   type: z.literal('subscribe'),
   topic: Topic,

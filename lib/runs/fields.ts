@@ -13,15 +13,21 @@ export type BuiltinField = (typeof BUILTIN_FIELDS)[number];
 /** Config values per run the index keeps (deeper or wider configs are cut, as the search always was). */
 export const MAX_CONFIG_FIELDS = 200;
 
-/** A run's config flattened to [path, value] pairs ("optimizer.lr", 0.001), at most MAX_CONFIG_FIELDS. */
-export function flattenConfig(config: unknown, prefix = '', out: Array<[string, FieldValue]> = []): Array<[string, FieldValue]> {
-  if (out.length >= MAX_CONFIG_FIELDS) return out;
-  if (Array.isArray(config)) config.forEach((v, i) => flattenConfig(v, prefix ? `${prefix}.${i}` : String(i), out));
-  else if (config !== null && typeof config === 'object') {
-    for (const [k, v] of Object.entries(config as Record<string, unknown>)) flattenConfig(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (typeof config === 'string' || typeof config === 'number' || typeof config === 'boolean') out.push([prefix, config]);
-  else if (config === null) out.push([prefix, 'null']);
-  return out.length > MAX_CONFIG_FIELDS ? out.slice(0, MAX_CONFIG_FIELDS) : out;
+/**
+ * A run's config flattened to [path, value] pairs ("optimizer.lr", 0.001; arrays by index, "optimizer.betas.0"; null as
+ * "null"), at most `limit` pairs: the one flattening for the table's columns, search, and the compare view's diff.
+ */
+export function flattenConfig(config: unknown, limit = MAX_CONFIG_FIELDS): Array<[string, FieldValue]> {
+  const out: Array<[string, FieldValue]> = [];
+  const walk = (v: unknown, prefix: string): void => {
+    if (out.length >= limit) return;
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, prefix ? `${prefix}.${i}` : String(i)));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, prefix ? `${prefix}.${k}` : k);
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push([prefix, v]);
+    else if (v === null) out.push([prefix, 'null']);
+  };
+  walk(config, '');
+  return out;
 }
 
 /** Every field of a run by column key (a Map: config keys are untrusted and may be "__proto__"). */

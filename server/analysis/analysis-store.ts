@@ -26,15 +26,26 @@ export function analysisPath(runDir: string): string {
   return path.join(runDir, 'analysis.lwlog');
 }
 
+/** Failures of an analysis log's writer (analysis-log.ts), each reported once per writer: later appends fail the same way. */
+export type WriterFailure = 'ANALYSIS_WRITE_FAILED' | 'ANALYSIS_FLUSH_FAILED' | 'ANALYSIS_CLOSE_FAILED';
+
 /** Appends analysis records to a run's analysis log, opening it on first use. */
 export class AnalysisWriter {
   private writer: Promise<RunLogWriter> | null = null;
+  private readonly reported = new Set<WriterFailure>();
 
-  /** `after`: a previous writer of the same file still closing; this one opens the file only once it has. */
+  /** `failed`: told of a write that failed (the analysis stays in memory and on screen, not on disk); `after`: a previous writer of the same file still closing, this one opens the file only once it has. */
   constructor(
     private readonly file: string,
+    private readonly failed: (code: WriterFailure, err: unknown) => void,
     private readonly after: Promise<unknown> = Promise.resolve(),
   ) {}
+
+  private fail(code: WriterFailure, err: unknown): void {
+    if (this.reported.has(code)) return;
+    this.reported.add(code);
+    this.failed(code, err);
+  }
 
   append(record: AnalysisRecord): void {
     void this.appendPayload(JSON.stringify(record));
@@ -46,22 +57,29 @@ export class AnalysisWriter {
   }
 
   private appendPayload(payload: string | Uint8Array): Promise<number | null> {
+    // The previous writer reported its own failure; this one opens the file regardless.
     this.writer ??= this.after.catch(() => {}).then(() => RunLogWriter.open(this.file));
-    return this.writer.then((w) => w.append(RECORD_KIND.analysis, payload)).catch(() => null);
+    return this.writer
+      .then((w) => w.append(RECORD_KIND.analysis, payload))
+      .catch((err: unknown) => {
+        this.fail('ANALYSIS_WRITE_FAILED', err);
+        return null;
+      });
   }
 
   /** Resolves once everything appended so far is written. */
   async flush(): Promise<void> {
+    // A log that could not be opened has nothing to flush (its appends reported that).
     const w = await this.writer?.catch(() => null);
-    await w?.flush().catch(() => {});
+    await w?.flush().catch((err: unknown) => this.fail('ANALYSIS_FLUSH_FAILED', err));
   }
 
   async close(): Promise<void> {
     if (!this.writer) return;
     const w = await this.writer.catch(() => null);
     this.writer = null;
-    await w?.sync().catch(() => {});
-    await w?.close().catch(() => {});
+    await w?.sync().catch((err: unknown) => this.fail('ANALYSIS_CLOSE_FAILED', err));
+    await w?.close().catch((err: unknown) => this.fail('ANALYSIS_CLOSE_FAILED', err));
   }
 }
 

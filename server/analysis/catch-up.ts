@@ -67,6 +67,7 @@ export interface CatchUpOptions {
   analysis: SimilarityOptions;
   pool: AnalysisPool;
   concepts: ConceptsHub;
+  /** Chance baselines (null when one failed; never rejects). */
   chance: (metric: MetricName, units: number, examples: number) => Promise<number | null>;
   /** Stores and publishes one patch (already applied to `grids`). */
   emit: (patch: ConvergencePatch) => void;
@@ -164,7 +165,7 @@ export class CatchUp {
   private async chance(w: GridWork, tick: (n: number) => void): Promise<void> {
     const values = await Promise.all(
       w.chance.map(async (l) => {
-        const v = await this.o.chance(w.metric, this.units[l], this.examples).catch(() => null);
+        const v = await this.o.chance(w.metric, this.units[l], this.examples);
         tick(1);
         return [l, v] as const;
       }),

@@ -1,6 +1,7 @@
 /** The `concepts` worker job: one layer at one checkpoint → selectivity, IoU, detectors and class sensitivity (lib/analysis/concepts). */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { analyseLayerConcepts, chanceDetectors, createMasks, packMasksInto, selectivityBands, type ConceptProbe, type PackedMasks, type Real } from '../../lib/analysis/concepts';
+import { BoundedMap } from '../../lib/bounded-map';
 import { decodeFrame, type ConceptChance, type ConceptSummary } from '../../lib/protocol';
 import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
 import type { FrameRef } from './jobs';
@@ -59,7 +60,7 @@ function readPayload(file: string, offset: number, length: number): Buffer {
   return buf;
 }
 
-const masksCache = new Map<string, PackedMasks>();
+const masksCache = new BoundedMap<string, PackedMasks>(4);
 
 /** The run's masks packed as bitsets, read once per worker (the four most recent runs are kept). */
 function masksFor(ref: MasksRef): PackedMasks {
@@ -73,7 +74,6 @@ function masksFor(ref: MasksRef): PackedMasks {
     first += header.shape[0];
   }
   masksCache.set(ref.key, masks);
-  while (masksCache.size > 4) masksCache.delete(masksCache.keys().next().value!);
   return masks;
 }
 

@@ -7,7 +7,9 @@
  */
 import { DEFAULT_IMAGE_QUANTILE, DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
 import { applyConceptPatch, masksFirstExample, probeClassCount, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
+import { BoundedMap } from '../../lib/bounded-map';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
+import { PAST_CACHE } from '../runs/past-cache';
 import type { StoredFrame } from '../runs/registry';
 import type { RunState } from '../runs/run-state';
 import type { AnalysisWriter } from './analysis-store';
@@ -16,10 +18,13 @@ import { cellKey, loadConceptSummaries, type StoredConcepts } from './concepts-s
 import { encodeUnitsRecord, readUnitSlices, type UnitsRef } from './concept-units';
 import type { FrameRef } from './jobs';
 import type { StoredLayout } from './offline';
-import { PRIORITY, type AnalysisPool } from './pool';
+import type { AnalysisLog } from './analysis-log';
+import { isObsolete, PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConceptsHubOptions {
   pool: AnalysisPool;
+  /** Where a concepts job or a stored read that failed is logged. */
+  log: AnalysisLog;
   logPath(id: string): string;
   analysisFile(id: string): string;
   publish(id: string, patch: ConceptPatch): void;
@@ -47,8 +52,6 @@ interface LiveConcepts {
   /** False once the jobs still queued are no longer wanted (an analysis on open cancelled). */
   wanted?: () => boolean;
 }
-
-const PAST_CACHE = 16;
 
 /** The probe's labels as the worker jobs take them, or null when the probe has neither classes nor concepts. */
 export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: ConceptMeta } | null {
@@ -84,7 +87,7 @@ export function conceptProbe(state: RunState): { probe: ConceptProbeWire; meta: 
 /** Concept statistics for every run: live ones computed per checkpoint, past ones loaded from their analysis logs. */
 export class ConceptsHub {
   private readonly live = new Map<string, LiveConcepts>();
-  private readonly past = new Map<string, StoredConcepts>();
+  private readonly past = new BoundedMap<string, StoredConcepts>(PAST_CACHE);
   private readonly masks = new Map<string, ProbeChunk[]>();
 
   constructor(private readonly o: ConceptsHubOptions) {}
@@ -142,7 +145,8 @@ export class ConceptsHub {
         applyConceptPatch(run.state, patch);
         this.o.publish(id, patch);
       })
-      .catch(() => {});
+      // The resumed run's earlier cells stay missing from the live view (the stored records are still there to export).
+      .catch((err: unknown) => this.o.log('CONCEPTS_UNREADABLE', id, err, 'earlier checkpoints of a resumed run'));
     return run;
   }
 
@@ -225,11 +229,14 @@ export class ConceptsHub {
         this.o.pool
           .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
           .then((res) => {
-            if (!res.ok || !res.concepts) return;
+            if (!res.ok) return this.o.log('CONCEPTS_FAILED', id, res, `${f.layer} at step ${step}`);
             const { chance: baseline, units: packed, ...summary } = res.concepts;
             this.emit(id, run, { cells: [{ l, step, ...summary }], ...(baseline ? { chance: [{ l, value: baseline }] } : {}) }, { l, step, packed });
           })
-          .catch(() => {})
+          .catch((err: unknown) => {
+            // Dropped because an analysis on open was cancelled (or the server is closing): not a failure.
+            if (!isObsolete(err)) this.o.log('CONCEPTS_FAILED', id, err, `${f.layer} at step ${step}`);
+          })
           .finally(() => {
             run.onJob?.();
             if (--run.inflight === 0) for (const w of run.waiters.splice(0)) w();
@@ -256,9 +263,12 @@ export class ConceptsHub {
   async load(state: RunState): Promise<void> {
     const id = state.meta.id;
     if (this.live.has(id) || this.past.has(id)) return;
-    const stored = await loadConceptSummaries(this.o.analysisFile(id)).catch((): StoredConcepts => ({ state: null, units: new Map() }));
+    const stored = await loadConceptSummaries(this.o.analysisFile(id)).catch((err: unknown): StoredConcepts => {
+      // Shown as a run without stored concept statistics (an analysis on open may compute them again).
+      this.o.log('CONCEPTS_UNREADABLE', id, err);
+      return { state: null, units: new Map() };
+    });
     this.past.set(id, stored);
-    while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
   }
 
   /** The concept state for a run's snapshot (summaries only). */

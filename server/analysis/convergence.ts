@@ -1,11 +1,12 @@
 /** Live convergence of one run: per new checkpoint, its stability and "to newest" column first, then backfill; results stored and broadcast as patches. */
 import type { SimilarityOptions } from '../../lib/analysis';
 import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
-import { sketchOf, type FrameRef, type WorkerResult } from './jobs';
+import { sketchOf, type FrameRef } from './jobs';
 import type { AdviceTracker } from './advice';
 import type { BacklogTracker } from './backlog';
 import { cheapPairs, columnsPerCheckpoint, pairsPerJob } from './job-size';
-import { PRIORITY, type AnalysisPool } from './pool';
+import type { AnalysisLog } from './analysis-log';
+import { isObsolete, PRIORITY, type AnalysisPool } from './pool';
 
 export interface ConvergenceOptions {
   runId: string;
@@ -17,8 +18,10 @@ export interface ConvergenceOptions {
   pool: AnalysisPool;
   /** Publishes and stores one patch (it is already applied to the grids). */
   emit: (patch: ConvergencePatch, reference: number | null) => void;
-  /** Chance baselines, shared across runs by shape. */
+  /** Chance baselines, shared across runs by shape (null when one failed; never rejects). */
   chance: (metric: MetricName, units: number, examples: number, sketch?: number) => Promise<number | null>;
+  /** Where a comparison that failed for a reason other than its data is logged. */
+  log: AnalysisLog;
   /** Freeze advice, fed with the newest checkpoint's similarities to its earlier ones. */
   advice?: AdviceTracker;
   /** Told when each checkpoint arrives and when its newest-first work (of the first metric) is done. */
@@ -184,8 +187,8 @@ export class RunConvergence {
     // The head pair (c, c-1) also yields k and stability, which no newer checkpoint makes obsolete: it always runs.
     this.o.pool
       .run({ op: 'pairs', metric, opts: this.o.analysis, b, as: usable.map((x) => this.refs[l][x]!) }, priority, urgent ? undefined : current)
-      .then((res: WorkerResult) => {
-        if (!res.ok || !res.pairs) return;
+      .then((res) => {
+        if (!res.ok) return this.o.log('PAIRS_FAILED', this.o.runId, res, `${metric} of ${this.o.layers[l].name} at column ${c}`);
         const fresh = current();
         const known = this.grids.get(metric)!.k[l];
         const cells: ConvergenceCell[] = [];
@@ -203,7 +206,10 @@ export class RunConvergence {
         }
         this.addCells(metric, cells, urgent, fresh ? usable.length : 0);
       })
-      .catch(() => {})
+      .catch((err: unknown) => {
+        // Superseded by a newer checkpoint (or the server closing): its cells are left to the newer work.
+        if (!isObsolete(err)) this.o.log('PAIRS_FAILED', this.o.runId, err, `${metric} of ${this.o.layers[l].name} at column ${c}`);
+      })
       .finally(() => {
         if (counted !== null) this.columnDone(counted, 1);
         if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
@@ -253,7 +259,7 @@ export class RunConvergence {
 
   private async computeChance(): Promise<void> {
     for (const [metric, grid] of this.grids) {
-      const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples, l.sketch).catch(() => null)));
+      const chance = await Promise.all(this.o.layers.map((l) => this.o.chance(metric, l.units, this.o.examples, l.sketch)));
       const patch: ConvergencePatch = { metric, cells: [], chance };
       applyConvergencePatch(grid, patch);
       this.o.emit(patch, grid.reference);

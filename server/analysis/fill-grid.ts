@@ -45,7 +45,7 @@ export async function fillGrid(p: FillPlan): Promise<void> {
       const cols = toFinal.slice(i, i + CHUNK);
       jobs.push(
         p.pool.run({ op: 'pairs', metric: p.metric, opts: p.opts, b: final!, as: cols.map((c) => row[c]!) }, p.priority, p.wanted).then((res) => {
-          p.emit(cols.map((c, j) => ({ l, c, toNewest: res.ok ? round(res.pairs?.[j]?.value ?? null) : null, k: res.ok ? (res.pairs?.[j]?.k?.[0] ?? null) : null })));
+          p.emit(cols.map((c, j) => ({ l, c, toNewest: res.ok ? round(res.pairs[j]?.value ?? null) : null, k: res.ok ? (res.pairs[j]?.k?.[0] ?? null) : null })));
           p.done(cols.length);
         }),
       );
@@ -53,7 +53,7 @@ export async function fillGrid(p: FillPlan): Promise<void> {
     for (const c of stability) {
       jobs.push(
         p.pool.run({ op: 'pairs', metric: p.metric, opts: p.opts, b: row[c]!, as: [row[c - 1]!] }, p.priority, p.wanted).then((res) => {
-          p.emit([{ l, c, stability: res.ok ? round(res.pairs?.[0]?.value ?? null) : null }]);
+          p.emit([{ l, c, stability: res.ok ? round(res.pairs[0]?.value ?? null) : null }]);
           p.done(1);
         }),
       );

@@ -23,15 +23,18 @@ export function sketchOf(layer: { sketch?: number } | undefined): { sketch?: num
   return layer?.sketch ? { sketch: layer.sketch } : {};
 }
 
-export type WorkerJob =
-  /** Similarity of `b` against each of `as` (a column of pairs sharing one side); `prepared`: layers other workers made (shared-layers.ts). */
-  | { id: number; op: 'pairs'; metric: Metric; opts: SimilarityOptions; b: FrameRef; as: FrameRef[]; prepared?: Record<string, PreparedLayer> }
-  /** Chance baseline for a shape. */
-  | { id: number; op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number; sketch?: number }
-  /** Forget cached layers whose key starts with a prefix (a run closed). */
-  | { id: number; op: 'forget'; prefix: string }
-  /** Concept statistics of one layer at one checkpoint (server/analysis/concepts-job.ts). */
-  | ({ id: number } & ConceptsJob);
+/** Similarity of `b` against each of `as` (a column of pairs sharing one side); `prepared`: layers other workers made (shared-layers.ts). */
+export interface PairsJob { op: 'pairs'; metric: Metric; opts: SimilarityOptions; b: FrameRef; as: FrameRef[]; prepared?: Record<string, PreparedLayer> }
+/** Chance baseline for a shape. */
+export interface ChanceJob { op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number; sketch?: number }
+/** Forget cached layers whose key starts with a prefix (a run closed). */
+export interface ForgetJob { op: 'forget'; prefix: string }
+
+/** A job as queued (the pool numbers it); concept statistics: server/analysis/concepts-job.ts. */
+export type JobBody = PairsJob | ChanceJob | ForgetJob | ConceptsJob;
+export type WorkerOp = JobBody['op'];
+/** A job as posted to a worker. */
+export type WorkerJob = JobBody & { id: number };
 
 export interface PairResult {
   value: number | null;
@@ -41,6 +44,15 @@ export interface PairResult {
   error?: string;
 }
 
-export type WorkerResult =
-  | { id: number; ok: true; pairs?: PairResult[]; chance?: number; concepts?: ConceptsJobResult; shared?: Record<string, PreparedLayer> }
-  | { id: number; ok: false; code: string; message: string };
+/** What each op answers with when it succeeds. */
+interface OpResults {
+  pairs: { pairs: PairResult[]; shared?: Record<string, PreparedLayer> };
+  chance: { chance: number };
+  forget: Record<never, never>;
+  concepts: { concepts: ConceptsJobResult };
+}
+
+/** A worker's answer to a job of op `O`: its op's result, or the error it threw (with a stable code). */
+export type WorkerResult<O extends WorkerOp = WorkerOp> = O extends WorkerOp
+  ? ({ id: number; op: O; ok: true } & OpResults[O]) | { id: number; op: O; ok: false; code: string; message: string }
+  : never;

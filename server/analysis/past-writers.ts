@@ -2,13 +2,17 @@
  * The analysis-log writers of runs that are not live: shared by a run's analysis on open and its re-analyses, so one
  * writer at a time appends to a file; a writer opened while the previous one of the same file is closing waits for it.
  */
+import type { AnalysisLog } from './analysis-log';
 import { AnalysisWriter } from './analysis-store';
 
 export class PastWriters {
   private readonly open = new Map<string, { writer: AnalysisWriter; users: number }>();
   private readonly closing = new Map<string, Promise<void>>();
 
-  constructor(private readonly file: (id: string) => string) {}
+  constructor(
+    private readonly file: (id: string) => string,
+    private readonly log: AnalysisLog,
+  ) {}
 
   /** A run's shared writer; call `release` when done with it (the last release closes it). */
   acquire(id: string): { writer: AnalysisWriter; release: () => void } {
@@ -35,7 +39,7 @@ export class PastWriters {
 
   /** A new writer of a run's analysis log that opens the file only after a previous writer has closed it. */
   create(id: string): AnalysisWriter {
-    return new AnalysisWriter(this.file(id), this.closing.get(id));
+    return new AnalysisWriter(this.file(id), (code, err) => this.log(code, id, err), this.closing.get(id));
   }
 
   /** The run's shared writer while someone holds it. */

@@ -3,10 +3,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BUNDLED } from '../project-root';
 import type { PreparedLayer } from '../../lib/analysis';
-import type { WorkerJob, WorkerResult } from './jobs';
+import type { JobBody, WorkerResult } from './jobs';
 import { layerKey, SharedLayers } from './shared-layers';
-
-type JobBody = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'> : never) : never;
 
 interface Task {
   job: JobBody;
@@ -15,9 +13,14 @@ interface Task {
   reject: (e: Error) => void;
 }
 
-/** Thrown for a task dropped because newer work made it pointless. */
+/** Thrown for a task dropped because newer work made it pointless (or the pool closed). */
 export class ObsoleteError extends Error {
   readonly code = 'OBSOLETE';
+}
+
+/** Whether a job's rejection only says the work is no longer wanted (superseded, cancelled, the pool closing): not a failure. */
+export function isObsolete(err: unknown): boolean {
+  return err instanceof ObsoleteError;
 }
 
 /** Queue length at which obsolete tasks are first swept out. */
@@ -54,10 +57,12 @@ export class AnalysisPool {
     const slot = { worker, busy: null as Task | null, jobId: 0 };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {
-      if (result.ok) this.shared.add(result.shared);
+      if (result.ok && result.op === 'pairs') this.shared.add(result.shared);
       const task = slot.busy;
       slot.busy = null;
-      task?.resolve(result);
+      // What makes `run`'s result type true: a worker answers each job with a result of the job's op.
+      if (task && task.job.op !== result.op) task.reject(Object.assign(new Error(`analysis worker answered a ${task.job.op} job with a ${result.op} result`), { code: 'ANALYSIS_FAILED' }));
+      else task?.resolve(result);
       this.pump();
     });
     worker.on('error', (err) => {
@@ -74,11 +79,16 @@ export class AnalysisPool {
     this.workers.push(slot);
   }
 
-  /** Queues a job; `stillWanted` is asked right before it starts, and a false answer drops it (rejecting with ObsoleteError). */
-  run(job: JobBody, priority: number, stillWanted?: () => boolean): Promise<WorkerResult> {
-    if (this.closed) return Promise.reject(new Error('analysis pool closed'));
+  /**
+   * Queues a job; resolves with its op's result (or the error the worker met). `stillWanted` is asked right before it
+   * starts, and a false answer drops it (rejecting with ObsoleteError).
+   */
+  run<J extends JobBody>(job: J, priority: number, stillWanted?: () => boolean): Promise<WorkerResult<J['op']>> {
+    if (this.closed) return Promise.reject(new ObsoleteError('analysis pool closed'));
     return new Promise((resolve, reject) => {
-      this.queues[Math.min(Math.max(priority, 0), this.queues.length - 1)].push({ job, stillWanted, resolve, reject });
+      // The message handler checks the answer's op against the job's, so the result is of this job's op.
+      const task: Task = { job, stillWanted, resolve: (r) => resolve(r as WorkerResult<J['op']>), reject };
+      this.queues[Math.min(Math.max(priority, 0), this.queues.length - 1)].push(task);
       this.sweep();
       this.pump();
     });

@@ -5,9 +5,12 @@ import type { FrameRef } from './jobs';
 import { fillGrid, planSize } from './fill-grid';
 import { PRIORITY, type AnalysisPool } from './pool';
 
+/** A re-analysis grid's key: its metric and options ("svcca-k|k=10"), never a bare metric name (that keys a live grid). */
+export type ReanalysisKey = string & { readonly __reanalysisKey: true };
+
 export interface ReanalysisInput {
   runId: string;
-  key: string;
+  key: ReanalysisKey;
   metric: MetricName;
   opts: SimilarityOptions;
   layers: string[];
@@ -21,13 +24,18 @@ export interface ReanalysisInput {
 }
 
 /** The grid key of a metric with non-default options. */
-export function reanalysisKey(metric: MetricName, opts: SimilarityOptions): string {
+export function reanalysisKey(metric: MetricName, opts: SimilarityOptions): ReanalysisKey {
   const parts: string[] = [metric];
   if (opts.k !== undefined) parts.push(`k=${opts.k}`);
   if (opts.threshold !== undefined) parts.push(`threshold=${opts.threshold}`);
   // Never the bare metric name: that key belongs to the live grid, which a re-analysis must not replace.
   if (parts.length === 1) parts.push('default');
-  return parts.join('|');
+  return parts.join('|') as ReanalysisKey;
+}
+
+/** A stored grid's key or a request's as a re-analysis key; null for a live grid's key (a bare metric name). */
+export function asReanalysisKey(key: string): ReanalysisKey | null {
+  return key.includes('|') ? (key as ReanalysisKey) : null;
 }
 
 /** A running re-analysis; `cancel()` drops what is still queued. */

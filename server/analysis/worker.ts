@@ -72,13 +72,13 @@ function run(job: WorkerJob): WorkerResult {
       madeHere = undefined;
       try {
         const pairs = job.as.map((a) => pair(a, job.b, job.metric, job.opts));
-        return { id: job.id, ok: true, pairs, ...(madeHere ? { shared: madeHere } : {}) };
+        return { id: job.id, op: job.op, ok: true, pairs, ...(madeHere ? { shared: madeHere } : {}) };
       } finally {
         provided = undefined;
       }
     }
     case 'chance':
-      return { id: job.id, ok: true, chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed, undefined, job.sketch).mean };
+      return { id: job.id, op: job.op, ok: true, chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed, undefined, job.sketch).mean };
     case 'forget':
       for (const [k, v] of cache) {
         if (k.startsWith(job.prefix)) {
@@ -86,9 +86,9 @@ function run(job: WorkerJob): WorkerResult {
           cacheBytes -= v.bytes;
         }
       }
-      return { id: job.id, ok: true };
+      return { id: job.id, op: job.op, ok: true };
     case 'concepts':
-      return { id: job.id, ok: true, concepts: runConceptsJob(job, (ref) => conceptDirections(ref, job.svccaThreshold)) };
+      return { id: job.id, op: job.op, ok: true, concepts: runConceptsJob(job, (ref) => conceptDirections(ref, job.svccaThreshold)) };
     default: {
       const _exhaustive: never = job;
       return _exhaustive;
@@ -102,7 +102,7 @@ parentPort!.on('message', (job: WorkerJob) => {
     result = run(job);
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    result = { id: job.id, ok: false, code: e.code ?? 'ANALYSIS_FAILED', message: e.message ?? String(err) };
+    result = { id: job.id, op: job.op, ok: false, code: e.code ?? 'ANALYSIS_FAILED', message: e.message ?? String(err) };
   }
   parentPort!.postMessage(result);
 });

@@ -1,7 +1,7 @@
 /** `layerwatch serve`: the dashboard, /ingest and /live on one port; `--demo` also streams a simulated run into it. */
 import path from 'node:path';
 import { simulateRun } from '../../clients/node/simulate';
-import { MetricName } from '../../lib/protocol';
+import { DEFAULT_LIVE_METRICS, MetricName } from '../../lib/protocol';
 import { ensurePages } from '../../scripts/build-pages.mjs';
 import { startServer } from '../app';
 import { PROJECT_ROOT } from '../project-root';
@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const allowedOrigins = allowedOriginsFlag(args);
   const limits = limitFlags(args, INGEST_LIMIT_FLAGS);
   const connectionLimits = limitFlags(args, CONNECTION_LIMIT_FLAGS);
-  const liveMetrics = (stringFlag(args, 'metrics', 'LAYERWATCH_METRICS', 'svcca-k,cka')!).split(',').map((m) => {
+  const liveMetrics = (stringFlag(args, 'metrics', 'LAYERWATCH_METRICS', DEFAULT_LIVE_METRICS.join(','))!).split(',').map((m) => {
     const parsed = MetricName.safeParse(m.trim());
     if (!parsed.success) throw new UsageError(`--metrics takes a comma-separated list of ${MetricName.options.join(', ')}`);
     return parsed.data;

@@ -3,11 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AnnotationError, applyAnnotationPatch, MAX_ANNOTATION_BODY_BYTES, ProtocolError } from '../../lib/protocol';
 import type { RunRegistry } from '../runs/registry';
 import { StorageError } from '../storage/storage-error';
-
-function reply(res: ServerResponse, status: number, body: unknown, close = false): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}) });
-  res.end(JSON.stringify(body));
-}
+import { refuse, replyJson } from './reply';
 
 /** Reads the JSON body (bounded), applies it to the run's annotation and answers `{run}` or `{error: {code, message}}`. */
 export async function handleAnnotate(req: IncomingMessage, res: ServerResponse, registry: RunRegistry, id: string): Promise<void> {
@@ -22,11 +18,11 @@ export async function handleAnnotate(req: IncomingMessage, res: ServerResponse, 
       throw new AnnotationError('BAD_JSON');
     }
     const run = await registry.annotate(id, (current) => applyAnnotationPatch(current, body));
-    reply(res, 200, { run });
+    replyJson(res, 200, { run });
   } catch (err) {
     const { status, code, message } = describe(err);
     // A body left unread (too large) is not drained: the connection closes after the answer.
-    reply(res, status, { error: { code, message } }, !req.complete);
+    refuse(res, status, code, message, { close: !req.complete });
   }
 }
 

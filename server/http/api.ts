@@ -10,6 +10,7 @@ import type { RunRegistry } from '../runs/registry';
 import { handleImport } from './import';
 import { handleAnnotate } from './annotate';
 import { parseSummaryQuery } from './summary-query';
+import { refuse, replyJson } from './reply';
 import type { RunSummaries } from '../runs/summaries';
 import type { LogCheckLimits } from '../runs/log-content-check';
 
@@ -21,14 +22,10 @@ export interface ApiContext {
   summaries: () => RunSummaries;
   /** The limits an imported log is held to (the server's own). */
   logLimits: LogCheckLimits;
+  /** One line per problem that does not fail the request (a download cut by a storage error). */
+  log?: (line: string) => void;
   /** Present when the server was started with LAYERWATCH_STATS=1 (GET /api/stats; `?reset=1` starts a new window). */
   stats?: (reset: boolean) => unknown;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
 }
 
 /** Handles /api/* requests; returns false for anything else. */
@@ -36,11 +33,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   if (!url.pathname.startsWith('/api/')) return false;
   const parts = url.pathname.split('/').filter(Boolean).slice(1);
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'health') {
-    json(res, 200, { ok: true, epoch: ctx.epoch, kernel: ctx.kernel });
+    replyJson(res, 200, { ok: true, epoch: ctx.epoch, kernel: ctx.kernel });
     return true;
   }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'stats' && ctx.stats) {
-    json(res, 200, ctx.stats(url.searchParams.get('reset') === '1'));
+    replyJson(res, 200, ctx.stats(url.searchParams.get('reset') === '1'));
     return true;
   }
   if (req.method === 'POST' && parts.length === 1 && parts[0] === 'import') {
@@ -48,13 +45,13 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     return true;
   }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runs') {
-    json(res, 200, { runs: ctx.registry.list() });
+    replyJson(res, 200, { runs: ctx.registry.list() });
     return true;
   }
   if (req.method === 'GET' && parts.length === 1 && parts[0] === 'overview') {
     const query = parseSummaryQuery(url.searchParams);
-    if ('error' in query) json(res, 400, { error: { code: 'BAD_QUERY', message: query.error } });
-    else json(res, 200, ctx.summaries().query(query));
+    if ('error' in query) refuse(res, 400, 'BAD_QUERY', query.error);
+    else replyJson(res, 200, ctx.summaries().query(query));
     return true;
   }
   if (parts[0] === 'runs' && parts.length >= 2) {
@@ -65,16 +62,16 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       id = ''; // a malformed %-escape: answered as a bad id below, not as a 500
     }
     if (!isValidRunId(id)) {
-      json(res, 400, { error: { code: 'BAD_RUN_ID', message: 'invalid run id' } });
+      refuse(res, 400, 'BAD_RUN_ID', 'invalid run id');
       return true;
     }
     const meta = ctx.registry.index.get(id);
     if (!meta) {
-      json(res, 404, { error: { code: 'RUN_NOT_FOUND', message: `no run "${id}"` } });
+      refuse(res, 404, 'RUN_NOT_FOUND', `no run "${id}"`);
       return true;
     }
     if (req.method === 'GET' && parts.length === 2) {
-      json(res, 200, { run: meta });
+      replyJson(res, 200, { run: meta });
       return true;
     }
     if (req.method === 'PATCH' && parts.length === 2) {
@@ -94,10 +91,14 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
         'content-length': String(plan.size),
         'content-disposition': `attachment; filename="${id}.lwlog"`,
       });
-      await pipeline(bundleStream(plan), res).catch(() => res.destroy());
+      await pipeline(bundleStream(plan), res).catch((err: unknown) => {
+        // A reader that goes away mid-download is routine; anything else is a storage problem worth a line.
+        if ((err as { code?: string })?.code !== 'ERR_STREAM_PREMATURE_CLOSE') ctx.log?.(`http: DOWNLOAD_FAILED run ${id}: ${(err as Error)?.message ?? err}`);
+        res.destroy();
+      });
       return true;
     }
   }
-  json(res, 404, { error: { code: 'NOT_FOUND', message: `no API route ${req.method} ${url.pathname}` } });
+  refuse(res, 404, 'NOT_FOUND', `no API route ${req.method} ${url.pathname}`);
   return true;
 }

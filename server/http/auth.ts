@@ -10,7 +10,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { refuse } from './reply';
 
 export const VIEW_COOKIE = 'layerwatch_view';
 
@@ -62,8 +63,7 @@ const PUBLIC_PATHS = new Set(['/api/health']);
 export function gateHttp(req: IncomingMessage, res: ServerResponse, url: URL, viewToken: string | undefined): boolean {
   // Cross-site request forgery: a page elsewhere may POST to a local dashboard (e.g. /api/import) without any token.
   if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers.origin !== undefined && !sameOrigin(req)) {
-    res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ error: { code: 'CROSS_ORIGIN', message: 'requests that change data must come from this server\'s own pages' } }));
+    refuse(res, 403, 'CROSS_ORIGIN', "requests that change data must come from this server's own pages");
     return false;
   }
   if (viewToken === undefined || PUBLIC_PATHS.has(url.pathname)) return true;
@@ -87,8 +87,7 @@ export function gateHttp(req: IncomingMessage, res: ServerResponse, url: URL, vi
   if (hasViewAccess(req, url, viewToken)) return true;
   const headers = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
   if (url.pathname.startsWith('/api/')) {
-    res.writeHead(401, { ...headers, 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' });
-    res.end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'this server needs its view token (Authorization: Bearer, or open a page once with ?token=)' } }));
+    refuse(res, 401, 'UNAUTHORIZED', 'this server needs its view token (Authorization: Bearer, or open a page once with ?token=)', { headers: { ...headers, 'www-authenticate': 'Bearer' } });
   } else {
     res.writeHead(401, { ...headers, 'content-type': 'text/html; charset=utf-8' });
     res.end(
@@ -124,15 +123,6 @@ export function originAllowed(req: IncomingMessage, allowed: readonly string[]):
   }
 }
 
-/** Refuses a websocket upgrade before it happens: an HTTP status and a stable code as the body. */
-export function refuseUpgrade(socket: Duplex, status: '403 Forbidden', code: string): void {
-  // After 'upgrade' the HTTP server no longer listens for this socket's errors: a client that resets it (ECONNRESET)
-  // would otherwise be an unhandled 'error' event, which ends the server process.
-  socket.on('error', () => socket.destroy());
-  const body = `${code}\n`;
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-}
-
 /** The host name of a Host header ("[::1]:3000" → "::1", "Example.COM:80" → "example.com"), or null when malformed. */
 export function hostHeaderName(header: string): string | null {
   try {
@@ -161,8 +151,7 @@ export function hostAllowed(req: IncomingMessage, bindHost: string, allowed: rea
 
 /** Answers a request refused by hostAllowed: 403 HOST_NOT_ALLOWED. */
 export function refuseHost(res: ServerResponse): void {
-  res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ error: { code: 'HOST_NOT_ALLOWED', message: 'this server answers only to loopback names and --allowed-hosts (DNS rebinding guard)' } }));
+  refuse(res, 403, 'HOST_NOT_ALLOWED', 'this server answers only to loopback names and --allowed-hosts (DNS rebinding guard)');
 }
 
 /** True for loopback literals and "localhost": the only hosts the server binds to without a token. */
@@ -180,4 +169,13 @@ export function exposureProblem(host: string, token: string | undefined, viewTok
   const missing = [token === undefined ? '--token (anyone could write runs)' : null, viewToken === undefined ? '--view-token (anyone could read runs)' : null].filter(Boolean);
   if (!missing.length) return null;
   return `refusing to listen on ${host} (not loopback) without ${missing.join(' and ')}; set them, or pass --insecure if the network is trusted`;
+}
+
+/**
+ * A /live upgrade without view access is accepted, then closed with UNAUTHORIZED: a browser cannot read an HTTP
+ * status from a failed upgrade, but it can read this message.
+ */
+export function closeUnauthorizedLive(ws: WebSocket): void {
+  ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message: 'this server needs its view token; reload the page with ?token=', fatal: true }));
+  ws.close(1008, 'UNAUTHORIZED');
 }

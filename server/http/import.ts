@@ -9,6 +9,7 @@ import type { RunMeta } from '../../lib/protocol';
 import { importRunStream } from '../runs/import-run';
 import { LogContentCheck, type LogCheckLimits } from '../runs/log-content-check';
 import type { RunRegistry } from '../runs/registry';
+import { replyJson } from './reply';
 
 /** Largest upload accepted (a log beyond this is imported with `layerwatch import` instead). */
 export const MAX_IMPORT_BYTES = 4 * 1024 ** 3;
@@ -23,28 +24,23 @@ const DRAIN_AFTER_REFUSAL = 32 * 1024 ** 2;
 /** A refused upload that sends nothing for this long while its body is unfinished is answered and closed. */
 const DRAIN_IDLE_MS = 10_000;
 
-function reply(res: ServerResponse, status: number, body: unknown, close = false): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}) });
-  res.end(JSON.stringify(body));
-}
-
 /** Receives the body straight into a staging run, checking it as it comes; errors answer 4xx with a stable code and leave no run behind. */
 export async function handleImport(req: IncomingMessage, res: ServerResponse, registry: RunRegistry, announce: (meta: RunMeta) => void, limits: LogCheckLimits): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > MAX_IMPORT_BYTES) {
-    return refuse(req, res, 413, 'LIMIT_IMPORT_BYTES', `the file is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\``);
+    return refuseUpload(req, res, 413, 'LIMIT_IMPORT_BYTES', `the file is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\``);
   }
   // The file name is only a hint for the run id; it never becomes a path.
   const hint = String(req.headers['x-filename'] ?? 'upload.lwlog').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'upload.lwlog';
   try {
     const meta = await importRunStream(registry.dataDir, bounded(req), hint, { index: registry.index, check: new LogContentCheck(limits) });
     announce(meta);
-    reply(res, 200, { run: meta });
+    replyJson(res, 200, { run: meta });
   } catch (err) {
     const e = err as { code?: string; message?: string; details?: { reason?: string } };
     const code = typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code) ? e.code : 'IMPORT_FAILED';
     const status = code === 'LIMIT_IMPORT_BYTES' ? 413 : code === 'RUN_EXISTS' ? 409 : 400;
-    refuse(req, res, status, code, e.message ?? 'import failed', e.details?.reason);
+    refuseUpload(req, res, status, code, e.message ?? 'import failed', e.details?.reason);
   }
 }
 
@@ -63,17 +59,17 @@ async function* bounded(req: IncomingMessage): AsyncGenerator<Buffer> {
  * rest is read and dropped first, so that a client still sending reads the answer; otherwise, or when the client
  * stalls, the answer goes out at once and the connection is closed.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, reason?: string): void {
+function refuseUpload(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, reason?: string): void {
   const body = { error: { code, message, ...(reason ? { reason } : {}) } };
-  if (req.complete) return reply(res, status, body);
+  if (req.complete) return replyJson(res, status, body);
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (!(declared <= DRAIN_AFTER_REFUSAL)) return reply(res, status, body, true);
+  if (!(declared <= DRAIN_AFTER_REFUSAL)) return replyJson(res, status, body, { close: true });
   let answered = false;
   const answer = (close: boolean) => {
     if (answered) return;
     answered = true;
     clearTimeout(idle);
-    reply(res, status, body, close);
+    replyJson(res, status, body, { close });
   };
   const idle = setTimeout(() => answer(true), DRAIN_IDLE_MS).unref();
   req.on('data', () => idle.refresh());

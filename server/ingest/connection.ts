@@ -144,7 +144,7 @@ export class IngestConnection implements TrainerLink {
       )
       // A throw in make() or send() must not become an unhandled rejection: that would end the whole server.
       .catch((err: unknown) => {
-        this.opts.log?.(`ingest: internal error: ${(err as Error)?.stack ?? err}`);
+        this.opts.log?.(`ingest: INTERNAL run ${this.run?.state.meta.id ?? '(none)'}: ${(err as Error)?.stack ?? err}`);
         this.closed = true;
         this.ws.close(ERROR_CODES.INTERNAL.close, 'INTERNAL');
       });
@@ -153,7 +153,7 @@ export class IngestConnection implements TrainerLink {
   private errorMessage(err: unknown, of?: AckOf): IngestServerMessage {
     const e = err as { code?: string; message?: string };
     const code: ErrorCode = e?.code === 'ENOSPC' || e?.code === 'DISK_FULL' ? 'DISK_FULL' : e?.code && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'IO_ERROR';
-    if (code === 'IO_ERROR') this.opts.log?.(`ingest: storage error: ${e?.message}`);
+    if (code === 'IO_ERROR') this.opts.log?.(`ingest: IO_ERROR run ${this.run?.state.meta.id ?? '(none)'}: ${e?.message}`);
     return { type: 'error', code, message: e?.message ?? String(err), fatal: ERROR_CODES[code].fatal, ...(of ? { of } : {}) };
   }
 
@@ -529,7 +529,7 @@ export class IngestConnection implements TrainerLink {
     this.holdsSlot = false;
     const run = this.run;
     this.run = null;
-    await this.replies.catch(() => {});
+    await this.replies; // never rejects: reply() ends the chain with its own catch
     this.ranks?.closed(this.rankLink);
     if (run && run.owner === this && !this.ended) {
       await this.ranks?.endRun(0);

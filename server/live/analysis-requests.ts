@@ -1,5 +1,5 @@
 /** The /live `request` kinds answered by the analysis: layer-matrix, compare, run-at, reanalyse, cancel-reanalysis, unit-examples, concept-units, gradcam. */
-import { ConceptUnitsParams, DEFAULT_METRIC, GradcamParams, MAX_CONCEPT_UNITS, MetricName, ProtocolError, UnitExamplesParams, type LiveRequest } from '../../lib/protocol';
+import { ConceptUnitsParams, DEFAULT_METRIC, GradcamParams, MAX_CONCEPT_UNITS, MetricName, ProtocolError, UnitExamplesParams, runTopic, type LiveRequest } from '../../lib/protocol';
 import { gradcamView } from '../analysis/gradcam';
 import { unitExamples } from '../analysis/unit-examples';
 import type { AnalysisManager } from '../analysis/manager';
@@ -64,7 +64,7 @@ export function registerAnalysisRequests(requests: Map<string, RequestHandler>, 
     if (k !== undefined && (!Number.isInteger(k) || k < 1 || k > 4096)) throw bad('k must be an integer 1-4096');
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw bad('threshold must be in (0, 1]');
     const key = await analysis.reanalyse(state, metricOf(req.params), { ...(k !== undefined ? { k } : {}), ...(threshold !== undefined ? { threshold } : {}) }, (progress) =>
-      registry.publish(`run:${state.meta.id}`, { run: { kind: 'reanalysis', progress } }),
+      registry.publish(runTopic(state.meta.id), { run: { kind: 'reanalysis', progress } }),
     );
     return { key };
   });

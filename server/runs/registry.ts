@@ -2,10 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Annotation, Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../../lib/protocol';
-import { annotationOf, ProtocolError } from '../../lib/protocol';
+import { annotationOf, ProtocolError, runTopic } from '../../lib/protocol';
+import { BoundedMap } from '../../lib/bounded-map';
 import { RunIndex } from '../storage/run-index';
 import { RunLogWriter, type AppendOptions } from '../storage/run-log-writer';
 import { isValidRunId, slugifyRunId } from '../storage/run-id';
+import { PAST_CACHE } from './past-cache';
 import { RunState, type RunRecord } from './run-state';
 import { trimIncompleteCheckpoint } from './checkpoint-repair';
 import { encodeEvent, RECORD_KIND } from './records';
@@ -55,33 +57,53 @@ export interface StoredFrame {
 export type FramesListener = (state: RunState, step: number, frames: StoredFrame[]) => void;
 export type Publisher = (topic: string, payload: { run: RunDelta } | { runs: { kind: 'run'; meta: RunMeta } | { kind: 'removed'; id: string } }) => void;
 
-const PAST_CACHE = 16;
+export interface RegistryOptions {
+  /** What stored records are read under when a run is rebuilt from its log (the limits live ingest enforces). */
+  logLimits?: LogCheckLimits;
+  /** Receives every delta (the broadcaster, in the server). */
+  publish?: Publisher;
+  /** One line per storage problem that does not fail the caller (default: stderr). */
+  log?: (line: string) => void;
+}
+
+const errorText = (err: unknown): string => (err as Error)?.message ?? String(err);
 
 export class RunRegistry {
   private readonly live = new Map<string, LiveRun>();
-  private readonly past = new Map<string, RunState>();
+  private readonly past = new BoundedMap<string, RunState>(PAST_CACHE);
   private readonly loading = new Map<string, Promise<RunState | null>>();
   /** Per run id, the tail of its serialized start/end work. */
   private readonly busy = new Map<string, Promise<void>>();
   private readonly metaTimers = new Map<string, NodeJS.Timeout>();
   private readonly framesListeners: FramesListener[] = [];
   private readonly endedListeners: Array<(id: string) => void> = [];
-  publish: Publisher = () => {};
 
   private constructor(
     readonly dataDir: string,
     readonly index: RunIndex,
     /** What a stored log is held to when a run is rebuilt from it: the limits live ingest enforces. */
     readonly logLimits: LogCheckLimits,
+    /** Where run-list and run deltas go (the broadcaster, in the server). */
+    readonly publish: Publisher,
+    /** Where a storage problem that does not fail the caller is reported: one line with a stable code and the run id. */
+    private readonly log: (line: string) => void,
   ) {}
 
-  /** Opens a data directory, recovering runs a crash left live; stored records are read under `logLimits` (the server's). */
-  static async open(dataDir: string, logLimits: LogCheckLimits = DEFAULT_LOG_LIMITS): Promise<RunRegistry> {
+  /**
+   * Opens a data directory, recovering runs a crash left live; stored records are read under `logLimits` (the server's).
+   * `publish` receives every delta (none is published while opening).
+   */
+  static async open(dataDir: string, opts: RegistryOptions = {}): Promise<RunRegistry> {
+    const log = opts.log ?? ((line: string) => console.error(line));
     const index = await RunIndex.open(dataDir);
     // Runs still marked live were cut off by a crash: drop a checkpoint that did not get all its frames written.
-    for (const meta of index.list()) if (meta.status === 'live') await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch(() => 0);
+    for (const meta of index.list()) {
+      if (meta.status !== 'live') continue;
+      // A log that cannot be repaired is still opened by recover(): its reader stops at the first bad record.
+      await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch((err: unknown) => log(`storage: REPAIR_FAILED run ${meta.id}: ${errorText(err)}`));
+    }
     await index.recover();
-    return new RunRegistry(dataDir, index, logLimits);
+    return new RunRegistry(dataDir, index, opts.logLimits ?? DEFAULT_LOG_LIMITS, opts.publish ?? (() => {}), log);
   }
 
   logPath(id: string): string {
@@ -213,7 +235,7 @@ export class RunRegistry {
   }
 
   private applyAndPublish(state: RunState, record: RunRecord): void {
-    for (const delta of state.apply(record)) this.publish(`run:${state.meta.id}`, { run: delta });
+    for (const delta of state.apply(record)) this.publish(runTopic(state.meta.id), { run: delta });
   }
 
   /** Persists a run's meta to the index and tells the run list, at most every 250 ms per run. */
@@ -244,11 +266,12 @@ export class RunRegistry {
     try {
       if (run.state.meta.status !== status) await this.appendEvent(run, { type: 'status', status, ...(reason ? { reason } : {}) });
       await run.writer.sync();
-    } catch {
+    } catch (err) {
       // The status still reaches the index; the log keeps what it had.
+      this.log(`storage: STATUS_NOT_LOGGED run ${run.state.meta.id}: ${errorText(err)}`);
       run.state.meta = { ...run.state.meta, status, endedAt: Date.now() };
     } finally {
-      await run.writer.close().catch(() => {});
+      await run.writer.close().catch((err: unknown) => this.log(`storage: CLOSE_FAILED run ${run.state.meta.id}: ${errorText(err)}`));
       this.touchMeta(run.state, true);
       await this.index.flush();
       this.remember(run.state);
@@ -281,7 +304,7 @@ export class RunRegistry {
         await writer.sync();
         bytes = writer.size;
       } finally {
-        await writer.close().catch(() => {});
+        await writer.close().catch((err: unknown) => this.log(`storage: CLOSE_FAILED run ${id}: ${errorText(err)}`));
       }
       const next = this.index.update(id, { tags: event.tags, notes: event.notes, bytes });
       await this.index.flush();
@@ -334,9 +357,7 @@ export class RunRegistry {
   }
 
   private remember(state: RunState): void {
-    this.past.delete(state.meta.id);
     this.past.set(state.meta.id, state);
-    while (this.past.size > PAST_CACHE) this.past.delete(this.past.keys().next().value!);
   }
 
   /** Marks every live run interrupted, flushes and closes every log and the index. */

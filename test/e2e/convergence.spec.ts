@@ -61,7 +61,7 @@ test('the heatmap gains a column per checkpoint and lower layers reach 0.95 firs
   // The hover readout shows the same value as the table for a cell.
   const box = (await page.locator('.heatmap-canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width * (0.5 / CHECKPOINTS), box.y + box.height * (1 - 0.5 / rows.length));
-  const readout = page.getByTestId('heatmap-readout');
+  const readout = page.getByTestId('convergence-heatmap-readout');
   await expect(readout).toContainText('layer1');
   await expect(readout).toContainText('step 100');
   const value = Number(await readout.locator('[data-value]').first().getAttribute('data-value'));

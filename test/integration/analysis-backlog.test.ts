@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
-import { gaussianMatrix, seededRng } from '../../lib/analysis';
+import { gaussianMatrix, Rng } from '../../lib/analysis';
 import type { AnalysisBacklog } from '../../lib/protocol';
 import { startTestServer, until, type TestServer } from './helpers/server';
 import { viewRun } from './helpers/run-viewer';
@@ -28,7 +28,7 @@ test('a burst of checkpoints: analysis-backlog deltas say how many wait, then 0;
   });
   live.subscribe(`run:${trainer.runId}`);
   await trainer.declare(Array.from({ length: layers }, (_, l) => ({ name: `l${l}`, units })), { examples: m });
-  const data = Array.from({ length: layers }, (_, l) => Float32Array.from(gaussianMatrix(seededRng(l), units, m)));
+  const data = Array.from({ length: layers }, (_, l) => Float32Array.from(gaussianMatrix(new Rng(l), units, m)));
   // The trainer is never held back by the analysis: every checkpoint is acked as soon as it is stored.
   for (let c = 0; c < count; c++) await trainer.checkpoint(c * 10, data.map((d, l) => ({ layer: `l${l}`, data: d.map((v, i) => v + 0.1 * c * Math.sin(i + l)), shape: [units, m] })));
   await until(() => seen.some((b) => b.behind >= 2), 60_000, 'a backlog of at least 2 checkpoints');

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { encodeFrame } from '../../lib/protocol';
-import { replayRecords } from '../../server/storage/replay';
 import { readRunLog } from '../../server/storage/run-log-reader';
 import { buildCheckpoint, buildRun } from '../fixtures/build-run';
 import { CLI, startTestServer, type TestServer } from './helpers/server';
@@ -79,7 +78,7 @@ test('a streamed run is stored, listed and replayed record for record', async ()
   });
 
   const replayed: Array<{ kind: number; time: number; bytes: Buffer }> = [];
-  for await (const rec of replayRecords(logFile, { speed: Infinity })) replayed.push({ kind: rec.kind, time: rec.time, bytes: Buffer.from(rec.payload) });
+  for await (const rec of readRunLog(logFile)) replayed.push({ kind: rec.kind, time: rec.time, bytes: Buffer.from(rec.payload) });
   const trainer = replayed.filter((r) => r.kind === 1 || r.kind === 2);
   assert.equal(trainer.length, sent.length);
   trainer.forEach((r, i) => assert.ok(r.bytes.equals(sent[i].bytes), `replayed record ${i} differs`));

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { IngestClient } from '../../clients/node/ingest-client';
 import { encodeFrame, type ConvergenceGrid } from '../../lib/protocol';
-import { gaussianMatrix, seededRng } from '../../lib/analysis';
+import { gaussianMatrix, Rng } from '../../lib/analysis';
 import { sketchActivations } from '../../lib/analysis/sketch';
 import { readRunLog } from '../../server/storage/run-log-reader';
 import { startTestServer, until, type TestServer } from './helpers/server';
@@ -25,8 +25,8 @@ const STEPS = [0, 10, 20, 30];
 
 /** Layer l at checkpoint c: a fixed start plus a growing seeded drift (units × M). */
 function acts(l: number, c: number): Float32Array {
-  const start = gaussianMatrix(seededRng(100 + l), UNITS, M);
-  const drift = gaussianMatrix(seededRng(200 + l), UNITS, M);
+  const start = gaussianMatrix(new Rng(100 + l), UNITS, M);
+  const drift = gaussianMatrix(new Rng(200 + l), UNITS, M);
   return Float32Array.from(start, (v, i) => v + 0.4 * c * drift[i]);
 }
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .distributed import RunIdExchange, rank_info, runtime_config
 from .run import Run
-from .sketch import sketch_size
+from .sketch import SketchPlan
 from .system import DEFAULT_INTERVAL, SystemThread
 from .transport import Transport
 
@@ -36,7 +36,8 @@ def _seconds(name, value):
 def init(url=None, name=None, project=None, config=None, token=None, run_id=None, resume=False,
          on_advice=None, options=None, buffer_checkpoints=100, buffer_bytes=256 << 20,
          backoff_max=4.0, connect_timeout=5.0, wait=5.0, enabled=True, rank=None, world_size=None,
-         system_metrics=DEFAULT_INTERVAL, system_all_ranks=False, buffer_wait=10.0, sketch=None):
+         system_metrics=DEFAULT_INTERVAL, system_all_ranks=False, buffer_wait=10.0, sketch=None, raw_every=None,
+         raw_layers=None):
     """Starts a run and returns a Run. Never fails because the server is unreachable: it keeps retrying.
 
     url: the server's /ingest endpoint (default $LAYERWATCH_URL or ws://127.0.0.1:3000/ingest; a bare
@@ -58,15 +59,17 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
     system_metrics: seconds between samples of process CPU and memory, system memory and GPUs (scalars "system/…"),
     or False / 0 / None for none; rank 0 only, unless system_all_ranks=True (then one series per rank).
     sketch: K (1-128, or True for 64) sends each layer wider than K as a sketch, its K leading directions computed on the
-    model's device: K × m numbers instead of units × m; default None (raw frames). See clients/python/README.md.
+    model's device: K × m numbers instead of units × m; default None (raw frames). With sketches on, raw_every=N also
+    sends every Nth checkpoint raw (the first included), and raw_layers=[names] keeps those layers raw: PWCCA and
+    concept statistics for them. See clients/python/README.md, "Sketches".
     """
     max_wait = _seconds("buffer_wait", buffer_wait)
-    sketch_size(sketch)  # a bad value raises here, before anything starts
+    SketchPlan(sketch, raw_every, raw_layers)  # a bad value raises here, before anything starts
     ranks = rank_info(rank, world_size)
     ids = RunIdExchange(ranks, run_id, name)
     if not enabled or os.environ.get("LAYERWATCH_MODE") == "disabled":
         ids.publish(None)
-        return Run(None, on_advice, ranks, sketch=sketch)
+        return Run(None, on_advice, ranks, sketch=sketch, raw_every=raw_every, raw_layers=raw_layers)
     url = _ingest_url(url or os.environ.get("LAYERWATCH_URL") or DEFAULT_URL)
     token = token if token is not None else os.environ.get("LAYERWATCH_TOKEN")
     if config is None or isinstance(config, dict):
@@ -79,7 +82,7 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
     if ranks.rank > 0 and run_id is None:
         log.warning("layerwatch: rank %d has no run to attach to (rank 0 streams none, or its run id is unknown: give run_id, "
                     "set $LAYERWATCH_RUN_ID, or call init after init_process_group); this rank sends nothing", ranks.rank)
-        return Run(None, on_advice, ranks, sketch=sketch)
+        return Run(None, on_advice, ranks, sketch=sketch, raw_every=raw_every, raw_layers=raw_layers)
     if ranks.rank > 0:
         meta = {"rank": ranks.rank, "worldSize": ranks.world_size}
     else:
@@ -89,7 +92,7 @@ def init(url=None, name=None, project=None, config=None, token=None, run_id=None
     transport = Transport(url, meta, token=token, run_id=run_id,
                           resume=resume, options=options if ranks.rank == 0 else None, max_checkpoints=buffer_checkpoints,
                           max_bytes=buffer_bytes, max_wait=max_wait, backoff_max=backoff_max, connect_timeout=connect_timeout)
-    run = Run(transport, on_advice, ranks, sketch=sketch)
+    run = Run(transport, on_advice, ranks, sketch=sketch, raw_every=raw_every, raw_layers=raw_layers)
     if system_metrics and (ranks.rank == 0 or system_all_ranks):
         run._system_reduce = "none" if ranks.distributed and system_all_ranks else None
         run._system = SystemThread(run._send_system, DEFAULT_INTERVAL if system_metrics is True else system_metrics)

@@ -10,7 +10,7 @@ import numpy as np
 from .distributed import RANK0, REDUCE, RankInfo
 from .frames import encode_frame_buffer
 from .freeze import FreezeOnAdvice
-from .sketch import Sketch, sketch_layer, sketch_size, sketched
+from .sketch import Sketch, SketchPlan, sketch_layer
 
 log = logging.getLogger("layerwatch")
 
@@ -34,10 +34,12 @@ def _scalar(value):
 class Run:
     """Streams checkpoints and scalars of one training run; see layerwatch.init()."""
 
-    def __init__(self, transport, on_advice=None, ranks=None, sketch=None):
+    def __init__(self, transport, on_advice=None, ranks=None, sketch=None, raw_every=None, raw_layers=None):
         self._transport = transport
         self.ranks = ranks or RankInfo(0, 1)
-        self._sketch = sketch_size(sketch)  # K for layers wider than K, or None (docs: clients/python/README.md, "Sketches")
+        # Which layers go as sketches and when they go raw anyway (docs: clients/python/README.md, "Sketches")
+        self._plan = SketchPlan(sketch, raw_every, raw_layers)
+        self._checkpoints = 0  # checkpoints queued so far: the plan's raw_every counts them
         self.on_advice = on_advice
         self.advice = []  # every advice message received, in order
         self.frozen = []  # every layer reported frozen ({"layer", "step"}), in order
@@ -99,7 +101,7 @@ class Run:
 
     def watch(self, model, layers, probe, labels=None, class_names=None, every=None, spatial=False,
               logits=True, concepts=None, concept_labels=None, batch_size=256, images=None, masks=None,
-              gradcam=None, gradcam_examples=16, sketch=None):
+              gradcam=None, gradcam_examples=16, sketch=None, raw_every=None, raw_layers=None):
         """Hooks `layers` of a torch `model` and checkpoints them on the fixed `probe` inputs every N steps.
 
         `model` may be wrapped (DistributedDataParallel, DataParallel, torch.compile): layers are named as in the model
@@ -115,14 +117,14 @@ class Run:
         `gradcam`: a conv layer (name or module) whose Grad-CAM maps are sent with every checkpoint, for
         `gradcam_examples` probe examples (a count, spread over the classes, or a list of probe indices).
         `sketch`: K (or True for 64) to send each layer wider than K as its K-direction sketch, computed on the model's
-        device; False for raw frames; None keeps init()'s choice.
+        device; False for raw frames; None keeps init()'s choice. `raw_every`, `raw_layers`: as in init() (None keeps
+        init()'s choice).
         """
         from .probe import ProbeSet
         from .unwrap import resolve_layer
         from .watch import Watch  # torch is imported only here
 
-        if sketch is not None:
-            self._sketch = sketch_size(sketch)
+        self._plan = self._plan.replace(sketch, raw_every, raw_layers)
         if isinstance(probe, ProbeSet):
             labels = probe.labels if labels is None else labels
             images = probe.images if images is None else images
@@ -166,7 +168,7 @@ class Run:
             self._warn_once("no-watch", "layerwatch: run.checkpoint() before run.watch(); ignored")
             return
         try:
-            acts, decls = self._watch.collect(sketch=self._sketch)
+            acts, decls = self._watch.collect(self._plan, raw=self._plan.raw_at(self._checkpoints))
             self._queue_checkpoint(self._step, acts, decls, self._gradcam_frames(self._step))
         except Exception as exc:  # noqa: BLE001 — never raise into the training loop
             self._warn_once("checkpoint:" + type(exc).__name__, "layerwatch: checkpoint at step %d failed: %r" % (self._step, exc))
@@ -178,7 +180,8 @@ class Run:
         spatial maps units × m × h × w) and the probe set (m examples, optional labels, class names and `images`
         as in watch()). `sketch`: as in watch(); a torch tensor is sketched on its own device.
         """
-        k = self._sketch if sketch is None else sketch_size(sketch)
+        plan = self._plan if sketch is None else self._plan.replace(sketch)
+        raw_now = plan.raw_at(self._checkpoints)
         self._step = int(step)
         self._deliver()
         if self.rank > 0:
@@ -192,9 +195,10 @@ class Run:
                 decl = {"name": name, "units": int(shape[0]), "kind": (kinds or {}).get(name, "conv" if len(shape) == 4 else "dense")}
                 if len(shape) == 4:
                     decl["spatial"] = {"h": int(shape[2]), "w": int(shape[3])}
-                if sketched(decl, k):
-                    decl["sketch"] = k
-                    arrays[name] = sketch_layer(arr.detach().T if hasattr(arr, "detach") else np.asarray(arr).T, k)
+                if plan.declares(decl):
+                    decl["sketch"] = plan.k
+                if plan.declares(decl) and not raw_now:
+                    arrays[name] = sketch_layer(arr.detach().T if hasattr(arr, "detach") else np.asarray(arr).T, plan.k)
                 else:
                     arrays[name] = np.asarray(arr.detach().cpu() if hasattr(arr, "detach") else arr, dtype=np.float32)
                 decls.append(decl)
@@ -327,12 +331,14 @@ class Run:
                     raise ValueError("layer %r or the probe size changed since the first checkpoint: %r" % (d["name"], d))
         if not self._transport:
             return
+        self._checkpoints += 1
         frames, raw = [], []
         for d in decls:
             data = arrays[d["name"]]
             if isinstance(data, Sketch) and data.constant is not None:
-                raw.append(d["name"])  # a layer constant over the probe set has no direction to send: its values go raw
-                data = data.constant
+                data = data.constant  # a layer constant over the probe set has no direction to send: its values go raw
+            if "sketch" in d and not isinstance(data, Sketch):
+                raw.append(d["name"])  # a sketched layer sent raw here (raw_every, or constant): listed in "raw"
             if isinstance(data, Sketch):
                 info = {"singular": data.singular, "total": data.total}
                 frames.append(encode_frame_buffer(step, d["name"], data.basis, kind="sketch", sketch=info))

@@ -35,6 +35,39 @@ def sketched(decl, k):
     return k is not None and "spatial" not in decl and decl["units"] > k
 
 
+class SketchPlan:
+    """Which layers travel as sketches, and when a sketched layer goes raw anyway.
+
+    k: K directions for layers wider than K (None: no sketches). raw_layers: names always sent raw (their PWCCA and
+    concept statistics stay). raw_every: N sends every Nth checkpoint raw whole (the 1st, the N+1th, …), so PWCCA and
+    concept statistics exist at those checkpoints and the sketches' CKA can be checked against exact CKA there.
+    """
+
+    __slots__ = ("k", "raw_every", "raw_layers")
+
+    def __init__(self, k=None, raw_every=None, raw_layers=None):
+        self.k = sketch_size(k)
+        if raw_every is not None and (isinstance(raw_every, bool) or not isinstance(raw_every, int) or raw_every < 1):
+            raise ValueError("raw_every must be a positive int (every Nth checkpoint is sent raw) or None, got %r" % (raw_every,))
+        if isinstance(raw_layers, str) or (raw_layers is not None and not all(isinstance(n, str) for n in raw_layers)):
+            raise ValueError("raw_layers must be a list of layer names, got %r" % (raw_layers,))
+        self.raw_every = raw_every
+        self.raw_layers = frozenset(raw_layers or ())
+
+    def replace(self, k=None, raw_every=None, raw_layers=None):
+        """This plan with the options given (not None) changed; k=False turns sketches off."""
+        return SketchPlan(self.k if k is None else k, self.raw_every if raw_every is None else raw_every,
+                          self.raw_layers if raw_layers is None else raw_layers)
+
+    def declares(self, decl):
+        """Whether the layer is declared as sketches (its frames are sketches unless a checkpoint sends it raw)."""
+        return sketched(decl, self.k) and decl["name"] not in self.raw_layers
+
+    def raw_at(self, index):
+        """Whether the index-th checkpoint of the run (0 for the first) goes raw whole."""
+        return self.raw_every is not None and index % self.raw_every == 0
+
+
 def sketch_size(value):
     """K from the user's `sketch=` option: None/False/0 (off), True (64) or an int 1-128; raises ValueError otherwise."""
     if value is None or value is False or value == 0:

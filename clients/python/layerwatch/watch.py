@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .sketch import sketch_layer, sketched
+from .sketch import SketchPlan, sketch_layer
 from .unwrap import resolve_layer, unwrap
 
 LOGITS = "logits"
@@ -76,7 +76,7 @@ class Watch:
             raise ValueError("the probe set needs at least one example (first dimension)")
         self.examples = int(self.probe.shape[0])
         self._capturing = False
-        self._sketch = None
+        self._sketch_now = set()  # names sketched in the probe pass under way: their batches stay on the device
         self._captured = {}
         self._handles = [m.register_forward_hook(self._hook(n, m)) for n, m in zip(self.names, self.modules)]
 
@@ -85,16 +85,14 @@ class Watch:
 
         def hook(_module, _inputs, output):
             if self._capturing:  # training forwards pay only this test
-                self._captured[name].append(self._keep(reduce_output(output, module, spatial)))
+                self._captured[name].append(self._keep(name, reduce_output(output, module, spatial)))
 
         return hook
 
-    def _keep(self, reduced):
-        """A probe batch's output stays on the model's device only when it is to be sketched there."""
+    def _keep(self, name, reduced):
+        """A probe batch's output stays on the model's device only when it may be sketched there."""
         t, kind, hw = reduced
-        if sketched({"units": int(t.shape[1]), **({"spatial": hw} if hw else {})}, self._sketch):
-            return reduced
-        return t.cpu(), kind, hw
+        return reduced if name in self._sketch_now else (t.cpu(), kind, hw)
 
     def remove(self):
         """Removes the forward hooks."""
@@ -102,17 +100,20 @@ class Watch:
             h.remove()
         self._handles = []
 
-    def collect(self, sketch=None):
+    def collect(self, plan=None, raw=False):
         """One probe pass in eval mode under no_grad (mode restored): ({name: units × m array}, layer decls).
 
-        sketch=K: layers wider than K (not spatial) are reduced on the model's device to their K-direction sketch
-        (layerwatch.sketch), which takes the array's place, and their decl says "sketch": K.
+        plan (a SketchPlan): the layers it declares as sketches say "sketch": K in their decl, and are reduced on the
+        model's device to their K-direction sketch (layerwatch.sketch), which takes the array's place, unless `raw`
+        (this checkpoint goes raw whole).
         """
+        plan = plan or SketchPlan()
         model = self.model
         was_training = model.training
         modes = [(m, m.training) for m in model.modules()]
         self._captured = {n: [] for n in self.names}
-        self._sketch = sketch
+        # Before the pass, a layer's width is not known: keep on the device what could be sketched, move the rest.
+        self._sketch_now = set() if raw or plan.k is None else {n for n in self.names + [LOGITS] if n not in self.spatial and n not in plan.raw_layers}
         outputs = []
         try:
             device = next((p.device for p in model.parameters()), torch.device("cpu"))
@@ -123,7 +124,7 @@ class Watch:
                     batch = self.probe[start : start + self.batch_size].to(device)
                     out = model(batch)
                     if self.logits:
-                        outputs.append(self._keep(reduce_output(out, None, False)))
+                        outputs.append(self._keep(LOGITS, reduce_output(out, None, False)))
         finally:
             self._capturing = False
             # Restore each module's own mode: a model may keep, e.g., frozen batch norms in eval.
@@ -144,9 +145,10 @@ class Watch:
             decl = {"name": name, "units": int(acts.shape[1]), "kind": LOGITS if name == LOGITS else kind}
             if hw is not None:
                 decl["spatial"] = {"h": hw[0], "w": hw[1]}
-            if sketched(decl, sketch):
-                decl["sketch"] = sketch
-                arrays[name] = sketch_layer(acts, sketch)
+            if plan.declares(decl):
+                decl["sketch"] = plan.k
+            if plan.declares(decl) and not raw:
+                arrays[name] = sketch_layer(acts, plan.k)
             else:
                 # Neurons × datapoints, as the protocol wants: (m, units) → (units, m); (m, C, H, W) → (C, m, H, W).
                 arrays[name] = np.ascontiguousarray(np.swapaxes(acts.cpu().numpy(), 0, 1), dtype=np.float32)

@@ -10,7 +10,7 @@ from torch import nn
 
 import layerwatch
 from layerwatch.frames import decode_frame
-from layerwatch.sketch import sketch_layer, sketch_size
+from layerwatch.sketch import SketchPlan, sketch_layer, sketch_size
 
 
 def layer(rng, m, n, rank=12, noise=0.05):
@@ -98,6 +98,37 @@ def test_send_activations_sends_wide_layers_as_sketches(recording_run):
     assert head["kind"] == "activations" and np.array_equal(values, narrow)
 
 
+def test_raw_every_and_raw_layers_send_chosen_checkpoints_and_layers_raw(recording_run):
+    run, transport = recording_run
+    rng = np.random.default_rng(5)
+    wide, kept = layer(rng, 120, 300).T.astype(np.float32), layer(rng, 120, 200).T.astype(np.float32)
+    run._plan = SketchPlan(16, raw_every=3, raw_layers=["kept"])
+    for step in range(5):
+        run.send_activations(step, {"wide": wide, "kept": kept})
+    (layers, _probe), = transport.declarations
+    assert [(d["name"], d.get("sketch")) for d in layers["layers"]] == [("wide", 16), ("kept", None)], "raw_layers are declared raw"
+    kinds = []
+    for _, msg, frames in transport.checkpoints:
+        kinds.append((decode_frame(frames[0].tobytes())[0]["kind"], decode_frame(frames[1].tobytes())[0]["kind"], msg.get("raw")))
+    raw, sketch = ("activations", "activations", ["wide"]), ("sketch", "activations", None)
+    assert kinds == [raw, sketch, sketch, raw, sketch], "checkpoints 0 and 3 (every 3rd, the first included) go raw whole"
+    head, values = decode_frame(transport.checkpoints[0][2][0].tobytes())
+    assert head["shape"] == [300, 120] and np.array_equal(values, wide)
+
+
+def test_raw_every_and_raw_layers_values():
+    assert SketchPlan(8, 4, ["a"]).raw_at(0) and SketchPlan(8, 4).raw_at(8) and not SketchPlan(8, 4).raw_at(3)
+    assert not SketchPlan(8).raw_at(0), "without raw_every no checkpoint goes raw"
+    assert SketchPlan(8, 2).replace(False).k is None and SketchPlan(8, 2).replace(False).raw_every == 2
+    for bad in (0, -2, 1.5, True, "3"):
+        with pytest.raises(ValueError, match="raw_every must be"):
+            SketchPlan(8, raw_every=bad)
+    with pytest.raises(ValueError, match="raw_layers must be"):
+        SketchPlan(8, raw_layers="fc")
+    with pytest.raises(ValueError, match="raw_every must be"):
+        layerwatch.init(url="ws://127.0.0.1:9/ingest", sketch=8, raw_every=0, wait=0)
+
+
 def test_watch_sketches_on_the_models_device(recording_run):
     run, transport = recording_run
     torch.manual_seed(0)
@@ -128,8 +159,9 @@ def test_server_gives_the_same_svcca_k_from_sketches_as_from_raw_frames(tmp_path
         drift = [rng.standard_normal(x.shape) for x in start]
         checkpoints = [{"h%d" % i: (start[i] + 0.3 * t * drift[i]).T.astype(np.float32) for i in range(2)} for t in range(steps)]
         ids = {}
-        for name, sketch in (("raw", None), ("sketch", 32)):
-            with layerwatch.init(url=server.url, name=name, sketch=sketch, options={"analysis": {"k": 10}}) as run:
+        # "mixed": sketches with every 2nd checkpoint raw, so the server compares raw frames with sketches.
+        for name, sketch, raw_every in (("raw", None, None), ("sketch", 32, None), ("mixed", 32, 2)):
+            with layerwatch.init(url=server.url, name=name, sketch=sketch, raw_every=raw_every, options={"analysis": {"k": 10}}) as run:
                 for t, acts in enumerate(checkpoints):
                     run.send_activations(t * 10, acts)
             ids[name] = run.id
@@ -140,6 +172,7 @@ def test_server_gives_the_same_svcca_k_from_sketches_as_from_raw_frames(tmp_path
             grids[name] = np.array(json.loads(out.stdout)["convergence"]["toFinal"], dtype=np.float64)
         assert grids["raw"].shape == (2, steps)
         np.testing.assert_allclose(grids["sketch"], grids["raw"], atol=1e-6, rtol=0)
+        np.testing.assert_allclose(grids["mixed"], grids["raw"], atol=1e-6, rtol=0)
         final = [numpy_top(checkpoints[-1]["h%d" % i].T.astype(np.float64), 10)[0] for i in range(2)]
         for i in range(2):
             for t in range(steps):
@@ -147,3 +180,16 @@ def test_server_gives_the_same_svcca_k_from_sketches_as_from_raw_frames(tmp_path
                 assert grids["sketch"][i, t] == pytest.approx(mine, abs=1e-6)
     finally:
         server.kill()
+
+
+def test_watch_raw_every_sends_the_probe_pass_raw_at_those_checkpoints(recording_run):
+    run, transport = recording_run
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(5, 80), nn.Tanh(), nn.Linear(80, 4))
+    run.watch(model, layers=["1"], probe=torch.randn(100, 5), sketch=12, raw_every=2)
+    for step in (1, 2, 3):
+        run.checkpoint(step)
+    got = [(decode_frame(frames[0].tobytes())[0]["kind"], msg.get("raw")) for _, msg, frames in transport.checkpoints]
+    assert got == [("activations", ["1"]), ("sketch", None), ("activations", ["1"])]
+    head, values = decode_frame(transport.checkpoints[0][2][0].tobytes())
+    assert head["shape"] == [80, 100] and values.dtype == np.float32

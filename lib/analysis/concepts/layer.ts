@@ -1,5 +1,5 @@
 /** Every concept statistic of one layer at one checkpoint, from its activations and the probe's labels: what a worker job computes. */
-import { seededRng } from '../random';
+import { Rng } from '../../random';
 import { bestConcepts, DETECTOR_IOU, summariseDetectors, type DetectorSummary } from './detectors';
 import { scoreConcepts } from './scoring';
 import { classSelectivity, meanOverSpace } from './selectivity';
@@ -110,7 +110,7 @@ export function analyseLayerConcepts(layer: LayerValues, probe: ConceptProbe, op
 
 /** Chance baseline of the detector counts: the same pipeline on seeded Gaussian activations of the layer's shape. */
 export function chanceDetectors(layer: Omit<LayerValues, 'data'>, probe: ConceptProbe, opts: LayerConceptOptions = {}, seed = 12345): DetectorSummary {
-  const rng = seededRng(seed);
+  const rng = new Rng(seed);
   const data = new Float32Array(layer.units * probe.examples * layer.h * layer.w);
   for (let i = 0; i < data.length; i++) data[i] = rng.normal();
   const { summary } = analyseLayerConcepts({ ...layer, data }, { ...probe, labels: null }, { ...opts, directions: null });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectKernel, type KernelName } from '../../../lib/analysis/kernel';
-import { gaussianMatrix, seededRng } from '../../../lib/analysis/random';
+import { gaussianMatrix, Rng } from '../../../lib/random';
 import type { Activations } from '../../../lib/analysis/types';
 import { readNpy2d } from '../../../lib/codecs/npy';
 
@@ -50,7 +50,7 @@ export function kernelVariants(): { label: string; use: () => void }[] {
 
 /** A seeded Gaussian layer. */
 export function buildLayer({ units, examples, seed }: { units: number; examples: number; seed: number }): Activations {
-  return { data: gaussianMatrix(seededRng(seed), units, examples), units, examples };
+  return { data: gaussianMatrix(new Rng(seed), units, examples), units, examples };
 }
 
 /** m (r × c) times layer (c × examples). */
@@ -68,7 +68,7 @@ export function mapLayer(m: Float64Array, rows: number, layer: Activations): Act
 
 /** A seeded random orthogonal n × n matrix (Gram–Schmidt on Gaussian rows). */
 export function randomOrthogonal(n: number, seed: number): Float64Array {
-  const q = gaussianMatrix(seededRng(seed), n, n);
+  const q = gaussianMatrix(new Rng(seed), n, n);
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < i; p++) {
       let d = 0;
@@ -86,9 +86,9 @@ export function randomOrthogonal(n: number, seed: number): Float64Array {
 /** A related pair: B = tanh-mixed A plus noise (not a linear image, so metrics are strictly between 0 and 1). */
 export function relatedPair(units: number, examples: number, seed: number): [Activations, Activations] {
   const a = buildLayer({ units, examples, seed });
-  const w = gaussianMatrix(seededRng(seed + 1), units, units);
+  const w = gaussianMatrix(new Rng(seed + 1), units, units);
   const b = mapLayer(w, units, a);
-  const noise = seededRng(seed + 2);
+  const noise = new Rng(seed + 2);
   for (let i = 0; i < b.data.length; i++) b.data[i] = Math.tanh(b.data[i] / Math.sqrt(units)) + 0.3 * noise.normal();
   return [a, b];
 }

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { jsEigh } from '../../../lib/analysis/js-eigen';
 import { jsMul } from '../../../lib/analysis/js-gemm';
 import { plainJsKernel, selectKernel, kernel, wasmKernel, type Kernel } from '../../../lib/analysis/kernel';
-import { gaussianMatrix, seededRng } from '../../../lib/analysis/random';
+import { gaussianMatrix, Rng } from '../../../lib/random';
 import { similarities } from '../../../lib/analysis/similarity';
 import { tridiagEigen } from '../../../lib/analysis/tridiag-dc';
 import { wasmEigh } from '../../../lib/analysis/wasm/eigen';
@@ -18,7 +18,7 @@ import { kernels, loadLayer, referenceCases } from './fixtures';
 const ROOT = join(import.meta.dirname, '../../..');
 
 function symmetric(n: number, seed: number): Float64Array {
-  const g = gaussianMatrix(seededRng(seed), n, n);
+  const g = gaussianMatrix(new Rng(seed), n, n);
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) g[i * n + j] = g[j * n + i];
   return g;
 }
@@ -27,7 +27,7 @@ describe('kernels', () => {
   it('centring: the native and JavaScript loops give the same bits (float32/float64 in and out, any length) and stop at a non-finite neuron', () => {
     const native = kernels().includes('native-openblas') ? (selectKernel('native-openblas'), kernel()) : undefined;
     selectKernel('auto');
-    const rng = seededRng(5);
+    const rng = new Rng(5);
     for (const m of [1, 3, 4, 7, 1001]) {
       const rows = 5;
       const x64 = Float64Array.from({ length: rows * m }, (_, i) => 1e3 + (i % m) * 1e-3 + rng.normal());
@@ -78,7 +78,7 @@ describe('kernels', () => {
     const dup = symmetric(150, 7);
     for (let j = 0; j < 150; j++) { dup[3 * 150 + j] = dup[2 * 150 + j]; dup[j * 150 + 3] = dup[j * 150 + 2]; dup[150 + j] = 0; dup[j * 150 + 1] = 0; }
     cases.push(['repeated and zero', dup, 150]);
-    const low = gaussianMatrix(seededRng(4), 200, 60);
+    const low = gaussianMatrix(new Rng(4), 200, 60);
     cases.push(['rank 60 of 200', plainJsKernel.gram(low, 200, 60), 200]);
     const clustered = new Float64Array(120 * 120);
     for (let i = 0; i < 120; i++) clustered[i * 120 + i] = i % 3;
@@ -130,8 +130,8 @@ describe('kernels', () => {
     if (kernels().length > 1) { selectKernel('native-openblas'); others.push(kernel()); }
     selectKernel('auto');
     for (const [r1, r2, m] of [[9, 7, 50], [13, 6, 301], [70, 35, 777]]) {
-      const x = Float32Array.from(gaussianMatrix(seededRng(1), r1, m));
-      const y = gaussianMatrix(seededRng(2), r2, m);
+      const x = Float32Array.from(gaussianMatrix(new Rng(1), r1, m));
+      const y = gaussianMatrix(new Rng(2), r2, m);
       const near = (p: Float64Array, q: Float64Array) => {
         assert.equal(p.length, q.length);
         p.forEach((v, i) => assert.ok(Math.abs(v - q[i]) < 1e-10, `${v} vs ${q[i]}`));
@@ -187,8 +187,8 @@ describe('kernels', () => {
   it('products shared with the helper thread are bit-identical to single-threaded ones', () => {
     const code = [
       "import('./lib/analysis/wasm/engine.ts').then(async (e) => {",
-      "  const { gaussianMatrix, seededRng } = await import('./lib/analysis/random.ts');",
-      '  const x = gaussianMatrix(seededRng(1), 300, 1501), y = gaussianMatrix(seededRng(2), 290, 1501);',
+      "  const { gaussianMatrix, Rng } = await import('./lib/random.ts');",
+      '  const x = gaussianMatrix(new Rng(1), 300, 1501), y = gaussianMatrix(new Rng(2), 290, 1501);',
       '  const g = e.wasmGram(x, 300, 1501), c = e.wasmCross(x, 300, y, 290, 1501);',
       "  const { createHash } = await import('node:crypto');",
       "  const hash = (a) => createHash('sha256').update(new Uint8Array(a.buffer)).digest('hex');",
@@ -212,10 +212,10 @@ describe('kernels', () => {
       const entry = join(dir, 'entry.ts');
       writeFileSync(entry, [
         `import { Worker, isMainThread, parentPort } from 'node:worker_threads';`,
-        `import { selectKernel, similarity, gaussianMatrix, seededRng } from ${JSON.stringify(join(ROOT, 'lib/analysis/index.ts'))};`,
+        `import { selectKernel, similarity, gaussianMatrix, Rng } from ${JSON.stringify(join(ROOT, 'lib/analysis/index.ts'))};`,
         `import { wasmThreads } from ${JSON.stringify(join(ROOT, 'lib/analysis/wasm/engine.ts'))};`,
         `// 200 × 3000: the Gram and cross products are large enough to use the helper thread on the main thread.`,
-        `const run = () => { const info = selectKernel('js'); const a = gaussianMatrix(seededRng(1), 200, 3000), b = gaussianMatrix(seededRng(2), 200, 3000);`,
+        `const run = () => { const info = selectKernel('js'); const a = gaussianMatrix(new Rng(1), 200, 3000), b = gaussianMatrix(new Rng(2), 200, 3000);`,
         `  return { engine: info.engine, threads: wasmThreads(), value: similarity({ data: a, units: 200, examples: 3000 }, { data: b, units: 200, examples: 3000 }, 'svcca').value }; };`,
         `if (isMainThread) { const w = new Worker(new URL(import.meta.url)); w.on('message', (m) => { console.log(JSON.stringify([run(), m])); w.terminate(); }); }`,
         `else parentPort!.postMessage(run());`,

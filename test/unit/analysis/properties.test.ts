@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { similarities, similarity } from '../../../lib/analysis/index';
 import { selectKernel } from '../../../lib/analysis/kernel';
-import { gaussianMatrix, seededRng } from '../../../lib/analysis/random';
+import { gaussianMatrix, Rng } from '../../../lib/random';
 import type { Activations } from '../../../lib/analysis/types';
 import { buildLayer, kernels, kernelVariants, mapLayer, randomOrthogonal, relatedPair } from './fixtures';
 
@@ -39,7 +39,7 @@ for (const variant of kernelVariants()) {
     it('a general invertible linear map keeps plain (full-rank) CCA at 1', () => {
       variant.use();
       const layer = buildLayer({ units: 20, examples: 300, seed: 3 });
-      const mapped = mapLayer(gaussianMatrix(seededRng(4), 20, 20), 20, layer);
+      const mapped = mapLayer(gaussianMatrix(new Rng(4), 20, 20), 20, layer);
       const [pw, full] = similarities(layer, mapped, ['pwcca', 'svcca'], { threshold: 1 });
       close(pw.value, 1, 1e-8, 'pwcca');
       assert.deepEqual(full.k, [20, 20]);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { AnalysisError, compare, similarity } from '../../../lib/analysis/index';
 import { prepareSketch, sketchActivations, validateSketch, type Sketch } from '../../../lib/analysis/sketch';
 import { buildLayer, mapLayer } from './fixtures';
-import { gaussianMatrix, seededRng } from '../../../lib/analysis/random';
+import { gaussianMatrix, Rng } from '../../../lib/random';
 
 const code = (c: string) => (err: unknown) => err instanceof AnalysisError && err.code === c && err.message.length > 0;
 
@@ -26,7 +26,7 @@ describe('sketches', () => {
   });
 
   it('a layer of rank ≤ K is held whole: svcca-k beyond K and the 99% rule are exact, not capped', () => {
-    const rng = seededRng(3);
+    const rng = new Rng(3);
     const base = { data: gaussianMatrix(rng, 5, 200), units: 5, examples: 200 };
     const wide = mapLayer(gaussianMatrix(rng, 30 * 5, 1), 30, base); // 30 neurons of rank 5
     const other = mapLayer(gaussianMatrix(rng, 30 * 5, 1), 30, { ...base, data: base.data.map((v, i) => v + 0.3 * Math.sin(i)) });

@@ -12,7 +12,7 @@ import { centre, liveNeurons } from '../../../lib/analysis/centre';
 import { prepareTop } from '../../../lib/analysis/prepare';
 import { prepareSketch, sketchActivations } from '../../../lib/analysis/sketch';
 import { topDirections, type TopRoute } from '../../../lib/analysis/top-directions';
-import { seededRng } from '../../../lib/analysis/random';
+import { Rng } from '../../../lib/random';
 import type { Activations } from '../../../lib/analysis/types';
 import { readNpy2d } from '../../../lib/codecs/npy';
 import { kernelVariants, loadLayer, referenceCases } from './fixtures';
@@ -39,7 +39,7 @@ const close = (got: number, want: number, tol: number, what: string) => assert.o
 
 /** A seeded layer with a power-law spectrum (σ_i ∝ i^-alpha), as real layers have. */
 function decaying(units: number, examples: number, alpha: number, seed: number): Activations {
-  const rng = seededRng(seed);
+  const rng = new Rng(seed);
   const r = Math.min(units, examples);
   const a = Float64Array.from({ length: units * r }, () => rng.normal());
   const b = Float64Array.from({ length: r * examples }, (_, i) => rng.normal() * Math.pow(Math.floor(i / examples) + 1, -alpha));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_COMPARE_RUNS, parseCompareRuns, writeCompareRuns } from '../../../lib/compare/compare-runs';
-import { configDiff, flattenConfig, formatConfigValue } from '../../../lib/compare/config-diff';
+import { configDiff, formatConfigValue } from '../../../lib/compare/config-diff';
 import { settleOrder } from '../../../lib/compare/settle-order';
 
 describe('compare run list', () => {
@@ -28,10 +28,14 @@ describe('compare run list', () => {
 });
 
 describe('config diff', () => {
-  it('flattens nested keys with dots and keeps arrays whole', () => {
-    assert.deepEqual(flattenConfig({ lr: 0.001, optimizer: { name: 'adam', betas: [0.9, 0.999] }, tag: null }), { lr: 0.001, 'optimizer.name': 'adam', 'optimizer.betas': '[0.9,0.999]', tag: null });
-    assert.deepEqual(flattenConfig(undefined), {});
-    assert.deepEqual(flattenConfig(3), { '': 3 });
+  it('flattens as the overview table does: dotted keys, arrays by index, every key (no 200 cap), "__proto__" kept as data', () => {
+    const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i]));
+    const diff = configDiff([{ ...wide, opt: { betas: [0.9, 0.999] } }, { ...wide, k299: -1, opt: { betas: [0.9, 0.99] } }]);
+    assert.deepEqual(diff.rows.map((r) => r.key), ['k299', 'opt.betas.1']);
+    assert.equal(diff.same, 300);
+    const hostile = configDiff([JSON.parse('{"__proto__": {"x": 1}}'), JSON.parse('{"__proto__": {"x": 2}}')]);
+    assert.deepEqual(hostile.rows, [{ key: '__proto__.x', values: [1, 2] }]);
+    assert.equal(({} as Record<string, unknown>).x, undefined, 'nothing reached Object.prototype');
   });
 
   it('lists only the keys that differ; a key missing from a run differs; 1 and "1" differ', () => {
@@ -40,9 +44,9 @@ describe('config diff', () => {
     const c = { lr: 0.001, optimizer: { name: 'adam', betas: [0.9, 0.999] }, seed: 2, width: 1 };
     const diff = configDiff([a, b, c]);
     assert.deepEqual(diff.rows.map((r) => r.key), ['extra', 'lr', 'seed', 'width']);
-    assert.deepEqual(diff.rows[0].values, [undefined, null, undefined]);
+    assert.deepEqual(diff.rows[0].values, [undefined, 'null', undefined]);
     assert.deepEqual(diff.rows[1].values, [0.001, 0.003, 0.001]);
-    assert.equal(diff.same, 2);
+    assert.equal(diff.same, 3, 'optimizer.name and both betas');
     assert.deepEqual(diff.rows[0].values.map(formatConfigValue), ['—', 'null', '—']);
   });
 

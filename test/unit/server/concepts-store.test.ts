@@ -20,11 +20,12 @@ const cell = (l: number, step: number, n: number): ConceptCell => ({
   l, step, mode: 'image', detectors: 1, unique: 1, uniqueByCategory: [1, 0], sensitivity: [0.5, null], k: 2, selectivityBands: null,
   best: Array.from({ length: n }, (_, u) => (u % 3) - 1), iou: Array.from({ length: n }, (_, u) => u / 10), selectivity: Array.from({ length: n }, (_, u) => (u === 1 ? null : u / 8)),
 });
+const writeFailed = (code: string, err: unknown) => assert.fail(`${code}: ${String(err)}`);
 const packed = (c: ConceptCell) => Float32Array.from([...c.best, ...c.iou, ...c.selectivity.map((v) => v ?? NaN)]);
 
 test('summaries and unit records: the state holds no per-unit values, the index finds each cell, slices read back exactly', async () => {
   const file = path.join(dir, 'analysis.lwlog');
-  const w = new AnalysisWriter(file);
+  const w = new AnalysisWriter(file, writeFailed);
   w.append({ type: 'concepts', patch: { meta } });
   const cells = [cell(0, 10, 5), cell(1, 10, 3), cell(0, 20, 5)];
   for (const c of cells) {
@@ -64,7 +65,7 @@ test('an older log with whole cells in its patches: summarised (selectivity band
 
 test('a damaged or foreign unit record reads as missing, never as a crash or a read past the record', async () => {
   const file = path.join(dir, 'analysis.lwlog');
-  const w = new AnalysisWriter(file);
+  const w = new AnalysisWriter(file, writeFailed);
   const offset = await w.appendBinary(encodeUnitsRecord(0, 10, packed(cell(0, 10, 5))));
   await w.close();
   // The index says 8 units; the record holds 5.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { bilinearPlan, topQuantileCuts, upsampledQuantileCuts, upsampleInto } from '../../../../lib/analysis/concepts';
-import { seededRng } from '../../../../lib/analysis/random';
+import { Rng } from '../../../../lib/random';
 
 const m = 30, h = 3, w = 3, H = 7, W = 7;
 
@@ -14,13 +14,13 @@ function upsampledAll(values: Float32Array, u: number): Float64Array {
 }
 
 it('turns on the top ⌈q·N⌉ upsampled pixels (plus ties), as topQuantileCuts on the upsampled values', () => {
-  const rng = seededRng(11);
+  const rng = new Rng(11);
   const units = 4;
   const values = new Float32Array(units * m * h * w);
   for (let i = 0; i < m * h * w; i++) {
     values[i] = rng.normal(); // dense
-    values[m * h * w + i] = rng.uniform() < 0.03 ? 1 + rng.uniform() : 0; // sparse ReLU unit
-    values[2 * m * h * w + i] = Math.round(rng.uniform() * 3); // heavy ties
+    values[m * h * w + i] = rng.next() < 0.03 ? 1 + rng.next() : 0; // sparse ReLU unit
+    values[2 * m * h * w + i] = Math.round(rng.next() * 3); // heavy ties
     values[3 * m * h * w + i] = 2; // dead
   }
   for (const q of [0.005, 0.02, 0.1]) {

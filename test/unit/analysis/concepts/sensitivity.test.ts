@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyseLayerConcepts, chanceDetectors, classSensitivity, keptDirections, multipleCorrelation } from '../../../../lib/analysis/concepts';
-import { seededRng } from '../../../../lib/analysis/random';
+import { Rng } from '../../../../lib/random';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${a} ≈ ${b}`);
 
@@ -34,7 +34,7 @@ describe('multipleCorrelation', () => {
 });
 
 describe('classSensitivity', () => {
-  const rng = seededRng(7);
+  const rng = new Rng(7);
   const units = 3, m = 40;
   const labels = Array.from({ length: m }, (_, j) => j % 3);
   const data = new Float64Array(units * m);
@@ -56,7 +56,7 @@ describe('classSensitivity', () => {
 
 describe('analyseLayerConcepts', () => {
   it('finds a planted detector, ignores a dead unit and reports selectivity and sensitivity', () => {
-    const rng = seededRng(3);
+    const rng = new Rng(3);
     const m = 400, units = 3;
     const conceptLabels = Array.from({ length: m }, (_, j) => (j % 10 === 0 ? [0] : j % 7 === 0 ? [1] : []));
     const labels = Array.from({ length: m }, (_, j) => j % 2);
