@@ -7,7 +7,7 @@
 import { runTopic, type RunSnapshot } from '@/lib/protocol/live';
 import { BoundedMap } from '@/lib/bounded-map';
 import type { LayerwatchStore } from './create-store';
-import { RequestError, type LiveSocket } from './live-socket';
+import type { RequestError, LiveSocket } from './live-socket';
 import type { Speed } from './slices/timeline';
 
 const CACHE = 24;

@@ -25,6 +25,7 @@ export function useLiveRequest<N extends LiveRequestName>(what: N, run: string |
   const [load, setLoad] = useState<RequestLoad<LiveRequestResult<N>>>(IDLE);
   // The params by value: a view builds a new object every render.
   const key = JSON.stringify(params);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh: a new value asks for the same request again
   useEffect(() => {
     if (run === null || !connected || !enabled) return;
     const cacheKey = `${run}\n${key}`;
