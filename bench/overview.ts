@@ -18,7 +18,7 @@ import { Rng } from '../lib/random';
 import { RECORD_KIND } from '../server/runs/records';
 import { RunIndex } from '../server/storage/run-index';
 import { RunLogWriter } from '../server/storage/run-log-writer';
-import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer } from './helpers';
+import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer, strArg } from './helpers';
 
 const RUNS = numArg('runs', SMOKE ? 200 : 10_000);
 const PARALLEL = 32;
@@ -54,6 +54,22 @@ async function writeRun(dir: string, i: number, rng: Rng): Promise<void> {
     ...(i % 100 === 0 ? { tags: ['baseline'], notes: 'reference run' } : {}),
   };
   await writeFile(path.join(runDir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+}
+
+/** With `--profile DIR`: the page's CPU profile while `work` runs, written to DIR/overview-NAME.cpuprofile (bench/profile-summary.ts reads it). */
+async function profiled<T>(page: import('playwright-core').Page, name: string, work: () => Promise<T>): Promise<T> {
+  const dir = strArg('profile');
+  if (!dir) return work();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const out = await work();
+  const { profile } = await cdp.send('Profiler.stop');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `overview-${name}.cpuprofile`), JSON.stringify(profile));
+  await cdp.detach();
+  return out;
 }
 
 /** Main-thread task time (Chromium's TaskDuration) over `windowMs` of a page nobody touches. */
@@ -164,10 +180,10 @@ try {
       const rows = await page.getByTestId('run-row').count();
       const paint = percentile(paints, 50);
       console.log(`  first paint in Chromium (navigation → first page of rows drawn, median of 3): ${ms(paint)} (${paints.map((p) => p.toFixed(0)).join(', ')} ms); ${rows} rows in the page; target ≤ 1000 ms → ${paint <= 1000 ? 'met' : 'NOT met'}`);
-      const list = await typeAndTime(page, 'lr>0.001 tag:baseline');
+      const list = await profiled(page, 'list', () => typeAndTime(page, 'lr>0.001 tag:baseline'));
       await page.goto(`${server.url}/?view=table`);
       await page.waitForSelector('[data-testid=hp-row]');
-      const table = await typeAndTime(page, 'adam batch>=128');
+      const table = await profiled(page, 'table', () => typeAndTime(page, 'adam batch>=128'));
       // A page at rest must be idle: main-thread busy time over 2 s after the last answer (a render loop shows here).
       const busy = await idleBusyMs(page, 2000);
       for (const [name, t] of [['list view', list], ['table view (with the chart)', table]] as const) {

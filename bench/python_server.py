@@ -9,13 +9,15 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
-def start_real_server(data):
-    """Starts the server on port 0 with `data` as its data directory; returns (process, ingest url), or (None, None)."""
+def start_real_server(data, env=None):
+    """Starts the server on port 0 with `data` as its data directory (`env`: extra environment variables for it);
+    returns (process, ingest url), or (None, None)."""
     serve = os.path.join(ROOT, "server", "cli", "serve.ts")
     if not os.path.exists(serve):
         return None, None
     proc = subprocess.Popen(["node", os.path.join(ROOT, "bin", "layerwatch.mjs"), "serve", "--port", "0", "--data", data, "--no-pages"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, start_new_session=True,
+                            env=dict(os.environ, **(env or {})))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = proc.stdout.readline()

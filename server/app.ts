@@ -14,9 +14,9 @@ import { Budget, DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimit
 import { httpRoutes } from './http/routes';
 import { createStatsSource, statsEnabled } from './http/stats';
 import { IngestConnection } from './ingest/connection';
-import { registerAnalysisRequests } from './live/analysis-requests';
+import { analysisRequests } from './live/analysis-requests';
 import { Broadcaster } from './live/broadcaster';
-import { handleLiveConnection, type RequestHandler } from './live/endpoint';
+import { handleLiveConnection, type LiveRequestHandlers } from './live/endpoint';
 import { seriesRequest } from './live/series-request';
 import { topicSource } from './live/topic-source';
 import { PROJECT_ROOT } from './project-root';
@@ -64,7 +64,7 @@ export interface RunningServer {
   registry: RunRegistry;
   broadcaster: Broadcaster;
   analysis: AnalysisManager;
-  requests: Map<string, RequestHandler>;
+  requests: LiveRequestHandlers;
   /** The analysis kernel in use, e.g. "native-openblas" or "js (wasm-simd)". */
   kernel: string;
   close(): Promise<void>;
@@ -114,9 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   registry.onEnded((id) => void analysis.runEnded(id));
   const broadcaster = new Broadcaster({ epoch, ...topicSource(registry, analysis, noteSettle) });
-  const requests = new Map<string, RequestHandler>();
-  requests.set('series', seriesRequest(registry));
-  registerAnalysisRequests(requests, registry, analysis);
+  const requests: LiveRequestHandlers = { series: seriesRequest(registry), ...analysisRequests(registry, analysis) };
 
   const pages = opts.pages ? await nextPages(opts) : null;
   const stats = statsEnabled() ? createStatsSource({ broadcaster, analysisQueued: () => pool.queued }) : null;

@@ -4,6 +4,7 @@
  * a snapshot replaces the topic's state; a delta that is not last + 1 means something was missed → resubscribe without `since`.
  */
 import { LiveServerMessage, RUNS_CHANGES_TOPIC, topicRunId, type LiveClientMessage } from '@/lib/protocol/live';
+import { parseLiveResult, type LiveRequestName, type LiveRequestParams, type LiveRequestResult } from '@/lib/protocol/requests';
 import type { LayerwatchStore } from './create-store';
 
 interface TopicState {
@@ -93,17 +94,26 @@ export class LiveSocket {
     };
   }
 
-  /** Sends a request and resolves with the response's data (rejects with a RequestError, on timeout or on disconnect). */
-  request(what: string, run: string, params: Record<string, string | number | boolean>, timeoutMs = 20_000): Promise<unknown> {
+  /**
+   * Sends a request and resolves with its answer parsed by the request's result schema; rejects with a RequestError:
+   * the server's code, BAD_RESPONSE (an answer that fails its schema), TIMEOUT or DISCONNECTED.
+   */
+  request<N extends LiveRequestName>(what: N, run: string, params: LiveRequestParams<N>, timeoutMs = 20_000): Promise<LiveRequestResult<N>> {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<unknown>((resolve, reject) => {
       if (!this.isOpen()) return reject(new RequestError('DISCONNECTED', 'not connected to the server'));
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new RequestError('TIMEOUT', `no answer to ${what} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.send({ type: 'request', id, what, run, params });
+      // The wire's params are a flat object of strings, numbers and booleans; every params schema of the table is one.
+      this.send({ type: 'request', id, what, run, params: params as Record<string, string | number | boolean> });
+    });
+    return answer.then((data) => {
+      const parsed = parseLiveResult(what, data);
+      if (!parsed.ok) throw new RequestError('BAD_RESPONSE', parsed.message);
+      return parsed.data;
     });
   }
 

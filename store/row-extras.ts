@@ -3,7 +3,6 @@
  * tiny convergence thumbnail (the run's newest snapshot via `run-at`, its grid shrunk to a few columns). At most two
  * runs load at once; live runs refresh now and then.
  */
-import { RunSnapshot, type Series } from '@/lib/protocol/live';
 import type { ConvergenceGrid } from '@/lib/protocol/analysis';
 import type { LayerwatchStore } from './create-store';
 import type { LiveSocket } from './live-socket';
@@ -71,7 +70,7 @@ export class RowExtrasLoader {
     let ok = true;
     try {
       if (meta.lastScalar) {
-        const series = (await this.socket.request('series', id, { name: meta.lastScalar.name, points: SPARK_POINTS })) as Series;
+        const series = await this.socket.request('series', id, { name: meta.lastScalar.name, points: SPARK_POINTS });
         const steps: number[] = [];
         const values: number[] = [];
         series.steps.forEach((st, i) => {
@@ -84,8 +83,7 @@ export class RowExtrasLoader {
         this.store.getState().setSpark(id, { steps, values });
       }
       if (meta.lastStep !== null && meta.checkpoints > 0) {
-        const parsed = RunSnapshot.safeParse(await this.socket.request('run-at', id, { step: meta.lastStep }));
-        const conv = parsed.success ? parsed.data.analysis?.convergence : undefined;
+        const conv = (await this.socket.request('run-at', id, { step: meta.lastStep })).analysis?.convergence;
         const grid = conv ? conv.grids[conv.defaultMetric] ?? Object.values(conv.grids)[0] : undefined;
         if (grid) thumb = shrinkGrid(grid);
       }

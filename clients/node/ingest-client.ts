@@ -1,11 +1,11 @@
 /** Node client for /ingest: used by the simulator, the tests, the benches and any JavaScript training loop. */
 import WebSocket from 'ws';
 import {
+  IngestServerMessage,
   PROTOCOL_VERSION,
   encodeFrame,
   type AckOf,
   type Hello,
-  type IngestServerMessage,
   type LayerDecl,
   type Probe,
   type RunOptions,
@@ -56,6 +56,20 @@ export class IngestError extends Error {
 }
 
 const zeroMask = (mask: Buffer) => void mask.fill(0);
+
+/** Parses one server text frame with the protocol's schema: the message, or a BAD_JSON / BAD_MESSAGE error (`fatal` as given). */
+function parseServerMessage(text: string, fatal: boolean): IngestServerMessage | IngestError {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return new IngestError('BAD_JSON', 'server sent non-JSON', fatal);
+  }
+  const parsed = IngestServerMessage.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  return new IngestError('BAD_MESSAGE', `server sent a message this client cannot read (${issue.path.join('.') || 'message'}: ${issue.message})`, fatal);
+}
 
 interface Pending {
   of: AckOf;
@@ -120,12 +134,8 @@ export class IngestClient {
         ws.send(JSON.stringify(hello));
       });
       ws.once('message', (data) => {
-        let msg: IngestServerMessage;
-        try {
-          msg = JSON.parse(String(data)) as IngestServerMessage;
-        } catch {
-          return fail(new IngestError('BAD_JSON', 'server sent non-JSON', true));
-        }
+        const msg = parseServerMessage(String(data), true);
+        if (msg instanceof IngestError) return fail(msg);
         if (msg.type === 'welcome') {
           settled = true;
           ws.removeAllListeners('error').removeAllListeners('close');
@@ -278,12 +288,9 @@ export class IngestClient {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (isBinary) return;
-    let msg: IngestServerMessage;
-    try {
-      msg = JSON.parse(data.toString('utf8')) as IngestServerMessage;
-    } catch {
-      return;
-    }
+    const msg = parseServerMessage(data.toString('utf8'), false);
+    // A message this client cannot read answers nothing of ours: it is reported, the pending replies keep waiting.
+    if (msg instanceof IngestError) return this.opts.onError?.(msg);
     switch (msg.type) {
       case 'ack': {
         const p = this.pending.shift();

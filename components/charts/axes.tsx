@@ -24,6 +24,7 @@ export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid 
   const [r0, r1] = scale.range();
   const values = given ?? axisTicks(scale, ticks, integer);
   return (
+    // biome-ignore lint/a11y/noAriaHiddenOnFocusable: an SVG group of ticks is not focusable; the chart's figure describes it
     <g className="axis axis-x" transform={`translate(0,${at})`} aria-hidden="true">
       {grid > 0 && values.map((t) => <line key={`g${t}`} className="grid" x1={scale(t)} x2={scale(t)} y1={0} y2={-grid} />)}
       <line className="domain" x1={r0} x2={r1} />
@@ -43,6 +44,7 @@ export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 
   const [r0, r1] = scale.range();
   const values = given ?? axisTicks(scale, ticks, integer);
   return (
+    // biome-ignore lint/a11y/noAriaHiddenOnFocusable: an SVG group of ticks is not focusable; the chart's figure describes it
     <g className="axis axis-y" transform={`translate(${at},0)`} aria-hidden="true">
       {grid > 0 && values.map((t) => <line key={`g${t}`} className="grid" x1={0} x2={grid} y1={scale(t)} y2={scale(t)} />)}
       <line className="domain" y1={r0} y2={r1} />

@@ -46,6 +46,7 @@ export function ConceptRaster({ source, height, onSelectUnit, markerColumn = nul
   const [hover, setHover] = useState<{ u: number; c: number; x: number; y: number } | null>(null);
   const plotW = Math.max(0, width - M.left - M.right), plotH = height - M.top - M.bottom;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: plotH: the raster is redrawn when the plot's height changes
   useEffect(() => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');

@@ -13,7 +13,7 @@ export function ConvergenceThumb({ thumb, label, width = 80, height = 24 }: { th
   useEffect(() => {
     const canvas = ref.current;
     const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx || !thumb || !thumb.steps.length || !LUT) return;
+    if (!canvas || !ctx || !thumb?.steps.length || !LUT) return;
     const empty = rgbaBytes(getComputedStyle(canvas).getPropertyValue('--heatmap-empty').trim() || '#888');
     const r = rasterizeGrid({ rows: thumb.values, columns: thumb.steps.length, lo: 0, hi: 1, lut: LUT, empty }, thumb.steps.length);
     canvas.width = r.width;

@@ -22,6 +22,7 @@ interface Props {
 
 /** Renders k per layer as step curves. */
 export function KChart({ version, layers, steps, k, applies, marker, height, emptyText = 'Waiting for the first checkpoints…' }: Props) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version: the grids are patched in place, version says when (store/README.md)
   const series = useMemo(() => (applies ? gridSeries(layers, steps, k) : []), [applies, layers, steps, k, version]);
   // k is a small integer: start the axis at 0 so a constant k does not look like noise around it.
   const top = unionExtent(series.map((s) => finiteExtent(s.ys, s.length)))?.[1] ?? 10;

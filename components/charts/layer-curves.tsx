@@ -21,6 +21,7 @@ interface Props {
 
 /** Renders the curves with the mean chance baseline. */
 export function LayerCurves({ version, layers, steps, values, chance, metricLabel, marker, height, emptyText = 'Waiting for the first checkpoints…' }: Props) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version: the grids are patched in place, version says when (store/README.md)
   const series = useMemo(() => gridSeries(layers, steps, values), [layers, steps, values, version]);
   const finite = chance.filter((c): c is number => c !== null && Number.isFinite(c));
   const baselines = finite.length ? [{ y: finite.reduce((a, b) => a + b, 0) / finite.length, label: 'chance (mean over layers)' }] : [];

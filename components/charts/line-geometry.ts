@@ -58,7 +58,10 @@ function positiveExtent(values: ArrayLike<number>): Domain | null {
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v > 0 && v < Infinity) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    if (v > 0 && v < Infinity) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   }
   return lo <= hi ? [lo, hi] : null;
 }

@@ -70,6 +70,7 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
   // d3 owns the brush gestures; the brushes' ranges live in the URL state, and are redrawn from it.
   const latest = useRef({ brush, onBrush });
   latest.current = { brush, onBrush };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: brushes are redrawn when the ranges change from outside (the form, Clear, the URL); x() follows width and axes, both listed
   useEffect(() => {
     if (!svg.current || width === 0) return;
     const behaviours: Array<BrushBehavior<unknown>> = [];

@@ -6,7 +6,7 @@ import { useLayerwatch } from '@/store/provider';
 /** The share done, in whole percent (0 while the log is still being read). */
 export function selectAnalysisPercent(s: LayerwatchState): number | null {
   const p = s.timeline.analysis;
-  if (!p || p.status !== 'running') return null;
+  if (p?.status !== 'running') return null;
   return p.total > 0 ? Math.floor((100 * p.done) / p.total) : 0;
 }
 

@@ -1,11 +1,11 @@
 'use client';
 /** The `compare` request between two runs, drawn as a layer × layer matrix (run A's layers up, run B's across), re-asked as either run gains checkpoints. */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { CompareMatrix, type MetricName } from '@/lib/protocol/analysis';
+import { useCallback, useState } from 'react';
+import type { MetricName } from '@/lib/protocol/analysis';
 import { LayerMatrix } from '@/components/charts/layer-matrix';
 import { formatStep, formatValue } from '@/lib/chart/scales';
-import { RequestError } from '@/store/live-socket';
-import { useLayerwatch, useLiveSocket } from '@/store/provider';
+import { useLayerwatch } from '@/store/provider';
+import { useLiveRequest } from '@/store/use-live-request';
 import { METRIC_LABEL, SVCCA_PAPER } from './metric-info';
 
 interface Props {
@@ -18,45 +18,17 @@ interface Props {
   nameB: string;
 }
 
-type Load = { state: 'idle' | 'loading' | 'ready' | 'error'; data: CompareMatrix | null; message?: string };
-
 /** Renders the matrix, its steps and the same-name layers' similarity. */
 export function CompareMatrixPanel({ a, b, metric, step, nameA, nameB }: Props) {
-  const socket = useLiveSocket();
-  const connected = useLayerwatch((s) => s.connection.status === 'open');
-  // In "newest" mode the matrix follows new checkpoints of either run (debounced below).
+  // In "newest" mode the matrix follows new checkpoints of either run (debounced longer).
   const progress = useLayerwatch((s) => (step === null ? `${s.compare.runs[a]?.steps.length ?? 0}/${s.compare.runs[b]?.steps.length ?? 0}` : ''));
-  const [load, setLoad] = useState<Load>({ state: 'idle', data: null });
   const [attempt, setAttempt] = useState(0);
-  const seq = useRef(0);
-
-  useEffect(() => {
-    if (!connected) return;
-    const my = ++seq.current;
-    setLoad((l) => ({ state: 'loading', data: l.data }));
-    const timer = setTimeout(() => {
-      const params: Record<string, string | number> = { other: b, metric };
-      if (step !== null) {
-        params.step = step;
-        params.otherStep = step;
-      }
-      socket
-        .request('compare', a, params, 60_000)
-        .then((raw) => {
-          const parsed = CompareMatrix.safeParse(raw);
-          if (!parsed.success) throw new RequestError('BAD_RESPONSE', 'the server answered with an unexpected comparison');
-          if (my === seq.current) setLoad({ state: 'ready', data: parsed.data });
-        })
-        .catch((err: RequestError) => {
-          if (my !== seq.current) return;
-          setLoad({ state: 'error', data: null, message: /unknown request/i.test(err.message) ? 'This server cannot compare runs yet.' : err.message });
-        });
-    }, progress ? 600 : 100);
-    return () => clearTimeout(timer);
-  }, [socket, connected, a, b, metric, step, progress, attempt]);
+  const params = step === null ? { other: b, metric } : { other: b, metric, step, otherStep: step };
+  const load = useLiveRequest('compare', a, params, { refresh: `${progress}#${attempt}`, delayMs: progress ? 600 : 100, timeoutMs: 60_000 });
+  const message = /unknown request/i.test(load.message ?? '') ? 'This server cannot compare runs yet.' : load.message;
 
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
-  const d = load.data;
+  const d = load.state === 'error' ? null : load.data;
   const same = d ? d.layers[0].map((name, i) => ({ name, i, j: d.layers[1].indexOf(name) })).filter((x) => x.j >= 0) : [];
   return (
     <div data-testid="compare-matrix-panel" data-state={load.state}>
@@ -66,7 +38,7 @@ export function CompareMatrixPanel({ a, b, metric, step, nameA, nameB }: Props) 
         description={<>Each cell: a layer of A against a layer of B on the shared probe set (<a href={SVCCA_PAPER} target="_blank" rel="noreferrer">SVCCA paper</a>, §4). Compare with the chance baseline on the legend.</>}
         matrix={d ? { rows: d.layers[0], cols: d.layers[1], values: d.values, chance: d.chance } : null}
         state={load.state}
-        message={load.message}
+        message={message}
         metricLabel={METRIC_LABEL[metric]}
         rowTitle={`layer of A: ${nameA}`}
         colTitle={`layer of B: ${nameB}`}

@@ -53,6 +53,7 @@ export function ConceptsPanel() {
   const total = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.units[layer] ?? 0 : 0));
   const computed = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.cells[layer]?.filter(Boolean).length ?? 0 : 0));
   const [page, setPage] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: back to the first page when the layer changes
   useEffect(() => setPage(0), [layerName]);
   const from = Math.min(page * MAX_CONCEPT_UNITS, Math.max(0, total - 1));
   const count = Math.min(MAX_CONCEPT_UNITS, total - from);

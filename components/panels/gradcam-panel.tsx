@@ -5,26 +5,26 @@
  * from background to object over training. Shown only for runs that send maps (`gradcam=` in the Python client).
  */
 import { useId, useState } from 'react';
-import { GradcamView, type GradcamExample } from '@/lib/protocol/gradcam';
+import type { GradcamExample, GradcamView } from '@/lib/protocol/gradcam';
 import { formatStep, formatValue } from '@/lib/chart/scales';
 import { GradcamThumb } from '@/components/charts/gradcam-thumb';
 import { useLayerwatch } from '@/store/provider';
 import { selectScrubIndex } from '@/store/slices/view';
-import { useRunRequest } from '@/store/use-run-request';
+import { useLiveRequest } from '@/store/use-live-request';
 import { GRADCAM_PAPER } from './metric-info';
 import { PanelFrame } from './panel-frame';
 
 const SIDE = 84;
 /** Runs without probe images: the maps over a grey square. */
 const NO_IMAGE = { h: 1, w: 1, channels: 1 } as const;
-const VIEW = GradcamView.nullable();
 const TARGETS = ['true class', 'predicted class'];
 
 /** The maps at the step the views show (the newest without one), asked again when it or the stored maps change. */
 function useGradcam() {
   const step = useLayerwatch((s) => (s.run.steps.length ? s.run.steps[selectScrubIndex(s)] : null));
   const announced = useLayerwatch((s) => s.run.gradcamSteps.length);
-  return useRunRequest('gradcam', step !== null ? { step } : {}, VIEW, announced);
+  const runId = useLayerwatch((s) => s.run.id);
+  return useLiveRequest('gradcam', runId, step !== null ? { step } : {}, { refresh: announced });
 }
 
 const className = (names: string[], c: number | undefined) => (c === undefined ? '?' : (names[c] ?? `class ${c}`));

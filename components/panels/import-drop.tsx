@@ -3,7 +3,7 @@
  * Import a run log by dropping it anywhere on the run list (or choosing it): POST /api/import with the bytes. A good log
  * becomes a run (it then appears in the list through the "runs" topic); a bad one shows the server's error and changes nothing.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import type { RunMeta } from '@/lib/protocol/live';
 import { runAnswer } from './run-answer';
@@ -23,7 +23,7 @@ export function ImportDrop() {
   const input = useRef<HTMLInputElement | null>(null);
   const depth = useRef(0);
 
-  const upload = async (file: File) => {
+  const upload = useCallback(async (file: File) => {
     setStatus({ state: 'uploading', name: file.name });
     try {
       setStatus({ state: 'ok', run: await importLog(file) });
@@ -31,7 +31,7 @@ export function ImportDrop() {
       const e = err as { code?: string; message?: string };
       setStatus({ state: 'error', name: file.name, code: e.code ?? 'IMPORT_FAILED', message: e.message ?? String(err) });
     }
-  };
+  }, []);
 
   useEffect(() => {
     const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
@@ -65,7 +65,7 @@ export function ImportDrop() {
       window.removeEventListener('dragover', over);
       window.removeEventListener('drop', drop);
     };
-  }, []);
+  }, [upload]);
 
   return (
     <>

@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { METRICS, type MetricName } from '@/lib/protocol/analysis';
-import { RequestError } from '@/store/live-socket';
+import type { RequestError } from '@/store/live-socket';
 import { useLayerwatch, useLiveSocket } from '@/store/provider';
 import { reanalysisLabel } from '@/store/slices/reanalysis';
 import { METRIC_LABEL } from './metric-info';
@@ -33,12 +33,8 @@ export function ReanalysisControls() {
     setError(null);
     setBusy(true);
     try {
-      const params: Record<string, string | number> = { metric };
-      if (metric === 'svcca-k') params.k = k;
-      if (metric === 'svcca') params.threshold = threshold;
-      const data = (await socket.request('reanalyse', runId, params)) as { key?: unknown };
-      if (typeof data?.key !== 'string') throw new RequestError('BAD_RESPONSE', 'the server did not name the re-analysis');
-      show(data.key);
+      const { key } = await socket.request('reanalyse', runId, { metric, ...(metric === 'svcca-k' ? { k } : {}), ...(metric === 'svcca' ? { threshold } : {}) });
+      show(key);
     } catch (err) {
       const e2 = err as RequestError;
       setError(/unknown request/i.test(e2.message) ? 'This server cannot re-analyse runs yet.' : e2.message);

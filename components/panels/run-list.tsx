@@ -66,7 +66,7 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
 
   if (!page) {
     return error ? <p className="panel error-text" role="alert">{error}</p> : (
-      <div className="panel" aria-busy="true" aria-label="Loading runs" data-testid="runs-loading">
+      <div className="panel" role="status" aria-busy="true" aria-label="Loading runs" data-testid="runs-loading">
         {Array.from({ length: 6 }, (_, i) => <div key={i} className="skeleton" style={{ height: 44, marginBottom: 8 }} />)}
       </div>
     );

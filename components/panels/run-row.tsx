@@ -46,6 +46,7 @@ export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now
     io.observe(el);
     return () => io.disconnect();
   }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: r.checkpoints: the row's extras are fetched again when the run gains a checkpoint
   useEffect(() => {
     if (visible) loader.want(r.id);
   }, [visible, loader, r.id, r.checkpoints]);

@@ -5,7 +5,7 @@ const SPANS = ['convergence', 'scalars', 'advice', 'concepts', 'matrix', 'k'];
 /** Renders grey boxes where the panels will be. */
 export function RunSkeleton() {
   return (
-    <div className="run-page" aria-busy="true" aria-label="Loading run" data-testid="run-skeleton">
+    <div className="run-page" role="status" aria-busy="true" aria-label="Loading run" data-testid="run-skeleton">
       <div className="run-head">
         <div className="skeleton" style={{ width: 280, height: 28 }} />
         <div className="skeleton" style={{ width: 420, height: 28 }} />

@@ -91,6 +91,7 @@ export function ShortcutsHelp() {
     if (!open && d.open) d.close();
   }, [open]);
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a click on the backdrop closes the dialog; Escape does so from the keyboard
     <dialog ref={ref} className="help-dialog" aria-labelledby="help-title" data-testid="help-overlay" onClose={() => setHelp(false)} onClick={(e) => e.target === ref.current && setHelp(false)}>
       <h2 id="help-title">Keyboard shortcuts</h2>
       <dl className="keys">
@@ -102,6 +103,7 @@ export function ShortcutsHelp() {
         ))}
       </dl>
       <form method="dialog">
+        {/* biome-ignore lint/a11y/noAutofocus: the help dialog opened by ? moves focus into itself */}
         <button type="submit" autoFocus>Close</button>
       </form>
     </dialog>

@@ -22,7 +22,7 @@ const scalarsChanged = (n: LayerwatchState, p: LayerwatchState) => n.run.scalars
 /** Whether the run has logged system metrics (the panel is shown only then). */
 export const selectHasSystem = (s: LayerwatchState) => Object.keys(s.run.scalars).some(isSystemSeries);
 
-const last = (s: SeriesBuffer | undefined) => (s && s.length ? s.ys[s.length - 1] : Number.NaN);
+const last = (s: SeriesBuffer | undefined) => (s?.length ? s.ys[s.length - 1] : Number.NaN);
 
 /** Renders the System charts with the x-axis toggle. */
 export function SystemPanel({ open }: { open: boolean }) {
@@ -30,13 +30,15 @@ export function SystemPanel({ open }: { open: boolean }) {
   const markerStep = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
   const [axis, setAxis] = useState<Axis>('step');
   // The buffers grow in place: `version` says when they changed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version: the series buffers grow in place, version says when
   const charts = useMemo(() => systemCharts(Object.keys(scalars).filter(isSystemSeries)), [scalars, version]);
   const clocks = charts.flatMap((c) => c.lines.map((l) => scalars[timeSeriesFor(l.series)]));
   const t0 = firstTime(clocks);
   const wall = axis === 'wall' && Number.isFinite(t0);
-  const span = Math.max(0, ...clocks.map((c) => (c && c.length ? c.ys[c.length - 1] - t0 : 0)));
+  const span = Math.max(0, ...clocks.map((c) => (c?.length ? c.ys[c.length - 1] - t0 : 0)));
   const { unit, per } = wallUnit(span);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version: the series buffers grow in place, version says when
   const drawn = useMemo(
     () =>
       charts.map((c) => ({

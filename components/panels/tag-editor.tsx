@@ -59,6 +59,7 @@ export function TagEditor({ meta, onSaved, compact = false }: Props) {
     return (
       <form className="tag-form" data-testid="tag-form" onSubmit={(e) => { e.preventDefault(); void save(); }} onKeyDown={(e) => { if (e.key === 'Escape') setEditing(false); }}>
         <label htmlFor={`${ids}-tags`} className="small">Tags <span className="muted">(space-separated, up to {MAX_TAGS})</span></label>
+        {/* biome-ignore lint/a11y/noAutofocus: the field appears because the user chose to edit; focus goes to it */}
         <input id={`${ids}-tags`} value={tags} onChange={(e) => setTags(e.target.value)} data-testid="tag-input" autoFocus />
         <label htmlFor={`${ids}-notes`} className="small">Notes</label>
         <textarea id={`${ids}-notes`} value={notes} onChange={(e) => setNotes(e.target.value)} rows={compact ? 2 : 3} data-testid="notes-input" />

@@ -61,7 +61,7 @@ export function TimeScrubber() {
         {replay ? 'Final state' : 'Follow newest'}
       </button>
       <span className="frame-status" aria-live="polite">
-        {frameLoad === 'loading' && <span className="spinner" aria-label="loading frame" />}
+        {frameLoad === 'loading' && <span className="spinner" role="img" aria-label="loading frame" />}
         {frameLoad === 'error' && (
           <span className="error-text" role="alert">
             {frameError} <button type="button" onClick={() => scrub.seek(index)}>Retry</button>

@@ -1,9 +1,10 @@
 'use client';
 /** A unit's top-activating probe examples at a checkpoint (the `unit-examples` request): thumbnails when the run has probe images, else a compact list. */
 import { useEffect, useRef } from 'react';
-import { UnitExamples as UnitExamplesSchema, type UnitExample, type UnitExamples } from '@/lib/protocol/live';
+import type { UnitExample, UnitExamples } from '@/lib/protocol/live';
 import { formatStep, formatValue } from '@/lib/chart/scales';
-import { useRunRequest } from '@/store/use-run-request';
+import { useLayerwatch } from '@/store/provider';
+import { useLiveRequest } from '@/store/use-live-request';
 
 const K = 12;
 const THUMB = 48;
@@ -47,7 +48,8 @@ function Thumbnail({ example, size }: { example: UnitExample; size: NonNullable<
 
 /** Renders the examples of one unit at `step` (null: the newest checkpoint); asks again when the unit or step changes. */
 export function UnitExamplesGrid({ layer, unit, step }: { layer: string; unit: number; step: number | null }) {
-  const load = useRunRequest('unit-examples', { layer, unit, k: K, ...(step !== null ? { step } : {}) }, UnitExamplesSchema);
+  const runId = useLayerwatch((s) => s.run.id);
+  const load = useLiveRequest('unit-examples', runId, { layer, unit, k: K, ...(step !== null ? { step } : {}) });
   const message = load.code === 'BAD_REQUEST' && /unknown request/.test(load.message ?? '') ? 'This server does not serve top-activating examples yet.' : load.message;
   const d = load.state === 'error' ? null : load.data; // an answer for another unit or step is not shown under an error
   const size = d?.imageSize;

@@ -35,6 +35,7 @@ export function useOverview(params: string): Overview {
   }, [changes]);
   useEffect(() => () => clearTimeout(timer.current ?? undefined), []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick: refetch when runs-changes says a run changed
   useEffect(() => {
     const abort = new AbortController();
     void (async () => {

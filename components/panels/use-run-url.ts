@@ -35,6 +35,7 @@ export function runQuery(s: LayerwatchState, current: URLSearchParams): string {
 /** Applies the initial URL state, then mirrors the store into the URL. */
 export function useRunUrl(initial: RunUrlState, scrub: Scrub): void {
   const store = useLayerwatchApi();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the URL's initial state is read once, when the page opens
   useEffect(() => {
     const s = store.getState();
     const metric = MetricName.safeParse(initial.metric);

@@ -30,7 +30,7 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A CSV document: a header line and one line per row, CRLF line ends (RFC 4180). */
 export function toCsv(columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<CsvValue>>): string {
-  return [columns, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return `${[columns, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
 /** JSON with non-finite numbers as null (JSON has no NaN) and typed arrays as plain arrays. */

@@ -91,6 +91,6 @@ export function wallUnit(seconds: number): { unit: 's' | 'min' | 'h'; per: numbe
 /** The earliest sample time (Unix seconds) over the given time series, or NaN. */
 export function firstTime(series: ReadonlyArray<SeriesBuffer | undefined>): number {
   let t0 = Number.NaN;
-  for (const s of series) if (s && s.length && !(s.ys[0] >= t0)) t0 = s.ys[0];
+  for (const s of series) if (s?.length && !(s.ys[0] >= t0)) t0 = s.ys[0];
   return t0;
 }

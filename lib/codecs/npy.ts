@@ -121,7 +121,7 @@ export function writeNpy(data: Float32Array | Float64Array, shape: readonly numb
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let text = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = Math.ceil((10 + text.length + 1) / 64) * 64;
-  text = text.padEnd(total - 10 - 1, ' ') + '\n';
+  text = `${text.padEnd(total - 10 - 1, ' ')}\n`;
   const out = new Uint8Array(total + data.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1;

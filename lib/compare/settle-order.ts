@@ -15,7 +15,13 @@ export interface LayerSettleRow {
 export function settleOrder(runs: ReadonlyArray<{ layers: readonly string[]; settled: ReadonlyMap<string, number> }>): LayerSettleRow[] {
   const layers: string[] = [];
   const seen = new Set<string>();
-  for (const r of runs) for (const l of r.layers) if (!seen.has(l)) (seen.add(l), layers.push(l));
+  for (const r of runs) {
+    for (const l of r.layers) {
+      if (seen.has(l)) continue;
+      seen.add(l);
+      layers.push(l);
+    }
+  }
   return layers.map((layer) => {
     const steps = runs.map((r) => r.settled.get(layer) ?? null);
     let best = Infinity;

@@ -14,3 +14,4 @@ export * from './events';
 export * from './annotations';
 export * from './overview';
 export * from './ranks';
+export * from './requests';

@@ -155,63 +155,69 @@ export type End = z.infer<typeof End>;
 export type Frozen = z.infer<typeof Frozen>;
 export const INGEST_CLIENT_TYPES = ['hello', 'layers', 'probe', 'checkpoint', 'scalars', 'end', 'ping', 'frozen'] as const;
 
-/** Server → trainer messages. */
-export type IngestServerMessage =
-  | {
-      type: 'welcome';
-      protocol: number;
-      server: string;
-      runId: string;
-      resumed: boolean;
-      /** Last stored checkpoint step, so a resuming client knows what to resend. */
-      lastStep: number | null;
-      checkpoints: number;
-      limits: IngestLimits;
-    }
-  | { type: 'ack'; of: AckOf; step?: number; duplicate?: boolean }
-  | {
-      type: 'error';
-      code: string;
-      message: string;
-      fatal: boolean;
-      /** Set when the error answers a message (instead of its ack): every layers/probe/checkpoint/scalars/end gets exactly one reply. */
-      of?: AckOf;
-      step?: number;
-      layer?: string;
-    }
-  | { type: 'warning'; code: 'NON_FINITE'; message: string; step: number; layer: string }
-  | { type: 'advice'; runId: string; layer: string; step: number; action: 'freeze'; evidence: AdviceEvidence }
-  | { type: 'pong'; id?: number };
-
 /** `masks`: one concept-masks frame (see lib/protocol/concepts.ts); `images`: one probe-images frame (lib/protocol/images.ts); `gradcam`: one Grad-CAM frame (lib/protocol/gradcam.ts). */
-export type AckOf = 'layers' | 'probe' | 'checkpoint' | 'scalars' | 'end' | 'masks' | 'images' | 'gradcam' | 'frozen';
+export const AckOf = z.enum(['layers', 'probe', 'checkpoint', 'scalars', 'end', 'masks', 'images', 'gradcam', 'frozen']);
+export type AckOf = z.infer<typeof AckOf>;
 
-export interface AdviceEvidence {
-  metric: string;
-  threshold: number;
-  window: number;
+/** Why the server advised freezing a layer (the `advice` message, and the run log's advice events). */
+export const AdviceEvidence = z.object({
+  metric: z.string(),
+  threshold: z.number(),
+  window: z.number(),
   /** Earlier checkpoints of the window, oldest first, and the layer's similarity to each of them at the advised step. */
-  steps: number[];
-  stability: number[];
-  /** 1 − similarity to the first checkpoint. */
-  moved?: number;
+  steps: z.array(z.number()),
+  stability: z.array(z.number()),
+  /** 1 − similarity to the first checkpoint (the criterion's readings, advice-criterion.ts; absent in advice stored before they existed). */
+  moved: z.number().optional(),
   /** Change per step over the window, and the layer's peak change per step between consecutive checkpoints. */
-  rate?: number;
-  peakRate?: number;
+  rate: z.number().optional(),
+  peakRate: z.number().optional(),
   /** Doublings of training the projection assumed still to come, and the similarity to the advised state it projects for the end. */
-  horizon?: number;
-  projected?: number;
-}
+  horizon: z.number().optional(),
+  projected: z.number().optional(),
+});
+export type AdviceEvidence = z.infer<typeof AdviceEvidence>;
 
-export interface IngestLimits {
-  maxFrameBytes: number;
-  maxLayers: number;
-  maxUnits: number;
-  maxExamples: number;
+export const IngestLimits = z.object({
+  maxFrameBytes: z.number(),
+  maxLayers: z.number(),
+  maxUnits: z.number(),
+  maxExamples: z.number(),
   /** Classes per probe set: class names, or the largest label + 1 when no names are given. */
-  maxClasses: number;
+  maxClasses: z.number(),
   /** Concepts per probe set. */
-  maxConcepts: number;
-  maxRunBytes: number;
-  maxMessagesPerSecond: number;
-}
+  maxConcepts: z.number(),
+  maxRunBytes: z.number(),
+  maxMessagesPerSecond: z.number(),
+});
+export type IngestLimits = z.infer<typeof IngestLimits>;
+
+/** Server → trainer messages (non-strict: a client ignores fields a newer server adds). */
+export const IngestServerMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.number(),
+    server: z.string(),
+    runId: z.string(),
+    resumed: z.boolean(),
+    /** Last stored checkpoint step, so a resuming client knows what to resend. */
+    lastStep: z.number().nullable(),
+    checkpoints: z.number(),
+    limits: IngestLimits,
+  }),
+  z.object({ type: z.literal('ack'), of: AckOf, step: z.number().optional(), duplicate: z.boolean().optional() }),
+  z.object({
+    type: z.literal('error'),
+    code: z.string(),
+    message: z.string(),
+    fatal: z.boolean(),
+    /** Set when the error answers a message (instead of its ack): every layers/probe/checkpoint/scalars/end gets exactly one reply. */
+    of: AckOf.optional(),
+    step: z.number().optional(),
+    layer: z.string().optional(),
+  }),
+  z.object({ type: z.literal('warning'), code: z.literal('NON_FINITE'), message: z.string(), step: z.number(), layer: z.string() }),
+  z.object({ type: z.literal('advice'), runId: z.string(), layer: z.string(), step: z.number(), action: z.literal('freeze'), evidence: AdviceEvidence }),
+  z.object({ type: z.literal('pong'), id: z.number().optional() }),
+]);
+export type IngestServerMessage = z.infer<typeof IngestServerMessage>;

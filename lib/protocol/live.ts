@@ -1,6 +1,6 @@
 /** Messages on /live (browser ⇄ server): subscriptions, snapshots and numbered deltas. */
 import { z } from 'zod';
-import { LayerDecl, ConceptDecl } from './ingest';
+import { AdviceEvidence, LayerDecl, ConceptDecl } from './ingest';
 import { AnalysisBacklog, AnalysisProgress, ConvergencePatch, ConvergenceState, ReanalysisProgress } from './analysis';
 import { ConceptPatch, ConceptState } from './concepts';
 import { ImageSize, MAX_IMAGE_SIDE } from './images';
@@ -58,20 +58,7 @@ export const AdviceEvent = z.object({
   layer: z.string(),
   step: z.number(),
   action: z.literal('freeze'),
-  evidence: z.object({
-    metric: z.string(),
-    threshold: z.number(),
-    window: z.number(),
-    /** Similarity of the layer at `step` to itself at each earlier step of the window. */
-    steps: z.array(z.number()),
-    stability: z.array(z.number()),
-    /** The criterion's readings (advice-criterion.ts); absent in advice stored before they existed. */
-    moved: z.number().optional(),
-    rate: z.number().optional(),
-    peakRate: z.number().optional(),
-    horizon: z.number().optional(),
-    projected: z.number().optional(),
-  }),
+  evidence: AdviceEvidence,
 });
 export type AdviceEvent = z.infer<typeof AdviceEvent>;
 

@@ -35,6 +35,17 @@ export function evidenceStart(config: Pick<CriterionConfig, 'window' | 'minSpan'
   return e;
 }
 
+/**
+ * The column that splits the evidence window e..c in two halves of log-steps (the latest after e at or before the
+ * geometric middle of their steps), or -1 when the window has no column strictly inside it.
+ */
+export function evidenceMiddle(steps: readonly number[], e: number, c: number): number {
+  const mid = Math.sqrt(Math.max(1, steps[e]) * steps[c]);
+  let m = -1;
+  for (let x = e + 1; x < c; x++) if (steps[x] <= mid || m < 0) m = x;
+  return m;
+}
+
 /** Change per step (1 − similarity over the step gap) between consecutive checkpoints, at its highest up to column c. */
 export function peakRate(stability: ReadonlyArray<number | null>, steps: readonly number[], c: number): number {
   let peak = 0;
@@ -58,23 +69,36 @@ export interface Judgement {
   horizon: number;
   /** The similarity to the current state projected for the end of training. */
   projected: number;
+  /** Drift as an angle per doubling of the steps: over the whole window, and over its recent half. */
+  perDoubling: number;
+  recentPerDoubling: number | null;
+}
+
+/** Angle (arccos of a similarity) per doubling of the steps from step a to step b, at least `minDoublings` doublings. */
+function anglePerDoubling(similarity: number, a: number, b: number, minDoublings: number): number {
+  const doublings = Math.max(a > 0 ? Math.log2(b / a) : 0, minDoublings);
+  return Math.acos(Math.min(1, Math.max(-1, similarity))) / doublings;
 }
 
 /**
  * Judges layer readings at column c (step t) with evidence window start e: `toFirst` = similarity to the first
  * checkpoint, `toStart` = similarity to column e, `peak` = peakRate(). The drift is measured as an angle (arccos of the
- * similarity) per doubling of steps over the window and projected over the horizon.
+ * similarity) per doubling of steps over the window and projected over the horizon. `recent` (column m, from
+ * evidenceMiddle, and the similarity of m to c) is the recent half of the window: a layer whose drift per doubling is
+ * faster there is still learning, and the faster drift is the one projected.
  */
-export function judge(config: CriterionConfig, steps: readonly number[], c: number, e: number, toFirst: number, toStart: number, peak: number): Judgement {
+export function judge(config: CriterionConfig, steps: readonly number[], c: number, e: number, toFirst: number, toStart: number, peak: number, recent?: { m: number; similarity: number }): Judgement {
   const t = steps[c];
   const te = steps[e];
   const moved = 1 - toFirst;
   const rate = (1 - toStart) / Math.max(1, t - te);
-  const doublings = Math.max(te > 0 ? Math.log2(t / te) : 0, Math.log2(1 / (1 - Math.min(config.minSpan, 0.99))));
-  const perDoubling = Math.acos(Math.min(1, Math.max(-1, toStart))) / doublings;
+  const minDoublings = Math.log2(1 / (1 - Math.min(config.minSpan, 0.99)));
+  const whole = anglePerDoubling(toStart, te, t, minDoublings);
+  const recentPerDoubling = recent ? anglePerDoubling(recent.similarity, steps[recent.m], t, minDoublings / 2) : null;
+  const perDoubling = Math.max(whole, recentPerDoubling ?? 0);
   const known = config.totalSteps !== null;
   const horizon = known ? Math.log2(config.totalSteps! / Math.max(1, t)) + HORIZON_MARGIN : config.horizon;
   const projected = Math.cos(Math.min(Math.PI, perDoubling * Math.max(0, horizon)));
   const ok = (!known || t < config.totalSteps!) && moved >= config.minMove && rate <= config.rateFraction * peak && projected >= config.threshold;
-  return { ok, moved, rate, peakRate: peak, horizon, projected };
+  return { ok, moved, rate, peakRate: peak, horizon, projected, perDoubling: whole, recentPerDoubling };
 }

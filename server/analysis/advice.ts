@@ -1,6 +1,6 @@
 /** Freeze-training advice: each layer that the criterion (advice-criterion.ts) finds settled is advised frozen, bottom-up, once. */
 import type { AdviceEvent, LayerDecl, MetricName, RunOptions } from '../../lib/protocol';
-import { evidenceStart, judge, peakRate, type CriterionConfig } from './advice-criterion';
+import { evidenceMiddle, evidenceStart, judge, peakRate, type CriterionConfig } from './advice-criterion';
 
 export { evidenceStart } from './advice-criterion';
 
@@ -84,7 +84,9 @@ export class AdviceTracker {
     const toFirst = similarity.get(0)!;
     const toStart = similarity.get(e)!;
     const withNewest = [...stability.slice(0, c), similarity.get(c - 1) ?? null];
-    const j = judge(this.config, steps, c, e, toFirst, toStart, peakRate(withNewest, steps, c));
+    const m = evidenceMiddle(steps, e, c);
+    const recent = m >= 0 ? { m, similarity: similarity.get(m)! } : undefined;
+    const j = judge(this.config, steps, c, e, toFirst, toStart, peakRate(withNewest, steps, c), recent);
     if (!j.ok) {
       this.waiting.delete(l);
       return;

@@ -197,7 +197,12 @@ export class LiveAnalysis {
 
   /** Sends what is buffered and closes every live analysis log (the server is closing). */
   async close(): Promise<void> {
-    await Promise.all([...this.live.values()].map((e) => (e.conv.flush(), e.writer.close())));
+    await Promise.all(
+      [...this.live.values()].map((e) => {
+        e.conv.flush();
+        return e.writer.close();
+      }),
+    );
     this.live.clear();
   }
 }

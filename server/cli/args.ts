@@ -91,7 +91,7 @@ export function allowedHostsFlag(args: ParsedArgs): string[] {
   const raw = stringFlag(args, 'allowed-hosts', 'LAYERWATCH_ALLOWED_HOSTS');
   if (raw === undefined) return [];
   const names = raw.split(',').map((h) => h.trim()).filter((h) => h.length > 0);
-  if (!names.length || names.some((h) => h !== '*' && !/^[A-Za-z0-9.\-:\[\]]+$/.test(h))) {
+  if (!names.length || names.some((h) => h !== '*' && !/^[A-Za-z0-9.\-:[\]]+$/.test(h))) {
     throw new UsageError('--allowed-hosts takes a comma-separated list of host names (no ports), or *');
   }
   return names;

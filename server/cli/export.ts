@@ -24,7 +24,10 @@ limits a stored log is read under with --json (those of \`layerwatch serve\`; de
 /** Runs the export command. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { data: 'string', json: 'boolean', log: 'boolean', output: 'string', metric: 'string', k: 'number', threshold: 'number', help: 'boolean', ...LOG_LIMIT_SPEC });
-  if (args.flags.help) return console.log(HELP), 0;
+  if (args.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
   const [id] = args.positional;
   if (!id) throw new UsageError(`a run id is needed\n${HELP}`);
   if (!isValidRunId(id)) throw new CliError('BAD_RUN_ID', `"${id.slice(0, 80)}" is not a run id`);

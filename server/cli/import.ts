@@ -13,7 +13,10 @@ limits the log must keep (those of \`layerwatch serve\`; defaults shown; also LA
 /** Runs the import command. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { data: 'string', id: 'string', json: 'boolean', help: 'boolean', ...LOG_LIMIT_SPEC });
-  if (args.flags.help) return console.log(HELP), 0;
+  if (args.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
   const [file] = args.positional;
   if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);

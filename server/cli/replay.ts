@@ -20,7 +20,10 @@ limits the log must keep (those of \`layerwatch serve\`; defaults shown; also LA
 /** Runs the replay command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { port: 'number', host: 'string', 'no-pages': 'boolean', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string', ...LOG_LIMIT_SPEC });
-  if (args.flags.help) return console.log(HELP), 0;
+  if (args.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
   const [file] = args.positional;
   if (!file) throw new UsageError(`a log file is needed\n${HELP}`);
   // The log is validated and copied into a throw-away data directory: the user's file is never written.

@@ -10,7 +10,10 @@ const HELP = 'usage: layerwatch runs [--data ./data] [--json]';
 /** Runs the runs command. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { data: 'string', json: 'boolean', help: 'boolean' });
-  if (args.flags.help) return console.log(HELP), 0;
+  if (args.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
   const dir = path.resolve(stringFlag(args, 'data', 'LAYERWATCH_DATA', './data')!);
   if (!existsSync(dir)) {
     warn`layerwatch runs: NO_DATA_DIR: no data directory at ${dir}`;

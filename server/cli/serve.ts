@@ -36,7 +36,10 @@ export async function run(argv: string[]): Promise<number> {
     'allowed-origins': 'string',
     ...LIMIT_SPEC,
   });
-  if (args.flags.help) return console.log(HELP), 0;
+  if (args.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
   const host = stringFlag(args, 'host', 'LAYERWATCH_HOST', '127.0.0.1')!;
   const port = numberFlag(args, 'port', 'LAYERWATCH_PORT', 3000)!;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
@@ -95,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   if (args.flags.demo) {
-    const ingestUrl = server.url.replace(/^http/, 'ws') + '/ingest';
+    const ingestUrl = `${server.url.replace(/^http/, 'ws')}/ingest`;
     void (async () => {
       for (let seed = 1; !demo.signal.aborted; seed++) {
         const id = await simulateRun({ url: ingestUrl, token, name: `demo run ${seed}`, project: 'demo', seed, layers: 5, units: 64, examples: 500, checkpoints: 60, intervalMs: 1000, concepts: true, signal: demo.signal }).catch((err) => {

@@ -66,7 +66,7 @@ function human(results: SimilarityResult[], kernel: string, a: Activations, b: A
   for (const r of results) {
     let line = `${r.metric.padEnd(8)} ${r.value.toFixed(6)}`;
     if (r.k) line += `   k = ${r.k[0]}, ${r.k[1]}`;
-    if (r.rho && r.rho.length) line += `   rho ${r.rho[0].toFixed(4)} … ${r.rho[r.rho.length - 1].toFixed(4)} (${r.rho.length})`;
+    if (r.rho?.length) line += `   rho ${r.rho[0].toFixed(4)} … ${r.rho[r.rho.length - 1].toFixed(4)} (${r.rho.length})`;
     lines.push(line);
   }
   return lines.join('\n');

@@ -12,7 +12,10 @@ export async function run(argv: string[]): Promise<number> {
     url: 'string', name: 'string', project: 'string', checkpoints: 'number', layers: 'number', units: 'number',
     examples: 'number', seed: 'number', 'probe-seed': 'number', interval: 'number', token: 'string', help: 'boolean', quiet: 'boolean', 'no-concepts': 'boolean',
   });
-  if (args.flags.help) return console.log(HELP), 0;
+  if (args.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
   const int = (name: string, fallback: number, min: number) => {
     const v = numberFlag(args, name, undefined, fallback)!;
     if (!Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer ≥ ${min}`);

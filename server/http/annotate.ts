@@ -20,7 +20,7 @@ export async function handleAnnotate(req: IncomingMessage, res: ServerResponse, 
     const run = await registry.annotate(id, (current) => applyAnnotationPatch(current, body));
     replyJson(res, 200, { run });
   } catch (err) {
-    const { status, code, message } = describe(err);
+    const { status, code, message } = refusalOf(err);
     // A body left unread (too large) is not drained: the connection closes after the answer.
     refuse(res, status, code, message, { close: !req.complete });
   }
@@ -28,7 +28,7 @@ export async function handleAnnotate(req: IncomingMessage, res: ServerResponse, 
 
 const STATUS: Record<string, number> = { BODY_TOO_LARGE: 413, BAD_CONTENT_TYPE: 415, RUN_NOT_FOUND: 404, DISK_FULL: 507, IO_ERROR: 500 };
 
-function describe(err: unknown): { status: number; code: string; message: string } {
+function refusalOf(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AnnotationError || err instanceof ProtocolError || err instanceof StorageError) {
     return { status: STATUS[err.code] ?? 400, code: err.code, message: err.message.split('\n')[0] };
   }

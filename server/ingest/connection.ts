@@ -85,7 +85,12 @@ export class IngestConnection implements TrainerLink {
   private readonly frozen = new Set<string>();
   /** This connection's rank in a distributed run (server/ingest/rank-group.ts), or null. */
   private ranks: RankSession | null = null;
-  private readonly rankLink: RankLink = { close: (code, reason) => ((this.closed = true), this.ws.close(code, reason)) };
+  private readonly rankLink: RankLink = {
+    close: (code, reason) => {
+      this.closed = true;
+      this.ws.close(code, reason);
+    },
+  };
   private readonly rankReplies: RankReplies = { error: (code, message, of) => this.error(code, message, of), reply: (after, make, of) => this.reply(after, make, of) };
 
   constructor(
@@ -492,7 +497,10 @@ export class IngestConnection implements TrainerLink {
       const stored = frameToStore(dtype, raw, frame, crc, bad === 0);
       // The registry reads `finite` instead of scanning again; the log writer keeps the payload (ws never reuses it) without a copy.
       records.push({ kind: RECORD_KIND.frame, payload: stored.payload, record: { kind: 'frame', time: 0, frame, finite: bad === 0 }, append: { payloadCrc: stored.crc, owned: true } });
-      if (bad) warnings.push(name), records.push(nonFiniteEvent(name, step, bad, shapeSize(frame.header.shape)));
+      if (bad) {
+        warnings.push(name);
+        records.push(nonFiniteEvent(name, step, bad, shapeSize(frame.header.shape)));
+      }
     }
     for (const layer of warnings) {
       this.send({ type: 'warning', code: 'NON_FINITE', layer, step, message: `layer "${layer}" at step ${step} has NaN or Inf values; it is excluded from analysis at this step` });

@@ -17,7 +17,7 @@ import {
   type LayerDecl,
   type Probe,
 } from '../../lib/protocol';
-import { sketchFrameProblem, sketchedShape } from './sketch-rules';
+import { sketchedShape } from './sketch-rules';
 
 /** A failed check: the protocol's error code and a message a person can act on. */
 export interface RuleProblem {

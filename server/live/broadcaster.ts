@@ -88,11 +88,11 @@ export class Broadcaster {
     const maxBytes = this.opts.ringBytes ?? 16 * 1024 * 1024;
     while (t.ring.length > maxSize || (t.ringBytes > maxBytes && t.ring.length > 1)) t.ringBytes -= t.ring.shift()!.text.length;
     this.stats.published++;
-    for (const [viewer, sub] of t.subscribers) this.deliver(viewer, topic, t, sub, seq, text);
+    for (const [viewer, sub] of t.subscribers) this.deliver(viewer, topic, sub, seq, text);
     return seq;
   }
 
-  private deliver(viewer: Viewer, topic: string, t: TopicState, sub: Subscription, seq: number, text: Buffer): void {
+  private deliver(viewer: Viewer, topic: string, sub: Subscription, seq: number, text: Buffer): void {
     if (sub.stalled) return;
     if (viewer.bufferedAmount() > this.highWaterBytes) {
       sub.stalled = true;

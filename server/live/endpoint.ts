@@ -1,17 +1,35 @@
 /** /live: browsers subscribe to topics and receive snapshots and numbered deltas through the broadcaster. */
 import type WebSocket from 'ws';
-import { ERROR_CODES, PROTOCOL_VERSION, ProtocolError, parseLiveMessage, type LiveRequest, type LiveServerMessage } from '../../lib/protocol';
+import {
+  ERROR_CODES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  parseLiveMessage,
+  parseLiveRequest,
+  type LiveRequestAnswer,
+  type LiveRequestArgs,
+  type LiveRequestName,
+  type LiveServerMessage,
+} from '../../lib/protocol';
 import type { Broadcaster, Viewer } from './broadcaster';
 import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type Budget, type ConnectionLimits } from '../http/limits';
 
-export type RequestHandler = (req: LiveRequest) => Promise<unknown>;
+/** Answers one request kind: params parsed with its schema, the answer typed by its result schema (lib/protocol/requests.ts). */
+export type LiveRequestHandler<N extends LiveRequestName> = (req: { run: string; params: LiveRequestArgs<N> }) => Promise<LiveRequestAnswer<N>>;
+/** One handler per request of the table: a request without a handler does not build. */
+export type LiveRequestHandlers = { [N in LiveRequestName]: LiveRequestHandler<N> };
+
+/** Calls the handler of `req.what`. */
+function answer<N extends LiveRequestName>(handlers: LiveRequestHandlers, req: { what: N; run: string; params: LiveRequestArgs<N> }): Promise<LiveRequestAnswer<N>> {
+  return handlers[req.what](req);
+}
 
 export interface LiveOptions {
   broadcaster: Broadcaster;
   serverName: string;
   kernel: string;
-  /** Answers `request` messages by their `what` (analysis issues register theirs). */
-  requests: Map<string, RequestHandler>;
+  /** Answers `request` messages by their `what`. */
+  requests: LiveRequestHandlers;
   log?: (line: string) => void;
   /** Per-connection bounds (server/http/limits.ts); defaults when omitted. */
   limits?: Pick<ConnectionLimits, 'maxLiveSubscriptions' | 'maxLiveRate' | 'maxLiveInFlight'>;
@@ -96,8 +114,8 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
           case 'ping':
             return send({ type: 'pong', ...(msg.id !== undefined ? { id: msg.id } : {}) });
           case 'request': {
-            const handler = opts.requests.get(msg.what);
-            if (!handler) return send({ type: 'response', id: msg.id, ok: false, code: 'BAD_REQUEST', message: `unknown request "${msg.what.slice(0, 64)}"` });
+            // An unknown `what` or params that fail their schema are BAD_REQUEST, answered under the id by the catch below.
+            const req = parseLiveRequest(msg.what, msg.run, msg.params);
             if (inFlight >= limits.maxLiveInFlight) {
               return send({ type: 'response', id: msg.id, ok: false, code: 'RATE_LIMITED', message: `${inFlight} requests are already in flight on this connection; wait for their answers` });
             }
@@ -108,7 +126,7 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
             }
             inFlight++;
             try {
-              send({ type: 'response', id: msg.id, ok: true, data: await handler(msg) });
+              send({ type: 'response', id: msg.id, ok: true, data: await answer(opts.requests, req) });
             } catch (err) {
               const e = err as { code?: string; message?: string };
               send({ type: 'response', id: msg.id, ok: false, code: e.code ?? 'BAD_REQUEST', message: e.message ?? String(err) });

@@ -100,7 +100,7 @@ export async function importStream(dir: string, source: AsyncIterable<Uint8Array
       ...(c.lastScalar ? { lastScalar: c.lastScalar } : {}),
       ...summaryFields(c),
     };
-    await writeFileAtomic(path.join(staging, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+    await writeFileAtomic(path.join(staging, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
     try {
       await fs.rename(staging, index.runDir(id));
     } catch (err) {

@@ -206,9 +206,9 @@ export class RunIndex {
     try {
       for (const id of ids) {
         const meta = this.runs.get(id);
-        if (meta) await writeFileAtomic(this.metaPath(id), JSON.stringify(meta, null, 2) + '\n');
+        if (meta) await writeFileAtomic(this.metaPath(id), `${JSON.stringify(meta, null, 2)}\n`);
       }
-      await writeFileAtomic(path.join(this.dir, 'index.json'), JSON.stringify({ version: INDEX_VERSION, runs: this.list() }) + '\n');
+      await writeFileAtomic(path.join(this.dir, 'index.json'), `${JSON.stringify({ version: INDEX_VERSION, runs: this.list() })}\n`);
     } catch (err) {
       for (const id of ids) if (this.runs.has(id)) this.dirty.add(id);
       this.indexDirty = true;

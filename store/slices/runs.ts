@@ -52,7 +52,7 @@ const SPARK_POINTS = 96;
 function extendSpark(spark: Spark | undefined, meta: RunMeta): Spark | undefined {
   const p = meta.lastScalar;
   if (!p) return spark;
-  if (spark && spark.steps.length && spark.steps[spark.steps.length - 1] >= p.step) return spark;
+  if (spark?.steps.length && spark.steps[spark.steps.length - 1] >= p.step) return spark;
   let steps = spark ? [...spark.steps, p.step] : [p.step];
   let values = spark ? [...spark.values, p.value] : [p.value];
   if (steps.length > SPARK_POINTS) {

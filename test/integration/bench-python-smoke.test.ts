@@ -15,7 +15,7 @@ test('bench/python_throughput.py --smoke prints its figures', { timeout: 180_000
   }
   assert.match(stdout, /ratio now \/ before: [\d.]+×/);
   // The smoke run checks delivery too: every checkpoint read back from the run log, none dropped.
-  assert.match(stdout, /end to end \(real server, durable\): [\d.]+ MB\/s .*stored 3 of 3, dropped 0/);
+  assert.match(stdout, /end to end \(real server, durable\): [\d.]+ MB\/s .*server main thread [\d.]+ s CPU\/GB .*stored 3 of 3, dropped 0/);
   assert.match(stdout, /target: ≥ 150 MB\/s end to end, every checkpoint stored → (met|NOT met)/);
 });
 

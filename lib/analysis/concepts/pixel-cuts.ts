@@ -25,7 +25,10 @@ export function upsampledQuantileCuts(values: Real, units: number, examples: num
   for (let u = 0; u < units; u++) {
     const row = u * examples * px;
     let lo = Infinity, hi = -Infinity;
-    for (let i = row; i < row + examples * px; i++) (lo = Math.min(lo, values[i])), (hi = Math.max(hi, values[i]));
+    for (let i = row; i < row + examples * px; i++) {
+      lo = Math.min(lo, values[i]);
+      hi = Math.max(hi, values[i]);
+    }
     if (!(hi > lo)) {
       cuts[u] = lo; // constant unit: on nowhere
       continue;

@@ -57,7 +57,10 @@ export function classSelectivity(acts: Real, units: number, examples: number, la
       if (counts[c] === 0) continue;
       const mean = sums[c] / counts[c];
       total += mean;
-      if (mean > max) (max = mean), (best = c);
+      if (mean > max) {
+        max = mean;
+        best = c;
+      }
     }
     const others = (total - max) / (present - 1);
     const denom = max + others;
@@ -89,5 +92,5 @@ export function quantiles(values: ArrayLike<number | null>, ps: readonly number[
 /** A layer's selectivity distribution at one checkpoint as its SELECTIVITY_BANDS quantiles (null: no unit has one). */
 export function selectivityBands(selectivity: ArrayLike<number | null>): number[] | null {
   const q = quantiles(selectivity, SELECTIVITY_BANDS);
-  return q && q.map((v) => Math.round(v * 1000) / 1000);
+  return q ? q.map((v) => Math.round(v * 1000) / 1000) : null;
 }

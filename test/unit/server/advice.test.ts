@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AdviceTracker, evidenceStart, resolveAdvice, type AdviceConfig } from '../../../server/analysis/advice';
-import { judge, peakRate } from '../../../server/analysis/advice-criterion';
+import { evidenceMiddle, judge, peakRate } from '../../../server/analysis/advice-criterion';
 import type { AdviceEvent } from '../../../lib/protocol';
 
 const config = (over: Partial<AdviceConfig> = {}): AdviceConfig => ({ ...resolveAdvice(undefined, ['svcca-k', 'cka']), ...over });
@@ -18,7 +18,11 @@ const logSteps = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 
  * for every doubling of the steps (the slow drift real layers keep): similarity is the cosine of the distance.
  */
 function trajectory(amount: number, tau: number, perDoubling = 0) {
-  const at = (t: number) => amount * (1 - Math.exp(-t / tau)) + perDoubling * Math.log2(1 + t);
+  return path((t) => amount * (1 - Math.exp(-t / tau)) + perDoubling * Math.log2(1 + t));
+}
+
+/** A layer whose distance from its first state along one direction is at(t) radians. */
+function path(at: (t: number) => number) {
   const sim = (x: number, y: number) => Math.cos(Math.abs(at(x) - at(y)));
   /** Similarities of column c to every earlier column, and the stability row up to c. */
   const evidence = (steps: readonly number[], c: number) => ({
@@ -95,6 +99,45 @@ test('a layer that moved and settled is advised; one still moving at its peak ra
   assert.equal(read(drifting, config({ totalSteps: 500 })).ok, true, 'little training left');
   assert.equal(read(drifting, config({ totalSteps: 450_000 })).ok, false, 'ten more doublings to come');
   assert.equal(read(settled, config({ totalSteps: 450 })).ok, false, 'no advice at or after the planned end');
+});
+
+/** The Fashion CNN's schedule: step 0, then 19 log-spaced steps up to 188 (2 epochs, 20 checkpoints). */
+const fashionSteps = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 14, 18, 25, 33, 44, 59, 79, 105, 141, 188];
+
+test('the middle of the evidence window splits it in two halves of log-steps', () => {
+  assert.equal(evidenceMiddle(fashionSteps, 15, 18), 16, 'steps 59..141: the geometric middle is 91, the latest at or before it 79');
+  assert.equal(evidenceMiddle(logSteps, 35, 39), 36, 'steps 378..760: the middle, 535.98, falls just short of 536: 450');
+  assert.equal(evidenceMiddle([0, 10, 20], 0, 2), 1, 'a window from step 0 splits at the first column inside it');
+  assert.equal(evidenceMiddle([0, 10], 0, 1), -1, 'no column inside');
+});
+
+test('a layer whose drift speeds up in the recent half of the window is not advised (the Fashion CNN\'s fc at step 141 of 188)', () => {
+  // A jolt at the start, then a drift that grows with the steps (still learning): over the whole window from step 59
+  // its angle per doubling projects to ≥ 0.975 for the 47 steps left, but its recent half drifts faster, and the
+  // truth at the end is below the threshold.
+  const learning = path((t) => 0.6 * (1 - Math.exp(-t / 2)) + 1.7e-5 * t * t);
+  const c = fashionSteps.indexOf(141);
+  const cfg = config({ totalSteps: 188 });
+  const e = evidenceStart(cfg, fashionSteps, c);
+  assert.equal(fashionSteps[e], 59);
+  const { similarity, stability } = learning.evidence(fashionSteps, c);
+  const peak = peakRate(stability, fashionSteps, c);
+  const wholeOnly = judge(cfg, fashionSteps, c, e, similarity.get(0)!, similarity.get(e)!, peak);
+  assert.equal(wholeOnly.ok, true, `without the recent half the window alone would advise it: ${JSON.stringify(wholeOnly)}`);
+  const m = evidenceMiddle(fashionSteps, e, c);
+  const j = judge(cfg, fashionSteps, c, e, similarity.get(0)!, similarity.get(e)!, peak, { m, similarity: similarity.get(m)! });
+  assert.equal(j.ok, false, JSON.stringify(j));
+  assert.ok(j.recentPerDoubling! > j.perDoubling && j.projected < 0.975, JSON.stringify(j));
+  assert.ok(learning.sim(141, 188) < 0.975, 'and the layer did move on');
+  // The tracker reads the recent half too: the same evidence gives no advice.
+  const given: AdviceEvent[] = [];
+  const t = new AdviceTracker(cfg, [{ name: 'fc', kind: 'dense' }], [], (a) => given.push(a));
+  t.onEvidence(0, c, fashionSteps, similarity, stability);
+  assert.equal(given.length, 0, JSON.stringify(given));
+  // A settled layer on the same schedule is still advised at that step.
+  const settled = path((t) => 0.6 * (1 - Math.exp(-t / 10))).evidence(fashionSteps, c);
+  t.onEvidence(0, c, fashionSteps, settled.similarity, settled.stability);
+  assert.deepEqual(given.map((a) => [a.layer, a.step]), [['fc', 141]]);
 });
 
 test('advice goes bottom-up, once per layer, never for logits, with its readings', () => {

@@ -95,19 +95,33 @@ test('after a reconnect each topic resumes from its last position', () => {
   socket.stop();
 });
 
-test('requests resolve with their data, reject with the server code, and fail on disconnect', async () => {
+test('requests resolve with their parsed data, reject with the server code, and fail on disconnect', async () => {
   const { socket, ws } = setup();
   const ok = socket.request('layer-matrix', 'r', { step: 1 });
   const bad = socket.request('layer-matrix', 'r', { step: -1 });
   const [q1, q2] = ws.sent.filter((m) => m.type === 'request');
   assert.ok(q1.type === 'request' && q2.type === 'request');
+  assert.deepEqual([q1.what, q1.run, q1.params], ['layer-matrix', 'r', { step: 1 }], 'the wire format is the untyped request');
   ws.push({ type: 'response', id: q2.id, ok: false, code: 'BAD_REQUEST', message: 'no such step' });
-  ws.push({ type: 'response', id: q1.id, ok: true, data: { answer: 42 } });
-  assert.deepEqual(await ok, { answer: 42 });
+  const matrix = { metric: 'cka', step: 1, layers: ['a', 'b'], values: [[1, 0.5], [0.5, 1]], chance: 0.1 };
+  ws.push({ type: 'response', id: q1.id, ok: true, data: matrix });
+  const answer = await ok;
+  assert.deepEqual(answer, matrix);
+  assert.equal(answer.layers.length, 2, 'typed: the result is a LayerMatrix');
   await assert.rejects(bad, (e: unknown) => e instanceof RequestError && e.code === 'BAD_REQUEST');
-  const lost = socket.request('series', 'r', {});
+  const lost = socket.request('series', 'r', { name: 'loss' });
   ws.close(1006, 'gone');
   await assert.rejects(lost, (e: unknown) => e instanceof RequestError && e.code === 'DISCONNECTED');
+  socket.stop();
+});
+
+test('an answer that fails its result schema rejects with BAD_RESPONSE naming the request and the field', async () => {
+  const { socket, ws } = setup();
+  const asked = socket.request('reanalyse', 'r', { metric: 'cka' });
+  const [q] = ws.sent.filter((m) => m.type === 'request');
+  assert.ok(q.type === 'request');
+  ws.push({ type: 'response', id: q.id, ok: true, data: { key: 7 } });
+  await assert.rejects(asked, (e: unknown) => e instanceof RequestError && e.code === 'BAD_RESPONSE' && /"reanalyse".*key/.test(e.message));
   socket.stop();
 });
 
