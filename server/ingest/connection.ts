@@ -336,6 +336,7 @@ export class IngestConnection implements TrainerLink {
       this.queued = null;
       if (!this.run) {
         this.closed = true;
+        this.ws.resume(); // so the peer's close frame is read: paused, the closing handshake waited out ws's 30 s timer
         return this.ws.close(1008, 'hello refused');
       }
       for (const q of queued) this.receive(q.data, q.isBinary);
