@@ -6,7 +6,7 @@ import { area, curveLinear, curveStepAfter, line, scaleLinear, scaleLog, type Sc
 import { DEFAULT_CHART, type ChartSettings } from '@/lib/chart/chart-settings';
 import { decimateMinMax } from '@/lib/chart/decimate';
 import { decadeDomain, decadeTicks, logFilter } from '@/lib/chart/log-scale';
-import { finiteExtent, paddedDomain, unionExtent, type Domain } from '@/lib/chart/scales';
+import { finiteExtent, paddedDomain, unionExtent, valueDomain, type Domain } from '@/lib/chart/scales';
 import { emaDebiased, minMaxEnvelope, smoothingSpan } from '@/lib/chart/smoothing';
 
 export interface GeometrySeries {
@@ -100,7 +100,7 @@ export function lineGeometry(series: readonly GeometrySeries[], o: Options): Lin
     y = scaleLog().domain(yd).range([o.height, 0]);
     yTicks = decadeTicks(yd, Math.max(3, Math.floor(o.height / 20)));
   } else {
-    const ys = scaleLinear().domain(o.yDomain ?? paddedDomain(unionExtent(series.map((s) => finiteExtent(s.ys, s.length))), 0.08)).range([o.height, 0]);
+    const ys = scaleLinear().domain(o.yDomain ?? valueDomain(unionExtent(series.map((s) => finiteExtent(s.ys, s.length))), 0.08)).range([o.height, 0]);
     y = o.yDomain ? ys : ys.nice();
   }
 

@@ -2,7 +2,7 @@
 /** A tiny line of a run's main scalar, for the run list: no axes, the last point marked, the range in its label, a hover readout. */
 import { useState, type PointerEvent } from 'react';
 import { line, scaleLinear } from 'd3';
-import { finiteExtent, formatStep, formatValue, nearestIndex, paddedDomain } from '@/lib/chart/scales';
+import { finiteExtent, formatStep, formatValue, nearestIndex, valueDomain } from '@/lib/chart/scales';
 
 interface SparklineProps {
   xs: readonly number[];
@@ -18,7 +18,7 @@ export function Sparkline({ xs, ys, width = 120, height = 28, label }: Sparkline
   if (xs.length < 2) return <svg className="sparkline" width={width} height={height} role="img" aria-label={`${label}: not enough points yet`}><line className="spark-empty" x1={2} x2={width - 2} y1={height / 2} y2={height / 2} /></svg>;
   const x = scaleLinear().domain([xs[0], xs[xs.length - 1]]).range([2, width - 4]);
   const ext = finiteExtent(ys);
-  const y = scaleLinear().domain(paddedDomain(ext, 0.1)).range([height - 3, 3]);
+  const y = scaleLinear().domain(valueDomain(ext, 0.1)).range([height - 3, 3]);
   const d = line<number>().defined((i) => Number.isFinite(ys[i])).x((i) => x(xs[i])).y((i) => y(ys[i]))(xs.map((_, i) => i)) ?? '';
   const last = ys.length - 1;
   const at = hover ?? last;

@@ -23,7 +23,7 @@ export function unionExtent(extents: ReadonlyArray<Domain | null>): Domain | nul
   return out;
 }
 
-/** A domain widened by `pad` of its span on both sides; a single value gets a unit-sized window around it. */
+/** A domain widened by `pad` of its span on both sides; a single value gets a window of ±10% around it (±1 around 0). */
 export function paddedDomain(extent: Domain | null, pad = 0.05, fallback: Domain = [0, 1]): Domain {
   if (!extent) return fallback;
   const [lo, hi] = extent;
@@ -33,6 +33,17 @@ export function paddedDomain(extent: Domain | null, pad = 0.05, fallback: Domain
   }
   const d = (hi - lo) * pad;
   return [lo - d, hi + d];
+}
+
+/** Value spans below this share of the values' magnitude are drawn flat: 308.132–308.142 MiB of memory is not a rise. */
+const FLAT_SPAN = 1e-4;
+
+/** A value axis's domain: paddedDomain, except that values differing by less than FLAT_SPAN of their magnitude are one value (noise is not drawn as a trend). */
+export function valueDomain(extent: Domain | null, pad = 0.05): Domain {
+  if (!extent) return paddedDomain(extent, pad);
+  const [lo, hi] = extent;
+  const flat = hi - lo <= FLAT_SPAN * Math.max(Math.abs(lo), Math.abs(hi));
+  return flat ? paddedDomain([(lo + hi) / 2, (lo + hi) / 2], pad) : paddedDomain(extent, pad);
 }
 
 /** Index of the x nearest to `x` in ascending `xs` (binary search), or -1 for an empty series. */

@@ -27,11 +27,9 @@ export function sketchOf(layer: { sketch?: number } | undefined): { sketch?: num
 export interface PairsJob { op: 'pairs'; metric: Metric; opts: SimilarityOptions; b: FrameRef; as: FrameRef[]; prepared?: Record<string, PreparedLayer> }
 /** Chance baseline for a shape. */
 export interface ChanceJob { op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number; sketch?: number }
-/** Forget cached layers whose key starts with a prefix (a run closed). */
-export interface ForgetJob { op: 'forget'; prefix: string }
 
 /** A job as queued (the pool numbers it); concept statistics: server/analysis/concepts-job.ts. */
-export type JobBody = PairsJob | ChanceJob | ForgetJob | ConceptsJob;
+export type JobBody = PairsJob | ChanceJob | ConceptsJob;
 export type WorkerOp = JobBody['op'];
 /** A job as posted to a worker. */
 export type WorkerJob = JobBody & { id: number };
@@ -48,7 +46,6 @@ export interface PairResult {
 interface OpResults {
   pairs: { pairs: PairResult[]; shared?: Record<string, PreparedLayer> };
   chance: { chance: number };
-  forget: Record<never, never>;
   concepts: { concepts: ConceptsJobResult };
 }
 

@@ -79,14 +79,6 @@ function run(job: WorkerJob): WorkerResult {
     }
     case 'chance':
       return { id: job.id, op: job.op, ok: true, chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed, undefined, job.sketch).mean };
-    case 'forget':
-      for (const [k, v] of cache) {
-        if (k.startsWith(job.prefix)) {
-          cache.delete(k);
-          cacheBytes -= v.bytes;
-        }
-      }
-      return { id: job.id, op: job.op, ok: true };
     case 'concepts':
       return { id: job.id, op: job.op, ok: true, concepts: runConceptsJob(job, (ref) => conceptDirections(ref, job.svccaThreshold)) };
     default: {

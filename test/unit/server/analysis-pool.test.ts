@@ -5,8 +5,8 @@ import { AnalysisPool, isObsolete, PRIORITY } from '../../../server/analysis/poo
 
 test('a job gets the result of its own op; after close, jobs are refused as obsolete (not failures)', async () => {
   const pool = new AnalysisPool(1);
+  const job = { op: 'chance', metric: 'cka', opts: {}, units: 4, examples: 12, seed: CHANCE_SEED } as const;
   try {
-    const job = { op: 'chance', metric: 'cka', opts: {}, units: 4, examples: 12, seed: CHANCE_SEED } as const;
     const [a, b] = await Promise.all([pool.run(job, PRIORITY.idle), pool.run({ ...job, units: 8 }, PRIORITY.idle)]);
     assert.equal(a.op, 'chance');
     assert.ok(a.ok && b.ok, 'both computed');
@@ -18,6 +18,6 @@ test('a job gets the result of its own op; after close, jobs are refused as obso
   } finally {
     await pool.close();
   }
-  const refused = await pool.run({ op: 'forget', prefix: 'x' }, PRIORITY.idle).then(() => null, (err: unknown) => err);
+  const refused = await pool.run(job, PRIORITY.idle).then(() => null, (err: unknown) => err);
   assert.ok(isObsolete(refused), 'a job after close is obsolete work');
 });
