@@ -9,7 +9,9 @@ export default function RunsError({ error, retry }: { error: Error & { digest?: 
     <div className="state-page" role="alert">
       <h1>Something went wrong</h1>
       <p>{error.message || 'The run list could not be shown.'}</p>
-      <button type="button" onClick={() => retry()}>Try again</button>
+      <button type="button" onClick={() => retry()}>
+        Try again
+      </button>
     </div>
   );
 }

@@ -21,7 +21,7 @@ function fill(data: Float32Array, seed: number): Float32Array {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    data[i] = ((x >>> 0) / 2 ** 31) - 1;
+    data[i] = (x >>> 0) / 2 ** 31 - 1;
   }
   return data;
 }
@@ -83,7 +83,12 @@ export class CheckpointStream {
    * Streams checkpoints for `seconds` (or `count` checkpoints) with at most `window` unacknowledged; with `bytesPerSecond`,
    * paced to that rate. Resolves with what was acknowledged and the time from the first send to the last ack.
    */
-  async run(opts: { seconds?: number; count?: number; bytesPerSecond?: number; signal?: AbortSignal }): Promise<{ checkpoints: number; bytes: number; seconds: number }> {
+  async run(opts: {
+    seconds?: number;
+    count?: number;
+    bytesPerSecond?: number;
+    signal?: AbortSignal;
+  }): Promise<{ checkpoints: number; bytes: number; seconds: number }> {
     const t0 = performance.now();
     const until = opts.seconds !== undefined ? t0 + opts.seconds * 1000 : Infinity;
     const count = opts.count ?? Infinity;

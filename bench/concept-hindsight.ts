@@ -8,7 +8,16 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { bilinearPlan, createMasks, createTally, packMasksInto, tallyMasks, upsampledQuantileCuts, upsampleInto, type PackedMasks } from '../lib/analysis/concepts';
+import {
+  bilinearPlan,
+  createMasks,
+  createTally,
+  packMasksInto,
+  tallyMasks,
+  upsampledQuantileCuts,
+  upsampleInto,
+  type PackedMasks,
+} from '../lib/analysis/concepts';
 import { decodeFrame, masksFirstExample, type ConceptCell, type ConceptStateOf, type Probe } from '../lib/protocol';
 import { loadConcepts } from '../server/analysis/concepts-store';
 import { analysisPath } from '../server/analysis/analysis-store';
@@ -94,7 +103,11 @@ async function probeOf(file: string): Promise<{ probe: Probe; masks: PackedMasks
     const r = decodeRecord(rec.kind, rec.time, rec.payload);
     if (r?.kind === 'message' && r.message.type === 'probe' && !probe) probe = r.message;
     if (r?.kind === 'frame' && r.frame.header.kind === 'masks') {
-      chunks = addProbeChunks(chunks, [{ layer: r.frame.header.layer, shape: r.frame.header.shape, offset: rec.offset, length: rec.payload.length }], masksFirstExample);
+      chunks = addProbeChunks(
+        chunks,
+        [{ layer: r.frame.header.layer, shape: r.frame.header.shape, offset: rec.offset, length: rec.payload.length }],
+        masksFirstExample,
+      );
     }
   }
   if (!probe) throw new Error(`${file} declares no probe`);
@@ -133,10 +146,15 @@ export async function hindsight(runDir: string): Promise<Hindsight> {
       if (!cell) continue;
       const step = state.steps[col];
       row.modes.push(cell.mode);
-      row.steps.push(step), row.unique.push(cell.unique), row.detectors.push(cell.detectors);
+      row.steps.push(step);
+      row.unique.push(cell.unique);
+      row.detectors.push(cell.detectors);
       const dets = cell.best.flatMap((b, u) => (b >= 0 && cell.iou[u] > state.threshold ? [[u, b]] : []));
       const count = new Map<number, number>();
-      for (const [, b] of dets) count.set(b, (count.get(b) ?? 0) + 1), first.has(b) || first.set(b, step);
+      for (const [, b] of dets) {
+        count.set(b, (count.get(b) ?? 0) + 1);
+        if (!first.has(b)) first.set(b, step);
+      }
       lastCount = count;
       if (!dets.length || li < 0) continue;
       const at = layout.steps.indexOf(step);
@@ -164,7 +182,16 @@ export async function hindsight(runDir: string): Promise<Hindsight> {
           base = exampleBase[c];
         }
         const key = `${layer}\u0000${concepts[c].name}`;
-        const r = acc.get(key) ?? { layer, concept: concepts[c].name, category: concepts[c].category, measure: pixel ? 'pixels' : 'examples', n: 0, mean: 0, min: Infinity, base };
+        const r = acc.get(key) ?? {
+          layer,
+          concept: concepts[c].name,
+          category: concepts[c].category,
+          measure: pixel ? 'pixels' : 'examples',
+          n: 0,
+          mean: 0,
+          min: Infinity,
+          base,
+        };
         r.mean += (share - r.mean) / ++r.n;
         r.min = Math.min(r.min, share);
         if (peak) {
@@ -179,7 +206,17 @@ export async function hindsight(runDir: string): Promise<Hindsight> {
     row.concepts = [...first].map(([c, step]) => ({ concept: concepts[c].name, category: concepts[c].category, first: step, last: lastCount.get(c) ?? 0 }));
     emergence.push(row);
   }
-  return { runId: path.basename(runDir), precision: [...acc.values()], emergence, gradcam: await gradcamShares(file, layout.gradcam, masks, concepts.findIndex((c) => c.name === 'silhouette')) };
+  return {
+    runId: path.basename(runDir),
+    precision: [...acc.values()],
+    emergence,
+    gradcam: await gradcamShares(
+      file,
+      layout.gradcam,
+      masks,
+      concepts.findIndex((c) => c.name === 'silhouette'),
+    ),
+  };
 }
 
 /** Of a unit's 12 strongest examples (by maximum), the share whose upsampled map peaks on part c, and c's mean coverage of them. */
@@ -188,7 +225,8 @@ function peakOnPart(values: Float32Array, m: number, h: number, w: number, masks
   const plan = bilinearPlan(h, w, H, W);
   const up = new Float64Array(H * W);
   const top = topExamples(unitMaxima(values, m, h * w), TOP_K);
-  let hit = 0, coverage = 0;
+  let hit = 0,
+    coverage = 0;
   for (const j of top) {
     upsampleInto(values, j * h * w, plan, up);
     let best = 0;
@@ -200,7 +238,12 @@ function peakOnPart(values: Float32Array, m: number, h: number, w: number, masks
 }
 
 /** Share of each Grad-CAM map's mass (upsampled bilinearly to the mask size) inside the example's silhouette mask. */
-async function gradcamShares(file: string, refs: Awaited<ReturnType<typeof readLayout>>['gradcam'], masks: PackedMasks | null, silhouette: number): Promise<GradcamShare | null> {
+async function gradcamShares(
+  file: string,
+  refs: Awaited<ReturnType<typeof readLayout>>['gradcam'],
+  masks: PackedMasks | null,
+  silhouette: number,
+): Promise<GradcamShare | null> {
   if (!refs.length || !masks || silhouette < 0) return null;
   const { h: H, w: W } = masks;
   let covered = 0;
@@ -211,20 +254,29 @@ async function gradcamShares(file: string, refs: Awaited<ReturnType<typeof readL
     const { header, data } = await readFrameAt(file, ref.offset, ref.length);
     const [n, targets, h, w] = header.shape;
     const plan = bilinearPlan(h, w, H, W);
-    const sums = new Array<number>(targets).fill(0), counted = new Array<number>(targets).fill(0);
+    const sums = new Array<number>(targets).fill(0),
+      counted = new Array<number>(targets).fill(0);
     for (let i = 0; i < n; i++) {
       const j = header.examples![i];
       const cls = header.classes!.slice(i * targets, (i + 1) * targets);
       if (targets > 1 && cls[0] === cls[targets - 1]) {
-        const a = data.subarray(i * targets * h * w, (i * targets + 1) * h * w), b = data.subarray((i * targets + targets - 1) * h * w, (i * targets + targets) * h * w);
+        const a = data.subarray(i * targets * h * w, (i * targets + 1) * h * w),
+          b = data.subarray((i * targets + targets - 1) * h * w, (i * targets + targets) * h * w);
         out.agree.of++;
         if (a.every((v, p) => v === b[p])) out.agree.identical++;
       }
       for (let t = 0; t < targets; t++) {
         upsampleInto(data, (i * targets + t) * h * w, plan, up);
-        let all = 0, inside = 0;
-        for (let p = 0; p < H * W; p++) (all += up[p]), (inside += maskBit(masks, j, silhouette, p) ? up[p] : 0);
-        if (all > 0) (sums[t] += inside / all), counted[t]++;
+        let all = 0,
+          inside = 0;
+        for (let p = 0; p < H * W; p++) {
+          all += up[p];
+          if (maskBit(masks, j, silhouette, p)) inside += up[p];
+        }
+        if (all > 0) {
+          sums[t] += inside / all;
+          counted[t]++;
+        }
       }
     }
     out.steps.push(ref.step);

@@ -29,7 +29,20 @@ export const wellAbove = (base: number) => Math.min(2 * base, (1 + base) / 2);
 
 /** Trains one seed against `ingestUrl`; returns the run id. */
 export async function trainFashion(ingestUrl: string, seed: number, o: { epochs: number; trainSize: number; checkpoints: number }): Promise<string> {
-  const args = [path.join(ROOT, 'examples/fashion_cnn.py'), '--url', ingestUrl, '--seed', String(seed), '--epochs', String(o.epochs), '--train-size', String(o.trainSize), '--checkpoints', String(o.checkpoints), '--json'];
+  const args = [
+    path.join(ROOT, 'examples/fashion_cnn.py'),
+    '--url',
+    ingestUrl,
+    '--seed',
+    String(seed),
+    '--epochs',
+    String(o.epochs),
+    '--train-size',
+    String(o.trainSize),
+    '--checkpoints',
+    String(o.checkpoints),
+    '--json',
+  ];
   const { stdout } = await exec(PYTHON, args, { env: ENV, timeout: 900_000, maxBuffer: 1 << 24 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!).run_id as string;
 }
@@ -45,7 +58,14 @@ function precisionTable(runs: Hindsight[]): boolean {
       if (!a) rows.set(key, { ...r, seeds: 1 });
       else {
         const n = a.n + r.n;
-        const peaks = a.peaks && r.peaks ? { mean: (a.peaks.mean * a.n + r.peaks.mean * r.n) / n, coverage: (a.peaks.coverage * a.n + r.peaks.coverage * r.n) / n, below: a.peaks.below + r.peaks.below } : (a.peaks ?? r.peaks);
+        const peaks =
+          a.peaks && r.peaks
+            ? {
+                mean: (a.peaks.mean * a.n + r.peaks.mean * r.n) / n,
+                coverage: (a.peaks.coverage * a.n + r.peaks.coverage * r.n) / n,
+                below: a.peaks.below + r.peaks.below,
+              }
+            : (a.peaks ?? r.peaks);
         rows.set(key, { ...a, mean: (a.mean * a.n + r.mean * r.n) / n, n, min: Math.min(a.min, r.min), seeds: a.seeds + 1, ...(peaks ? { peaks } : {}) });
       }
     }
@@ -56,20 +76,29 @@ function precisionTable(runs: Hindsight[]): boolean {
   for (const r of [...rows.values()].sort((a, b) => a.layer.localeCompare(b.layer) || b.n - a.n)) {
     const pass = r.min >= wellAbove(r.base) - 1e-9;
     ok &&= pass;
-    console.log(`| ${r.layer} | ${r.concept} | ${r.category} | ${r.measure === 'pixels' ? 'on-pixels' : 'top 12 examples'} | ${r.n} | ${r.seeds} | ${pct(r.mean)} | ${pct(r.min)} | ${pct(r.base)} | ${(r.min / r.base).toFixed(1)}× | ${pass ? 'yes' : 'NO'} |`);
+    console.log(
+      `| ${r.layer} | ${r.concept} | ${r.category} | ${r.measure === 'pixels' ? 'on-pixels' : 'top 12 examples'} | ${r.n} | ${r.seeds} | ${pct(r.mean)} | ${pct(r.min)} | ${pct(r.base)} | ${(r.min / r.base).toFixed(1)}× | ${pass ? 'yes' : 'NO'} |`,
+    );
   }
   const parts = [...rows.values()].filter((r) => r.peaks);
   if (parts.length) {
-    console.log('\nParts, a stricter reading: where the unit fires hardest (its upsampled map\'s peak) in its 12 strongest examples');
-    console.log('\n| layer | part | detector × step | peaks on the part (mean) | the part\'s share of those images | observations below min(2 × share, (1 + share) / 2) |');
+    console.log("\nParts, a stricter reading: where the unit fires hardest (its upsampled map's peak) in its 12 strongest examples");
+    console.log(
+      "\n| layer | part | detector × step | peaks on the part (mean) | the part's share of those images | observations below min(2 × share, (1 + share) / 2) |",
+    );
     console.log('|---|---|---|---|---|---|');
-    for (const r of parts) console.log(`| ${r.layer} | ${r.concept} | ${r.n} | ${pct(r.peaks!.mean)} | ${pct(r.peaks!.coverage)} | ${r.peaks!.below} (${pct(r.peaks!.below / r.n)}) |`);
+    for (const r of parts)
+      console.log(
+        `| ${r.layer} | ${r.concept} | ${r.n} | ${pct(r.peaks!.mean)} | ${pct(r.peaks!.coverage)} | ${r.peaks!.below} (${pct(r.peaks!.below / r.n)}) |`,
+      );
   }
   return ok;
 }
 
 function emergenceTable(runs: Hindsight[]): boolean {
-  console.log('\n| seed run | layer | mode | unique at first → last step | chance | detectors first → last | concepts (first step seen, detectors at the end) |');
+  console.log(
+    '\n| seed run | layer | mode | unique at first → last step | chance | detectors first → last | concepts (first step seen, detectors at the end) |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   let ok = true;
   for (const h of runs) {
@@ -78,7 +107,9 @@ function emergenceTable(runs: Hindsight[]): boolean {
       const last = e.unique.at(-1)!;
       if (e.layer !== 'conv1' && e.layer !== 'logits' && !(last > (e.chanceUnique ?? Infinity))) ok = false;
       const concepts = e.concepts.map((c) => `${c.concept} (${c.first}, ${c.last})`).join(', ');
-      console.log(`| ${h.runId} | ${e.layer} | ${[...new Set(e.modes)].join(', ')} | ${e.unique[0]} → ${last} | ${e.chanceUnique ?? '–'} | ${e.detectors[0]} → ${e.detectors.at(-1)} | ${concepts} |`);
+      console.log(
+        `| ${h.runId} | ${e.layer} | ${[...new Set(e.modes)].join(', ')} | ${e.unique[0]} → ${last} | ${e.chanceUnique ?? '–'} | ${e.detectors[0]} → ${e.detectors.at(-1)} | ${concepts} |`,
+      );
     }
   }
   return ok;
@@ -87,29 +118,37 @@ function emergenceTable(runs: Hindsight[]): boolean {
 function gradcamTable(runs: Hindsight[]): boolean {
   console.log('\n| seed run | steps | true class: inside at first → last | predicted class: first → last | silhouette share of the image |');
   console.log('|---|---|---|---|---|');
-  const early: number[] = [], late: number[] = [];
+  const early: number[] = [],
+    late: number[] = [];
   for (const h of runs) {
     const g = h.gradcam;
     if (!g) continue;
     const [a, b] = [g.inside[0], g.inside.at(-1)!];
-    early.push(a[0]), late.push(b[0]);
+    early.push(a[0]);
+    late.push(b[0]);
     console.log(`| ${h.runId} | ${g.steps[0]} → ${g.steps.at(-1)} | ${pct(a[0])} → ${pct(b[0])} | ${pct(a[1])} → ${pct(b[1])} | ${pct(g.uniform)} |`);
   }
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  console.log(`\nGrad-CAM (true class) mass inside the silhouette: ${pct(mean(early))} at the first checkpoint → ${pct(mean(late))} at the last (mean over ${early.length} seeds; a map spread evenly: ${pct(mean(runs.flatMap((h) => (h.gradcam ? [h.gradcam.uniform] : []))))})`);
+  console.log(
+    `\nGrad-CAM (true class) mass inside the silhouette: ${pct(mean(early))} at the first checkpoint → ${pct(mean(late))} at the last (mean over ${early.length} seeds; a map spread evenly: ${pct(mean(runs.flatMap((h) => (h.gradcam ? [h.gradcam.uniform] : []))))})`,
+  );
   return early.length > 0 && mean(late) > mean(early);
 }
 
 async function main(): Promise<void> {
   const seeds = numArg('seeds', SMOKE ? 1 : 3);
-  const o = { epochs: numArg('epochs', SMOKE ? 1 : 2), trainSize: numArg('train-size', SMOKE ? 1500 : 6000), checkpoints: numArg('checkpoints', SMOKE ? 5 : 20) };
+  const o = {
+    epochs: numArg('epochs', SMOKE ? 1 : 2),
+    trainSize: numArg('train-size', SMOKE ? 1500 : 6000),
+    checkpoints: numArg('checkpoints', SMOKE ? 5 : 20),
+  };
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lw-concepts-real-'));
   const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, pages: false, log: () => {} });
   const runs: Hindsight[] = [];
   try {
     console.log(`Fashion-MNIST CNN, ${seeds} seed(s), ${o.epochs} epoch(s) of ${o.trainSize} images, ${o.checkpoints} checkpoints, probe 500 examples`);
     for (let seed = 0; seed < seeds; seed++) {
-      const id = await trainFashion(server.url.replace(/^http/, 'ws') + '/ingest', seed, o);
+      const id = await trainFashion(`${server.url.replace(/^http/, 'ws')}/ingest`, seed, o);
       await server.analysis.idle();
       runs.push(await hindsight(path.join(dataDir, 'runs', id)));
     }
@@ -122,7 +161,9 @@ async function main(): Promise<void> {
   const attention = gradcamTable(runs);
   const { stdout } = await exec(PYTHON, [path.join(ROOT, 'bench/gradcam_cost.py'), ...(SMOKE ? ['--smoke'] : [])], { env: ENV, timeout: 300_000 });
   const cost = JSON.parse(stdout.trim().split('\n').at(-1)!);
-  console.log(`\nClient cost per checkpoint: Grad-CAM of ${cost.examples} examples ${cost.gradcam_ms.toFixed(1)} ms; the probe pass (500 examples) ${cost.probe_pass_ms.toFixed(1)} ms (ratio ${cost.gradcam_over_probe_pass.toFixed(3)}); one training step ${cost.train_step_ms.toFixed(1)} ms; torch threads ${cost.threads}`);
+  console.log(
+    `\nClient cost per checkpoint: Grad-CAM of ${cost.examples} examples ${cost.gradcam_ms.toFixed(1)} ms; the probe pass (500 examples) ${cost.probe_pass_ms.toFixed(1)} ms (ratio ${cost.gradcam_over_probe_pass.toFixed(3)}); one training step ${cost.train_step_ms.toFixed(1)} ms; torch threads ${cost.threads}`,
+  );
   console.log(`\nevery detector well above its concept's base rate: ${precise ? 'met' : 'NOT met'}`);
   console.log(`unique detectors at the end above chance in conv2 and fc: ${emerged ? 'met' : 'NOT met'}`);
   console.log(`Grad-CAM mass inside the silhouette grows from the first to the last checkpoint: ${attention ? 'met' : 'NOT met'}`);

@@ -1,12 +1,29 @@
 /** Bench: per-checkpoint cost of the concept statistics of one layer (what one `concepts` worker job computes), image-level and with pixel masks. */
 import { kernelInfo } from '../lib/analysis/kernel';
 import { Rng } from '../lib/random';
-import { analyseLayerConcepts, classSensitivity, createMasks, keptDirections, meanOverSpace, packMasksInto, type ConceptProbe, type PackedMasks } from '../lib/analysis/concepts';
+import {
+  analyseLayerConcepts,
+  classSensitivity,
+  createMasks,
+  keptDirections,
+  meanOverSpace,
+  packMasksInto,
+  type ConceptProbe,
+  type PackedMasks,
+} from '../lib/analysis/concepts';
 
 const smoke = process.argv.includes('--smoke');
 const reps = smoke ? 1 : 3;
 
-interface Case { label: string; units: number; examples: number; concepts: number; h: number; w: number; mask: number | null }
+interface Case {
+  label: string;
+  units: number;
+  examples: number;
+  concepts: number;
+  h: number;
+  w: number;
+  mask: number | null;
+}
 
 const CASES: Case[] = smoke
   ? [
@@ -35,10 +52,12 @@ function build(c: Case) {
     for (let j = 0; j < c.examples; j++) {
       values.fill(0);
       for (const k of conceptLabels[j]) {
-        const y0 = Math.floor(rng.next() * M / 2), x0 = Math.floor(rng.next() * M / 2);
+        const y0 = Math.floor((rng.next() * M) / 2),
+          x0 = Math.floor((rng.next() * M) / 2);
         for (let y = y0; y < y0 + M / 2; y++) for (let x = x0; x < x0 + M / 2; x++) values[(k * M + y) * M + x] = 1;
         for (let p = 0; p < positions; p++) {
-          const y = Math.floor(((Math.floor(p / c.w) + 0.5) * M) / c.h), x = Math.floor((((p % c.w) + 0.5) * M) / c.w);
+          const y = Math.floor(((Math.floor(p / c.w) + 0.5) * M) / c.h),
+            x = Math.floor((((p % c.w) + 0.5) * M) / c.w);
           region[(j * c.concepts + k) * positions + p] = values[(k * M + y) * M + x];
         }
       }
@@ -56,7 +75,15 @@ function build(c: Case) {
       }
     }
   }
-  const probe: ConceptProbe = { examples: c.examples, labels, classes: 10, conceptLabels, concepts: c.concepts, category: Array.from({ length: c.concepts }, (_, k) => k % 4), categories: 4 };
+  const probe: ConceptProbe = {
+    examples: c.examples,
+    labels,
+    classes: 10,
+    conceptLabels,
+    concepts: c.concepts,
+    category: Array.from({ length: c.concepts }, (_, k) => k % 4),
+    categories: 4,
+  };
   return { data, probe, masks };
 }
 
@@ -67,7 +94,10 @@ console.log('| layer | units × examples × positions | concepts | masks | IoU +
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   const { data, probe, masks } = build(c);
-  let iouMs = Infinity, sensMs = Infinity, totalMs = Infinity, detectors = 0;
+  let iouMs = Infinity,
+    sensMs = Infinity,
+    totalMs = Infinity,
+    detectors = 0;
   for (let r = 0; r < reps; r++) {
     let t = performance.now();
     analyseLayerConcepts({ data, units: c.units, h: c.h, w: c.w }, probe, { masks, directions: null });
@@ -82,6 +112,8 @@ for (const c of CASES) {
     detectors = res.summary.detectors;
   }
   const tallyBytes = 8 * (c.units + c.concepts + c.units * c.concepts);
-  console.log(`| ${c.label} | ${c.units} × ${c.examples} × ${c.h * c.w} | ${c.concepts} | ${c.mask ? `${c.mask}×${c.mask}` : '—'} | ${fmt(iouMs)} | ${fmt(sensMs)} | ${fmt(totalMs)} | ${detectors}/${c.units} | ${tallyBytes} |`);
+  console.log(
+    `| ${c.label} | ${c.units} × ${c.examples} × ${c.h * c.w} | ${c.concepts} | ${c.mask ? `${c.mask}×${c.mask}` : '—'} | ${fmt(iouMs)} | ${fmt(sensMs)} | ${fmt(totalMs)} | ${detectors}/${c.units} | ${tallyBytes} |`,
+  );
 }
 console.log('memory across checkpoints: O(units × concepts) tallies per job; the stored state keeps per unit [best, IoU, selectivity] per checkpoint');

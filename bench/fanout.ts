@@ -14,7 +14,11 @@ import { CheckpointStream, type StreamShape } from './checkpoint-stream';
 import { mbps, mib, ms, numArg, percentile, SMOKE, serverStats, sleep, startBenchServer, statsLine, type BenchServer } from './helpers';
 import { ScalarProbe } from './scalar-probe';
 
-const shape: StreamShape = { layers: numArg('layers', SMOKE ? 2 : 8), units: numArg('units', SMOKE ? 16 : 512), examples: numArg('examples', SMOKE ? 100 : 2000) };
+const shape: StreamShape = {
+  layers: numArg('layers', SMOKE ? 2 : 8),
+  units: numArg('units', SMOKE ? 16 : 512),
+  examples: numArg('examples', SMOKE ? 100 : 2000),
+};
 const seconds = numArg('seconds', SMOKE ? 1 : 30);
 const viewerCount = numArg('viewers', SMOKE ? 5 : 100);
 const stalledCount = numArg('stalled', SMOKE ? 2 : 10);
@@ -27,7 +31,10 @@ const stallWait = numArg('stall-wait', SMOKE ? 0 : 20);
 /** A viewer that subscribes and then stops reading: its socket is paused, so the server's send queue to it grows. */
 async function stalledViewer(url: string, topics: string[]): Promise<WebSocket> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
   ws.on('error', () => {});
   for (const topic of topics) ws.send(JSON.stringify({ type: 'subscribe', topic }));
   await sleep(200);
@@ -38,7 +45,10 @@ async function stalledViewer(url: string, topics: string[]): Promise<WebSocket> 
 /** A viewer that reads every message and drops it unparsed. */
 async function drainingViewer(url: string, topics: string[]): Promise<WebSocket> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
   ws.on('error', () => {});
   ws.on('message', () => {});
   for (const topic of topics) ws.send(JSON.stringify({ type: 'subscribe', topic }));
@@ -113,14 +123,26 @@ try {
   const p = { p50: percentile(l, 50), p95: percentile(l, 95), p99: percentile(l, 99) };
   const b = fan.end.broadcaster;
   const latencyMet = p.p50 <= 5 && p.p95 <= 20 && p.p99 <= 50;
-  console.log(`bench/fanout: ${shape.layers}×${shape.units}×${shape.examples} checkpoints at full speed into run A, ${SERIES + 1} scalars every 10 ms into run B, ${seconds} s per phase`);
+  console.log(
+    `bench/fanout: ${shape.layers}×${shape.units}×${shape.examples} checkpoints at full speed into run A, ${SERIES + 1} scalars every 10 ms into run B, ${seconds} s per phase`,
+  );
   console.log(`  no viewers: ingest ${base.rate.toFixed(0)} MB/s, server CPU ${base.cpuPerGB.toFixed(2)} s per GB; ${statsLine(base.stats)}`);
-  console.log(`  ${viewerCount} viewers + ${stalledCount} stalled: ingest ${fan.rate.toFixed(0)} MB/s → drop ${drop.toFixed(1)}%, server CPU ${fan.cpuPerGB.toFixed(2)} s per GB (${fan.cpuPerGB >= base.cpuPerGB ? '+' : ''}${((fan.cpuPerGB / base.cpuPerGB - 1) * 100).toFixed(0)}%); ${statsLine(fan.stats)}`);
+  console.log(
+    `  ${viewerCount} viewers + ${stalledCount} stalled: ingest ${fan.rate.toFixed(0)} MB/s → drop ${drop.toFixed(1)}%, server CPU ${fan.cpuPerGB.toFixed(2)} s per GB (${fan.cpuPerGB >= base.cpuPerGB ? '+' : ''}${((fan.cpuPerGB / base.cpuPerGB - 1) * 100).toFixed(0)}%); ${statsLine(fan.stats)}`,
+  );
   const s = fan.stats.broadcaster;
-  console.log(`  fan-out during the ingest phase: ${s.published} deltas published, ${s.sent} sent, ${s.snapshots} snapshots (${s.snapshotsReused} reused); ${s.stalled} stalled subscriptions, largest viewer queue ${mib(s.maxBuffered)}, all viewer queues ${mib(s.totalBuffered)}`);
-  console.log(`  stalled viewers: ${b.dropped} of ${stalledCount} dropped with SLOW_CONSUMER ${fan.droppedAfter === null ? `(not within ${seconds + stallWait} s: the kernel buffers up to tcp_rmem + tcp_wmem per paused socket before the server's queue grows)` : `by ${fan.droppedAfter.toFixed(0)} s`}, ${b.coalesced} caught up by a snapshot; at the end ${b.stalled} stalled subscriptions, all viewer queues ${mib(b.totalBuffered)}`);
-  console.log(`  server RSS during the fan-out phase and the stall: min ${mib(Math.min(...fan.rss))}, max ${mib(Math.max(...fan.rss))}, end ${mib(fan.rss[fan.rss.length - 1])}`);
-  console.log(`  scalar latency at ${TIMED} of the ${viewerCount} reading viewers: n=${l.length} p50 ${ms(p.p50)}, p95 ${ms(p.p95)}, p99 ${ms(p.p99)}, max ${ms(Math.max(...l))}`);
+  console.log(
+    `  fan-out during the ingest phase: ${s.published} deltas published, ${s.sent} sent, ${s.snapshots} snapshots (${s.snapshotsReused} reused); ${s.stalled} stalled subscriptions, largest viewer queue ${mib(s.maxBuffered)}, all viewer queues ${mib(s.totalBuffered)}`,
+  );
+  console.log(
+    `  stalled viewers: ${b.dropped} of ${stalledCount} dropped with SLOW_CONSUMER ${fan.droppedAfter === null ? `(not within ${seconds + stallWait} s: the kernel buffers up to tcp_rmem + tcp_wmem per paused socket before the server's queue grows)` : `by ${fan.droppedAfter.toFixed(0)} s`}, ${b.coalesced} caught up by a snapshot; at the end ${b.stalled} stalled subscriptions, all viewer queues ${mib(b.totalBuffered)}`,
+  );
+  console.log(
+    `  server RSS during the fan-out phase and the stall: min ${mib(Math.min(...fan.rss))}, max ${mib(Math.max(...fan.rss))}, end ${mib(fan.rss[fan.rss.length - 1])}`,
+  );
+  console.log(
+    `  scalar latency at ${TIMED} of the ${viewerCount} reading viewers: n=${l.length} p50 ${ms(p.p50)}, p95 ${ms(p.p95)}, p99 ${ms(p.p99)}, max ${ms(Math.max(...l))}`,
+  );
   console.log(`  targets: throughput drop < 10% → ${drop < 10 ? 'met' : 'NOT met'}; latency p50/p95/p99 ≤ 5/20/50 ms → ${latencyMet ? 'met' : 'NOT met'}`);
 } finally {
   await server.stop();

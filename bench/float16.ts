@@ -37,9 +37,11 @@ function viaHalf(a: Activations): Activations {
 function changes(pairs: Array<[Activations, Activations]>): Record<string, number> {
   const worst: Record<string, number> = Object.fromEntries(METRICS.map((m) => [m, 0]));
   for (const [a, b] of pairs) {
-    const ha = viaHalf(a), hb = viaHalf(b);
+    const ha = viaHalf(a),
+      hb = viaHalf(b);
     for (const m of METRICS) {
-      const exact = similarity(a, b, m).value, half = similarity(ha, hb, m).value;
+      const exact = similarity(a, b, m).value,
+        half = similarity(ha, hb, m).value;
       worst[m] = Math.max(worst[m], Math.abs(exact - half));
     }
   }
@@ -55,13 +57,17 @@ console.log(`  reference cases (${cases.length} pairs): ${line(ref)}`);
 
 const server = await startBenchServer(['--metrics', 'svcca-k']);
 try {
-  const { stdout } = await exec('/usr/bin/python3', [path.join(ROOT, 'examples/digits_mlp.py'), '--url', server.ingestUrl, '--json', '--epochs', String(epochs), '--checkpoints', String(checkpoints)], { cwd: ROOT, timeout: 1_800_000 });
+  const { stdout } = await exec(
+    '/usr/bin/python3',
+    [path.join(ROOT, 'examples/digits_mlp.py'), '--url', server.ingestUrl, '--json', '--epochs', String(epochs), '--checkpoints', String(checkpoints)],
+    { cwd: ROOT, timeout: 1_800_000 },
+  );
   const runId = JSON.parse(stdout.trim().split('\n').at(-1)!).run_id as string;
   const file = path.join(server.dataDir, 'runs', runId, 'log.lwlog');
   const layout = await readLayout(file, DEFAULT_LIMITS);
   const pairs: Array<[Activations, Activations]> = [];
   let bytes = 0;
-  layout.layers.forEach((layer, l) => {
+  layout.layers.forEach((_, l) => {
     const final = layout.frames[l].at(-1);
     if (!final) return;
     const b = poolSpatial(readFrame({ file, ...final }));
@@ -71,7 +77,9 @@ try {
       bytes += f.length;
     }
   });
-  console.log(`  real run, digits_mlp.py (${epochs} epochs, ${layout.steps.length} checkpoints; ${pairs.length} pairs, each layer to the final checkpoint): ${line(changes(pairs))}`);
+  console.log(
+    `  real run, digits_mlp.py (${epochs} epochs, ${layout.steps.length} checkpoints; ${pairs.length} pairs, each layer to the final checkpoint): ${line(changes(pairs))}`,
+  );
   console.log(`  bytes: ${(bytes / 1e6).toFixed(2)} MB of frames as float32, ${(bytes / 2e6).toFixed(2)} MB as float16 (payloads halve; headers stay)`);
 } finally {
   await server.stop();

@@ -85,7 +85,8 @@ export async function readDynamics(dataDir: string, run: string): Promise<RunDyn
 }
 
 function report(d: RunDynamics): string {
-  const text = (a: ReplayedAdvice[]) => a.map((x) => `${x.layer} @ ${x.step} (${(100 * x.share).toFixed(0)}%, ${x.toFinal.toFixed(3)}${x.ok ? '' : ', FALSE'})`).join(', ') || 'no advice';
+  const text = (a: ReplayedAdvice[]) =>
+    a.map((x) => `${x.layer} @ ${x.step} (${(100 * x.share).toFixed(0)}%, ${x.toFinal.toFixed(3)}${x.ok ? '' : ', FALSE'})`).join(', ') || 'no advice';
   return `${d.run}: without totalSteps: ${text(replayAdvice(d, false))}; with: ${text(replayAdvice(d, true))}`;
 }
 

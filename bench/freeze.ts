@@ -28,8 +28,20 @@ interface Example {
 const EXAMPLES: Example[] = SMOKE
   ? [{ name: 'digits MLP, 20 epochs', script: 'examples/digits_mlp.py', args: ['--epochs', '20'], seeds: numArg('digits-seeds', 2), frozenSeeds: 1 }]
   : [
-      { name: 'digits MLP, 20 epochs', script: 'examples/digits_mlp.py', args: ['--epochs', '20'], seeds: numArg('digits-seeds', 5), frozenSeeds: numArg('digits-seeds', 5) },
-      { name: `Fashion CNN, ${fashionEpochs} epochs`, script: 'examples/fashion_cnn.py', args: ['--epochs', String(fashionEpochs)], seeds: numArg('fashion-seeds', 3), frozenSeeds: numArg('fashion-seeds', 3) },
+      {
+        name: 'digits MLP, 20 epochs',
+        script: 'examples/digits_mlp.py',
+        args: ['--epochs', '20'],
+        seeds: numArg('digits-seeds', 5),
+        frozenSeeds: numArg('digits-seeds', 5),
+      },
+      {
+        name: `Fashion CNN, ${fashionEpochs} epochs`,
+        script: 'examples/fashion_cnn.py',
+        args: ['--epochs', String(fashionEpochs)],
+        seeds: numArg('fashion-seeds', 3),
+        frozenSeeds: numArg('fashion-seeds', 3),
+      },
     ];
 
 interface Trained {
@@ -52,7 +64,8 @@ function median(v: number[]): number | null {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
-const adviceText = (c: RunCheck) => c.advice.map((a) => `${a.layer}@${a.step} (${a.toFinal?.toFixed(3) ?? '?'}${a.frozenAt !== null ? `, frozen @${a.frozenAt}` : ''})`).join(', ') || '—';
+const adviceText = (c: RunCheck) =>
+  c.advice.map((a) => `${a.layer}@${a.step} (${a.toFinal?.toFixed(3) ?? '?'}${a.frozenAt !== null ? `, frozen @${a.frozenAt}` : ''})`).join(', ') || '—';
 
 interface SeedRow {
   seed: number;
@@ -70,7 +83,12 @@ try {
       const row: SeedRow = { seed, plain: { accuracy: plain.test_accuracy, check: await checkRun(server.dataDir, plain.run_id) }, frozen: null };
       if (seed < ex.frozenSeeds) {
         const f = await train(server.ingestUrl, ex, seed, true);
-        row.frozen = { accuracy: f.test_accuracy, layers: f.frozen ?? [], updatesSkipped: f.updates_skipped ?? 0, check: await checkRun(server.dataDir, f.run_id) };
+        row.frozen = {
+          accuracy: f.test_accuracy,
+          layers: f.frozen ?? [],
+          updatesSkipped: f.updates_skipped ?? 0,
+          check: await checkRun(server.dataDir, f.run_id),
+        };
       }
       seeds.push(row);
     }
@@ -100,21 +118,29 @@ const hindsight = results.every((r) => r.summary.hindsightOk);
 const digits = results.find((r) => r.example.startsWith('digits'))!;
 const digitsFrozen = digits.seeds.filter((s) => s.frozen);
 const given = digitsFrozen.length > 0 && digitsFrozen.every((s) => s.frozen!.layers.length > 0);
-const accuracy = results.every((r) => r.summary.medianAccuracyFrozen === null || Math.abs((r.summary.medianAccuracyFrozen as number) - (r.summary.medianAccuracy as number)) <= 0.02);
+const accuracy = results.every(
+  (r) => r.summary.medianAccuracyFrozen === null || Math.abs((r.summary.medianAccuracyFrozen as number) - (r.summary.medianAccuracy as number)) <= 0.02,
+);
 if (json) {
   console.log(JSON.stringify({ hindsight, given, accuracy, results }));
 } else {
   console.log(`bench/freeze: server defaults for advice; hindsight = svcca-k to the layer's final state at the advised step ≥ ${HINDSIGHT}`);
   for (const r of results) {
     console.log(`\n${r.example}`);
-    console.log('| seed | advice, default options: layer@step (to final) | accuracy | with --freeze-advice: advice (to final, frozen at) | accuracy | updates skipped |');
+    console.log(
+      '| seed | advice, default options: layer@step (to final) | accuracy | with --freeze-advice: advice (to final, frozen at) | accuracy | updates skipped |',
+    );
     console.log('|---|---|---|---|---|---|');
     for (const s of r.seeds) {
       const f = s.frozen;
-      console.log(`| ${s.seed} | ${adviceText(s.plain.check)} | ${pct(s.plain.accuracy)} | ${f ? adviceText(f.check) : '—'} | ${f ? pct(f.accuracy) : '—'} | ${f ? pct(f.updatesSkipped) : '—'} |`);
+      console.log(
+        `| ${s.seed} | ${adviceText(s.plain.check)} | ${pct(s.plain.accuracy)} | ${f ? adviceText(f.check) : '—'} | ${f ? pct(f.accuracy) : '—'} | ${f ? pct(f.updatesSkipped) : '—'} |`,
+      );
     }
     const m = r.summary;
-    console.log(`median advised step: ${pct(m.medianShare as number | null)} of training (default options), ${pct(m.medianShareFrozenRuns as number | null)} (--freeze-advice); median accuracy ${pct(m.medianAccuracy as number)} without, ${pct(m.medianAccuracyFrozen as number | null)} with --freeze-advice; ${pct(m.medianSkipped as number | null)} of updates skipped; ${m.advised} advice, worst to-final ${(m.worstToFinal as number).toFixed(3)}`);
+    console.log(
+      `median advised step: ${pct(m.medianShare as number | null)} of training (default options), ${pct(m.medianShareFrozenRuns as number | null)} (--freeze-advice); median accuracy ${pct(m.medianAccuracy as number)} without, ${pct(m.medianAccuracyFrozen as number | null)} with --freeze-advice; ${pct(m.medianSkipped as number | null)} of updates skipped; ${m.advised} advice, worst to-final ${(m.worstToFinal as number).toFixed(3)}`,
+    );
   }
   console.log(`\nhindsight: every advice ≥ ${HINDSIGHT} to the layer's final state: ${hindsight ? 'met' : 'NOT met'}`);
   console.log(`advice given: every digits run with --freeze-advice freezes at least one layer: ${given ? 'met' : 'NOT met'}`);

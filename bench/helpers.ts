@@ -38,7 +38,11 @@ export function strArg(name: string): string | undefined {
  * Starts `layerwatch serve --no-pages` in a child process on a fresh data directory, with GET /api/stats on
  * (LAYERWATCH_STATS=1). `--profile DIR` on the bench's command line runs the server under `node --cpu-prof`.
  */
-export async function startBenchServer(extra: string[] = [], env: Record<string, string> = {}, opts: { dataDir?: string; pages?: boolean } = {}): Promise<BenchServer> {
+export async function startBenchServer(
+  extra: string[] = [],
+  env: Record<string, string> = {},
+  opts: { dataDir?: string; pages?: boolean } = {},
+): Promise<BenchServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'lw-bench-')));
   const profile = strArg('profile');
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [];

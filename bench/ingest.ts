@@ -12,7 +12,11 @@ import WebSocket from 'ws';
 import { CheckpointStream, type StreamShape } from './checkpoint-stream';
 import { mbps, numArg, ROOT, SMOKE, serverStats, startBenchServer, statsLine } from './helpers';
 
-const shape: StreamShape = { layers: numArg('layers', SMOKE ? 2 : 8), units: numArg('units', SMOKE ? 16 : 512), examples: numArg('examples', SMOKE ? 100 : 2000) };
+const shape: StreamShape = {
+  layers: numArg('layers', SMOKE ? 2 : 8),
+  units: numArg('units', SMOKE ? 16 : 512),
+  examples: numArg('examples', SMOKE ? 100 : 2000),
+};
 const seconds = numArg('seconds', SMOKE ? 1 : 20);
 const anchorSeconds = numArg('anchor-seconds', SMOKE ? 0.5 : 10);
 const window = numArg('window', 4);
@@ -50,7 +54,10 @@ async function jsonRun() {
       child.once('exit', (code) => reject(new Error(`anchor server exited ${code}`)));
     });
     const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, maxPayload: 1 << 30 });
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
     const waiting: Array<() => void> = [];
     ws.on('message', () => waiting.shift()?.());
     const layers = Array.from({ length: shape.layers }, (_, l) => {
@@ -89,8 +96,18 @@ const rate = mbps(bin.bytes, bin.durableSeconds);
 const jsonRate = mbps(json.bytes, json.seconds);
 const perCheckpoint = (shape.layers * shape.units * shape.examples * 4) / 1e6;
 const loop = bin.stats.eventLoop;
-console.log(`bench/ingest: ${shape.layers} layers × ${shape.units} units × ${shape.examples} examples = ${perCheckpoint.toFixed(1)} MB per checkpoint, window ${window}, ${zeroMask ? 'zero' : 'random'} mask, analysis live in the workers`);
-console.log(`  binary frames → durable run log: ${bin.checkpoints} checkpoints, ${(bin.bytes / 1e9).toFixed(2)} GB in ${bin.durableSeconds.toFixed(1)} s (to the synced end) → ingest ${rate.toFixed(0)} MB/s`);
-console.log(`  server during the run: ${statsLine(bin.stats)}; ${bin.stats.broadcaster.published} deltas published, ${bin.stats.analysisQueued} analysis jobs queued at the end`);
-console.log(`  anchor, the same activations as JSON arrays (stringify → ws → parse, nothing stored): ${json.checkpoints} checkpoints, ${(json.jsonBytes / 1e9).toFixed(2)} GB of JSON in ${json.seconds.toFixed(1)} s → anchor ${jsonRate.toFixed(0)} MB/s of activations (binary is ${(rate / jsonRate).toFixed(1)}×)`);
-console.log(`  targets: ingest ≥ 300 MB/s → ${rate >= 300 ? 'met' : 'NOT met'}; event-loop delay p99 ≤ 50 ms → ${loop.p99 <= 50 ? 'met' : 'NOT met'}, max ≤ 50 ms → ${loop.max <= 50 ? 'met' : 'NOT met'}`);
+console.log(
+  `bench/ingest: ${shape.layers} layers × ${shape.units} units × ${shape.examples} examples = ${perCheckpoint.toFixed(1)} MB per checkpoint, window ${window}, ${zeroMask ? 'zero' : 'random'} mask, analysis live in the workers`,
+);
+console.log(
+  `  binary frames → durable run log: ${bin.checkpoints} checkpoints, ${(bin.bytes / 1e9).toFixed(2)} GB in ${bin.durableSeconds.toFixed(1)} s (to the synced end) → ingest ${rate.toFixed(0)} MB/s`,
+);
+console.log(
+  `  server during the run: ${statsLine(bin.stats)}; ${bin.stats.broadcaster.published} deltas published, ${bin.stats.analysisQueued} analysis jobs queued at the end`,
+);
+console.log(
+  `  anchor, the same activations as JSON arrays (stringify → ws → parse, nothing stored): ${json.checkpoints} checkpoints, ${(json.jsonBytes / 1e9).toFixed(2)} GB of JSON in ${json.seconds.toFixed(1)} s → anchor ${jsonRate.toFixed(0)} MB/s of activations (binary is ${(rate / jsonRate).toFixed(1)}×)`,
+);
+console.log(
+  `  targets: ingest ≥ 300 MB/s → ${rate >= 300 ? 'met' : 'NOT met'}; event-loop delay p99 ≤ 50 ms → ${loop.p99 <= 50 ? 'met' : 'NOT met'}, max ≤ 50 ms → ${loop.max <= 50 ? 'met' : 'NOT met'}`,
+);

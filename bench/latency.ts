@@ -11,7 +11,11 @@ import { CheckpointStream, type StreamShape } from './checkpoint-stream';
 import { mbps, ms, numArg, percentile, SMOKE, serverStats, sleep, startBenchServer, statsLine } from './helpers';
 import { ScalarProbe } from './scalar-probe';
 
-const shape: StreamShape = { layers: numArg('layers', SMOKE ? 2 : 8), units: numArg('units', SMOKE ? 16 : 512), examples: numArg('examples', SMOKE ? 100 : 2000) };
+const shape: StreamShape = {
+  layers: numArg('layers', SMOKE ? 2 : 8),
+  units: numArg('units', SMOKE ? 16 : 512),
+  examples: numArg('examples', SMOKE ? 100 : 2000),
+};
 const seconds = numArg('seconds', SMOKE ? 1 : 20);
 const intervalMs = numArg('interval', 10);
 const TARGET = { p50: 5, p95: 20, p99: 50 };
@@ -73,9 +77,13 @@ try {
   const a = p(lat.separate);
   const b = p(lat.sameSocket);
   const met = a.p50 <= TARGET.p50 && a.p95 <= TARGET.p95 && a.p99 <= TARGET.p99;
-  console.log(`bench/latency: scalar logged → delta at a /live viewer, every ${intervalMs} ms, while ${shape.layers}×${shape.units}×${shape.examples} checkpoints stream at ${achieved.toFixed(0)} MB/s (half of the ${capacity.toFixed(0)} MB/s measured capacity)`);
+  console.log(
+    `bench/latency: scalar logged → delta at a /live viewer, every ${intervalMs} ms, while ${shape.layers}×${shape.units}×${shape.examples} checkpoints stream at ${achieved.toFixed(0)} MB/s (half of the ${capacity.toFixed(0)} MB/s measured capacity)`,
+  );
   console.log(`  scalar latency (own trainer connection): n=${lat.separate.length} p50 ${ms(a.p50)}, p95 ${ms(a.p95)}, p99 ${ms(a.p99)}, max ${ms(a.max)}`);
-  console.log(`  same socket as the checkpoints (queued behind up to one ${((shape.layers * shape.units * shape.examples * 4) / 1e6).toFixed(0)} MB checkpoint): n=${lat.sameSocket.length} p50 ${ms(b.p50)}, p95 ${ms(b.p95)}, p99 ${ms(b.p99)}, max ${ms(b.max)}`);
+  console.log(
+    `  same socket as the checkpoints (queued behind up to one ${((shape.layers * shape.units * shape.examples * 4) / 1e6).toFixed(0)} MB checkpoint): n=${lat.sameSocket.length} p50 ${ms(b.p50)}, p95 ${ms(b.p95)}, p99 ${ms(b.p99)}, max ${ms(b.max)}`,
+  );
   console.log(`  server during the run: ${statsLine(stats)}`);
   console.log(`  target: p50/p95/p99 ≤ ${TARGET.p50}/${TARGET.p95}/${TARGET.p99} ms (own connection) → ${met ? 'met' : 'NOT met'}`);
 } finally {

@@ -22,23 +22,26 @@ import { encodeFrame, type AnalysisBacklog, type ConvergencePatch } from '../lib
 import { sketchActivations } from '../lib/analysis/sketch';
 import { ms, numArg, percentile, SMOKE, startBenchServer, strArg } from './helpers';
 
-const PRESETS: Record<string, { widths: string; examples: number; stored: number; measure?: number; metrics: string; sketch?: number; targets: Record<string, number> }> = {
+const PRESETS: Record<
+  string,
+  { widths: string; examples: number; stored: number; measure?: number; metrics: string; sketch?: number; targets: Record<string, number> }
+> = {
   bert: { widths: '768x12', examples: 2000, stored: 50, metrics: 'svcca-k,cka', targets: { 'svcca-k': 1000, cka: 10_000 } },
   resnet: { widths: '256x3,512x4,1024x6,2048x3', examples: 5000, stored: 10, metrics: 'svcca-k', targets: { 'svcca-k': 3000 } },
   'llm-sketch': { widths: '4096x32', examples: 2000, stored: 20, metrics: 'svcca-k,cka', sketch: 64, targets: { 'svcca-k': 1000, cka: 10_000 } },
   'llm-raw': { widths: '4096x32', examples: 2000, stored: 2, measure: 2, metrics: 'svcca-k', targets: {} },
 };
 const preset = PRESETS[strArg('preset') ?? ''];
-const widthSpec = strArg('widths') ?? (SMOKE ? '6x1,16x2,24x1' : preset?.widths ?? `${numArg('units', 256)}x${numArg('layers', 8)}`);
+const widthSpec = strArg('widths') ?? (SMOKE ? '6x1,16x2,24x1' : (preset?.widths ?? `${numArg('units', 256)}x${numArg('layers', 8)}`));
 const widths = widthSpec.split(',').flatMap((w) => {
   const [u, n] = w.split('x').map(Number);
   return Array.from({ length: n || 1 }, () => u);
 });
-const examples = numArg('examples', SMOKE ? 60 : preset?.examples ?? 2000);
-const stored = numArg('stored', SMOKE ? 6 : preset?.stored ?? 200);
-const measured = numArg('measure', SMOKE ? 2 : preset?.measure ?? 5);
-const sketchK = numArg('sketch', SMOKE ? 8 : preset?.sketch ?? 0) || undefined;
-const metrics = (strArg('metrics') ?? (SMOKE ? 'svcca-k,cka' : preset?.metrics ?? 'svcca-k')).split(',');
+const examples = numArg('examples', SMOKE ? 60 : (preset?.examples ?? 2000));
+const stored = numArg('stored', SMOKE ? 6 : (preset?.stored ?? 200));
+const measured = numArg('measure', SMOKE ? 2 : (preset?.measure ?? 5));
+const sketchK = numArg('sketch', SMOKE ? 8 : (preset?.sketch ?? 0)) || undefined;
+const metrics = (strArg('metrics') ?? (SMOKE ? 'svcca-k,cka' : (preset?.metrics ?? 'svcca-k'))).split(',');
 const targets: Record<string, number> = preset && !SMOKE ? { ...preset.targets } : { 'svcca-k': 1000, cka: 10_000 };
 if (strArg('target-svcca')) targets['svcca-k'] = numArg('target-svcca', 1000);
 if (strArg('target-cka')) targets.cka = numArg('target-cka', 10_000);
@@ -54,14 +57,27 @@ try {
   plan.layers.forEach((l, i) => (l.units = sketchedAt(widths[i]) ? Math.min(widths[i], 2 * sketchK!) : widths[i]));
   const finals = plan.layers.map((_, l) => finalState(plan, l));
   const trainer = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'bench-live' }, zeroMask: true });
-  await trainer.declare(plan.layers.map((l, i) => ({ name: l.name, units: widths[i], kind: 'dense' as const, ...(sketchedAt(widths[i]) ? { sketch: sketchK } : {}) })), { examples, labels: plan.labels });
+  await trainer.declare(
+    plan.layers.map((l, i) => ({ name: l.name, units: widths[i], kind: 'dense' as const, ...(sketchedAt(widths[i]) ? { sketch: sketchK } : {}) })),
+    { examples, labels: plan.labels },
+  );
   const names = plan.layers.map((l) => l.name);
   const frameOf = (i: number, l: (typeof plan.layers)[number], li: number) => {
     const data = activationsAt(plan, li, i, finals[li]);
     const step = plan.steps[i];
     if (!sketchedAt(widths[li])) return encodeFrame({ run: trainer.runId, step, layer: l.name, shape: [l.units, examples] }, data);
     const s = sketchActivations({ data, units: l.units, examples }, sketchK!);
-    return encodeFrame({ run: trainer.runId, step, layer: l.name, shape: [s.singular.length, examples], kind: 'sketch', sketch: { singular: Array.from(s.singular), total: s.total } }, Float32Array.from(s.basis));
+    return encodeFrame(
+      {
+        run: trainer.runId,
+        step,
+        layer: l.name,
+        shape: [s.singular.length, examples],
+        kind: 'sketch',
+        sketch: { singular: Array.from(s.singular), total: s.total },
+      },
+      Float32Array.from(s.basis),
+    );
   };
   // Made a layer at a time with a turn of the event loop between, so the client answers the server's heartbeat pings
   // while wide checkpoints are being generated (a blocked client is terminated as dead).
@@ -83,7 +99,10 @@ try {
   const onPatch = (patch: ConvergencePatch) => {
     const s = state.get(patch.metric);
     if (!s || patch.key) return;
-    if (patch.addSteps) (s.columns += patch.addSteps.length), (s.stabilityCells = 0);
+    if (patch.addSteps) {
+      s.columns += patch.addSteps.length;
+      s.stabilityCells = 0;
+    }
     if (patch.pending !== undefined) s.pending = patch.pending;
     for (const c of patch.cells) if (c.c === s.columns - 1 && c.stability !== undefined) s.stabilityCells++;
     if (watch && s.columns - 1 === watch.column) {
@@ -132,14 +151,19 @@ try {
 
   const shape = widthSpec.includes(',') ? `${layers} layers (${widthSpec})` : `${layers} layers × ${widths[0]} units`;
   const sent = sketchK ? `, layers wider than ${sketchK} as sketches of ${sketchK} directions` : ', raw frames';
-  console.log(`bench/live: ${shape} × ${examples} examples${sent}, ${stored} checkpoints stored (streamed in ${fillSeconds.toFixed(1)} s, analysis settled ${settleSeconds.toFixed(1)} s later), metrics ${metrics.join(', ')}; load average ${loadStart} at the start, ${load()} at the end`);
+  console.log(
+    `bench/live: ${shape} × ${examples} examples${sent}, ${stored} checkpoints stored (streamed in ${fillSeconds.toFixed(1)} s, analysis settled ${settleSeconds.toFixed(1)} s later), metrics ${metrics.join(', ')}; load average ${loadStart} at the start, ${load()} at the end`,
+  );
   const raw = widths.reduce((sum, u) => sum + 4 * u * examples, 0);
   const mb = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} KB` : `${(n / 1e6).toFixed(1)} MB`);
   console.log(`  wire per checkpoint: ${mb(wireBytes)} (raw frames would be ${mb(raw)})`);
   const b = mostBehind as AnalysisBacklog | null;
-  console.log(`  analysis behind, the most the viewer was told: ${b ? `${b.behind} checkpoints (${b.secondsPerCheckpoint?.toFixed(1) ?? '?'} s per checkpoint, catch-up ${b.catchUpSeconds === null ? 'not promised' : `~${b.catchUpSeconds.toFixed(0)} s`})` : 'never behind'}`);
+  console.log(
+    `  analysis behind, the most the viewer was told: ${b ? `${b.behind} checkpoints (${b.secondsPerCheckpoint?.toFixed(1) ?? '?'} s per checkpoint, catch-up ${b.catchUpSeconds === null ? 'not promised' : `~${b.catchUpSeconds.toFixed(0)} s`})` : 'never behind'}`,
+  );
   for (const m of metrics) {
-    const h = head.get(m)!, a = all.get(m)!;
+    const h = head.get(m)!,
+      a = all.get(m)!;
     console.log(`  ${m}: new checkpoint → its stability row at the viewer: p50 ${ms(percentile(h, 50))}, max ${ms(Math.max(...h))}`);
     console.log(`  ${m}: new checkpoint → complete "to newest" column: p50 ${ms(percentile(a, 50))}, max ${ms(Math.max(...a))}`);
     if (targets[m] !== undefined) console.log(`  target (${m} column p50): ≤ ${targets[m]} ms → ${percentile(a, 50) <= targets[m] ? 'met' : 'NOT met'}`);

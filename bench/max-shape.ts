@@ -39,7 +39,11 @@ export interface MaxShapeResult {
 }
 
 /** One raw /live connection: the snapshot's text as sent, and requests answered as text. */
-async function liveText(url: string): Promise<{ next: (pred: (m: { type: string; id?: number }) => boolean, timeoutMs?: number) => Promise<string>; send: (m: object) => void; close: () => void }> {
+async function liveText(url: string): Promise<{
+  next: (pred: (m: { type: string; id?: number }) => boolean, timeoutMs?: number) => Promise<string>;
+  send: (m: object) => void;
+  close: () => void;
+}> {
   const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
   const queue: string[] = [];
   const waiters: Array<() => void> = [];
@@ -47,7 +51,10 @@ async function liveText(url: string): Promise<{ next: (pred: (m: { type: string;
     queue.push(String(d));
     for (const w of waiters.splice(0)) w();
   });
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
   return {
     async next(pred, timeoutMs = 120_000) {
       const end = Date.now() + timeoutMs;
@@ -55,7 +62,10 @@ async function liveText(url: string): Promise<{ next: (pred: (m: { type: string;
         const i = queue.findIndex((t) => pred(JSON.parse(t) as { type: string }));
         if (i >= 0) return queue.splice(i, 1)[0];
         if (Date.now() > end) throw new Error('timed out waiting for a /live message');
-        await new Promise<void>((r) => (waiters.push(r), setTimeout(r, 1000)));
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 1000);
+        });
       }
     },
     send: (m) => ws.send(JSON.stringify(m)),
@@ -129,7 +139,10 @@ export async function runMaxShape(o: MaxShapeOptions): Promise<MaxShapeResult> {
       return ConceptUnits.parse(r.data);
     };
     const stats = await serverStats(server);
-    const serverAlive = await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false);
+    const serverAlive = await fetch(`${server.url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     return {
       ingestSeconds,
       analysisSeconds,
@@ -162,8 +175,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await runMaxShape(o);
   console.log(`ingest            ${r.ingestSeconds.toFixed(1)} s (${mib(4 * o.layers * o.units * o.examples * o.checkpoints)} of activations)`);
   console.log(`analysis          ${r.analysisSeconds.toFixed(1)} s after the last ack (${r.conceptCells} concept cells)`);
-  console.log(`snapshot          ${(r.snapshotBytes / 1024).toFixed(0)} KiB in ${ms(r.snapshotMs)} (bound ${SNAPSHOT_BOUND / 1024} KiB: ${r.snapshotBytes <= SNAPSHOT_BOUND ? 'met' : 'NOT met'})`);
-  console.log(`concept-units     ${r.page.count} units × ${r.page.steps.length} steps: ${(r.pageBytes / 1024).toFixed(0)} KiB in ${ms(r.pageMs)}; one unit ${(r.unitBytes / 1024).toFixed(1)} KiB`);
+  console.log(
+    `snapshot          ${(r.snapshotBytes / 1024).toFixed(0)} KiB in ${ms(r.snapshotMs)} (bound ${SNAPSHOT_BOUND / 1024} KiB: ${r.snapshotBytes <= SNAPSHOT_BOUND ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `concept-units     ${r.page.count} units × ${r.page.steps.length} steps: ${(r.pageBytes / 1024).toFixed(0)} KiB in ${ms(r.pageMs)}; one unit ${(r.unitBytes / 1024).toFixed(1)} KiB`,
+  );
   console.log(`server RSS        ${mib(r.serverRss)} after; server ${r.serverAlive ? 'up' : 'DOWN'}`);
   if (r.snapshotBytes > SNAPSHOT_BOUND || !r.serverAlive) process.exitCode = 1;
 }

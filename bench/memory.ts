@@ -68,9 +68,15 @@ try {
 
   const m = after.memory;
   const scalarBytes = SERIES * 2 ** Math.ceil(Math.log2(Math.max(64, steps))) * 16;
-  console.log(`bench/memory: one run, ${(steps * SERIES).toLocaleString('en')} scalar points (${SERIES} series × ${steps.toLocaleString('en')} steps) and ${checkpoints} checkpoints of ${shape.layers}×${shape.units}×${shape.examples} (${((checkpoints * shape.layers * shape.units * shape.examples * 4) / 1e9).toFixed(2)} GB on disk), streamed in ${streamSeconds.toFixed(0)} s`);
-  console.log(`  server RSS: idle ${mib(idle.memory.rss)}, peak while streaming ${mib(peak)}, after the run ${mib(m.rss)}, with one new viewer ${mib(withViewer.memory.rss)}`);
-  console.log(`  after the run: V8 heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, array buffers ${mib(m.arrayBuffers)}, external ${mib(m.external)}; scalar series in typed arrays ≈ ${mib(scalarBytes)}; ${after.analysisQueued} analysis jobs queued`);
+  console.log(
+    `bench/memory: one run, ${(steps * SERIES).toLocaleString('en')} scalar points (${SERIES} series × ${steps.toLocaleString('en')} steps) and ${checkpoints} checkpoints of ${shape.layers}×${shape.units}×${shape.examples} (${((checkpoints * shape.layers * shape.units * shape.examples * 4) / 1e9).toFixed(2)} GB on disk), streamed in ${streamSeconds.toFixed(0)} s`,
+  );
+  console.log(
+    `  server RSS: idle ${mib(idle.memory.rss)}, peak while streaming ${mib(peak)}, after the run ${mib(m.rss)}, with one new viewer ${mib(withViewer.memory.rss)}`,
+  );
+  console.log(
+    `  after the run: V8 heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, array buffers ${mib(m.arrayBuffers)}, external ${mib(m.external)}; scalar series in typed arrays ≈ ${mib(scalarBytes)}; ${after.analysisQueued} analysis jobs queued`,
+  );
   console.log(`  a new viewer's snapshot: ${(snapshotBytes / 1e6).toFixed(1)} MB, ${pointsInSnapshot.toLocaleString('en')} points, in ${ms(snapshotMs)}`);
   console.log(`  target: RSS after the run ≤ ${mib(BOUND)} → ${m.rss <= BOUND && withViewer.memory.rss <= BOUND ? 'met' : 'NOT met'}`);
 } finally {

@@ -24,18 +24,35 @@ const RUNS = numArg('runs', SMOKE ? 200 : 10_000);
 const PARALLEL = 32;
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adamw'];
 const LAYERS = ['conv1', 'conv2', 'fc1', 'fc2'];
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** Writes run i: a log of hello, layers, a few scalars and end (RunLogWriter) and its meta.json. */
 async function writeRun(dir: string, i: number, rng: Rng): Promise<void> {
   const id = `sweep-${String(i).padStart(5, '0')}`;
   const lr = Number((10 ** (-4 + 3 * rng.next())).toPrecision(3));
-  const config = { optimizer: { name: OPTIMIZERS[i % OPTIMIZERS.length], lr, momentum: i % 3 ? 0.9 : 0 }, batch: [32, 64, 128, 256][i % 4], width: 64 * (1 + (i % 8)), seed: i };
+  const config = {
+    optimizer: { name: OPTIMIZERS[i % OPTIMIZERS.length], lr, momentum: i % 3 ? 0.9 : 0 },
+    batch: [32, 64, 128, 256][i % 4],
+    width: 64 * (1 + (i % 8)),
+    seed: i,
+  };
   const runDir = path.join(dir, 'runs', id);
   await mkdir(runDir, { recursive: true });
   const writer = await RunLogWriter.open(path.join(runDir, 'log.lwlog'), { fsyncIntervalMs: 0 });
   const t0 = Date.UTC(2026, 0, 1) + i * 60_000;
-  writer.append(RECORD_KIND.message, JSON.stringify({ type: 'hello', protocol: 1, run: { id, name: `sweep ${i}`, project: i % 2 ? 'cifar' : 'digits', config } }), t0);
+  writer.append(
+    RECORD_KIND.message,
+    JSON.stringify({ type: 'hello', protocol: 1, run: { id, name: `sweep ${i}`, project: i % 2 ? 'cifar' : 'digits', config } }),
+    t0,
+  );
   writer.append(RECORD_KIND.message, JSON.stringify({ type: 'layers', layers: LAYERS.map((name) => ({ name, units: 64 })) }), t0);
   let loss = 2.3;
   let acc = 0.1;
@@ -47,13 +64,23 @@ async function writeRun(dir: string, i: number, rng: Rng): Promise<void> {
   writer.append(RECORD_KIND.message, JSON.stringify({ type: 'end', status: 'finished' }), t0 + 600);
   await writer.close();
   const meta: RunMeta = {
-    id, name: `sweep ${i}`, project: i % 2 ? 'cifar' : 'digits', config, status: i % 50 === 7 ? 'failed' : 'finished',
-    createdAt: t0, endedAt: t0 + 600, checkpoints: 0, lastStep: null, layers: LAYERS.length, bytes: writer.size,
-    lastScalar: { name: 'loss', step: 500, value: loss }, latest: { loss, acc },
+    id,
+    name: `sweep ${i}`,
+    project: i % 2 ? 'cifar' : 'digits',
+    config,
+    status: i % 50 === 7 ? 'failed' : 'finished',
+    createdAt: t0,
+    endedAt: t0 + 600,
+    checkpoints: 0,
+    lastStep: null,
+    layers: LAYERS.length,
+    bytes: writer.size,
+    lastScalar: { name: 'loss', step: 500, value: loss },
+    latest: { loss, acc },
     settle: LAYERS.map((layer, l) => ({ layer, step: rng.next() < 0.8 ? 100 * (1 + l + Math.floor(rng.next() * 2)) : null })),
     ...(i % 100 === 0 ? { tags: ['baseline'], notes: 'reference run' } : {}),
   };
-  await writeFile(path.join(runDir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  await writeFile(path.join(runDir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
 }
 
 /** With `--profile DIR`: the page's CPU profile while `work` runs, written to DIR/overview-NAME.cpuprofile (bench/profile-summary.ts reads it). */
@@ -104,7 +131,9 @@ async function typeAndTime(page: import('playwright-core').Page, text: string): 
     const done = await page.waitForFunction(
       (want) => {
         const a = document.querySelector('[data-testid=runs-table]')?.getAttribute('data-answered');
-        return a !== null && a !== undefined && new URLSearchParams(a).get('q') === want ? performance.now() - (window as unknown as { __t: number }).__t : null;
+        return a !== null && a !== undefined && new URLSearchParams(a).get('q') === want
+          ? performance.now() - (window as unknown as { __t: number }).__t
+          : null;
       },
       q.trim(),
       { polling: 'raf' },
@@ -148,8 +177,12 @@ try {
   const search = await fetchPage(`q=${encodeURIComponent('lr>0.001 tag:baseline adam')}&limit=50`);
   const chart = await fetchPage(`limit=50&axes=${encodeURIComponent('c:optimizer.lr,c:batch,c:width,s:loss')}`);
   console.log(`  anchor: GET /api/health (no run data) median ${ms(percentile(health, 50))} at load ${os.loadavg()[0].toFixed(1)}`);
-  console.log(`  server start (${pages ? 'with pages' : 'API only'}): ${ms(start)}; first /api/overview (builds the summary index of ${RUNS} runs): ${ms(first.ms)}, again ${ms(warm.ms)}`);
-  console.log(`  one answer: ${first.rows.length} rows of ${first.matched}, ${(first.bytes / 1024).toFixed(1)} KiB; a query (lr>0.001 tag:baseline adam) ${ms(search.ms)} → ${search.matched} runs; with the chart's points ${ms(chart.ms)}, ${(chart.bytes / 1024).toFixed(0)} KiB`);
+  console.log(
+    `  server start (${pages ? 'with pages' : 'API only'}): ${ms(start)}; first /api/overview (builds the summary index of ${RUNS} runs): ${ms(first.ms)}, again ${ms(warm.ms)}`,
+  );
+  console.log(
+    `  one answer: ${first.rows.length} rows of ${first.matched}, ${(first.bytes / 1024).toFixed(1)} KiB; a query (lr>0.001 tag:baseline adam) ${ms(search.ms)} → ${search.matched} runs; with the chart's points ${ms(chart.ms)}, ${(chart.bytes / 1024).toFixed(0)} KiB`,
+  );
 
   if (!pages) {
     console.log(`  first paint and search in Chromium: skipped (${SMOKE ? '--smoke' : 'pages not built: npx next build'})`);
@@ -179,18 +212,27 @@ try {
       await page.waitForSelector('[data-testid=run-row]');
       const rows = await page.getByTestId('run-row').count();
       const paint = percentile(paints, 50);
-      console.log(`  first paint in Chromium (navigation → first page of rows drawn, median of 3): ${ms(paint)} (${paints.map((p) => p.toFixed(0)).join(', ')} ms); ${rows} rows in the page; target ≤ 1000 ms → ${paint <= 1000 ? 'met' : 'NOT met'}`);
+      console.log(
+        `  first paint in Chromium (navigation → first page of rows drawn, median of 3): ${ms(paint)} (${paints.map((p) => p.toFixed(0)).join(', ')} ms); ${rows} rows in the page; target ≤ 1000 ms → ${paint <= 1000 ? 'met' : 'NOT met'}`,
+      );
       const list = await profiled(page, 'list', () => typeAndTime(page, 'lr>0.001 tag:baseline'));
       await page.goto(`${server.url}/?view=table`);
       await page.waitForSelector('[data-testid=hp-row]');
       const table = await profiled(page, 'table', () => typeAndTime(page, 'adam batch>=128'));
       // A page at rest must be idle: main-thread busy time over 2 s after the last answer (a render loop shows here).
       const busy = await idleBusyMs(page, 2000);
-      for (const [name, t] of [['list view', list], ['table view (with the chart)', table]] as const) {
+      for (const [name, t] of [
+        ['list view', list],
+        ['table view (with the chart)', table],
+      ] as const) {
         const p95 = percentile(t, 95);
-        console.log(`  search, ${name}: key → answer shown, ${t.length} keys: p50 ${ms(percentile(t, 50))}, p95 ${ms(p95)}, max ${ms(Math.max(...t))}; target p95 ≤ 100 ms → ${p95 <= 100 ? 'met' : 'NOT met'}`);
+        console.log(
+          `  search, ${name}: key → answer shown, ${t.length} keys: p50 ${ms(percentile(t, 50))}, p95 ${ms(p95)}, max ${ms(Math.max(...t))}; target p95 ≤ 100 ms → ${p95 <= 100 ? 'met' : 'NOT met'}`,
+        );
       }
-      console.log(`  table view at rest: main thread busy ${ms(busy)} of the 2 s after the last answer (Chromium task time); target ≤ 100 ms (idle) → ${busy <= 100 ? 'met' : 'NOT met'}`);
+      console.log(
+        `  table view at rest: main thread busy ${ms(busy)} of the 2 s after the last answer (Chromium task time); target ≤ 100 ms (idle) → ${busy <= 100 ? 'met' : 'NOT met'}`,
+      );
     } finally {
       await browser.close();
     }

@@ -39,7 +39,13 @@ export function selfTimes(profile: Profile): { total: number; rows: Array<[strin
 
 const top = numArg('top', 15);
 const inputs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--top');
-const files = inputs.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(p, f)) : [p]));
+const files = inputs.flatMap((p) =>
+  statSync(p).isDirectory()
+    ? readdirSync(p)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(p, f))
+    : [p],
+);
 for (const file of files.sort()) {
   const { total, rows } = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile);
   const busy = rows.filter(([k]) => k !== '(idle)').reduce((s, [, v]) => s + v, 0);

@@ -44,7 +44,9 @@ async function startServer(): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'layerwatch-bench-render-'));
   const server = spawn(process.execPath, [join(root, 'bin/layerwatch.mjs'), 'serve', '--port', String(port), '--data', data], {
-    cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
     server.stdout!.on('data', (b: Buffer) => /listening on/.test(b.toString()) && resolve());
@@ -69,37 +71,50 @@ async function main(): Promise<number> {
   try {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${server.url}/bench/render`);
     await page.waitForFunction(() => Boolean(window.__layerwatchBench));
     await page.evaluate(([l, c]) => window.__layerwatchBench!.load(l, c), [LAYERS, COLUMNS] as const);
     await page.waitForSelector(`[data-testid=convergence-heatmap][data-columns="${COLUMNS}"]`);
-    const result = await page.evaluate(async ([updates, warmup]) => {
-      const hook = window.__layerwatchBench!;
-      const times = window.__layerwatchDrawTimes!;
-      let longTasks = 0;
-      const obs = new PerformanceObserver((list) => (longTasks += list.getEntries().length));
-      obs.observe({ type: 'longtask', buffered: false });
-      const apply: number[] = [];
-      const draw: number[] = [];
-      for (let i = 0; i < warmup + updates; i++) {
-        const before = times.length;
-        const a = hook.push();
-        // the heatmap's draw for this delta runs in this frame, before this callback (no named helpers here: tsx would wrap them in __name)
-        await new Promise<void>((r) => requestAnimationFrame(() => r()));
-        if (i >= warmup && times.length > before) {
-          apply.push(a);
-          draw.push(times[times.length - 1]);
+    const result = await page.evaluate(
+      async ([updates, warmup]) => {
+        const hook = window.__layerwatchBench!;
+        const times = window.__layerwatchDrawTimes!;
+        let longTasks = 0;
+        const obs = new PerformanceObserver((list) => (longTasks += list.getEntries().length));
+        obs.observe({ type: 'longtask', buffered: false });
+        const apply: number[] = [];
+        const draw: number[] = [];
+        for (let i = 0; i < warmup + updates; i++) {
+          const before = times.length;
+          const a = hook.push();
+          // the heatmap's draw for this delta runs in this frame, before this callback (no named helpers here: tsx would wrap them in __name)
+          await new Promise<void>((r) => requestAnimationFrame(() => r()));
+          if (i >= warmup && times.length > before) {
+            apply.push(a);
+            draw.push(times[times.length - 1]);
+          }
         }
-      }
-      obs.disconnect();
-      return { apply, draw, longTasks, width: document.querySelector('.heatmap-canvas')!.clientWidth, dpr: devicePixelRatio };
-    }, [UPDATES, WARMUP] as const);
+        obs.disconnect();
+        return { apply, draw, longTasks, width: document.querySelector('.heatmap-canvas')!.clientWidth, dpr: devicePixelRatio };
+      },
+      [UPDATES, WARMUP] as const,
+    );
     const total = result.draw.map((d, i) => d + result.apply[i]);
     const p = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(2)} ms  p95 ${quantile(xs, 0.95).toFixed(2)} ms  max ${Math.max(...xs).toFixed(2)} ms`;
-    console.log(`bench/render${smoke ? ' (smoke)' : ''}: ${LAYERS} layers × ${COLUMNS}+ checkpoints, ${result.draw.length} updates, canvas ${result.width} css px @${result.dpr}x, Chromium headless (software)`);
+    console.log(
+      `bench/render${smoke ? ' (smoke)' : ''}: ${LAYERS} layers × ${COLUMNS}+ checkpoints, ${result.draw.length} updates, canvas ${result.width} css px @${result.dpr}x, Chromium headless (software)`,
+    );
     console.log(`  heatmap redraw (rasterise + blit):          ${p(result.draw)}`);
     console.log(`  delta applied to the store (patch + stale): ${p(result.apply)}`);
     console.log(`  per update (store + redraw):                ${p(total)}   target < ${TARGET_MS} ms`);

@@ -18,7 +18,12 @@ import { importRun } from '../server/runs/import-run';
 import { activationsAt, finalState, planRun } from '../lib/sim/synthetic-run';
 import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer, type BenchServer } from './helpers';
 
-const big = { layers: numArg('layers', SMOKE ? 2 : 8), units: numArg('units', SMOKE ? 8 : 256), examples: numArg('examples', SMOKE ? 50 : 1000), checkpoints: numArg('checkpoints', SMOKE ? 8 : 128) };
+const big = {
+  layers: numArg('layers', SMOKE ? 2 : 8),
+  units: numArg('units', SMOKE ? 8 : 256),
+  examples: numArg('examples', SMOKE ? 50 : 1000),
+  checkpoints: numArg('checkpoints', SMOKE ? 8 : 128),
+};
 const longRun = { layers: 4, units: 8, examples: 32, checkpoints: numArg('long', SMOKE ? 300 : 5000) };
 
 /** Streams a synthetic run as fast as the server takes it and waits until its live analysis is complete. */
@@ -26,7 +31,10 @@ async function record(server: BenchServer, o: typeof big, name: string): Promise
   const plan = planRun({ layers: o.layers - 1, units: o.units, examples: o.examples, checkpoints: o.checkpoints, seed: 7 });
   const finals = plan.layers.map((_, l) => finalState(plan, l));
   const trainer = await IngestClient.connect({ url: server.ingestUrl, run: { name } });
-  await trainer.declare(plan.layers.map((l) => ({ name: l.name, units: l.units, kind: l.kind })), { examples: o.examples, labels: plan.labels });
+  await trainer.declare(
+    plan.layers.map((l) => ({ name: l.name, units: l.units, kind: l.kind })),
+    { examples: o.examples, labels: plan.labels },
+  );
   const live = await LiveClient.connect({ url: server.liveUrl, validate: false });
   let pending = Infinity;
   let reference: number | null = null;
@@ -41,8 +49,16 @@ async function record(server: BenchServer, o: typeof big, name: string): Promise
   live.subscribe(`run:${trainer.runId}`);
   const inflight: Array<Promise<unknown>> = [];
   for (let i = 0; i < plan.steps.length; i++) {
-    const frames = plan.layers.map((l, li) => encodeFrame({ run: trainer.runId, step: plan.steps[i], layer: l.name, shape: [l.units, o.examples] }, activationsAt(plan, li, i, finals[li])));
-    inflight.push(trainer.sendCheckpointFrames(plan.steps[i], plan.layers.map((l) => l.name), frames));
+    const frames = plan.layers.map((l, li) =>
+      encodeFrame({ run: trainer.runId, step: plan.steps[i], layer: l.name, shape: [l.units, o.examples] }, activationsAt(plan, li, i, finals[li])),
+    );
+    inflight.push(
+      trainer.sendCheckpointFrames(
+        plan.steps[i],
+        plan.layers.map((l) => l.name),
+        frames,
+      ),
+    );
     if (inflight.length >= 8) await inflight.shift();
   }
   await Promise.all(inflight);
@@ -80,7 +96,8 @@ async function timeOpen(server: BenchServer, id: string): Promise<{ snapshot: nu
       progress = m.run?.analysis?.progress;
     }
     if (m.type === 'delta' && m.run?.kind === 'analysis-progress') progress = m.run.progress;
-    if (m.type === 'delta' && m.run?.kind === 'convergence' && m.run.patch.metric === 'svcca-k' && !m.run.patch.key) applyConvergencePatch((grid ??= emptyGrid('svcca-k', layers)), m.run.patch);
+    if (m.type === 'delta' && m.run?.kind === 'convergence' && m.run.patch.metric === 'svcca-k' && !m.run.patch.key)
+      applyConvergencePatch((grid ??= emptyGrid('svcca-k', layers)), m.run.patch);
     if (progress?.status === 'done' && doneAt === null) doneAt = performance.now() - t0;
   });
   live.subscribe(`run:${id}`);
@@ -95,7 +112,18 @@ async function timeOpen(server: BenchServer, id: string): Promise<{ snapshot: nu
 async function firstPaint(url: string, id: string, columns: number): Promise<number | null> {
   if (!existsSync(path.join(ROOT, '.next/BUILD_ID'))) return null;
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${url}/`); // warm the page bundle, as a user's tab would be
@@ -121,16 +149,24 @@ try {
   longId = await record(server, longRun, 'long-replay');
   await server.stop(true);
   const logBytes = statSync(path.join(dataDir, 'runs', bigId, 'log.lwlog')).size;
-  console.log(`bench/replay: run of ${big.layers} layers × ${big.units} units × ${big.examples} examples × ${big.checkpoints} checkpoints: log ${(logBytes / 1e9).toFixed(2)} GB (recorded and analysed in ${recordSeconds.toFixed(0)} s)`);
+  console.log(
+    `bench/replay: run of ${big.layers} layers × ${big.units} units × ${big.examples} examples × ${big.checkpoints} checkpoints: log ${(logBytes / 1e9).toFixed(2)} GB (recorded and analysed in ${recordSeconds.toFixed(0)} s)`,
+  );
 
   // A fresh server process: nothing of the run is in memory.
   const pages = existsSync(path.join(ROOT, '.next/BUILD_ID'));
   server = await startBenchServer(['--metrics', 'svcca-k'], {}, { dataDir, pages });
   const cold = await timeSnapshot(server, bigId);
   const warm = await timeSnapshot(server, bigId);
-  console.log(`  open the big run on a fresh server: /live snapshot in ${ms(cold)} (again: ${ms(warm)}); target < 1000 ms → ${cold < 1000 ? 'met' : 'NOT met'}`);
+  console.log(
+    `  open the big run on a fresh server: /live snapshot in ${ms(cold)} (again: ${ms(warm)}); target < 1000 ms → ${cold < 1000 ? 'met' : 'NOT met'}`,
+  );
   const paint = SMOKE ? null : await firstPaint(server.url, bigId, big.checkpoints);
-  console.log(paint === null ? '  first paint in Chromium: skipped (pages not built, or --smoke)' : `  first paint of its heatmap in Chromium (navigation → ${big.checkpoints} columns drawn): ${ms(paint)}; target < 1000 ms → ${paint < 1000 ? 'met' : 'NOT met'}`);
+  console.log(
+    paint === null
+      ? '  first paint in Chromium: skipped (pages not built, or --smoke)'
+      : `  first paint of its heatmap in Chromium (navigation → ${big.checkpoints} columns drawn): ${ms(paint)}; target < 1000 ms → ${paint < 1000 ? 'met' : 'NOT met'}`,
+  );
 
   const live = await LiveClient.connect({ url: server.liveUrl, validate: false });
   const times: number[] = [];
@@ -145,7 +181,9 @@ try {
     await new Promise((r) => setTimeout(r, 20)); // a person scrubbing: ≤ 50 positions a second (the server allows 100 messages/s)
   }
   live.close();
-  console.log(`  scrubbing a ${longRun.checkpoints}-checkpoint run (run-at, random steps): p50 ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}, max ${ms(Math.max(...times))} (first one includes reading the stored analysis)`);
+  console.log(
+    `  scrubbing a ${longRun.checkpoints}-checkpoint run (run-at, random steps): p50 ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}, max ${ms(Math.max(...times))} (first one includes reading the stored analysis)`,
+  );
 
   // The big run's log downloaded as a user would, and the bare log (what exports were before), imported elsewhere.
   const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'lw-bench-import-'));
@@ -165,8 +203,12 @@ try {
     const a = await timeOpen(server, 'exported');
     const b = await timeOpen(server, 'bare');
     const exportMb = statSync(exported).size / 1e6;
-    console.log(`  its export (log + stored analysis, ${exportMb.toFixed(0)} MB, downloaded in ${download.toFixed(1)} s) imported elsewhere: /live snapshot in ${ms(a.snapshot)}, complete: ${a.complete ? 'yes' : 'NO'}`);
-    console.log(`  the same log without its analysis: snapshot in ${ms(b.snapshot)}, analysed on open in ${((b.done ?? NaN) / 1000).toFixed(1)} s (svcca-k + concepts; the live run took ${recordSeconds.toFixed(0)} s to record and analyse: ${((b.done ?? NaN) / 1000 / recordSeconds).toFixed(2)}×), complete: ${b.complete ? 'yes' : 'NO'}`);
+    console.log(
+      `  its export (log + stored analysis, ${exportMb.toFixed(0)} MB, downloaded in ${download.toFixed(1)} s) imported elsewhere: /live snapshot in ${ms(a.snapshot)}, complete: ${a.complete ? 'yes' : 'NO'}`,
+    );
+    console.log(
+      `  the same log without its analysis: snapshot in ${ms(b.snapshot)}, analysed on open in ${((b.done ?? NaN) / 1000).toFixed(1)} s (svcca-k + concepts; the live run took ${recordSeconds.toFixed(0)} s to record and analyse: ${((b.done ?? NaN) / 1000 / recordSeconds).toFixed(2)}×), complete: ${b.complete ? 'yes' : 'NO'}`,
+    );
   } finally {
     // The server is stopped before its data directory goes (a run it is still writing to must not vanish under it).
     await server.stop(true);

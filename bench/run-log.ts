@@ -19,7 +19,7 @@ const flag = (name: string): string | undefined => {
 const smoke = argv.includes('--smoke');
 const totalMb = Number(flag('--mb') ?? (smoke ? 16 : 2048));
 const recordBytes = smoke ? 256 << 10 : 4 << 20;
-const highWater = Number(flag("--high-water-mb") ?? 64) * 1048576;
+const highWater = Number(flag('--high-water-mb') ?? 64) * 1048576;
 const WRITE_TARGET_MBS = 300;
 const LOOP_TARGET_MS = 50;
 
@@ -70,7 +70,9 @@ async function main(): Promise<void> {
     console.log(`scan (scanRunLog, CRC only): ${(mb / scanS).toFixed(0)} MB/s`);
     // The log must keep up with ingest (its target, docs/performance.md) without stalling the loop that serves sockets.
     const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-    console.log(`targets: write ≥ ${WRITE_TARGET_MBS} MB/s (the ingest target) → ${met(mb / writeS >= WRITE_TARGET_MBS)}; event-loop delay p99 ≤ ${LOOP_TARGET_MS} ms → ${met(loop.percentile(99) / 1e6 <= LOOP_TARGET_MS)}`);
+    console.log(
+      `targets: write ≥ ${WRITE_TARGET_MBS} MB/s (the ingest target) → ${met(mb / writeS >= WRITE_TARGET_MBS)}; event-loop delay p99 ≤ ${LOOP_TARGET_MS} ms → ${met(loop.percentile(99) / 1e6 <= LOOP_TARGET_MS)}`,
+    );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -21,7 +21,10 @@ function bundleIsFresh() {
   if (process.env.LAYERWATCH_FROM_SOURCE || !existsSync(bundle)) return false;
   const built = statSync(bundle).mtimeMs;
   // scripts/build-pages.mjs is bundled too (serve and replay build missing pages with it).
-  return ['server', 'lib', 'clients/node'].every((d) => newestSource(path.join(root, d)) <= built) && statSync(path.join(root, 'scripts/build-pages.mjs')).mtimeMs <= built;
+  return (
+    ['server', 'lib', 'clients/node'].every((d) => newestSource(path.join(root, d)) <= built) &&
+    statSync(path.join(root, 'scripts/build-pages.mjs')).mtimeMs <= built
+  );
 }
 
 let cli;

@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 try {
   const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: root };
-  const result = await build({ ...common, entryPoints: { layerwatch: 'server/cli/main.ts', 'analysis-worker': 'server/analysis/worker.ts' }, outdir: 'dist/cli', outExtension: { '.js': '.mjs' }, splitting: true, chunkNames: 'chunk-[hash]', metafile: true });
+  const result = await build({
+    ...common,
+    entryPoints: { layerwatch: 'server/cli/main.ts', 'analysis-worker': 'server/analysis/worker.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    metafile: true,
+  });
   // Chunks of earlier builds (their names are content hashes) are no longer imported: remove them.
   const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)));
   const out = path.join(root, 'dist/cli');

@@ -16,7 +16,11 @@ function findHeader(name) {
 
 function findNodeGyp() {
   const require = createRequire(import.meta.url);
-  try { return require.resolve('node-gyp/bin/node-gyp.js'); } catch { /* not a dependency */ }
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    /* not a dependency */
+  }
   const candidates = [];
   if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const prefix = join(dirname(process.execPath), '..');
@@ -37,10 +41,15 @@ function main() {
   if (existsSync(join(nodedir, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodedir}`);
   const res = spawnSync(process.execPath, args, { cwd: join(root, 'native'), encoding: 'utf8', timeout: 180_000 });
   if (res.status !== 0) {
-    const why = (res.stderr || res.stdout || String(res.error ?? 'unknown error')).trim().split('\n').filter((l) => /error/i.test(l))[0];
+    const why = (res.stderr || res.stdout || String(res.error ?? 'unknown error'))
+      .trim()
+      .split('\n')
+      .filter((l) => /error/i.test(l))[0];
     return say(`build failed (${(why ?? 'see node-gyp output').slice(0, 160)}); using the JavaScript kernel`);
   }
-  const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, 'native/build/Release/layerwatch_native.node'))})`], { encoding: 'utf8' });
+  const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, 'native/build/Release/layerwatch_native.node'))})`], {
+    encoding: 'utf8',
+  });
   if (check.status !== 0) return say(`built but does not load (${check.stderr.trim().split('\n')[0]}); using the JavaScript kernel`);
   say('built native-openblas');
 }

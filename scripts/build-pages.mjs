@@ -9,7 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the pages are built from: these folders (recursively) and files, relative to the project root. */
-export const PAGE_SOURCES = { dirs: ['app', 'components', 'store', 'lib', 'public'], files: ['next.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'] };
+export const PAGE_SOURCES = {
+  dirs: ['app', 'components', 'store', 'lib', 'public'],
+  files: ['next.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'],
+};
 
 function newest(p, acc = 0) {
   let st;
@@ -51,11 +54,17 @@ export async function ensurePages(root, { log = (line) => console.log(line), env
   const force = env.LAYERWATCH_FORCE_BUILD === '1';
   if (!force && env.LAYERWATCH_SKIP_BUILD === '1') return 'skipped';
   if (!force && pagesFresh(root)) return 'fresh';
-  const why = force ? 'LAYERWATCH_FORCE_BUILD=1' : existsSync(path.join(root, '.next', 'BUILD_ID')) ? 'a page source is newer than the build in .next' : 'there is no build in .next yet';
+  const why = force
+    ? 'LAYERWATCH_FORCE_BUILD=1'
+    : existsSync(path.join(root, '.next', 'BUILD_ID'))
+      ? 'a page source is newer than the build in .next'
+      : 'there is no build in .next yet';
   log(`layerwatch: building the pages first (next build, about a minute; once per change): ${why}`);
   const code = await build(root);
   if (code !== 0) {
-    throw Object.assign(new Error(`next build exited with code ${code}; its output above says why (serve with --no-pages to run without the pages)`), { code: 'PAGES_BUILD_FAILED' });
+    throw Object.assign(new Error(`next build exited with code ${code}; its output above says why (serve with --no-pages to run without the pages)`), {
+      code: 'PAGES_BUILD_FAILED',
+    });
   }
   return 'built';
 }

@@ -125,13 +125,33 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const viewers = new Budget(conn.maxLiveConnections);
   const inflight = new Budget(conn.maxInflightBytes);
   const handshakeTimeoutMs = conn.handshakeTimeoutMs;
-  ingest.on('connection', (ws) => new IngestConnection(ws, { registry, limits, token: opts.token, serverName: SERVER_NAME, log, connectionLimits: conn, trainers, inflight, handshakeTimeoutMs, storeDtype: opts.storeDtype }));
-  live.on('connection', (ws) => handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log, limits: conn, viewers, handshakeTimeoutMs }));
+  ingest.on(
+    'connection',
+    (ws) =>
+      new IngestConnection(ws, {
+        registry,
+        limits,
+        token: opts.token,
+        serverName: SERVER_NAME,
+        log,
+        connectionLimits: conn,
+        trainers,
+        inflight,
+        handshakeTimeoutMs,
+        storeDtype: opts.storeDtype,
+      }),
+  );
+  live.on('connection', (ws) =>
+    handleLiveConnection(ws, { broadcaster, serverName: SERVER_NAME, kernel, requests, log, limits: conn, viewers, handshakeTimeoutMs }),
+  );
   const stopHeartbeat = startHeartbeat([ingest, live], opts.heartbeatMs ?? 15_000);
 
   const routes = httpRoutes({
     bindHost: opts.host,
-    allowedHosts: (opts.allowedHosts ?? []).map((h) => h.trim()).filter((h) => h.length > 0).map((h) => (h === '*' ? h : (hostHeaderName(h) ?? h))),
+    allowedHosts: (opts.allowedHosts ?? [])
+      .map((h) => h.trim())
+      .filter((h) => h.length > 0)
+      .map((h) => (h === '*' ? h : (hostHeaderName(h) ?? h))),
     allowedOrigins: opts.allowedOrigins ?? [],
     viewToken: opts.viewToken,
     api: { registry, summaries: getSummaries, epoch, kernel, logLimits, log, ...(stats ? { stats: stats.read } : {}) },
@@ -141,7 +161,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
   });
   // Against slowloris: Node checks these timeouts every connectionsCheckingInterval, so check often.
-  const server: Server = createServer({ connectionsCheckingInterval: 1000, requestTimeout: conn.requestTimeoutMs, headersTimeout: Math.min(conn.headersTimeoutMs, conn.requestTimeoutMs) }, routes.request);
+  const server: Server = createServer(
+    { connectionsCheckingInterval: 1000, requestTimeout: conn.requestTimeoutMs, headersTimeout: Math.min(conn.headersTimeoutMs, conn.requestTimeoutMs) },
+    routes.request,
+  );
   server.on('upgrade', routes.upgrade);
 
   // Every socket holds a descriptor: past this many, new connections are closed at once (the run logs keep theirs).

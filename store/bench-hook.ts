@@ -34,11 +34,15 @@ export function installBenchHook(store: LayerwatchStore, runId: string): () => v
       const names = Array.from({ length: l }, (_, i) => `layer${i + 1}`);
       const steps = Array.from({ length: c }, (_, i) => i * STEP);
       const grid: ConvergenceGrid = {
-        metric: 'svcca-k', layers: names, steps, reference: steps[c - 1],
+        metric: 'svcca-k',
+        layers: names,
+        steps,
+        reference: steps[c - 1],
         toNewest: names.map((_, li) => steps.map((_, ci) => value(li, l, ci, c))),
         stability: names.map(() => steps.map(() => 0.99)),
         k: names.map(() => steps.map(() => 10)),
-        chance: names.map(() => 0.31), pending: 0,
+        chance: names.map(() => 0.31),
+        pending: 0,
       };
       const now = Date.now();
       const snap: RunSnapshot = {

@@ -34,7 +34,10 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 
 /** An error answer to a request, with the server's stable code. */
 export class RequestError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -51,7 +54,10 @@ export class LiveSocket {
   private lastMessageAt = 0;
   private pingSentAt = 0;
 
-  constructor(private readonly store: LayerwatchStore, private readonly options: LiveSocketOptions = {}) {}
+  constructor(
+    private readonly store: LayerwatchStore,
+    private readonly options: LiveSocketOptions = {},
+  ) {}
 
   /** Opens the socket (idempotent); reconnects until `stop`. */
   start(): void {

@@ -96,10 +96,12 @@ export function queryKey(column: string): string | null {
 
 /** The brushes as query terms (`config.lr>=0.001 config.lr<=0.01`), for the server's `brush` parameter. */
 export function brushTerms(brush: readonly Brush[]): string {
-  return brush.flatMap((b) => {
-    const k = queryKey(b.axis);
-    return k ? [`${k}>=${b.lo}`, `${k}<=${b.hi}`] : [];
-  }).join(' ');
+  return brush
+    .flatMap((b) => {
+      const k = queryKey(b.axis);
+      return k ? [`${k}>=${b.lo}`, `${k}<=${b.hi}`] : [];
+    })
+    .join(' ');
 }
 
 /** Columns to show when none were chosen: config keys, then the scalars, then settle steps, a few of each. */

@@ -34,7 +34,11 @@ export class ReplayPlayer {
   private clock: { wall0: number; t0: number } | null = null;
   private disposed = false;
 
-  constructor(private readonly store: LayerwatchStore, private readonly socket: LiveSocket, private readonly runId: string) {}
+  constructor(
+    private readonly store: LayerwatchStore,
+    private readonly socket: LiveSocket,
+    private readonly runId: string,
+  ) {}
 
   /** Moves to checkpoint `index` of the timeline (clamped); the views follow when its frame has loaded. */
   seek(index: number, fromClock = false): void {

@@ -36,7 +36,10 @@ export class RowExtrasLoader {
   private readonly queue: string[] = [];
   private running = 0;
 
-  constructor(private readonly store: LayerwatchStore, private readonly socket: LiveSocket) {}
+  constructor(
+    private readonly store: LayerwatchStore,
+    private readonly socket: LiveSocket,
+  ) {}
 
   /** A row became visible: load its extras unless they are fresh. */
   want(id: string): void {
@@ -44,7 +47,14 @@ export class RowExtrasLoader {
     const meta = s.runs.byId[id];
     const have = s.runs.extras[id];
     if (!meta || this.queue.includes(id)) return;
-    if (have && (have.state === 'loading' || (meta.status !== 'live' && have.state === 'ready') || (have.checkpoints === meta.checkpoints && have.state === 'ready') || Date.now() - have.fetchedAt < LIVE_REFRESH_MS)) return;
+    if (
+      have &&
+      (have.state === 'loading' ||
+        (meta.status !== 'live' && have.state === 'ready') ||
+        (have.checkpoints === meta.checkpoints && have.state === 'ready') ||
+        Date.now() - have.fetchedAt < LIVE_REFRESH_MS)
+    )
+      return;
     this.queue.push(id);
     this.pump();
   }
@@ -84,7 +94,7 @@ export class RowExtrasLoader {
       }
       if (meta.lastStep !== null && meta.checkpoints > 0) {
         const conv = (await this.socket.request('run-at', id, { step: meta.lastStep })).analysis?.convergence;
-        const grid = conv ? conv.grids[conv.defaultMetric] ?? Object.values(conv.grids)[0] : undefined;
+        const grid = conv ? (conv.grids[conv.defaultMetric] ?? Object.values(conv.grids)[0]) : undefined;
         if (grid) thumb = shrinkGrid(grid);
       }
     } catch {

@@ -10,4 +10,13 @@ import type { RunsSlice } from './slices/runs';
 import type { TimelineSlice } from './slices/timeline';
 import type { ViewSlice } from './slices/view';
 
-export type LayerwatchState = ConnectionSlice & RunsSlice & RunSlice & ConvergenceSlice & ConceptsSlice & ViewSlice & TimelineSlice & ReanalysisSlice & CompareSlice & ChartsSlice;
+export type LayerwatchState = ConnectionSlice &
+  RunsSlice &
+  RunSlice &
+  ConvergenceSlice &
+  ConceptsSlice &
+  ViewSlice &
+  TimelineSlice &
+  ReanalysisSlice &
+  CompareSlice &
+  ChartsSlice;

@@ -18,7 +18,12 @@ export interface LiveRequestOptions<N extends LiveRequestName> {
 }
 
 /** Asks `what` about `run` (null: nothing to ask) with `params` while connected; returns the load, the last answer kept while the next loads. */
-export function useLiveRequest<N extends LiveRequestName>(what: N, run: string | null, params: LiveRequestParams<N>, options: LiveRequestOptions<N> = {}): RequestLoad<LiveRequestResult<N>> {
+export function useLiveRequest<N extends LiveRequestName>(
+  what: N,
+  run: string | null,
+  params: LiveRequestParams<N>,
+  options: LiveRequestOptions<N> = {},
+): RequestLoad<LiveRequestResult<N>> {
   const { refresh = null, enabled = true, delayMs = 120, timeoutMs, cache } = options;
   const socket = useLiveSocket();
   const connected = useLayerwatch((s) => s.connection.status === 'open');

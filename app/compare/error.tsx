@@ -10,7 +10,10 @@ export default function CompareError({ error, retry }: { error: Error & { digest
     <div className="state-page" role="alert">
       <h1>The comparison could not be shown</h1>
       <p>{error.message || 'An unexpected error occurred.'}</p>
-      <button type="button" onClick={() => retry()}>Try again</button> <Link href="/">Back to all runs</Link>
+      <button type="button" onClick={() => retry()}>
+        Try again
+      </button>{' '}
+      <Link href="/">Back to all runs</Link>
     </div>
   );
 }

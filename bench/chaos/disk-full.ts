@@ -27,7 +27,15 @@ export interface DiskFullResult {
 /** Runs the disk-full scenario; the tmpfs is unmounted afterwards. */
 export async function runDiskFull(log?: (line: string) => void): Promise<DiskFullResult> {
   const mnt = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-full-'));
-  const empty: DiskFullResult = { diskFullErrors: 0, ackedWhileFull: 0, ackedAfter: 0, serverAlive: false, liveAnswered: false, recordsLost: 0, logsUnreadable: 0 };
+  const empty: DiskFullResult = {
+    diskFullErrors: 0,
+    ackedWhileFull: 0,
+    ackedAfter: 0,
+    serverAlive: false,
+    liveAnswered: false,
+    recordsLost: 0,
+    logsUnreadable: 0,
+  };
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'pipe' });
   } catch (err) {
@@ -52,7 +60,12 @@ export async function runDiskFull(log?: (line: string) => void): Promise<DiskFul
     log?.(`disk-full: ${full.acked.length} acked before the disk filled, then ${full.errors.join(',')}`);
 
     // Still full: the server answers /api/health, /live and pings on the same connection.
-    const healthy = alive && (await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false));
+    const healthy =
+      alive &&
+      (await fetch(`${server.url}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      ));
     const liveAnswered = await livePing(server.liveUrl);
     const logFile = path.join(dataDir, 'runs', client.runId, 'log.lwlog');
     const whileFull = await readCheckpoints(logFile);
@@ -95,12 +108,18 @@ export async function runDiskFull(log?: (line: string) => void): Promise<DiskFul
 async function livePing(url: string): Promise<boolean> {
   const ws = new WebSocket(url);
   try {
-    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
     ws.send(JSON.stringify({ type: 'ping', id: 42 }));
     return await new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), 3000);
       ws.on('message', (d) => {
-        if ((JSON.parse(String(d)) as { type: string }).type === 'pong') clearTimeout(t), resolve(true);
+        if ((JSON.parse(String(d)) as { type: string }).type === 'pong') {
+          clearTimeout(t);
+          resolve(true);
+        }
       });
     });
   } catch {

@@ -99,18 +99,27 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const stream = await steady;
   await trainer.end().catch(() => {});
   await trainer.close();
-  const stillAlive = alive && (await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false));
+  const stillAlive =
+    alive &&
+    (await fetch(`${server.url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    ));
 
   // A graceful stop, then every log must validate strictly.
   stopping = true;
   server.child.kill('SIGTERM');
   await new Promise((r) => (server.child.exitCode !== null ? r(null) : server.child.once('exit', r)));
   const audit = await auditDataDir(dataDir);
-  const stored = new Set((await readCheckpoints(path.join(dataDir, 'runs', trainer.runId, 'log.lwlog'))).checkpoints.filter((c) => c.frames === c.layers).map((c) => c.step));
+  const stored = new Set(
+    (await readCheckpoints(path.join(dataDir, 'runs', trainer.runId, 'log.lwlog'))).checkpoints.filter((c) => c.frames === c.layers).map((c) => c.step),
+  );
   const lost = stream.acked.filter((s) => !stored.has(s)).length;
   if (!lost && !audit.unreadable.length && !audit.incomplete.length) await rm(dataDir, { recursive: true, force: true });
   else opts.log?.(`fuzz: data kept for inspection in ${dataDir}`);
-  opts.log?.(`fuzz: ${budget.sent} frames over ${budget.connections} connections; steady trainer ${stream.acked.length} acked, errors ${[...new Set(stream.errors)].join(',') || 'none'}`);
+  opts.log?.(
+    `fuzz: ${budget.sent} frames over ${budget.connections} connections; steady trainer ${stream.acked.length} acked, errors ${[...new Set(stream.errors)].join(',') || 'none'}`,
+  );
   return {
     framesFuzzed: budget.sent,
     connections: budget.connections,
@@ -168,7 +177,15 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
   if (live) {
     for (let i = 0; i < n; i++) if (!(await send(hostileLive(r, runIds)))) break;
   } else {
-    const ctx: FrameContext = { runId: 'unknown', step: 1, layers: [{ name: hostileName(r, 'a'), units: 1 + r.int(8) }, { name: 'b', units: 1 + r.int(4) }], examples: 2 + r.int(16) };
+    const ctx: FrameContext = {
+      runId: 'unknown',
+      step: 1,
+      layers: [
+        { name: hostileName(r, 'a'), units: 1 + r.int(8) },
+        { name: 'b', units: 1 + r.int(4) },
+      ],
+      examples: 2 + r.int(16),
+    };
     if (ctx.layers[0].name === 'b' || ctx.layers[0].name === '') ctx.layers[0].name = 'a';
     if (r.next() < 0.15) {
       for (let i = 0; i < 3 && (await send(r.next() < 0.5 ? hostileJson(r, ctx) : hostileFrame(r, ctx, MAX_FRAME))); i++);
@@ -177,7 +194,11 @@ async function fuzzSession(r: Rng, server: ChildServer, budget: Budget, runIds: 
       const hello = {
         type: 'hello',
         protocol: 1,
-        run: { ...(resume ? { id: pick(r, runIds) } : {}), name: hostileName(r, 'fuzz'), ...(r.next() < 0.2 ? { config: { nested: JSON.parse('['.repeat(30) + ']'.repeat(30)), text: hostileName(r, 'x') } } : {}) },
+        run: {
+          ...(resume ? { id: pick(r, runIds) } : {}),
+          name: hostileName(r, 'fuzz'),
+          ...(r.next() < 0.2 ? { config: { nested: JSON.parse('['.repeat(30) + ']'.repeat(30)), text: hostileName(r, 'x') } } : {}),
+        },
         ...(resume ? { resume: true } : {}),
       };
       await send(JSON.stringify(hello));
@@ -232,7 +253,9 @@ async function rawTcp(r: Rng, server: ChildServer, budget: Budget): Promise<void
   sock.write(
     pick(r, [
       Buffer.from(randomBytes(r, 1 + r.int(1024))),
-      Buffer.from(`GET /ingest HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+      Buffer.from(
+        `GET /ingest HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
       Buffer.from(`GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 99\r\n\r\n`),
       Buffer.from(`GET /api/runs/${'%'.repeat(r.int(50))} HTTP/1.1\r\nHost: x\r\n\r\n`),
       Buffer.from(`POST /api/runs HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nabc`),
@@ -263,7 +286,9 @@ async function connectionCase(r: Rng, which: number, server: ChildServer, budget
       cases.pipelinedHellos++;
       const c = await tcpWebSocket(server.ingestUrl);
       const n = 2 + r.int(200);
-      const frames = Array.from({ length: n }, (_, i) => clientTextFrame(JSON.stringify({ type: 'hello', protocol: 1, run: { name: hostileName(r, `pipelined ${i}`) } })));
+      const frames = Array.from({ length: n }, (_, i) =>
+        clientTextFrame(JSON.stringify({ type: 'hello', protocol: 1, run: { name: hostileName(r, `pipelined ${i}`) } })),
+      );
       frames.push(clientTextFrame(JSON.stringify({ type: 'layers', layers: [{ name: 'a', units: 2 }] })));
       c.sock.write(Buffer.concat(frames));
       const t0 = Date.now();
@@ -285,7 +310,10 @@ async function connectionCase(r: Rng, which: number, server: ChildServer, budget
     }
     default: {
       cases.crossOrigin++;
-      const ws = new WebSocket(r.next() < 0.5 ? server.ingestUrl : server.liveUrl, { perMessageDeflate: false, headers: { origin: pick(r, ['http://evil.example', 'null', 'http://127.0.0.1.evil.example:80']) } });
+      const ws = new WebSocket(r.next() < 0.5 ? server.ingestUrl : server.liveUrl, {
+        perMessageDeflate: false,
+        headers: { origin: pick(r, ['http://evil.example', 'null', 'http://127.0.0.1.evil.example:80']) },
+      });
       ws.on('error', () => {});
       const opened = await new Promise<boolean>((res) => {
         ws.once('open', () => res(true));

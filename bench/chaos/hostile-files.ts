@@ -89,7 +89,8 @@ export function mutatedLog(r: Rng, id: string): Buffer {
       break;
     }
     case 6: {
-      const i = at(), j = at();
+      const i = at(),
+        j = at();
       [recs[i], recs[j]] = [recs[j], recs[i]];
       break;
     }
@@ -97,7 +98,10 @@ export function mutatedLog(r: Rng, id: string): Buffer {
       recs.splice(1 + r.int(recs.length - 1), r.next() < 0.5 ? 1 : 0, msg(hostileJson(r, ctx)));
       break;
     default:
-      recs.splice(1 + r.int(recs.length - 1), r.next() < 0.5 ? 1 : 0, { kind: pick(r, [RecordKind.Binary, RecordKind.Binary, RecordKind.Event]), payload: r.next() < 0.8 ? hostileFrame(r, ctx, 1 << 20) : randomBytes(r, r.int(64)) });
+      recs.splice(1 + r.int(recs.length - 1), r.next() < 0.5 ? 1 : 0, {
+        kind: pick(r, [RecordKind.Binary, RecordKind.Binary, RecordKind.Event]),
+        payload: r.next() < 0.8 ? hostileFrame(r, ctx, 1 << 20) : randomBytes(r, r.int(64)),
+      });
   }
   return craftLog(recs);
 }
@@ -123,7 +127,9 @@ export async function runHostileFiles(opts: HostileFilesOptions): Promise<Hostil
   const live = await LiveClient.connect({ url: server.liveUrl, validate: true });
   const opens = async (id: string): Promise<boolean> => {
     live.subscribe(`run:${id}`);
-    const m = await live.waitFor((x) => (x.type === 'snapshot' && x.topic === `run:${id}`) || (x.type === 'error' && x.topic === `run:${id}`), 20_000).catch(() => null);
+    const m = await live
+      .waitFor((x) => (x.type === 'snapshot' && x.topic === `run:${id}`) || (x.type === 'error' && x.topic === `run:${id}`), 20_000)
+      .catch(() => null);
     live.ws.send(JSON.stringify({ type: 'unsubscribe', topic: `run:${id}` }));
     return m?.type === 'snapshot' && RunSnapshot.safeParse(m.run).success;
   };
@@ -133,11 +139,16 @@ export async function runHostileFiles(opts: HostileFilesOptions): Promise<Hostil
   for (const c of cases) {
     if (!alive) break;
     result.uploaded++;
-    const res = await fetch(`${server.url}/api/import`, { method: 'POST', body: new Uint8Array(c.bytes), headers: { 'x-filename': `${c.name}.lwlog` } }).catch(() => null);
+    const res = await fetch(`${server.url}/api/import`, { method: 'POST', body: new Uint8Array(c.bytes), headers: { 'x-filename': `${c.name}.lwlog` } }).catch(
+      () => null,
+    );
     const body = res ? ((await res.json().catch(() => ({}))) as { run?: { id: string }; error?: { code?: string } }) : {};
     if (res?.status === 200 && body.run) {
       result.accepted++;
-      const stored = await fetch(`${server.url}/api/runs/${body.run.id}/log`).then((x) => x.arrayBuffer(), () => new ArrayBuffer(0));
+      const stored = await fetch(`${server.url}/api/runs/${body.run.id}/log`).then(
+        (x) => x.arrayBuffer(),
+        () => new ArrayBuffer(0),
+      );
       if (!Buffer.from(stored).equals(c.bytes) || !(await opens(body.run.id))) {
         result.acceptedBroken++;
         opts.log?.(`files: ${c.name} was accepted as ${body.run.id} but is not stored intact or does not open`);
@@ -159,13 +170,20 @@ export async function runHostileFiles(opts: HostileFilesOptions): Promise<Hostil
   live.close();
   await trainer.end().catch(() => {});
   await trainer.close();
-  const serverAlive = alive && (await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false));
+  const serverAlive =
+    alive &&
+    (await fetch(`${server.url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    ));
 
   stopping = true;
   server.child.kill('SIGTERM');
   await new Promise((r) => (server.child.exitCode !== null ? r(null) : server.child.once('exit', r)));
   const audit = await auditDataDir(dataDir, new Set(planted));
-  const stored = new Set((await readCheckpoints(path.join(dataDir, 'runs', trainer.runId, 'log.lwlog'))).checkpoints.filter((c) => c.frames === c.layers).map((c) => c.step));
+  const stored = new Set(
+    (await readCheckpoints(path.join(dataDir, 'runs', trainer.runId, 'log.lwlog'))).checkpoints.filter((c) => c.frames === c.layers).map((c) => c.step),
+  );
   const recordsLost = stream.acked.filter((s) => !stored.has(s)).length;
   const clean = !recordsLost && !audit.unreadable.length && !audit.incomplete.length && !result.badAnswers && !result.acceptedBroken && !result.plantedUnopened;
   if (clean) await rm(dataDir, { recursive: true, force: true });

@@ -4,7 +4,20 @@ import type { Rng } from '../../lib/random';
 
 export type Message = string | Uint8Array;
 
-const WEIRD_NAMES = ['名前', '🚀'.repeat(40), '\u202eevil', 'a\u0000b', '\ud800', '../../etc/passwd', 'CON', '', ' ', 'x'.repeat(201), 'é'.repeat(100), '\n\t"\\'];
+const WEIRD_NAMES = [
+  '名前',
+  '🚀'.repeat(40),
+  '\u202eevil',
+  'a\u0000b',
+  '\ud800',
+  '../../etc/passwd',
+  'CON',
+  '',
+  ' ',
+  'x'.repeat(201),
+  'é'.repeat(100),
+  '\n\t"\\',
+];
 
 export function pick<T>(r: Rng, xs: readonly T[]): T {
   return xs[r.int(xs.length)];
@@ -23,7 +36,7 @@ export function hostileName(r: Rng, plain: string): string {
 
 /** JSON text nested `depth` levels deep (arrays or objects). */
 export function deepJson(r: Rng, depth: number): string {
-  return r.next() < 0.5 ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  return r.next() < 0.5 ? '['.repeat(depth) + ']'.repeat(depth) : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
 function frameHeaderBytes(header: object): Uint8Array {
@@ -69,12 +82,23 @@ export function hostileFrame(r: Rng, ctx: FrameContext, maxFrameBytes: number): 
     }
     case 3: {
       // Huge declared shape with a tiny payload, or a product that overflows.
-      const shape = pick(r, [[2 ** 31 - 1, 2 ** 31 - 1], [65_536, 100_000], [2 ** 31 - 1, 2, 2 ** 31 - 1, 2 ** 31 - 1], [layer.units, ctx.examples * 1000]]);
+      const shape = pick(r, [
+        [2 ** 31 - 1, 2 ** 31 - 1],
+        [65_536, 100_000],
+        [2 ** 31 - 1, 2, 2 ** 31 - 1, 2 ** 31 - 1],
+        [layer.units, ctx.examples * 1000],
+      ]);
       return Uint8Array.from([...frameHeaderBytes({ run: ctx.runId, step: ctx.step, layer: layer.name, dtype: 'float32', shape }), ...randomBytes(r, 64)]);
     }
     case 4: {
       // Header JSON that is deep, not UTF-8, or has extra fields.
-      const bad = pick(r, [deepJson(r, 5000), '{"step":1', '\xff\xfe', JSON.stringify({ step: ctx.step, layer: layer.name, dtype: 'float64', shape: [1, 1] }), JSON.stringify({ step: -1, layer: layer.name, dtype: 'float32', shape: [layer.units, ctx.examples], evil: true })]);
+      const bad = pick(r, [
+        deepJson(r, 5000),
+        '{"step":1',
+        '\xff\xfe',
+        JSON.stringify({ step: ctx.step, layer: layer.name, dtype: 'float64', shape: [1, 1] }),
+        JSON.stringify({ step: -1, layer: layer.name, dtype: 'float32', shape: [layer.units, ctx.examples], evil: true }),
+      ]);
       const json = new TextEncoder().encode(bad).subarray(0, 4096);
       const out = new Uint8Array(8 + json.length);
       out.set(FRAME_MAGIC, 0);
@@ -84,7 +108,15 @@ export function hostileFrame(r: Rng, ctx: FrameContext, maxFrameBytes: number): 
     }
     case 5:
       // Wrong step, another run, or a layer that was not announced.
-      return encodeFrame({ run: pick(r, [ctx.runId, 'other-run', 'x'.repeat(64)]), step: ctx.step + pick(r, [0, 1, -1 >>> 0]), layer: hostileName(r, layer.name), shape: [layer.units, ctx.examples] }, new Float32Array(layer.units * ctx.examples));
+      return encodeFrame(
+        {
+          run: pick(r, [ctx.runId, 'other-run', 'x'.repeat(64)]),
+          step: ctx.step + pick(r, [0, 1, -1 >>> 0]),
+          layer: hostileName(r, layer.name),
+          shape: [layer.units, ctx.examples],
+        },
+        new Float32Array(layer.units * ctx.examples),
+      );
     case 6: {
       // NaN / Inf payload in an otherwise valid frame.
       const data = new Float32Array(layer.units * ctx.examples).fill(pick(r, [Number.NaN, Number.POSITIVE_INFINITY, 1e38]));
@@ -106,9 +138,17 @@ export function hostileJson(r: Rng, ctx: FrameContext): string {
   switch (r.int(16)) {
     case 14:
       // Issue 21: class counts sized by the largest label (no class names), or thousands of concepts.
-      return JSON.stringify({ type: 'probe', examples: ctx.examples, labels: Array.from({ length: ctx.examples }, () => pick(r, [1e9, 2 ** 31, 999, 1000, 0])) });
+      return JSON.stringify({
+        type: 'probe',
+        examples: ctx.examples,
+        labels: Array.from({ length: ctx.examples }, () => pick(r, [1e9, 2 ** 31, 999, 1000, 0])),
+      });
     case 15:
-      return JSON.stringify({ type: 'probe', examples: ctx.examples, concepts: Array.from({ length: pick(r, [1, 2049, 5000]) }, (_, i) => ({ name: `k${i}`, category: 'x' })) });
+      return JSON.stringify({
+        type: 'probe',
+        examples: ctx.examples,
+        concepts: Array.from({ length: pick(r, [1, 2049, 5000]) }, (_, i) => ({ name: `k${i}`, category: 'x' })),
+      });
     case 0:
       return new TextDecoder().decode(randomBytes(r, r.int(512)));
     case 1:
@@ -116,11 +156,23 @@ export function hostileJson(r: Rng, ctx: FrameContext): string {
     case 2:
       return JSON.stringify({ type: 'hello', protocol: pick(r, [1, 1.5, 2, -1]), run: { name: hostileName(r, 'again'), config: JSON.parse(deepJson(r, 40)) } });
     case 3:
-      return JSON.stringify({ type: 'layers', layers: Array.from({ length: pick(r, [0, 1, 300]) }, (_, i) => ({ name: hostileName(r, `L${i}`), units: pick(r, [1, 0, -5, 1e9, 2.5]) })) });
+      return JSON.stringify({
+        type: 'layers',
+        layers: Array.from({ length: pick(r, [0, 1, 300]) }, (_, i) => ({ name: hostileName(r, `L${i}`), units: pick(r, [1, 0, -5, 1e9, 2.5]) })),
+      });
     case 4:
-      return JSON.stringify({ type: 'probe', examples: pick(r, [ctx.examples, 0, 1e12]), labels: Array.from({ length: r.int(5) }, () => r.int(1000)), classNames: ['a'] });
+      return JSON.stringify({
+        type: 'probe',
+        examples: pick(r, [ctx.examples, 0, 1e12]),
+        labels: Array.from({ length: r.int(5) }, () => r.int(1000)),
+        classNames: ['a'],
+      });
     case 5:
-      return JSON.stringify({ type: 'checkpoint', step: pick(r, [ctx.step, Number.MAX_SAFE_INTEGER, -1, 1.5]), layers: Array.from({ length: r.int(4) }, () => hostileName(r, layer.name)) });
+      return JSON.stringify({
+        type: 'checkpoint',
+        step: pick(r, [ctx.step, Number.MAX_SAFE_INTEGER, -1, 1.5]),
+        layers: Array.from({ length: r.int(4) }, () => hostileName(r, layer.name)),
+      });
     case 6: {
       const values: Record<string, unknown> = {};
       for (let i = 0; i < pick(r, [1, 256, 257]); i++) values[hostileName(r, `s${i}`) + i] = pick(r, [1, null, 1e308, -0, 'NaN']);
@@ -154,11 +206,21 @@ export function hostileLive(r: Rng, runIds: string[]): string {
     case 1:
       return deepJson(r, pick(r, [50, 20_000]));
     case 2:
-      return JSON.stringify({ type: 'subscribe', topic: pick(r, ['runs', 'run:../../etc', `run:${pick(r, runIds.length ? runIds : ['nope'])}`, 'run:con', 'x'.repeat(1000)]), since: pick(r, [undefined, { epoch: 'e', seq: 1e15 }, { epoch: 'x'.repeat(100), seq: -1 }]) });
+      return JSON.stringify({
+        type: 'subscribe',
+        topic: pick(r, ['runs', 'run:../../etc', `run:${pick(r, runIds.length ? runIds : ['nope'])}`, 'run:con', 'x'.repeat(1000)]),
+        since: pick(r, [undefined, { epoch: 'e', seq: 1e15 }, { epoch: 'x'.repeat(100), seq: -1 }]),
+      });
     case 3:
       return JSON.stringify({ type: 'unsubscribe', topic: pick(r, ['runs', 'run:zzz']) });
     case 4:
-      return JSON.stringify({ type: 'request', id: r.int(1e6), what: pick(r, ['layer-matrix', 'x', '__proto__']), run: pick(r, runIds.length ? runIds : ['nope']), params: { step: pick(r, [1, -1, 1e300, 'NaN']), metric: pick(r, ['cka', 'svcca', 'evil']) } });
+      return JSON.stringify({
+        type: 'request',
+        id: r.int(1e6),
+        what: pick(r, ['layer-matrix', 'x', '__proto__']),
+        run: pick(r, runIds.length ? runIds : ['nope']),
+        params: { step: pick(r, [1, -1, 1e300, 'NaN']), metric: pick(r, ['cka', 'svcca', 'evil']) },
+      });
     case 5:
       return JSON.stringify({ type: 'ping', id: r.int(100) });
     case 6:

@@ -53,7 +53,11 @@ export async function runKills(opts: KillOptions): Promise<KillResult> {
       await new Promise((r) => server.child.once('exit', r));
       break;
     }
-    const client: IngestClient = await IngestClient.connect({ url: server.ingestUrl, run: runId ? { id: runId } : { name: 'kill-9' }, ...(runId ? { resume: true } : {}) });
+    const client: IngestClient = await IngestClient.connect({
+      url: server.ingestUrl,
+      run: runId ? { id: runId } : { name: 'kill-9' },
+      ...(runId ? { resume: true } : {}),
+    });
     runId = client.runId;
     await client.declare(STEADY.layers, { examples: STEADY.examples });
     const from = Math.max(0, ...acked) + 1;
@@ -89,7 +93,8 @@ export async function runKills(opts: KillOptions): Promise<KillResult> {
     if (lost.length) opts.log?.(`kill ${k}: acknowledged steps missing: ${lost.slice(0, 10).join(', ')}`);
   }
   result.acked = acked.size;
-  if (!result.recordsLost && !result.logsUnreadable && !result.partialRecords && !result.incompleteCheckpoints) await rm(dataDir, { recursive: true, force: true });
+  if (!result.recordsLost && !result.logsUnreadable && !result.partialRecords && !result.incompleteCheckpoints)
+    await rm(dataDir, { recursive: true, force: true });
   else opts.log?.(`kill: data kept for inspection in ${dataDir}`);
   opts.log?.(`kill: ${result.kills} kills, ${result.acked} checkpoints acknowledged`);
   return result;

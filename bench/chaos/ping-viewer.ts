@@ -72,7 +72,10 @@ function cpuWaitMs(pid: number | 'self' | undefined): number | null {
 
 async function viewerThread(url: string, serverPid: number | undefined): Promise<void> {
   const ws = new WebSocket(url);
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
   ws.on('error', () => {}); // a server that went away leaves pings unanswered, which is what is counted
   ws.send(JSON.stringify({ type: 'subscribe', topic: 'runs' }));
   let pings = 0;
@@ -111,7 +114,9 @@ async function viewerThread(url: string, serverPid: number | undefined): Promise
   ws.close();
   const lastWait = cpuWaitMs(serverPid);
   const serverCpuWaitMs = firstWait !== null && lastWait !== null ? Math.round(lastWait - firstWait) : null;
-  parentPort!.postMessage({ result: { pings, pongs, unanswered: waiting.size, slowestMs, slowestServedMs: Math.round(slowestServedMs), serverCpuWaitMs } satisfies PingResult });
+  parentPort!.postMessage({
+    result: { pings, pongs, unanswered: waiting.size, slowestMs, slowestServedMs: Math.round(slowestServedMs), serverCpuWaitMs } satisfies PingResult,
+  });
 }
 
 const data = workerData as { pingViewerUrl?: string; serverPid?: number } | null;

@@ -1,5 +1,5 @@
 /** A well-behaved trainer for fault runs: streams seeded checkpoints (a few in flight) and remembers which steps were acknowledged. */
-import { IngestClient, IngestError } from '../../clients/node/ingest-client';
+import { type IngestClient, IngestError } from '../../clients/node/ingest-client';
 import { Rng } from '../../lib/random';
 
 export interface SteadyRun {
@@ -7,7 +7,14 @@ export interface SteadyRun {
   examples: number;
 }
 
-export const STEADY: SteadyRun = { layers: [{ name: 'fc1', units: 16 }, { name: 'fc2', units: 12 }, { name: 'out', units: 4 }], examples: 32 };
+export const STEADY: SteadyRun = {
+  layers: [
+    { name: 'fc1', units: 16 },
+    { name: 'fc2', units: 12 },
+    { name: 'out', units: 4 },
+  ],
+  examples: 32,
+};
 
 /** Seeded activations for one checkpoint. */
 export function steadyCheckpoint(run: SteadyRun, step: number): Array<{ layer: string; data: Float32Array; shape: number[] }> {

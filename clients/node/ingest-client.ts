@@ -117,7 +117,9 @@ export class IngestClient {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body = (body + d).slice(0, 200)));
-        res.on('end', () => fail(new IngestError('UPGRADE_REFUSED', `the server refused the websocket (HTTP ${status}${body.trim() ? ` ${body.trim()}` : ''})`, true)));
+        res.on('end', () =>
+          fail(new IngestError('UPGRADE_REFUSED', `the server refused the websocket (HTTP ${status}${body.trim() ? ` ${body.trim()}` : ''})`, true)),
+        );
         res.on('error', () => fail(new IngestError('UPGRADE_REFUSED', `the server refused the websocket (HTTP ${status})`, true)));
       });
       ws.once('close', (code, reason) => fail(new IngestError('CONNECTION_CLOSED', `closed before welcome (${code} ${reason})`, true)));
@@ -180,9 +182,25 @@ export class IngestClient {
         return encodeFrame({ run: this.runId, step, layer: l.layer, shape: l.shape }, l.data);
       }
       const basis = s.basis instanceof Float32Array ? s.basis : Float32Array.from(s.basis);
-      return encodeFrame({ run: this.runId, step, layer: l.layer, shape: [s.singular.length, l.shape[1]], kind: 'sketch', sketch: { singular: Array.from(s.singular), total: s.total } }, basis);
+      return encodeFrame(
+        {
+          run: this.runId,
+          step,
+          layer: l.layer,
+          shape: [s.singular.length, l.shape[1]],
+          kind: 'sketch',
+          sketch: { singular: Array.from(s.singular), total: s.total },
+        },
+        basis,
+      );
     });
-    return this.sendCheckpointFrames(step, layers.map((l) => l.layer), frames, time, raw);
+    return this.sendCheckpointFrames(
+      step,
+      layers.map((l) => l.layer),
+      frames,
+      time,
+      raw,
+    );
   }
 
   /**
@@ -220,7 +238,10 @@ export class IngestClient {
     const acks: Array<Promise<Ack>> = [];
     for (let first = 0; first < m; first += chunkExamples) {
       const count = Math.min(chunkExamples, m - first);
-      const frame = encodeFrame({ run: this.runId, step: 0, layer: first === 0 ? `__${kind}__` : `__${kind}__@${first}`, shape: [count, ...dims], kind }, values.subarray(first * per, (first + count) * per));
+      const frame = encodeFrame(
+        { run: this.runId, step: 0, layer: first === 0 ? `__${kind}__` : `__${kind}__@${first}`, shape: [count, ...dims], kind },
+        values.subarray(first * per, (first + count) * per),
+      );
       acks.push(this.expect(kind));
       this.ws.send(frame, { binary: true });
     }

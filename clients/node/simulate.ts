@@ -53,7 +53,16 @@ export async function simulateRun(opts: SimulateOptions): Promise<string> {
     run: {
       name: opts.name ?? `simulated-${opts.seed}`,
       ...(opts.project ? { project: opts.project } : {}),
-      config: { simulated: true, seed: opts.seed, layers: opts.layers, units: opts.units, examples: opts.examples, checkpoints: opts.checkpoints, settle: plan.layers.map((l) => l.settle), ...(conceptPlan ? { concepts: true } : {}) },
+      config: {
+        simulated: true,
+        seed: opts.seed,
+        layers: opts.layers,
+        units: opts.units,
+        examples: opts.examples,
+        checkpoints: opts.checkpoints,
+        settle: plan.layers.map((l) => l.settle),
+        ...(conceptPlan ? { concepts: true } : {}),
+      },
     },
     client: 'layerwatch-simulate/0.1.0',
     ...(opts.options ? { options: opts.options } : {}),

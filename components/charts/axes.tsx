@@ -31,10 +31,14 @@ export function AxisBottom({ scale, at, label, ticks = 6, format = String, grid 
       {values.map((t) => (
         <g key={t} transform={`translate(${scale(t)},0)`}>
           <line y2={4} />
-          <text y={15} textAnchor="middle">{format(t)}</text>
+          <text y={15} textAnchor="middle">
+            {format(t)}
+          </text>
         </g>
       ))}
-      <text className="axis-title" x={(r0 + r1) / 2} y={titleOffset} textAnchor="middle">{label}</text>
+      <text className="axis-title" x={(r0 + r1) / 2} y={titleOffset} textAnchor="middle">
+        {label}
+      </text>
     </g>
   );
 }
@@ -51,10 +55,14 @@ export function AxisLeft({ scale, at, label, ticks = 5, format = String, grid = 
       {values.map((t) => (
         <g key={t} transform={`translate(0,${scale(t)})`}>
           <line x2={-4} />
-          <text x={-7} dy="0.32em" textAnchor="end">{format(t)}</text>
+          <text x={-7} dy="0.32em" textAnchor="end">
+            {format(t)}
+          </text>
         </g>
       ))}
-      <text className="axis-title" transform={`translate(${-titleOffset},${(r0 + r1) / 2}) rotate(-90)`} textAnchor="middle">{label}</text>
+      <text className="axis-title" transform={`translate(${-titleOffset},${(r0 + r1) / 2}) rotate(-90)`} textAnchor="middle">
+        {label}
+      </text>
     </g>
   );
 }

@@ -27,8 +27,14 @@ export function ClassSensitivity({ layers, classNames, values, k, examples, step
         <thead>
           <tr>
             <th scope="col">layer</th>
-            {classNames.map((c) => <th key={c} scope="col" style={{ padding: '0 4px', fontWeight: 500 }}>{c}</th>)}
-            <th scope="col" style={{ padding: '0 4px', fontWeight: 500 }}>chance</th>
+            {classNames.map((c) => (
+              <th key={c} scope="col" style={{ padding: '0 4px', fontWeight: 500 }}>
+                {c}
+              </th>
+            ))}
+            <th scope="col" style={{ padding: '0 4px', fontWeight: 500 }}>
+              chance
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -36,17 +42,31 @@ export function ClassSensitivity({ layers, classNames, values, k, examples, step
             const chance = k[l] !== null && examples > 1 ? Math.sqrt(Math.min(1, k[l]! / (examples - 1))) : null;
             return (
               <tr key={name} data-layer={name}>
-                <th scope="row" style={{ textAlign: 'right', paddingRight: 6, fontWeight: 500 }}>{name}</th>
+                <th scope="row" style={{ textAlign: 'right', paddingRight: 6, fontWeight: 500 }}>
+                  {name}
+                </th>
                 {classNames.map((c, ci) => {
                   const v = values[l]?.[ci] ?? null;
                   return (
-                    <td key={c} data-value={v ?? ''} title={`${name} · ${c}: R ${formatValue(v)}${chance !== null ? ` (chance ${formatValue(chance)})` : ''}`}
-                      style={{ background: v === null ? 'transparent' : interpolateViridis(v), color: v === null ? 'inherit' : readableOn(interpolateViridis(v)), minWidth: 34, height: 20, textAlign: 'center' }}>
+                    <td
+                      key={c}
+                      data-value={v ?? ''}
+                      title={`${name} · ${c}: R ${formatValue(v)}${chance !== null ? ` (chance ${formatValue(chance)})` : ''}`}
+                      style={{
+                        background: v === null ? 'transparent' : interpolateViridis(v),
+                        color: v === null ? 'inherit' : readableOn(interpolateViridis(v)),
+                        minWidth: 34,
+                        height: 20,
+                        textAlign: 'center',
+                      }}
+                    >
                       {v === null ? '–' : v.toFixed(2)}
                     </td>
                   );
                 })}
-                <td className="muted" style={{ textAlign: 'center' }}>{formatValue(chance)}</td>
+                <td className="muted" style={{ textAlign: 'center' }}>
+                  {formatValue(chance)}
+                </td>
               </tr>
             );
           })}

@@ -45,7 +45,17 @@ type Axis = { layers: readonly string[]; steps: readonly number[]; columns: numb
 const axisKey = (a: Axis) => `${a.layers.join('\u0000')}|${a.columns}|${a.steps[0]}|${a.steps[a.columns - 1]}`;
 
 /** Renders the heatmap canvas with its SVG axes and hover readout. */
-export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerColumn = null, onSelectColumn, valueLabel, markers = [], testId = 'convergence-heatmap', emptyText = 'Waiting for the first checkpoints…' }: Props) {
+export function ConvergenceHeatmap({
+  source,
+  height,
+  ramp = 'viridis',
+  markerColumn = null,
+  onSelectColumn,
+  valueLabel,
+  markers = [],
+  testId = 'convergence-heatmap',
+  emptyText = 'Waiting for the first checkpoints…',
+}: Props) {
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const [axis, setAxis] = useState<Axis>({ layers: [], steps: [], columns: 0 });
@@ -126,9 +136,9 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
     setHover({ l, c, x: px, y: py });
   };
   const data = hover ? source.read() : null;
-  const fresh = hover && data ? data.values[hover.l]?.[hover.c] ?? null : null;
-  const stale = hover && data && fresh === null ? data.stale?.[hover.l]?.[hover.c] ?? null : null;
-  const k = hover && data ? data.k?.[hover.l]?.[hover.c] ?? null : null;
+  const fresh = hover && data ? (data.values[hover.l]?.[hover.c] ?? null) : null;
+  const stale = hover && data && fresh === null ? (data.stale?.[hover.l]?.[hover.c] ?? null) : null;
+  const k = hover && data ? (data.k?.[hover.l]?.[hover.c] ?? null) : null;
   const labelEvery = Math.max(1, Math.ceil(layers.length / Math.max(1, Math.floor(plotH / 14))));
   const tickCount = Math.min(columns, Math.max(2, Math.floor(plotW / 90)));
   const tickCols = columns ? [...new Set(Array.from({ length: tickCount }, (_, i) => Math.round((i * (columns - 1)) / Math.max(1, tickCount - 1))))] : [];
@@ -149,33 +159,73 @@ export function ConvergenceHeatmap({ source, height, ramp = 'viridis', markerCol
       {width > 0 && columns > 0 && (
         <svg className="heatmap-axes" width={width} height={height} aria-hidden="true">
           <g transform={`translate(${M.left},${M.top})`}>
-            {layers.map((name, l) => (l % labelEvery === 0 || l === layers.length - 1) && (
-              <text key={name} className="tick-label" x={-6} y={(layers.length - l - 0.5) * rowH} dy="0.32em" textAnchor="end">{name.length > 10 ? `${name.slice(0, 9)}…` : name}</text>
-            ))}
+            {layers.map(
+              (name, l) =>
+                (l % labelEvery === 0 || l === layers.length - 1) && (
+                  <text key={name} className="tick-label" x={-6} y={(layers.length - l - 0.5) * rowH} dy="0.32em" textAnchor="end">
+                    {name.length > 10 ? `${name.slice(0, 9)}…` : name}
+                  </text>
+                ),
+            )}
             <g className="axis" transform={`translate(0,${plotH})`}>
               {tickCols.map((c) => (
                 <g key={c} transform={`translate(${(c + 0.5) * colW},0)`}>
                   <line y2={4} />
-                  <text y={15} textAnchor="middle">{formatStep(steps[c])}</text>
+                  <text y={15} textAnchor="middle">
+                    {formatStep(steps[c])}
+                  </text>
                 </g>
               ))}
-              <text className="axis-title" x={plotW / 2} y={31} textAnchor="middle">checkpoint step</text>
+              <text className="axis-title" x={plotW / 2} y={31} textAnchor="middle">
+                checkpoint step
+              </text>
             </g>
-            <text className="axis-title" transform={`translate(${-M.left + 10},${plotH / 2}) rotate(-90)`} textAnchor="middle">layer (input at bottom)</text>
-            {markerColumn !== null && markerColumn < columns && <rect className="heatmap-marker" x={markerColumn * colW} width={Math.max(1.5, colW)} y={0} height={plotH} />}
-            {markers.map((m) => m.c < columns && m.l < layers.length && (
-              <rect key={`${m.l}-${m.c}`} className="advice-mark" data-testid="advice-mark" x={m.c * colW} y={(layers.length - 1 - m.l) * rowH + 1} width={Math.max(4, colW)} height={rowH - 2} />
-            ))}
+            <text className="axis-title" transform={`translate(${-M.left + 10},${plotH / 2}) rotate(-90)`} textAnchor="middle">
+              layer (input at bottom)
+            </text>
+            {markerColumn !== null && markerColumn < columns && (
+              <rect className="heatmap-marker" x={markerColumn * colW} width={Math.max(1.5, colW)} y={0} height={plotH} />
+            )}
+            {markers.map(
+              (m) =>
+                m.c < columns &&
+                m.l < layers.length && (
+                  <rect
+                    key={`${m.l}-${m.c}`}
+                    className="advice-mark"
+                    data-testid="advice-mark"
+                    x={m.c * colW}
+                    y={(layers.length - 1 - m.l) * rowH + 1}
+                    width={Math.max(4, colW)}
+                    height={rowH - 2}
+                  />
+                ),
+            )}
             {hover && <rect className="heatmap-hover" x={hover.c * colW} y={(layers.length - 1 - hover.l) * rowH} width={Math.max(1, colW)} height={rowH} />}
           </g>
         </svg>
       )}
       {columns === 0 && <div className="chart-empty">{emptyText}</div>}
       {hover && (
-        <div className="readout" role="status" data-testid={`${testId}-readout`} style={{ left: Math.min(M.left + hover.x + 14, width - 200), top: Math.max(0, hover.y - 10) }}>
-          <div className="readout-head">{layers[hover.l]} · step {formatStep(steps[hover.c])}</div>
-          <div className="readout-row"><span className="readout-label">{valueLabel}</span><span className="readout-value" data-value={fresh ?? ''}>{fresh !== null ? formatValue(fresh) : stale !== null ? `${formatValue(stale)} (previous reference)` : 'pending'}</span></div>
-          <div className="readout-row"><span className="readout-label">k (directions kept)</span><span className="readout-value">{k ?? '–'}</span></div>
+        <div
+          className="readout"
+          role="status"
+          data-testid={`${testId}-readout`}
+          style={{ left: Math.min(M.left + hover.x + 14, width - 200), top: Math.max(0, hover.y - 10) }}
+        >
+          <div className="readout-head">
+            {layers[hover.l]} · step {formatStep(steps[hover.c])}
+          </div>
+          <div className="readout-row">
+            <span className="readout-label">{valueLabel}</span>
+            <span className="readout-value" data-value={fresh ?? ''}>
+              {fresh !== null ? formatValue(fresh) : stale !== null ? `${formatValue(stale)} (previous reference)` : 'pending'}
+            </span>
+          </div>
+          <div className="readout-row">
+            <span className="readout-label">k (directions kept)</span>
+            <span className="readout-value">{k ?? '–'}</span>
+          </div>
           {markers.some((m) => m.l === hover.l && m.c === hover.c) && <div className="readout-row advice-note">freeze advised at this checkpoint</div>}
         </div>
       )}

@@ -24,5 +24,16 @@ export function ConvergenceThumb({ thumb, label, width = 80, height = 24 }: { th
   }, [thumb]);
   const last = thumb ? thumb.values.map((row) => row[row.length - 1]).filter((v): v is number => v !== null) : [];
   const text = thumb ? `${label}: convergence of ${thumb.layers} layers over ${thumb.steps.length} checkpoint buckets` : `${label}: no convergence yet`;
-  return <canvas ref={ref} className="thumb" style={{ width, height }} role="img" aria-label={text} title={thumb ? `${text}; lowest similarity at the end ${last.length ? Math.min(...last).toFixed(2) : '–'}` : text} data-testid="run-thumb" data-ready={thumb ? 'true' : 'false'} />;
+  return (
+    <canvas
+      ref={ref}
+      className="thumb"
+      style={{ width, height }}
+      role="img"
+      aria-label={text}
+      title={thumb ? `${text}; lowest similarity at the end ${last.length ? Math.min(...last).toFixed(2) : '–'}` : text}
+      data-testid="run-thumb"
+      data-ready={thumb ? 'true' : 'false'}
+    />
+  );
 }

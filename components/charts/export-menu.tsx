@@ -39,13 +39,31 @@ export function ExportMenu({ title, target, data }: Props) {
   };
   return (
     <details className="export-menu" ref={ref} data-export-skip="" data-testid="export-menu">
-      <summary aria-label={`Export ${title}`} title="Export figure or data">Export</summary>
+      <summary aria-label={`Export ${title}`} title="Export figure or data">
+        Export
+      </summary>
       <div className="export-items" role="group" aria-label={`Export ${title}`}>
-        <button type="button" data-format="svg" onClick={() => void run('svg')}>SVG</button>
-        <button type="button" data-format="png" onClick={() => void run('png')}>PNG</button>
-        {data && <button type="button" data-format="csv" onClick={() => void run('csv')}>CSV</button>}
-        {data && <button type="button" data-format="json" onClick={() => void run('json')}>JSON</button>}
-        {error && <span className="export-error" role="alert">{error}</span>}
+        <button type="button" data-format="svg" onClick={() => void run('svg')}>
+          SVG
+        </button>
+        <button type="button" data-format="png" onClick={() => void run('png')}>
+          PNG
+        </button>
+        {data && (
+          <button type="button" data-format="csv" onClick={() => void run('csv')}>
+            CSV
+          </button>
+        )}
+        {data && (
+          <button type="button" data-format="json" onClick={() => void run('json')}>
+            JSON
+          </button>
+        )}
+        {error && (
+          <span className="export-error" role="alert">
+            {error}
+          </span>
+        )}
       </div>
     </details>
   );

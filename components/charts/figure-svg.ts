@@ -1,7 +1,22 @@
 /** The DOM side of figure export: a chart's SVG and canvas pieces (with their computed styles) as one SVG; SVG → PNG; downloads. */
 import { composeSvg, type FigurePiece } from '@/lib/chart/export';
 
-const STYLE_PROPS = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'opacity', 'font-size', 'font-weight', 'font-family', 'text-anchor', 'dominant-baseline', 'visibility', 'display'] as const;
+const STYLE_PROPS = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'stroke-opacity',
+  'opacity',
+  'font-size',
+  'font-weight',
+  'font-family',
+  'text-anchor',
+  'dominant-baseline',
+  'visibility',
+  'display',
+] as const;
 
 /** Copies the computed presentation of every element of `src` onto its clone (so CSS variables and classes survive). */
 function inlineStyles(src: Element, dst: Element): void {
@@ -23,7 +38,12 @@ export function figureToSvg(root: HTMLElement, title: string): string {
   const top = 30;
   const at = (el: Element) => {
     const r = el.getBoundingClientRect();
-    return { x: Math.round(r.left - box.left + root.scrollLeft) + 8, y: Math.round(r.top - box.top + root.scrollTop) + top, width: Math.round(r.width), height: Math.round(r.height) };
+    return {
+      x: Math.round(r.left - box.left + root.scrollLeft) + 8,
+      y: Math.round(r.top - box.top + root.scrollTop) + top,
+      width: Math.round(r.width),
+      height: Math.round(r.height),
+    };
   };
   const skip = (el: Element) => el.closest('[data-export-skip]') !== null || (el.parentElement?.closest('svg') ?? null) !== null;
   for (const el of root.querySelectorAll('svg, canvas, .legend li')) {
@@ -39,7 +59,11 @@ export function figureToSvg(root: HTMLElement, title: string): string {
       pieces.push({ ...p, svg: new XMLSerializer().serializeToString(clone) });
     } else {
       const swatch = el.querySelector('.swatch');
-      if (swatch) pieces.push({ ...at(swatch), svg: `<svg width="10" height="10"><rect width="10" height="10" rx="2" fill="${getComputedStyle(swatch).backgroundColor}"/></svg>` });
+      if (swatch)
+        pieces.push({
+          ...at(swatch),
+          svg: `<svg width="10" height="10"><rect width="10" height="10" rx="2" fill="${getComputedStyle(swatch).backgroundColor}"/></svg>`,
+        });
       pieces.push({ ...p, x: p.x + (swatch ? 14 : 0), y: p.y, text: el.textContent ?? '', size: 11, fill: text });
     }
   }

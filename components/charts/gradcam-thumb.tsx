@@ -32,5 +32,15 @@ export function GradcamThumb({ map, mapSize, pixels, imageSize, side, opacity, l
     img.data.set(data);
     ctx.putImageData(img, 0, 0);
   }, [image, bytes, imageSize, mapSize, side, opacity]);
-  return <canvas ref={ref} width={side} height={side} role="img" aria-label={label} data-testid="gradcam-canvas" style={{ display: 'block', width: side, height: side, border: '1px solid var(--border)', borderRadius: 2 }} />;
+  return (
+    <canvas
+      ref={ref}
+      width={side}
+      height={side}
+      role="img"
+      aria-label={label}
+      data-testid="gradcam-canvas"
+      style={{ display: 'block', width: side, height: side, border: '1px solid var(--border)', borderRadius: 2 }}
+    />
+  );
 }

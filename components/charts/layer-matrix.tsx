@@ -42,7 +42,21 @@ const LEGEND_W = 200;
 const short = (s: string) => (s.length > 11 ? `${s.slice(0, 10)}…` : s);
 
 /** Renders the matrix with its legend beside it (or below it when narrow), at a fixed height. */
-export function LayerMatrix({ title, description, matrix, state, message, metricLabel, rowTitle, colTitle, height, ramp = 'viridis', onRetry, testId = 'layer-matrix', idleText = 'Waiting for the first checkpoint…' }: Props) {
+export function LayerMatrix({
+  title,
+  description,
+  matrix,
+  state,
+  message,
+  metricLabel,
+  rowTitle,
+  colTitle,
+  height,
+  ramp = 'viridis',
+  onRetry,
+  testId = 'layer-matrix',
+  idleText = 'Waiting for the first checkpoint…',
+}: Props) {
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const figRef = useRef<HTMLElement | null>(null);
   const [hover, setHover] = useState<{ r: number; c: number; x: number; y: number } | null>(null);
@@ -56,13 +70,22 @@ export function LayerMatrix({ title, description, matrix, state, message, metric
   const gridW = cell * cols.length;
   const gridH = cell * rows.length;
   const pad = Math.max(rows.length, cols.length) > 24 ? 0 : 0.04;
-  const x = scaleBand<number>().domain(cols.map((_, i) => i)).range([0, gridW]).paddingInner(pad);
-  const y = scaleBand<number>().domain(rows.map((_, i) => i)).range([gridH, 0]).paddingInner(pad);
+  const x = scaleBand<number>()
+    .domain(cols.map((_, i) => i))
+    .range([0, gridW])
+    .paddingInner(pad);
+  const y = scaleBand<number>()
+    .domain(rows.map((_, i) => i))
+    .range([gridH, 0])
+    .paddingInner(pad);
   const every = (n: number, px: number) => Math.max(1, Math.ceil(n / Math.max(1, Math.floor(px / 13))));
   const rowEvery = every(rows.length, gridH);
   const colEvery = every(cols.length, gridW);
-  const hv = hover && matrix ? matrix.values[hover.r]?.[hover.c] ?? null : null;
-  const exportData = () => (matrix ? matrixData(rowTitle.split(' ')[0], colTitle.split(' ')[0], matrix.rows, matrix.cols, matrix.values, { metric: metricLabel, chance: matrix.chance }) : null);
+  const hv = hover && matrix ? (matrix.values[hover.r]?.[hover.c] ?? null) : null;
+  const exportData = () =>
+    matrix
+      ? matrixData(rowTitle.split(' ')[0], colTitle.split(' ')[0], matrix.rows, matrix.cols, matrix.values, { metric: metricLabel, chance: matrix.chance })
+      : null;
 
   return (
     <figure className="chart" ref={figRef} data-testid={testId} data-state={state} data-rows={rows.length} data-cols={cols.length}>
@@ -75,24 +98,57 @@ export function LayerMatrix({ title, description, matrix, state, message, metric
       </figcaption>
       <div ref={wrapRef} className="chart-body" style={{ height, display: 'flex', flexDirection: below ? 'column' : 'row', gap: 12, alignItems: 'flex-start' }}>
         {matrix && cell > 0 && (
-          <svg width={M.left + gridW + M.right} height={M.top + gridH + M.bottom} role="img" aria-label={`${metricLabel}: ${rows.length} × ${cols.length} layers`}>
+          <svg
+            width={M.left + gridW + M.right}
+            height={M.top + gridH + M.bottom}
+            role="img"
+            aria-label={`${metricLabel}: ${rows.length} × ${cols.length} layers`}
+          >
             <g transform={`translate(${M.left},${M.top})`} onPointerLeave={() => setHover(null)}>
               {matrix.values.map((row, r) =>
                 row.map((v, c) => (
-                  <rect key={`${r}-${c}`} x={x(c)} y={y(r)} width={x.bandwidth()} height={y.bandwidth()} fill={v === null ? 'var(--heatmap-empty)' : interp(Math.max(0, Math.min(1, v)))}
+                  <rect
+                    key={`${r}-${c}`}
+                    x={x(c)}
+                    y={y(r)}
+                    width={x.bandwidth()}
+                    height={y.bandwidth()}
+                    fill={v === null ? 'var(--heatmap-empty)' : interp(Math.max(0, Math.min(1, v)))}
                     onPointerEnter={() => setHover({ r, c, x: (x(c) ?? 0) + M.left, y: (y(r) ?? 0) + M.top })}
-                    data-a={rows[r]} data-b={cols[c]} data-value={v ?? ''} />
+                    data-a={rows[r]}
+                    data-b={cols[c]}
+                    data-value={v ?? ''}
+                  />
                 )),
               )}
               {hover && <rect className="heatmap-hover" x={x(hover.c)} y={y(hover.r)} width={x.bandwidth()} height={y.bandwidth()} />}
-              {rows.map((name, i) => (i % rowEvery === 0 || i === rows.length - 1) && (
-                <text key={`r${name}${i}`} className="tick-label" x={-6} y={(y(i) ?? 0) + y.bandwidth() / 2} dy="0.32em" textAnchor="end">{short(name)}</text>
-              ))}
-              {cols.map((name, i) => (i % colEvery === 0 || i === cols.length - 1) && (
-                <text key={`c${name}${i}`} className="tick-label" transform={`translate(${(x(i) ?? 0) + x.bandwidth() / 2},${gridH + 8}) rotate(-40)`} textAnchor="end">{short(name)}</text>
-              ))}
-              <text className="axis-title" x={gridW / 2} y={gridH + 46} textAnchor="middle">{colTitle}</text>
-              <text className="axis-title" transform={`translate(${-M.left + 10},${gridH / 2}) rotate(-90)`} textAnchor="middle">{rowTitle}</text>
+              {rows.map(
+                (name, i) =>
+                  (i % rowEvery === 0 || i === rows.length - 1) && (
+                    <text key={`r${name}${i}`} className="tick-label" x={-6} y={(y(i) ?? 0) + y.bandwidth() / 2} dy="0.32em" textAnchor="end">
+                      {short(name)}
+                    </text>
+                  ),
+              )}
+              {cols.map(
+                (name, i) =>
+                  (i % colEvery === 0 || i === cols.length - 1) && (
+                    <text
+                      key={`c${name}${i}`}
+                      className="tick-label"
+                      transform={`translate(${(x(i) ?? 0) + x.bandwidth() / 2},${gridH + 8}) rotate(-40)`}
+                      textAnchor="end"
+                    >
+                      {short(name)}
+                    </text>
+                  ),
+              )}
+              <text className="axis-title" x={gridW / 2} y={gridH + 46} textAnchor="middle">
+                {colTitle}
+              </text>
+              <text className="axis-title" transform={`translate(${-M.left + 10},${gridH / 2}) rotate(-90)`} textAnchor="middle">
+                {rowTitle}
+              </text>
             </g>
           </svg>
         )}
@@ -101,14 +157,36 @@ export function LayerMatrix({ title, description, matrix, state, message, metric
         {state === 'loading' && !matrix && <div className="chart-empty">Computing…</div>}
         {state === 'error' && (
           <div className="chart-empty" role="alert">
-            {message ?? 'Could not load the matrix.'} {onRetry && <button type="button" onClick={onRetry}>Retry</button>}
+            {message ?? 'Could not load the matrix.'}{' '}
+            {onRetry && (
+              <button type="button" onClick={onRetry}>
+                Retry
+              </button>
+            )}
           </div>
         )}
         {hover && matrix && (
-          <div className="readout" role="status" data-testid={`${testId}-readout`} style={{ left: Math.min(hover.x + cell + 8, Math.max(0, width - 200)), top: Math.max(0, hover.y - 8) }}>
-            <div className="readout-head">{rows[hover.r]} × {cols[hover.c]}</div>
-            <div className="readout-row"><span className="readout-label">{metricLabel}</span><span className="readout-value" data-value={hv ?? ''}>{formatValue(hv)}</span></div>
-            {matrix.chance !== null && <div className="readout-row"><span className="readout-label">chance</span><span className="readout-value">{formatValue(matrix.chance)}</span></div>}
+          <div
+            className="readout"
+            role="status"
+            data-testid={`${testId}-readout`}
+            style={{ left: Math.min(hover.x + cell + 8, Math.max(0, width - 200)), top: Math.max(0, hover.y - 8) }}
+          >
+            <div className="readout-head">
+              {rows[hover.r]} × {cols[hover.c]}
+            </div>
+            <div className="readout-row">
+              <span className="readout-label">{metricLabel}</span>
+              <span className="readout-value" data-value={hv ?? ''}>
+                {formatValue(hv)}
+              </span>
+            </div>
+            {matrix.chance !== null && (
+              <div className="readout-row">
+                <span className="readout-label">chance</span>
+                <span className="readout-value">{formatValue(matrix.chance)}</span>
+              </div>
+            )}
           </div>
         )}
       </div>

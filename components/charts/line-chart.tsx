@@ -111,7 +111,9 @@ export function LineChart(props: LineChartProps) {
           <span className="chart-title">{props.title}</span>
           <span className="chart-tools">
             {settings && props.onSettings && <ChartViewMenu title={props.title} settings={settings} onChange={props.onSettings} />}
-            {props.exportable !== false && <ExportMenu title={props.title} target={figRef} data={() => seriesData(props.xLabel, withSmoothed(series, smoothed, smoothing))} />}
+            {props.exportable !== false && (
+              <ExportMenu title={props.title} target={figRef} data={() => seriesData(props.xLabel, withSmoothed(series, smoothed, smoothing))} />
+            )}
           </span>
         </span>
         {props.description ? <span className="chart-desc">{props.description}</span> : null}
@@ -128,47 +130,102 @@ export function LineChart(props: LineChartProps) {
       )}
       <div ref={ref} className="chart-body" style={{ height }}>
         {width > 0 && points > 0 && (
-          <svg width={width} height={height} role="img" aria-label={`${props.title}: ${props.yLabel}${logY ? ' (log scale)' : ''} against ${props.xLabel}${logX ? ' (log scale)' : ''}${reading ? `; ${reading}` : ''}${droppedNote ? `; ${droppedNote}` : ''}`}>
+          <svg
+            width={width}
+            height={height}
+            role="img"
+            aria-label={`${props.title}: ${props.yLabel}${logY ? ' (log scale)' : ''} against ${props.xLabel}${logX ? ' (log scale)' : ''}${reading ? `; ${reading}` : ''}${droppedNote ? `; ${droppedNote}` : ''}`}
+          >
             <g transform={`translate(${M.left},${M.top})`}>
-              <AxisLeft scale={y} at={0} label={logY ? `${props.yLabel} (log)` : props.yLabel} values={geo.yTicks} format={logY ? formatDecade : props.yFormat ?? tickFormatter(y.domain() as Domain, 5)} grid={innerW} titleOffset={M.left - 12} integer={props.yInteger} />
-              <AxisBottom scale={x} at={innerH} label={`${props.xLabel}${logX ? ' (log)' : ''}${smoothing > 0 ? ` · ${smoothingNote(smoothing, settings?.band ?? false)}` : ''}`} values={geo.xTicks} format={xFormat} integer={!logX && props.xFormat === undefined} />
-              {props.baselines?.filter((b) => !logY || b.y > 0).map((b) => (
-                <g key={b.label} className="baseline">
-                  <line x1={0} x2={innerW} y1={y(b.y)} y2={y(b.y)} />
-                  <text x={innerW - 4} y={y(b.y) - 4} textAnchor="end">{b.label}</text>
-                </g>
-              ))}
+              <AxisLeft
+                scale={y}
+                at={0}
+                label={logY ? `${props.yLabel} (log)` : props.yLabel}
+                values={geo.yTicks}
+                format={logY ? formatDecade : (props.yFormat ?? tickFormatter(y.domain() as Domain, 5))}
+                grid={innerW}
+                titleOffset={M.left - 12}
+                integer={props.yInteger}
+              />
+              <AxisBottom
+                scale={x}
+                at={innerH}
+                label={`${props.xLabel}${logX ? ' (log)' : ''}${smoothing > 0 ? ` · ${smoothingNote(smoothing, settings?.band ?? false)}` : ''}`}
+                values={geo.xTicks}
+                format={xFormat}
+                integer={!logX && props.xFormat === undefined}
+              />
+              {props.baselines
+                ?.filter((b) => !logY || b.y > 0)
+                .map((b) => (
+                  <g key={b.label} className="baseline">
+                    <line x1={0} x2={innerW} y1={y(b.y)} y2={y(b.y)} />
+                    <text x={innerW - 4} y={y(b.y) - 4} textAnchor="end">
+                      {b.label}
+                    </text>
+                  </g>
+                ))}
               <clipPath id={clipId}>
                 <rect width={innerW} height={innerH} />
               </clipPath>
               <g clipPath={`url(#${clipId})`}>
                 {paths.map((p) => p.band && <path key={`${p.id}-band`} className="band" d={p.band} fill={p.colour} data-testid="series-band" />)}
-                {paths.map((p) => <path key={p.id} className={p.smooth ? 'series series-raw' : 'series'} d={p.raw} stroke={p.colour} data-shown={p.shown} />)}
+                {paths.map((p) => (
+                  <path key={p.id} className={p.smooth ? 'series series-raw' : 'series'} d={p.raw} stroke={p.colour} data-shown={p.shown} />
+                ))}
                 {paths.map((p) => p.smooth && <path key={`${p.id}-smooth`} className="series series-smoothed" d={p.smooth} stroke={p.colour} />)}
                 {/* A lone point draws no line: a dot, so a series of one sample is visible (if its axes can place it). */}
-                {series.map((s) => s.length === 1 && Number.isFinite(s.ys[0]) && (!logY || s.ys[0] > 0) && (!logX || s.xs[0] > 0) && <circle key={`${s.id}-point`} className="series-point" cx={x(s.xs[0])} cy={y(s.ys[0])} r={2.5} fill={s.colour} />)}
+                {series.map(
+                  (s) =>
+                    s.length === 1 &&
+                    Number.isFinite(s.ys[0]) &&
+                    (!logY || s.ys[0] > 0) &&
+                    (!logX || s.xs[0] > 0) && <circle key={`${s.id}-point`} className="series-point" cx={x(s.xs[0])} cy={y(s.ys[0])} r={2.5} fill={s.colour} />,
+                )}
               </g>
-              {droppedNote && <text className="chart-note warn" x={4} y={innerH - 6} data-testid="log-dropped" data-count={dropped}>{droppedNote}</text>}
+              {droppedNote && (
+                <text className="chart-note warn" x={4} y={innerH - 6} data-testid="log-dropped" data-count={dropped}>
+                  {droppedNote}
+                </text>
+              )}
               {props.marker != null && (!logX || props.marker > 0) && <line className="marker" x1={x(props.marker)} x2={x(props.marker)} y1={0} y2={innerH} />}
               {hoverStep !== null && <line className="hover-rule" x1={x(hoverStep)} x2={x(hoverStep)} y1={0} y2={innerH} />}
               {readout?.map(({ s, i, sm }) => {
                 const v = sm ? sm[i] : s.ys[i];
-                return Number.isFinite(v) && (!logY || v > 0) && (!logX || s.xs[i] > 0) && <circle key={s.id} className="hover-dot" cx={x(s.xs[i])} cy={y(v)} r={3} fill={s.colour} />;
+                return (
+                  Number.isFinite(v) &&
+                  (!logY || v > 0) &&
+                  (!logX || s.xs[i] > 0) && <circle key={s.id} className="hover-dot" cx={x(s.xs[i])} cy={y(v)} r={3} fill={s.colour} />
+                );
               })}
               <rect className="overlay" width={innerW} height={innerH} onPointerMove={onMove} onPointerLeave={() => setHoverX(null)} />
             </g>
           </svg>
         )}
         {/* Nothing to plot: a sentence, never axes over an invented domain. */}
-        {points === 0 && <div className="chart-empty" data-testid={props.testId ? `${props.testId}-empty` : undefined}>{props.emptyText ?? 'No data yet'}</div>}
+        {points === 0 && (
+          <div className="chart-empty" data-testid={props.testId ? `${props.testId}-empty` : undefined}>
+            {props.emptyText ?? 'No data yet'}
+          </div>
+        )}
         {readout && hoverStep !== null && (
           <div className="readout" role="status" style={{ left: Math.min(M.left + x(hoverStep) + 12, Math.max(0, width - 190)), top: M.top }}>
-            <div className="readout-head">{props.xLabel} {xFormat(hoverStep)}</div>
+            <div className="readout-head">
+              {props.xLabel} {xFormat(hoverStep)}
+            </div>
             {readout.slice(0, 12).map(({ s, i, sm }) => (
               <div key={s.id} className="readout-row">
                 <span className="swatch" style={{ background: s.colour }} />
                 <span className="readout-label">{s.label}</span>
-                <span className="readout-value">{sm ? <>{yFormat(sm[i])} <span className="muted">(raw {yFormat(s.ys[i])})</span></> : yFormat(s.ys[i])}</span>
+                <span className="readout-value">
+                  {sm ? (
+                    <>
+                      {yFormat(sm[i])} <span className="muted">(raw {yFormat(s.ys[i])})</span>
+                    </>
+                  ) : (
+                    yFormat(s.ys[i])
+                  )}
+                </span>
               </div>
             ))}
             {readout.length > 12 && <div className="readout-more">+{readout.length - 12} more</div>}

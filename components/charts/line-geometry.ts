@@ -76,7 +76,14 @@ export function lineGeometry(series: readonly GeometrySeries[], o: Options): Lin
     const sm = w > 0 ? emaDebiased(s.ys, s.length, w) : null;
     if (sm) smoothed.set(s.id, sm);
     const env = sm && st.band ? minMaxEnvelope(s.ys, s.length, smoothingSpan(w)) : null;
-    const f = logFilter(s.xs, s.ys, s.length, st.logX, st.logY, [sm, env?.lo, env?.hi].filter((a): a is Float64Array => a !== null && a !== undefined));
+    const f = logFilter(
+      s.xs,
+      s.ys,
+      s.length,
+      st.logX,
+      st.logY,
+      [sm, env?.lo, env?.hi].filter((a): a is Float64Array => a !== null && a !== undefined),
+    );
     dropped += f.dropped;
     return { s, f, sm: sm ? f.extra[0] : null, lo: env ? f.extra[1] : null, hi: env ? f.extra[2] : null };
   });
@@ -91,7 +98,9 @@ export function lineGeometry(series: readonly GeometrySeries[], o: Options): Lin
     const xe = unionExtent(series.map((s) => finiteExtent(s.xs, s.length)));
     // x is a training step: never below 0 (a single checkpoint at step 0 gets the window [0, 1], not [-1, 1]).
     const xp = o.xDomain ?? paddedDomain(xe, 0, [0, 1]);
-    x = scaleLinear().domain(xe && xe[0] >= 0 && xp[0] < 0 ? [0, Math.max(xp[1], 1)] : xp).range([0, o.width]);
+    x = scaleLinear()
+      .domain(xe && xe[0] >= 0 && xp[0] < 0 ? [0, Math.max(xp[1], 1)] : xp)
+      .range([0, o.width]);
   }
   let y: AxisScale;
   let yTicks: number[] | undefined;
@@ -100,7 +109,9 @@ export function lineGeometry(series: readonly GeometrySeries[], o: Options): Lin
     y = scaleLog().domain(yd).range([o.height, 0]);
     yTicks = decadeTicks(yd, Math.max(3, Math.floor(o.height / 20)));
   } else {
-    const ys = scaleLinear().domain(o.yDomain ?? valueDomain(unionExtent(series.map((s) => finiteExtent(s.ys, s.length))), 0.08)).range([o.height, 0]);
+    const ys = scaleLinear()
+      .domain(o.yDomain ?? valueDomain(unionExtent(series.map((s) => finiteExtent(s.ys, s.length))), 0.08))
+      .range([o.height, 0]);
     y = o.yDomain ? ys : ys.nice();
   }
 
@@ -114,12 +125,24 @@ export function lineGeometry(series: readonly GeometrySeries[], o: Options): Lin
     const cols = o.width || 1;
     const pathOf = (ys: Float64Array) => {
       const idx = Array.from(decimateMinMax(bx, ys, f.length, cols, b0, b1));
-      return line<number>().defined((i) => drawable(ys[i])).x((i) => x(f.xs[i])).y((i) => y(ys[i])).curve(curve)(idx) ?? '';
+      return (
+        line<number>()
+          .defined((i) => drawable(ys[i]))
+          .x((i) => x(f.xs[i]))
+          .y((i) => y(ys[i]))
+          .curve(curve)(idx) ?? ''
+      );
     };
     const rawIdx = Array.from(decimateMinMax(bx, f.ys, f.length, cols, b0, b1));
-    const band = lo && hi
-      ? area<number>().defined((i) => drawable(lo[i]) && drawable(hi[i])).x((i) => x(f.xs[i])).y0((i) => y(lo[i])).y1((i) => y(hi[i])).curve(curve)(rawIdx) ?? ''
-      : null;
+    const band =
+      lo && hi
+        ? (area<number>()
+            .defined((i) => drawable(lo[i]) && drawable(hi[i]))
+            .x((i) => x(f.xs[i]))
+            .y0((i) => y(lo[i]))
+            .y1((i) => y(hi[i]))
+            .curve(curve)(rawIdx) ?? '')
+        : null;
     return { id: s.id, colour: s.colour, raw: pathOf(f.ys), smooth: sm ? pathOf(sm) : null, band, shown: f.length };
   });
   return { x, y, xTicks, yTicks, paths, smoothed, dropped };

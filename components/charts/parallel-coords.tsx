@@ -27,9 +27,19 @@ export function axisScale(values: Array<number | null>, height: number): Scale {
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = finite.length ? Math.min(...finite) : 0;
   const hi = finite.length ? Math.max(...finite) : 1;
-  if (lo > 0 && hi / lo > 20) return Object.assign(scaleLog().domain([lo, hi]).range([height - BOTTOM, TOP]).nice(), { log: true as const }) as unknown as Scale;
+  if (lo > 0 && hi / lo > 20)
+    return Object.assign(
+      scaleLog()
+        .domain([lo, hi])
+        .range([height - BOTTOM, TOP])
+        .nice(),
+      { log: true as const },
+    ) as unknown as Scale;
   const pad = lo === hi ? Math.abs(lo) * 0.1 || 1 : 0;
-  return scaleLinear().domain([lo - pad, hi + pad]).range([height - BOTTOM, TOP]).nice() as unknown as Scale;
+  return scaleLinear()
+    .domain([lo - pad, hi + pad])
+    .range([height - BOTTOM, TOP])
+    .nice() as unknown as Scale;
 }
 
 interface Props {
@@ -57,7 +67,16 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
   const svg = useRef<SVGSVGElement | null>(null);
   const points = useMemo(() => numericAxes(all), [all]);
   const { axes } = points;
-  const scales = useMemo(() => axes.map((_, a) => axisScale(points.values.map((v) => v[a]), HEIGHT)), [axes, points.values]);
+  const scales = useMemo(
+    () =>
+      axes.map((_, a) =>
+        axisScale(
+          points.values.map((v) => v[a]),
+          HEIGHT,
+        ),
+      ),
+    [axes, points.values],
+  );
   const x = (a: number) => SIDE + (a * Math.max(0, width - 2 * SIDE)) / Math.max(1, axes.length - 1);
   const metric = axes.length - 1;
   const colourOf = useMemo(() => {
@@ -74,23 +93,30 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
   useEffect(() => {
     if (!svg.current || width === 0) return;
     const behaviours: Array<BrushBehavior<unknown>> = [];
-    select(svg.current).selectAll('g.brush').each(function (_, a) {
-      const axis = axes[a];
-      const scale = scales[a];
-      const b = brushY().extent([[x(a) - 12, TOP], [x(a) + 12, HEIGHT - BOTTOM]]).on('end', (event: { selection: [number, number] | null; sourceEvent?: unknown }) => {
-        if (!event.sourceEvent) return; // moved by code below, not by a person
-        const others = latest.current.brush.filter((r) => r.axis !== axis);
-        if (!event.selection) return latest.current.onBrush(others);
-        const [y0, y1] = event.selection;
-        const lo = scale.invert(y1);
-        const hi = scale.invert(y0);
-        latest.current.onBrush([...others, { axis, lo: Number(lo.toPrecision(6)), hi: Number(hi.toPrecision(6)) }]);
+    select(svg.current)
+      .selectAll('g.brush')
+      .each(function (_, a) {
+        const axis = axes[a];
+        const scale = scales[a];
+        const b = brushY()
+          .extent([
+            [x(a) - 12, TOP],
+            [x(a) + 12, HEIGHT - BOTTOM],
+          ])
+          .on('end', (event: { selection: [number, number] | null; sourceEvent?: unknown }) => {
+            if (!event.sourceEvent) return; // moved by code below, not by a person
+            const others = latest.current.brush.filter((r) => r.axis !== axis);
+            if (!event.selection) return latest.current.onBrush(others);
+            const [y0, y1] = event.selection;
+            const lo = scale.invert(y1);
+            const hi = scale.invert(y0);
+            latest.current.onBrush([...others, { axis, lo: Number(lo.toPrecision(6)), hi: Number(hi.toPrecision(6)) }]);
+          });
+        behaviours.push(b as unknown as BrushBehavior<unknown>);
+        const g = select(this as SVGGElement).call(b);
+        const r = latest.current.brush.find((x) => x.axis === axis);
+        b.move(g, r ? [scale(r.hi), scale(r.lo)] : null);
       });
-      behaviours.push(b as unknown as BrushBehavior<unknown>);
-      const g = select(this as SVGGElement).call(b);
-      const r = latest.current.brush.find((x) => x.axis === axis);
-      b.move(g, r ? [scale(r.hi), scale(r.lo)] : null);
-    });
     return () => {
       for (const b of behaviours) b.on('end', null);
     };
@@ -103,7 +129,8 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
   return (
     <div className="parcoords" ref={ref} data-testid="parcoords" data-lines={shown} data-selected={chosen}>
       <p className="chart-desc small">
-        {shown} runs{points.truncated ? ' (the first 2000)' : ''} across {axes.map(columnLabel).join(', ')}; lines coloured by {columnLabel(axes[metric])}. Drag on an axis to select a range: {chosen} of {shown} runs inside every range.
+        {shown} runs{points.truncated ? ' (the first 2000)' : ''} across {axes.map(columnLabel).join(', ')}; lines coloured by {columnLabel(axes[metric])}. Drag
+        on an axis to select a range: {chosen} of {shown} runs inside every range.
       </p>
       <svg ref={svg} height={HEIGHT} role="img" aria-label={`Parallel coordinates of ${shown} runs over ${axes.map(columnLabel).join(', ')}`}>
         {width > 0 && (
@@ -111,7 +138,15 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
             <g>
               {points.values.map((v, i) => {
                 const pts = v.flatMap((value, a) => (value === null ? [] : [[x(a), scales[a](value)] as [number, number]]));
-                return <path key={points.ids[i]} className={`line${points.selected[i] ? '' : ' dim'}`} d={path(pts) ?? ''} stroke={points.selected[i] ? colourOf(v[metric]) : undefined} data-run={points.ids[i]} />;
+                return (
+                  <path
+                    key={points.ids[i]}
+                    className={`line${points.selected[i] ? '' : ' dim'}`}
+                    d={path(pts) ?? ''}
+                    stroke={points.selected[i] ? colourOf(v[metric]) : undefined}
+                    data-run={points.ids[i]}
+                  />
+                );
               })}
             </g>
             {axes.map((axis, a) => (
@@ -120,13 +155,19 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
                 {axisTicks(scales[a]).map((t) => (
                   <g key={t} transform={`translate(0,${scales[a](t)})`}>
                     <line x2={-4} />
-                    <text x={-6} dy="0.32em" textAnchor="end">{formatValue(t)}</text>
+                    <text x={-6} dy="0.32em" textAnchor="end">
+                      {formatValue(t)}
+                    </text>
                   </g>
                 ))}
-                <text className="axis-title" y={TOP - 12} textAnchor="middle">{columnLabel(axis)}</text>
+                <text className="axis-title" y={TOP - 12} textAnchor="middle">
+                  {columnLabel(axis)}
+                </text>
               </g>
             ))}
-            {axes.map((axis) => <g key={axis} className="brush" data-axis={axis} />)}
+            {axes.map((axis) => (
+              <g key={axis} className="brush" data-axis={axis} />
+            ))}
           </>
         )}
       </svg>
@@ -147,10 +188,30 @@ function RangeForm({ axes, brush, onBrush }: Omit<Props, 'points'> & { axes: str
     onBrush([...brush.filter((r) => r.axis !== axis), { axis, lo: Math.min(a, b), hi: Math.max(a, b) }]);
   };
   return (
-    <form className="runs-toolbar small" onSubmit={(e) => { e.preventDefault(); apply(); }} aria-label="Select a range on an axis">
-      <label>Axis <select aria-label="Axis" value={axis} onChange={(e) => setAxis(e.target.value)}>{axes.map((a) => <option key={a} value={a}>{columnLabel(a)}</option>)}</select></label>
-      <label>from <input aria-label="Range from" type="number" step="any" value={lo} onChange={(e) => setLo(e.target.value)} style={{ width: '9ch' }} /></label>
-      <label>to <input aria-label="Range to" type="number" step="any" value={hi} onChange={(e) => setHi(e.target.value)} style={{ width: '9ch' }} /></label>
+    <form
+      className="runs-toolbar small"
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply();
+      }}
+      aria-label="Select a range on an axis"
+    >
+      <label>
+        Axis{' '}
+        <select aria-label="Axis" value={axis} onChange={(e) => setAxis(e.target.value)}>
+          {axes.map((a) => (
+            <option key={a} value={a}>
+              {columnLabel(a)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        from <input aria-label="Range from" type="number" step="any" value={lo} onChange={(e) => setLo(e.target.value)} style={{ width: '9ch' }} />
+      </label>
+      <label>
+        to <input aria-label="Range to" type="number" step="any" value={hi} onChange={(e) => setHi(e.target.value)} style={{ width: '9ch' }} />
+      </label>
       <button type="submit">Select range</button>
     </form>
   );

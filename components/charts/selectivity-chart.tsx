@@ -22,20 +22,57 @@ interface Props {
 
 const M = { top: 8, right: 8, bottom: 34, left: 40 };
 
-function LayerBands({ layer, index, count, steps, marker, width, height }: { layer: SelectivityLayer; index: number; count: number; steps: readonly number[]; marker: number | null; width: number; height: number }) {
-  const innerW = Math.max(0, width - M.left - M.right), innerH = height - M.top - M.bottom;
+function LayerBands({
+  layer,
+  index,
+  count,
+  steps,
+  marker,
+  width,
+  height,
+}: {
+  layer: SelectivityLayer;
+  index: number;
+  count: number;
+  steps: readonly number[];
+  marker: number | null;
+  width: number;
+  height: number;
+}) {
+  const innerW = Math.max(0, width - M.left - M.right),
+    innerH = height - M.top - M.bottom;
   const colour = layerColour(index, count);
   const { x, y, outer, inner, median } = useMemo(() => {
     const idx = steps.map((_, c) => c).filter((c) => layer.bands[c]);
-    const x = scaleLinear().domain(steps.length > 1 ? [steps[0], steps[steps.length - 1]] : [0, Math.max(1, steps[0] ?? 1)]).range([0, innerW]);
+    const x = scaleLinear()
+      .domain(steps.length > 1 ? [steps[0], steps[steps.length - 1]] : [0, Math.max(1, steps[0] ?? 1)])
+      .range([0, innerW]);
     const y = scaleLinear().domain([0, 1]).range([innerH, 0]);
-    const band = (lo: number, hi: number) => area<number>().x((c) => x(steps[c])).y0((c) => y(layer.bands[c]![lo])).y1((c) => y(layer.bands[c]![hi]))(idx) ?? '';
-    return { x, y, outer: band(0, 4), inner: band(1, 3), median: line<number>().x((c) => x(steps[c])).y((c) => y(layer.bands[c]![2]))(idx) ?? '' };
+    const band = (lo: number, hi: number) =>
+      area<number>()
+        .x((c) => x(steps[c]))
+        .y0((c) => y(layer.bands[c]![lo]))
+        .y1((c) => y(layer.bands[c]![hi]))(idx) ?? '';
+    return {
+      x,
+      y,
+      outer: band(0, 4),
+      inner: band(1, 3),
+      median:
+        line<number>()
+          .x((c) => x(steps[c]))
+          .y((c) => y(layer.bands[c]![2]))(idx) ?? '',
+    };
   }, [layer, steps, innerW, innerH]);
   const last = [...layer.bands].reverse().find((b) => b);
   return (
     <figure className="chart" data-layer={layer.name} style={{ margin: 0 }}>
-      <figcaption><span className="chart-desc">{layer.name}{last ? `: median ${last[2].toFixed(2)}` : ''}</span></figcaption>
+      <figcaption>
+        <span className="chart-desc">
+          {layer.name}
+          {last ? `: median ${last[2].toFixed(2)}` : ''}
+        </span>
+      </figcaption>
       <svg width={width} height={height} role="img" aria-label={`${layer.name}: class selectivity distribution over training`}>
         <g transform={`translate(${M.left},${M.top})`}>
           <AxisLeft scale={y} at={0} label="selectivity" ticks={3} titleOffset={30} />
@@ -60,9 +97,17 @@ export function SelectivityChart({ steps, layers, marker = null, height = 140 }:
     <div className="chart" data-testid="selectivity-chart" data-points={points}>
       <p className="chart-desc">Median (line), 25–75% and 10–90% of units. 0: a unit responds equally to every class; 1: to one class only.</p>
       <div ref={ref} style={{ display: 'grid', gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gap: 8 }}>
-        {width > 0 && points > 0 && layers.map((l, i) => <LayerBands key={l.name} layer={l} index={i} count={layers.length} steps={steps} marker={marker} width={cellW} height={height} />)}
+        {width > 0 &&
+          points > 0 &&
+          layers.map((l, i) => (
+            <LayerBands key={l.name} layer={l} index={i} count={layers.length} steps={steps} marker={marker} width={cellW} height={height} />
+          ))}
       </div>
-      {points === 0 && <div className="muted" style={{ fontSize: 'var(--text-sm)' }}>Waiting for the first concept statistics…</div>}
+      {points === 0 && (
+        <div className="muted" style={{ fontSize: 'var(--text-sm)' }}>
+          Waiting for the first concept statistics…
+        </div>
+      )}
     </div>
   );
 }

@@ -14,7 +14,8 @@ export function useSize<T extends HTMLElement>(): [RefObject<T | null>, Size] {
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const update = (width: number, height: number) => setSize((p) => (p.width === Math.floor(width) && p.height === Math.floor(height) ? p : { width: Math.floor(width), height: Math.floor(height) }));
+    const update = (width: number, height: number) =>
+      setSize((p) => (p.width === Math.floor(width) && p.height === Math.floor(height) ? p : { width: Math.floor(width), height: Math.floor(height) }));
     const box = el.getBoundingClientRect();
     update(box.width, box.height);
     const ro = new ResizeObserver((entries) => update(entries[0].contentRect.width, entries[0].contentRect.height));

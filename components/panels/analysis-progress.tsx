@@ -16,13 +16,19 @@ export function AnalysisProgressNote() {
   const percent = useLayerwatch(selectAnalysisPercent);
   if (!p || p.status === 'done') return null;
   if (p.status === 'failed') {
-    return <span className="analysis-progress error-text" data-testid="analysis-progress" data-status="failed" role="alert">The analysis of the stored activations stopped: {p.message ?? 'failed'}</span>;
+    return (
+      <span className="analysis-progress error-text" data-testid="analysis-progress" data-status="failed" role="alert">
+        The analysis of the stored activations stopped: {p.message ?? 'failed'}
+      </span>
+    );
   }
   const what = p.parts.length ? ` (${p.parts.join(', ')})` : '';
   return (
     <span className="analysis-progress" data-testid="analysis-progress" data-status="running" data-done={p.done} data-total={p.total}>
       <progress max={Math.max(1, p.total)} value={p.done} aria-label="Analysis of the stored activations" />{' '}
-      {p.total === 0 ? 'Reading the log to analyse it: it came without its analysis…' : `Analysing the stored activations${what}: ${percent}% — the log came without its analysis`}
+      {p.total === 0
+        ? 'Reading the log to analyse it: it came without its analysis…'
+        : `Analysing the stored activations${what}: ${percent}% — the log came without its analysis`}
     </span>
   );
 }

@@ -21,7 +21,11 @@ export function BacklogFact() {
   const text = backlogText(backlog);
   if (!text) return null;
   return (
-    <div className="warn" data-testid="analysis-backlog" title="Checkpoints are stored and analysed in order; none is dropped, and the trainer is never slowed by the analysis">
+    <div
+      className="warn"
+      data-testid="analysis-backlog"
+      title="Checkpoints are stored and analysed in order; none is dropped, and the trainer is never slowed by the analysis"
+    >
       <dt>analysis</dt>
       <dd>
         {text.value} <span className="muted">· {text.detail}</span>

@@ -23,12 +23,17 @@ export function ColumnChooser({ keys, columns, onChange }: Props) {
   const item = (k: string, i: number | null) => (
     <li key={k} data-col={k}>
       <label className="small">
-        <input type="checkbox" checked={i !== null} onChange={(e) => onChange(e.target.checked ? [...columns, k] : columns.filter((c) => c !== k))} /> {columnLabel(k)}
+        <input type="checkbox" checked={i !== null} onChange={(e) => onChange(e.target.checked ? [...columns, k] : columns.filter((c) => c !== k))} />{' '}
+        {columnLabel(k)}
       </label>
       {i !== null && (
         <>
-          <button type="button" disabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move ${columnLabel(k)} left`}>↑</button>
-          <button type="button" disabled={i === columns.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${columnLabel(k)} right`}>↓</button>
+          <button type="button" disabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move ${columnLabel(k)} left`}>
+            ↑
+          </button>
+          <button type="button" disabled={i === columns.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${columnLabel(k)} right`}>
+            ↓
+          </button>
         </>
       )}
     </li>

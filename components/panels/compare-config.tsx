@@ -25,14 +25,25 @@ export function CompareConfig({ runs, configs }: { runs: readonly ComparedRun[];
             <thead>
               <tr>
                 <th scope="col">key</th>
-                {runs.map((r, i) => <th key={r.id} scope="col"><span className="swatch" style={{ background: runColour(i) }} />{r.name}</th>)}
+                {runs.map((r, i) => (
+                  <th key={r.id} scope="col">
+                    <span className="swatch" style={{ background: runColour(i) }} />
+                    {r.name}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
               {rows.map((row) => (
                 <tr key={row.key} data-key={row.key}>
-                  <th scope="row"><code>{row.key || '(config)'}</code></th>
-                  {row.values.map((v, i) => <td key={runs[i].id} data-run={runs[i].id} className={v === undefined ? 'muted' : undefined}>{formatConfigValue(v)}</td>)}
+                  <th scope="row">
+                    <code>{row.key || '(config)'}</code>
+                  </th>
+                  {row.values.map((v, i) => (
+                    <td key={runs[i].id} data-run={runs[i].id} className={v === undefined ? 'muted' : undefined}>
+                      {formatConfigValue(v)}
+                    </td>
+                  ))}
                 </tr>
               ))}
             </tbody>

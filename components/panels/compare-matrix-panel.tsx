@@ -34,8 +34,20 @@ export function CompareMatrixPanel({ a, b, metric, step, nameA, nameB }: Props) 
     <div data-testid="compare-matrix-panel" data-state={load.state}>
       <LayerMatrix
         testId="compare-matrix"
-        title={d ? `${METRIC_LABEL[d.metric]}: ${nameA} @ ${formatStep(d.steps[0])} vs ${nameB} @ ${formatStep(d.steps[1])}` : 'Layer × layer similarity between the runs'}
-        description={<>Each cell: a layer of A against a layer of B on the shared probe set (<a href={SVCCA_PAPER} target="_blank" rel="noreferrer">SVCCA paper</a>, §4). Compare with the chance baseline on the legend.</>}
+        title={
+          d
+            ? `${METRIC_LABEL[d.metric]}: ${nameA} @ ${formatStep(d.steps[0])} vs ${nameB} @ ${formatStep(d.steps[1])}`
+            : 'Layer × layer similarity between the runs'
+        }
+        description={
+          <>
+            Each cell: a layer of A against a layer of B on the shared probe set (
+            <a href={SVCCA_PAPER} target="_blank" rel="noreferrer">
+              SVCCA paper
+            </a>
+            , §4). Compare with the chance baseline on the legend.
+          </>
+        }
         matrix={d ? { rows: d.layers[0], cols: d.layers[1], values: d.values, chance: d.chance } : null}
         state={load.state}
         message={message}
@@ -48,10 +60,26 @@ export function CompareMatrixPanel({ a, b, metric, step, nameA, nameB }: Props) 
       />
       {d && same.length > 0 && (
         <table className="layer-table" data-testid="compare-same-layers">
-          <caption className="chart-desc" style={{ textAlign: 'left' }}>Same-name layers (the diagonal when both runs share an architecture){d.chance !== null ? `; chance ${formatValue(d.chance)}` : ''}</caption>
-          <thead><tr><th scope="col">layer</th><th scope="col" className="num">{METRIC_LABEL[d.metric]}</th></tr></thead>
+          <caption className="chart-desc" style={{ textAlign: 'left' }}>
+            Same-name layers (the diagonal when both runs share an architecture){d.chance !== null ? `; chance ${formatValue(d.chance)}` : ''}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">layer</th>
+              <th scope="col" className="num">
+                {METRIC_LABEL[d.metric]}
+              </th>
+            </tr>
+          </thead>
           <tbody>
-            {same.map((x) => <tr key={x.name} data-layer={x.name}><th scope="row">{x.name}</th><td className="num" data-value={d.values[x.i][x.j] ?? ''}>{formatValue(d.values[x.i][x.j])}</td></tr>)}
+            {same.map((x) => (
+              <tr key={x.name} data-layer={x.name}>
+                <th scope="row">{x.name}</th>
+                <td className="num" data-value={d.values[x.i][x.j] ?? ''}>
+                  {formatValue(d.values[x.i][x.j])}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}

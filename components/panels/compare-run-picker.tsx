@@ -29,7 +29,14 @@ export function CompareRunPicker({ runs, meta, options, onChange, leftOut }: Pro
               <span className="swatch" style={{ background: runColour(i) }} aria-hidden="true" />
               <span>{m?.name ?? id}</span>
               {m && <StatusBadge status={m.status} />}
-              <button type="button" className="chip-remove" aria-label={`Remove ${m?.name ?? id} from the comparison`} onClick={() => onChange(runs.filter((r) => r !== id))}>×</button>
+              <button
+                type="button"
+                className="chip-remove"
+                aria-label={`Remove ${m?.name ?? id} from the comparison`}
+                onClick={() => onChange(runs.filter((r) => r !== id))}
+              >
+                ×
+              </button>
             </li>
           );
         })}
@@ -38,13 +45,27 @@ export function CompareRunPicker({ runs, meta, options, onChange, leftOut }: Pro
         Add a run{' '}
         <select value="" disabled={full} onChange={(e) => e.target.value && onChange([...runs, e.target.value])} data-testid="compare-add">
           <option value="">{full ? `${MAX_COMPARE_RUNS} runs at most` : 'choose a run…'}</option>
-          {options.filter((r) => !runs.includes(r.id)).map((r) => <option key={r.id} value={r.id}>{r.name} ({r.id}){r.status === 'live' ? ' · live' : ''}</option>)}
+          {options
+            .filter((r) => !runs.includes(r.id))
+            .map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name} ({r.id}){r.status === 'live' ? ' · live' : ''}
+              </option>
+            ))}
         </select>
       </label>
-      {full && <span className="muted small" data-testid="compare-full">{MAX_COMPARE_RUNS} runs at most: remove one to add another.</span>}
+      {full && (
+        <span className="muted small" data-testid="compare-full">
+          {MAX_COMPARE_RUNS} runs at most: remove one to add another.
+        </span>
+      )}
       {(leftOut.overLimit.length > 0 || leftOut.invalid.length > 0) && (
         <p className="error-text" role="alert" data-testid="compare-limit">
-          {leftOut.overLimit.length > 0 && <>Compare shows at most {MAX_COMPARE_RUNS} runs; left out: {leftOut.overLimit.join(', ')}. </>}
+          {leftOut.overLimit.length > 0 && (
+            <>
+              Compare shows at most {MAX_COMPARE_RUNS} runs; left out: {leftOut.overLimit.join(', ')}.{' '}
+            </>
+          )}
           {leftOut.invalid.length > 0 && <>Not run ids, ignored: {leftOut.invalid.map((s) => JSON.stringify(s)).join(', ')}.</>}
         </p>
       )}

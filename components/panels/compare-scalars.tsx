@@ -27,9 +27,18 @@ export function CompareScalars({ runs, step }: { runs: readonly ComparedRun[]; s
     <div data-testid="compare-scalars" data-charts={names.length}>
       <h2 className="chart-title">Scalars overlaid</h2>
       <ul className="legend" aria-label="runs">
-        {runs.map((r, i) => <li key={r.id}><span className="swatch" style={{ background: runColour(i) }} />{r.name}</li>)}
+        {runs.map((r, i) => (
+          <li key={r.id}>
+            <span className="swatch" style={{ background: runColour(i) }} />
+            {r.name}
+          </li>
+        ))}
       </ul>
-      {failed.map((r, i) => <p key={i} className="error-text" role="alert">{r?.error}</p>)}
+      {failed.map((r, i) => (
+        <p key={i} className="error-text" role="alert">
+          {r?.error}
+        </p>
+      ))}
       {loading && names.length === 0 && <div className="skeleton" style={{ height: 180 }} />}
       {!loading && names.length === 0 && failed.length === 0 && <p className="empty">None of these runs has logged a scalar yet.</p>}
       {names.map((name) => {

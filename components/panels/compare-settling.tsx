@@ -15,7 +15,6 @@ import { SETTLED } from '@/lib/chart/convergence-summary';
 import type { ComparedRun } from './compare-scalars';
 import { METRIC_LABEL } from './metric-info';
 
-
 /** Per layer, the step it settled from in this run (absent: changing, not yet, or no grid for the metric). */
 function settledSteps(r: CompareRun | undefined, metric: MetricName): Map<string, number> {
   const out = new Map<string, number>();
@@ -35,10 +34,14 @@ export function CompareSettling({ runs, metric }: { runs: readonly ComparedRun[]
     <div data-testid="compare-settling">
       <h2 className="chart-title">Layers settled, run by run</h2>
       <p className="chart-desc">
-        Step from which each layer stays ≥ {SETTLED} similar ({METRIC_LABEL[metric]}) to its own run&apos;s reference (the final state of an ended
-        run, the newest of a live one); <strong>first</strong> marks the run that settled the layer earliest.
+        Step from which each layer stays ≥ {SETTLED} similar ({METRIC_LABEL[metric]}) to its own run&apos;s reference (the final state of an ended run, the
+        newest of a live one); <strong>first</strong> marks the run that settled the layer earliest.
       </p>
-      {missing.length > 0 && <p className="muted small">No {METRIC_LABEL[metric]} convergence for {missing.map((r) => r.name).join(', ')}: pick a metric the server computed live.</p>}
+      {missing.length > 0 && (
+        <p className="muted small">
+          No {METRIC_LABEL[metric]} convergence for {missing.map((r) => r.name).join(', ')}: pick a metric the server computed live.
+        </p>
+      )}
       {rows.length === 0 ? (
         <p className="empty">Layer readings appear with the runs&apos; first checkpoints.</p>
       ) : (
@@ -48,7 +51,12 @@ export function CompareSettling({ runs, metric }: { runs: readonly ComparedRun[]
             <thead>
               <tr>
                 <th scope="col">layer</th>
-                {runs.map((r, i) => <th key={r.id} scope="col" className="num"><span className="swatch" style={{ background: runColour(i) }} />{r.name}</th>)}
+                {runs.map((r, i) => (
+                  <th key={r.id} scope="col" className="num">
+                    <span className="swatch" style={{ background: runColour(i) }} />
+                    {r.name}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
@@ -64,7 +72,11 @@ export function CompareSettling({ runs, metric }: { runs: readonly ComparedRun[]
                       <td key={runs[i].id} className="num" data-run={runs[i].id} data-settled={step ?? ''} data-first={first}>
                         {step === null ? <span className="muted">changing</span> : <>since {formatStep(step)}</>}
                         {first && <strong className="first-mark"> first</strong>}
-                        {frozen ? <span className="badge badge-frozen">frozen @ {formatStep(frozen.step)}</span> : advised ? <span className="badge badge-advised">advised @ {formatStep(advised.step)}</span> : null}
+                        {frozen ? (
+                          <span className="badge badge-frozen">frozen @ {formatStep(frozen.step)}</span>
+                        ) : advised ? (
+                          <span className="badge badge-advised">advised @ {formatStep(advised.step)}</span>
+                        ) : null}
                       </td>
                     );
                   })}

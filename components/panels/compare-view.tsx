@@ -53,8 +53,8 @@ export function CompareView({ query }: { query: string }) {
   const meta = (id: string) => compareMeta[id]?.meta ?? byId[id] ?? null;
 
   // The matrix pair: the chosen two when both are still compared, else the first two runs.
-  const a = pair[0] && runs.includes(pair[0]) ? pair[0] : runs[0] ?? null;
-  const b = pair[1] && runs.includes(pair[1]) && pair[1] !== a ? pair[1] : runs.find((r) => r !== a) ?? null;
+  const a = pair[0] && runs.includes(pair[0]) ? pair[0] : (runs[0] ?? null);
+  const b = pair[1] && runs.includes(pair[1]) && pair[1] !== a ? pair[1] : (runs.find((r) => r !== a) ?? null);
   const stepsA = a ? compareMeta[a]?.steps : undefined;
   const stepsB = b ? compareMeta[b]?.steps : undefined;
   const common = useMemo(() => {
@@ -79,22 +79,42 @@ export function CompareView({ query }: { query: string }) {
     <label>
       {label}{' '}
       <select value={value ?? ''} onChange={(e) => set(e.target.value)} data-testid={testId} disabled={runs.length < 2}>
-        {named.filter((r) => r.id !== other).map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+        {named
+          .filter((r) => r.id !== other)
+          .map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name}
+            </option>
+          ))}
       </select>
     </label>
   );
 
   return (
     <div className="compare-page" data-testid="compare-page">
-      {runs.map((id) => <TrackRun key={id} id={id} />)}
-      <nav className="crumbs" aria-label="Breadcrumb"><Link href="/">Runs</Link> /</nav>
+      {runs.map((id) => (
+        <TrackRun key={id} id={id} />
+      ))}
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link href="/">Runs</Link> /
+      </nav>
       <h1>Compare {runs.length > 0 ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : 'runs'}</h1>
       <div className="compare-controls panel">
         <CompareRunPicker runs={runs} meta={meta} options={options} onChange={setRuns} leftOut={parsed} />
         <div className="compare-options">
           <div className="segmented" role="radiogroup" aria-label="Similarity metric">
             {METRICS.map((m) => (
-              <button key={m} type="button" role="radio" aria-checked={m === metric} className={m === metric ? 'active' : ''} onClick={() => setMetric(m)} data-metric={m}>{METRIC_LABEL[m]}</button>
+              <button
+                key={m}
+                type="button"
+                role="radio"
+                aria-checked={m === metric}
+                className={m === metric ? 'active' : ''}
+                onClick={() => setMetric(m)}
+                data-metric={m}
+              >
+                {METRIC_LABEL[m]}
+              </button>
             ))}
           </div>
         </div>
@@ -102,7 +122,10 @@ export function CompareView({ query }: { query: string }) {
       {runs.length < 2 ? (
         <div className="panel empty-state" data-testid="compare-empty">
           <h2>Pick two or more runs</h2>
-          <p>Add up to eight runs above, or select two runs on the <Link href="/">run list</Link> and press “Compare”. Layers are compared on the probe set, so runs must share it (same examples) for the layer × layer view.</p>
+          <p>
+            Add up to eight runs above, or select two runs on the <Link href="/">run list</Link> and press “Compare”. Layers are compared on the probe set, so
+            runs must share it (same examples) for the layer × layer view.
+          </p>
         </div>
       ) : (
         <>
@@ -116,9 +139,17 @@ export function CompareView({ query }: { query: string }) {
                 {pairPicker('against', b, a, (v) => setPair([a, v]), 'compare-b')}
                 <label>
                   Step{' '}
-                  <select value={step === null ? '' : String(step)} onChange={(e) => setStep(e.target.value === '' ? null : Number(e.target.value))} data-testid="compare-step">
+                  <select
+                    value={step === null ? '' : String(step)}
+                    onChange={(e) => setStep(e.target.value === '' ? null : Number(e.target.value))}
+                    data-testid="compare-step"
+                  >
                     <option value="">matched newest (else each one&apos;s newest)</option>
-                    {common.map((st) => <option key={st} value={st}>step {formatStep(st)}</option>)}
+                    {common.map((st) => (
+                      <option key={st} value={st}>
+                        step {formatStep(st)}
+                      </option>
+                    ))}
                   </select>
                 </label>
                 <span className="muted small">{common.length} matched checkpoint steps</span>

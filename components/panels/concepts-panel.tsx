@@ -31,7 +31,11 @@ interface ConceptsView {
 function selectView(s: LayerwatchState): ConceptsView | null {
   const st = s.concepts.state;
   if (!st) return null;
-  const emergence = st.layers.map((name, l) => ({ name, byCategory: st.cells[l].map((c) => (c && c.mode !== 'none' ? [...c.uniqueByCategory] : null)), chance: st.chance[l]?.unique ?? null }));
+  const emergence = st.layers.map((name, l) => ({
+    name,
+    byCategory: st.cells[l].map((c) => (c && c.mode !== 'none' ? [...c.uniqueByCategory] : null)),
+    chance: st.chance[l]?.unique ?? null,
+  }));
   const selectivity = st.layers.map((name, l) => ({ name, bands: st.cells[l].map((c) => c?.selectivityBands ?? null) }));
   const withConcepts = st.concepts.length > 0;
   return { state: { ...st, steps: [...st.steps], cells: st.cells.map((r) => r.slice()) }, emergence, selectivity, withConcepts };
@@ -46,12 +50,12 @@ export function ConceptsPanel() {
   const unit = useLayerwatch((s) => s.concepts.unit);
   const setLayer = useLayerwatch((s) => s.setConceptLayer);
   const openUnit = useLayerwatch((s) => s.openConceptUnit);
-  const scrubStep = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
+  const scrubStep = useLayerwatch((s) => (s.view.scrub === null ? null : (s.run.steps[selectScrubIndex(s)] ?? null)));
   // The raster's page of units of the shown layer, fetched again when the layer gains computed cells.
   const runLayers = useLayerwatch((s) => s.run.layers);
-  const layerName = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.layers[layer] ?? null : null));
-  const total = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.units[layer] ?? 0 : 0));
-  const computed = useLayerwatch((s) => (layer >= 0 ? s.concepts.state?.cells[layer]?.filter(Boolean).length ?? 0 : 0));
+  const layerName = useLayerwatch((s) => (layer >= 0 ? (s.concepts.state?.layers[layer] ?? null) : null));
+  const total = useLayerwatch((s) => (layer >= 0 ? (s.concepts.state?.units[layer] ?? 0) : 0));
+  const computed = useLayerwatch((s) => (layer >= 0 ? (s.concepts.state?.cells[layer]?.filter(Boolean).length ?? 0) : 0));
   const [page, setPage] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: back to the first page when the layer changes
   useEffect(() => setPage(0), [layerName]);
@@ -94,7 +98,11 @@ export function ConceptsPanel() {
           {st.concepts.length} concepts · detector IoU &gt; {st.threshold} · top quantile {[...new Set(st.quantiles)].join(' / ')}
         </span>
       </header>
-      {conceptsSketchNote(runLayers) && <p className="chart-desc" data-testid="concepts-sketch-note">{conceptsSketchNote(runLayers)}</p>}
+      {conceptsSketchNote(runLayers) && (
+        <p className="chart-desc" data-testid="concepts-sketch-note">
+          {conceptsSketchNote(runLayers)}
+        </p>
+      )}
       {view.withConcepts && (
         <>
           <h3 className="chart-title">Unique detectors over training</h3>
@@ -104,24 +112,46 @@ export function ConceptsPanel() {
             <label>
               Layer{' '}
               <select value={layer} onChange={(e) => setLayer(Number(e.target.value))} data-testid="concept-layer">
-                {st.layers.map((name, l) => <option key={name} value={l}>{name}</option>)}
+                {st.layers.map((name, l) => (
+                  <option key={name} value={l}>
+                    {name}
+                  </option>
+                ))}
               </select>
             </label>
           </div>
           <ul className="legend" aria-label="concepts">
-            {st.concepts.map((c, i) => <li key={c.name}><span className="swatch" style={{ background: conceptColour(i) }} />{c.name}</li>)}
+            {st.concepts.map((c, i) => (
+              <li key={c.name}>
+                <span className="swatch" style={{ background: conceptColour(i) }} />
+                {c.name}
+              </li>
+            ))}
           </ul>
           {pages > 1 && (
             <div className="panel-head" data-testid="concept-units-pager">
-              <span className="muted">units {from}–{from + count - 1} of {total}</span>
+              <span className="muted">
+                units {from}–{from + count - 1} of {total}
+              </span>
               <span>
-                <button type="button" onClick={() => setPage((p) => Math.max(0, p - 1))} disabled={page === 0} aria-label="Previous units">‹</button>{' '}
-                <button type="button" onClick={() => setPage((p) => Math.min(pages - 1, p + 1))} disabled={page >= pages - 1} aria-label="Next units">›</button>
+                <button type="button" onClick={() => setPage((p) => Math.max(0, p - 1))} disabled={page === 0} aria-label="Previous units">
+                  ‹
+                </button>{' '}
+                <button type="button" onClick={() => setPage((p) => Math.min(pages - 1, p + 1))} disabled={page >= pages - 1} aria-label="Next units">
+                  ›
+                </button>
               </span>
             </div>
           )}
-          <ConceptRaster source={source} height={Math.min(420, Math.max(160, 3 * count + 40))} onSelectUnit={onSelectUnit} markerColumn={markerCol !== null && markerCol >= 0 ? markerCol : null} />
-          <p className="chart-desc">Blank: not a detector. Click a unit to open its history.{units.state === 'error' ? ` Unit values could not be loaded: ${units.message}` : ''}</p>
+          <ConceptRaster
+            source={source}
+            height={Math.min(420, Math.max(160, 3 * count + 40))}
+            onSelectUnit={onSelectUnit}
+            markerColumn={markerCol !== null && markerCol >= 0 ? markerCol : null}
+          />
+          <p className="chart-desc">
+            Blank: not a detector. Click a unit to open its history.{units.state === 'error' ? ` Unit values could not be loaded: ${units.message}` : ''}
+          </p>
         </>
       )}
       {st.classNames.length > 0 && (
@@ -129,11 +159,27 @@ export function ConceptsPanel() {
           <h3 className="chart-title">Class selectivity</h3>
           <SelectivityChart steps={st.steps} layers={view.selectivity} marker={scrubStep} />
           <h3 className="chart-title">Class sensitivity</h3>
-          <ClassSensitivity layers={st.layers} classNames={st.classNames} values={st.layers.map((_, l) => st.cells[l][col]?.sensitivity ?? null)} k={st.layers.map((_, l) => st.cells[l][col]?.k ?? null)} examples={st.examples} step={sensStep} />
+          <ClassSensitivity
+            layers={st.layers}
+            classNames={st.classNames}
+            values={st.layers.map((_, l) => st.cells[l][col]?.sensitivity ?? null)}
+            k={st.layers.map((_, l) => st.cells[l][col]?.k ?? null)}
+            examples={st.examples}
+            step={sensStep}
+          />
         </>
       )}
       {unit && unit.l < st.layers.length && (
-        <UnitHistory layer={st.layers[unit.l]} unit={unit.u} steps={st.steps} computed={st.cells[unit.l].filter(Boolean).length} concepts={st.concepts} threshold={st.threshold} step={scrubStep} onClose={closeUnit} />
+        <UnitHistory
+          layer={st.layers[unit.l]}
+          unit={unit.u}
+          steps={st.steps}
+          computed={st.cells[unit.l].filter(Boolean).length}
+          concepts={st.concepts}
+          threshold={st.threshold}
+          step={scrubStep}
+          onClose={closeUnit}
+        />
       )}
     </section>
   );

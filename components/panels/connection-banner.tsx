@@ -19,9 +19,11 @@ export function ConnectionBanner() {
       {down && (
         <div className="banner" role="alert" data-testid="connection-banner">
           <strong>Disconnected from the Layerwatch server.</strong>{' '}
-          {retryAt && retryAt > now ? `Reconnecting in ${Math.ceil((retryAt - now) / 1000)} s (attempt ${attempt}).` : 'Reconnecting…'} What you see may be out of date; nothing is lost — the
-          view resumes where it stopped.
-          <button type="button" onClick={() => socket.retryNow()}>Retry now</button>
+          {retryAt && retryAt > now ? `Reconnecting in ${Math.ceil((retryAt - now) / 1000)} s (attempt ${attempt}).` : 'Reconnecting…'} What you see may be out
+          of date; nothing is lost — the view resumes where it stopped.
+          <button type="button" onClick={() => socket.retryNow()}>
+            Retry now
+          </button>
         </div>
       )}
     </div>

@@ -9,7 +9,12 @@ export function ConnectionStatus() {
   const rtt = useLayerwatch((s) => s.connection.rttMs);
   const text = status === 'open' ? 'connected' : status === 'connecting' ? 'connecting…' : 'reconnecting…';
   return (
-    <span className={`conn conn-${status}`} data-testid="connection-status" data-status={status} title={rtt !== null && status === 'open' ? `round trip ${formatDuration(rtt)}` : undefined}>
+    <span
+      className={`conn conn-${status}`}
+      data-testid="connection-status"
+      data-status={status}
+      title={rtt !== null && status === 'open' ? `round trip ${formatDuration(rtt)}` : undefined}
+    >
       <span className="dot" aria-hidden="true" />
       {text}
     </span>

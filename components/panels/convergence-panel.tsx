@@ -74,7 +74,12 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
   );
   const advice = useLayerwatch((s) => s.run.advice);
   const markers = useMemo(
-    () => (view ? advice.map((a) => ({ l: view.grid.layers.indexOf(a.layer), c: view.grid.steps.indexOf(a.step), label: `freeze ${a.layer}` })).filter((m) => m.l >= 0 && m.c >= 0) : []),
+    () =>
+      view
+        ? advice
+            .map((a) => ({ l: view.grid.layers.indexOf(a.layer), c: view.grid.steps.indexOf(a.step), label: `freeze ${a.layer}` }))
+            .filter((m) => m.l >= 0 && m.c >= 0)
+        : [],
     [advice, view],
   );
   const onSelectColumn = useCallback((c: number) => scrub.seek(c), [scrub]);
@@ -97,7 +102,11 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
             <AnalysisProgressNote />
           ) : (
             <>
-              Similarity of each layer to itself {reference === null ? 'at the newest checkpoint' : `at step ${reference}`} (<a href={SVCCA_PAPER} target="_blank" rel="noreferrer">SVCCA, Raghu et al. 2017</a>). Bright = settled.
+              Similarity of each layer to itself {reference === null ? 'at the newest checkpoint' : `at step ${reference}`} (
+              <a href={SVCCA_PAPER} target="_blank" rel="noreferrer">
+                SVCCA, Raghu et al. 2017
+              </a>
+              ). Bright = settled.
               {view && view.grid.pending > 0 ? <span className="pending"> Computing {view.grid.pending} cells…</span> : null}
             </>
           )}
@@ -107,24 +116,57 @@ export function ConvergencePanel({ height, open }: { height: number; open: boole
       <div className={sideBySide ? 'grid-pair' : undefined}>
         <figure className="chart" ref={figRef} data-testid="convergence-figure">
           {sideBySide && <figcaption className="chart-desc">Original: {label}</figcaption>}
-          <ConvergenceHeatmap source={source} height={heatH} markerColumn={scrubbed} onSelectColumn={onSelectColumn} valueLabel={`${label} to reference`} markers={markers}
-            emptyText={analysing ? 'Analysing the stored activations…' : !view && checkpoints > 0 ? `${label} was not computed for this run${replay ? ' — expand the panel to re-analyse with it' : ' yet'}, or press m for the next metric.` : undefined} />
+          <ConvergenceHeatmap
+            source={source}
+            height={heatH}
+            markerColumn={scrubbed}
+            onSelectColumn={onSelectColumn}
+            valueLabel={`${label} to reference`}
+            markers={markers}
+            emptyText={
+              analysing
+                ? 'Analysing the stored activations…'
+                : !view && checkpoints > 0
+                  ? `${label} was not computed for this run${replay ? ' — expand the panel to re-analyse with it' : ' yet'}, or press m for the next metric.`
+                  : undefined
+            }
+          />
           <div className="legend-row" style={{ height: LEGEND_H }}>
             <ColourLegend ramp="viridis" domain={[0, 1]} label={`${label} to reference`} chance={view?.grid.chance ?? []} />
             <span className="muted legend-note">
-              {sketches ? <span data-testid="sketch-note">{sketches} </span> : null}Dimmed: being recomputed. Dashed outline: freeze advised. Click a column to scrub.
+              {sketches ? <span data-testid="sketch-note">{sketches} </span> : null}Dimmed: being recomputed. Dashed outline: freeze advised. Click a column to
+              scrub.
             </span>
           </div>
         </figure>
         {sideBySide && <ReanalysisGrid height={heatH} />}
       </div>
       {view && (
-        <HeatmapTable caption={`${label} of each layer to its state at the reference step, per checkpoint`} version={view.version} layers={view.grid.layers} steps={view.grid.steps} values={view.grid.toNewest} k={view.grid.k} pending={view.grid.pending} reference={view.grid.reference} />
+        <HeatmapTable
+          caption={`${label} of each layer to its state at the reference step, per checkpoint`}
+          version={view.version}
+          layers={view.grid.layers}
+          steps={view.grid.steps}
+          values={view.grid.toNewest}
+          k={view.grid.k}
+          pending={view.grid.pending}
+          reference={view.grid.reference}
+        />
       )}
       {open && (
         <>
           {replay && <ReanalysisControls />}
-          <LayerCurves emptyText={analysing ? 'Analysing the stored activations…' : view ? undefined : `${label} was not computed for this run.`} version={view?.version ?? 0} layers={view?.grid.layers ?? NONE} steps={view?.grid.steps ?? NONE} values={view?.grid.toNewest ?? NONE} chance={view?.grid.chance ?? NONE} metricLabel={label} marker={scrubbed === null ? null : scrubStep} height={220} />
+          <LayerCurves
+            emptyText={analysing ? 'Analysing the stored activations…' : view ? undefined : `${label} was not computed for this run.`}
+            version={view?.version ?? 0}
+            layers={view?.grid.layers ?? NONE}
+            steps={view?.grid.steps ?? NONE}
+            values={view?.grid.toNewest ?? NONE}
+            chance={view?.grid.chance ?? NONE}
+            metricLabel={label}
+            marker={scrubbed === null ? null : scrubStep}
+            height={220}
+          />
         </>
       )}
     </>

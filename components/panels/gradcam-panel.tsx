@@ -40,10 +40,16 @@ function Example({ x, view, target, opacity }: { x: GradcamExample; view: Gradca
     <figure className="gradcam-example" data-testid="gradcam-example" data-example={x.example} data-peak={x.peaks[target]}>
       <GradcamThumb map={x.maps[target]} mapSize={view} pixels={x.pixels} imageSize={view.imageSize ?? NO_IMAGE} side={SIDE} opacity={opacity} label={label} />
       <figcaption>
-        <span className="gradcam-class" title={className(view.classNames, truth)}>{className(view.classNames, truth)}</span>
+        <span className="gradcam-class" title={className(view.classNames, truth)}>
+          {className(view.classNames, truth)}
+        </span>
         <span className={right ? 'muted' : 'gradcam-wrong'}>{right ? '✓' : `→ ${className(view.classNames, predicted)}`}</span>
         {/* A blank overlay is a result, not a missing map: the rectified map is 0 everywhere. */}
-        {x.peaks[target] === 0 ? <span className="muted" data-testid="gradcam-no-evidence" title={`The rectified map is 0 everywhere: no positive evidence at ${view.layer}`}>no evidence</span> : null}
+        {x.peaks[target] === 0 ? (
+          <span className="muted" data-testid="gradcam-no-evidence" title={`The rectified map is 0 everywhere: no positive evidence at ${view.layer}`}>
+            no evidence
+          </span>
+        ) : null}
       </figcaption>
     </figure>
   );
@@ -62,7 +68,14 @@ export function GradcamPanel() {
   return (
     <PanelFrame id="gradcam" title="Grad-CAM" question="where is the evidence?">
       {() => (
-        <div className="gradcam-panel" data-testid="gradcam-panel" data-step={view.step ?? ''} data-steps={view.steps.length} data-target={t} data-state={load.state}>
+        <div
+          className="gradcam-panel"
+          data-testid="gradcam-panel"
+          data-step={view.step ?? ''}
+          data-steps={view.steps.length}
+          data-target={t}
+          data-state={load.state}
+        >
           <div className="gradcam-controls">
             <fieldset>
               <legend className="sr-only">Map for</legend>
@@ -74,18 +87,29 @@ export function GradcamPanel() {
             </fieldset>
             <label>
               Opacity{' '}
-              <input type="range" min={0} max={100} value={Math.round(opacity * 100)} onChange={(e) => setOpacity(Number(e.target.value) / 100)} data-testid="gradcam-opacity" />
+              <input
+                type="range"
+                min={0}
+                max={100}
+                value={Math.round(opacity * 100)}
+                onChange={(e) => setOpacity(Number(e.target.value) / 100)}
+                data-testid="gradcam-opacity"
+              />
             </label>
           </div>
           <p className="chart-desc">
             {view.step === null
               ? `No maps at or before this checkpoint (the first are at step ${formatStep(view.steps[0])}).`
               : `Gradients of the ${targets[t]}'s score flowing into ${view.layer} (${view.h} × ${view.w}), at step ${formatStep(view.step)}; each map scaled to its own peak. `}
-            <a href={GRADCAM_PAPER} target="_blank" rel="noreferrer">Selvaraju et al. 2017</a>
+            <a href={GRADCAM_PAPER} target="_blank" rel="noreferrer">
+              Selvaraju et al. 2017
+            </a>
             {load.state === 'error' ? ` · ${load.message}` : ''}
           </p>
           <div className="gradcam-grid" style={{ opacity: load.state === 'loading' ? 0.6 : 1 }}>
-            {view.examples.map((x) => <Example key={x.example} x={x} view={view} target={t} opacity={opacity} />)}
+            {view.examples.map((x) => (
+              <Example key={x.example} x={x} view={view} target={t} opacity={opacity} />
+            ))}
           </div>
         </div>
       )}

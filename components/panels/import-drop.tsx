@@ -8,7 +8,11 @@ import Link from 'next/link';
 import type { RunMeta } from '@/lib/protocol/live';
 import { runAnswer } from './run-answer';
 
-type Status = { state: 'idle' } | { state: 'uploading'; name: string } | { state: 'ok'; run: RunMeta } | { state: 'error'; name: string; code: string; message: string };
+type Status =
+  | { state: 'idle' }
+  | { state: 'uploading'; name: string }
+  | { state: 'ok'; run: RunMeta }
+  | { state: 'error'; name: string; code: string; message: string };
 
 /** Uploads one file; resolves with the new run or rejects with the server's {code, message}. */
 export async function importLog(file: File): Promise<RunMeta> {
@@ -69,19 +73,49 @@ export function ImportDrop() {
 
   return (
     <>
-      <button type="button" onClick={() => input.current?.click()} title="Import a run log (.lwlog): choose it, or drop it anywhere on this page">Import log…</button>
-      <input ref={input} type="file" accept=".lwlog,application/octet-stream" hidden data-testid="import-input" onChange={(e) => { const f = e.target.files?.[0]; e.target.value = ''; if (f) void upload(f); }} />
-      {dragging && <div className="drop-overlay" aria-hidden="true">Drop a run log to import it</div>}
+      <button type="button" onClick={() => input.current?.click()} title="Import a run log (.lwlog): choose it, or drop it anywhere on this page">
+        Import log…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept=".lwlog,application/octet-stream"
+        hidden
+        data-testid="import-input"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (f) void upload(f);
+        }}
+      />
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop a run log to import it
+        </div>
+      )}
       {status.state !== 'idle' && (
-        <div className={`panel import-status ${status.state}`} data-testid="import-status" data-state={status.state} role={status.state === 'error' ? 'alert' : 'status'}>
+        <div
+          className={`panel import-status ${status.state}`}
+          data-testid="import-status"
+          data-state={status.state}
+          role={status.state === 'error' ? 'alert' : 'status'}
+        >
           {status.state === 'uploading' && <span>Importing {status.name}…</span>}
-          {status.state === 'ok' && <span>Imported <Link href={`/runs/${encodeURIComponent(status.run.id)}`}>{status.run.name}</Link> ({status.run.checkpoints} checkpoints).</span>}
+          {status.state === 'ok' && (
+            <span>
+              Imported <Link href={`/runs/${encodeURIComponent(status.run.id)}`}>{status.run.name}</Link> ({status.run.checkpoints} checkpoints).
+            </span>
+          )}
           {status.state === 'error' && (
             <span>
               Could not import {status.name}: <code data-testid="import-error-code">{status.code}</code> {status.message}. Nothing was added.
             </span>
           )}
-          {status.state !== 'uploading' && <button type="button" onClick={() => setStatus({ state: 'idle' })}>Dismiss</button>}
+          {status.state !== 'uploading' && (
+            <button type="button" onClick={() => setStatus({ state: 'idle' })}>
+              Dismiss
+            </button>
+          )}
         </div>
       )}
     </>

@@ -17,8 +17,14 @@ export function LayerMatrixPanel({ height }: { height: number }) {
   const cache = useRef(new Map<string, LayerMatrix>());
   const [attempt, setAttempt] = useState(0);
   // Debounced: dragging the scrubber asks only for where it stops.
-  const load = useLiveRequest('layer-matrix', runId, { step: step ?? undefined, metric }, { refresh: attempt, enabled: step !== null, delayMs: 200, cache: cache.current });
-  const message = load.code === 'BAD_REQUEST' && /unknown request/.test(load.message ?? '') ? 'This server does not compute layer × layer similarity yet.' : load.message;
+  const load = useLiveRequest(
+    'layer-matrix',
+    runId,
+    { step: step ?? undefined, metric },
+    { refresh: attempt, enabled: step !== null, delayMs: 200, cache: cache.current },
+  );
+  const message =
+    load.code === 'BAD_REQUEST' && /unknown request/.test(load.message ?? '') ? 'This server does not compute layer × layer similarity yet.' : load.message;
 
   const retry = useCallback(() => setAttempt((a) => a + 1), []);
   const m = load.state === 'error' ? null : load.data;

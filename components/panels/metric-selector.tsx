@@ -32,10 +32,13 @@ export function MetricSelector({ compact = false }: { compact?: boolean }) {
       <details className="help">
         <summary>Why {METRIC_LABEL['svcca-k']} by default?</summary>
         <p>
-          On small probe sets the paper’s 99%-variance rule keeps k near the layer width, so SVCCA (99%) is noisy. On an MLP
-          trained on digits (600 probe examples, 20 seeds) fixed-k SVCCA and linear CKA showed the first layer settling
-          before the last in 20/20 seeds; with SVCCA (99%) the full bottom-up order held in only 9/20. The paper’s rule is one click away. See{' '}
-          <a href="https://arxiv.org/abs/1706.05806" target="_blank" rel="noreferrer">Raghu et al. 2017</a>.
+          On small probe sets the paper’s 99%-variance rule keeps k near the layer width, so SVCCA (99%) is noisy. On an MLP trained on digits (600 probe
+          examples, 20 seeds) fixed-k SVCCA and linear CKA showed the first layer settling before the last in 20/20 seeds; with SVCCA (99%) the full bottom-up
+          order held in only 9/20. The paper’s rule is one click away. See{' '}
+          <a href="https://arxiv.org/abs/1706.05806" target="_blank" rel="noreferrer">
+            Raghu et al. 2017
+          </a>
+          .
         </p>
       </details>
     </div>

@@ -32,7 +32,13 @@ export function PanelFrame({ id, title, question, actions, children }: Props) {
   }, [open]);
   const bodyId = `panel-${id}-body`;
   return (
-    <section ref={frameRef} className={`panel frame frame-${id}${open ? ' open' : ''}`} aria-labelledby={`panel-${id}-title`} data-testid={`panel-${id}`} data-open={open}>
+    <section
+      ref={frameRef}
+      className={`panel frame frame-${id}${open ? ' open' : ''}`}
+      aria-labelledby={`panel-${id}-title`}
+      data-testid={`panel-${id}`}
+      data-open={open}
+    >
       <header className="panel-head frame-head">
         <h2 id={`panel-${id}-title`}>
           {title}
@@ -40,7 +46,14 @@ export function PanelFrame({ id, title, question, actions, children }: Props) {
         </h2>
         <div className="frame-actions">
           {typeof actions === 'function' ? actions(bodyRef) : actions}
-          <button type="button" className="expand" aria-expanded={open} aria-controls={bodyId} onClick={() => toggle(id)} title={open ? 'Collapse panel' : 'Expand panel: full width, every detail'}>
+          <button
+            type="button"
+            className="expand"
+            aria-expanded={open}
+            aria-controls={bodyId}
+            onClick={() => toggle(id)}
+            title={open ? 'Collapse panel' : 'Expand panel: full width, every detail'}
+          >
             {open ? 'Collapse' : 'Expand'}
             <span className="sr-only"> {title}</span>
           </button>

@@ -33,7 +33,11 @@ export function ReanalysisControls() {
     setError(null);
     setBusy(true);
     try {
-      const { key } = await socket.request('reanalyse', runId, { metric, ...(metric === 'svcca-k' ? { k } : {}), ...(metric === 'svcca' ? { threshold } : {}) });
+      const { key } = await socket.request('reanalyse', runId, {
+        metric,
+        ...(metric === 'svcca-k' ? { k } : {}),
+        ...(metric === 'svcca' ? { threshold } : {}),
+      });
       show(key);
     } catch (err) {
       const e2 = err as RequestError;
@@ -53,22 +57,46 @@ export function ReanalysisControls() {
         <label>
           metric{' '}
           <select value={metric} onChange={(e) => setMetric(e.target.value as MetricName)} data-testid="reanalysis-metric">
-            {METRICS.map((m) => <option key={m} value={m}>{METRIC_LABEL[m]}</option>)}
+            {METRICS.map((m) => (
+              <option key={m} value={m}>
+                {METRIC_LABEL[m]}
+              </option>
+            ))}
           </select>
         </label>
         {metric === 'svcca-k' && (
-          <label>k <input type="number" min={1} max={4096} step={1} value={k} onChange={(e) => setK(Number(e.target.value))} style={{ width: 70 }} /></label>
+          <label>
+            k <input type="number" min={1} max={4096} step={1} value={k} onChange={(e) => setK(Number(e.target.value))} style={{ width: 70 }} />
+          </label>
         )}
         {metric === 'svcca' && (
-          <label>variance kept <input type="number" min={0.5} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(Number(e.target.value))} style={{ width: 70 }} data-testid="reanalysis-threshold" /></label>
+          <label>
+            variance kept{' '}
+            <input
+              type="number"
+              min={0.5}
+              max={1}
+              step={0.01}
+              value={threshold}
+              onChange={(e) => setThreshold(Number(e.target.value))}
+              style={{ width: 70 }}
+              data-testid="reanalysis-threshold"
+            />
+          </label>
         )}
-        <button type="submit" disabled={busy || running}>Compute</button>
+        <button type="submit" disabled={busy || running}>
+          Compute
+        </button>
         {keys.length > 0 && (
           <label>
             show beside{' '}
             <select value={shown ?? ''} onChange={(e) => show(e.target.value || null)} data-testid="reanalysis-shown">
               <option value="">none</option>
-              {keys.map((key) => <option key={key} value={key}>{reanalysisLabel(key)}</option>)}
+              {keys.map((key) => (
+                <option key={key} value={key}>
+                  {reanalysisLabel(key)}
+                </option>
+              ))}
             </select>
           </label>
         )}
@@ -80,10 +108,18 @@ export function ReanalysisControls() {
             {job.status === 'running' ? `${job.done} / ${job.total} comparisons` : job.status === 'done' ? 'done' : job.status}
             {job.message ? ` — ${job.message}` : ''}
           </span>
-          {running && <button type="button" onClick={cancel} data-testid="reanalysis-cancel">Cancel</button>}
+          {running && (
+            <button type="button" onClick={cancel} data-testid="reanalysis-cancel">
+              Cancel
+            </button>
+          )}
         </div>
       )}
-      {error && <p className="error-text" role="alert">{error}</p>}
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

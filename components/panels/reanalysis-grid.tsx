@@ -41,14 +41,37 @@ export function ReanalysisGrid({ height }: { height: number }) {
   return (
     <figure className="chart" ref={figRef} data-testid="reanalysis-figure" data-key={view.key}>
       <figcaption className="chart-titlebar chart-desc">
-        <span>Re-analysis: {label}{g.pending > 0 ? ` · ${g.pending} cells to go` : ''}</span>
-        <ExportMenu title={`Convergence re-analysis (${label})`} target={figRef} data={() => gridData(g.layers, g.steps, g.toNewest, { k: g.k, meta: { key: view.key, metric: g.metric, reference: g.reference, chance: g.chance } })} />
+        <span>
+          Re-analysis: {label}
+          {g.pending > 0 ? ` · ${g.pending} cells to go` : ''}
+        </span>
+        <ExportMenu
+          title={`Convergence re-analysis (${label})`}
+          target={figRef}
+          data={() => gridData(g.layers, g.steps, g.toNewest, { k: g.k, meta: { key: view.key, metric: g.metric, reference: g.reference, chance: g.chance } })}
+        />
       </figcaption>
-      <ConvergenceHeatmap source={source} height={height} markerColumn={marker >= 0 && marker < g.steps.length ? marker : null} valueLabel={`${label} to final`} testId="reanalysis-heatmap" />
+      <ConvergenceHeatmap
+        source={source}
+        height={height}
+        markerColumn={marker >= 0 && marker < g.steps.length ? marker : null}
+        valueLabel={`${label} to final`}
+        testId="reanalysis-heatmap"
+      />
       <div className="legend-row" style={{ height: 62 }}>
         <ColourLegend ramp="viridis" domain={[0, 1]} label={`${label} to final`} chance={g.chance} />
       </div>
-      <HeatmapTable testId="reanalysis-values" caption={`Re-analysis ${label}: each layer to its final state`} version={view.version} layers={g.layers} steps={g.steps} values={g.toNewest} k={g.k} pending={g.pending} reference={g.reference} />
+      <HeatmapTable
+        testId="reanalysis-values"
+        caption={`Re-analysis ${label}: each layer to its final state`}
+        version={view.version}
+        layers={g.layers}
+        steps={g.steps}
+        values={g.toNewest}
+        k={g.k}
+        pending={g.pending}
+        reference={g.reference}
+      />
     </figure>
   );
 }

@@ -16,14 +16,24 @@ import { selectHasSystem, SystemPanel } from './system-panel';
 
 /** Concepts before the run declares any: what to send to see them (or, while a stored run is analysed on open, that they are coming). */
 function ConceptsEmpty() {
-  const analysing = useLayerwatch((s) => s.timeline.analysis?.status === 'running' && (s.timeline.analysis.total === 0 || s.timeline.analysis.parts.includes('concepts')));
-  if (analysing) return <p className="empty-note muted" data-testid="concepts-empty">Computing concept statistics from the stored activations…</p>;
+  const analysing = useLayerwatch(
+    (s) => s.timeline.analysis?.status === 'running' && (s.timeline.analysis.total === 0 || s.timeline.analysis.parts.includes('concepts')),
+  );
+  if (analysing)
+    return (
+      <p className="empty-note muted" data-testid="concepts-empty">
+        Computing concept statistics from the stored activations…
+      </p>
+    );
   return (
     <div className="empty-note" data-testid="concepts-empty">
       <p>No concept statistics for this run (yet).</p>
       <p className="muted small">
-        Declare class labels or concept labels/masks with the probe set to see unit selectivity, class sensitivity and
-        concept detectors emerge per layer, as in <a href={NETDISSECT_PAPER} target="_blank" rel="noreferrer">Network Dissection (Bau et al. 2017)</a>.
+        Declare class labels or concept labels/masks with the probe set to see unit selectivity, class sensitivity and concept detectors emerge per layer, as in{' '}
+        <a href={NETDISSECT_PAPER} target="_blank" rel="noreferrer">
+          Network Dissection (Bau et al. 2017)
+        </a>
+        .
       </p>
     </div>
   );
@@ -50,7 +60,10 @@ export function RunLayout() {
             <>
               <p className="chart-desc">
                 Units scored as concept detectors (IoU &gt; threshold with a concept&apos;s region) per layer over training, as in{' '}
-                <a href={NETDISSECT_PAPER} target="_blank" rel="noreferrer">Network Dissection (Bau et al. 2017)</a>; class selectivity and sensitivity below.
+                <a href={NETDISSECT_PAPER} target="_blank" rel="noreferrer">
+                  Network Dissection (Bau et al. 2017)
+                </a>
+                ; class selectivity and sensitivity below.
               </p>
               <ConceptsPanel />
             </>

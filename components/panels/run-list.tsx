@@ -21,7 +21,14 @@ import { useOverview } from './use-overview';
 export type RunListQuery = Record<string, string | undefined>;
 
 export const PAGE_SIZE = 50;
-const SORT_LABELS: Record<string, string> = { newest: 'Newest first', oldest: 'Oldest first', name: 'Name A–Z', 'name-desc': 'Name Z–A', step: 'Most steps', checkpoints: 'Most checkpoints' };
+const SORT_LABELS: Record<string, string> = {
+  newest: 'Newest first',
+  oldest: 'Oldest first',
+  name: 'Name A–Z',
+  'name-desc': 'Name Z–A',
+  step: 'Most steps',
+  checkpoints: 'Most checkpoints',
+};
 const COLUMNS = 9;
 
 /** The server parameters for a state (the chart's axes are added by the table). */
@@ -62,55 +69,121 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
     const next = `${window.location.pathname}${text ? `?${text}` : ''}`;
     if (next !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', next);
   }, [state]);
-  const onSelect = useCallback((id: string, on: boolean) => setSelected((cur) => (on ? [...cur.filter((x) => x !== id), id] : cur.filter((x) => x !== id))), []);
+  const onSelect = useCallback(
+    (id: string, on: boolean) => setSelected((cur) => (on ? [...cur.filter((x) => x !== id), id] : cur.filter((x) => x !== id))),
+    [],
+  );
 
   if (!page) {
-    return error ? <p className="panel error-text" role="alert">{error}</p> : (
+    return error ? (
+      <p className="panel error-text" role="alert">
+        {error}
+      </p>
+    ) : (
       <div className="panel" role="status" aria-busy="true" aria-label="Loading runs" data-testid="runs-loading">
-        {Array.from({ length: 6 }, (_, i) => <div key={i} className="skeleton" style={{ height: 44, marginBottom: 8 }} />)}
+        {Array.from({ length: 6 }, (_, i) => (
+          <div key={i} className="skeleton" style={{ height: 44, marginBottom: 8 }} />
+        ))}
       </div>
     );
   }
   const sortName = listSortName(state.sort, state.dir);
   const live = rows.filter((r) => r.status === 'live');
   const past = rows.filter((r) => r.status !== 'live');
-  const listRows = (list: typeof rows) => list.map((r) => <RunRow key={r.id} meta={r} spark={sparks[r.id]} extras={extras[r.id]} seenAt={seenAt[r.id]} now={now} selected={selected.includes(r.id)} onSelect={onSelect} />);
+  const listRows = (list: typeof rows) =>
+    list.map((r) => (
+      <RunRow
+        key={r.id}
+        meta={r}
+        spark={sparks[r.id]}
+        extras={extras[r.id]}
+        seenAt={seenAt[r.id]}
+        now={now}
+        selected={selected.includes(r.id)}
+        onSelect={onSelect}
+      />
+    ));
   const pages = Math.max(1, Math.ceil(page.matched / PAGE_SIZE));
 
   return (
     <>
       <div className="runs-toolbar" role="search">
-        <input type="search" placeholder="Search: adam  lr>0.001  tag:baseline  -status:failed   /" aria-label="Search runs: free text, key>value, tag:NAME" value={state.q} onChange={(e) => update({ q: e.target.value })} data-shortcut="search" data-testid="run-search" />
+        <input
+          type="search"
+          placeholder="Search: adam  lr>0.001  tag:baseline  -status:failed   /"
+          aria-label="Search runs: free text, key>value, tag:NAME"
+          value={state.q}
+          onChange={(e) => update({ q: e.target.value })}
+          data-shortcut="search"
+          data-testid="run-search"
+        />
         <div className="segmented" role="radiogroup" aria-label="Filter by status">
           {STATUS_FILTERS.map((f) => (
-            <button key={f} type="button" role="radio" aria-checked={state.status === f} className={state.status === f ? 'active' : ''} onClick={() => update({ status: f })} data-filter={f}>
+            <button
+              key={f}
+              type="button"
+              role="radio"
+              aria-checked={state.status === f}
+              className={state.status === f ? 'active' : ''}
+              onClick={() => update({ status: f })}
+              data-filter={f}
+            >
               {f} <span className="count">{page.counts[f]}</span>
             </button>
           ))}
         </div>
         <div className="segmented" role="radiogroup" aria-label="View">
           {(['list', 'table'] as const).map((v) => (
-            <button key={v} type="button" role="radio" aria-checked={state.view === v} className={state.view === v ? 'active' : ''} onClick={() => update({ view: v })} data-view={v}>{v}</button>
+            <button
+              key={v}
+              type="button"
+              role="radio"
+              aria-checked={state.view === v}
+              className={state.view === v ? 'active' : ''}
+              onClick={() => update({ view: v })}
+              data-view={v}
+            >
+              {v}
+            </button>
           ))}
         </div>
         {state.view === 'list' && (
           <label className="small">
             Sort{' '}
-            <select value={sortName ?? ''} onChange={(e) => { const [sort, dir] = LIST_SORTS[e.target.value]; update({ sort, dir }); }} data-testid="run-sort">
+            <select
+              value={sortName ?? ''}
+              onChange={(e) => {
+                const [sort, dir] = LIST_SORTS[e.target.value];
+                update({ sort, dir });
+              }}
+              data-testid="run-sort"
+            >
               {!sortName && <option value="">by {columnLabel(state.sort)}</option>}
-              {Object.keys(LIST_SORTS).map((k) => <option key={k} value={k}>{SORT_LABELS[k]}</option>)}
+              {Object.keys(LIST_SORTS).map((k) => (
+                <option key={k} value={k}>
+                  {SORT_LABELS[k]}
+                </option>
+              ))}
             </select>
           </label>
         )}
         <span className="spacer" />
         {selected.length >= 2 && selected.length <= MAX_COMPARE_RUNS ? (
-          <Link className="button" href={`/compare?runs=${selected.map(encodeURIComponent).join(',')}`} data-testid="compare-selected">Compare {selected.length} runs</Link>
+          <Link className="button" href={`/compare?runs=${selected.map(encodeURIComponent).join(',')}`} data-testid="compare-selected">
+            Compare {selected.length} runs
+          </Link>
         ) : (
-          <button type="button" disabled data-testid="compare-selected" title={`Select 2 to ${MAX_COMPARE_RUNS} runs with the boxes on the left`}>{selected.length > MAX_COMPARE_RUNS ? `Select at most ${MAX_COMPARE_RUNS} to compare` : 'Select 2 or more runs to compare'}</button>
+          <button type="button" disabled data-testid="compare-selected" title={`Select 2 to ${MAX_COMPARE_RUNS} runs with the boxes on the left`}>
+            {selected.length > MAX_COMPARE_RUNS ? `Select at most ${MAX_COMPARE_RUNS} to compare` : 'Select 2 or more runs to compare'}
+          </button>
         )}
         <ImportDrop />
       </div>
-      {error && <p className="error-text small" role="alert">{error}</p>}
+      {error && (
+        <p className="error-text small" role="alert">
+          {error}
+        </p>
+      )}
       {page.total === 0 ? (
         <RunsEmpty />
       ) : state.view === 'table' ? (
@@ -120,26 +193,42 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
           <table className="runs-table" data-testid="runs-table" data-shown={rows.length} data-matched={page.matched} data-answered={answered}>
             <thead>
               <tr>
-                <th scope="col"><span className="sr-only">Select</span></th>
+                <th scope="col">
+                  <span className="sr-only">Select</span>
+                </th>
                 <th scope="col">Status</th>
                 <th scope="col">Run</th>
-                <th scope="col" className="num">Last step</th>
-                <th scope="col" className="num">Checkpoints</th>
+                <th scope="col" className="num">
+                  Last step
+                </th>
+                <th scope="col" className="num">
+                  Checkpoints
+                </th>
                 <th scope="col">Main scalar</th>
                 <th scope="col">Convergence</th>
                 <th scope="col">Started</th>
-                <th scope="col"><span className="sr-only">Log</span></th>
+                <th scope="col">
+                  <span className="sr-only">Log</span>
+                </th>
               </tr>
             </thead>
             {live.length > 0 && (
               <tbody data-testid="live-group">
-                <tr className="group-row"><th scope="rowgroup" colSpan={COLUMNS}>Live · {page.counts.live}</th></tr>
+                <tr className="group-row">
+                  <th scope="rowgroup" colSpan={COLUMNS}>
+                    Live · {page.counts.live}
+                  </th>
+                </tr>
                 {listRows(live)}
               </tbody>
             )}
             {past.length > 0 && (
               <tbody data-testid="past-group">
-                <tr className="group-row"><th scope="rowgroup" colSpan={COLUMNS}>Past runs · {page.matched - (state.status === 'all' || state.status === 'live' ? page.counts.live : 0)}</th></tr>
+                <tr className="group-row">
+                  <th scope="rowgroup" colSpan={COLUMNS}>
+                    Past runs · {page.matched - (state.status === 'all' || state.status === 'live' ? page.counts.live : 0)}
+                  </th>
+                </tr>
                 {listRows(past)}
               </tbody>
             )}
@@ -147,14 +236,29 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
         </div>
       )}
       {page.total > 0 && page.matched === 0 && (
-        <p className="empty" data-testid="runs-no-match">No run matches {state.q ? `“${state.q}”` : ''}{state.status !== 'all' ? ` with status ${state.status}` : ''}{state.brush.length ? ' inside the brushed ranges' : ''}. <button type="button" onClick={() => update({ q: '', status: 'all', brush: [] })}>Clear the search</button></p>
+        <p className="empty" data-testid="runs-no-match">
+          No run matches {state.q ? `“${state.q}”` : ''}
+          {state.status !== 'all' ? ` with status ${state.status}` : ''}
+          {state.brush.length ? ' inside the brushed ranges' : ''}.{' '}
+          <button type="button" onClick={() => update({ q: '', status: 'all', brush: [] })}>
+            Clear the search
+          </button>
+        </p>
       )}
       {page.matched > PAGE_SIZE && (
         <nav className="runs-pager" aria-label="Pages of runs" data-testid="runs-pager">
-          <span>{page.offset + 1}–{page.offset + rows.length} of {page.matched}</span>
-          <button type="button" disabled={state.page === 0} onClick={() => setState((s) => ({ ...s, page: s.page - 1 }))}>Previous</button>
-          <span>page {state.page + 1} of {pages}</span>
-          <button type="button" disabled={state.page + 1 >= pages} onClick={() => setState((s) => ({ ...s, page: s.page + 1 }))} data-testid="next-page">Next</button>
+          <span>
+            {page.offset + 1}–{page.offset + rows.length} of {page.matched}
+          </span>
+          <button type="button" disabled={state.page === 0} onClick={() => setState((s) => ({ ...s, page: s.page - 1 }))}>
+            Previous
+          </button>
+          <span>
+            page {state.page + 1} of {pages}
+          </span>
+          <button type="button" disabled={state.page + 1 >= pages} onClick={() => setState((s) => ({ ...s, page: s.page + 1 }))} data-testid="next-page">
+            Next
+          </button>
         </nav>
       )}
     </>

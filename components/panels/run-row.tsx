@@ -58,26 +58,48 @@ export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now
       <td className="check">
         <input type="checkbox" checked={selected} onChange={(e) => onSelect(r.id, e.target.checked)} aria-label={`Select ${r.name} to compare`} />
       </td>
-      <td><StatusBadge status={r.status} /></td>
       <td>
-        <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-link">{r.name}</Link>
-        <div className="muted small run-sub" title={configTerms(r.config).join('\n') || undefined}>{r.project ? `${r.project} · ` : ''}{r.id}{config ? ` · ${config}` : ''}</div>
+        <StatusBadge status={r.status} />
+      </td>
+      <td>
+        <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-link">
+          {r.name}
+        </Link>
+        <div className="muted small run-sub" title={configTerms(r.config).join('\n') || undefined}>
+          {r.project ? `${r.project} · ` : ''}
+          {r.id}
+          {config ? ` · ${config}` : ''}
+        </div>
         <TagEditor meta={r} compact onSaved={saved} />
       </td>
       <td className="num">
         {r.lastStep === null ? '–' : formatStep(r.lastStep)}
-        {live && seenAt !== undefined && <div className="fresh" title="Time since this page last heard from the run">{now - seenAt < 1500 ? 'just now' : `${formatDuration(now - seenAt)} ago`}</div>}
+        {live && seenAt !== undefined && (
+          <div className="fresh" title="Time since this page last heard from the run">
+            {now - seenAt < 1500 ? 'just now' : `${formatDuration(now - seenAt)} ago`}
+          </div>
+        )}
       </td>
       <td className="num">{r.checkpoints}</td>
       <td>
         <div className="spark-cell">
           <Sparkline xs={spark?.steps ?? []} ys={spark?.values ?? []} label={`${name} of ${r.name}`} width={110} />
-          <span className="small"><span className="muted">{name}</span> {formatValue(r.lastScalar?.value)}</span>
+          <span className="small">
+            <span className="muted">{name}</span> {formatValue(r.lastScalar?.value)}
+          </span>
         </div>
       </td>
-      <td className="thumb-cell"><ConvergenceThumb thumb={extras?.thumb ?? null} label={r.name} /></td>
-      <td className="small" title={new Date(r.createdAt).toLocaleString()}>{formatWhen(r.createdAt, now)}</td>
-      <td><a className="small" href={`/api/runs/${encodeURIComponent(r.id)}/log`} download aria-label={`log of ${r.id} (download)`}>log</a></td>
+      <td className="thumb-cell">
+        <ConvergenceThumb thumb={extras?.thumb ?? null} label={r.name} />
+      </td>
+      <td className="small" title={new Date(r.createdAt).toLocaleString()}>
+        {formatWhen(r.createdAt, now)}
+      </td>
+      <td>
+        <a className="small" href={`/api/runs/${encodeURIComponent(r.id)}/log`} download aria-label={`log of ${r.id} (download)`}>
+          log
+        </a>
+      </td>
     </tr>
   );
 });

@@ -12,7 +12,9 @@ export function RunSkeleton() {
       </div>
       <div className="skeleton" style={{ height: 'var(--scrub-h)', marginBottom: 'var(--space-3)' }} />
       <div className="run-layout">
-        {SPANS.map((id) => <div key={id} className={`frame frame-${id} skeleton`} />)}
+        {SPANS.map((id) => (
+          <div key={id} className={`frame frame-${id} skeleton`} />
+        ))}
       </div>
     </div>
   );

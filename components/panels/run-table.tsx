@@ -48,10 +48,19 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
   const points = useDeferredValue(page.points);
   const onBrush = useCallback((brush: Brush[]) => update({ brush }), [update]);
   const fields = useMemo(() => new Map(rows.map((r) => [r.id, runFields(r)])), [rows]);
-  const sortBy = (key: string) => update(state.sort === key ? { dir: state.dir === 'asc' ? 'desc' : 'asc' } : { sort: key, dir: key.startsWith('c:') || key === 'name' ? 'asc' : 'desc' });
+  const sortBy = (key: string) =>
+    update(state.sort === key ? { dir: state.dir === 'asc' ? 'desc' : 'asc' } : { sort: key, dir: key.startsWith('c:') || key === 'name' ? 'asc' : 'desc' });
   const header = (key: string, label: string, num: boolean) => (
-    <th key={key} scope="col" className={num ? 'num' : undefined} aria-sort={state.sort === key ? (state.dir === 'asc' ? 'ascending' : 'descending') : 'none'} data-col={key}>
-      <button type="button" className="sort" onClick={() => sortBy(key)} title={`Sort by ${label}`}>{label}</button>
+    <th
+      key={key}
+      scope="col"
+      className={num ? 'num' : undefined}
+      aria-sort={state.sort === key ? (state.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+      data-col={key}
+    >
+      <button type="button" className="sort" onClick={() => sortBy(key)} title={`Sort by ${label}`}>
+        {label}
+      </button>
     </th>
   );
 
@@ -61,11 +70,17 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
         <label className="small">
           Chart scalar{' '}
           <select value={metric} onChange={(e) => update({ metric: e.target.value })} data-testid="chart-metric">
-            {page.keys.scalars.map((k) => <option key={k} value={k}>{k.slice(2)}</option>)}
+            {page.keys.scalars.map((k) => (
+              <option key={k} value={k}>
+                {k.slice(2)}
+              </option>
+            ))}
           </select>
         </label>
         {state.brush.length > 0 && (
-          <button type="button" onClick={() => update({ brush: [] })} data-testid="clear-brush">Clear {state.brush.length} brushed range{state.brush.length > 1 ? 's' : ''}</button>
+          <button type="button" onClick={() => update({ brush: [] })} data-testid="clear-brush">
+            Clear {state.brush.length} brushed range{state.brush.length > 1 ? 's' : ''}
+          </button>
         )}
         <span className="spacer" />
         <ColumnChooser keys={page.keys} columns={columns} onChange={(cols) => update({ cols })} />
@@ -75,7 +90,9 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
         <table className="runs-table hp-table" data-testid="runs-table" data-shown={rows.length} data-matched={page.matched} data-answered={answered}>
           <thead>
             <tr>
-              <th scope="col"><span className="sr-only">Select</span></th>
+              <th scope="col">
+                <span className="sr-only">Select</span>
+              </th>
               {header('name', 'Run', false)}
               {header('status', 'Status', false)}
               {columns.map((c) => header(c, columnLabel(c), true))}
@@ -86,15 +103,30 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
               const f = fields.get(r.id)!;
               return (
                 <tr key={r.id} data-testid="hp-row" data-run={r.id} className={selected.includes(r.id) ? 'selected' : undefined}>
-                  <td className="check"><input type="checkbox" checked={selected.includes(r.id)} onChange={(e) => onSelect(r.id, e.target.checked)} aria-label={`Select ${r.name} to compare`} /></td>
+                  <td className="check">
+                    <input
+                      type="checkbox"
+                      checked={selected.includes(r.id)}
+                      onChange={(e) => onSelect(r.id, e.target.checked)}
+                      aria-label={`Select ${r.name} to compare`}
+                    />
+                  </td>
                   <td>
-                    <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-link">{r.name}</Link>
+                    <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-link">
+                      {r.name}
+                    </Link>
                     <TagEditor meta={r} compact onSaved={(meta) => store.getState().applyRunsDelta({ kind: 'run', meta })} />
                   </td>
-                  <td><StatusBadge status={r.status} /></td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
                   {columns.map((c) => {
                     const v = f.get(c);
-                    return <td key={c} className="num" data-col={c} title={typeof v === 'number' ? String(v) : undefined}>{cell(c, v, r)}</td>;
+                    return (
+                      <td key={c} className="num" data-col={c} title={typeof v === 'number' ? String(v) : undefined}>
+                        {cell(c, v, r)}
+                      </td>
+                    );
                   })}
                 </tr>
               );

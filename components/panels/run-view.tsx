@@ -73,7 +73,10 @@ function RunPage({ id, initial }: { id: string; initial: RunUrlState }) {
       <div className="state-page" role="alert">
         <h1>Could not load run “{id}”</h1>
         <p>{error}</p>
-        <button type="button" onClick={() => window.location.reload()}>Retry</button> <Link href="/">Back to all runs</Link>
+        <button type="button" onClick={() => window.location.reload()}>
+          Retry
+        </button>{' '}
+        <Link href="/">Back to all runs</Link>
       </div>
     );
   }
@@ -83,8 +86,13 @@ function RunPage({ id, initial }: { id: string; initial: RunUrlState }) {
     <div className="run-page" data-testid="run-page" data-run={id} data-mode={replay ? 'replay' : 'live'}>
       <div className="run-head">
         <div className="run-title">
-          <nav className="crumbs" aria-label="Breadcrumb"><Link href="/">Runs</Link> /</nav>
-          <h1>{name ?? id}{project && <span className="muted project"> · {project}</span>}</h1>
+          <nav className="crumbs" aria-label="Breadcrumb">
+            <Link href="/">Runs</Link> /
+          </nav>
+          <h1>
+            {name ?? id}
+            {project && <span className="muted project"> · {project}</span>}
+          </h1>
           {meta && <TagEditor meta={meta} onSaved={(saved) => store.getState().applyRunDelta(id, { kind: 'meta', meta: saved }, Date.now())} />}
         </div>
         <StatusPanel />

@@ -9,11 +9,15 @@ export function RuntimeFacts() {
   const config = useLayerwatch((s) => selectRunMeta(s)?.config);
   const r = runtimeOf(config);
   if (!r) return null;
-  const versions = [typeof r.torch === 'string' ? `torch ${r.torch}` : null, typeof r.python === 'string' ? `Python ${r.python}` : null].filter(Boolean).join(', ');
+  const versions = [typeof r.torch === 'string' ? `torch ${r.torch}` : null, typeof r.python === 'string' ? `Python ${r.python}` : null]
+    .filter(Boolean)
+    .join(', ');
   return (
     <div title={`Where the run trained${versions ? ` (${versions})` : ''}: world size, distributed backend, device types`}>
       <dt>ran on</dt>
-      <dd data-testid="runtime" data-world-size={String(r.world_size ?? '')}>{describeRuntime(r)}</dd>
+      <dd data-testid="runtime" data-world-size={String(r.world_size ?? '')}>
+        {describeRuntime(r)}
+      </dd>
     </div>
   );
 }

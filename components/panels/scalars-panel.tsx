@@ -37,7 +37,7 @@ function health(s: SeriesBuffer): { last: number; change: number | null; bad: nu
 /** Renders the small multiples, or an empty state until the run logs a scalar. */
 export function ScalarsPanel({ height, open }: { height: number; open: boolean }) {
   const { scalars } = useThrottledSelection(selectScalars, scalarsChanged, 150);
-  const marker = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
+  const marker = useLayerwatch((s) => (s.view.scrub === null ? null : (s.run.steps[selectScrubIndex(s)] ?? null)));
   const warnings = useLayerwatch((s) => s.run.warnings.length);
   const charts = useLayerwatch((s) => s.charts);
   const setChart = useLayerwatch((s) => s.setChart);
@@ -52,9 +52,19 @@ export function ScalarsPanel({ height, open }: { height: number; open: boolean }
         {main ? (
           <>
             {names[0]} {formatValue(main.last)}
-            {main.change !== null && <> · {main.change <= 0 ? '↓' : '↑'} {Math.abs(main.change * 100).toFixed(0)}% over the last tenth</>}
+            {main.change !== null && (
+              <>
+                {' '}
+                · {main.change <= 0 ? '↓' : '↑'} {Math.abs(main.change * 100).toFixed(0)}% over the last tenth
+              </>
+            )}
             {main.bad > 0 && <span className="warn-text"> · {main.bad} non-finite values</span>}
-            {warnings > 0 && <span className="warn-text"> · {warnings} warning{warnings > 1 ? 's' : ''} (see Layers &amp; advice)</span>}
+            {warnings > 0 && (
+              <span className="warn-text">
+                {' '}
+                · {warnings} warning{warnings > 1 ? 's' : ''} (see Layers &amp; advice)
+              </span>
+            )}
           </>
         ) : (
           'No scalars logged yet. They appear here as the trainer sends them (run.log({"loss": …})).'

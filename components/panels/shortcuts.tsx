@@ -92,19 +92,32 @@ export function ShortcutsHelp() {
   }, [open]);
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: a click on the backdrop closes the dialog; Escape does so from the keyboard
-    <dialog ref={ref} className="help-dialog" aria-labelledby="help-title" data-testid="help-overlay" onClose={() => setHelp(false)} onClick={(e) => e.target === ref.current && setHelp(false)}>
+    <dialog
+      ref={ref}
+      className="help-dialog"
+      aria-labelledby="help-title"
+      data-testid="help-overlay"
+      onClose={() => setHelp(false)}
+      onClick={(e) => e.target === ref.current && setHelp(false)}
+    >
       <h2 id="help-title">Keyboard shortcuts</h2>
       <dl className="keys">
         {KEYS.map(([k, what]) => (
           <div key={k}>
-            <dt>{k.split(' ').map((part) => <kbd key={part}>{part}</kbd>)}</dt>
+            <dt>
+              {k.split(' ').map((part) => (
+                <kbd key={part}>{part}</kbd>
+              ))}
+            </dt>
             <dd>{what}</dd>
           </div>
         ))}
       </dl>
       <form method="dialog">
         {/* biome-ignore lint/a11y/noAutofocus: the help dialog opened by ? moves focus into itself */}
-        <button type="submit" autoFocus>Close</button>
+        <button type="submit" autoFocus>
+          Close
+        </button>
       </form>
     </dialog>
   );

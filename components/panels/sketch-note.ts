@@ -16,7 +16,8 @@ export function sketchNote(metric: MetricName, layers: LayerDecl[], gridLayers: 
     case 'svcca':
     case 'svcca-k': {
       const capped = sketched.filter((l) => k[gridLayers.indexOf(l.name)]?.some((v) => v !== null && v >= l.sketch!));
-      if (capped.length) return `k capped at K = ${sizes(capped)} for ${names(capped)}: sent as sketches of K directions, and ${metric === 'svcca' ? "the 99% rule wanted more" : 'k asks for more'}.`;
+      if (capped.length)
+        return `k capped at K = ${sizes(capped)} for ${names(capped)}: sent as sketches of K directions, and ${metric === 'svcca' ? 'the 99% rule wanted more' : 'k asks for more'}.`;
       return `${names(sketched)} sent as sketches (K = ${sizes(sketched)}): exact while k ≤ K.`;
     }
     case 'cka':

@@ -31,7 +31,11 @@ export function StatusPanel() {
   return (
     <section className="status-strip" aria-label="Run status" data-testid="run-status" data-status={meta.status}>
       <StatusBadge status={meta.status} />
-      {replay && <span className="badge badge-replay" title="A past run: the scrubber and the player show it as it was at each checkpoint">replay</span>}
+      {replay && (
+        <span className="badge badge-replay" title="A past run: the scrubber and the player show it as it was at each checkpoint">
+          replay
+        </span>
+      )}
       <dl className="facts">
         {live && (
           <div title="Time from the server storing the newest checkpoint to this page receiving it">
@@ -93,7 +97,9 @@ export function StatusPanel() {
       <a className="button subtle" href={`/api/runs/${encodeURIComponent(meta.id)}/log`} download data-testid="download-log">
         Download log
       </a>
-      <button type="button" className="button subtle icon-button" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" onClick={() => help(true)}>?</button>
+      <button type="button" className="button subtle icon-button" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" onClick={() => help(true)}>
+        ?
+      </button>
     </section>
   );
 }

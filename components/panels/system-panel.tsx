@@ -27,7 +27,7 @@ const last = (s: SeriesBuffer | undefined) => (s?.length ? s.ys[s.length - 1] : 
 /** Renders the System charts with the x-axis toggle. */
 export function SystemPanel({ open }: { open: boolean }) {
   const { scalars, version } = useThrottledSelection(selectScalars, scalarsChanged, 500);
-  const markerStep = useLayerwatch((s) => (s.view.scrub === null ? null : s.run.steps[selectScrubIndex(s)] ?? null));
+  const markerStep = useLayerwatch((s) => (s.view.scrub === null ? null : (s.run.steps[selectScrubIndex(s)] ?? null)));
   const [axis, setAxis] = useState<Axis>('step');
   // The buffers grow in place: `version` says when they changed.
   // biome-ignore lint/correctness/useExhaustiveDependencies: version: the series buffers grow in place, version says when
@@ -61,7 +61,13 @@ export function SystemPanel({ open }: { open: boolean }) {
     <div className="system-panel" data-testid="system-panel" data-axis={wall ? 'wall' : 'step'}>
       <div className="system-head">
         <p className="chart-desc one-line" data-testid="system-summary">
-          {Number.isFinite(cpu) ? <>CPU {formatValue(cpu)}% of a core · RSS {formatValue(rss)} MiB · machine memory {formatValue(mem)}% used</> : 'Sampled by the trainer (system/… scalars)'}
+          {Number.isFinite(cpu) ? (
+            <>
+              CPU {formatValue(cpu)}% of a core · RSS {formatValue(rss)} MiB · machine memory {formatValue(mem)}% used
+            </>
+          ) : (
+            'Sampled by the trainer (system/… scalars)'
+          )}
         </p>
         <div className="segmented" role="radiogroup" aria-label="System charts' x axis">
           <button type="button" role="radio" aria-checked={!wall} className={!wall ? 'active' : ''} onClick={() => setAxis('step')} data-axis="step">

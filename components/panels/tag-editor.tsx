@@ -10,7 +10,11 @@ import { runAnswer } from './run-answer';
 
 /** Sends tags and notes; resolves with the run's new meta or rejects with the server's {code, message}. */
 export async function saveAnnotation(id: string, patch: { tags?: string[]; notes?: string }): Promise<RunMeta> {
-  const res = await fetch(`/api/runs/${encodeURIComponent(id)}`, { method: 'PATCH', body: JSON.stringify(patch), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(`/api/runs/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    body: JSON.stringify(patch),
+    headers: { 'content-type': 'application/json' },
+  });
   return runAnswer(res, 'saving failed');
 }
 
@@ -57,17 +61,41 @@ export function TagEditor({ meta, onSaved, compact = false }: Props) {
 
   if (editing) {
     return (
-      <form className="tag-form" data-testid="tag-form" onSubmit={(e) => { e.preventDefault(); void save(); }} onKeyDown={(e) => { if (e.key === 'Escape') setEditing(false); }}>
-        <label htmlFor={`${ids}-tags`} className="small">Tags <span className="muted">(space-separated, up to {MAX_TAGS})</span></label>
+      <form
+        className="tag-form"
+        data-testid="tag-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') setEditing(false);
+        }}
+      >
+        <label htmlFor={`${ids}-tags`} className="small">
+          Tags <span className="muted">(space-separated, up to {MAX_TAGS})</span>
+        </label>
         {/* biome-ignore lint/a11y/noAutofocus: the field appears because the user chose to edit; focus goes to it */}
         <input id={`${ids}-tags`} value={tags} onChange={(e) => setTags(e.target.value)} data-testid="tag-input" autoFocus />
-        <label htmlFor={`${ids}-notes`} className="small">Notes</label>
+        <label htmlFor={`${ids}-notes`} className="small">
+          Notes
+        </label>
         <textarea id={`${ids}-notes`} value={notes} onChange={(e) => setNotes(e.target.value)} rows={compact ? 2 : 3} data-testid="notes-input" />
-        <span className={`small ${notes.length > MAX_NOTES_CHARS ? 'error-text' : 'muted'}`}>{notes.length} / {MAX_NOTES_CHARS}</span>
-        {error && <p className="error-text small" role="alert" data-testid="tag-error">{error}</p>}
+        <span className={`small ${notes.length > MAX_NOTES_CHARS ? 'error-text' : 'muted'}`}>
+          {notes.length} / {MAX_NOTES_CHARS}
+        </span>
+        {error && (
+          <p className="error-text small" role="alert" data-testid="tag-error">
+            {error}
+          </p>
+        )}
         <div className="tag-actions">
-          <button type="submit" disabled={saving} data-testid="tag-save">{saving ? 'Saving…' : 'Save'}</button>
-          <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+          <button type="submit" disabled={saving} data-testid="tag-save">
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
         </div>
       </form>
     );
@@ -76,10 +104,23 @@ export function TagEditor({ meta, onSaved, compact = false }: Props) {
   return (
     <div className={`tag-line${compact ? ' compact' : ''}`} data-testid="tags" data-tags={shown.join(' ')}>
       {shown.map((t) => (
-        <Link key={t} className="tag-chip" href={`/?q=${encodeURIComponent(`tag:${t}`)}`} title={`Runs tagged ${t}`}>{t}</Link>
+        <Link key={t} className="tag-chip" href={`/?q=${encodeURIComponent(`tag:${t}`)}`} title={`Runs tagged ${t}`}>
+          {t}
+        </Link>
       ))}
-      {!compact && firstLine && <span className="notes-line muted small" title={meta.notes} data-testid="notes">{firstLine}</span>}
-      <button type="button" className="link-button small" onClick={open} aria-label={`Edit tags and notes of ${meta.name}`} title={compact && meta.notes ? meta.notes : undefined} data-testid="tag-edit">
+      {!compact && firstLine && (
+        <span className="notes-line muted small" title={meta.notes} data-testid="notes">
+          {firstLine}
+        </span>
+      )}
+      <button
+        type="button"
+        className="link-button small"
+        onClick={open}
+        aria-label={`Edit tags and notes of ${meta.name}`}
+        title={compact && meta.notes ? meta.notes : undefined}
+        data-testid="tag-edit"
+      >
         {shown.length || meta.notes ? 'edit' : '+ tags'}
       </button>
     </div>

@@ -26,14 +26,34 @@ export function TimeScrubber() {
   const disabled = count < 2;
 
   return (
-    <div className="scrubber" data-testid="time-scrubber" data-mode={replay ? 'replay' : 'live'} data-index={index} data-step={step ?? ''} data-following={following} data-playing={playing} data-frame-load={frameLoad}>
+    <div
+      className="scrubber"
+      data-testid="time-scrubber"
+      data-mode={replay ? 'replay' : 'live'}
+      data-index={index}
+      data-step={step ?? ''}
+      data-following={following}
+      data-playing={playing}
+      data-frame-load={frameLoad}
+    >
       {replay && (
-        <button type="button" className="icon-button play" onClick={scrub.toggle} disabled={disabled} aria-label={playing ? 'Pause replay (space)' : 'Play replay (space)'} data-testid="play">
+        <button
+          type="button"
+          className="icon-button play"
+          onClick={scrub.toggle}
+          disabled={disabled}
+          aria-label={playing ? 'Pause replay (space)' : 'Play replay (space)'}
+          data-testid="play"
+        >
           {playing ? '❚❚' : '▶'}
         </button>
       )}
-      <button type="button" className="icon-button" onClick={() => scrub.step(-1)} disabled={disabled || index <= 0} aria-label="Previous checkpoint (←)">◀</button>
-      <button type="button" className="icon-button" onClick={() => scrub.step(1)} disabled={disabled || index >= count - 1} aria-label="Next checkpoint (→)">▶︎</button>
+      <button type="button" className="icon-button" onClick={() => scrub.step(-1)} disabled={disabled || index <= 0} aria-label="Previous checkpoint (←)">
+        ◀
+      </button>
+      <button type="button" className="icon-button" onClick={() => scrub.step(1)} disabled={disabled || index >= count - 1} aria-label="Next checkpoint (→)">
+        ▶︎
+      </button>
       <label htmlFor="scrub">{replay ? 'Replay' : 'Checkpoint'}</label>
       <input
         id="scrub"
@@ -51,20 +71,38 @@ export function TimeScrubber() {
       {replay && (
         <div className="segmented speed" role="radiogroup" aria-label="Replay speed">
           {SPEEDS.map((s) => (
-            <button key={String(s)} type="button" role="radio" aria-checked={s === speed} className={s === speed ? 'active' : ''} onClick={() => scrub.setSpeed(s)} data-speed={s} title={s === 'max' ? 'as fast as frames load' : `${s}× the run's own pace`}>
+            <button
+              key={String(s)}
+              type="button"
+              role="radio"
+              aria-checked={s === speed}
+              className={s === speed ? 'active' : ''}
+              onClick={() => scrub.setSpeed(s)}
+              data-speed={s}
+              title={s === 'max' ? 'as fast as frames load' : `${s}× the run's own pace`}
+            >
               {speedLabel(s)}
             </button>
           ))}
         </div>
       )}
-      <button type="button" className={following ? 'toggle active' : 'toggle'} aria-pressed={following} onClick={() => scrub.seek(following ? Math.max(0, index) : null)} data-testid="follow">
+      <button
+        type="button"
+        className={following ? 'toggle active' : 'toggle'}
+        aria-pressed={following}
+        onClick={() => scrub.seek(following ? Math.max(0, index) : null)}
+        data-testid="follow"
+      >
         {replay ? 'Final state' : 'Follow newest'}
       </button>
       <span className="frame-status" aria-live="polite">
         {frameLoad === 'loading' && <span className="spinner" role="img" aria-label="loading frame" />}
         {frameLoad === 'error' && (
           <span className="error-text" role="alert">
-            {frameError} <button type="button" onClick={() => scrub.seek(index)}>Retry</button>
+            {frameError}{' '}
+            <button type="button" onClick={() => scrub.seek(index)}>
+              Retry
+            </button>
           </span>
         )}
       </span>

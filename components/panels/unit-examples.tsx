@@ -35,11 +35,26 @@ function Thumbnail({ example, size }: { example: UnitExample; size: NonNullable<
   const what = classOf(example);
   return (
     <figure style={{ margin: 0, width: THUMB, fontSize: 'var(--text-xs)', textAlign: 'center' }} data-testid="unit-example" data-example={example.example}>
-      <canvas ref={ref} width={size.w} height={size.h} role="img" data-testid="unit-example-thumb"
+      <canvas
+        ref={ref}
+        width={size.w}
+        height={size.h}
+        role="img"
+        data-testid="unit-example-thumb"
         aria-label={`probe example ${example.example}${what ? `, ${what}` : ''}, activation ${formatValue(example.value)}`}
-        style={{ width: size.w * scale, height: size.h * scale, imageRendering: 'pixelated', display: 'block', border: '1px solid var(--border)', borderRadius: 2 }} />
+        style={{
+          width: size.w * scale,
+          height: size.h * scale,
+          imageRendering: 'pixelated',
+          display: 'block',
+          border: '1px solid var(--border)',
+          borderRadius: 2,
+        }}
+      />
       <figcaption>
-        <span style={{ display: 'block', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={what ?? `example ${example.example}`}>{what ?? `#${example.example}`}</span>
+        <span style={{ display: 'block', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={what ?? `example ${example.example}`}>
+          {what ?? `#${example.example}`}
+        </span>
         <span className="muted">{formatValue(example.value)}</span>
       </figcaption>
     </figure>
@@ -50,14 +65,21 @@ function Thumbnail({ example, size }: { example: UnitExample; size: NonNullable<
 export function UnitExamplesGrid({ layer, unit, step }: { layer: string; unit: number; step: number | null }) {
   const runId = useLayerwatch((s) => s.run.id);
   const load = useLiveRequest('unit-examples', runId, { layer, unit, k: K, ...(step !== null ? { step } : {}) });
-  const message = load.code === 'BAD_REQUEST' && /unknown request/.test(load.message ?? '') ? 'This server does not serve top-activating examples yet.' : load.message;
+  const message =
+    load.code === 'BAD_REQUEST' && /unknown request/.test(load.message ?? '') ? 'This server does not serve top-activating examples yet.' : load.message;
   const d = load.state === 'error' ? null : load.data; // an answer for another unit or step is not shown under an error
   const size = d?.imageSize;
   return (
     <section aria-labelledby="unit-examples-title" data-testid="unit-examples" data-state={load.state} style={{ marginTop: 12 }}>
-      <h3 id="unit-examples-title" className="chart-title">Top-activating examples</h3>
+      <h3 id="unit-examples-title" className="chart-title">
+        Top-activating examples
+      </h3>
       <p className="chart-desc">
-        {load.state === 'error' ? message : d ? `The ${d.examples.length} probe examples this unit responds to most at step ${formatStep(d.step)}${d.pooling === 'max' ? ' (maximum over its map)' : ''}.` : 'Loading…'}
+        {load.state === 'error'
+          ? message
+          : d
+            ? `The ${d.examples.length} probe examples this unit responds to most at step ${formatStep(d.step)}${d.pooling === 'max' ? ' (maximum over its map)' : ''}.`
+            : 'Loading…'}
       </p>
       {d && size && (
         <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, opacity: load.state === 'loading' ? 0.6 : 1 }} data-testid="unit-examples-grid">
@@ -69,7 +91,8 @@ export function UnitExamplesGrid({ layer, unit, step }: { layer: string; unit: n
           <ol style={{ columns: 2, fontSize: 'var(--text-xs)', margin: 0, paddingLeft: 24 }} data-testid="unit-examples-list">
             {d.examples.map((x) => (
               <li key={x.example} data-example={x.example}>
-                #{x.example}{classOf(x) ? ` · ${classOf(x)}` : ''} · <span className="muted">{formatValue(x.value)}</span>
+                #{x.example}
+                {classOf(x) ? ` · ${classOf(x)}` : ''} · <span className="muted">{formatValue(x.value)}</span>
               </li>
             ))}
           </ol>

@@ -20,7 +20,9 @@ export function unitHistory(steps: readonly number[], data: ConceptUnits | null,
   const rows: UnitHistoryRow[] = [];
   if (!data || data.from !== unit) return rows;
   columnsFor(steps, data).forEach((c, i) => {
-    const best = c === null ? null : data.best[c], iou = c === null ? null : data.iou[c], sel = c === null ? null : data.selectivity[c];
+    const best = c === null ? null : data.best[c],
+      iou = c === null ? null : data.iou[c],
+      sel = c === null ? null : data.selectivity[c];
     if (best && iou && sel && best.length > 0) rows.push({ step: steps[i], best: best[0], iou: iou[0], selectivity: sel[0] });
   });
   return rows;
@@ -58,25 +60,70 @@ export function UnitHistory({ layer, unit, steps, computed, concepts, threshold,
   const switches = rows.filter((r, i) => i > 0 && r.iou > threshold && rows[i - 1].iou > threshold && r.best !== rows[i - 1].best).length;
   const first = rows.find((r) => r.iou > threshold);
   return (
-    <aside className="panel unit-history" role="dialog" aria-modal="false" aria-labelledby="unit-history-title" data-testid="unit-history" data-unit={unit} data-layer={layer} data-state={load.state}
-      style={{ position: 'fixed', right: 16, top: 80, bottom: 16, width: 'min(460px, 92vw)', overflowY: 'auto', zIndex: 20, boxShadow: '0 6px 24px rgba(0,0,0,.25)' }}>
+    <aside
+      className="panel unit-history"
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby="unit-history-title"
+      data-testid="unit-history"
+      data-unit={unit}
+      data-layer={layer}
+      data-state={load.state}
+      style={{
+        position: 'fixed',
+        right: 16,
+        top: 80,
+        bottom: 16,
+        width: 'min(460px, 92vw)',
+        overflowY: 'auto',
+        zIndex: 20,
+        boxShadow: '0 6px 24px rgba(0,0,0,.25)',
+      }}
+    >
       <header className="panel-head">
-        <h2 id="unit-history-title">{layer} · unit {unit}</h2>
-        <button type="button" onClick={onClose} aria-label="Close unit history">Close</button>
+        <h2 id="unit-history-title">
+          {layer} · unit {unit}
+        </h2>
+        <button type="button" onClick={onClose} aria-label="Close unit history">
+          Close
+        </button>
       </header>
       <p className="chart-desc">
         {load.state === 'error' ? `The unit's values could not be loaded: ${load.message}. ` : ''}
         {!load.data ? 'Loading…' : first ? `Detector from step ${formatStep(first.step)} (${concepts[first.best]?.name ?? '?'})` : 'Not a detector so far'}
         {switches ? `; switched concept ${switches} time${switches > 1 ? 's' : ''}` : ''}. Detector: IoU &gt; {threshold}.
       </p>
-      <LineChart title="IoU and selectivity" xLabel="step" yLabel="value" series={series} height={180} yDomain={[0, 1]} curve="step" testId="unit-history-chart" />
+      <LineChart
+        title="IoU and selectivity"
+        xLabel="step"
+        yLabel="value"
+        series={series}
+        height={180}
+        yDomain={[0, 1]}
+        curve="step"
+        testId="unit-history-chart"
+      />
       <table style={{ width: '100%', fontSize: 'var(--text-xs)', borderCollapse: 'collapse', marginTop: 8 }}>
-        <thead><tr><th scope="col" style={{ textAlign: 'left' }}>step</th><th scope="col" style={{ textAlign: 'left' }}>best concept</th><th scope="col">IoU</th><th scope="col">selectivity</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col" style={{ textAlign: 'left' }}>
+              step
+            </th>
+            <th scope="col" style={{ textAlign: 'left' }}>
+              best concept
+            </th>
+            <th scope="col">IoU</th>
+            <th scope="col">selectivity</th>
+          </tr>
+        </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.step} data-step={r.step} data-best={r.best} className={r.iou > threshold ? undefined : 'muted'}>
               <td>{formatStep(r.step)}</td>
-              <td><span className="swatch" style={{ background: r.best >= 0 ? conceptColour(r.best) : 'transparent', marginRight: 4 }} />{r.best >= 0 ? `${concepts[r.best]?.name} (${concepts[r.best]?.category})` : '—'}</td>
+              <td>
+                <span className="swatch" style={{ background: r.best >= 0 ? conceptColour(r.best) : 'transparent', marginRight: 4 }} />
+                {r.best >= 0 ? `${concepts[r.best]?.name} (${concepts[r.best]?.category})` : '—'}
+              </td>
               <td style={{ textAlign: 'right' }}>{formatValue(r.iou)}</td>
               <td style={{ textAlign: 'right' }}>{formatValue(r.selectivity)}</td>
             </tr>

@@ -22,7 +22,7 @@ export interface RunUrlState {
 export function runQuery(s: LayerwatchState, current: URLSearchParams): string {
   const q = new URLSearchParams(current);
   const replay = selectReplay(s);
-  const at = replay ? s.timeline.target ?? s.timeline.frame : s.view.scrub;
+  const at = replay ? (s.timeline.target ?? s.timeline.frame) : s.view.scrub;
   const step = at === null ? undefined : (replay ? s.timeline.steps : s.run.steps)[at];
   const set = (k: string, v: string | undefined) => (v === undefined || v === '' ? q.delete(k) : q.set(k, v));
   set('step', step === undefined ? undefined : String(step));

@@ -55,8 +55,12 @@ export function variateWeights(p: PreparedLayer, u: Float64Array, q: number, d: 
 
 /** Σα_iρ_i / Σα_i. */
 export function weightedMean(rho: number[], alpha: Float64Array): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < rho.length; i++) { num += alpha[i] * rho[i]; den += alpha[i]; }
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < rho.length; i++) {
+    num += alpha[i] * rho[i];
+    den += alpha[i];
+  }
   return den > 0 ? num / den : 0;
 }
 

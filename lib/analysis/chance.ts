@@ -32,7 +32,11 @@ export function chanceBaseline(
   for (let s = 0; s < samples; s++) {
     const a = { data: gaussianMatrix(rng, unitsA, examples), units: unitsA, examples };
     const b = { data: gaussianMatrix(rng, unitsB, examples), units: unitsB, examples };
-    values.push(sketch ? compare(prepareSketch(sketchActivations(a, sketch)), prepareSketch(sketchActivations(b, sketch)), metric, opts).value : similarity(a, b, metric, opts).value);
+    values.push(
+      sketch
+        ? compare(prepareSketch(sketchActivations(a, sketch)), prepareSketch(sketchActivations(b, sketch)), metric, opts).value
+        : similarity(a, b, metric, opts).value,
+    );
   }
   const mean = values.reduce((x, y) => x + y, 0) / samples;
   const varSum = values.reduce((x, y) => x + (y - mean) ** 2, 0);

@@ -28,7 +28,10 @@ export function frobenius(g: Float64Array): number {
 }
 
 /** Which route a pair of CKA forms takes; exported for the docs table and the tests. */
-export function ckaRoute(a: Pick<PreparedLayer, 'form' | 'units' | 'examples'>, b: Pick<PreparedLayer, 'form' | 'units' | 'examples'>): 'cross' | 'grams' | 'mixed' {
+export function ckaRoute(
+  a: Pick<PreparedLayer, 'form' | 'units' | 'examples'>,
+  b: Pick<PreparedLayer, 'form' | 'units' | 'examples'>,
+): 'cross' | 'grams' | 'mixed' {
   if (a.form === 'gram' && b.form === 'gram') return 'grams';
   if (a.form === 'gram' || b.form === 'gram') return 'mixed';
   const m = a.examples;

@@ -17,7 +17,8 @@ type CcaMetric = Exclude<Metric, 'cka'>;
  */
 function whitenedCross(a: PreparedLayer, b: PreparedLayer, da: number, db: number, dataCross?: Float64Array): Float64Array {
   if (da * db === 0) return new Float64Array(0);
-  const k = kernel(), m = a.examples;
+  const k = kernel(),
+    m = a.examples;
   const ra = a.form === 'data' ? a.units : da;
   const rb = b.form === 'data' ? b.units : db;
   const cross = dataCross ?? k.cross(a.rows.subarray(0, ra * m), ra, b.rows.subarray(0, rb * m), rb, m);
@@ -71,7 +72,8 @@ export function compareMany(a: PreparedLayer, b: PreparedLayer, metrics: readonl
   return metrics.map((metric): SimilarityResult => {
     if (metric === 'cka') return { metric, value: ckaValue as number, ...(sketched ? { approximate: true } : {}) };
     const [sa, sb] = need[cca.indexOf(metric)];
-    const ka = sa.d, kb = sb.d;
+    const ka = sa.d,
+      kb = sb.d;
     const mab = ka === da && kb === db ? full : block(full, db, ka, kb);
     if (metric === 'pwcca') return { metric, value: pwcca(a, b, mab, ka, kb) };
     const { rho } = canonical(mab, ka, kb);

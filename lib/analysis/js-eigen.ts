@@ -17,7 +17,11 @@ function tridiagonalise(s: Float64Array, n: number, d: Float64Array, e: Float64A
     alpha = Math.sqrt(alpha);
     d[k] = s[row + k];
     const x0 = s[row + k + 1];
-    if (alpha === 0) { e[k] = 0; for (let j = k + 1; j < n; j++) s[row + j] = 0; continue; }
+    if (alpha === 0) {
+      e[k] = 0;
+      for (let j = k + 1; j < n; j++) s[row + j] = 0;
+      continue;
+    }
     const a = x0 > 0 ? -alpha : alpha; // reflect onto a·e1, sign chosen to avoid cancellation
     e[k] = a;
     s[row + k + 1] = x0 - a; // v = x − a e1, ‖v‖² = 2(α² − a x0)
@@ -36,11 +40,16 @@ function tridiagonalise(s: Float64Array, n: number, d: Float64Array, e: Float64A
     const half = 0.5 * vp;
     for (let i = k + 1; i < n; i++) p[i] -= half * s[row + i];
     for (let i = k + 1; i < n; i++) {
-      const ri = i * n, vi = s[row + i], wi = p[i];
+      const ri = i * n,
+        vi = s[row + i],
+        wi = p[i];
       for (let j = k + 1; j < n; j++) s[ri + j] -= vi * p[j] + wi * s[row + j];
     }
   }
-  if (n >= 2) { d[n - 2] = s[(n - 2) * n + n - 2]; e[n - 2] = s[(n - 2) * n + n - 1]; }
+  if (n >= 2) {
+    d[n - 2] = s[(n - 2) * n + n - 2];
+    e[n - 2] = s[(n - 2) * n + n - 1];
+  }
   d[n - 1] = s[n * n - 1];
   e[n - 1] = 0;
   for (let k = n - 2; k < n; k++) if (k >= 0) for (let j = k + 1; j < n; j++) s[k * n + j] = 0;
@@ -49,9 +58,13 @@ function tridiagonalise(s: Float64Array, n: number, d: Float64Array, e: Float64A
 /** Applies one QL sweep's rotations (rows m−1 down to l) to z, a column block at a time (kept out of the sweep so V8 optimises it alone). */
 function rotate(z: Float64Array, n: number, l: number, m: number, cs: Float64Array, sn: Float64Array): void {
   for (let i = m - 1; i >= l; i--) {
-    const c = cs[i], s = sn[i], ri = i * n, rj = ri + n;
+    const c = cs[i],
+      s = sn[i],
+      ri = i * n,
+      rj = ri + n;
     for (let k = 0; k < n; k++) {
-      const zk1 = z[rj + k], zk = z[ri + k];
+      const zk1 = z[rj + k],
+        zk = z[ri + k];
       z[rj + k] = s * zk + c * zk1;
       z[ri + k] = c * zk - s * zk1;
     }
@@ -60,8 +73,10 @@ function rotate(z: Float64Array, n: number, l: number, m: number, cs: Float64Arr
 
 /** Implicit QL on tridiagonal (d, e); z rows are the eigenvectors in the tridiagonal basis (rotations touch two contiguous rows). */
 export function implicitQL(d: Float64Array, e: Float64Array, z: Float64Array | undefined, n: number): void {
-  let f = 0, tst1 = 0;
-  const cs = new Float64Array(n), sn = new Float64Array(n);
+  let f = 0,
+    tst1 = 0;
+  const cs = new Float64Array(n),
+    sn = new Float64Array(n);
   const eps = 2 ** -52;
   for (let l = 0; l < n; l++) {
     tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
@@ -82,17 +97,26 @@ export function implicitQL(d: Float64Array, e: Float64Array, z: Float64Array | u
         for (let i = l + 2; i < n; i++) d[i] -= h;
         f += h;
         p = d[m];
-        let c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
+        let c = 1,
+          c2 = 1,
+          c3 = 1,
+          s = 0,
+          s2 = 0;
         const el1 = e[l + 1];
         for (let i = m - 1; i >= l; i--) {
-          c3 = c2; c2 = c; s2 = s;
-          g = c * e[i]; h = c * p;
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
           r = Math.hypot(p, e[i]);
           e[i + 1] = s * r;
-          s = e[i] / r; c = p / r;
+          s = e[i] / r;
+          c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          cs[i] = c; sn[i] = s;
+          cs[i] = c;
+          sn[i] = s;
         }
         if (z) rotate(z, n, l, m, cs, sn);
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
@@ -109,17 +133,29 @@ export function implicitQL(d: Float64Array, e: Float64Array, z: Float64Array | u
 function backTransform(s: Float64Array, z: Float64Array, n: number): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const y0 = i * n, y1 = y0 + n, y2 = y1 + n, y3 = y2 + n;
+    const y0 = i * n,
+      y1 = y0 + n,
+      y2 = y1 + n,
+      y3 = y2 + n;
     for (let k = n - 3; k >= 0; k--) {
       const v = k * n;
-      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+      let d0 = 0,
+        d1 = 0,
+        d2 = 0,
+        d3 = 0;
       for (let j = k + 1; j < n; j++) {
         const vj = s[v + j];
-        d0 += vj * z[y0 + j]; d1 += vj * z[y1 + j]; d2 += vj * z[y2 + j]; d3 += vj * z[y3 + j];
+        d0 += vj * z[y0 + j];
+        d1 += vj * z[y1 + j];
+        d2 += vj * z[y2 + j];
+        d3 += vj * z[y3 + j];
       }
       for (let j = k + 1; j < n; j++) {
         const vj = s[v + j];
-        z[y0 + j] -= d0 * vj; z[y1 + j] -= d1 * vj; z[y2 + j] -= d2 * vj; z[y3 + j] -= d3 * vj;
+        z[y0 + j] -= d0 * vj;
+        z[y1 + j] -= d1 * vj;
+        z[y2 + j] -= d2 * vj;
+        z[y3 + j] -= d3 * vj;
       }
     }
   }
@@ -136,7 +172,8 @@ function backTransform(s: Float64Array, z: Float64Array, n: number): void {
 
 /** Eigenvalues only of symmetric s (n × n, overwritten), descending: QL without accumulating vectors. */
 export function jsEigvals(s: Float64Array, n: number): Float64Array {
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   tridiagonalise(s, n, d, e);
   implicitQL(d, e, undefined, n);
   return d.sort().reverse();
@@ -144,14 +181,19 @@ export function jsEigvals(s: Float64Array, n: number): Float64Array {
 
 /** Eigendecomposition of symmetric s (n × n row-major, overwritten). */
 export function jsEigh(s: Float64Array, n: number): Eigen {
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   tridiagonalise(s, n, d, e);
   const z = new Float64Array(n * n);
   for (let i = 0; i < n; i++) z[i * n + i] = 1;
   implicitQL(d, e, z, n);
   backTransform(s, z, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => d[b] - d[a]);
-  const values = new Float64Array(n), vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => { values[dst] = d[src]; vectors.set(z.subarray(src * n, src * n + n), dst * n); });
+  const values = new Float64Array(n),
+    vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    values[dst] = d[src];
+    vectors.set(z.subarray(src * n, src * n + n), dst * n);
+  });
   return { values, vectors };
 }

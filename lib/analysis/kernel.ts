@@ -168,7 +168,8 @@ function wrap(addon: Addon): Kernel {
       return values;
     },
     eigTop(s, n, k) {
-      const values = new Float64Array(k), vectors = new Float64Array(k * n);
+      const values = new Float64Array(k),
+        vectors = new Float64Array(k * n);
       if (k > 0) check(addon.eigTop(s, n, k, values, vectors), 'eigTop');
       return { values, vectors };
     },

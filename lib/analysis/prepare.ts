@@ -93,8 +93,17 @@ export function prepareTop(acts: Activations, k: number, label = 'layer'): Prepa
   const top = topDirections(rows as Float64Array, units, examples, kept, k);
   const basis = acts.data instanceof Float32Array ? Float32Array.from(top.basis) : top.basis.slice();
   return {
-    form: 'basis', units, examples, rows: basis, rowCount: top.d, kept, values: top.values, vectors: new Float64Array(0),
-    gramNorm: Number.NaN, metrics: ['svcca-k'], total: top.total,
+    form: 'basis',
+    units,
+    examples,
+    rows: basis,
+    rowCount: top.d,
+    kept,
+    values: top.values,
+    vectors: new Float64Array(0),
+    gramNorm: Number.NaN,
+    metrics: ['svcca-k'],
+    total: top.total,
   };
 }
 
@@ -116,14 +125,18 @@ export function directionsOf(p: PreparedLayer, metric: Exclude<Metric, 'cka'>, o
   const { k, threshold } = resolveOptions(opts);
   const held = rankOf(p);
   if (metric === 'pwcca' && p.sketch !== undefined) {
-    throw new AnalysisError('NEEDS_RAW', 'pwcca needs raw activations: a sketch keeps only the top-K directions, and PWCCA weights every direction by its projection on each neuron');
+    throw new AnalysisError(
+      'NEEDS_RAW',
+      'pwcca needs raw activations: a sketch keeps only the top-K directions, and PWCCA weights every direction by its projection on each neuron',
+    );
   }
   if (!p.metrics.includes(metric)) throw new AnalysisError('SLIMMED', `layer was prepared for ${p.metrics.join(', ')}; it cannot answer ${metric}`);
   const partial = isPartial(p);
   let d = metric === 'svcca' ? keepForVariance(p.values, threshold, p.total) : metric === 'svcca-k' ? Math.min(k, partial ? Infinity : held) : held;
   let capped = false;
   if (d > held || (metric === 'pwcca' && partial)) {
-    if (p.sketch === undefined) throw new AnalysisError('SLIMMED', `layer holds its ${held} leading directions only; it cannot answer ${metric} with these options`);
+    if (p.sketch === undefined)
+      throw new AnalysisError('SLIMMED', `layer holds its ${held} leading directions only; it cannot answer ${metric} with these options`);
     d = held;
     capped = true;
   }

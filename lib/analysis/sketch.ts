@@ -44,7 +44,8 @@ export function validateSketch(s: Sketch, label = 'sketch'): void {
     if (i > 0 && v > s.singular[i - 1] * (1 + 1e-9)) throw bad('singular values are not in descending order');
     held += v * v;
   }
-  if (!Number.isFinite(s.total) || s.total < held * (1 - 1e-6)) throw bad(`total variance ${s.total} is below the sum of the squared singular values (${held})`);
+  if (!Number.isFinite(s.total) || s.total < held * (1 - 1e-6))
+    throw bad(`total variance ${s.total} is below the sum of the squared singular values (${held})`);
   const g = kernel().gram(s.basis, K, m);
   for (let i = 0; i < K; i++) {
     for (let j = 0; j <= i; j++) {
@@ -61,8 +62,18 @@ export function prepareSketch(s: Sketch): PreparedLayer {
   let fourth = 0;
   for (const v of values) fourth += v * v;
   return {
-    form: 'basis', units: s.units, examples: s.examples, rows: s.basis, rowCount: K, kept: new Int32Array(0), values,
-    vectors: new Float64Array(0), gramNorm: Math.sqrt(fourth), metrics: ['svcca-k', 'svcca', 'cka'], total: s.total, sketch: K,
+    form: 'basis',
+    units: s.units,
+    examples: s.examples,
+    rows: s.basis,
+    rowCount: K,
+    kept: new Int32Array(0),
+    values,
+    vectors: new Float64Array(0),
+    gramNorm: Math.sqrt(fourth),
+    metrics: ['svcca-k', 'svcca', 'cka'],
+    total: s.total,
+    sketch: K,
   };
 }
 
@@ -80,7 +91,9 @@ export function sketchOfPrepared(p: PreparedLayer, K: number): PreparedLayer {
  * so the leading ones dominate even more than in the variance; docs/analysis.md gives its measured error.
  */
 export function ckaFromSketches(a: PreparedLayer, b: PreparedLayer): number {
-  const ka = a.rowCount, kb = b.rowCount, m = a.examples;
+  const ka = a.rowCount,
+    kb = b.rowCount,
+    m = a.examples;
   if (ka === 0 || kb === 0) return 0;
   const cross = kernel().cross(a.rows.subarray(0, ka * m), ka, b.rows.subarray(0, kb * m), kb, m);
   let num = 0;

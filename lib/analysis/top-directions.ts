@@ -26,7 +26,8 @@ const EXPECTED_APPLICATIONS = 30;
 
 /** The route for a live block of n neurons × m datapoints and k directions: the cheaper in multiply–adds. */
 export function topRoute(n: number, m: number, k: number): TopRoute {
-  const s = Math.min(n, m), t = Math.max(n, m);
+  const s = Math.min(n, m),
+    t = Math.max(n, m);
   const gram = (s * s * t) / 2;
   const iterate = EXPECTED_APPLICATIONS * 2 * n * m * blockSize(k, s);
   if (iterate < gram) return 'iterate';

@@ -53,7 +53,12 @@ export function settling(row: ReadonlyArray<Cell>, threshold: number, reference:
 }
 
 /** Per layer, the step from which it settled (null: changing, or settled only at the reference): the overview's columns. */
-export function settleSteps(grid: { layers: readonly string[]; steps: readonly number[]; reference: number | null; toNewest: ReadonlyArray<ReadonlyArray<Cell>> }): Array<{ layer: string; step: number | null }> {
+export function settleSteps(grid: {
+  layers: readonly string[];
+  steps: readonly number[];
+  reference: number | null;
+  toNewest: ReadonlyArray<ReadonlyArray<Cell>>;
+}): Array<{ layer: string; step: number | null }> {
   const { layers } = settlingSummary(grid, SETTLED);
   return grid.layers.map((layer, l) => {
     const s = layers[l];
@@ -62,7 +67,10 @@ export function settleSteps(grid: { layers: readonly string[]; steps: readonly n
 }
 
 /** Per layer, its settling against the grid's reference, and how many layers have settled. */
-export function settlingSummary(grid: { steps: readonly number[]; reference: number | null; toNewest: ReadonlyArray<ReadonlyArray<Cell>> }, threshold: number): { layers: Settling[]; settled: number } {
+export function settlingSummary(
+  grid: { steps: readonly number[]; reference: number | null; toNewest: ReadonlyArray<ReadonlyArray<Cell>> },
+  threshold: number,
+): { layers: Settling[]; settled: number } {
   const ref = grid.reference === null ? grid.steps.length - 1 : grid.steps.indexOf(grid.reference);
   const layers = grid.toNewest.map((row) => settling(row, threshold, ref));
   return { layers, settled: layers.filter((s) => s.state === 'settled').length };

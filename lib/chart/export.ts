@@ -35,24 +35,46 @@ export function toCsv(columns: readonly string[], rows: ReadonlyArray<ReadonlyAr
 
 /** JSON with non-finite numbers as null (JSON has no NaN) and typed arrays as plain arrays. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return null;
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
-    return v;
-  }, 2);
+  return JSON.stringify(
+    value,
+    (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return null;
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
+      return v;
+    },
+    2,
+  );
 }
 
 /** A file name from a title: lower case, safe characters, no leading/trailing dashes, at most 80 characters. */
 export function safeFilename(title: string, ext: string): string {
-  const base = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9._-]+/g, '-').replace(/-+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80) || 'chart';
+  const base =
+    title
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/-+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '')
+      .slice(0, 80) || 'chart';
   return `${base}.${ext}`;
 }
 
 /** Long-format rows of a layers × steps grid: layer, step, value (and k when given). */
-export function gridData(layers: readonly string[], steps: readonly number[], values: ReadonlyArray<ReadonlyArray<number | null>>, extra: { k?: ReadonlyArray<ReadonlyArray<number | null>> | null; meta?: Record<string, unknown> } = {}): ChartData {
+export function gridData(
+  layers: readonly string[],
+  steps: readonly number[],
+  values: ReadonlyArray<ReadonlyArray<number | null>>,
+  extra: { k?: ReadonlyArray<ReadonlyArray<number | null>> | null; meta?: Record<string, unknown> } = {},
+): ChartData {
   const rows: CsvValue[][] = [];
-  layers.forEach((layer, l) => steps.forEach((step, c) => rows.push(extra.k ? [layer, step, values[l]?.[c] ?? null, extra.k[l]?.[c] ?? null] : [layer, step, values[l]?.[c] ?? null])));
-  return { columns: extra.k ? ['layer', 'step', 'value', 'k'] : ['layer', 'step', 'value'], rows, json: { ...extra.meta, layers, steps, values, ...(extra.k ? { k: extra.k } : {}) } };
+  layers.forEach((layer, l) =>
+    steps.forEach((step, c) => rows.push(extra.k ? [layer, step, values[l]?.[c] ?? null, extra.k[l]?.[c] ?? null] : [layer, step, values[l]?.[c] ?? null])),
+  );
+  return {
+    columns: extra.k ? ['layer', 'step', 'value', 'k'] : ['layer', 'step', 'value'],
+    rows,
+    json: { ...extra.meta, layers, steps, values, ...(extra.k ? { k: extra.k } : {}) },
+  };
 }
 
 /** Long-format rows of x/y series: series, x, y. */
@@ -73,14 +95,25 @@ export function seriesData(xLabel: string, series: ReadonlyArray<{ label: string
 }
 
 /** Long-format rows of a rows × columns matrix: row label, column label, value. */
-export function matrixData(rowLabel: string, colLabel: string, rowNames: readonly string[], colNames: readonly string[], values: ReadonlyArray<ReadonlyArray<number | null>>, meta: Record<string, unknown> = {}): ChartData {
+export function matrixData(
+  rowLabel: string,
+  colLabel: string,
+  rowNames: readonly string[],
+  colNames: readonly string[],
+  values: ReadonlyArray<ReadonlyArray<number | null>>,
+  meta: Record<string, unknown> = {},
+): ChartData {
   const rows: CsvValue[][] = [];
   rowNames.forEach((r, i) => colNames.forEach((c, j) => rows.push([r, c, values[i]?.[j] ?? null])));
   return { columns: [rowLabel, colLabel, 'value'], rows, json: { ...meta, [`${rowLabel}s`]: rowNames, [`${colLabel}s`]: colNames, values } };
 }
 
 /** A piece of a figure placed at (x, y): inline SVG markup (an `<svg>` element) or a raster image (a data URL). */
-export type FigurePiece = { x: number; y: number; width: number; height: number } & ({ svg: string } | { image: string } | { text: string; size: number; weight?: number; fill: string });
+export type FigurePiece = { x: number; y: number; width: number; height: number } & (
+  | { svg: string }
+  | { image: string }
+  | { text: string; size: number; weight?: number; fill: string }
+);
 
 /** Escapes text for XML content and attribute values. */
 export function xmlEscape(s: string): string {
@@ -93,7 +126,8 @@ export function composeSvg(width: number, height: number, background: string, pi
   const h = Math.ceil(height);
   const body = pieces.map((p) => {
     if ('svg' in p) return p.svg.replace(/^<svg\b/, `<svg x="${p.x}" y="${p.y}"`);
-    if ('image' in p) return `<image x="${p.x}" y="${p.y}" width="${p.width}" height="${p.height}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${xmlEscape(p.image)}"/>`;
+    if ('image' in p)
+      return `<image x="${p.x}" y="${p.y}" width="${p.width}" height="${p.height}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${xmlEscape(p.image)}"/>`;
     return `<text x="${p.x}" y="${p.y + p.size}" font-size="${p.size}" font-weight="${p.weight ?? 400}" fill="${xmlEscape(p.fill)}">${xmlEscape(p.text)}</text>`;
   });
   return [

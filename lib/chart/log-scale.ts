@@ -13,7 +13,14 @@ export interface LogFiltered {
 }
 
 /** Keeps the points both axes can place (judged on the raw x and y); counts the finite ones a log axis cannot (values ≤ 0). */
-export function logFilter(xs: ArrayLike<number>, ys: ArrayLike<number>, length: number, logX: boolean, logY: boolean, extra: ReadonlyArray<ArrayLike<number>> = []): LogFiltered {
+export function logFilter(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  length: number,
+  logX: boolean,
+  logY: boolean,
+  extra: ReadonlyArray<ArrayLike<number>> = [],
+): LogFiltered {
   const n = Math.min(length, xs.length, ys.length);
   const ox = new Float64Array(n);
   const oy = new Float64Array(n);

@@ -67,7 +67,10 @@ export function minMaxEnvelope(ys: ArrayLike<number>, length: number, span: numb
   const minQ = new Int32Array(n);
   const maxQ = new Int32Array(n);
   let count = 0;
-  let minHead = 0, minTail = 0, maxHead = 0, maxTail = 0;
+  let minHead = 0,
+    minTail = 0,
+    maxHead = 0,
+    maxTail = 0;
   for (let i = 0; i < n; i++) {
     const v = ys[i];
     if (!Number.isFinite(v)) {

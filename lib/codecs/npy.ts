@@ -80,7 +80,11 @@ export function readNpy(buf: Uint8Array, opts: NpyReadOptions = {}): NpyArray {
   if (!dt) throw new NpyError('NPY_UNSUPPORTED_DTYPE', `unsupported dtype ${descr}; need float32 or float64 (<f4, <f8)`);
   if (fortran === 'True') throw new NpyError('NPY_FORTRAN_ORDER', 'Fortran-order array; save it C-ordered (np.ascontiguousarray)');
   if (fortran !== 'False') throw new NpyError('NPY_BAD_HEADER', `bad fortran_order ${fortran}`);
-  const dims = shapeText.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const dims = shapeText
+    .slice(1, -1)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (dims.some((d) => !/^\d+$/.test(d))) throw new NpyError('NPY_BAD_HEADER', `bad shape ${shapeText}`);
   const shape = dims.map(Number);
   const count = shape.reduce((a, b) => a * b, 1);

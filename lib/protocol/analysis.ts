@@ -155,5 +155,15 @@ export function applyConvergencePatch(grid: ConvergenceGrid, patch: ConvergenceP
 
 /** An empty grid for a run's layers. */
 export function emptyGrid(metric: MetricName, layers: string[]): ConvergenceGrid {
-  return { metric, layers: [...layers], steps: [], reference: null, toNewest: layers.map(() => []), stability: layers.map(() => []), k: layers.map(() => []), chance: layers.map(() => null), pending: 0 };
+  return {
+    metric,
+    layers: [...layers],
+    steps: [],
+    reference: null,
+    toNewest: layers.map(() => []),
+    stability: layers.map(() => []),
+    k: layers.map(() => []),
+    chance: layers.map(() => null),
+    pending: 0,
+  };
 }

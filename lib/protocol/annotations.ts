@@ -32,14 +32,29 @@ export type AnnotationErrorCode = keyof typeof ANNOTATION_ERRORS;
 
 /** Tags and notes as stored: bounded like the API, so a hand-edited log cannot smuggle in more. */
 export const Annotation = z.strictObject({
-  tags: z.array(z.string().min(1).max(MAX_TAG_CHARS).regex(TAG).refine((t) => !CONTROL.test(t))).max(MAX_TAGS),
-  notes: z.string().max(MAX_NOTES_CHARS).refine((n) => !NOTES_CONTROL.test(n)),
+  tags: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(MAX_TAG_CHARS)
+        .regex(TAG)
+        .refine((t) => !CONTROL.test(t)),
+    )
+    .max(MAX_TAGS),
+  notes: z
+    .string()
+    .max(MAX_NOTES_CHARS)
+    .refine((n) => !NOTES_CONTROL.test(n)),
 });
 export type Annotation = z.infer<typeof Annotation>;
 
 /** A refused patch: a stable code and one line that names what is wrong. */
 export class AnnotationError extends Error {
-  constructor(readonly code: AnnotationErrorCode, message: string = ANNOTATION_ERRORS[code]) {
+  constructor(
+    readonly code: AnnotationErrorCode,
+    message: string = ANNOTATION_ERRORS[code],
+  ) {
     super(message);
     this.name = 'AnnotationError';
   }
@@ -64,7 +79,8 @@ function checkTags(tags: unknown): string[] {
   for (const t of tags) {
     if (typeof t !== 'string') throw new AnnotationError('BAD_ANNOTATION', '"tags" must be an array of strings.');
     const tag = t.trim();
-    if (!tag || tag.length > MAX_TAG_CHARS || !TAG.test(tag) || CONTROL.test(tag)) throw new AnnotationError('BAD_TAG', `Tag ${clip(tag)}: ${ANNOTATION_ERRORS.BAD_TAG}`);
+    if (!tag || tag.length > MAX_TAG_CHARS || !TAG.test(tag) || CONTROL.test(tag))
+      throw new AnnotationError('BAD_TAG', `Tag ${clip(tag)}: ${ANNOTATION_ERRORS.BAD_TAG}`);
     // The same tag twice is one tag; the order a person gave is kept.
     if (!out.includes(tag)) out.push(tag);
   }
@@ -75,7 +91,11 @@ function checkNotes(notes: unknown): string {
   if (typeof notes !== 'string') throw new AnnotationError('BAD_ANNOTATION', '"notes" must be a string.');
   if (notes.length > MAX_NOTES_CHARS) throw new AnnotationError('NOTES_TOO_LONG', `Notes of ${notes.length} characters; the limit is ${MAX_NOTES_CHARS}.`);
   const bad = NOTES_CONTROL.exec(notes);
-  if (bad) throw new AnnotationError('CONTROL_CHARACTER', `Notes hold the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} at position ${bad.index}; only newlines and tabs are allowed.`);
+  if (bad)
+    throw new AnnotationError(
+      'CONTROL_CHARACTER',
+      `Notes hold the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} at position ${bad.index}; only newlines and tabs are allowed.`,
+    );
   return notes;
 }
 

@@ -9,7 +9,11 @@ import { AdviceEvent, RunStatus, Warning } from './live';
 import { MAX_WORLD_SIZE, SCALAR_REDUCE } from './ranks';
 import { Annotation } from './annotations';
 
-const rank = z.number().int().min(0).max(MAX_WORLD_SIZE - 1);
+const rank = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_WORLD_SIZE - 1);
 
 export const ServerEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('status'), status: RunStatus, reason: z.string().max(1000).optional() }),

@@ -27,12 +27,41 @@ export const FrameHeader = z
     /** float16 frames: the power of two the stored values were divided by. */
     scale: z.number().positive().finite().optional(),
     /** [units, examples] for activations; [units, examples, h, w] for spatial maps; [examples, h, w, channels] for images; [examples, targets, h, w] for Grad-CAM; [K, examples] for a sketch. */
-    shape: z.array(z.number().int().min(1).max(2 ** 31 - 1)).min(2).max(4),
+    shape: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(2 ** 31 - 1),
+      )
+      .min(2)
+      .max(4),
     kind: z.enum(['activations', 'spatial', 'masks', 'images', 'gradcam', 'sketch']).default('activations'),
     /** Grad-CAM frames only: the probe example of each row (lib/protocol/gradcam.ts). */
-    examples: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(MAX_GRADCAM_EXAMPLES).optional(),
+    examples: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1),
+      )
+      .min(1)
+      .max(MAX_GRADCAM_EXAMPLES)
+      .optional(),
     /** Grad-CAM frames only: the class each map explains, examples × targets row-major. */
-    classes: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(MAX_GRADCAM_EXAMPLES * MAX_GRADCAM_TARGETS).optional(),
+    classes: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1),
+      )
+      .min(1)
+      .max(MAX_GRADCAM_EXAMPLES * MAX_GRADCAM_TARGETS)
+      .optional(),
     /** Sketch frames only. */
     sketch: SketchInfo.optional(),
   })
@@ -40,8 +69,9 @@ export const FrameHeader = z
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
     if (h.kind !== 'gradcam' && (h.examples !== undefined || h.classes !== undefined)) issue('"examples" and "classes" belong to gradcam frames only');
     if ((h.kind === 'sketch') !== (h.sketch !== undefined)) issue('a "sketch" field goes with kind "sketch", and only there');
-    if (h.sketch && (h.shape.length !== 2 || h.shape[0] !== h.sketch.singular.length)) issue(`a sketch's shape is [K, examples] with K = ${h.sketch.singular.length} singular values`);
-    if (h.dtype === 'float16' && (h.kind !== 'activations' && h.kind !== 'spatial')) issue('only activation frames can be float16');
+    if (h.sketch && (h.shape.length !== 2 || h.shape[0] !== h.sketch.singular.length))
+      issue(`a sketch's shape is [K, examples] with K = ${h.sketch.singular.length} singular values`);
+    if (h.dtype === 'float16' && h.kind !== 'activations' && h.kind !== 'spatial') issue('only activation frames can be float16');
     if ((h.dtype === 'float16') !== (h.scale !== undefined)) issue('"scale" goes with dtype float16, and only there');
     if (h.scale !== undefined && 2 ** Math.round(Math.log2(h.scale)) !== h.scale) issue('scale must be a power of two');
   });
@@ -77,7 +107,11 @@ export function encodeFrame(header: Omit<FrameHeader, 'dtype' | 'kind' | 'scale'
 }
 
 /** Encodes a float16 frame (the float16 store): `half` holds value / scale as binary16 bits. */
-export function encodeHalfFrame(header: Omit<FrameHeader, 'dtype' | 'kind' | 'scale' | 'sketch'> & Partial<Pick<FrameHeader, 'kind'>>, half: Uint16Array, scale: number): Uint8Array {
+export function encodeHalfFrame(
+  header: Omit<FrameHeader, 'dtype' | 'kind' | 'scale' | 'sketch'> & Partial<Pick<FrameHeader, 'kind'>>,
+  half: Uint16Array,
+  scale: number,
+): Uint8Array {
   return encodeWith({ ...header, dtype: 'float16' as const, scale }, half);
 }
 
@@ -86,7 +120,8 @@ function encodeWith(full: Omit<FrameHeader, 'kind'> & Partial<Pick<FrameHeader, 
     throw new ProtocolError('SHAPE_MISMATCH', `frame shape [${full.shape.join(', ')}] holds ${shapeSize(full.shape)} values, data has ${data.length}`);
   }
   const json = encoder.encode(JSON.stringify(full));
-  if (json.length > MAX_FRAME_HEADER_BYTES) throw new ProtocolError('BAD_FRAME', `frame header is ${json.length} bytes; the limit is ${MAX_FRAME_HEADER_BYTES}`);
+  if (json.length > MAX_FRAME_HEADER_BYTES)
+    throw new ProtocolError('BAD_FRAME', `frame header is ${json.length} bytes; the limit is ${MAX_FRAME_HEADER_BYTES}`);
   const payloadOffset = align4(8 + json.length);
   const out = new Uint8Array(payloadOffset + data.byteLength);
   out.set(FRAME_MAGIC, 0);

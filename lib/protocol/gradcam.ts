@@ -61,6 +61,8 @@ export const GradcamView = z.object({
   targets: z.number().int().min(1).max(MAX_GRADCAM_TARGETS),
   classNames: z.array(z.string()),
   examples: z.array(GradcamExample),
-  imageSize: z.object({ h: z.number().int().min(1).max(MAX_IMAGE_SIDE), w: z.number().int().min(1).max(MAX_IMAGE_SIDE), channels: z.union([z.literal(1), z.literal(3)]) }).optional(),
+  imageSize: z
+    .object({ h: z.number().int().min(1).max(MAX_IMAGE_SIDE), w: z.number().int().min(1).max(MAX_IMAGE_SIDE), channels: z.union([z.literal(1), z.literal(3)]) })
+    .optional(),
 });
 export type GradcamView = z.infer<typeof GradcamView>;

@@ -10,7 +10,11 @@ const name = z.string().min(1).max(200);
 const runId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'run ids are 1-64 of a-z 0-9 - _');
 const step = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const finite = z.number().finite();
-const rank = z.number().int().min(0).max(MAX_WORLD_SIZE - 1);
+const rank = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_WORLD_SIZE - 1);
 const freeJson = z.unknown().refine((v) => jsonWithinBounds(v), 'nested too deep or too large (32 levels, 10,000 values)');
 
 export const LayerKind = z.enum(['dense', 'conv', 'attention', 'logits', 'other']);
@@ -72,20 +76,24 @@ export const Hello = z.strictObject({
   protocol: z.number().int(),
   token: z.string().max(1024).optional(),
   client: z.string().max(200).optional(),
-  run: z.strictObject({
-    id: runId.optional(),
-    name: name.optional(),
-    project: z.string().max(200).optional(),
-    config: freeJson.optional(),
-    /** Which process of a distributed run this connection speaks for (lib/protocol/ranks.ts); rank 0 owns the run. */
-    rank: rank.optional(),
-    /** How many processes the distributed run has; given with `rank`. */
-    worldSize: z.number().int().min(1).max(MAX_WORLD_SIZE).optional(),
-  }).superRefine((run, ctx) => {
-    if ((run.rank === undefined) !== (run.worldSize === undefined)) ctx.addIssue({ code: 'custom', message: 'rank and worldSize go together' });
-    else if (run.rank !== undefined && run.rank >= run.worldSize!) ctx.addIssue({ code: 'custom', message: `rank ${run.rank} is not below worldSize ${run.worldSize}` });
-    else if (run.rank !== undefined && run.rank > 0 && run.id === undefined) ctx.addIssue({ code: 'custom', message: 'a rank other than 0 attaches to rank 0\'s run: give run.id' });
-  }),
+  run: z
+    .strictObject({
+      id: runId.optional(),
+      name: name.optional(),
+      project: z.string().max(200).optional(),
+      config: freeJson.optional(),
+      /** Which process of a distributed run this connection speaks for (lib/protocol/ranks.ts); rank 0 owns the run. */
+      rank: rank.optional(),
+      /** How many processes the distributed run has; given with `rank`. */
+      worldSize: z.number().int().min(1).max(MAX_WORLD_SIZE).optional(),
+    })
+    .superRefine((run, ctx) => {
+      if ((run.rank === undefined) !== (run.worldSize === undefined)) ctx.addIssue({ code: 'custom', message: 'rank and worldSize go together' });
+      else if (run.rank !== undefined && run.rank >= run.worldSize!)
+        ctx.addIssue({ code: 'custom', message: `rank ${run.rank} is not below worldSize ${run.worldSize}` });
+      else if (run.rank !== undefined && run.rank > 0 && run.id === undefined)
+        ctx.addIssue({ code: 'custom', message: "a rank other than 0 attaches to rank 0's run: give run.id" });
+    }),
   /** Append to the run `run.id` if it exists (it is created if not). */
   resume: z.boolean().optional(),
   options: RunOptions.optional(),

@@ -77,7 +77,14 @@ export const RunSnapshot = z.object({
   /** Layers the trainer confirmed frozen, in the order confirmed (advice alone freezes nothing). */
   frozen: z.array(FrozenLayer).default([]),
   /** Analysis state; each key is filled by its analysis (concepts and advice join convergence later). */
-  analysis: z.object({ convergence: ConvergenceState.optional(), concepts: ConceptState.optional(), progress: AnalysisProgress.optional(), backlog: AnalysisBacklog.optional() }).optional(),
+  analysis: z
+    .object({
+      convergence: ConvergenceState.optional(),
+      concepts: ConceptState.optional(),
+      progress: AnalysisProgress.optional(),
+      backlog: AnalysisBacklog.optional(),
+    })
+    .optional(),
 });
 export type RunSnapshot = z.infer<typeof RunSnapshot>;
 
@@ -175,7 +182,9 @@ export const UnitExamples = z.object({
   pooling: z.enum(['none', 'max']),
   examples: z.array(UnitExample),
   /** Present when the examples carry pixels. */
-  imageSize: z.object({ h: z.number().int().min(1).max(MAX_IMAGE_SIDE), w: z.number().int().min(1).max(MAX_IMAGE_SIDE), channels: ImageSize.shape.channels }).optional(),
+  imageSize: z
+    .object({ h: z.number().int().min(1).max(MAX_IMAGE_SIDE), w: z.number().int().min(1).max(MAX_IMAGE_SIDE), channels: ImageSize.shape.channels })
+    .optional(),
 });
 export type UnitExamples = z.infer<typeof UnitExamples>;
 
@@ -186,9 +195,23 @@ export type LiveRequest = z.infer<typeof Request>;
 
 export const LiveServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.number(), epoch: z.string(), server: z.string(), kernel: z.string() }),
-  z.object({ type: z.literal('snapshot'), topic: z.string(), epoch: z.string(), seq: z.number(), run: RunSnapshot.optional(), runs: z.array(RunMeta).optional() }),
+  z.object({
+    type: z.literal('snapshot'),
+    topic: z.string(),
+    epoch: z.string(),
+    seq: z.number(),
+    run: RunSnapshot.optional(),
+    runs: z.array(RunMeta).optional(),
+  }),
   z.object({ type: z.literal('delta'), topic: z.string(), seq: z.number(), run: RunDelta.optional(), runs: RunsDelta.optional() }),
-  z.object({ type: z.literal('response'), id: z.number(), ok: z.boolean(), data: z.unknown().optional(), code: z.string().optional(), message: z.string().optional() }),
+  z.object({
+    type: z.literal('response'),
+    id: z.number(),
+    ok: z.boolean(),
+    data: z.unknown().optional(),
+    code: z.string().optional(),
+    message: z.string().optional(),
+  }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string(), fatal: z.boolean(), topic: z.string().optional() }),
   z.object({ type: z.literal('pong'), id: z.number().optional() }),
 ]);

@@ -17,7 +17,13 @@ export const OverviewPage = z.object({
   keys: z.object({ config: z.array(z.string()), scalars: z.array(z.string()), layers: z.array(z.string()) }),
   /** With `axes`: each run matching the query (not the brush) on those axes, `selected` when the brush keeps it too. */
   points: z
-    .object({ axes: z.array(z.string()), ids: z.array(z.string()), values: z.array(z.array(z.number().nullable())), selected: z.array(z.boolean()), truncated: z.boolean() })
+    .object({
+      axes: z.array(z.string()),
+      ids: z.array(z.string()),
+      values: z.array(z.array(z.number().nullable())),
+      selected: z.array(z.boolean()),
+      truncated: z.boolean(),
+    })
     .optional(),
 });
 export type OverviewPage = z.infer<typeof OverviewPage>;

@@ -13,10 +13,7 @@ import { MAX_UNIT_EXAMPLES, RunSnapshot, Series, UnitExamples, UnitExamplesParam
 export const MAX_SERIES_POINTS = 1_000_000;
 
 /** A number; a numeric string is read as one (hand-written clients send "800"), a boolean is not. */
-const numeric = z
-  .union([z.number(), z.string()], { error: 'must be a number' })
-  .transform(Number)
-  .refine(Number.isFinite, { error: 'must be a number' });
+const numeric = z.union([z.number(), z.string()], { error: 'must be a number' }).transform(Number).refine(Number.isFinite, { error: 'must be a number' });
 const metric = MetricName.default(DEFAULT_METRIC);
 
 /** One row of the table: `usage` is the params' shape as error messages and docs/protocol.md write it. */
@@ -29,7 +26,12 @@ const spec = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R, us
 
 export const LIVE_REQUESTS = {
   series: spec(
-    z.object({ name: z.string(), from: numeric.optional(), to: numeric.optional(), points: numeric.pipe(z.number().int().min(3).max(MAX_SERIES_POINTS)).default(MAX_SERIES_POINTS) }),
+    z.object({
+      name: z.string(),
+      from: numeric.optional(),
+      to: numeric.optional(),
+      points: numeric.pipe(z.number().int().min(3).max(MAX_SERIES_POINTS)).default(MAX_SERIES_POINTS),
+    }),
     Series,
     `{name: a logged scalar, from?: step, to?: step, points?: 3-${MAX_SERIES_POINTS}}`,
   ),

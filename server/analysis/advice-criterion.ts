@@ -87,7 +87,16 @@ function anglePerDoubling(similarity: number, a: number, b: number, minDoublings
  * evidenceMiddle, and the similarity of m to c) is the recent half of the window: a layer whose drift per doubling is
  * faster there is still learning, and the faster drift is the one projected.
  */
-export function judge(config: CriterionConfig, steps: readonly number[], c: number, e: number, toFirst: number, toStart: number, peak: number, recent?: { m: number; similarity: number }): Judgement {
+export function judge(
+  config: CriterionConfig,
+  steps: readonly number[],
+  c: number,
+  e: number,
+  toFirst: number,
+  toStart: number,
+  peak: number,
+  recent?: { m: number; similarity: number },
+): Judgement {
   const t = steps[c];
   const te = steps[e];
   const moved = 1 - toFirst;

@@ -97,10 +97,16 @@ export class AdviceTracker {
       step: steps[c],
       action: 'freeze',
       evidence: {
-        metric, threshold, window,
+        metric,
+        threshold,
+        window,
         steps: cols.map((x) => steps[x]),
         stability: cols.map((x) => similarity.get(x)!),
-        moved: round(j.moved), rate: j.rate, peakRate: j.peakRate, horizon: round(j.horizon), projected: round(j.projected),
+        moved: round(j.moved),
+        rate: j.rate,
+        peakRate: j.peakRate,
+        horizon: round(j.horizon),
+        projected: round(j.projected),
       },
     });
     this.release();

@@ -58,14 +58,16 @@ export async function checkStoredAnalysis(analysisFile: string, logFile: string)
     // A binary record of one layer's per-unit concept values at one checkpoint (concept-units.ts).
     const unitsKey = unitsRecordKey(rec.payload);
     if (unitsKey) {
-      if (unitsKey.l >= layers || !stepSet.has(unitsKey.step)) throw bad(rec.offset, `per-unit concept values of layer ${unitsKey.l} at step ${unitsKey.step}: not a layer and checkpoint of the log`);
+      if (unitsKey.l >= layers || !stepSet.has(unitsKey.step))
+        throw bad(rec.offset, `per-unit concept values of layer ${unitsKey.l} at step ${unitsKey.step}: not a layer and checkpoint of the log`);
       let shape: number[];
       try {
         shape = decodeFrame(rec.payload).header.shape;
       } catch {
         throw bad(rec.offset, 'per-unit concept values that do not decode');
       }
-      if (shape.length !== 2 || shape[0] !== 3 || shape[1] !== units[unitsKey.l]) throw bad(rec.offset, `per-unit concept values of shape [${shape.join(', ')}] for a layer of ${units[unitsKey.l]} units`);
+      if (shape.length !== 2 || shape[0] !== 3 || shape[1] !== units[unitsKey.l])
+        throw bad(rec.offset, `per-unit concept values of shape [${shape.join(', ')}] for a layer of ${units[unitsKey.l]} units`);
       continue;
     }
     let json: unknown;

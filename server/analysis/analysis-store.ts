@@ -1,7 +1,7 @@
 /** Stored analysis of a run (runs/<id>/analysis.lwlog): the patches exactly as broadcast, so a reload or replay recomputes nothing. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { applyConvergencePatch, emptyGrid, type ConceptPatch, type ConvergenceGrid, type ConvergencePatch, } from '../../lib/protocol';
+import { applyConvergencePatch, emptyGrid, type ConceptPatch, type ConvergenceGrid, type ConvergencePatch } from '../../lib/protocol';
 import { RunLogWriter } from '../storage/run-log-writer';
 import { readRunLog } from '../storage/run-log-reader';
 import { RECORD_KIND } from '../runs/records';

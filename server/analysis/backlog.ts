@@ -57,7 +57,8 @@ export class BacklogTracker {
   /** The current state (snapshot). */
   state(): AnalysisBacklog {
     const behind = this.arrived.size;
-    const s = this.service, a = this.ended ? null : this.interval;
+    const s = this.service,
+      a = this.ended ? null : this.interval;
     let catchUp: number | null;
     if (behind === 0) catchUp = 0;
     else if (s === null) catchUp = null;

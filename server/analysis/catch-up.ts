@@ -5,7 +5,15 @@
  * statistics of every checkpoint, in the workers, progressively, stored like live analysis so the next open is instant.
  */
 import type { SimilarityOptions } from '../../lib/analysis';
-import { applyConvergencePatch, emptyGrid, type AnalysisProgress, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
+import {
+  applyConvergencePatch,
+  emptyGrid,
+  type AnalysisProgress,
+  type ConvergenceCell,
+  type ConvergenceGrid,
+  type ConvergencePatch,
+  type MetricName,
+} from '../../lib/protocol';
 import type { RunState } from '../runs/run-state';
 import type { AnalysisWriter } from './analysis-store';
 import type { ConceptsHub } from './concepts-tracker';
@@ -46,10 +54,22 @@ export function planGrid(metric: MetricName, grid: ConvergenceGrid | undefined, 
   const n = steps.length;
   if (!n || (grid && !isPrefix(grid.steps, steps))) return null;
   const last = n - 1;
-  const g = grid ? structuredClone(grid) : emptyGrid(metric, layout.layers.map((l) => l.name));
-  const head: ConvergencePatch = { metric, cells: [], ...(g.steps.length < n ? { addSteps: steps.slice(g.steps.length) } : {}), ...(g.reference !== steps[last] ? { reference: steps[last] } : {}) };
+  const g = grid
+    ? structuredClone(grid)
+    : emptyGrid(
+        metric,
+        layout.layers.map((l) => l.name),
+      );
+  const head: ConvergencePatch = {
+    metric,
+    cells: [],
+    ...(g.steps.length < n ? { addSteps: steps.slice(g.steps.length) } : {}),
+    ...(g.reference !== steps[last] ? { reference: steps[last] } : {}),
+  };
   applyConvergencePatch(g, head);
-  const toFinal = refs.map((row, l) => (row[last] ? row.flatMap((f, c) => (f && (g.toNewest[l][c] === null || (WITH_K.has(metric) && g.k[l][c] === null)) ? [c] : [])) : []));
+  const toFinal = refs.map((row, l) =>
+    row[last] ? row.flatMap((f, c) => (f && (g.toNewest[l][c] === null || (WITH_K.has(metric) && g.k[l][c] === null)) ? [c] : [])) : [],
+  );
   const stability = refs.map((row, l) => row.flatMap((f, c) => (c > 0 && f && row[c - 1] && g.stability[l][c] === null ? [c] : [])));
   const chance = layout.examples > 1 ? g.chance.flatMap((v, l) => (v === null ? [l] : [])) : [];
   if (!grid || head.addSteps || head.reference !== undefined || grid.pending > 0) return { metric, head, toFinal, stability, chance };
@@ -117,7 +137,11 @@ export class CatchUp {
     this.examples = layout.examples;
     this.units = layout.layers.map((l) => l.units);
     const refs: Array<Array<FrameRef | null>> = layout.frames.map((row, l) =>
-      layout.steps.map((_, c) => (row[c] && row[c]!.finite !== false ? { key: `${id}/${l}/${c}`, file: this.o.logFile, offset: row[c]!.offset, length: row[c]!.length, ...sketchOf(layout.layers[l]) } : null)),
+      layout.steps.map((_, c) =>
+        row[c] && row[c]!.finite !== false
+          ? { key: `${id}/${l}/${c}`, file: this.o.logFile, offset: row[c]!.offset, length: row[c]!.length, ...sketchOf(layout.layers[l]) }
+          : null,
+      ),
     );
     const work = this.o.metrics.flatMap((m) => planGrid(m, grids.get(m), layout, refs) ?? []);
     const concepts = this.o.concepts.missing(state, layout) ?? [];
@@ -135,9 +159,20 @@ export class CatchUp {
       // Queued in the order a person reads the page: the default metric, the concepts, the other metrics, then chance levels.
       const jobs: Array<Promise<void>> = [];
       work.forEach((w, i) => {
-        const buffer = new CellBuffer((cells) => this.emit({ metric: w.metric, cells, pending: Math.max(0, (this.grid(w.metric)?.pending ?? 0) - cells.length) }));
+        const buffer = new CellBuffer((cells) =>
+          this.emit({ metric: w.metric, cells, pending: Math.max(0, (this.grid(w.metric)?.pending ?? 0) - cells.length) }),
+        );
         jobs.push(
-          fillGrid({ ...w, opts: this.o.analysis, refs, pool: this.o.pool, priority: PRIORITY.backfill, wanted, emit: (cells) => buffer.add(cells), done: tick }).finally(() => buffer.flush()),
+          fillGrid({
+            ...w,
+            opts: this.o.analysis,
+            refs,
+            pool: this.o.pool,
+            priority: PRIORITY.backfill,
+            wanted,
+            emit: (cells) => buffer.add(cells),
+            done: tick,
+          }).finally(() => buffer.flush()),
         );
         if (i === 0 && concepts.length) jobs.push(this.o.concepts.catchUp(state, layout, concepts, this.o.writer, () => tick(1), wanted));
       });

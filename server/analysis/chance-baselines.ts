@@ -18,17 +18,30 @@ export class ChanceBaselines {
     let p = this.cache.get(key);
     if (!p) {
       const what = `${metric} chance for ${units} units × ${examples} examples`;
-      p = this.pool.run({ op: 'chance', metric, opts: {}, units: Math.min(units, examples - 1), examples, seed: CHANCE_SEED, ...(sketch && metric !== 'pwcca' ? { sketch } : {}) }, PRIORITY.idle).then(
-        (r) => {
-          if (r.ok) return r.chance;
-          this.log('CHANCE_FAILED', runId, r, what);
-          return null;
-        },
-        (err: unknown) => {
-          if (!isObsolete(err)) this.log('CHANCE_FAILED', runId, err, what);
-          return null;
-        },
-      );
+      p = this.pool
+        .run(
+          {
+            op: 'chance',
+            metric,
+            opts: {},
+            units: Math.min(units, examples - 1),
+            examples,
+            seed: CHANCE_SEED,
+            ...(sketch && metric !== 'pwcca' ? { sketch } : {}),
+          },
+          PRIORITY.idle,
+        )
+        .then(
+          (r) => {
+            if (r.ok) return r.chance;
+            this.log('CHANCE_FAILED', runId, r, what);
+            return null;
+          },
+          (err: unknown) => {
+            if (!isObsolete(err)) this.log('CHANCE_FAILED', runId, err, what);
+            return null;
+          },
+        );
       this.cache.set(key, p);
     }
     return p;

@@ -44,7 +44,9 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
 function slice(get: (row: number, u: number) => number | null, from: number, count: number, concepts: number): ConceptUnitValues {
   const out: ConceptUnitValues = { best: [], iou: [], selectivity: [] };
   for (let u = from; u < from + count; u++) {
-    const b = get(0, u), iou = get(1, u), sel = get(2, u);
+    const b = get(0, u),
+      iou = get(1, u),
+      sel = get(2, u);
     out.best.push(b !== null && Number.isInteger(b) && b >= 0 && b < concepts ? b : -1);
     out.iou.push(iou !== null && Number.isFinite(iou) ? round(iou, 4) : 0);
     out.selectivity.push(sel !== null && Number.isFinite(sel) ? round(sel, 3) : null);
@@ -53,7 +55,11 @@ function slice(get: (row: number, u: number) => number | null, from: number, cou
 }
 
 /** Reads units [from, from + count) of a layer with `units` units at each stored cell (null where none is stored); one open file per call. */
-export async function readUnitSlices(file: string, refs: Array<UnitsRef | null>, want: { l: number; units: number; from: number; count: number; concepts: number }): Promise<Array<ConceptUnitValues | null>> {
+export async function readUnitSlices(
+  file: string,
+  refs: Array<UnitsRef | null>,
+  want: { l: number; units: number; from: number; count: number; concepts: number },
+): Promise<Array<ConceptUnitValues | null>> {
   let fh: FileHandle | null = null;
   try {
     fh = await open(file, 'r');
@@ -84,7 +90,11 @@ async function rowsAt(fh: FileHandle, offset: number, w: { units: number; from: 
 }
 
 /** The values of an older log's whole cell, from the concepts patch record at `offset`. */
-async function cellAt(file: string, ref: UnitsRef, w: { l: number; units: number; from: number; count: number; concepts: number }): Promise<ConceptUnitValues | null> {
+async function cellAt(
+  file: string,
+  ref: UnitsRef,
+  w: { l: number; units: number; from: number; count: number; concepts: number },
+): Promise<ConceptUnitValues | null> {
   for await (const rec of readRunLog(file, { from: ref.offset })) {
     try {
       const parsed = JSON.parse(rec.payload.toString('utf8')) as { patch?: { cells?: ConceptCell[] } };

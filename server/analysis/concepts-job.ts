@@ -1,6 +1,15 @@
 /** The `concepts` worker job: one layer at one checkpoint → selectivity, IoU, detectors and class sensitivity (lib/analysis/concepts). */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { analyseLayerConcepts, chanceDetectors, createMasks, packMasksInto, selectivityBands, type ConceptProbe, type PackedMasks, type Real } from '../../lib/analysis/concepts';
+import {
+  analyseLayerConcepts,
+  chanceDetectors,
+  createMasks,
+  packMasksInto,
+  selectivityBands,
+  type ConceptProbe,
+  type PackedMasks,
+  type Real,
+} from '../../lib/analysis/concepts';
 import { BoundedMap } from '../../lib/bounded-map';
 import { decodeFrame, type ConceptChance, type ConceptSummary } from '../../lib/protocol';
 import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
@@ -83,12 +92,22 @@ const round = (v: number, digits: number) => (Number.isFinite(v) ? Math.round(v 
 export function runConceptsJob(job: ConceptsJob, directions: (ref: FrameRef) => { basis: Real; k: number } | null): ConceptsJobResult {
   const { header, data } = decodeFrame(readPayload(job.ref.file, job.ref.offset, job.ref.length));
   const [units, examples] = header.shape;
-  const h = header.shape[2] ?? 1, w = header.shape[3] ?? 1;
-  if (examples !== job.probe.examples) throw Object.assign(new Error(`frame has ${examples} examples; the probe has ${job.probe.examples}`), { code: 'SHAPE_MISMATCH' });
+  const h = header.shape[2] ?? 1,
+    w = header.shape[3] ?? 1;
+  if (examples !== job.probe.examples)
+    throw Object.assign(new Error(`frame has ${examples} examples; the probe has ${job.probe.examples}`), { code: 'SHAPE_MISMATCH' });
   const probe: ConceptProbe = job.probe;
   const masks = job.masks && h * w > 1 ? masksFor(job.masks) : null;
   const logits = job.logits ? decodeFrame(readPayload(job.logits.file, job.logits.offset, job.logits.length)).data : null;
-  const opts = { quantile: job.quantile, imageQuantile: job.imageQuantile, threshold: job.threshold, masks, logits, svccaThreshold: job.svccaThreshold, directions: probe.labels ? directions(job.ref) : null };
+  const opts = {
+    quantile: job.quantile,
+    imageQuantile: job.imageQuantile,
+    threshold: job.threshold,
+    masks,
+    logits,
+    svccaThreshold: job.svccaThreshold,
+    directions: probe.labels ? directions(job.ref) : null,
+  };
   const r = analyseLayerConcepts({ data, units, h, w }, probe, opts);
   const packed = new Float32Array(3 * units);
   packed.set(r.best, 0);

@@ -6,7 +6,15 @@
  */
 import { existsSync } from 'node:fs';
 import { selectivityBands } from '../../lib/analysis/concepts';
-import { applyConceptPatch, summaryOf, type ConceptCell, type ConceptPatchOf, type ConceptState, type ConceptStateOf, type ConceptSummary } from '../../lib/protocol';
+import {
+  applyConceptPatch,
+  summaryOf,
+  type ConceptCell,
+  type ConceptPatchOf,
+  type ConceptState,
+  type ConceptStateOf,
+  type ConceptSummary,
+} from '../../lib/protocol';
 import { readRunLog } from '../storage/run-log-reader';
 import { RECORD_KIND } from '../runs/records';
 import { recordType } from './analysis-store';

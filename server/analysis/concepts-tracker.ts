@@ -6,7 +6,17 @@
  * reads the few units a view asks for.
  */
 import { DEFAULT_IMAGE_QUANTILE, DETECTOR_IOU, defaultQuantile } from '../../lib/analysis/concepts';
-import { applyConceptPatch, masksFirstExample, probeClassCount, ProtocolError, type ConceptMeta, type ConceptPatch, type ConceptState, type ConceptUnits, type ConceptUnitsParams } from '../../lib/protocol';
+import {
+  applyConceptPatch,
+  masksFirstExample,
+  probeClassCount,
+  ProtocolError,
+  type ConceptMeta,
+  type ConceptPatch,
+  type ConceptState,
+  type ConceptUnits,
+  type ConceptUnitsParams,
+} from '../../lib/protocol';
 import { BoundedMap } from '../../lib/bounded-map';
 import { addProbeChunks, type ProbeChunk } from './probe-chunks';
 import { PAST_CACHE } from '../runs/past-cache';
@@ -109,7 +119,15 @@ export class ConceptsHub {
     for (const c of chunks) if (c.first === next) next += c.count;
     if (next !== examples) return null;
     const [, concepts, h, w] = chunks[0].shape;
-    return { key: `${id}/masks/${chunks[0].offset}`, file: this.o.logPath(id), chunks: chunks.map((c) => ({ offset: c.offset, length: c.length })), examples, concepts, h, w };
+    return {
+      key: `${id}/masks/${chunks[0].offset}`,
+      file: this.o.logPath(id),
+      chunks: chunks.map((c) => ({ offset: c.offset, length: c.length })),
+      examples,
+      concepts,
+      h,
+      w,
+    };
   }
 
   /** Applies, stores and broadcasts a patch of summaries; `values` are a new cell's per-unit values (written first). */
@@ -130,7 +148,18 @@ export class ConceptsHub {
     const id = state.meta.id;
     const found = conceptProbe(state);
     if (!found) return null;
-    const run: LiveConcepts = { state: applyConceptPatch(null, { meta: found.meta })!, units: new Map(), probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], awaitMasks: true, closed: false };
+    const run: LiveConcepts = {
+      state: applyConceptPatch(null, { meta: found.meta })!,
+      units: new Map(),
+      probe: found.probe,
+      writer,
+      chanceAsked: new Set(),
+      inflight: 0,
+      waiters: [],
+      held: [],
+      awaitMasks: true,
+      closed: false,
+    };
     this.live.set(id, run);
     this.past.delete(id);
     this.emit(id, run, { meta: found.meta });
@@ -171,7 +200,8 @@ export class ConceptsHub {
       const frames: StoredFrame[] = [];
       layout.layers.forEach((layer, l) => {
         const f = layout.frames[l][c];
-        if (f && f.kind !== 'sketch' && !has(found.meta.layers.indexOf(layer.name), step)) frames.push({ layer: layer.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true });
+        if (f && f.kind !== 'sketch' && !has(found.meta.layers.indexOf(layer.name), step))
+          frames.push({ layer: layer.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true });
       });
       if (frames.some((f) => f.finite)) out.push({ step, frames });
     });
@@ -179,7 +209,14 @@ export class ConceptsHub {
   }
 
   /** Analyses what `missing` found for a stored run, into its stored state; resolves when every job is done. */
-  async catchUp(state: RunState, layout: StoredLayout, work: Array<{ step: number; frames: StoredFrame[] }>, writer: AnalysisWriter, onJob: () => void, wanted: () => boolean): Promise<void> {
+  async catchUp(
+    state: RunState,
+    layout: StoredLayout,
+    work: Array<{ step: number; frames: StoredFrame[] }>,
+    writer: AnalysisWriter,
+    onJob: () => void,
+    wanted: () => boolean,
+  ): Promise<void> {
     const id = state.meta.id;
     const found = conceptProbe(state);
     if (!found || this.live.has(id)) return;
@@ -187,7 +224,20 @@ export class ConceptsHub {
     const stored = past?.state ?? null;
     const same = stored !== null && JSON.stringify(stored.layers) === JSON.stringify(found.meta.layers);
     const units = same ? new Map(past!.units) : new Map<string, UnitsRef>();
-    const run: LiveConcepts = { state: same ? stored : applyConceptPatch(null, { meta: found.meta })!, units, probe: found.probe, writer, chanceAsked: new Set(), inflight: 0, waiters: [], held: [], awaitMasks: false, closed: false, onJob, wanted };
+    const run: LiveConcepts = {
+      state: same ? stored : applyConceptPatch(null, { meta: found.meta })!,
+      units,
+      probe: found.probe,
+      writer,
+      chanceAsked: new Set(),
+      inflight: 0,
+      waiters: [],
+      held: [],
+      awaitMasks: false,
+      closed: false,
+      onJob,
+      wanted,
+    };
     this.live.set(id, run);
     if (!same) this.emit(id, run, { meta: found.meta });
     run.state.chance.forEach((c, l) => c && run.chanceAsked.add(l));
@@ -198,7 +248,10 @@ export class ConceptsHub {
       const c = layout.steps.indexOf(step);
       const l = logits ? layout.layers.findIndex((x) => x.name === logits.name) : -1;
       const f = l >= 0 ? layout.frames[l][c] : null;
-      const extra = f && !frames.some((x) => x.layer === logits!.name) ? [{ layer: logits!.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true, skip: true }] : [];
+      const extra =
+        f && !frames.some((x) => x.layer === logits!.name)
+          ? [{ layer: logits!.name, offset: f.offset, length: f.length, shape: [], finite: f.finite ?? true, skip: true }]
+          : [];
       this.queue(run, state, step, [...frames, ...extra]);
     }
     await this.runEnded(id);
@@ -227,7 +280,21 @@ export class ConceptsHub {
       run.inflight++;
       const dispatch = (m: MasksRef | null) =>
         this.o.pool
-          .run({ op: 'concepts', ref: ref(f, l), probe: run.probe, masks: m, logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null, quantile: run.state.quantiles[l], imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE, threshold: run.state.threshold, chance }, PRIORITY.backfill, run.wanted)
+          .run(
+            {
+              op: 'concepts',
+              ref: ref(f, l),
+              probe: run.probe,
+              masks: m,
+              logits: logitsFrame ? ref(logitsFrame, logitsLayer) : null,
+              quantile: run.state.quantiles[l],
+              imageQuantile: state.options.analysis?.conceptQuantile ?? DEFAULT_IMAGE_QUANTILE,
+              threshold: run.state.threshold,
+              chance,
+            },
+            PRIORITY.backfill,
+            run.wanted,
+          )
           .then((res) => {
             if (!res.ok) return this.o.log('CONCEPTS_FAILED', id, res, `${f.layer} at step ${step}`);
             const { chance: baseline, units: packed, ...summary } = res.concepts;
@@ -289,9 +356,18 @@ export class ConceptsHub {
     // Written records only: the values of a cell still in the writer's queue are not on disk yet.
     await live?.writer.flush();
     const steps = [...state.steps];
-    const refs = steps.map((step, c) => (state.cells[l][c] ? units.get(cellKey(l, step)) ?? null : null));
+    const refs = steps.map((step, c) => (state.cells[l][c] ? (units.get(cellKey(l, step)) ?? null) : null));
     const values = await readUnitSlices(this.o.analysisFile(id), refs, { l, units: total, from: params.from, count, concepts: state.concepts.length });
-    return { layer: params.layer, units: total, from: params.from, count, steps, best: values.map((v) => v?.best ?? null), iou: values.map((v) => v?.iou ?? null), selectivity: values.map((v) => v?.selectivity ?? null) };
+    return {
+      layer: params.layer,
+      units: total,
+      from: params.from,
+      count,
+      steps,
+      best: values.map((v) => v?.best ?? null),
+      iou: values.map((v) => v?.iou ?? null),
+      selectivity: values.map((v) => v?.selectivity ?? null),
+    };
   }
 
   /** A run stopped streaming: wait for its jobs (the caller closes the shared writer afterwards). */

@@ -71,7 +71,11 @@ export class RunConvergence {
    * (a metric new to this run, or analysis cut short by a crash) start empty and are stored as such, so the run's
    * analysis log stays aligned with its checkpoints.
    */
-  constructor(private readonly o: ConvergenceOptions, restored?: Map<MetricName, ConvergenceGrid>, earlierSteps: number[] = []) {
+  constructor(
+    private readonly o: ConvergenceOptions,
+    restored?: Map<MetricName, ConvergenceGrid>,
+    earlierSteps: number[] = [],
+  ) {
     const names = o.layers.map((l) => l.name);
     for (const metric of o.metrics) {
       const grid = restored?.get(metric) ?? emptyGrid(metric, names);
@@ -99,7 +103,9 @@ export class RunConvergence {
   private setRef(f: { layer: string; offset: number; length: number; finite: boolean }, c: number): void {
     const l = this.o.layers.findIndex((x) => x.name === f.layer);
     if (l < 0) return;
-    this.refs[l][c] = f.finite ? { key: `${this.o.runId}/${l}/${c}`, file: this.o.logFile, offset: f.offset, length: f.length, ...sketchOf(this.o.layers[l]) } : null;
+    this.refs[l][c] = f.finite
+      ? { key: `${this.o.runId}/${l}/${c}`, file: this.o.logFile, offset: f.offset, length: f.length, ...sketchOf(this.o.layers[l]) }
+      : null;
   }
 
   /** A checkpoint was stored: add its column, reset "to newest", and schedule the newest work first. */
@@ -124,7 +130,16 @@ export class RunConvergence {
         // The first metric's column is complete up to MAX_BACKFILL columns; the others' is sampled to a cost budget.
         const cap = mi === 0 ? MAX_BACKFILL : columnsPerCheckpoint(metric, this.o.layers, this.o.examples, MAX_BACKFILL);
         const inHead = new Set(head);
-        return [metric, { head, rest: sampleColumns(range(c).filter((x) => !inHead.has(x)), cap) }] as const;
+        return [
+          metric,
+          {
+            head,
+            rest: sampleColumns(
+              range(c).filter((x) => !inHead.has(x)),
+              cap,
+            ),
+          },
+        ] as const;
       }),
     );
     for (const [metric, grid] of this.grids) {
@@ -137,7 +152,8 @@ export class RunConvergence {
     this.columnJobs.set(c, 0);
     metrics.forEach((metric, mi) => {
       this.counting = mi === 0 ? c : null;
-      for (let l = 0; l < this.refs.length; l++) this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
+      for (let l = 0; l < this.refs.length; l++)
+        this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
     });
     metrics.forEach((metric, mi) => {
       const { rest } = plan.get(metric)!;
@@ -179,7 +195,13 @@ export class RunConvergence {
     const b = this.refs[l][c];
     const usable = cols.filter((x) => this.refs[l][x]);
     const missing = cols.filter((x) => !this.refs[l][x] || !b);
-    if (missing.length) this.addCells(metric, missing.map((x) => ({ l, c: x, toNewest: null, ...(x === c ? { k: null } : {}) })), urgent, missing.length);
+    if (missing.length)
+      this.addCells(
+        metric,
+        missing.map((x) => ({ l, c: x, toNewest: null, ...(x === c ? { k: null } : {}) })),
+        urgent,
+        missing.length,
+      );
     if (!b || !usable.length) return;
     const counted = this.counting;
     if (counted !== null) this.columnJobs.set(counted, (this.columnJobs.get(counted) ?? 0) + 1);

@@ -45,7 +45,9 @@ export async function fillGrid(p: FillPlan): Promise<void> {
       const cols = toFinal.slice(i, i + CHUNK);
       jobs.push(
         p.pool.run({ op: 'pairs', metric: p.metric, opts: p.opts, b: final!, as: cols.map((c) => row[c]!) }, p.priority, p.wanted).then((res) => {
-          p.emit(cols.map((c, j) => ({ l, c, toNewest: res.ok ? round(res.pairs[j]?.value ?? null) : null, k: res.ok ? (res.pairs[j]?.k?.[0] ?? null) : null })));
+          p.emit(
+            cols.map((c, j) => ({ l, c, toNewest: res.ok ? round(res.pairs[j]?.value ?? null) : null, k: res.ok ? (res.pairs[j]?.k?.[0] ?? null) : null })),
+          );
           p.done(cols.length);
         }),
       );

@@ -28,7 +28,8 @@ export class LogSlices {
     const start = at.offset + RECORD_HEADER_SIZE;
     const pre = this.bytes(start, 8);
     const length = pre.readUInt32LE(4);
-    if (length === 0 || length > MAX_FRAME_HEADER_BYTES || 8 + length > at.length) throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} has a bad header length`);
+    if (length === 0 || length > MAX_FRAME_HEADER_BYTES || 8 + length > at.length)
+      throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} has a bad header length`);
     const parsed = FrameHeader.safeParse(JSON.parse(this.bytes(start + 8, length).toString('utf8')));
     if (!parsed.success) throw new ProtocolError('BAD_FRAME', `stored frame at ${at.offset} has a bad header`);
     return { header: parsed.data, payloadOffset: (8 + length + 3) & ~3 };

@@ -28,7 +28,10 @@ export function withGradcamRef(refs: readonly GradcamRef[], ref: GradcamRef): Gr
 }
 
 /** Adds the Grad-CAM frames among `frames` to `refs` (kept in step order; a later frame for a step replaces the earlier). */
-export function addGradcamFrames(refs: GradcamRef[], frames: ReadonlyArray<{ layer: string; step?: number; offset: number; length: number; shape: number[] }>): GradcamRef[] {
+export function addGradcamFrames(
+  refs: GradcamRef[],
+  frames: ReadonlyArray<{ layer: string; step?: number; offset: number; length: number; shape: number[] }>,
+): GradcamRef[] {
   let list = refs;
   for (const f of frames) {
     const source = gradcamSource(f.layer);
@@ -58,7 +61,13 @@ export function mapBytes(values: Float32Array): { bytes: Uint8Array; peak: numbe
 }
 
 /** Answers one `gradcam` request; `refs` are the run's Grad-CAM frames, `images` its probe images chunks. */
-export function gradcamView(state: RunState, params: GradcamParams, refs: readonly GradcamRef[], images: readonly ProbeChunk[], file: string): GradcamView | null {
+export function gradcamView(
+  state: RunState,
+  params: GradcamParams,
+  refs: readonly GradcamRef[],
+  images: readonly ProbeChunk[],
+  file: string,
+): GradcamView | null {
   const ref = gradcamAt(refs, params.step);
   const last = refs.at(-1);
   if (!last) return null;

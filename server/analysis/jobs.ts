@@ -24,9 +24,24 @@ export function sketchOf(layer: { sketch?: number } | undefined): { sketch?: num
 }
 
 /** Similarity of `b` against each of `as` (a column of pairs sharing one side); `prepared`: layers other workers made (shared-layers.ts). */
-export interface PairsJob { op: 'pairs'; metric: Metric; opts: SimilarityOptions; b: FrameRef; as: FrameRef[]; prepared?: Record<string, PreparedLayer> }
+export interface PairsJob {
+  op: 'pairs';
+  metric: Metric;
+  opts: SimilarityOptions;
+  b: FrameRef;
+  as: FrameRef[];
+  prepared?: Record<string, PreparedLayer>;
+}
 /** Chance baseline for a shape. */
-export interface ChanceJob { op: 'chance'; metric: Metric; opts: SimilarityOptions; units: number; examples: number; seed: number; sketch?: number }
+export interface ChanceJob {
+  op: 'chance';
+  metric: Metric;
+  opts: SimilarityOptions;
+  units: number;
+  examples: number;
+  seed: number;
+  sketch?: number;
+}
 
 /** A job as queued (the pool numbers it); concept statistics: server/analysis/concepts-job.ts. */
 export type JobBody = PairsJob | ChanceJob | ConceptsJob;

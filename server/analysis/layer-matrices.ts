@@ -54,9 +54,12 @@ export class LayerMatrices {
   /** Two runs' layers against each other at one step each (matched step when both have it, else each one's newest). */
   async compare(a: RunState, b: RunState, metric: MetricName, stepA?: number, stepB?: number): Promise<CompareMatrix> {
     if (!a.probe || !b.probe || a.probe.examples !== b.probe.examples) {
-      throw badRequest(`the runs' probe sets differ (${a.probe?.examples ?? 0} vs ${b.probe?.examples ?? 0} examples): layers can only be compared on the same probe set`);
+      throw badRequest(
+        `the runs' probe sets differ (${a.probe?.examples ?? 0} vs ${b.probe?.examples ?? 0} examples): layers can only be compared on the same probe set`,
+      );
     }
-    if (a.labels && b.labels && a.labels.some((y, i) => y !== b.labels![i])) throw badRequest("the runs' probe labels differ: they were not shown the same probe set");
+    if (a.labels && b.labels && a.labels.some((y, i) => y !== b.labels![i]))
+      throw badRequest("the runs' probe labels differ: they were not shown the same probe set");
     const sa = stepA ?? (stepB !== undefined && a.steps.includes(stepB) ? stepB : a.lastStep);
     const sb = stepB ?? (sa !== null && b.steps.includes(sa) ? sa : b.lastStep);
     if (sa === null || sb === null) throw badRequest('both runs need at least one checkpoint');

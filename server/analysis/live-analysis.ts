@@ -56,7 +56,9 @@ export class LiveAnalysis {
     const id = state.meta.id;
     if (this.starting.has(id) || this.o.analysingOnOpen(id) || (!this.live.has(id) && state.steps.length > 1)) {
       const before = this.starting.get(id) ?? this.restore(state, step);
-      const next = before.then(() => this.checkpoint(state, step, frames)).catch((err: unknown) => this.o.log('RESTORE_FAILED', id, err, `checkpoint at step ${step}`));
+      const next = before
+        .then(() => this.checkpoint(state, step, frames))
+        .catch((err: unknown) => this.o.log('RESTORE_FAILED', id, err, `checkpoint at step ${step}`));
       this.starting.set(id, next);
       void next.then(() => {
         if (this.starting.get(id) === next) this.starting.delete(id);
@@ -79,7 +81,10 @@ export class LiveAnalysis {
     await this.o.stopAnalysingOnOpen(id);
     await this.o.writers.closed(id);
     const names = state.layers.map((l) => l.name);
-    const [layout, stored] = await Promise.all([readLayout(this.o.registry.logPath(id), this.o.registry.logLimits), loadConvergence(this.o.analysisFile(id), names)]);
+    const [layout, stored] = await Promise.all([
+      readLayout(this.o.registry.logPath(id), this.o.registry.logLimits),
+      loadConvergence(this.o.analysisFile(id), names),
+    ]);
     // Later checkpoints may already be in the log (they queue behind this one): the earlier ones are those before `step`.
     const at = layout.steps.indexOf(step);
     const earlier = layout.steps.slice(0, at < 0 ? layout.steps.length : at);
@@ -110,7 +115,10 @@ export class LiveAnalysis {
         metrics,
         advice,
         backlog,
-        analysis: { ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}), ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}) },
+        analysis: {
+          ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}),
+          ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}),
+        },
         pool: this.o.pool,
         chance: (metric, units, examples, sketch) => this.o.chance.get(id, metric, units, examples, sketch),
         log: this.o.log,

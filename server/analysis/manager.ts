@@ -79,7 +79,15 @@ export class AnalysisManager {
     this.frames = new RunFrames({ registry, liveRefs: (id, c) => this.live.refsAt(id, c) });
     this.reanalyses = new Reanalyses({ pool, frames: this.frames, writerFor, publish });
     this.stored = new StoredAnalysis({
-      registry, pool, liveMetrics, concepts, chance, writers, analysisFile, writerFor, publish,
+      registry,
+      pool,
+      liveMetrics,
+      concepts,
+      chance,
+      writers,
+      analysisFile,
+      writerFor,
+      publish,
       reanalyses: this.reanalyses,
       isLive: (id) => this.live.has(id),
       liveWriter: (id) => this.live.writer(id),
@@ -87,7 +95,15 @@ export class AnalysisManager {
       ...(o.analysed ? { analysed: o.analysed } : {}),
     });
     this.live = new LiveAnalysis({
-      registry, pool, liveMetrics, concepts, chance, writers, analysisFile, log, publish,
+      registry,
+      pool,
+      liveMetrics,
+      concepts,
+      chance,
+      writers,
+      analysisFile,
+      log,
+      publish,
       ...(o.publishBacklog ? { publishBacklog: o.publishBacklog } : {}),
       analysingOnOpen: (id) => this.stored.analysingOnOpen(id),
       stopAnalysingOnOpen: (id) => this.stored.stopAnalysingOnOpen(id),

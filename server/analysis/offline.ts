@@ -50,7 +50,13 @@ export async function readLayout(file: string, limits: IngestLimits, opts: { fin
       if (kind === 'gradcam' && !gradcamHeaderProblem(r.frame.header)) gradcam = addGradcamFrames(gradcam, [{ ...chunk[0], step }]);
       if (current < 0 || kind === 'images' || kind === 'masks' || kind === 'gradcam') continue;
       const l = layers.findIndex((x) => x.name === r.frame.header.layer);
-      if (l >= 0) frames[l][current] = { offset: rec.offset, length: rec.payload.length, ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}), ...(kind === 'sketch' ? { kind } : {}) };
+      if (l >= 0)
+        frames[l][current] = {
+          offset: rec.offset,
+          length: rec.payload.length,
+          ...(opts.finite ? { finite: allFinite32(r.frame.data) } : {}),
+          ...(kind === 'sketch' ? { kind } : {}),
+        };
       continue;
     }
     const r = decodeRecord(rec.kind, rec.time, rec.payload);
@@ -73,7 +79,10 @@ export async function readLayout(file: string, limits: IngestLimits, opts: { fin
 /** The full grid of one metric against the final checkpoint, with stability, k and chance. */
 export async function computeConvergence(file: string, metric: MetricName, opts: SimilarityOptions = {}, layout?: StoredLayout): Promise<ConvergenceGrid> {
   const lay = layout ?? (await readLayout(file, DEFAULT_LIMITS));
-  const grid = emptyGrid(metric, lay.layers.map((l) => l.name));
+  const grid = emptyGrid(
+    metric,
+    lay.layers.map((l) => l.name),
+  );
   const n = lay.steps.length;
   grid.steps = [...lay.steps];
   grid.reference = n ? lay.steps[n - 1] : null;
@@ -107,7 +116,15 @@ export async function computeConvergence(file: string, metric: MetricName, opts:
       if (current && previous) grid.stability[l][c] = pair(previous, current)?.value ?? null;
       previous = current;
     }
-    if (lay.examples > 1) grid.chance[l] = chanceBaseline(Math.min(layer.units, lay.examples - 1), Math.min(layer.units, lay.examples - 1), lay.examples, metric, opts, CHANCE_SEED).mean;
+    if (lay.examples > 1)
+      grid.chance[l] = chanceBaseline(
+        Math.min(layer.units, lay.examples - 1),
+        Math.min(layer.units, lay.examples - 1),
+        lay.examples,
+        metric,
+        opts,
+        CHANCE_SEED,
+      ).mean;
   });
   return grid;
 }

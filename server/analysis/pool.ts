@@ -61,7 +61,8 @@ export class AnalysisPool {
       const task = slot.busy;
       slot.busy = null;
       // What makes `run`'s result type true: a worker answers each job with a result of the job's op.
-      if (task && task.job.op !== result.op) task.reject(Object.assign(new Error(`analysis worker answered a ${task.job.op} job with a ${result.op} result`), { code: 'ANALYSIS_FAILED' }));
+      if (task && task.job.op !== result.op)
+        task.reject(Object.assign(new Error(`analysis worker answered a ${task.job.op} job with a ${result.op} result`), { code: 'ANALYSIS_FAILED' }));
       else task?.resolve(result);
       this.pump();
     });

@@ -47,7 +47,15 @@ export class Reanalyses {
     const { writer, release } = this.o.writerFor(id);
     const layers = state.layers.map((l) => l.name);
     const job = new Reanalysis({
-      runId: id, key, metric, opts, layers, steps: [...state.steps], refs, pool: this.o.pool, progress,
+      runId: id,
+      key,
+      metric,
+      opts,
+      layers,
+      steps: [...state.steps],
+      refs,
+      pool: this.o.pool,
+      progress,
       emit: (patch) => {
         applyStored(grids, patch, layers);
         writer.append({ type: 'convergence', reference: patch.reference ?? null, patch });

@@ -58,13 +58,20 @@ export class Reanalysis {
     const plan = { toFinal: layers.map(() => all), stability: layers.map(() => all.slice(1)) };
     const total = planSize(plan);
     let done = 0;
-    const report = (status: ReanalysisProgress['status'], message?: string) => this.i.progress({ key, metric, done, total, status, ...(message ? { message } : {}) });
+    const report = (status: ReanalysisProgress['status'], message?: string) =>
+      this.i.progress({ key, metric, done, total, status, ...(message ? { message } : {}) });
     this.i.emit({ metric, key, addSteps: steps, reference: n ? steps[n - 1] : null, cells: [], pending: total });
     report('running');
     let lastReport = 0;
     try {
       await fillGrid({
-        ...plan, metric, opts: this.i.opts, refs, pool: this.i.pool, priority: PRIORITY.backfill, wanted: () => !this.cancelled,
+        ...plan,
+        metric,
+        opts: this.i.opts,
+        refs,
+        pool: this.i.pool,
+        priority: PRIORITY.backfill,
+        wanted: () => !this.cancelled,
         emit: (cells) => this.i.emit({ metric, key, cells }),
         done: (count) => {
           done += count;

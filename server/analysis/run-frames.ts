@@ -38,7 +38,8 @@ export class RunFrames {
     const after = addGradcamFrames(before, frames);
     if (after === before) return;
     this.gradcam.set(id, after);
-    for (const r of after) if (frames.some((f) => f.offset === r.offset)) this.o.registry.publish(runTopic(id), { run: { kind: 'gradcam', step: r.step, layer: r.source } });
+    for (const r of after)
+      if (frames.some((f) => f.offset === r.offset)) this.o.registry.publish(runTopic(id), { run: { kind: 'gradcam', step: r.step, layer: r.source } });
   }
 
   /** Every layer's frame at checkpoint column c: from the live run's refs, or from the stored log's layout. */

@@ -69,7 +69,10 @@ export class StoredAnalysis {
       this.past.set(id, running.grids);
       return;
     }
-    const stored = await loadConvergence(this.o.analysisFile(id), state.layers.map((l) => l.name));
+    const stored = await loadConvergence(
+      this.o.analysisFile(id),
+      state.layers.map((l) => l.name),
+    );
     const grids = new Map<string, ConvergenceGrid>();
     for (const [key, grid] of stored) {
       const reanalysis = asReanalysisKey(key);
@@ -90,11 +93,17 @@ export class StoredAnalysis {
     const layers = state.layers.map((l) => l.name);
     const { writer, release } = this.o.writerFor(id);
     const job = new CatchUp({
-      state, logFile, grids, writer,
+      state,
+      logFile,
+      grids,
+      writer,
       // Read lazily inside the job: the snapshot that follows `load` must not wait for a full read of the log.
       layout: readLayout(logFile, this.o.registry.logLimits, { finite: true }),
       metrics: this.o.liveMetrics,
-      analysis: { ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}), ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}) },
+      analysis: {
+        ...(state.options.analysis?.k ? { k: state.options.analysis.k } : {}),
+        ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}),
+      },
       pool: this.o.pool,
       concepts: this.o.concepts,
       chance: (metric, units, examples) => this.o.chance.get(id, metric, units, examples),
@@ -156,7 +165,10 @@ export class StoredAnalysis {
     let timeline = writing ? undefined : this.timelines.get(id);
     if (!timeline) {
       await writing?.flush();
-      timeline = await AnalysisTimeline.read(this.o.analysisFile(id), state.layers.map((l) => l.name));
+      timeline = await AnalysisTimeline.read(
+        this.o.analysisFile(id),
+        state.layers.map((l) => l.name),
+      );
       if (!writing) this.timelines.set(id, timeline);
     }
     return snapshotAt(state, step, timeline);

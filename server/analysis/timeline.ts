@@ -75,7 +75,16 @@ export class AnalysisTimeline {
 /** A grid's first `n` columns (a copy). */
 function columnsUpTo(grid: ConvergenceGrid, n: number): ConvergenceGrid {
   const cut = (rows: ConvergenceGrid['toNewest']) => rows.map((r) => r.slice(0, n));
-  return { ...grid, steps: grid.steps.slice(0, n), toNewest: cut(grid.toNewest), stability: cut(grid.stability), k: cut(grid.k), chance: [...grid.chance], layers: [...grid.layers], pending: 0 };
+  return {
+    ...grid,
+    steps: grid.steps.slice(0, n),
+    toNewest: cut(grid.toNewest),
+    stability: cut(grid.stability),
+    k: cut(grid.k),
+    chance: [...grid.chance],
+    layers: [...grid.layers],
+    pending: 0,
+  };
 }
 
 /** The snapshot a viewer saw live when `step` was the run's newest checkpoint. */

@@ -58,7 +58,8 @@ export async function unitExamples(state: RunState, params: UnitExamplesParams, 
   try {
     const { header, payloadOffset } = slices.header(ref);
     const [units, examples] = header.shape;
-    if (header.kind === 'sketch') throw bad(`layer "${layer.name}" was sent as a sketch at step ${step}: single units are not stored (a checkpoint with its raw frame has them)`);
+    if (header.kind === 'sketch')
+      throw bad(`layer "${layer.name}" was sent as a sketch at step ${step}: single units are not stored (a checkpoint with its raw frame has them)`);
     if (units !== layer.units) throw bad(`the frame of layer "${layer.name}" at step ${step} has ${units} units`);
     const positions = header.shape.slice(2).reduce((a, b) => a * b, 1);
     const row = slices.values(ref, header, payloadOffset, params.unit * examples * positions, examples * positions);
@@ -85,7 +86,14 @@ export async function unitExamples(state: RunState, params: UnitExamplesParams, 
       }
       return out;
     });
-    return { layer: layer.name, unit: params.unit, step, pooling: header.shape.length > 2 ? 'max' : 'none', examples: picked, ...(imageSize ? { imageSize } : {}) };
+    return {
+      layer: layer.name,
+      unit: params.unit,
+      step,
+      pooling: header.shape.length > 2 ? 'max' : 'none',
+      examples: picked,
+      ...(imageSize ? { imageSize } : {}),
+    };
   } finally {
     slices.close();
   }

@@ -78,7 +78,12 @@ function run(job: WorkerJob): WorkerResult {
       }
     }
     case 'chance':
-      return { id: job.id, op: job.op, ok: true, chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed, undefined, job.sketch).mean };
+      return {
+        id: job.id,
+        op: job.op,
+        ok: true,
+        chance: chanceBaseline(job.units, job.units, job.examples, job.metric, job.opts, job.seed, undefined, job.sketch).mean,
+      };
     case 'concepts':
       return { id: job.id, op: job.op, ok: true, concepts: runConceptsJob(job, (ref) => conceptDirections(ref, job.svccaThreshold)) };
     default: {

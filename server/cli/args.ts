@@ -90,7 +90,10 @@ export function numberFlag(args: ParsedArgs, name: string, env?: string, fallbac
 export function allowedHostsFlag(args: ParsedArgs): string[] {
   const raw = stringFlag(args, 'allowed-hosts', 'LAYERWATCH_ALLOWED_HOSTS');
   if (raw === undefined) return [];
-  const names = raw.split(',').map((h) => h.trim()).filter((h) => h.length > 0);
+  const names = raw
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h.length > 0);
   if (!names.length || names.some((h) => h !== '*' && !/^[A-Za-z0-9.\-:[\]]+$/.test(h))) {
     throw new UsageError('--allowed-hosts takes a comma-separated list of host names (no ports), or *');
   }
@@ -101,7 +104,10 @@ export function allowedHostsFlag(args: ParsedArgs): string[] {
 export function allowedOriginsFlag(args: ParsedArgs): string[] {
   const raw = stringFlag(args, 'allowed-origins', 'LAYERWATCH_ALLOWED_ORIGINS');
   if (raw === undefined) return [];
-  const items = raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0);
+  const items = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
   const origins = items.map((o) => (o === '*' ? o : originOf(o)));
   if (!origins.length || origins.some((o) => o === null)) {
     throw new UsageError('--allowed-origins takes a comma-separated list of origins (scheme://host[:port], e.g. http://localhost:5173), or *');

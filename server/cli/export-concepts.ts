@@ -17,17 +17,29 @@ export interface ConceptsExport {
 
 /** Lays a concept state out on the run's checkpoint steps. */
 export function conceptsExport(state: ConceptStateOf<ConceptCell>, steps: number[]): ConceptsExport {
-  const out: ConceptsExport = { concepts: state.concepts, categories: state.categories, threshold: state.threshold, quantiles: {}, uniqueDetectors: {}, uniqueByCategory: {}, detectors: {}, units: {}, chance: {} };
+  const out: ConceptsExport = {
+    concepts: state.concepts,
+    categories: state.categories,
+    threshold: state.threshold,
+    quantiles: {},
+    uniqueDetectors: {},
+    uniqueByCategory: {},
+    detectors: {},
+    units: {},
+    chance: {},
+  };
   state.layers.forEach((layer, l) => {
     const cells = steps.map((s) => {
       const c = state.steps.indexOf(s);
-      return c >= 0 ? state.cells[l][c] ?? null : null;
+      return c >= 0 ? (state.cells[l][c] ?? null) : null;
     });
     out.quantiles[layer] = state.quantiles[l];
     out.uniqueDetectors[layer] = cells.map((c) => c?.unique ?? null);
     out.uniqueByCategory[layer] = cells.map((c) => c?.uniqueByCategory ?? null);
     out.detectors[layer] = cells.map((c) => c?.detectors ?? null);
-    out.units[layer] = cells.map((c) => (c ? c.best.map((b, u): [string | null, number] => [b >= 0 ? state.concepts[b]?.name ?? null : null, c.iou[u]]) : null));
+    out.units[layer] = cells.map((c) =>
+      c ? c.best.map((b, u): [string | null, number] => [b >= 0 ? (state.concepts[b]?.name ?? null) : null, c.iou[u]]) : null,
+    );
     out.chance[layer] = state.chance[l];
   });
   return out;

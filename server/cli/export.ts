@@ -23,7 +23,17 @@ limits a stored log is read under with --json (those of \`layerwatch serve\`; de
 
 /** Runs the export command. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { data: 'string', json: 'boolean', log: 'boolean', output: 'string', metric: 'string', k: 'number', threshold: 'number', help: 'boolean', ...LOG_LIMIT_SPEC });
+  const args = parseArgs(argv, {
+    data: 'string',
+    json: 'boolean',
+    log: 'boolean',
+    output: 'string',
+    metric: 'string',
+    k: 'number',
+    threshold: 'number',
+    help: 'boolean',
+    ...LOG_LIMIT_SPEC,
+  });
   if (args.flags.help) {
     console.log(HELP);
     return 0;
@@ -53,12 +63,17 @@ export async function run(argv: string[]): Promise<number> {
   const parsedMetric = MetricName.safeParse(metricArg);
   if (!parsedMetric.success) throw new UsageError(`--metric must be one of ${MetricName.options.join(', ')}`);
   const metric = parsedMetric.data;
-  const opts = { ...(args.flags.k !== undefined ? { k: numberFlag(args, 'k')! } : {}), ...(args.flags.threshold !== undefined ? { threshold: numberFlag(args, 'threshold')! } : {}) };
+  const opts = {
+    ...(args.flags.k !== undefined ? { k: numberFlag(args, 'k')! } : {}),
+    ...(args.flags.threshold !== undefined ? { threshold: numberFlag(args, 'threshold')! } : {}),
+  };
   // The limits a server started with the same flags would rebuild this run under.
   const limits = logLimits(args);
   const layout = await readLayout(logFile, limits);
   const names = layout.layers.map((l) => l.name);
-  let grid: ConvergenceGrid | undefined = Object.keys(opts).length ? undefined : (await loadConvergence(analysisPath(path.dirname(logFile)), names)).get(metric);
+  let grid: ConvergenceGrid | undefined = Object.keys(opts).length
+    ? undefined
+    : (await loadConvergence(analysisPath(path.dirname(logFile)), names)).get(metric);
   const complete = grid && grid.pending === 0 && grid.steps.length === layout.steps.length && grid.reference === layout.steps.at(-1);
   let source = 'stored';
   if (!complete) {

@@ -43,11 +43,20 @@ type LimitFlag = keyof typeof ALL_FLAGS;
 const DEFAULTS: IngestLimits & ConnectionLimits = { ...DEFAULT_LIMITS, ...DEFAULT_CONNECTION_LIMITS };
 
 /** The flags that bound a stored log's contents (`import`, `replay`, `export`): every ingest limit but the rate, and the message and checkpoint sizes. */
-const LOG_FLAGS = ['max-frame', 'max-layers', 'max-units', 'max-examples', 'max-classes', 'max-concepts', 'max-run-bytes', 'max-text-bytes', 'max-checkpoint-bytes'] as const satisfies readonly LimitFlag[];
-export const LOG_LIMIT_FLAGS = Object.fromEntries(LOG_FLAGS.map((f) => [f, ALL_FLAGS[f]])) as { [F in (typeof LOG_FLAGS)[number]]: (typeof ALL_FLAGS)[F] } satisfies Record<
-  string,
-  keyof LogCheckLimits
->;
+const LOG_FLAGS = [
+  'max-frame',
+  'max-layers',
+  'max-units',
+  'max-examples',
+  'max-classes',
+  'max-concepts',
+  'max-run-bytes',
+  'max-text-bytes',
+  'max-checkpoint-bytes',
+] as const satisfies readonly LimitFlag[];
+export const LOG_LIMIT_FLAGS = Object.fromEntries(LOG_FLAGS.map((f) => [f, ALL_FLAGS[f]])) as {
+  [F in (typeof LOG_FLAGS)[number]]: (typeof ALL_FLAGS)[F];
+} satisfies Record<string, keyof LogCheckLimits>;
 
 /** "--flag default" of each flag given, for a help text. */
 function helpOf(flags: Record<string, keyof typeof DEFAULTS>): string[] {

@@ -19,7 +19,16 @@ limits the log must keep (those of \`layerwatch serve\`; defaults shown; also LA
 
 /** Runs the replay command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { port: 'number', host: 'string', 'no-pages': 'boolean', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string', ...LOG_LIMIT_SPEC });
+  const args = parseArgs(argv, {
+    port: 'number',
+    host: 'string',
+    'no-pages': 'boolean',
+    help: 'boolean',
+    'view-token': 'string',
+    insecure: 'boolean',
+    'allowed-hosts': 'string',
+    ...LOG_LIMIT_SPEC,
+  });
   if (args.flags.help) {
     console.log(HELP);
     return 0;
@@ -39,7 +48,18 @@ export async function run(argv: string[]): Promise<number> {
     const token = randomBytes(32).toString('base64url');
     const pages = !args.flags['no-pages'];
     if (pages) await ensurePages(PROJECT_ROOT);
-    const server = await startServer({ host, port, dataDir, pages, token, viewToken, insecure: Boolean(args.flags.insecure), allowedHosts: allowedHostsFlag(args), ...serverLimits(limits), log: logLines });
+    const server = await startServer({
+      host,
+      port,
+      dataDir,
+      pages,
+      token,
+      viewToken,
+      insecure: Boolean(args.flags.insecure),
+      allowedHosts: allowedHostsFlag(args),
+      ...serverLimits(limits),
+      log: logLines,
+    });
     say`layerwatch: listening on ${server.url} (replaying ${file})`;
     say`layerwatch: open ${server.url}/runs/${meta.id}`;
     const stop = async () => {

@@ -22,7 +22,18 @@ export async function run(argv: string[]): Promise<number> {
   const index = await RunIndex.open(dir);
   const runs = index.list().sort((a, b) => b.createdAt - a.createdAt);
   if (args.flags.json) {
-    const out = runs.map((r) => ({ id: r.id, name: r.name, project: r.project ?? null, status: r.status, checkpoints: r.checkpoints, lastStep: r.lastStep, createdAt: r.createdAt, endedAt: r.endedAt ?? null, tags: r.tags ?? [], notes: r.notes ?? '' }));
+    const out = runs.map((r) => ({
+      id: r.id,
+      name: r.name,
+      project: r.project ?? null,
+      status: r.status,
+      checkpoints: r.checkpoints,
+      lastStep: r.lastStep,
+      createdAt: r.createdAt,
+      endedAt: r.endedAt ?? null,
+      tags: r.tags ?? [],
+      notes: r.notes ?? '',
+    }));
     printJson({ runs: out });
     return 0;
   }
@@ -31,10 +42,18 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   // Escaped before the widths are measured, so the columns line up with what the terminal shows.
-  const rows = runs.map((r) => [r.id, r.name, r.status, String(r.checkpoints), r.lastStep === null ? '-' : String(r.lastStep), createdAt(r.createdAt), (r.tags ?? []).join(',')].map(terminalSafe));
+  const rows = runs.map((r) =>
+    [r.id, r.name, r.status, String(r.checkpoints), r.lastStep === null ? '-' : String(r.lastStep), createdAt(r.createdAt), (r.tags ?? []).join(',')].map(
+      terminalSafe,
+    ),
+  );
   const head = ['ID', 'NAME', 'STATUS', 'CHECKPOINTS', 'LAST STEP', 'CREATED', 'TAGS'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [head, ...rows]) say`${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}`;
+  for (const r of [head, ...rows])
+    say`${r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()}`;
   return 0;
 }
 

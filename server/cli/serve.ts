@@ -31,8 +31,20 @@ options.storage.dtype); see docs/storage.md for what it changes in each metric.`
 /** Runs the serve command until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    host: 'string', port: 'number', data: 'string', token: 'string', dev: 'boolean', demo: 'boolean', 'no-pages': 'boolean',
-    metrics: 'string', workers: 'number', 'store-dtype': 'string', help: 'boolean', 'view-token': 'string', insecure: 'boolean', 'allowed-hosts': 'string',
+    host: 'string',
+    port: 'number',
+    data: 'string',
+    token: 'string',
+    dev: 'boolean',
+    demo: 'boolean',
+    'no-pages': 'boolean',
+    metrics: 'string',
+    workers: 'number',
+    'store-dtype': 'string',
+    help: 'boolean',
+    'view-token': 'string',
+    insecure: 'boolean',
+    'allowed-hosts': 'string',
     'allowed-origins': 'string',
     ...LIMIT_SPEC,
   });
@@ -54,11 +66,13 @@ export async function run(argv: string[]): Promise<number> {
   const allowedOrigins = allowedOriginsFlag(args);
   const limits = limitFlags(args, INGEST_LIMIT_FLAGS);
   const connectionLimits = limitFlags(args, CONNECTION_LIMIT_FLAGS);
-  const liveMetrics = (stringFlag(args, 'metrics', 'LAYERWATCH_METRICS', DEFAULT_LIVE_METRICS.join(','))!).split(',').map((m) => {
-    const parsed = MetricName.safeParse(m.trim());
-    if (!parsed.success) throw new UsageError(`--metrics takes a comma-separated list of ${MetricName.options.join(', ')}`);
-    return parsed.data;
-  });
+  const liveMetrics = stringFlag(args, 'metrics', 'LAYERWATCH_METRICS', DEFAULT_LIVE_METRICS.join(','))!
+    .split(',')
+    .map((m) => {
+      const parsed = MetricName.safeParse(m.trim());
+      if (!parsed.success) throw new UsageError(`--metrics takes a comma-separated list of ${MetricName.options.join(', ')}`);
+      return parsed.data;
+    });
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
   const storeDtype = stringFlag(args, 'store-dtype', 'LAYERWATCH_STORE_DTYPE', 'float32');
@@ -67,11 +81,29 @@ export async function run(argv: string[]): Promise<number> {
   const dev = Boolean(args.flags.dev);
   // A fresh clone has no build of the pages (and an edited one a stale build): make it first, as `npm run demo` does.
   if (pages && !dev) await ensurePages(PROJECT_ROOT);
-  const server = await startServer({ host, port, dataDir, pages, dev, token, viewToken, insecure, allowedHosts, allowedOrigins, limits, connectionLimits, liveMetrics, workers, storeDtype, log: logLines });
+  const server = await startServer({
+    host,
+    port,
+    dataDir,
+    pages,
+    dev,
+    token,
+    viewToken,
+    insecure,
+    allowedHosts,
+    allowedOrigins,
+    limits,
+    connectionLimits,
+    liveMetrics,
+    workers,
+    storeDtype,
+    log: logLines,
+  });
   say`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`;
   // Never print a token: the user has it; say only that one is needed.
   if (viewToken !== undefined) say`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`;
-  if (insecure && exposureProblem(host, token, viewToken, false)) say`layerwatch: WARNING: --insecure: ${host} is reachable without ${token === undefined ? 'an ingest token' : 'a view token'}`;
+  if (insecure && exposureProblem(host, token, viewToken, false))
+    say`layerwatch: WARNING: --insecure: ${host} is reachable without ${token === undefined ? 'an ingest token' : 'a view token'}`;
 
   const demo = new AbortController();
   let shuttingDown = false;
@@ -101,7 +133,20 @@ export async function run(argv: string[]): Promise<number> {
     const ingestUrl = `${server.url.replace(/^http/, 'ws')}/ingest`;
     void (async () => {
       for (let seed = 1; !demo.signal.aborted; seed++) {
-        const id = await simulateRun({ url: ingestUrl, token, name: `demo run ${seed}`, project: 'demo', seed, layers: 5, units: 64, examples: 500, checkpoints: 60, intervalMs: 1000, concepts: true, signal: demo.signal }).catch((err) => {
+        const id = await simulateRun({
+          url: ingestUrl,
+          token,
+          name: `demo run ${seed}`,
+          project: 'demo',
+          seed,
+          layers: 5,
+          units: 64,
+          examples: 500,
+          checkpoints: 60,
+          intervalMs: 1000,
+          concepts: true,
+          signal: demo.signal,
+        }).catch((err) => {
           warn`layerwatch: demo run stopped: ${(err as Error).message}`;
           return null;
         });

@@ -9,8 +9,20 @@ const HELP = `usage: layerwatch simulate [--url ws://127.0.0.1:3000/ingest] [--n
 /** Runs the simulate command. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    url: 'string', name: 'string', project: 'string', checkpoints: 'number', layers: 'number', units: 'number',
-    examples: 'number', seed: 'number', 'probe-seed': 'number', interval: 'number', token: 'string', help: 'boolean', quiet: 'boolean', 'no-concepts': 'boolean',
+    url: 'string',
+    name: 'string',
+    project: 'string',
+    checkpoints: 'number',
+    layers: 'number',
+    units: 'number',
+    examples: 'number',
+    seed: 'number',
+    'probe-seed': 'number',
+    interval: 'number',
+    token: 'string',
+    help: 'boolean',
+    quiet: 'boolean',
+    'no-concepts': 'boolean',
   });
   if (args.flags.help) {
     console.log(HELP);

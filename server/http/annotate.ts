@@ -8,7 +8,10 @@ import { refuse, replyJson } from './reply';
 /** Reads the JSON body (bounded), applies it to the run's annotation and answers `{run}` or `{error: {code, message}}`. */
 export async function handleAnnotate(req: IncomingMessage, res: ServerResponse, registry: RunRegistry, id: string): Promise<void> {
   try {
-    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type !== 'application/json') throw new AnnotationError('BAD_CONTENT_TYPE');
     const text = await readBody(req);
     let body: unknown;

@@ -87,7 +87,9 @@ export function gateHttp(req: IncomingMessage, res: ServerResponse, url: URL, vi
   if (hasViewAccess(req, url, viewToken)) return true;
   const headers = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
   if (url.pathname.startsWith('/api/')) {
-    refuse(res, 401, 'UNAUTHORIZED', 'this server needs its view token (Authorization: Bearer, or open a page once with ?token=)', { headers: { ...headers, 'www-authenticate': 'Bearer' } });
+    refuse(res, 401, 'UNAUTHORIZED', 'this server needs its view token (Authorization: Bearer, or open a page once with ?token=)', {
+      headers: { ...headers, 'www-authenticate': 'Bearer' },
+    });
   } else {
     res.writeHead(401, { ...headers, 'content-type': 'text/html; charset=utf-8' });
     res.end(
@@ -166,7 +168,10 @@ export function isLoopbackHost(host: string): boolean {
 /** Why binding to `host` with these tokens is refused (null when allowed). */
 export function exposureProblem(host: string, token: string | undefined, viewToken: string | undefined, insecure: boolean): string | null {
   if (insecure || isLoopbackHost(host)) return null;
-  const missing = [token === undefined ? '--token (anyone could write runs)' : null, viewToken === undefined ? '--view-token (anyone could read runs)' : null].filter(Boolean);
+  const missing = [
+    token === undefined ? '--token (anyone could write runs)' : null,
+    viewToken === undefined ? '--view-token (anyone could read runs)' : null,
+  ].filter(Boolean);
   if (!missing.length) return null;
   return `refusing to listen on ${host} (not loopback) without ${missing.join(' and ')}; set them, or pass --insecure if the network is trusted`;
 }

@@ -25,13 +25,22 @@ const DRAIN_AFTER_REFUSAL = 32 * 1024 ** 2;
 const DRAIN_IDLE_MS = 10_000;
 
 /** Receives the body straight into a staging run, checking it as it comes; errors answer 4xx with a stable code and leave no run behind. */
-export async function handleImport(req: IncomingMessage, res: ServerResponse, registry: RunRegistry, announce: (meta: RunMeta) => void, limits: LogCheckLimits): Promise<void> {
+export async function handleImport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  registry: RunRegistry,
+  announce: (meta: RunMeta) => void,
+  limits: LogCheckLimits,
+): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > MAX_IMPORT_BYTES) {
     return refuseUpload(req, res, 413, 'LIMIT_IMPORT_BYTES', `the file is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\``);
   }
   // The file name is only a hint for the run id; it never becomes a path.
-  const hint = String(req.headers['x-filename'] ?? 'upload.lwlog').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'upload.lwlog';
+  const hint =
+    String(req.headers['x-filename'] ?? 'upload.lwlog')
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(0, 80) || 'upload.lwlog';
   try {
     const meta = await importRunStream(registry.dataDir, bounded(req), hint, { index: registry.index, check: new LogContentCheck(limits) });
     announce(meta);
@@ -49,7 +58,8 @@ async function* bounded(req: IncomingMessage): AsyncGenerator<Buffer> {
   let received = 0;
   for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     received += chunk.length;
-    if (received > MAX_IMPORT_BYTES) throw Object.assign(new Error(`the upload is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\``), { code: 'LIMIT_IMPORT_BYTES' });
+    if (received > MAX_IMPORT_BYTES)
+      throw Object.assign(new Error(`the upload is larger than ${MAX_IMPORT_BYTES} bytes; use \`layerwatch import\``), { code: 'LIMIT_IMPORT_BYTES' });
     yield chunk;
   }
 }

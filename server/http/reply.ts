@@ -11,7 +11,13 @@ export function replyJson(res: ServerResponse, status: number, body: unknown, op
 }
 
 /** Refuses a request with a stable code and a one-line message. */
-export function refuse(res: ServerResponse, status: number, code: string, message: string, opts: { close?: boolean; headers?: Record<string, string> } = {}): void {
+export function refuse(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  opts: { close?: boolean; headers?: Record<string, string> } = {},
+): void {
   replyJson(res, status, { error: { code, message } }, opts);
 }
 

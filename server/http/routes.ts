@@ -17,7 +17,10 @@ export interface RoutesOptions {
   ingest: WebSocketServer;
   live: WebSocketServer;
   /** The Next.js pages, when this server serves them. */
-  pages: { handle(req: IncomingMessage, res: ServerResponse): Promise<void>; upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | null } | null;
+  pages: {
+    handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+    upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | null;
+  } | null;
   log: (line: string) => void;
 }
 
@@ -44,7 +47,8 @@ export function httpRoutes(o: RoutesOptions) {
     const pathname = url.pathname;
     if (!hostAllowed(req, o.bindHost, o.allowedHosts)) return refuseUpgrade(socket, '403 Forbidden', 'HOST_NOT_ALLOWED');
     // Any page the user has open may try ws://127.0.0.1:PORT/…; only this server's own pages (and allowed origins) may.
-    if ((pathname === INGEST_PATH || pathname === LIVE_PATH) && !originAllowed(req, o.allowedOrigins)) return refuseUpgrade(socket, '403 Forbidden', 'CROSS_ORIGIN');
+    if ((pathname === INGEST_PATH || pathname === LIVE_PATH) && !originAllowed(req, o.allowedOrigins))
+      return refuseUpgrade(socket, '403 Forbidden', 'CROSS_ORIGIN');
     if (pathname === LIVE_PATH && o.viewToken !== undefined && !hasViewAccess(req, url, o.viewToken, true)) {
       return o.live.handleUpgrade(req, socket, head, closeUnauthorizedLive);
     }

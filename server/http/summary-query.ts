@@ -20,6 +20,7 @@ export function parseSummaryQuery(p: URLSearchParams): SummaryQuery | { error: s
   if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) return { error: `limit must be an integer from 0 to ${MAX_PAGE}` };
   const sort = p.get('sort') ?? 'created';
   const axes = (p.get('axes') ?? '').split(',').filter(Boolean);
-  if (sort.length > 300 || axes.length > MAX_AXES || axes.some((a) => a.length > 300)) return { error: `sort and each of at most ${MAX_AXES} axes are at most 300 characters` };
+  if (sort.length > 300 || axes.length > MAX_AXES || axes.some((a) => a.length > 300))
+    return { error: `sort and each of at most ${MAX_AXES} axes are at most 300 characters` };
   return { q, brush, status: status as StatusFilter, sort, dir, liveFirst: p.get('group') === 'live', offset, limit, axes };
 }

@@ -91,7 +91,10 @@ export class IngestConnection implements TrainerLink {
       this.ws.close(code, reason);
     },
   };
-  private readonly rankReplies: RankReplies = { error: (code, message, of) => this.error(code, message, of), reply: (after, make, of) => this.reply(after, make, of) };
+  private readonly rankReplies: RankReplies = {
+    error: (code, message, of) => this.error(code, message, of),
+    reply: (after, make, of) => this.reply(after, make, of),
+  };
 
   constructor(
     private readonly ws: WebSocket,
@@ -157,7 +160,8 @@ export class IngestConnection implements TrainerLink {
 
   private errorMessage(err: unknown, of?: AckOf): IngestServerMessage {
     const e = err as { code?: string; message?: string };
-    const code: ErrorCode = e?.code === 'ENOSPC' || e?.code === 'DISK_FULL' ? 'DISK_FULL' : e?.code && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'IO_ERROR';
+    const code: ErrorCode =
+      e?.code === 'ENOSPC' || e?.code === 'DISK_FULL' ? 'DISK_FULL' : e?.code && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'IO_ERROR';
     if (code === 'IO_ERROR') this.opts.log?.(`ingest: IO_ERROR run ${this.run?.state.meta.id ?? '(none)'}: ${e?.message}`);
     return { type: 'error', code, message: e?.message ?? String(err), fatal: ERROR_CODES[code].fatal, ...(of ? { of } : {}) };
   }
@@ -201,7 +205,8 @@ export class IngestConnection implements TrainerLink {
       const cp = this.checkpoint;
       this.checkpoint = null;
       this.release(cp);
-      if (!cp.failed) this.error('CHECKPOINT_INCOMPLETE', `checkpoint ${cp.msg.step} had ${cp.remaining} frame(s) missing`, 'checkpoint', { step: cp.msg.step });
+      if (!cp.failed)
+        this.error('CHECKPOINT_INCOMPLETE', `checkpoint ${cp.msg.step} had ${cp.remaining} frame(s) missing`, 'checkpoint', { step: cp.msg.step });
     }
     let msg: IngestClientMessage;
     try {
@@ -246,7 +251,12 @@ export class IngestConnection implements TrainerLink {
         if (Object.keys(fresh).length === 0) return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'scalars', step: msg.step, duplicate: true }));
         const stored = { ...msg, values: fresh };
         const payload = Object.keys(fresh).length === Object.keys(msg.values).length ? raw : JSON.stringify(stored);
-        void this.store(run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }], () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
+        void this.store(
+          run,
+          [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }],
+          () => ({ type: 'ack', of: 'scalars', step: msg.step }),
+          'scalars',
+        );
         return;
       }
       case 'end': {
@@ -255,9 +265,9 @@ export class IngestConnection implements TrainerLink {
         // A distributed run first waits (bounded) for its other ranks, after the replies before this end went out.
         const ranks = this.ranks;
         const ready = ranks ? this.replies.then(() => ranks.endRun()) : Promise.resolve();
-        const done = ready.then(() => this.opts.registry.commit(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }])).then(() =>
-          this.opts.registry.endRun(run, msg.status),
-        );
+        const done = ready
+          .then(() => this.opts.registry.commit(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }]))
+          .then(() => this.opts.registry.endRun(run, msg.status));
         return this.reply(done, () => ({ type: 'ack', of: 'end' }), 'end');
       }
       case 'frozen':
@@ -280,7 +290,8 @@ export class IngestConnection implements TrainerLink {
     }
     // Slots are counted after authentication, so sockets that never authenticate cannot lock trainers out.
     if (this.opts.trainers) {
-      if (!this.opts.trainers.take()) return this.error('SERVER_FULL', `the server already serves ${this.opts.trainers.max} trainers (--max-ingest-connections); reconnect later`);
+      if (!this.opts.trainers.take())
+        return this.error('SERVER_FULL', `the server already serves ${this.opts.trainers.max} trainers (--max-ingest-connections); reconnect later`);
       this.holdsSlot = true;
     }
     if (msg.run.rank !== undefined && msg.run.rank > 0) return this.onRankHello(msg);
@@ -290,14 +301,16 @@ export class IngestConnection implements TrainerLink {
     this.queued = [];
     const { token: _token, ...stored } = msg;
     let resumed = false;
-    const started = this.opts.registry.startRun(msg, this, (previous) => (previous as IngestConnection).takenOver()).then(async (r) => {
-      this.run = r.run;
-      resumed = r.resumed;
-      this.ranks = RankSession.owner(this.opts.registry, r.run, msg, this.opts.log);
-      // Stored as received, except that a token never reaches the disk.
-      const payload = msg.token === undefined ? raw : JSON.stringify(stored);
-      await this.opts.registry.commit(r.run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }]);
-    });
+    const started = this.opts.registry
+      .startRun(msg, this, (previous) => (previous as IngestConnection).takenOver())
+      .then(async (r) => {
+        this.run = r.run;
+        resumed = r.resumed;
+        this.ranks = RankSession.owner(this.opts.registry, r.run, msg, this.opts.log);
+        // Stored as received, except that a token never reaches the disk.
+        const payload = msg.token === undefined ? raw : JSON.stringify(stored);
+        await this.opts.registry.commit(r.run, [{ kind: RECORD_KIND.message, payload, record: { kind: 'message', time: 0, message: stored } }]);
+      });
     // Taken over by another connection (resuming the same run) before the welcome went out: no welcome.
     this.reply(started, () => (this.run ? this.welcome(this.run, resumed) : null));
     this.resumeAfterHello();
@@ -355,13 +368,20 @@ export class IngestConnection implements TrainerLink {
     const problem = layersProblem(layers, this.opts.limits);
     if (problem) return this.error(problem.code, problem.message, 'layers');
     if (run.declared.layers) {
-      if (JSON.stringify(run.declared.layers) !== JSON.stringify(layers)) return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
+      if (JSON.stringify(run.declared.layers) !== JSON.stringify(layers))
+        return this.error('DECLARATION_MISMATCH', 'layers differ from those this run declared', 'layers');
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'layers' }));
     }
     run.declared.layers = layers;
-    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'layers' }), 'layers', () => {
-      run.declared.layers = null;
-    });
+    this.store(
+      run,
+      [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }],
+      () => ({ type: 'ack', of: 'layers' }),
+      'layers',
+      () => {
+        run.declared.layers = null;
+      },
+    );
   }
 
   private onProbe(run: LiveRun, msg: Probe, raw: Buffer): void {
@@ -378,23 +398,36 @@ export class IngestConnection implements TrainerLink {
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'probe' }));
     }
     run.declared.probe = { examples: m, labels: msg.labels ?? null };
-    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'probe' }), 'probe', () => {
-      run.declared.probe = null;
-    });
+    this.store(
+      run,
+      [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }],
+      () => ({ type: 'ack', of: 'probe' }),
+      'probe',
+      () => {
+        run.declared.probe = null;
+      },
+    );
   }
 
   /** The trainer froze a layer: stored once per layer (a resent confirmation is acknowledged as a duplicate). */
   private onFrozen(run: LiveRun, msg: Frozen, raw: Buffer): void {
     if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'frozen');
     const layers = run.declared.layers ?? run.state.layers;
-    if (!layers.some((l) => l.name === msg.layer)) return this.error('UNKNOWN_LAYER', `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"`, 'frozen', { layer: msg.layer.slice(0, 200) });
+    if (!layers.some((l) => l.name === msg.layer))
+      return this.error('UNKNOWN_LAYER', `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"`, 'frozen', { layer: msg.layer.slice(0, 200) });
     if (this.frozen.has(msg.layer) || run.state.frozen.some((f) => f.layer === msg.layer)) {
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'frozen', step: msg.step, duplicate: true }));
     }
     this.frozen.add(msg.layer);
-    this.store(run, [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }], () => ({ type: 'ack', of: 'frozen', step: msg.step }), 'frozen', () => {
-      this.frozen.delete(msg.layer);
-    });
+    this.store(
+      run,
+      [{ kind: RECORD_KIND.message, payload: raw, record: { kind: 'message', time: 0, message: msg } }],
+      () => ({ type: 'ack', of: 'frozen', step: msg.step }),
+      'frozen',
+      () => {
+        this.frozen.delete(msg.layer);
+      },
+    );
   }
 
   private onCheckpoint(run: LiveRun, msg: Checkpoint, raw: Buffer): void {
@@ -414,10 +447,17 @@ export class IngestConnection implements TrainerLink {
       return refuse('LIMIT_RUN_BYTES', `the run holds ${held} bytes and checkpoint ${msg.step} adds ${bytes}; the limit is ${this.opts.limits.maxRunBytes}`);
     }
     const maxCp = (this.opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS).maxCheckpointBytes;
-    if (bytes > maxCp) return refuse('LIMIT_CHECKPOINT_BYTES', `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`);
+    if (bytes > maxCp)
+      return refuse(
+        'LIMIT_CHECKPOINT_BYTES',
+        `checkpoint ${msg.step} announces ${bytes} bytes of activations; the limit is ${maxCp} (send fewer layers per checkpoint)`,
+      );
     const { inflight } = this.opts;
     if (inflight && !inflight.take(bytes)) {
-      return refuse('LIMIT_INFLIGHT_BYTES', `the server holds ${inflight.inUse} bytes of open checkpoints (limit ${inflight.max}); checkpoint ${msg.step} (${bytes} bytes) was not taken: resend it shortly`);
+      return refuse(
+        'LIMIT_INFLIGHT_BYTES',
+        `the server holds ${inflight.inUse} bytes of open checkpoints (limit ${inflight.max}); checkpoint ${msg.step} (${bytes} bytes) was not taken: resend it shortly`,
+      );
     }
     this.checkpoint = { msg, raw, remaining: msg.layers.length, frames: new Map(), failed: false, reserved: inflight ? bytes : 0 };
   }
@@ -438,7 +478,8 @@ export class IngestConnection implements TrainerLink {
   }
 
   private onFrame(data: Buffer): void {
-    if (this.ranks && this.ranks.rank > 0) return this.error('NOT_OWNER', `rank ${this.ranks.rank} sent a binary frame: only rank 0 of a distributed run sends frames`);
+    if (this.ranks && this.ranks.rank > 0)
+      return this.error('NOT_OWNER', `rank ${this.ranks.rank} sent a binary frame: only rank 0 of a distributed run sends frames`);
     const cp = this.checkpoint;
     if (!cp) return this.onProbeDataFrame(data);
     if (cp.failed) {
@@ -454,7 +495,10 @@ export class IngestConnection implements TrainerLink {
     }
     const { header } = frame;
     const run = this.run!;
-    const problem = wireFrameProblem(header) ?? frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames) ?? sketchFrameProblem(header, frame.data);
+    const problem =
+      wireFrameProblem(header) ??
+      frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames) ??
+      sketchFrameProblem(header, frame.data);
     if (problem) return this.failCheckpoint(problem.code, problem.message, problem.layer);
     cp.frames.set(header.layer, { raw: data, frame, bad: countNonFinite32(frame.data), crc: zlib.crc32(data) });
     if (--cp.remaining > 0) return;
@@ -471,11 +515,14 @@ export class IngestConnection implements TrainerLink {
       if (!(err instanceof ProtocolError)) throw err;
     }
     const kind = frame?.header.kind;
-    if (!frame || (kind !== 'masks' && kind !== 'images' && kind !== 'gradcam')) return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
+    if (!frame || (kind !== 'masks' && kind !== 'images' && kind !== 'gradcam'))
+      return this.error('UNEXPECTED_FRAME', 'binary frame without an open checkpoint; it was discarded');
     const run = this.run!;
     const id = run.state.meta.id;
     const problem =
-      kind === 'gradcam' ? this.gradcam.check(frame, id, (step) => step === run.acceptedStep || run.state.steps.includes(step)) : (kind === 'masks' ? this.masks : this.images).check(frame, id);
+      kind === 'gradcam'
+        ? this.gradcam.check(frame, id, (step) => step === run.acceptedStep || run.state.steps.includes(step))
+        : (kind === 'masks' ? this.masks : this.images).check(frame, id);
     if (problem) return this.error(problem.code, problem.message, kind);
     const ack = kind === 'gradcam' ? { step: frame.header.step } : {};
     this.store(run, [{ kind: RECORD_KIND.frame, payload: data, record: { kind: 'frame', time: 0, frame } }], () => ({ type: 'ack', of: kind, ...ack }), kind);
@@ -488,27 +535,42 @@ export class IngestConnection implements TrainerLink {
       return this.reply(Promise.resolve(), () => ({ type: 'ack', of: 'checkpoint', step, duplicate: true }));
     }
     run.acceptedStep = step;
-    const records: CommitRecord[] = [
-      { kind: RECORD_KIND.message, payload: cp.raw, record: { kind: 'message', time: 0, message: cp.msg } },
-    ];
+    const records: CommitRecord[] = [{ kind: RECORD_KIND.message, payload: cp.raw, record: { kind: 'message', time: 0, message: cp.msg } }];
     const warnings: string[] = [];
     const dtype = run.state.options.storage?.dtype ?? this.opts.storeDtype ?? 'float32';
     for (const name of cp.msg.layers) {
       const { raw, frame, bad, crc } = cp.frames.get(name)!;
       const stored = frameToStore(dtype, raw, frame, crc, bad === 0);
       // The registry reads `finite` instead of scanning again; the log writer keeps the payload (ws never reuses it) without a copy.
-      records.push({ kind: RECORD_KIND.frame, payload: stored.payload, record: { kind: 'frame', time: 0, frame, finite: bad === 0 }, append: { payloadCrc: stored.crc, owned: true } });
+      records.push({
+        kind: RECORD_KIND.frame,
+        payload: stored.payload,
+        record: { kind: 'frame', time: 0, frame, finite: bad === 0 },
+        append: { payloadCrc: stored.crc, owned: true },
+      });
       if (bad) {
         warnings.push(name);
         records.push(nonFiniteEvent(name, step, bad, shapeSize(frame.header.shape)));
       }
     }
     for (const layer of warnings) {
-      this.send({ type: 'warning', code: 'NON_FINITE', layer, step, message: `layer "${layer}" at step ${step} has NaN or Inf values; it is excluded from analysis at this step` });
+      this.send({
+        type: 'warning',
+        code: 'NON_FINITE',
+        layer,
+        step,
+        message: `layer "${layer}" at step ${step} has NaN or Inf values; it is excluded from analysis at this step`,
+      });
     }
-    const done = this.store(run, records, () => ({ type: 'ack', of: 'checkpoint', step }), 'checkpoint', () => {
-      run.acceptedStep = run.state.lastStep ?? -1;
-    });
+    const done = this.store(
+      run,
+      records,
+      () => ({ type: 'ack', of: 'checkpoint', step }),
+      'checkpoint',
+      () => {
+        run.acceptedStep = run.state.lastStep ?? -1;
+      },
+    );
     // The frames stay in memory until written: only then are their bytes free for another checkpoint.
     void done.then(
       () => this.release(cp),

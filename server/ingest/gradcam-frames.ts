@@ -18,11 +18,13 @@ export class GradcamIntake {
   /** Checks one frame; null when it can be stored. `isCheckpoint` says whether the run has (or is storing) a checkpoint at a step. */
   check(frame: DecodedFrame, runId: string, isCheckpoint: (step: number) => boolean): RuleProblem | null {
     const { header, data } = frame;
-    if (header.run !== undefined && header.run !== runId) return { code: 'UNEXPECTED_FRAME', message: `gradcam frame for run "${header.run.slice(0, 64)}" on run "${runId}"` };
+    if (header.run !== undefined && header.run !== runId)
+      return { code: 'UNEXPECTED_FRAME', message: `gradcam frame for run "${header.run.slice(0, 64)}" on run "${runId}"` };
     const problem = gradcamHeaderProblem(header);
     if (problem) return problem;
     if (!this.probe) return { code: 'PROBE_MISMATCH', message: 'gradcam frames need a probe declared first' };
-    if (!isCheckpoint(header.step)) return { code: 'UNEXPECTED_FRAME', message: `gradcam frame for step ${header.step}, which has no checkpoint; send it after its checkpoint` };
+    if (!isCheckpoint(header.step))
+      return { code: 'UNEXPECTED_FRAME', message: `gradcam frame for step ${header.step}, which has no checkpoint; send it after its checkpoint` };
     const m = this.probe.examples;
     const seen = new Set<number>();
     for (const e of header.examples!) {
@@ -31,10 +33,12 @@ export class GradcamIntake {
       seen.add(e);
     }
     const k = this.probe.classes;
-    if (k !== null) for (const c of header.classes!) if (c >= k) return { code: 'PROBE_MISMATCH', message: `gradcam class ${c} is outside the probe's ${k} classes` };
+    if (k !== null)
+      for (const c of header.classes!) if (c >= k) return { code: 'PROBE_MISMATCH', message: `gradcam class ${c} is outside the probe's ${k} classes` };
     for (let i = 0; i < data.length; i++) {
       // Written so that NaN fails too: Grad-CAM maps are rectified.
-      if (!(data[i] >= 0 && data[i] < Infinity)) return { code: 'BAD_FRAME', message: `gradcam values must be finite and ≥ 0 (value ${data[i]} at index ${i})` };
+      if (!(data[i] >= 0 && data[i] < Infinity))
+        return { code: 'BAD_FRAME', message: `gradcam values must be finite and ≥ 0 (value ${data[i]} at index ${i})` };
     }
     return null;
   }

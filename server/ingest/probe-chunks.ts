@@ -38,17 +38,24 @@ export class ProbeChunkIntake {
   check(frame: DecodedFrame, runId: string): { code: ErrorCode; message: string } | null {
     const { kind, aFrame } = this.spec;
     const { header, data } = frame;
-    if (header.run !== undefined && header.run !== runId) return { code: 'UNEXPECTED_FRAME', message: `${kind} frame for run "${header.run.slice(0, 64)}" on run "${runId}"` };
+    if (header.run !== undefined && header.run !== runId)
+      return { code: 'UNEXPECTED_FRAME', message: `${kind} frame for run "${header.run.slice(0, 64)}" on run "${runId}"` };
     const first = this.spec.firstExample(header.layer);
-    if (first === null) return { code: 'PROBE_MISMATCH', message: `${aFrame} names its layer "__${kind}__" or "__${kind}__@<first example>", not "${header.layer.slice(0, 200)}"` };
+    if (first === null)
+      return {
+        code: 'PROBE_MISMATCH',
+        message: `${aFrame} names its layer "__${kind}__" or "__${kind}__@<first example>", not "${header.layer.slice(0, 200)}"`,
+      };
     const p = this.probe;
     if (!p) return { code: 'PROBE_MISMATCH', message: this.spec.needs };
     const count = header.shape[0];
     if (header.shape.length !== 4 || p.dims.some((d, i) => header.shape[i + 1] !== d)) {
       return { code: 'PROBE_MISMATCH', message: `${kind} frame has shape [${header.shape.join(', ')}]; the probe declares [examples, ${p.dims.join(', ')}]` };
     }
-    if (first !== this.next && first !== 0) return { code: 'PROBE_MISMATCH', message: `${kind} chunk starts at example ${first}; the next expected is ${this.next} (send chunks in order)` };
-    if (first + count > p.examples) return { code: 'PROBE_MISMATCH', message: `${kind} for examples ${first}..${first + count - 1}; the probe has ${p.examples}` };
+    if (first !== this.next && first !== 0)
+      return { code: 'PROBE_MISMATCH', message: `${kind} chunk starts at example ${first}; the next expected is ${this.next} (send chunks in order)` };
+    if (first + count > p.examples)
+      return { code: 'PROBE_MISMATCH', message: `${kind} for examples ${first}..${first + count - 1}; the probe has ${p.examples}` };
     const per = p.dims[0] * p.dims[1] * p.dims[2];
     for (let i = 0; i < data.length; i++) {
       if (!this.spec.valueOk(data[i])) return { code: 'PROBE_MISMATCH', message: this.spec.valueProblem(data[i], i, first + Math.floor(i / per)) };

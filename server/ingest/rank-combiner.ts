@@ -139,7 +139,8 @@ export class RankCombiner {
   private shed(done: Array<[SeriesState, Waiting]>): void {
     while (this.held > MAX_WAITING_VALUES / 2) {
       let oldest: SeriesState | null = null;
-      for (const s of this.series.values()) if (s.head < s.waiting.length && (!oldest || s.waiting[s.head].since < oldest.waiting[oldest.head].since)) oldest = s;
+      for (const s of this.series.values())
+        if (s.head < s.waiting.length && (!oldest || s.waiting[s.head].since < oldest.waiting[oldest.head].since)) oldest = s;
       if (!oldest) return;
       this.take(oldest, done);
     }
@@ -164,7 +165,10 @@ function group(done: Array<[SeriesState, Waiting]>, worldSize: number): Combined
     const key = `${w.step}|${s.reduce}|${ranks.join(',')}`;
     let c = out.get(key);
     if (!c) out.set(key, (c = { step: w.step, reduce: s.reduce, values: {}, ranks, worldSize }));
-    c.values[s.name] = reduceValues(s.reduce, ranks.map((r) => w.values.get(r)!));
+    c.values[s.name] = reduceValues(
+      s.reduce,
+      ranks.map((r) => w.values.get(r)!),
+    );
   }
   return [...out.values()].sort((a, b) => a.step - b.step);
 }

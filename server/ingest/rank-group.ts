@@ -131,10 +131,13 @@ export class RankGroup {
     for (const c of steps) this.record({ type: 'combined', ...c });
     const oldest = this.combiner.oldest();
     if (this.closed || oldest === null || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (!this.closed) this.emit(this.combiner.expire(Date.now(), this.waitMs));
-    }, Math.max(0, oldest + this.waitMs - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        if (!this.closed) this.emit(this.combiner.expire(Date.now(), this.waitMs));
+      },
+      Math.max(0, oldest + this.waitMs - Date.now()),
+    );
     this.timer.unref();
   }
 
@@ -170,7 +173,8 @@ export class RankSession {
     const group = run && RankGroup.of(run);
     if (!run) throw new ProtocolError('RUN_NOT_LIVE', `run "${id}" is not streaming: rank 0 has not opened it yet, or it has ended`);
     if (!group) throw new ProtocolError('BAD_MESSAGE', `run "${id}" is not a distributed run (its rank 0 gave no run.worldSize > 1)`);
-    if (group.worldSize !== hello.run.worldSize) throw new ProtocolError('BAD_MESSAGE', `run "${id}" has worldSize ${group.worldSize}; rank ${rank} says ${hello.run.worldSize}`);
+    if (group.worldSize !== hello.run.worldSize)
+      throw new ProtocolError('BAD_MESSAGE', `run "${id}" has worldSize ${group.worldSize}; rank ${rank} says ${hello.run.worldSize}`);
     group.attach(rank, link);
     return new RankSession(registry, run, rank, group);
   }
@@ -223,9 +227,12 @@ export class RankSession {
 
   private scalars(msg: Scalars, replies: RankReplies): void {
     const { run, rank } = this;
-    if (this.done || this.registry.getLive(run.state.meta.id) !== run) return replies.error('RUN_ENDED', this.done ? `rank ${rank} has ended` : 'the run has ended', 'scalars');
-    if (msg.reduce === undefined) return replies.error('BAD_MESSAGE', `rank ${rank}'s scalars need "reduce" (mean, sum, max or none): only rank 0 logs plain series`, 'scalars');
-    if (msg.rank !== undefined && msg.rank !== rank) return replies.error('BAD_MESSAGE', `scalars of rank ${msg.rank} on the connection of rank ${rank}`, 'scalars');
+    if (this.done || this.registry.getLive(run.state.meta.id) !== run)
+      return replies.error('RUN_ENDED', this.done ? `rank ${rank} has ended` : 'the run has ended', 'scalars');
+    if (msg.reduce === undefined)
+      return replies.error('BAD_MESSAGE', `rank ${rank}'s scalars need "reduce" (mean, sum, max or none): only rank 0 logs plain series`, 'scalars');
+    if (msg.rank !== undefined && msg.rank !== rank)
+      return replies.error('BAD_MESSAGE', `scalars of rank ${msg.rank} on the connection of rank ${rank}`, 'scalars');
     // Resent after a reconnect: per name and rank, a step at or below the last one stored is dropped.
     const fresh: Record<string, number | null> = {};
     for (const [name, value] of Object.entries(msg.values)) {
@@ -237,8 +244,13 @@ export class RankSession {
     }
     if (Object.keys(fresh).length === 0) return replies.reply(Promise.resolve(), () => ({ type: 'ack', of: 'scalars', step: msg.step, duplicate: true }));
     const stored: Scalars = { ...msg, values: fresh, rank };
-    const done = this.registry.commit(run, [{ kind: RECORD_KIND.message, payload: JSON.stringify(stored), record: { kind: 'message', time: 0, message: stored } }]);
-    done.then(() => this.group.add(rank, stored, fresh), () => {});
+    const done = this.registry.commit(run, [
+      { kind: RECORD_KIND.message, payload: JSON.stringify(stored), record: { kind: 'message', time: 0, message: stored } },
+    ]);
+    done.then(
+      () => this.group.add(rank, stored, fresh),
+      () => {},
+    );
     replies.reply(done, () => ({ type: 'ack', of: 'scalars', step: msg.step }), 'scalars');
   }
 
@@ -247,9 +259,13 @@ export class RankSession {
     this.done = true;
     // Always acknowledged, also after the run ended: a rank's end only says it sends nothing more. Marked once the
     // replies before it went out, i.e. once its earlier scalars were stored and handed to the combiner.
-    replies.reply(Promise.resolve(), () => {
-      if (first) this.group.ended(this.rank);
-      return { type: 'ack', of: 'end' };
-    }, 'end');
+    replies.reply(
+      Promise.resolve(),
+      () => {
+        if (first) this.group.ended(this.rank);
+        return { type: 'ack', of: 'end' };
+      },
+      'end',
+    );
   }
 }

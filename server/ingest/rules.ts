@@ -52,7 +52,10 @@ export function probeDeclProblem(msg: Probe, limits: Pick<IngestLimits, 'maxExam
     // Without class names a label is its own class count: bounded by the limit, since per-class arrays are sized by it.
     const classes = maxLabelPlusOne(msg.labels);
     if (classes > limits.maxClasses) {
-      return { code: 'LIMIT_CLASSES', message: `label ${classes - 1} needs ${classes} classes; the limit is ${limits.maxClasses} (send classNames, or labels below the limit)` };
+      return {
+        code: 'LIMIT_CLASSES',
+        message: `label ${classes - 1} needs ${classes} classes; the limit is ${limits.maxClasses} (send classNames, or labels below the limit)`,
+      };
     }
   }
   if (msg.concepts && msg.concepts.length > limits.maxConcepts) {
@@ -61,7 +64,10 @@ export function probeDeclProblem(msg: Probe, limits: Pick<IngestLimits, 'maxExam
   if (msg.maskSize && msg.concepts) {
     const values = msg.examples * msg.concepts.length * msg.maskSize.h * msg.maskSize.w;
     if (values > MAX_MASK_VALUES) {
-      return { code: 'LIMIT_CONCEPTS', message: `masks of ${msg.examples} examples × ${msg.concepts.length} concepts × ${msg.maskSize.h} × ${msg.maskSize.w} pixels are ${values} values; the limit is ${MAX_MASK_VALUES} (send fewer concepts or smaller masks)` };
+      return {
+        code: 'LIMIT_CONCEPTS',
+        message: `masks of ${msg.examples} examples × ${msg.concepts.length} concepts × ${msg.maskSize.h} × ${msg.maskSize.w} pixels are ${values} values; the limit is ${MAX_MASK_VALUES} (send fewer concepts or smaller masks)`,
+      };
     }
   }
   const problem = probeProblem(msg);
@@ -79,7 +85,8 @@ export function probeProblem(msg: Probe): string | null {
   if (msg.conceptLabels) {
     if (!msg.concepts) return 'conceptLabels given without concepts';
     if (msg.conceptLabels.length !== m) return `probe has ${m} examples but ${msg.conceptLabels.length} concept label lists`;
-    for (const list of msg.conceptLabels) for (const c of list) if (c >= msg.concepts.length) return `concept index ${c} is out of range (${msg.concepts.length} concepts)`;
+    for (const list of msg.conceptLabels)
+      for (const c of list) if (c >= msg.concepts.length) return `concept index ${c} is out of range (${msg.concepts.length} concepts)`;
   }
   if (msg.maskSize && !msg.concepts) return 'maskSize given without concepts (masks have one channel per concept)';
   return null;
@@ -95,7 +102,8 @@ export function checkpointProblem(msg: Checkpoint, layers: readonly LayerDecl[] 
     seen.add(name);
   }
   for (const name of msg.raw ?? []) {
-    if (!seen.has(name) || !layers.find((l) => l.name === name)?.sketch) return { code: 'BAD_MESSAGE', message: `"raw" names "${name.slice(0, 200)}", which is not a sketched layer of this checkpoint` };
+    if (!seen.has(name) || !layers.find((l) => l.name === name)?.sketch)
+      return { code: 'BAD_MESSAGE', message: `"raw" names "${name.slice(0, 200)}", which is not a sketched layer of this checkpoint` };
   }
   return null;
 }
@@ -111,7 +119,13 @@ export function checkpointBytes(msg: Checkpoint, layers: readonly LayerDecl[], e
 
 /** Why a trainer's frame is refused whatever it holds: float16 is the server's storage format, never the wire's. */
 export function wireFrameProblem(header: FrameHeader): RuleProblem | null {
-  return header.dtype === 'float32' ? null : { code: 'BAD_FRAME', message: `frame for layer "${header.layer}" is ${header.dtype}; trainers send float32 (the server may store float16)`, layer: header.layer };
+  return header.dtype === 'float32'
+    ? null
+    : {
+        code: 'BAD_FRAME',
+        message: `frame for layer "${header.layer}" is ${header.dtype}; trainers send float32 (the server may store float16)`,
+        layer: header.layer,
+      };
 }
 
 /** Why a frame does not belong to the open checkpoint: another step or run, a layer not announced or sent twice, a shape unlike the declaration. */
@@ -124,15 +138,26 @@ export function frameProblem(
   received: { has(layer: string): boolean },
 ): RuleProblem | null {
   if (header.step !== cp.step) return { code: 'UNEXPECTED_FRAME', message: `frame for step ${header.step} inside checkpoint ${cp.step}` };
-  if (header.run !== undefined && header.run !== runId) return { code: 'UNEXPECTED_FRAME', message: `frame for run "${header.run.slice(0, 64)}" on run "${runId}"` };
+  if (header.run !== undefined && header.run !== runId)
+    return { code: 'UNEXPECTED_FRAME', message: `frame for run "${header.run.slice(0, 64)}" on run "${runId}"` };
   const layer = layers.find((l) => l.name === header.layer);
-  if (!layer || !cp.layers.includes(header.layer)) return { code: 'UNKNOWN_LAYER', message: `frame for layer "${header.layer}" that the checkpoint did not announce`, layer: header.layer };
+  if (!layer || !cp.layers.includes(header.layer))
+    return { code: 'UNKNOWN_LAYER', message: `frame for layer "${header.layer}" that the checkpoint did not announce`, layer: header.layer };
   if (received.has(header.layer)) return { code: 'UNEXPECTED_FRAME', message: `second frame for layer "${header.layer}"`, layer: header.layer };
   if (layer.sketch && !cp.raw?.includes(layer.name)) return sketchedShape(header, layer, examples);
-  if (header.kind === 'sketch') return { code: 'SHAPE_MISMATCH', message: `layer "${layer.name}" is not sent as a sketch here (declare "sketch" on the layer, and leave it out of "raw")`, layer: layer.name };
+  if (header.kind === 'sketch')
+    return {
+      code: 'SHAPE_MISMATCH',
+      message: `layer "${layer.name}" is not sent as a sketch here (declare "sketch" on the layer, and leave it out of "raw")`,
+      layer: layer.name,
+    };
   const want = layer.spatial ? [layer.units, examples, layer.spatial.h, layer.spatial.w] : [layer.units, examples];
   if (header.shape.length !== want.length || header.shape.some((d, i) => d !== want[i])) {
-    return { code: 'SHAPE_MISMATCH', message: `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`, layer: layer.name };
+    return {
+      code: 'SHAPE_MISMATCH',
+      message: `layer "${layer.name}" frame has shape [${header.shape.join(', ')}]; declared [${want.join(', ')}]`,
+      layer: layer.name,
+    };
   }
   return null;
 }
@@ -142,17 +167,26 @@ export function frameProblem(
  * name, its `examples` and `classes`, and a shape [n, targets, h, w] that matches them within the bounds.
  */
 export function gradcamHeaderProblem(header: FrameHeader): RuleProblem | null {
-  if (gradcamSource(header.layer) === null) return { code: 'BAD_FRAME', message: `a gradcam frame names its layer "__gradcam__:<conv layer>", not "${header.layer.slice(0, 200)}"` };
+  if (gradcamSource(header.layer) === null)
+    return { code: 'BAD_FRAME', message: `a gradcam frame names its layer "__gradcam__:<conv layer>", not "${header.layer.slice(0, 200)}"` };
   const { examples, classes, shape } = header;
   if (!examples || !classes) return { code: 'BAD_FRAME', message: 'a gradcam frame header needs "examples" and "classes"' };
   const [n, targets, h, w] = shape;
-  if (shape.length !== 4 || n !== examples.length || targets > MAX_GRADCAM_TARGETS || classes.length !== n * targets || h > MAX_GRADCAM_SIDE || w > MAX_GRADCAM_SIDE) {
+  if (
+    shape.length !== 4 ||
+    n !== examples.length ||
+    targets > MAX_GRADCAM_TARGETS ||
+    classes.length !== n * targets ||
+    h > MAX_GRADCAM_SIDE ||
+    w > MAX_GRADCAM_SIDE
+  ) {
     return {
       code: 'SHAPE_MISMATCH',
       message: `gradcam frame has shape [${shape.join(', ')}] with ${examples.length} examples and ${classes.length} classes; expected [examples, targets ≤ ${MAX_GRADCAM_TARGETS}, h ≤ ${MAX_GRADCAM_SIDE}, w ≤ ${MAX_GRADCAM_SIDE}] and examples × targets classes`,
     };
   }
   const values = n * targets * h * w;
-  if (values > MAX_GRADCAM_VALUES) return { code: 'SHAPE_MISMATCH', message: `gradcam frame of shape [${shape.join(', ')}] holds ${values} values; the limit is ${MAX_GRADCAM_VALUES}` };
+  if (values > MAX_GRADCAM_VALUES)
+    return { code: 'SHAPE_MISMATCH', message: `gradcam frame of shape [${shape.join(', ')}] holds ${values} values; the limit is ${MAX_GRADCAM_VALUES}` };
   return null;
 }

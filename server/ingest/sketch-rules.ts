@@ -8,10 +8,19 @@ const UNIT_TOL = 1e-3;
 /** Why a frame for a layer declared with `sketch` (and not listed in the checkpoint's `raw`) is not its sketch. */
 export function sketchedShape(header: FrameHeader, layer: LayerDecl, examples: number): RuleProblem | null {
   const K = layer.sketch!;
-  if (header.kind !== 'sketch') return { code: 'SHAPE_MISMATCH', message: `layer "${layer.name}" is declared as sketches (K = ${K}); list it in the checkpoint's "raw" to send it raw`, layer: layer.name };
+  if (header.kind !== 'sketch')
+    return {
+      code: 'SHAPE_MISMATCH',
+      message: `layer "${layer.name}" is declared as sketches (K = ${K}); list it in the checkpoint's "raw" to send it raw`,
+      layer: layer.name,
+    };
   const [k, m] = header.shape;
   if (header.shape.length !== 2 || m !== examples || k > Math.min(K, layer.units)) {
-    return { code: 'SHAPE_MISMATCH', message: `layer "${layer.name}" sketch has shape [${header.shape.join(', ')}]; declared at most [${Math.min(K, layer.units)}, ${examples}]`, layer: layer.name };
+    return {
+      code: 'SHAPE_MISMATCH',
+      message: `layer "${layer.name}" sketch has shape [${header.shape.join(', ')}]; declared at most [${Math.min(K, layer.units)}, ${examples}]`,
+      layer: layer.name,
+    };
   }
   return null;
 }

@@ -36,8 +36,11 @@ export function analysisRequests(registry: RunRegistry, analysis: AnalysisManage
     'run-at': async ({ run, params }) => analysis.runAt(await runOf(registry, run), params.step),
     reanalyse: async ({ run, params: { metric, k, threshold } }) => {
       const state = await runOf(registry, run);
-      const key = await analysis.reanalyse(state, metric, { ...(k !== undefined ? { k } : {}), ...(threshold !== undefined ? { threshold } : {}) }, (progress) =>
-        registry.publish(runTopic(state.meta.id), { run: { kind: 'reanalysis', progress } }),
+      const key = await analysis.reanalyse(
+        state,
+        metric,
+        { ...(k !== undefined ? { k } : {}), ...(threshold !== undefined ? { threshold } : {}) },
+        (progress) => registry.publish(runTopic(state.meta.id), { run: { kind: 'reanalysis', progress } }),
       );
       return { key };
     },

@@ -20,7 +20,10 @@ export type LiveRequestHandler<N extends LiveRequestName> = (req: { run: string;
 export type LiveRequestHandlers = { [N in LiveRequestName]: LiveRequestHandler<N> };
 
 /** Calls the handler of `req.what`. */
-function answer<N extends LiveRequestName>(handlers: LiveRequestHandlers, req: { what: N; run: string; params: LiveRequestArgs<N> }): Promise<LiveRequestAnswer<N>> {
+function answer<N extends LiveRequestName>(
+  handlers: LiveRequestHandlers,
+  req: { what: N; run: string; params: LiveRequestArgs<N> },
+): Promise<LiveRequestAnswer<N>> {
   return handlers[req.what](req);
 }
 
@@ -67,7 +70,10 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
   let established = false;
   let holdsSlot = false;
   const deadline = opts.handshakeTimeoutMs
-    ? setTimeout(() => established || fatal('HANDSHAKE_TIMEOUT', `no message within ${opts.handshakeTimeoutMs} ms of connecting`), opts.handshakeTimeoutMs).unref()
+    ? setTimeout(
+        () => established || fatal('HANDSHAKE_TIMEOUT', `no message within ${opts.handshakeTimeoutMs} ms of connecting`),
+        opts.handshakeTimeoutMs,
+      ).unref()
     : null;
   /** Takes a viewer slot at the first valid message (a page sends a ping as it connects); false, and the connection closed, when none is free. */
   const establish = (): boolean => {
@@ -100,7 +106,13 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
         switch (msg.type) {
           case 'subscribe': {
             if (!topics.has(msg.topic) && topics.size >= limits.maxLiveSubscriptions) {
-              return send({ type: 'error', code: 'LIMIT_SUBSCRIPTIONS', message: `this connection already has ${topics.size} subscriptions (the limit); unsubscribe first`, fatal: false, topic: msg.topic });
+              return send({
+                type: 'error',
+                code: 'LIMIT_SUBSCRIPTIONS',
+                message: `this connection already has ${topics.size} subscriptions (the limit); unsubscribe first`,
+                fatal: false,
+                topic: msg.topic,
+              });
             }
             topics.add(msg.topic);
             const ok = await opts.broadcaster.subscribe(viewer, msg.topic, msg.since);
@@ -117,7 +129,13 @@ export function handleLiveConnection(ws: WebSocket, opts: LiveOptions): void {
             // An unknown `what` or params that fail their schema are BAD_REQUEST, answered under the id by the catch below.
             const req = parseLiveRequest(msg.what, msg.run, msg.params);
             if (inFlight >= limits.maxLiveInFlight) {
-              return send({ type: 'response', id: msg.id, ok: false, code: 'RATE_LIMITED', message: `${inFlight} requests are already in flight on this connection; wait for their answers` });
+              return send({
+                type: 'response',
+                id: msg.id,
+                ok: false,
+                code: 'RATE_LIMITED',
+                message: `${inFlight} requests are already in flight on this connection; wait for their answers`,
+              });
             }
             // Answers bypass the broadcaster's per-viewer bound: a client that asks without reading is dropped instead.
             if (ws.bufferedAmount > opts.broadcaster.highWaterBytes) {

@@ -9,7 +9,11 @@ import type { BroadcasterOptions } from './broadcaster';
 /** Past runs held between prepare and snapshot: with many runs subscribed at once the registry's cache may evict one meanwhile. */
 const PREPARED_HELD = 64;
 
-export function topicSource(registry: RunRegistry, analysis: AnalysisManager, onLoaded: (runId: string) => void): Pick<BroadcasterOptions, 'prepare' | 'snapshot'> {
+export function topicSource(
+  registry: RunRegistry,
+  analysis: AnalysisManager,
+  onLoaded: (runId: string) => void,
+): Pick<BroadcasterOptions, 'prepare' | 'snapshot'> {
   const prepared = new BoundedMap<string, RunState>(PREPARED_HELD);
   return {
     prepare: async (topic) => {
@@ -29,7 +33,12 @@ export function topicSource(registry: RunRegistry, analysis: AnalysisManager, on
       const concepts = analysis.concepts.snapshot(id);
       const progress = analysis.progress(id);
       const backlog = analysis.backlog(id);
-      const parts = { ...(convergence ? { convergence } : {}), ...(concepts ? { concepts } : {}), ...(progress ? { progress } : {}), ...(backlog ? { backlog } : {}) };
+      const parts = {
+        ...(convergence ? { convergence } : {}),
+        ...(concepts ? { concepts } : {}),
+        ...(progress ? { progress } : {}),
+        ...(backlog ? { backlog } : {}),
+      };
       return { run: (registry.peek(id) ?? prepared.get(id)!).snapshot(Object.keys(parts).length ? parts : undefined) };
     },
   };

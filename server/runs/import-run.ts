@@ -10,7 +10,11 @@ import type { RunMeta } from '../storage/run-index';
 
 type RunImportOptions = Omit<ImportOptions, 'checkAnalysis' | 'check'> & Partial<Pick<ImportOptions, 'check'>>;
 
-const withChecks = (opts: RunImportOptions): ImportOptions => ({ ...opts, check: opts.check ?? new LogContentCheck(DEFAULT_LOG_LIMITS), checkAnalysis: checkStoredAnalysis });
+const withChecks = (opts: RunImportOptions): ImportOptions => ({
+  ...opts,
+  check: opts.check ?? new LogContentCheck(DEFAULT_LOG_LIMITS),
+  checkAnalysis: checkStoredAnalysis,
+});
 
 /** Imports a log file (an export with its analysis, or a bare log) as a run; what the CLI calls. */
 export function importRun(dir: string, file: string, opts: RunImportOptions = {}): Promise<RunMeta> {

@@ -42,7 +42,11 @@ export interface LogProblem {
 export type LogCheckLimits = IngestLimits & Pick<ConnectionLimits, 'maxTextBytes' | 'maxCheckpointBytes'>;
 
 /** The default limits, those of a `layerwatch serve` without limit flags. */
-export const DEFAULT_LOG_LIMITS: LogCheckLimits = { ...DEFAULT_LIMITS, maxTextBytes: DEFAULT_CONNECTION_LIMITS.maxTextBytes, maxCheckpointBytes: DEFAULT_CONNECTION_LIMITS.maxCheckpointBytes };
+export const DEFAULT_LOG_LIMITS: LogCheckLimits = {
+  ...DEFAULT_LIMITS,
+  maxTextBytes: DEFAULT_CONNECTION_LIMITS.maxTextBytes,
+  maxCheckpointBytes: DEFAULT_CONNECTION_LIMITS.maxCheckpointBytes,
+};
 
 interface OpenCheckpoint {
   msg: Checkpoint;
@@ -78,7 +82,8 @@ export class LogContentCheck implements RecordSink {
     const max = kind === RECORD_KIND.frame || kind === RECORD_KIND.analysis ? this.limits.maxFrameBytes : this.limits.maxTextBytes;
     if (length > max) throw invalid(offset, { code: 'FRAME_TOO_LARGE', message: `a kind-${kind} record of ${length} bytes; the limit is ${max}` });
     const end = offset + recordSize(length);
-    if (end > this.limits.maxRunBytes) throw invalid(offset, { code: 'LIMIT_RUN_BYTES', message: `the log reaches ${end} bytes; the limit is ${this.limits.maxRunBytes}` });
+    if (end > this.limits.maxRunBytes)
+      throw invalid(offset, { code: 'LIMIT_RUN_BYTES', message: `the log reaches ${end} bytes; the limit is ${this.limits.maxRunBytes}` });
   }
 
   /** Checks one record (RecordSink); throws LOG_INVALID naming its offset and the rule it breaks. */
@@ -90,7 +95,8 @@ export class LogContentCheck implements RecordSink {
   /** The input ended: a run needs its hello, and its last checkpoint all its frames. */
   end(): void {
     const problem = this.endProblem();
-    if (problem) throw new StorageError('LOG_INVALID', `The log is not a valid run: ${problem.code}: ${problem.message}`, { details: { reason: problem.code } });
+    if (problem)
+      throw new StorageError('LOG_INVALID', `The log is not a valid run: ${problem.code}: ${problem.message}`, { details: { reason: problem.code } });
   }
 
   /** What is wrong with the log as a whole once every record was seen, or null. */
@@ -123,7 +129,8 @@ export class LogContentCheck implements RecordSink {
     } catch {
       event = null;
     }
-    if (!event) return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning, advice, annotation, combined or rank)' } };
+    if (!event)
+      return { problem: { code: 'BAD_EVENT', message: 'a server event that does not parse (status, resumed, warning, advice, annotation, combined or rank)' } };
     return { record: { kind: 'event', time, event } };
   }
 
@@ -137,10 +144,12 @@ export class LogContentCheck implements RecordSink {
     if (this.checkpoint && msg.type !== 'ping') return incomplete(this.checkpoint);
     switch (msg.type) {
       case 'hello': {
-        if (Math.trunc(msg.protocol) !== PROTOCOL_VERSION) return { code: 'PROTOCOL_VERSION', message: `a hello for protocol ${msg.protocol}; this server reads ${PROTOCOL_VERSION}` };
+        if (Math.trunc(msg.protocol) !== PROTOCOL_VERSION)
+          return { code: 'PROTOCOL_VERSION', message: `a hello for protocol ${msg.protocol}; this server reads ${PROTOCOL_VERSION}` };
         // A later hello is a resume of the same run, on a new connection.
         if (this.helloSeen && !msg.resume) return { code: 'ALREADY_HELLO', message: 'a second hello that does not resume the run' };
-        if (msg.run.id !== undefined && this.runId !== null && msg.run.id !== this.runId) return { code: 'BAD_RUN_ID', message: `a hello of run "${msg.run.id}" in the log of run "${this.runId}"` };
+        if (msg.run.id !== undefined && this.runId !== null && msg.run.id !== this.runId)
+          return { code: 'BAD_RUN_ID', message: `a hello of run "${msg.run.id}" in the log of run "${this.runId}"` };
         this.runId ??= msg.run.id ?? null;
         this.helloSeen = true;
         this.ended = false;
@@ -151,7 +160,8 @@ export class LogContentCheck implements RecordSink {
       case 'layers': {
         const problem = layersProblem(msg.layers, this.limits);
         if (problem) return problem;
-        if (this.layers && JSON.stringify(this.layers) !== JSON.stringify(msg.layers)) return { code: 'DECLARATION_MISMATCH', message: 'layers differ from those the run declared' };
+        if (this.layers && JSON.stringify(this.layers) !== JSON.stringify(msg.layers))
+          return { code: 'DECLARATION_MISMATCH', message: 'layers differ from those the run declared' };
         this.layers = msg.layers;
         return null;
       }
@@ -172,9 +182,17 @@ export class LogContentCheck implements RecordSink {
         if (this.ended) return { code: 'RUN_ENDED', message: `checkpoint ${msg.step} after the run's end` };
         const problem = checkpointProblem(msg, this.layers, this.probe);
         if (problem) return problem;
-        if (msg.step <= this.lastStep) return { code: 'STEP_ORDER', message: `checkpoint ${msg.step} after checkpoint ${this.lastStep} (a log holds each checkpoint once, steps increasing)` };
+        if (msg.step <= this.lastStep)
+          return {
+            code: 'STEP_ORDER',
+            message: `checkpoint ${msg.step} after checkpoint ${this.lastStep} (a log holds each checkpoint once, steps increasing)`,
+          };
         const bytes = checkpointBytes(msg, this.layers!, this.probe!.examples);
-        if (bytes > this.limits.maxCheckpointBytes) return { code: 'LIMIT_CHECKPOINT_BYTES', message: `checkpoint ${msg.step} holds ${bytes} bytes of activations; the limit is ${this.limits.maxCheckpointBytes}` };
+        if (bytes > this.limits.maxCheckpointBytes)
+          return {
+            code: 'LIMIT_CHECKPOINT_BYTES',
+            message: `checkpoint ${msg.step} holds ${bytes} bytes of activations; the limit is ${this.limits.maxCheckpointBytes}`,
+          };
         this.lastStep = msg.step;
         this.checkpointSteps.add(msg.step);
         if (this.opts.frames) this.checkpoint = { msg, received: new Set() };
@@ -197,7 +215,8 @@ export class LogContentCheck implements RecordSink {
         return null;
       case 'frozen': {
         if (this.ended) return { code: 'RUN_ENDED', message: `a freeze of "${msg.layer.slice(0, 200)}" after the run's end` };
-        if (!this.layers?.some((l) => l.name === msg.layer)) return { code: 'UNKNOWN_LAYER', message: `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"` };
+        if (!this.layers?.some((l) => l.name === msg.layer))
+          return { code: 'UNKNOWN_LAYER', message: `"frozen" names undeclared layer "${msg.layer.slice(0, 200)}"` };
         return null;
       }
       default: {
@@ -229,14 +248,17 @@ export class LogContentCheck implements RecordSink {
   private probeDataProblem(frame: DecodedFrame, runId: string): LogProblem | null {
     const kind = frame.header.kind;
     if (kind === 'gradcam') return this.gradcam.check(frame, runId, (step) => this.checkpointSteps.has(step));
-    if (kind !== 'masks' && kind !== 'images') return { code: 'UNEXPECTED_FRAME', message: `a frame of layer "${frame.header.layer.slice(0, 200)}" outside any checkpoint` };
+    if (kind !== 'masks' && kind !== 'images')
+      return { code: 'UNEXPECTED_FRAME', message: `a frame of layer "${frame.header.layer.slice(0, 200)}" outside any checkpoint` };
     return (kind === 'masks' ? this.masks : this.images).check(frame, runId);
   }
-
 }
 
 function incomplete(cp: OpenCheckpoint): LogProblem {
-  return { code: 'CHECKPOINT_INCOMPLETE', message: `checkpoint ${cp.msg.step} has ${cp.msg.layers.length - cp.received.size} of its ${cp.msg.layers.length} frames missing` };
+  return {
+    code: 'CHECKPOINT_INCOMPLETE',
+    message: `checkpoint ${cp.msg.step} has ${cp.msg.layers.length - cp.received.size} of its ${cp.msg.layers.length} frames missing`,
+  };
 }
 
 function invalid(offset: number, p: LogProblem): StorageError {

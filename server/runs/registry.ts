@@ -100,7 +100,9 @@ export class RunRegistry {
     for (const meta of index.list()) {
       if (meta.status !== 'live') continue;
       // A log that cannot be repaired is still opened by recover(): its reader stops at the first bad record.
-      await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch((err: unknown) => log(`storage: REPAIR_FAILED run ${meta.id}: ${errorText(err)}`));
+      await trimIncompleteCheckpoint(path.join(dataDir, 'runs', meta.id, 'log.lwlog')).catch((err: unknown) =>
+        log(`storage: REPAIR_FAILED run ${meta.id}: ${errorText(err)}`),
+      );
     }
     await index.recover();
     return new RunRegistry(dataDir, index, opts.logLimits ?? DEFAULT_LOG_LIMITS, opts.publish ?? (() => {}), log);
@@ -214,7 +216,15 @@ export class RunRegistry {
       bytes += length;
       if (r.record?.kind === 'frame') {
         const { header, data } = r.record.frame;
-        frames.push({ layer: header.layer, step: header.step, offset, length, shape: header.shape, finite: r.record.finite ?? allFinite32(data), ...(header.kind === 'sketch' ? { kind: 'sketch' as const } : {}) });
+        frames.push({
+          layer: header.layer,
+          step: header.step,
+          offset,
+          length,
+          shape: header.shape,
+          finite: r.record.finite ?? allFinite32(data),
+          ...(header.kind === 'sketch' ? { kind: 'sketch' as const } : {}),
+        });
       }
     }
     await run.writer.flush();
@@ -370,7 +380,9 @@ export class RunRegistry {
 
 /** A fresh run id: the name as a slug (storage's rules) cut to leave room for a random suffix. */
 export function makeRunId(name: string): string {
-  const slug = slugifyRunId(name)?.slice(0, 48).replace(/[-_]+$/, '');
+  const slug = slugifyRunId(name)
+    ?.slice(0, 48)
+    .replace(/[-_]+$/, '');
   return `${slug || 'run'}-${randomBytes(4).toString('hex')}`;
 }
 

@@ -1,5 +1,18 @@
 /** One run's in-memory view, built by applying its records in order: the same code for live ingest and for replay. */
-import type { AdviceEvent, DecodedFrame, FrozenLayer, IngestClientMessage, RunOptions, LayerDecl, ProbeInfo, RunDelta, RunMeta, RunSnapshot, ServerEvent, Warning } from '../../lib/protocol';
+import type {
+  AdviceEvent,
+  DecodedFrame,
+  FrozenLayer,
+  IngestClientMessage,
+  RunOptions,
+  LayerDecl,
+  ProbeInfo,
+  RunDelta,
+  RunMeta,
+  RunSnapshot,
+  ServerEvent,
+  Warning,
+} from '../../lib/protocol';
 import { SNAPSHOT_SERIES_POINTS, probeClassCount, rankSeriesName } from '../../lib/protocol';
 import { isSystemSeries } from '../../lib/chart/system-series';
 import { GrowableSeries } from './series';

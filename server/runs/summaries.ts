@@ -138,7 +138,11 @@ export class RunSummaries {
   private keys(): SummaryPage['keys'] {
     this.warm();
     const byUse = [...this.keyCounts!.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    const of = (p: string) => byUse.filter(([k]) => k.startsWith(p)).slice(0, MAX_KEYS).map(([k]) => k);
+    const of = (p: string) =>
+      byUse
+        .filter(([k]) => k.startsWith(p))
+        .slice(0, MAX_KEYS)
+        .map(([k]) => k);
     return { config: of('c:'), scalars: of('s:'), layers: of('l:') };
   }
 }

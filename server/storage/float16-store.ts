@@ -44,7 +44,8 @@ export function encodeHalfFast(data: Float32Array, scale: number): Uint16Array {
  */
 export function frameToStore(dtype: StoreDtype, raw: Uint8Array, frame: DecodedFrame, crc: number, finite: boolean): { payload: Uint8Array; crc: number } {
   const { header, data } = frame;
-  if (dtype !== 'float16' || !finite || header.dtype !== 'float32' || (header.kind !== 'activations' && header.kind !== 'spatial')) return { payload: raw, crc };
+  if (dtype !== 'float16' || !finite || header.dtype !== 'float32' || (header.kind !== 'activations' && header.kind !== 'spatial'))
+    return { payload: raw, crc };
   const scale = halfScale(data);
   const { dtype: _d, scale: _s, sketch: _k, ...rest } = header;
   const payload = encodeHalfFrame(rest, encodeHalfFast(data, scale), scale);

@@ -27,7 +27,11 @@ export interface BundlePlan {
  * Plans the export of a run's logs. `logEnd` says where the log's records end (a live log's size once flushed); by
  * default the log is scanned for its last valid record.
  */
-export async function planBundle(log: string, analysis: string, logEnd: () => Promise<number> = async () => (await scanRunLog(log)).validEnd): Promise<BundlePlan> {
+export async function planBundle(
+  log: string,
+  analysis: string,
+  logEnd: () => Promise<number> = async () => (await scanRunLog(log)).validEnd,
+): Promise<BundlePlan> {
   // The analysis is read first: every record in it describes checkpoints that were in the log before it was written,
   // so an export of a live run never carries analysis of a checkpoint it does not hold.
   const ranges = await validRanges(analysis);

@@ -183,7 +183,9 @@ export function* walkLog(o: WalkOptions): Generator<WalkStep, WalkEnd, Uint8Arra
     if (next < 0) break;
     const range = { offset: pos, length: next - pos };
     if (o.strict) {
-      throw new StorageError('LOG_CORRUPT', `The log is damaged at byte ${pos} (${range.length} bytes) and has valid records after it.`, { details: { ...range } });
+      throw new StorageError('LOG_CORRUPT', `The log is damaged at byte ${pos} (${range.length} bytes) and has valid records after it.`, {
+        details: { ...range },
+      });
     }
     end.corrupt.push(range);
     yield { op: 'corrupt', range };

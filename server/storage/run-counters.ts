@@ -62,7 +62,9 @@ export const defaultClassify: Classify = (record) => {
     case 'checkpoint':
       return step === null ? null : { type: 'checkpoint', step };
     case 'scalars':
-      return step === null || typeof m.values !== 'object' || m.values === null ? null : { type: 'scalars', step, values: m.values as Record<string, number | null> };
+      return step === null || typeof m.values !== 'object' || m.values === null
+        ? null
+        : { type: 'scalars', step, values: m.values as Record<string, number | null> };
     case 'end':
       return { type: 'end', status: m.status === 'failed' ? 'failed' : 'finished' };
     default:
@@ -142,5 +144,8 @@ export async function countRunLog(path: string, classify: Classify = defaultClas
 
 /** The meta fields a log's counters give beyond the basic counters: latest scalar values, tags and notes. */
 export function summaryFields(c: RunCounters): { latest?: Record<string, number>; tags?: string[]; notes?: string } {
-  return { ...(Object.keys(c.latest).length ? { latest: { ...c.latest } } : {}), ...(c.annotation ? { tags: c.annotation.tags, notes: c.annotation.notes } : {}) };
+  return {
+    ...(Object.keys(c.latest).length ? { latest: { ...c.latest } } : {}),
+    ...(c.annotation ? { tags: c.annotation.tags, notes: c.annotation.notes } : {}),
+  };
 }

@@ -371,7 +371,7 @@ export class RunLogWriter extends EventEmitter {
 
   private settle(list: Waiter[], done: (w: Waiter) => boolean): void {
     const keep: Waiter[] = [];
-    for (const w of list) (done(w) ? w.resolve() : keep.push(w));
+    for (const w of list) done(w) ? w.resolve() : keep.push(w);
     this.waiters = keep;
   }
 

@@ -33,7 +33,18 @@ export interface CompareSlice {
   setCompareError(id: string, load: 'not-found' | 'error', message: string): void;
 }
 
-const fresh = (): CompareRun => ({ load: 'loading', error: null, meta: null, steps: [], scalars: {}, layers: [], advice: [], frozen: [], grids: {}, version: 0 });
+const fresh = (): CompareRun => ({
+  load: 'loading',
+  error: null,
+  meta: null,
+  steps: [],
+  scalars: {},
+  layers: [],
+  advice: [],
+  frozen: [],
+  grids: {},
+  version: 0,
+});
 
 /** The metrics' live grids of a snapshot (keys such as "svcca|threshold=0.95" are re-analyses, not shown here). */
 function liveGrids(state: ConvergenceState | undefined): CompareRun['grids'] {
@@ -63,8 +74,15 @@ export const createCompareSlice: StateCreator<LayerwatchState, [], [], CompareSl
         const scalars: Record<string, SeriesBuffer> = {};
         for (const [name, series] of Object.entries(snap.scalars)) scalars[name] = seriesFrom(series.steps, series.values);
         return {
-          load: 'ready', error: null, meta: snap.meta, steps: snap.checkpoints.steps, scalars, layers: snap.layers.map((l) => l.name),
-          advice: snap.advice ?? [], frozen: snap.frozen ?? [], grids: liveGrids(snap.analysis?.convergence),
+          load: 'ready',
+          error: null,
+          meta: snap.meta,
+          steps: snap.checkpoints.steps,
+          scalars,
+          layers: snap.layers.map((l) => l.name),
+          advice: snap.advice ?? [],
+          frozen: snap.frozen ?? [],
+          grids: liveGrids(snap.analysis?.convergence),
         };
       }),
     applyCompareDelta: (id, delta) =>

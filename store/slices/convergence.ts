@@ -44,7 +44,12 @@ export const createConvergenceSlice: StateCreator<LayerwatchState, [], [], Conve
   setConvergenceState: (state) =>
     set((s) => ({
       convergence: state
-        ? { grids: structuredClone(state.grids) as ConvergenceStore['grids'], stale: {}, defaultMetric: state.defaultMetric, version: s.convergence.version + 1 }
+        ? {
+            grids: structuredClone(state.grids) as ConvergenceStore['grids'],
+            stale: {},
+            defaultMetric: state.defaultMetric,
+            version: s.convergence.version + 1,
+          }
         : { ...EMPTY, version: s.convergence.version + 1 },
     })),
   patchConvergence: (patch) => {
@@ -52,7 +57,11 @@ export const createConvergenceSlice: StateCreator<LayerwatchState, [], [], Conve
     const grids = { ...s.convergence.grids };
     let stale = s.convergence.stale;
     let grid = grids[patch.metric];
-    if (!grid) grid = grids[patch.metric] = emptyGrid(patch.metric, s.run.layers.map((l) => l.name));
+    if (!grid)
+      grid = grids[patch.metric] = emptyGrid(
+        patch.metric,
+        s.run.layers.map((l) => l.name),
+      );
     if (patch.reference !== undefined && patch.reference !== grid.reference) {
       const kept = carryOver(grid, stale[patch.metric]);
       if (kept !== stale[patch.metric]) stale = { ...stale, [patch.metric]: kept };

@@ -34,12 +34,14 @@ export function isReanalysisKey(key: string): boolean {
 /** Creates the re-analysis slice. */
 export const createReanalysisSlice: StateCreator<LayerwatchState, [], [], ReanalysisSlice> = (set, get) => ({
   reanalysis: EMPTY,
-  setReanalysisGrids: (grids) =>
-    set((s) => ({ reanalysis: { ...s.reanalysis, grids: structuredClone(grids), version: s.reanalysis.version + 1 } })),
+  setReanalysisGrids: (grids) => set((s) => ({ reanalysis: { ...s.reanalysis, grids: structuredClone(grids), version: s.reanalysis.version + 1 } })),
   patchReanalysis: (key, patch) => {
     const s = get();
     const grids = { ...s.reanalysis.grids };
-    const grid = (grids[key] ??= emptyGrid(patch.metric, s.run.layers.map((l) => l.name)));
+    const grid = (grids[key] ??= emptyGrid(
+      patch.metric,
+      s.run.layers.map((l) => l.name),
+    ));
     applyConvergencePatch(grid, patch);
     set({ reanalysis: { ...s.reanalysis, grids, version: s.reanalysis.version + 1 } });
   },

@@ -52,7 +52,22 @@ export interface RunSlice {
 }
 
 const IDLE: RunStore = {
-  id: null, load: 'idle', error: null, meta: null, layers: [], probe: null, steps: [], times: [], scalars: {}, scalarsVersion: 0, warnings: [], advice: [], frozen: [], latencyMs: null, lastCheckpointAt: null, gradcamSteps: [],
+  id: null,
+  load: 'idle',
+  error: null,
+  meta: null,
+  layers: [],
+  probe: null,
+  steps: [],
+  times: [],
+  scalars: {},
+  scalarsVersion: 0,
+  warnings: [],
+  advice: [],
+  frozen: [],
+  latencyMs: null,
+  lastCheckpointAt: null,
+  gradcamSteps: [],
 };
 const MAX_WARNINGS = 200;
 
@@ -76,9 +91,20 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
     for (const [name, s] of Object.entries(snap.scalars)) scalars[name] = seriesFrom(s.steps, s.values);
     set((s) => ({
       run: {
-        ...s.run, load: 'ready', error: null, meta: snap.meta, layers: snap.layers, probe: snap.probe,
-        steps: snap.checkpoints.steps, times: snap.checkpoints.times, scalars, scalarsVersion: s.run.scalarsVersion + 1,
-        warnings: snap.warnings, advice: snap.advice ?? [], frozen: snap.frozen ?? [], lastCheckpointAt: receivedAt !== null && snap.checkpoints.steps.length ? receivedAt : s.run.lastCheckpointAt,
+        ...s.run,
+        load: 'ready',
+        error: null,
+        meta: snap.meta,
+        layers: snap.layers,
+        probe: snap.probe,
+        steps: snap.checkpoints.steps,
+        times: snap.checkpoints.times,
+        scalars,
+        scalarsVersion: s.run.scalarsVersion + 1,
+        warnings: snap.warnings,
+        advice: snap.advice ?? [],
+        frozen: snap.frozen ?? [],
+        lastCheckpointAt: receivedAt !== null && snap.checkpoints.steps.length ? receivedAt : s.run.lastCheckpointAt,
       },
       view: { ...s.view, scrub },
     }));
@@ -104,7 +130,13 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
     applyRunSnapshot: (id, snap, receivedAt) => {
       const s = get();
       if (s.run.id !== id) return;
-      s.setTimeline({ meta: snap.meta, steps: snap.checkpoints.steps, times: snap.checkpoints.times, analysis: snap.analysis?.progress ?? null, backlog: snap.analysis?.backlog ?? null });
+      s.setTimeline({
+        meta: snap.meta,
+        steps: snap.checkpoints.steps,
+        times: snap.checkpoints.times,
+        analysis: snap.analysis?.progress ?? null,
+        backlog: snap.analysis?.backlog ?? null,
+      });
       s.setReanalysisGrids(splitGrids(snap.analysis?.convergence).extra);
       if (s.timeline.frame !== null) {
         // A pinned replay frame stays; the topic's concepts are what later frames are cut from.
@@ -134,7 +166,11 @@ export const createRunSlice: StateCreator<LayerwatchState, [], [], RunSlice> = (
           s.setTimeline({ meta: delta.meta });
           return pinned ? undefined : set({ run: { ...s.run, meta: delta.meta } });
         case 'checkpoint':
-          s.setTimeline({ steps: [...s.timeline.steps, delta.step], times: [...s.timeline.times, delta.time], meta: s.timeline.meta ? { ...s.timeline.meta, checkpoints: s.timeline.steps.length + 1, lastStep: delta.step } : null });
+          s.setTimeline({
+            steps: [...s.timeline.steps, delta.step],
+            times: [...s.timeline.times, delta.time],
+            meta: s.timeline.meta ? { ...s.timeline.meta, checkpoints: s.timeline.steps.length + 1, lastStep: delta.step } : null,
+          });
           if (pinned) return;
           return set({
             run: {

@@ -39,7 +39,20 @@ export interface TimelineSlice {
   resetTimeline(): void;
 }
 
-const EMPTY: TimelineStore = { meta: null, steps: [], times: [], frame: null, target: null, frameLoad: 'idle', frameError: null, playing: false, speed: 10, conceptsSource: null, analysis: null, backlog: null };
+const EMPTY: TimelineStore = {
+  meta: null,
+  steps: [],
+  times: [],
+  frame: null,
+  target: null,
+  frameLoad: 'idle',
+  frameError: null,
+  playing: false,
+  speed: 10,
+  conceptsSource: null,
+  analysis: null,
+  backlog: null,
+};
 
 /** Creates the timeline slice. */
 export const createTimelineSlice: StateCreator<LayerwatchState, [], [], TimelineSlice> = (set) => ({

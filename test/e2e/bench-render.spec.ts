@@ -9,7 +9,10 @@ const number = String.raw`\d+(\.\d+)?`;
 const times = (what: string) => new RegExp(`${what} +p50 ${number} ms +p95 ${number} ms +max ${number} ms`);
 
 test('bench/render.ts --smoke prints redraw and store times per update and the 16 ms target', async ({ baseURL }) => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/render.ts'), '--smoke', '--url', baseURL!], { cwd: ROOT, timeout: 90_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/render.ts'), '--smoke', '--url', baseURL!], {
+    cwd: ROOT,
+    timeout: 90_000,
+  });
   expect(stdout).toMatch(/bench\/render \(smoke\): 4 layers × 50\+ checkpoints, [1-9]\d* updates, canvas \d+ css px/);
   expect(stdout).toMatch(times(String.raw`heatmap redraw \(rasterise \+ blit\):`));
   expect(stdout).toMatch(times(String.raw`delta applied to the store \(patch \+ stale\):`));

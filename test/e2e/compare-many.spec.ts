@@ -30,7 +30,9 @@ async function completeGrid(id: string): Promise<ConvergenceGrid | null> {
   const client = await LiveClient.connect({ url: `ws://127.0.0.1:${process.env.LW_E2E_PORT}/live`, validate: false });
   try {
     client.subscribe(`run:${id}`);
-    const snap = (await client.waitFor((m) => m.type === 'snapshot' && m.topic === `run:${id}`)) as { run?: { meta: { status: string }; analysis?: { convergence?: { grids: Record<string, ConvergenceGrid> } } } };
+    const snap = (await client.waitFor((m) => m.type === 'snapshot' && m.topic === `run:${id}`)) as {
+      run?: { meta: { status: string }; analysis?: { convergence?: { grids: Record<string, ConvergenceGrid> } } };
+    };
     const grid = snap.run?.analysis?.convergence?.grids['svcca-k'];
     return grid && grid.pending === 0 && snap.run?.meta.status === 'finished' ? grid : null;
   } finally {
@@ -41,18 +43,26 @@ async function completeGrid(id: string): Promise<ConvergenceGrid | null> {
 /** Per layer, the step from which it stays ≥ 0.95 to its run's reference (strictly before the reference), else null. */
 function settledSteps(grid: ConvergenceGrid): Record<string, number | null> {
   const ref = grid.reference === null ? grid.steps.length - 1 : grid.steps.indexOf(grid.reference);
-  return Object.fromEntries(grid.layers.map((layer, l) => {
-    let from = -1;
-    for (let c = 0; c <= ref; c++) {
-      const v = grid.toNewest[l][c];
-      if (v === null) continue;
-      from = v >= 0.95 ? (from < 0 ? c : from) : -1;
-    }
-    return [layer, from >= 0 && from < ref ? grid.steps[from] : null];
-  }));
+  return Object.fromEntries(
+    grid.layers.map((layer, l) => {
+      let from = -1;
+      for (let c = 0; c <= ref; c++) {
+        const v = grid.toNewest[l][c];
+        if (v === null) continue;
+        from = v >= 0.95 ? (from < 0 ? c : from) : -1;
+      }
+      return [layer, from >= 0 && from < ref ? grid.steps[from] : null];
+    }),
+  );
 }
 
-const cellsOf = (page: Page, layer: string) => page.getByTestId('compare-settling').locator(`tr[data-layer="${layer}"] td`).evaluateAll((tds) => tds.map((td) => ({ run: td.getAttribute('data-run'), settled: td.getAttribute('data-settled'), first: td.getAttribute('data-first') })));
+const cellsOf = (page: Page, layer: string) =>
+  page
+    .getByTestId('compare-settling')
+    .locator(`tr[data-layer="${layer}"] td`)
+    .evaluateAll((tds) =>
+      tds.map((td) => ({ run: td.getAttribute('data-run'), settled: td.getAttribute('data-settled'), first: td.getAttribute('data-first') })),
+    );
 
 test('three runs: overlaid scalars, settled layers against the server, config diff, a chosen pair, URL', async ({ page }, testInfo) => {
   await page.goto(`/compare?runs=${ids.join(',')}&smooth=loss:0.6&logy=loss`);
@@ -68,11 +78,13 @@ test('three runs: overlaid scalars, settled layers against the server, config di
   expect(new Set(colours).size).toBe(3);
 
   // Which run's layers settled first: the page's steps are the server's, the earliest marked.
-  const grids = await Promise.all(ids.map(async (id) => {
-    let grid: ConvergenceGrid | null = null;
-    await expect.poll(async () => (grid = await completeGrid(id)) !== null, { timeout: 60_000 }).toBe(true);
-    return grid!;
-  }));
+  const grids = await Promise.all(
+    ids.map(async (id) => {
+      let grid: ConvergenceGrid | null = null;
+      await expect.poll(async () => (grid = await completeGrid(id)) !== null, { timeout: 60_000 }).toBe(true);
+      return grid!;
+    }),
+  );
   const truth = grids.map(settledSteps);
   for (const layer of grids[0].layers) {
     const steps = truth.map((t) => t[layer] ?? null);

@@ -32,7 +32,10 @@ test('the heatmap gains a column per checkpoint and lower layers reach 0.95 firs
   // Columns only ever grow, mostly one at a time (React may fold two checkpoints into one render when the main thread
   // is busy on this 2-core machine, so a jump of two is tolerated, never a loss).
   const steps = seen.slice(1).map((n, i) => n - seen[i]);
-  expect(steps.every((d) => d >= 1 && d <= 2), `column counts seen: ${seen.join(',')}`).toBe(true);
+  expect(
+    steps.every((d) => d >= 1 && d <= 2),
+    `column counts seen: ${seen.join(',')}`,
+  ).toBe(true);
   expect(steps.filter((d) => d === 1).length, `column counts seen: ${seen.join(',')}`).toBeGreaterThan(steps.length / 2);
   expect(seen.length).toBeGreaterThan(CHECKPOINTS / 3); // the page watched most of the run arrive
 
@@ -49,7 +52,11 @@ test('the heatmap gains a column per checkpoint and lower layers reach 0.95 firs
   );
   rows.sort((a, b) => a.order - b.order); // input side first
   expect(rows.map((r) => r.layer)).toEqual(['layer1', 'layer2', 'layer3', 'layer4', 'logits']);
-  for (const r of rows) expect(r.cells.every((c) => c.value !== null), `${r.layer} fully computed`).toBe(true);
+  for (const r of rows)
+    expect(
+      r.cells.every((c) => c.value !== null),
+      `${r.layer} fully computed`,
+    ).toBe(true);
   const reach = rows.map((r) => ({ layer: r.layer, step: r.cells.find((c) => c.value! >= 0.95)?.step ?? Infinity }));
   testInfo.annotations.push({ type: 'first step ≥ 0.95', description: reach.map((r) => `${r.layer}@${r.step}`).join(' ') });
   // The planted order is over the hidden layers (settling at 15%…75% of the run). The 10-unit logits layer drifts

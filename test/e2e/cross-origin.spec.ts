@@ -14,7 +14,16 @@ import { expect, test, type Page } from '@playwright/test';
 test.use({
   launchOptions: {
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP evil.test 127.0.0.1'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--host-resolver-rules=MAP evil.test 127.0.0.1',
+    ],
   },
 });
 
@@ -50,7 +59,11 @@ async function attempt(page: Page, url: string): Promise<Attempt> {
         const ws = new WebSocket(u);
         ws.onopen = () => {
           out.opened = true;
-          ws.send(u.endsWith('/ingest') ? JSON.stringify({ type: 'hello', protocol: 1, run: { name: 'from a web page' } }) : JSON.stringify({ type: 'subscribe', topic: 'runs' }));
+          ws.send(
+            u.endsWith('/ingest')
+              ? JSON.stringify({ type: 'hello', protocol: 1, run: { name: 'from a web page' } })
+              : JSON.stringify({ type: 'subscribe', topic: 'runs' }),
+          );
         };
         ws.onmessage = (e) => out.messages.push(String(e.data).slice(0, 200));
         ws.onclose = (e) => {
@@ -68,7 +81,7 @@ async function attempt(page: Page, url: string): Promise<Attempt> {
 
 const runCount = async (port: number) => ((await (await fetch(`http://127.0.0.1:${port}/api/runs`)).json()) as { runs: unknown[] }).runs.length;
 
-test('a page on evil.test cannot open /live or /ingest of a local dashboard without tokens; the dashboard\'s own page can', async ({ page }) => {
+test("a page on evil.test cannot open /live or /ingest of a local dashboard without tokens; the dashboard's own page can", async ({ page }) => {
   const runsBefore = await runCount(DASHBOARD_PORT);
   await page.goto(`${evilOrigin}/`);
   await expect(page).toHaveTitle('evil.test');
@@ -92,7 +105,11 @@ test('a page on evil.test cannot open /live or /ingest of a local dashboard with
 
 test('--allowed-origins lets that origin in, deliberately', async ({ page }) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'layerwatch-e2e-origin-'));
-  const child: ChildProcess = spawn(process.execPath, [path.resolve('bin/layerwatch.mjs'), 'serve', '--no-pages', '--port', '0', '--data', dataDir, '--allowed-origins', evilOrigin], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.resolve('bin/layerwatch.mjs'), 'serve', '--no-pages', '--port', '0', '--data', dataDir, '--allowed-origins', evilOrigin],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';

@@ -8,7 +8,15 @@ export async function expectAccessible(page: Page, testInfo: TestInfo, name: str
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(result.violations, null, 2), contentType: 'application/json' });
-  expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([]);
+  expect(
+    bad.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(' | ')}`,
+    ),
+  ).toEqual([]);
 }
 
 /** Saves a full-page screenshot as a test artifact. */
@@ -37,7 +45,10 @@ export async function heatmapTable(page: Page, testId = 'convergence-values') {
     trs.map((tr) => ({
       layer: tr.getAttribute('data-layer')!,
       order: Number(tr.getAttribute('data-order')),
-      cells: [...tr.querySelectorAll('td')].map((td) => ({ step: Number((td as HTMLElement).dataset.step), value: (td as HTMLElement).dataset.value === '' ? null : Number((td as HTMLElement).dataset.value) })),
+      cells: [...tr.querySelectorAll('td')].map((td) => ({
+        step: Number((td as HTMLElement).dataset.step),
+        value: (td as HTMLElement).dataset.value === '' ? null : Number((td as HTMLElement).dataset.value),
+      })),
     })),
   );
   return {

@@ -20,7 +20,10 @@ test('a log with bad contents and a damaged 256 MiB upload are refused with thei
   const listed = (await (await request.get('/api/runs')).json()).runs.length;
   const status = page.getByTestId('import-status');
   const code = page.getByTestId('import-error-code');
-  for (const [file, expected, reason] of [[nullEvent, 'LOG_INVALID', /BAD_EVENT/], [zeros, 'LOG_CORRUPT', /damaged at byte/]] as const) {
+  for (const [file, expected, reason] of [
+    [nullEvent, 'LOG_INVALID', /BAD_EVENT/],
+    [zeros, 'LOG_CORRUPT', /damaged at byte/],
+  ] as const) {
     await page.getByTestId('import-input').setInputFiles(file);
     await expect(status).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
     await expect(code).toHaveText(expected);

@@ -25,14 +25,33 @@ const GROUPS: Record<string, string[]> = {
 /** Starts the example against the e2e server; resolves with its run id once the run exists, and its exit. */
 function train(name: string) {
   const port = process.env.LW_E2E_PORT;
-  const child = spawn(PYTHON, ['examples/fashion_cnn.py', '--url', `ws://127.0.0.1:${port}/ingest`, '--name', name, '--epochs', '1', '--train-size', '1500', '--checkpoints', String(CHECKPOINTS), '--json'], {
-    env: { ...process.env, PYTHONPATH: path.resolve('clients/python') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    PYTHON,
+    [
+      'examples/fashion_cnn.py',
+      '--url',
+      `ws://127.0.0.1:${port}/ingest`,
+      '--name',
+      name,
+      '--epochs',
+      '1',
+      '--train-size',
+      '1500',
+      '--checkpoints',
+      String(CHECKPOINTS),
+      '--json',
+    ],
+    {
+      env: { ...process.env, PYTHONPATH: path.resolve('clients/python') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const done = new Promise<string>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`fashion_cnn.py exited ${code}:\n${output}`)))));
+  const done = new Promise<string>((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`fashion_cnn.py exited ${code}:\n${output}`)))),
+  );
   return { done };
 }
 
@@ -41,7 +60,10 @@ async function runNamed(name: string): Promise<string> {
   const live = await LiveClient.connect({ url: `ws://127.0.0.1:${process.env.LW_E2E_PORT}/live`, validate: false });
   try {
     const found = (runs: RunMeta[] | undefined) => runs?.find((r) => r.name === name)?.id;
-    const first = live.waitFor((m) => (m.type === 'snapshot' && Boolean(found(m.runs))) || (m.type === 'delta' && m.runs?.kind === 'run' && m.runs.meta.name === name), 120_000);
+    const first = live.waitFor(
+      (m) => (m.type === 'snapshot' && Boolean(found(m.runs))) || (m.type === 'delta' && m.runs?.kind === 'run' && m.runs.meta.name === name),
+      120_000,
+    );
     live.subscribe('runs');
     const m = await first;
     return m.type === 'snapshot' ? found(m.runs)! : (m as { runs: { meta: RunMeta } }).runs.meta.id;
@@ -74,7 +96,11 @@ async function conceptUnits(runId: string, layer: string): Promise<ConceptUnits>
   }
 }
 
-const firstCanvas = (page: Page) => page.getByTestId('gradcam-canvas').first().evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+const firstCanvas = (page: Page) =>
+  page
+    .getByTestId('gradcam-canvas')
+    .first()
+    .evaluate((c) => (c as HTMLCanvasElement).toDataURL());
 
 test('a real run: Grad-CAM live and in replay, concepts as the server computed them', async ({ page }, testInfo) => {
   test.skip(!existsSync(PYTHON), 'no /usr/bin/python3');
@@ -107,7 +133,8 @@ test('a real run: Grad-CAM live and in replay, concepts as the server computed t
   // A detector of a garment group in fc: its top-activating examples in the drawer mostly belong to the group.
   const fc = state.layers.indexOf('fc');
   const values = await conceptUnits(runId, 'fc');
-  const best = values.best.at(-1)!, iou = values.iou.at(-1)!;
+  const best = values.best.at(-1)!,
+    iou = values.iou.at(-1)!;
   const unit = best.findIndex((b, u) => b >= 0 && iou[u] > state.threshold && state.concepts[b].category === 'object' && state.concepts[b].name !== 'tops');
   expect(unit, 'fc has a detector of a garment group other than tops').toBeGreaterThanOrEqual(0);
   const group = GROUPS[state.concepts[best[unit]].name];

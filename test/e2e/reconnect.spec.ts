@@ -25,7 +25,10 @@ function freePort(): Promise<number> {
 
 /** `layerwatch serve` with pages on a fixed port; resolves once it listens. */
 function serve(port: number, dataDir: string, extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {

@@ -21,10 +21,14 @@ const CHECKPOINTS = 40;
 
 /** Trains the digits MLP (3 epochs, default options otherwise) against the e2e server; returns its run id. */
 async function trainDigits(): Promise<string> {
-  const { stdout } = await exec(PYTHON, [path.join(ROOT, 'examples/digits_mlp.py'), '--url', `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`, '--epochs', '3', '--json'], {
-    timeout: 180_000,
-    env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python') },
-  });
+  const { stdout } = await exec(
+    PYTHON,
+    [path.join(ROOT, 'examples/digits_mlp.py'), '--url', `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`, '--epochs', '3', '--json'],
+    {
+      timeout: 180_000,
+      env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python') },
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!).run_id;
 }
 
@@ -47,7 +51,11 @@ async function withoutAnalysis(bytes: Buffer, name: string): Promise<Buffer> {
     let payload: Uint8Array | string = rec.payload;
     if (!renamed && rec.kind === 1) {
       const msg = JSON.parse(rec.payload.toString('utf8'));
-      if (msg.type === 'hello') (msg.run.name = name), (payload = JSON.stringify(msg)), (renamed = true);
+      if (msg.type === 'hello') {
+        msg.run.name = name;
+        payload = JSON.stringify(msg);
+        renamed = true;
+      }
     }
     w.append(rec.kind, payload, rec.time, rec.flags);
   }
@@ -61,17 +69,27 @@ async function expectComplete(page: Page): Promise<void> {
   await expect(page.getByTestId('convergence-values')).toHaveAttribute('data-pending', '0');
   const table = await heatmapTable(page);
   expect(table.rows.map((r) => r.layer)).toEqual(['h1', 'h2', 'h3', 'logits']);
-  for (const row of table.rows) expect(row.cells.every((c) => c.value !== null && c.value > 0 && c.value <= 1), `${row.layer}: every checkpoint has a value`).toBe(true);
+  for (const row of table.rows)
+    expect(
+      row.cells.every((c) => c.value !== null && c.value > 0 && c.value <= 1),
+      `${row.layer}: every checkpoint has a value`,
+    ).toBe(true);
   await expect(page.getByTestId('convergence-heatmap')).toHaveAttribute('data-columns', String(CHECKPOINTS));
   const heatTicks = await page.getByTestId('convergence-heatmap').locator('.axis text').allTextContents();
   expect(heatTicks).toContain('0');
-  expect(heatTicks.some((t) => /^1\d\d$/.test(t)), `the final step on the heatmap's axis: ${heatTicks.join(' ')}`).toBe(true);
+  expect(
+    heatTicks.some((t) => /^1\d\d$/.test(t)),
+    `the final step on the heatmap's axis: ${heatTicks.join(' ')}`,
+  ).toBe(true);
 
   const advice = page.getByTestId('advice-panel');
   await expect(advice).toContainText(/\d of 4 layers settled/);
   await expect(page.getByTestId('layer-status').locator('tbody tr')).toHaveCount(4);
   const toRef = await page.getByTestId('layer-status').locator('tbody tr td.num:first-of-type').allTextContents();
-  expect(toRef.every((t) => Number.isFinite(Number(t))), `readings: ${toRef.join(', ')}`).toBe(true);
+  expect(
+    toRef.every((t) => Number.isFinite(Number(t))),
+    `readings: ${toRef.join(', ')}`,
+  ).toBe(true);
 
   const text = await page.locator('body').innerText();
   expect(text).not.toMatch(/not computed/i);
@@ -96,7 +114,7 @@ test('the replay of an exported real run opens complete; the same log without it
   const liveTable = await heatmapTable(page);
 
   // "Download log", as the page offers it.
-  const download = await page.request.get(await page.getByTestId('download-log').getAttribute('href') as string);
+  const download = await page.request.get((await page.getByTestId('download-log').getAttribute('href')) as string);
   expect(download.status()).toBe(200);
   const exported = Buffer.from(await download.body());
 

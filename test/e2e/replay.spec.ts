@@ -38,10 +38,12 @@ test('a replay ends on the heatmap the live run ended on, and a scrubbed step sh
   expect(replayed.columns).toBe(live.columns);
   expect(replayed.reference).toBe(live.reference);
   expect(replayed.rows.map((r) => r.layer)).toEqual(live.rows.map((r) => r.layer));
-  replayed.rows.forEach((r, l) => r.cells.forEach((c, i) => {
-    expect(c.step).toBe(live.rows[l].cells[i].step);
-    expect(c.value, `${r.layer} @ ${c.step}`).toBeCloseTo(live.rows[l].cells[i].value!, 9);
-  }));
+  replayed.rows.forEach((r, l) =>
+    r.cells.forEach((c, i) => {
+      expect(c.step).toBe(live.rows[l].cells[i].step);
+      expect(c.value, `${r.layer} @ ${c.step}`).toBeCloseTo(live.rows[l].cells[i].value!, 9);
+    }),
+  );
 
   // Scrub to the 5th checkpoint with the keyboard on the range input.
   const range = scrubber.getByRole('slider');
@@ -58,16 +60,21 @@ test('a replay ends on the heatmap the live run ended on, and a scrubbed step sh
   const shown = await heatmapTable(page);
   expect(shown.columns).toBe(5);
   expect(shown.reference).toBe(String(grid.reference ?? ''));
-  shown.rows.forEach((r) => r.cells.forEach((c, i) => {
-    const v = grid.toNewest[grid.layers.indexOf(r.layer)][i];
-    if (v === null) expect(c.value).toBeNull();
-    else expect(c.value).toBeCloseTo(v, 9);
-  }));
+  shown.rows.forEach((r) =>
+    r.cells.forEach((c, i) => {
+      const v = grid.toNewest[grid.layers.indexOf(r.layer)][i];
+      if (v === null) expect(c.value).toBeNull();
+      else expect(c.value).toBeCloseTo(v, 9);
+    }),
+  );
   await expect(page.getByTestId('scalar-chart-loss')).toHaveAttribute('data-points', String(truth.scalars.loss.steps.length));
   expect(Math.max(...truth.scalars.loss.steps)).toBeLessThanOrEqual(step);
 
   // Re-analysis with another variance threshold appears beside the original.
-  await page.getByTestId('panel-convergence').getByRole('button', { name: /Expand/ }).click();
+  await page
+    .getByTestId('panel-convergence')
+    .getByRole('button', { name: /Expand/ })
+    .click();
   await page.getByTestId('reanalysis-metric').selectOption('svcca');
   await page.getByTestId('reanalysis-threshold').fill('0.9');
   await page.getByTestId('reanalysis').getByRole('button', { name: 'Compute' }).click();
@@ -95,11 +102,14 @@ test('dropping a corrupted log shows the error and leaves the run list unchanged
   const before = await page.locator('[data-testid=run-row]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')).sort());
   const listed = (await (await request.get('/api/runs')).json()).runs.length;
 
-  const dt = await page.evaluateHandle((bytes) => {
-    const t = new DataTransfer();
-    t.items.add(new File([new Uint8Array(bytes)], 'colleague-run.lwlog', { type: 'application/octet-stream' }));
-    return t;
-  }, [...corrupted]);
+  const dt = await page.evaluateHandle(
+    (bytes) => {
+      const t = new DataTransfer();
+      t.items.add(new File([new Uint8Array(bytes)], 'colleague-run.lwlog', { type: 'application/octet-stream' }));
+      return t;
+    },
+    [...corrupted],
+  );
   await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
   await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
   const status = page.getByTestId('import-status');

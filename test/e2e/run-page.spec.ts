@@ -41,11 +41,17 @@ test('one screen answers the three questions at 1440 × 900, without scrolling; 
   await expect(page.getByRole('link', { name: /SVCCA, Raghu et al\. 2017/ })).toHaveAttribute('href', 'https://arxiv.org/abs/1706.05806');
   const heights = await page.locator('.frame').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
   // Expanding a panel spans the width and shows its details; collapsing restores the screen.
-  await page.getByTestId('panel-convergence').getByRole('button', { name: /Expand/ }).click();
+  await page
+    .getByTestId('panel-convergence')
+    .getByRole('button', { name: /Expand/ })
+    .click();
   await expect(page.getByTestId('panel-convergence')).toHaveAttribute('data-open', 'true');
   await expect(page.getByTestId('layer-curves')).toBeVisible();
   await expect(page.getByTestId('reanalysis')).toBeVisible();
-  await page.getByTestId('panel-convergence').getByRole('button', { name: /Collapse/ }).click();
+  await page
+    .getByTestId('panel-convergence')
+    .getByRole('button', { name: /Collapse/ })
+    .click();
   expect(await fits()).toBe(true);
   expect(await page.locator('.frame').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height))).toEqual(heights);
 });
@@ -104,8 +110,14 @@ test('the URL holds run, step, metric and open panels, and reopens the same pict
   await page.keyboard.press('ArrowRight');
   await atFrame(page, 4);
   for (let i = 0; i < 3; i++) await page.keyboard.press('m'); // cka → svcca → pwcca → svcca-k
-  await page.getByTestId('panel-advice').getByRole('button', { name: /Expand/ }).click();
-  await page.getByTestId('panel-k').getByRole('button', { name: /Collapse/ }).click();
+  await page
+    .getByTestId('panel-advice')
+    .getByRole('button', { name: /Expand/ })
+    .click();
+  await page
+    .getByTestId('panel-k')
+    .getByRole('button', { name: /Collapse/ })
+    .click();
   await expect(page).toHaveURL(/step=500/);
   await expect(page).toHaveURL(/metric=svcca-k(&|$)/);
   await expect(page).toHaveURL(/open=advice%2Cmatrix(&|$)/);
@@ -169,8 +181,17 @@ test('advice reads "advised" until the trainer confirms "frozen"; "settled" only
   const advised: Array<{ layer: string; step: number }> = [];
   // The simulator's settled layers jitter around their final state: a short horizon lets its planted settling qualify.
   const id = await simulateRun({
-    url, name: 'advice wording e2e', seed: 5, layers: 4, units: 24, examples: 160, checkpoints: 24, intervalMs: 150,
-    options: { advice: { enabled: true, threshold: 0.9, horizon: 1 } }, onAdvice: (a) => advised.push({ layer: a.layer, step: a.step }), noEnd: true,
+    url,
+    name: 'advice wording e2e',
+    seed: 5,
+    layers: 4,
+    units: 24,
+    examples: 160,
+    checkpoints: 24,
+    intervalMs: 150,
+    options: { advice: { enabled: true, threshold: 0.9, horizon: 1 } },
+    onAdvice: (a) => advised.push({ layer: a.layer, step: a.step }),
+    noEnd: true,
   });
   expect(advised.length).toBeGreaterThanOrEqual(2);
   // The trainer confirms one freeze only (on a resumed connection, then ends the run).
@@ -180,16 +201,24 @@ test('advice reads "advised" until the trainer confirms "frozen"; "settled" only
   await client.close();
 
   await page.goto(`/runs/${id}`);
-  await page.getByTestId('panel-advice').getByRole('button', { name: /Expand/ }).click();
+  await page
+    .getByTestId('panel-advice')
+    .getByRole('button', { name: /Expand/ })
+    .click();
   const row = (layer: string) => page.getByTestId('layer-status').locator(`tr[data-layer="${layer}"]`);
   await expect(row(advised[0].layer).locator('[data-freeze]')).toHaveText(`frozen @ ${formatStep(advised[0].step + 20)}`);
   await expect(row(advised[1].layer).locator('[data-freeze]')).toHaveText(`advised @ ${formatStep(advised[1].step)}`);
   await expect(page.getByTestId('advice-list').locator(`li[data-layer="${advised[1].layer}"]`)).toContainText('not confirmed frozen by the trainer');
-  await expect(page.getByTestId('advice-list').locator(`li[data-layer="${advised[0].layer}"]`)).toContainText(`frozen by the trainer at step ${formatStep(advised[0].step + 20)}`);
+  await expect(page.getByTestId('advice-list').locator(`li[data-layer="${advised[0].layer}"]`)).toContainText(
+    `frozen by the trainer at step ${formatStep(advised[0].step + 20)}`,
+  );
   await expect(page.getByTestId('frozen')).toHaveText(advised[0].layer);
 
   // Settled means "from a checkpoint before the reference on": never "since" the final step, and the count agrees.
-  const states = await page.getByTestId('layer-status').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ({ state: tr.getAttribute('data-settling'), since: tr.getAttribute('data-settled') })));
+  const states = await page
+    .getByTestId('layer-status')
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => ({ state: tr.getAttribute('data-settling'), since: tr.getAttribute('data-settled') })));
   expect(states.length).toBe(5);
   for (const s of states) if (s.state === 'settled') expect(Number(s.since)).toBeLessThan(2400);
   const settled = states.filter((s) => s.state === 'settled').length;

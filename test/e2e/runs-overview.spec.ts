@@ -64,7 +64,12 @@ test('search, status filter and sort over 50 stored runs; the URL keeps them', a
 });
 
 test('a live run is listed first with a pulse; past rows load a sparkline and a convergence thumbnail', async ({ page }) => {
-  const live = await startRun(URL(), { id: 'trial-live', name: 'trial live', project: 'trials', config: { lr: 0.5, optimizer: 'lamb', seed: 1, width: 8 } }, 2, 99);
+  const live = await startRun(
+    URL(),
+    { id: 'trial-live', name: 'trial live', project: 'trials', config: { lr: 0.5, optimizer: 'lamb', seed: 1, width: 8 } },
+    2,
+    99,
+  );
   try {
     await page.goto('/');
     const liveGroup = page.getByTestId('live-group');

@@ -16,10 +16,19 @@ test.beforeAll(async ({ request }) => {
 
 const rows = (page: Page) => page.getByTestId('hp-row');
 const ids = (page: Page) => rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')!));
-const column = (page: Page, key: string) => rows(page).evaluateAll((trs, k) => trs.map((tr) => tr.querySelector(`td[data-col="${k}"]`)?.textContent ?? ''), key);
+const column = (page: Page, key: string) =>
+  rows(page).evaluateAll((trs, k) => trs.map((tr) => tr.querySelector(`td[data-col="${k}"]`)?.textContent ?? ''), key);
 const headers = (page: Page) => page.locator('.hp-table thead th[data-col]').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-col')!));
 /** Waits until the table shows the server's answer to the current URL (no fixed sleeps). */
-const settled = (page: Page) => expect.poll(() => page.getByTestId('runs-table').getAttribute('data-answered').then((a) => a !== null && !!a)).toBe(true);
+const settled = (page: Page) =>
+  expect
+    .poll(() =>
+      page
+        .getByTestId('runs-table')
+        .getAttribute('data-answered')
+        .then((a) => a !== null && !!a),
+    )
+    .toBe(true);
 
 test('table mode: one row per run with config values as given, sorted by a header, filtered by the query language', async ({ page }) => {
   await page.goto(TABLE);
@@ -42,14 +51,39 @@ test('table mode: one row per run with config values as given, sorted by a heade
   // The query language: a comparison on a config key, a negation, free text.
   const search = page.getByTestId('run-search');
   await search.fill('hpt lr>0.005');
-  await expect.poll(async () => (await ids(page)).sort()).toEqual(plans.filter((p) => p.config.lr > 0.005).map((p) => p.id).sort());
+  await expect
+    .poll(async () => (await ids(page)).sort())
+    .toEqual(
+      plans
+        .filter((p) => p.config.lr > 0.005)
+        .map((p) => p.id)
+        .sort(),
+    );
   await search.fill('hpt lr>0.005 -optimizer=adam');
-  await expect.poll(async () => (await ids(page)).sort()).toEqual(plans.filter((p) => p.config.lr > 0.005 && p.config.optimizer !== 'adam').map((p) => p.id).sort());
+  await expect
+    .poll(async () => (await ids(page)).sort())
+    .toEqual(
+      plans
+        .filter((p) => p.config.lr > 0.005 && p.config.optimizer !== 'adam')
+        .map((p) => p.id)
+        .sort(),
+    );
   await search.fill('hpt seed>=10');
-  await expect.poll(async () => (await ids(page)).sort()).toEqual(plans.filter((p) => p.config.seed >= 10).map((p) => p.id).sort());
+  await expect
+    .poll(async () => (await ids(page)).sort())
+    .toEqual(
+      plans
+        .filter((p) => p.config.seed >= 10)
+        .map((p) => p.id)
+        .sort(),
+    );
   // The loss column holds each run's last loss, as the run's own meta says.
   const api = (await (await page.request.get(`/api/runs/${plans[10].id}`)).json()) as { run: { latest: { loss: number } } };
-  await expect(rows(page).filter({ has: page.locator(`[href="/runs/${plans[10].id}"]`) }).locator('td[data-col="s:loss"]')).toHaveAttribute('title', String(api.run.latest.loss));
+  await expect(
+    rows(page)
+      .filter({ has: page.locator(`[href="/runs/${plans[10].id}"]`) })
+      .locator('td[data-col="s:loss"]'),
+  ).toHaveAttribute('title', String(api.run.latest.loss));
 });
 
 test('columns are chosen and reordered, and stay in the URL', async ({ page }) => {
@@ -80,7 +114,10 @@ test('brushing an axis of the parallel coordinates selects the runs inside the r
   await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.1, { steps: 4 });
   await page.mouse.move(box.x + box.width / 2, box.y - 20, { steps: 4 });
   await page.mouse.up();
-  const inside = plans.filter((p) => p.config.lr === 0.1).map((p) => p.id).sort();
+  const inside = plans
+    .filter((p) => p.config.lr === 0.1)
+    .map((p) => p.id)
+    .sort();
   await expect.poll(async () => (await ids(page)).sort()).toEqual(inside);
   await expect(chart).toHaveAttribute('data-selected', String(inside.length));
   await expect(chart).toHaveAttribute('data-lines', String(plans.length));
@@ -90,7 +127,14 @@ test('brushing an axis of the parallel coordinates selects the runs inside the r
   await chart.getByLabel('Range from', { exact: true }).fill('0');
   await chart.getByLabel('Range to', { exact: true }).fill('5');
   await chart.getByRole('button', { name: 'Select range' }).click();
-  await expect.poll(async () => (await ids(page)).sort()).toEqual(plans.filter((p) => p.config.lr === 0.1 && p.config.seed <= 5).map((p) => p.id).sort());
+  await expect
+    .poll(async () => (await ids(page)).sort())
+    .toEqual(
+      plans
+        .filter((p) => p.config.lr === 0.1 && p.config.seed <= 5)
+        .map((p) => p.id)
+        .sort(),
+    );
   await page.getByTestId('clear-brush').click();
   await expect(rows(page)).toHaveCount(plans.length);
 });

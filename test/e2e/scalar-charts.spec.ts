@@ -18,7 +18,10 @@ const LOSS_EMA_05 = ['4', '2.667', '1.714', '1.067'];
 test.beforeAll(async () => {
   // Streamed once per server (a worker restarted after a failure finds it stored).
   if ((await fetch(`http://127.0.0.1:${process.env.LW_E2E_PORT}/api/runs/${RUN}`)).ok) return;
-  const client = await IngestClient.connect({ url: `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`, run: { id: RUN, name: 'scalar charts', config: { lr: 0.1 } } });
+  const client = await IngestClient.connect({
+    url: `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`,
+    run: { id: RUN, name: 'scalar charts', config: { lr: 0.1 } },
+  });
   const m = 16;
   await client.declare([{ name: 'h1', units: 4 }], { examples: m });
   for (const [i, step] of MARGIN.steps.entries()) {
@@ -27,7 +30,8 @@ test.beforeAll(async () => {
     if (j >= 0) values.loss = LOSS.values[j];
     await client.log(step, values);
   }
-  for (const step of [10, 40]) await client.checkpoint(step, [{ layer: 'h1', shape: [4, m], data: Float32Array.from({ length: 4 * m }, (_, k) => Math.sin(k + step)) }]);
+  for (const step of [10, 40])
+    await client.checkpoint(step, [{ layer: 'h1', shape: [4, m], data: Float32Array.from({ length: 4 * m }, (_, k) => Math.sin(k + step)) }]);
   await client.end('finished');
   await client.close();
 });

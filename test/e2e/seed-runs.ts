@@ -25,17 +25,28 @@ export function plannedRun(prefix: string, i: number): SeededRun {
 }
 
 /** Opens a run, declares 2 small layers, sends `checkpoints` checkpoints with a loss each; returns the open client. */
-export async function startRun(url: string, run: Pick<SeededRun, 'id' | 'name' | 'project' | 'config'>, checkpoints: number, seed: number): Promise<IngestClient> {
+export async function startRun(
+  url: string,
+  run: Pick<SeededRun, 'id' | 'name' | 'project' | 'config'>,
+  checkpoints: number,
+  seed: number,
+): Promise<IngestClient> {
   const client = await IngestClient.connect({ url, run: { id: run.id, name: run.name, project: run.project, config: run.config } });
   const m = 24;
-  const layers = [{ name: 'h1', units: 6 }, { name: 'h2', units: 6 }];
+  const layers = [
+    { name: 'h1', units: 6 },
+    { name: 'h2', units: 6 },
+  ];
   await client.declare(layers, { examples: m });
   const rng = new Rng(seed);
   const rand = () => rng.next();
   for (let c = 0; c < checkpoints; c++) {
     const step = (c + 1) * 10;
     await client.log(step, { loss: 2 * Math.exp(-c / 2) + 0.05 * rand() });
-    await client.checkpoint(step, layers.map((l) => ({ layer: l.name, shape: [l.units, m], data: Float32Array.from({ length: l.units * m }, () => rand() - 0.5) })));
+    await client.checkpoint(
+      step,
+      layers.map((l) => ({ layer: l.name, shape: [l.units, m], data: Float32Array.from({ length: l.units * m }, () => rand() - 0.5) })),
+    );
   }
   return client;
 }

@@ -71,7 +71,10 @@ export function simulate(opts: SimulationOptions = {}): Simulation {
     },
   }).then(
     () => (controller.signal.aborted ? 1 : 0),
-    (err: Error) => ((error = err), 1),
+    (err: Error) => {
+      error = err;
+      return 1;
+    },
   );
   // A run that fails before its hello rejects `runId` with the reason.
   const named = Promise.race([runId, done.then(() => Promise.reject(error ?? new Error('the simulation ended before naming its run')))]);

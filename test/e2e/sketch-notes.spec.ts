@@ -6,7 +6,13 @@ import { gaussianMatrix, Rng } from '../../lib/analysis';
 test('sketched layers: k capped at K, CKA approximate, PWCCA and concepts not available', async ({ page }) => {
   const [units, m] = [48, 120];
   const trainer = await IngestClient.connect({ url: `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`, run: { name: 'sketched' }, sketch: 8 });
-  await trainer.declare([{ name: 'wide', units }, { name: 'logits', units: 3, kind: 'logits' }], { examples: m, labels: Array.from({ length: m }, (_, i) => i % 3), classNames: ['a', 'b', 'c'] });
+  await trainer.declare(
+    [
+      { name: 'wide', units },
+      { name: 'logits', units: 3, kind: 'logits' },
+    ],
+    { examples: m, labels: Array.from({ length: m }, (_, i) => i % 3), classNames: ['a', 'b', 'c'] },
+  );
   const base = gaussianMatrix(new Rng(1), units, m);
   const logits = gaussianMatrix(new Rng(2), 3, m);
   for (let c = 0; c < 4; c++) {

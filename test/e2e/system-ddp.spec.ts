@@ -13,7 +13,22 @@ test.beforeAll(async () => {
   test.setTimeout(300_000);
   const { stdout } = await exec(
     '/usr/bin/python3',
-    [path.resolve('examples/ddp_digits.py'), '--world-size', '2', '--url', `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`, '--epochs', '2', '--seed', '1', '--checkpoints', '12', '--system-interval', '0.25', '--json'],
+    [
+      path.resolve('examples/ddp_digits.py'),
+      '--world-size',
+      '2',
+      '--url',
+      `ws://127.0.0.1:${process.env.LW_E2E_PORT}/ingest`,
+      '--epochs',
+      '2',
+      '--seed',
+      '1',
+      '--checkpoints',
+      '12',
+      '--system-interval',
+      '0.25',
+      '--json',
+    ],
     { timeout: 280_000, env: { ...process.env, PYTHONPATH: path.resolve('clients/python') } },
   );
   runId = JSON.parse(stdout.trim().split('\n').at(-1)!).run_id;

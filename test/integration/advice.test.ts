@@ -10,7 +10,14 @@ test('advice follows the planted bottom-up order and survives a restart', async 
   const server = await startTestServer();
   const advice: Array<{ layer: string; step: number }> = [];
   const runId = await simulateRun({
-    url: server.ingestUrl, name: 'advised', seed: 5, layers: 4, units: 24, examples: 160, checkpoints: 30, intervalMs: 100,
+    url: server.ingestUrl,
+    name: 'advised',
+    seed: 5,
+    layers: 4,
+    units: 24,
+    examples: 160,
+    checkpoints: 30,
+    intervalMs: 100,
     // The simulator's settled layers jitter around their final state: a short horizon and a lower projected similarity
     // let its planted settling qualify (real runs use the defaults: test/integration/freeze-hindsight.test.ts).
     options: { advice: { enabled: true, threshold: 0.9, horizon: 1 } },
@@ -20,7 +27,11 @@ test('advice follows the planted bottom-up order and survives a restart', async 
   // layer3 settles late (its advice comes at ~85% of training): 100 ms between checkpoints leaves a loaded machine's
   // analysis half a second to reach it while the trainer is still connected.
   assert.ok(advice.length >= 3, `advice for at least three hidden layers, got ${JSON.stringify(advice)}`);
-  assert.deepEqual(advice.map((a) => a.layer), ['layer1', 'layer2', 'layer3', 'layer4'].slice(0, advice.length), 'bottom-up, each once');
+  assert.deepEqual(
+    advice.map((a) => a.layer),
+    ['layer1', 'layer2', 'layer3', 'layer4'].slice(0, advice.length),
+    'bottom-up, each once',
+  );
   assert.ok(!advice.some((a) => a.layer === 'logits'));
   for (let i = 1; i < advice.length; i++) assert.ok(advice[i].step >= advice[i - 1].step);
   // The planted settling order also orders the steps: layer1 (15% of training) is advised well before layer3 (55%).
@@ -30,7 +41,10 @@ test('advice follows the planted bottom-up order and survives a restart', async 
   live.subscribe(`run:${runId}`);
   const snap = await live.waitFor((m) => m.type === 'snapshot');
   live.close();
-  assert.deepEqual(snap.type === 'snapshot' && snap.run!.advice.map((a) => a.layer), advice.map((a) => a.layer));
+  assert.deepEqual(
+    snap.type === 'snapshot' && snap.run!.advice.map((a) => a.layer),
+    advice.map((a) => a.layer),
+  );
   const dataDir = server.dataDir;
   await server.close();
 

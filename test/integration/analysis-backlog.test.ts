@@ -27,10 +27,17 @@ test('a burst of checkpoints: analysis-backlog deltas say how many wait, then 0;
     },
   });
   live.subscribe(`run:${trainer.runId}`);
-  await trainer.declare(Array.from({ length: layers }, (_, l) => ({ name: `l${l}`, units })), { examples: m });
+  await trainer.declare(
+    Array.from({ length: layers }, (_, l) => ({ name: `l${l}`, units })),
+    { examples: m },
+  );
   const data = Array.from({ length: layers }, (_, l) => Float32Array.from(gaussianMatrix(new Rng(l), units, m)));
   // The trainer is never held back by the analysis: every checkpoint is acked as soon as it is stored.
-  for (let c = 0; c < count; c++) await trainer.checkpoint(c * 10, data.map((d, l) => ({ layer: `l${l}`, data: d.map((v, i) => v + 0.1 * c * Math.sin(i + l)), shape: [units, m] })));
+  for (let c = 0; c < count; c++)
+    await trainer.checkpoint(
+      c * 10,
+      data.map((d, l) => ({ layer: `l${l}`, data: d.map((v, i) => v + 0.1 * c * Math.sin(i + l)), shape: [units, m] })),
+    );
   await until(() => seen.some((b) => b.behind >= 2), 60_000, 'a backlog of at least 2 checkpoints');
   const most = seen.reduce((a, b) => (b.behind > a.behind ? b : a));
   assert.equal(most.metric, 'svcca-k');
@@ -44,6 +51,9 @@ test('a burst of checkpoints: analysis-backlog deltas say how many wait, then 0;
   live.close();
   const grid = view.grids['svcca-k'];
   assert.equal(grid.steps.length, count, 'no checkpoint dropped');
-  assert.ok(grid.toNewest.every((row) => row.every((v) => v !== null)), 'every cell analysed');
+  assert.ok(
+    grid.toNewest.every((row) => row.every((v) => v !== null)),
+    'every cell analysed',
+  );
   assert.equal(view.snapshot.analysis?.backlog?.behind ?? 0, 0);
 });

@@ -74,7 +74,10 @@ test('PATCH sets tags and notes: answered, in GET /api/runs/RUN, in the run list
   assert.equal(await annotationsInLog(server.registry.logPath(id)), 1);
   // Searchable at once: the overview's index heard the change.
   const found = (await (await fetch(`${server.url}/api/overview?q=${encodeURIComponent('tag:lr-sweep first')}`)).json()) as { rows: RunMeta[] };
-  assert.deepEqual(found.rows.map((r) => r.id), [id]);
+  assert.deepEqual(
+    found.rows.map((r) => r.id),
+    [id],
+  );
   // Only the notes: the tags stay.
   const notesOnly = await patch(server.url, id, JSON.stringify({ notes: 'second' }));
   assert.deepEqual([notesOnly.body.run?.tags, notesOnly.body.run?.notes], [['baseline', 'lr-sweep'], 'second']);
@@ -116,7 +119,7 @@ test('bad input: one-line errors with stable codes; nothing changes', async () =
   assert.equal(await annotationsInLog(server.registry.logPath(id)), 1);
 });
 
-test('a live run: the annotation joins its log between the trainer\'s records and survives a restart', async () => {
+test("a live run: the annotation joins its log between the trainer's records and survives a restart", async () => {
   const dataDir = await tempDir();
   const first = await startTestServer({ dataDir });
   const { id, client } = await streamRun(first.ingestUrl, 'streaming', { end: false });
@@ -162,5 +165,8 @@ test('tags and notes survive export → import; `layerwatch runs --json` lists t
   assert.equal(imported.code, 0, imported.stderr);
   const listed = await runCli(['runs', '--data', other, '--json']);
   const runs = (JSON.parse(listed.stdout) as { runs: Array<{ name: string; tags: string[]; notes: string }> }).runs;
-  assert.deepEqual(runs.map((r) => [r.name, r.tags, r.notes]), [['exported', ['baseline', 'ünïcode'], 'carried over']]);
+  assert.deepEqual(
+    runs.map((r) => [r.name, r.tags, r.notes]),
+    [['exported', ['baseline', 'ünïcode'], 'carried over']],
+  );
 });

@@ -7,7 +7,10 @@ import { promisify } from 'node:util';
 import { ROOT } from './helpers/server';
 
 test('bench/overview.ts --smoke prints its figures', { timeout: 180_000 }, async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/overview.ts'), '--smoke'], { cwd: ROOT, timeout: 180_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/overview.ts'), '--smoke'], {
+    cwd: ROOT,
+    timeout: 180_000,
+  });
   assert.match(stdout, /200 runs written in [\d.]+ s; index.json rebuilt from their meta.json in [\d.]+ ms/);
   assert.match(stdout, /server start \(API only\): [\d.]+ ms; first \/api\/overview \(builds the summary index of 200 runs\): [\d.]+ ms/);
   // A page, never every run: 50 rows of 200.

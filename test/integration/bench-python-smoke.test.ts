@@ -10,7 +10,12 @@ const exec = promisify(execFile);
 
 test('bench/python_throughput.py --smoke prints its figures', { timeout: 180_000 }, async () => {
   const { stdout } = await exec('/usr/bin/python3', [path.join(ROOT, 'bench/python_throughput.py'), '--smoke'], { cwd: ROOT, timeout: 180_000 });
-  for (const variant of ['websocket-client send_binary', "before: numpy XOR in websocket-client's ABNF", 'now: layerwatch.ws_writer', 'anchor: raw socket, unmasked']) {
+  for (const variant of [
+    'websocket-client send_binary',
+    "before: numpy XOR in websocket-client's ABNF",
+    'now: layerwatch.ws_writer',
+    'anchor: raw socket, unmasked',
+  ]) {
     assert.match(stdout, new RegExp(`${variant.replace(/[.:]/g, '\\$&')} +[\\d.]+ MB/s +\\([\\d.]+× the raw socket\\)`));
   }
   assert.match(stdout, /ratio now \/ before: [\d.]+×/);

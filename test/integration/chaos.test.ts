@@ -7,7 +7,9 @@ import { runKills } from '../../bench/chaos/kill';
 const KILLS = Number(process.env.LW_CHAOS_KILLS ?? 4);
 const SEED = Number(process.env.LW_CHAOS_SEED ?? 11);
 
-test(`kill -9 ×${KILLS} during writes (seed ${SEED}): every log reopens, no acknowledged checkpoint is lost, no partial record is read`, { timeout: 90_000 }, async () => {
+test(`kill -9 ×${KILLS} during writes (seed ${SEED}): every log reopens, no acknowledged checkpoint is lost, no partial record is read`, {
+  timeout: 90_000,
+}, async () => {
   const r = await runKills({ kills: KILLS, seed: SEED });
   assert.equal(r.kills, KILLS);
   assert.equal(r.survived, KILLS, 'the server restarted with every log valid after each kill');

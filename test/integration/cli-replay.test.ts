@@ -32,7 +32,7 @@ test('an exported log replays in its own dashboard; a file that is not a log is 
     const { runs } = (await (await fetch(`${url}/api/runs`)).json()) as { runs: Array<{ id: string; checkpoints: number; status: string }> };
     assert.equal(runs.length, 1);
     assert.deepEqual([runs[0].checkpoints, runs[0].status], [6, 'finished']);
-    const live = await LiveClient.connect({ url: url.replace(/^http/, 'ws') + '/live' });
+    const live = await LiveClient.connect({ url: `${url.replace(/^http/, 'ws')}/live` });
     live.subscribe(`run:${runs[0].id}`);
     const snap = await live.waitFor((m) => m.type === 'snapshot');
     live.close();

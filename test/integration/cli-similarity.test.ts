@@ -47,7 +47,8 @@ for (const kernel of kernels()) {
 
 describe('layerwatch similarity flags', () => {
   const c = cases.find((x) => x.name.startsWith('diffcount')) ?? cases[0];
-  const fa = join(REFERENCE_DIR, c.a.file), fb = join(REFERENCE_DIR, c.b.file);
+  const fa = join(REFERENCE_DIR, c.a.file),
+    fb = join(REFERENCE_DIR, c.b.file);
 
   it('--metric limits the output; --k and --transpose work; text output by default', () => {
     const one = JSON.parse(cli([fa, fb, '--metric', 'svcca-k', '--k', '3', '--json']).stdout);

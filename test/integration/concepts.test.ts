@@ -86,7 +86,11 @@ test('unique detectors per layer include the planted concepts; chance detectors 
     const planted = truth.detectors.filter((d) => d.layer === l);
     const concepts = new Set(planted.map((d) => plantedConcept(truth, l, d.unit, last)));
     const u = await unitsOf(server.liveUrl, runId, state.layers[l]);
-    for (const c of concepts) assert.ok(planted.some((d) => u.best[last]![d.unit] === c), `layer ${l} detects ${c}`);
+    for (const c of concepts)
+      assert.ok(
+        planted.some((d) => u.best[last]![d.unit] === c),
+        `layer ${l} detects ${c}`,
+      );
     assert.ok(cell.unique >= concepts.size && cell.uniqueByCategory.reduce((a, b) => a + b, 0) === cell.unique);
     const extra = cell.detectors - planted.length;
     assert.ok(extra <= SIM.units * 0.2, `layer ${l}: ${extra} unplanted detectors of ${SIM.units} units`);
@@ -95,12 +99,19 @@ test('unique detectors per layer include the planted concepts; chance detectors 
     assert.equal(u.selectivity[last]!.length, SIM.units);
     const sel = u.selectivity[last]!.filter((v): v is number => v !== null).sort((a, b) => a - b);
     const median = (sel[(sel.length - 1) >> 1] + sel[sel.length >> 1]) / 2;
-    assert.ok(Math.abs(cell.selectivityBands![2] - median) <= 0.002, `the median band ${cell.selectivityBands![2]} is the units' median selectivity ${median} (both rounded)`);
+    assert.ok(
+      Math.abs(cell.selectivityBands![2] - median) <= 0.002,
+      `the median band ${cell.selectivityBands![2]} is the units' median selectivity ${median} (both rounded)`,
+    );
     assert.equal(cell.sensitivity.length, 10);
   }
   const logits = state.cells[state.layers.indexOf('logits')][last]!;
-  assert.ok(logits.sensitivity.every((r) => r !== null && r > 0.95), `a logits layer is nearly fully sensitive to its own logits (the 99% rule may drop a direction): ${logits.sensitivity} k=${logits.k}`);
-  const early = state.cells[0][0]!, late = state.cells[SIM.layers - 1][last]!;
+  assert.ok(
+    logits.sensitivity.every((r) => r !== null && r > 0.95),
+    `a logits layer is nearly fully sensitive to its own logits (the 99% rule may drop a direction): ${logits.sensitivity} k=${logits.k}`,
+  );
+  const early = state.cells[0][0]!,
+    late = state.cells[SIM.layers - 1][last]!;
   assert.ok(late.sensitivity.every((r) => r !== null && r >= 0 && r <= 1) && early.k !== null);
 });
 
@@ -127,16 +138,22 @@ test('export --json adds unique detectors and per-unit [best concept, IoU] per s
 });
 
 test('concept masks: validated against the probe, stored, and used for spatial layers (pixel IoU)', async () => {
-  const m = 40, H = 8, W = 8;
-  const concepts = [{ name: 'square', category: 'object' }, { name: 'left', category: 'part' }];
+  const m = 40,
+    H = 8,
+    W = 8;
+  const concepts = [
+    { name: 'square', category: 'object' },
+    { name: 'left', category: 'part' },
+  ];
   const masks = new Float32Array(m * 2 * H * W);
   const conceptLabels: number[][] = [];
   for (let j = 0; j < m; j++) {
     const labels: number[] = [];
     if (j % 3 === 0) {
       labels.push(0);
-      const y0 = (j * 2) % 4, x0 = (j * 3) % 4; // a 4 × 4 square at an example-specific place, aligned to 2 × 2 cells
-      for (let y = y0 * 2 - (y0 * 2) % 2; y < y0 * 2 + 4 && y < H; y++) for (let x = x0; x < x0 + 4; x++) masks[((j * 2) * H + y) * W + x] = 1;
+      const y0 = (j * 2) % 4,
+        x0 = (j * 3) % 4; // a 4 × 4 square at an example-specific place, aligned to 2 × 2 cells
+      for (let y = y0 * 2 - ((y0 * 2) % 2); y < y0 * 2 + 4 && y < H; y++) for (let x = x0; x < x0 + 4; x++) masks[(j * 2 * H + y) * W + x] = 1;
     }
     if (j % 2 === 0) {
       labels.push(1);
@@ -152,17 +169,21 @@ test('concept masks: validated against the probe, stored, and used for spatial l
   // Unit 0's 4 × 4 map is the square mask averaged over 2 × 2 cells; unit 1 is noise.
   const acts = new Float32Array(2 * m * 16);
   for (let j = 0; j < m; j++) {
-    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
-      let s = 0;
-      for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) s += masks[((j * 2) * H + 2 * y + dy) * W + 2 * x + dx];
-      acts[(j * 16) + y * 4 + x] = s / 4;
-      acts[((m + j) * 16) + y * 4 + x] = Math.sin(j * 7 + y * 3 + x);
-    }
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 4; x++) {
+        let s = 0;
+        for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) s += masks[(j * 2 * H + 2 * y + dy) * W + 2 * x + dx];
+        acts[j * 16 + y * 4 + x] = s / 4;
+        acts[(m + j) * 16 + y * 4 + x] = Math.sin(j * 7 + y * 3 + x);
+      }
   }
   await client.checkpoint(10, [{ layer: 'conv', data: acts, shape: [2, m, 4, 4] }]);
   await client.end();
   await client.close();
-  await until(async () => (await server.analysis.idle(), true));
+  await until(async () => {
+    await server.analysis.idle();
+    return true;
+  });
   const state = await conceptsOf(server.liveUrl, client.runId);
   const cell = state.cells[0][0]!;
   assert.equal(cell.mode, 'mask');
@@ -181,14 +202,22 @@ test('declared masks that never come hold a spatial layer for one checkpoint onl
   const m = 12;
   const client = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'masks-never-sent' } });
   const concepts = [{ name: 'even', category: 'object' }];
-  await client.declare([{ name: 'conv', units: 2, kind: 'conv', spatial: { h: 2, w: 2 } }], { examples: m, concepts, conceptLabels: Array.from({ length: m }, (_, j) => (j % 2 ? [] : [0])), maskSize: { h: 4, w: 4 } });
+  await client.declare([{ name: 'conv', units: 2, kind: 'conv', spatial: { h: 2, w: 2 } }], {
+    examples: m,
+    concepts,
+    conceptLabels: Array.from({ length: m }, (_, j) => (j % 2 ? [] : [0])),
+    maskSize: { h: 4, w: 4 },
+  });
   const acts = Float32Array.from({ length: 2 * m * 4 }, (_, i) => Math.sin(i * 1.7));
   await client.checkpoint(10, [{ layer: 'conv', data: acts, shape: [2, m, 2, 2] }]);
   await client.checkpoint(20, [{ layer: 'conv', data: acts.map((v) => -v), shape: [2, m, 2, 2] }]);
   // The run has not ended: the first checkpoint's job ran because the second one came, not because the run stopped.
   await until(async () => (await conceptsOf(server.liveUrl, client.runId)).cells[0].filter(Boolean).length === 2, 20_000, 'both checkpoints scored');
   const state = await conceptsOf(server.liveUrl, client.runId);
-  assert.deepEqual(state.cells[0].map((c) => c?.mode), ['image', 'image']);
+  assert.deepEqual(
+    state.cells[0].map((c) => c?.mode),
+    ['image', 'image'],
+  );
   await client.end();
   await client.close();
 });
@@ -202,11 +231,20 @@ test('the snapshot carries per-layer summaries only; concept-units pages the per
   const page = await live.request('concept-units', runId, { layer: 'layer2', from: 30, count: 512 });
   assert.ok(page.ok);
   const data = ConceptUnits.parse(page.data);
-  assert.deepEqual([data.from, data.count, data.units], [30, 2, SIM.units], 'the page is cut at the layer\'s last unit');
+  assert.deepEqual([data.from, data.count, data.units], [30, 2, SIM.units], "the page is cut at the layer's last unit");
   assert.ok(data.best.every((col) => col!.length === 2));
   const all = await unitsOf(server.liveUrl, runId, 'layer2');
-  assert.deepEqual(data.iou.map((col) => col), all.iou.map((col) => col!.slice(30)), 'a page is the same values as the whole layer');
-  const asks: Array<[Record<string, unknown>, string]> = [[{ layer: 'nope' }, 'UNKNOWN_LAYER'], [{ layer: 'layer2', from: 32 }, 'BAD_REQUEST'], [{ layer: 'layer2', count: 513 }, 'BAD_REQUEST'], [{}, 'BAD_REQUEST']];
+  assert.deepEqual(
+    data.iou.map((col) => col),
+    all.iou.map((col) => col!.slice(30)),
+    'a page is the same values as the whole layer',
+  );
+  const asks: Array<[Record<string, unknown>, string]> = [
+    [{ layer: 'nope' }, 'UNKNOWN_LAYER'],
+    [{ layer: 'layer2', from: 32 }, 'BAD_REQUEST'],
+    [{ layer: 'layer2', count: 513 }, 'BAD_REQUEST'],
+    [{}, 'BAD_REQUEST'],
+  ];
   for (const [params, code] of asks) {
     const res = await live.request('concept-units', runId, params as Record<string, string | number>);
     assert.deepEqual([res.ok, res.code], [false, code], JSON.stringify(params));

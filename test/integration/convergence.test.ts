@@ -30,7 +30,11 @@ function settles(row: Array<number | null>, level: number): number {
 
 function assertBottomUp(layers: string[], rows: Array<Array<number | null>>, what: string) {
   const hidden = layers.map((name, l) => ({ name, at: settles(rows[l], 0.95) })).filter((x) => x.name !== 'logits');
-  for (let i = 1; i < hidden.length; i++) assert.ok(hidden[i - 1].at < hidden[i].at, `${what}: ${hidden[i - 1].name} settles (col ${hidden[i - 1].at}) before ${hidden[i].name} (col ${hidden[i].at})`);
+  for (let i = 1; i < hidden.length; i++)
+    assert.ok(
+      hidden[i - 1].at < hidden[i].at,
+      `${what}: ${hidden[i - 1].name} settles (col ${hidden[i - 1].at}) before ${hidden[i].name} (col ${hidden[i].at})`,
+    );
 }
 
 test('the snapshot carries a complete grid per live metric, with the planted bottom-up order', async () => {
@@ -47,11 +51,22 @@ test('the snapshot carries a complete grid per live metric, with the planted bot
     assert.equal(grid.steps.length, 16);
     assert.equal(grid.reference, grid.steps[15]);
     assert.equal(grid.pending, 0);
-    for (const row of grid.toNewest) assert.ok(row.every((v) => typeof v === 'number' && v >= 0 && v <= 1 + 1e-9), `${metric}: every cell computed`);
+    for (const row of grid.toNewest)
+      assert.ok(
+        row.every((v) => typeof v === 'number' && v >= 0 && v <= 1 + 1e-9),
+        `${metric}: every cell computed`,
+      );
     for (const row of grid.stability) assert.equal(row[0], null);
-    assert.ok(grid.chance.every((v) => typeof v === 'number' && v > 0 && v < 0.9), `${metric}: chance baseline per layer`);
+    assert.ok(
+      grid.chance.every((v) => typeof v === 'number' && v > 0 && v < 0.9),
+      `${metric}: chance baseline per layer`,
+    );
     assertBottomUp(grid.layers, grid.toNewest, metric);
-    if (metric === 'svcca-k') assert.ok(grid.k.every((row) => row.every((k) => k === 10)), 'k = 10 per layer and checkpoint');
+    if (metric === 'svcca-k')
+      assert.ok(
+        grid.k.every((row) => row.every((k) => k === 10)),
+        'k = 10 per layer and checkpoint',
+      );
   }
 });
 
@@ -64,7 +79,11 @@ test('export --json prints the stored grid, and computes a metric that was not s
     assert.equal(out.convergence.metric, metric);
     assert.equal(out.convergence.source, metric === 'svcca' ? 'computed' : 'stored');
     assertBottomUp(out.layers, out.convergence.toFinal, `export ${metric}`);
-    if (metric === 'svcca') assert.ok(out.convergence.k[0].every((k: number) => k > 10), 'the 99% rule keeps more than 10 directions here');
+    if (metric === 'svcca')
+      assert.ok(
+        out.convergence.k[0].every((k: number) => k > 10),
+        'the 99% rule keeps more than 10 directions here',
+      );
   }
 });
 
@@ -117,7 +136,15 @@ test('a run resumed after a server restart keeps its earlier columns and compare
   const grid = (snap.type === 'snapshot' ? snap.run!.analysis!.convergence!.grids['svcca-k'] : null) as ConvergenceGrid;
   assert.deepEqual(grid.steps, plan.steps);
   assert.equal(grid.reference, plan.steps[7]);
-  for (const row of grid.toNewest) assert.ok(row.every((v) => typeof v === 'number'), 'every earlier checkpoint compared with the final one');
-  for (const row of grid.stability) assert.ok(row.slice(1).every((v) => typeof v === 'number'), 'stability across the restart too');
+  for (const row of grid.toNewest)
+    assert.ok(
+      row.every((v) => typeof v === 'number'),
+      'every earlier checkpoint compared with the final one',
+    );
+  for (const row of grid.stability)
+    assert.ok(
+      row.slice(1).every((v) => typeof v === 'number'),
+      'stability across the restart too',
+    );
   await second.close();
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { IngestClient, IngestError } from '../../clients/node/ingest-client';
+import { IngestClient, type IngestError } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import type { RunSnapshot } from '../../lib/protocol';
 import { startTestServer } from './helpers/server';
@@ -38,8 +38,18 @@ test('a frozen layer is confirmed by the trainer, stored once, and survives a re
   const server = await startTestServer();
   const client = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'frozen-ack' } });
   const runId = client.runId;
-  await client.declare([{ name: 'h1', units }, { name: 'h2', units }], { examples });
-  for (const step of [0, 10, 20]) await client.checkpoint(step, [{ layer: 'h1', data: frame(step), shape: [units, examples] }, { layer: 'h2', data: frame(step + 1), shape: [units, examples] }]);
+  await client.declare(
+    [
+      { name: 'h1', units },
+      { name: 'h2', units },
+    ],
+    { examples },
+  );
+  for (const step of [0, 10, 20])
+    await client.checkpoint(step, [
+      { layer: 'h1', data: frame(step), shape: [units, examples] },
+      { layer: 'h2', data: frame(step + 1), shape: [units, examples] },
+    ]);
 
   const ack = await client.reportFrozen('h1', 12);
   assert.deepEqual([ack.of, ack.step, ack.duplicate], ['frozen', 12, undefined]);
@@ -49,7 +59,10 @@ test('a frozen layer is confirmed by the trainer, stored once, and survives a re
 
   const live = await snapshot(server.liveUrl, runId);
   assert.deepEqual(live.frozen, [{ layer: 'h1', step: 12 }]);
-  await client.checkpoint(30, [{ layer: 'h1', data: frame(30), shape: [units, examples] }, { layer: 'h2', data: frame(31), shape: [units, examples] }]);
+  await client.checkpoint(30, [
+    { layer: 'h1', data: frame(30), shape: [units, examples] },
+    { layer: 'h2', data: frame(31), shape: [units, examples] },
+  ]);
   await client.end();
   await client.close();
 

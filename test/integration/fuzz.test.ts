@@ -19,12 +19,21 @@ test(`fuzz: ${FRAMES} hostile frames (seed ${SEED}); the server stays up, keeps 
   assert.ok(r.acked > 0, why('the well-behaved trainer kept getting acks'));
   assert.equal(r.recordsLost, 0, why('every acknowledged checkpoint is in the log'));
   assert.equal(r.liveUnanswered, 0, why(`the viewer got an answer to every ping; ${r.liveUnanswered} of ${r.livePings} got none`));
-  assert.ok(r.livePongs >= r.livePings - 2, why(`the viewer got ${r.livePongs}/${r.livePings} pongs within 2 s of server time (the slowest took ${r.liveSlowestServedMs} ms, ${r.liveSlowestMs} ms of wall time; the server waited ${r.serverCpuWaitMs} ms for a CPU)`));
+  assert.ok(
+    r.livePongs >= r.livePings - 2,
+    why(
+      `the viewer got ${r.livePongs}/${r.livePings} pongs within 2 s of server time (the slowest took ${r.liveSlowestServedMs} ms, ${r.liveSlowestMs} ms of wall time; the server waited ${r.serverCpuWaitMs} ms for a CPU)`,
+    ),
+  );
   assert.deepEqual(audit.unreadable, [], why('every stored log validates strictly'));
   assert.deepEqual(audit.incomplete, [], why('no stored checkpoint lacks a frame'));
   assert.ok(audit.logs > 5, why(`more than 5 logs stored; ${audit.logs} were`));
   // Issue 21's connection cases are part of the seeded corpus: each must have been tried, and each must have held.
   const cc = r.connectionCases;
   assert.ok(cc.pipelinedHellos > 0 && cc.idleSockets > 0 && cc.crossOrigin > 0, why(`every connection case was tried: ${JSON.stringify(cc)}`));
-  assert.deepEqual([cc.ghostRuns, cc.idleNotClosed, cc.crossOriginAccepted], [0, 0, 0], why(`no ghost run, idle socket left open or cross-origin upgrade let in: ${JSON.stringify(cc)}`));
+  assert.deepEqual(
+    [cc.ghostRuns, cc.idleNotClosed, cc.crossOriginAccepted],
+    [0, 0, 0],
+    why(`no ghost run, idle socket left open or cross-origin upgrade let in: ${JSON.stringify(cc)}`),
+  );
 });

@@ -77,13 +77,36 @@ test('frames that disagree with the run are refused with their code and nothing 
   await assert.rejects(send(10, '__gradcam__:conv2', [1, 4, 4], classes, ok, [3, 2, 2, 2]), /PROBE_MISMATCH.*twice/);
   await assert.rejects(send(10, '__gradcam__:conv2', EXAMPLES, [0, 3, 1, 1, 1, 0], ok, [3, 2, 2, 2]), /PROBE_MISMATCH.*class 3/);
   await assert.rejects(send(10, '__gradcam__:conv2', EXAMPLES, classes.slice(0, 3), ok, [3, 2, 2, 2]), /SHAPE_MISMATCH/);
-  await assert.rejects(send(10, '__gradcam__:conv2', EXAMPLES, classes, ok.map((v, i) => (i === 5 ? -1 : v)), [3, 2, 2, 2]), /BAD_FRAME.*≥ 0/);
-  await assert.rejects(send(10, '__gradcam__:conv2', EXAMPLES, classes, ok.map((v, i) => (i === 5 ? NaN : v)), [3, 2, 2, 2]), /BAD_FRAME.*NaN/);
+  await assert.rejects(
+    send(
+      10,
+      '__gradcam__:conv2',
+      EXAMPLES,
+      classes,
+      ok.map((v, i) => (i === 5 ? -1 : v)),
+      [3, 2, 2, 2],
+    ),
+    /BAD_FRAME.*≥ 0/,
+  );
+  await assert.rejects(
+    send(
+      10,
+      '__gradcam__:conv2',
+      EXAMPLES,
+      classes,
+      ok.map((v, i) => (i === 5 ? NaN : v)),
+      [3, 2, 2, 2],
+    ),
+    /BAD_FRAME.*NaN/,
+  );
   await send(10, '__gradcam__:conv2', [1, 4], classes.slice(0, 4), ok.subarray(0, 16), [2, 2, 2, 2]); // a valid two-example frame
   await assert.rejects(send(10, '__gradcam__:conv2', undefined, undefined, ok, [3, 2, 2, 2]), /BAD_FRAME.*examples/);
   // Every dimension within its bound, the whole over MAX_GRADCAM_VALUES (10 MB of maps).
   const all = Array.from({ length: M }, (_, e) => e);
-  await assert.rejects(send(10, '__gradcam__:conv2', all, Array(4 * M).fill(0), new Float32Array(M * 4 * 256 * 256), [M, 4, 256, 256]), /SHAPE_MISMATCH.*2621440 values; the limit is 1048576/);
+  await assert.rejects(
+    send(10, '__gradcam__:conv2', all, Array(4 * M).fill(0), new Float32Array(M * 4 * 256 * 256), [M, 4, 256, 256]),
+    /SHAPE_MISMATCH.*2621440 values; the limit is 1048576/,
+  );
   // Only the valid frame was stored.
   const grown = (await bytes()) - stored;
   assert.ok(grown > 0 && grown < 400, `stored ${grown} bytes`);
@@ -109,7 +132,10 @@ function check(view: GradcamView | null, step: number) {
       const values = data.subarray((i * 2 + t) * 4, (i * 2 + t + 1) * 4);
       const peak = Math.max(...values);
       assert.equal(x.peaks[t], peak);
-      assert.deepEqual([...Buffer.from(x.maps[t], 'base64')], Array.from(values, (v) => (peak > 0 ? Math.round((255 * v) / peak) : 0)));
+      assert.deepEqual(
+        [...Buffer.from(x.maps[t], 'base64')],
+        Array.from(values, (v) => (peak > 0 ? Math.round((255 * v) / peak) : 0)),
+      );
     }
   });
 }

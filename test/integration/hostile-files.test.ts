@@ -7,7 +7,9 @@ import { HOSTILE_LOGS } from '../fixtures/hostile-logs';
 const FILES = Number(process.env.LW_FILES ?? 25);
 const SEED = Number(process.env.LW_FILES_SEED ?? 20240);
 
-test(`hostile files: the crafted logs and ${FILES} mutations (seed ${SEED}); stable codes, nothing broken stored, the server stays up and serves`, { timeout: 300_000 }, async () => {
+test(`hostile files: the crafted logs and ${FILES} mutations (seed ${SEED}); stable codes, nothing broken stored, the server stays up and serves`, {
+  timeout: 300_000,
+}, async () => {
   const said: string[] = [];
   const r = await runHostileFiles({ files: FILES, planted: 4, seed: SEED, log: (line: string) => said.push(line) });
   const why = said.join('\n');

@@ -15,19 +15,32 @@ async function fakeServer(script: (ws: WebSocket) => void): Promise<{ url: strin
   wss.on('connection', (ws) => ws.once('message', () => script(ws)));
   return {
     url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
   };
 }
 
-const welcome = { type: 'welcome', protocol: PROTOCOL_VERSION, server: 'fake', runId: 'r1', resumed: false, lastStep: null, checkpoints: 0, limits: DEFAULT_LIMITS };
+const welcome = {
+  type: 'welcome',
+  protocol: PROTOCOL_VERSION,
+  server: 'fake',
+  runId: 'r1',
+  resumed: false,
+  lastStep: null,
+  checkpoints: 0,
+  limits: DEFAULT_LIMITS,
+};
 
 test('a welcome that fails its schema refuses the connection with BAD_MESSAGE naming the field', async () => {
   const server = await fakeServer((ws) => ws.send(JSON.stringify({ ...welcome, runId: 7 })));
   try {
-    await assert.rejects(IngestClient.connect({ url: server.url, run: { name: 'x' } }), (e: unknown) => e instanceof IngestError && e.code === 'BAD_MESSAGE' && e.fatal && /runId/.test(e.message));
+    await assert.rejects(
+      IngestClient.connect({ url: server.url, run: { name: 'x' } }),
+      (e: unknown) => e instanceof IngestError && e.code === 'BAD_MESSAGE' && e.fatal && /runId/.test(e.message),
+    );
   } finally {
     await server.close();
   }
@@ -47,7 +60,13 @@ test('after the welcome, an unreadable message is reported (not fatal) and the n
     const client = await IngestClient.connect({ url: server.url, run: { name: 'x' }, onError: (e) => errors.push(e) });
     assert.equal(client.runId, 'r1');
     await client.end();
-    assert.deepEqual(errors.map((e) => [e.code, e.fatal]), [['BAD_MESSAGE', false], ['BAD_JSON', false]]);
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.fatal]),
+      [
+        ['BAD_MESSAGE', false],
+        ['BAD_JSON', false],
+      ],
+    );
     assert.match(errors[0].message, /of: /);
     await client.close();
   } finally {

@@ -98,7 +98,13 @@ test('declarations may be pipelined with the first checkpoint', async () => {
   const built = buildRun({ layers: 2, units: 4, examples: 8 });
   const declared = client.declare(built.layers, built.probe);
   const acks = await Promise.all([client.checkpoint(1, buildCheckpoint(built, 1)), client.checkpoint(2, buildCheckpoint(built, 2)), declared]);
-  assert.deepEqual(acks.slice(0, 2).map((a) => [a!.of, a!.step]), [['checkpoint', 1], ['checkpoint', 2]]);
+  assert.deepEqual(
+    acks.slice(0, 2).map((a) => [a!.of, a!.step]),
+    [
+      ['checkpoint', 1],
+      ['checkpoint', 2],
+    ],
+  );
   await client.end();
   await client.close();
 });

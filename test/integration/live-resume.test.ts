@@ -51,7 +51,11 @@ test('resume after a forced disconnect delivers every delta exactly once', async
   for (let step = 81; step <= 100; step++) await trainer.log(step, { loss: 1 / step });
   await until(() => seen.includes(100), 5000, 'point 100');
 
-  assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i + 1), 'every point once, in order');
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 100 }, (_, i) => i + 1),
+    'every point once, in order',
+  );
   for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1, `sequence numbers contiguous at ${i}`);
   second.close();
   await trainer.end();

@@ -9,7 +9,9 @@ import { DEFAULT_LIMITS } from '../../server/http/limits';
 import { MAX_CONCEPT_UNITS } from '../../lib/protocol';
 import { runMaxShape, SNAPSHOT_BOUND } from '../../bench/max-shape';
 
-test(`${DEFAULT_LIMITS.maxLayers} layers × ${DEFAULT_LIMITS.maxUnits} units: ingested, analysed, and viewed through a bounded snapshot`, { timeout: 900_000 }, async () => {
+test(`${DEFAULT_LIMITS.maxLayers} layers × ${DEFAULT_LIMITS.maxUnits} units: ingested, analysed, and viewed through a bounded snapshot`, {
+  timeout: 900_000,
+}, async () => {
   const said: string[] = [];
   const o = { layers: DEFAULT_LIMITS.maxLayers, units: DEFAULT_LIMITS.maxUnits, examples: 2, checkpoints: 2, log: (line: string) => said.push(line) };
   const r = await runMaxShape(o);

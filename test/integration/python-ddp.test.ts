@@ -27,10 +27,27 @@ after(async () => {
   await server.close();
 });
 
-test('DDP digits, 2 ranks: one run, checkpoints from rank 0, loss = mean of both ranks per step', { skip: !existsSync(PYTHON) && 'no /usr/bin/python3' }, async () => {
+test('DDP digits, 2 ranks: one run, checkpoints from rank 0, loss = mean of both ranks per step', {
+  skip: !existsSync(PYTHON) && 'no /usr/bin/python3',
+}, async () => {
   const { stdout } = await exec(
     PYTHON,
-    [path.join(ROOT, 'examples/ddp_digits.py'), '--world-size', '2', '--url', server.ingestUrl, '--epochs', '2', '--seed', '3', '--checkpoints', String(CHECKPOINTS), '--system-interval', '0.3', '--json'],
+    [
+      path.join(ROOT, 'examples/ddp_digits.py'),
+      '--world-size',
+      '2',
+      '--url',
+      server.ingestUrl,
+      '--epochs',
+      '2',
+      '--seed',
+      '3',
+      '--checkpoints',
+      String(CHECKPOINTS),
+      '--system-interval',
+      '0.3',
+      '--json',
+    ],
     { timeout: 240_000, env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python') } },
   );
   const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -38,7 +55,11 @@ test('DDP digits, 2 ranks: one run, checkpoints from rank 0, loss = mean of both
   assert.ok(result.test_accuracy > 0.7, `test accuracy ${result.test_accuracy}`);
 
   const runs = server.registry.list();
-  assert.deepEqual(runs.map((r) => r.id), [result.run_id], 'one run, not one per rank');
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    [result.run_id],
+    'one run, not one per rank',
+  );
   assert.equal(runs[0].status, 'finished');
   assert.equal(runs[0].checkpoints, CHECKPOINTS);
 
@@ -56,7 +77,13 @@ test('DDP digits, 2 ranks: one run, checkpoints from rank 0, loss = mean of both
   assert.equal(messages.filter((m) => m.type === 'checkpoint').length, CHECKPOINTS, 'every scheduled checkpoint, once');
 
   const events = recs.flatMap((r) => (r.kind === 'event' ? [r.event] : []));
-  assert.deepEqual(events.filter((e) => e.type === 'rank').map((e) => [(e as { rank: number }).rank, (e as { state: string }).state]), [[1, 'joined'], [1, 'ended']]);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'rank').map((e) => [(e as { rank: number }).rank, (e as { state: string }).state]),
+    [
+      [1, 'joined'],
+      [1, 'ended'],
+    ],
+  );
   // Rank 1 sent only its share of the loss; every step both ranks logged is combined from both, as their mean.
   const shares = new Map<number, Map<number, number>>();
   for (const m of messages.filter((m): m is Scalars => m.type === 'scalars' && m.reduce !== undefined)) {
@@ -67,7 +94,10 @@ test('DDP digits, 2 ranks: one run, checkpoints from rank 0, loss = mean of both
   }
   const combined = events.filter((e): e is Extract<ServerEvent, { type: 'combined' }> => e.type === 'combined');
   assert.ok(combined.length >= 7, `${combined.length} combined steps`);
-  assert.deepEqual(combined.map((c) => c.step), [...shares.keys()]);
+  assert.deepEqual(
+    combined.map((c) => c.step),
+    [...shares.keys()],
+  );
   for (const c of combined) {
     const byRank = shares.get(c.step)!;
     assert.deepEqual(c.ranks, [0, 1], `step ${c.step}`);
@@ -75,7 +105,10 @@ test('DDP digits, 2 ranks: one run, checkpoints from rank 0, loss = mean of both
     assert.notEqual(byRank.get(0), byRank.get(1), 'the ranks saw different halves of the batch');
   }
   const plain = messages.filter((m): m is Scalars => m.type === 'scalars' && m.reduce === undefined);
-  assert.ok(plain.every((m) => m.rank === undefined), 'the plain series (accuracy, system metrics) are rank 0\'s');
+  assert.ok(
+    plain.every((m) => m.rank === undefined),
+    "the plain series (accuracy, system metrics) are rank 0's",
+  );
 
   // System metrics (rank 0): present and plausible.
   const system = plain.filter((m) => 'system/cpu_percent' in m.values);

@@ -32,10 +32,14 @@ let live: RunView;
 before(async () => {
   if (skip) return;
   server = await startTestServer({ workers: 2 });
-  const { stdout } = await exec(PYTHON, [path.join(ROOT, 'examples/digits_mlp.py'), '--url', server.ingestUrl, '--epochs', '8', '--seed', '1', '--checkpoints', String(CHECKPOINTS), '--json'], {
-    timeout: 240_000,
-    env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python') },
-  });
+  const { stdout } = await exec(
+    PYTHON,
+    [path.join(ROOT, 'examples/digits_mlp.py'), '--url', server.ingestUrl, '--epochs', '8', '--seed', '1', '--checkpoints', String(CHECKPOINTS), '--json'],
+    {
+      timeout: 240_000,
+      env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python') },
+    },
+  );
   const last = JSON.parse(stdout.trim().split('\n').at(-1)!);
   runId = last.run_id;
   accuracy = last.test_accuracy;
@@ -50,7 +54,8 @@ after(async () => {
 });
 
 /** The parts of a grid the views read, for comparing two analyses of the same run. */
-const readable = (g: ConvergenceGrid | undefined) => g && { steps: g.steps, reference: g.reference, toNewest: g.toNewest, stability: g.stability, k: g.k, chance: g.chance, pending: g.pending };
+const readable = (g: ConvergenceGrid | undefined) =>
+  g && { steps: g.steps, reference: g.reference, toNewest: g.toNewest, stability: g.stability, k: g.k, chance: g.chance, pending: g.pending };
 
 /** Asserts that a viewer sees the live analysis of the run: every live metric's grid, and the concept statistics. */
 function assertSameAnalysis(view: RunView, what: string): void {
@@ -110,12 +115,19 @@ test('digits MLP: every checkpoint arrives and h1 settles before h3 (CKA to fina
   assert.ok(area(h1) < area(h3), `area under 1 − CKA: h1 ${area(h1).toFixed(3)} < h3 ${area(h3).toFixed(3)}`);
 });
 
-test('an exported real run carries its analysis: replay, CLI import and HTTP import open complete and equal to the live analysis', { skip, timeout: 300_000 }, async () => {
+test('an exported real run carries its analysis: replay, CLI import and HTTP import open complete and equal to the live analysis', {
+  skip,
+  timeout: 300_000,
+}, async () => {
   assert.equal(live.snapshot.meta.status, 'finished');
   assert.equal(live.grids['svcca-k'].steps.length, CHECKPOINTS, 'the live analysis covers every checkpoint');
   assert.equal(live.concepts?.cells.flat().filter((c) => c !== null).length, 4 * CHECKPOINTS, 'and has concept statistics for every layer and checkpoint');
   const runDir = path.join(server.dataDir, 'runs', runId);
-  const [file, log, analysis] = await Promise.all([readFile(exported), readFile(path.join(runDir, 'log.lwlog')), readFile(path.join(runDir, 'analysis.lwlog'))]);
+  const [file, log, analysis] = await Promise.all([
+    readFile(exported),
+    readFile(path.join(runDir, 'log.lwlog')),
+    readFile(path.join(runDir, 'analysis.lwlog')),
+  ]);
   assert.ok(file.subarray(0, log.length).equals(log), 'the export starts with the run log, byte for byte');
   assert.ok(file.subarray(log.length).equals(analysis.subarray(16)), 'and goes on with the records of its analysis log');
 
@@ -127,7 +139,7 @@ test('an exported real run carries its analysis: replay, CLI import and HTTP imp
   try {
     const { runs } = (await (await fetch(`${r.url}/api/runs`)).json()) as { runs: Array<{ id: string; bytes: number }> };
     assert.equal(runs[0].bytes, log.length, 'the replayed run is the log; its analysis went to analysis.lwlog');
-    const liveUrl = r.url.replace(/^http/, 'ws') + '/live';
+    const liveUrl = `${r.url.replace(/^http/, 'ws')}/live`;
     const view = await viewRun(liveUrl, runs[0].id);
     view.close();
     assert.deepEqual(view.progress, [], 'nothing is left to analyse');
@@ -158,7 +170,10 @@ test('an exported real run carries its analysis: replay, CLI import and HTTP imp
   }
 });
 
-test('a log without stored analysis (an older export) is analysed on open, with progress, and ends complete and equal to the live analysis', { skip, timeout: 300_000 }, async () => {
+test('a log without stored analysis (an older export) is analysed on open, with progress, and ends complete and equal to the live analysis', {
+  skip,
+  timeout: 300_000,
+}, async () => {
   // What `export --log` wrote before: the run log alone.
   const bare = path.join(await tempDir(), 'old-export.lwlog');
   await copyFile(path.join(server.dataDir, 'runs', runId, 'log.lwlog'), bare);
@@ -175,12 +190,18 @@ test('a log without stored analysis (an older export) is analysed on open, with 
     const totals = progress.filter((p) => p.total > 0);
     assert.ok(totals.length >= 2, `progress reported along the way (${progress.length} reports)`);
     assert.deepEqual(totals.at(-1)!.parts, ['svcca-k', 'cka', 'concepts'], 'the server default live metrics, and the concepts');
-    assert.ok(totals.every((p, i) => i === 0 || p.done >= totals[i - 1].done), 'done only grows');
+    assert.ok(
+      totals.every((p, i) => i === 0 || p.done >= totals[i - 1].done),
+      'done only grows',
+    );
     assert.equal(progress.at(-1)!.done, progress.at(-1)!.total);
     for (const metric of METRICS) {
       const g = view.grids[metric];
       assert.equal(g.pending, 0, `${metric}: nothing pending`);
-      assert.ok(g.toNewest.every((row) => row.every((v) => typeof v === 'number')), `${metric}: every cell to the final state`);
+      assert.ok(
+        g.toNewest.every((row) => row.every((v) => typeof v === 'number')),
+        `${metric}: every cell to the final state`,
+      );
     }
     assertSameAnalysis(view, 'analysed on open');
 
@@ -189,7 +210,10 @@ test('a log without stored analysis (an older export) is analysed on open, with 
     const at = (await runAt(other.liveUrl, id, middle)).analysis!.convergence!.grids['svcca-k'];
     assert.deepEqual(at.steps, live.snapshot.checkpoints.steps.slice(0, 16));
     assert.equal(at.reference, live.grids['svcca-k'].reference);
-    assert.deepEqual(at.toNewest, live.grids['svcca-k'].toNewest.map((row) => row.slice(0, 16)));
+    assert.deepEqual(
+      at.toNewest,
+      live.grids['svcca-k'].toNewest.map((row) => row.slice(0, 16)),
+    );
 
     // Stored: the next open is complete at once.
     const dataDir = other.dataDir;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { IngestClient, IngestError } from '../../clients/node/ingest-client';
+import { IngestClient, type IngestError } from '../../clients/node/ingest-client';
 import { LiveClient } from '../../clients/node/live-client';
 import type { Series } from '../../lib/protocol';
 import { decodeRecord } from '../../server/runs/records';
@@ -51,7 +51,8 @@ async function records(runId: string): Promise<RunRecord[]> {
   return out;
 }
 
-const events = (recs: RunRecord[], type: string) => recs.flatMap((r) => (r.kind === 'event' && r.event.type === type ? [r.event as unknown as Record<string, unknown>] : []));
+const events = (recs: RunRecord[], type: string) =>
+  recs.flatMap((r) => (r.kind === 'event' && r.event.type === type ? [r.event as unknown as Record<string, unknown>] : []));
 
 test('rank 1 attaches only to a run rank 0 streams; it may not send activations; scalars combine per step', async () => {
   const id = 'ddp-ranks-a';
@@ -91,14 +92,29 @@ test('rank 1 attaches only to a run rank 0 streams; it may not send activations;
 
   const recs = await records(id);
   const combined = events(recs, 'combined');
-  assert.deepEqual(combined.map((c) => [c.step, c.values, c.ranks]), [
-    [10, { loss: 2, tokens: 200 }, [0, 1]],
-    [20, { loss: 5 }, [0]],
-  ]);
+  assert.deepEqual(
+    combined.map((c) => [c.step, c.values, c.ranks]),
+    [
+      [10, { loss: 2, tokens: 200 }, [0, 1]],
+      [20, { loss: 5 }, [0]],
+    ],
+  );
   // Each rank's share is stored as received, stamped with its rank.
-  const shares = recs.flatMap((r) => (r.kind === 'message' && r.message.type === 'scalars' && r.message.reduce === 'mean' ? [[r.message.rank, r.message.step, r.message.values.loss]] : []));
-  assert.deepEqual(shares, [[1, 10, 3], [0, 10, 1], [0, 20, 5]]);
-  assert.deepEqual(events(recs, 'rank').map((e) => [e.rank, e.state]), [[1, 'joined'], [1, 'ended']]);
+  const shares = recs.flatMap((r) =>
+    r.kind === 'message' && r.message.type === 'scalars' && r.message.reduce === 'mean' ? [[r.message.rank, r.message.step, r.message.values.loss]] : [],
+  );
+  assert.deepEqual(shares, [
+    [1, 10, 3],
+    [0, 10, 1],
+    [0, 20, 5],
+  ]);
+  assert.deepEqual(
+    events(recs, 'rank').map((e) => [e.rank, e.state]),
+    [
+      [1, 'joined'],
+      [1, 'ended'],
+    ],
+  );
   assert.equal(recs.filter((r) => r.kind === 'message' && r.message.type === 'checkpoint').length, 1, 'the one checkpoint of rank 0');
   assert.equal(await status(id), 'finished');
   assert.deepEqual(await series(id, 'loss'), { steps: [10, 20], values: [2, 5] });
@@ -119,8 +135,21 @@ test('rank 0 ends: the run waits for attached ranks, then combines their last va
   await ended;
   await Promise.all([owner.close(), r1.close()]);
   const recs = await records(id);
-  assert.deepEqual(events(recs, 'combined').map((c) => [c.step, c.values, c.ranks]), [[5, { loss: 3 }, [0, 1, 2]]]);
-  assert.deepEqual(events(recs, 'rank').map((e) => [e.rank, e.state]).sort(), [[1, 'ended'], [1, 'joined'], [2, 'joined'], [2, 'left']]);
+  assert.deepEqual(
+    events(recs, 'combined').map((c) => [c.step, c.values, c.ranks]),
+    [[5, { loss: 3 }, [0, 1, 2]]],
+  );
+  assert.deepEqual(
+    events(recs, 'rank')
+      .map((e) => [e.rank, e.state])
+      .sort(),
+    [
+      [1, 'ended'],
+      [1, 'joined'],
+      [2, 'joined'],
+      [2, 'left'],
+    ],
+  );
 });
 
 test('a step waiting longer than options.distributed.waitMs is combined from the ranks that gave a value', async () => {
@@ -144,7 +173,10 @@ test('a step waiting longer than options.distributed.waitMs is combined from the
 test('scalars with reduce on a run that is not distributed are refused', async () => {
   const client = await IngestClient.connect({ url: server.ingestUrl, run: { name: 'single' } });
   await assert.rejects(client.log(1, { loss: 1 }, undefined, 'mean'), (err: IngestError) => err.code === 'BAD_MESSAGE');
-  await assert.rejects(IngestClient.connect({ url: server.ingestUrl, run: { rank: 1, worldSize: 2 } }), (err: IngestError) => err.code === 'HELLO_REQUIRED' && /run\.id/.test(err.message));
+  await assert.rejects(
+    IngestClient.connect({ url: server.ingestUrl, run: { rank: 1, worldSize: 2 } }),
+    (err: IngestError) => err.code === 'HELLO_REQUIRED' && /run\.id/.test(err.message),
+  );
   await client.end();
   await client.close();
 });

@@ -105,7 +105,10 @@ test('reanalyse: SVCCA with another threshold, with progress, stored beside the 
   assert.ok(grids['svcca-k'], 'the live grids are still there');
   assert.equal(grid.pending, 0);
   assert.ok(grid.toNewest.every((row) => row.every((v) => typeof v === 'number')));
-  assert.ok(grid.k[0].every((k) => typeof k === 'number' && k < 16), 'a 90% threshold keeps fewer directions');
+  assert.ok(
+    grid.k[0].every((k) => typeof k === 'number' && k < 16),
+    'a 90% threshold keeps fewer directions',
+  );
 });
 
 test('POST /api/import adds a valid log and rejects a corrupted one, leaving the list unchanged', async () => {
@@ -113,7 +116,11 @@ test('POST /api/import adds a valid log and rejects a corrupted one, leaving the
   const before = server.registry.list().length;
   const bad = Buffer.from(log);
   bad[bad.length - 100] ^= 0xff;
-  const rejected = await fetch(`${server.url}/api/import`, { method: 'POST', body: bad.subarray(0, bad.length - 50), headers: { 'x-filename': 'broken.lwlog' } });
+  const rejected = await fetch(`${server.url}/api/import`, {
+    method: 'POST',
+    body: bad.subarray(0, bad.length - 50),
+    headers: { 'x-filename': 'broken.lwlog' },
+  });
   assert.equal(rejected.status, 400);
   const err = (await rejected.json()) as { error: { code: string } };
   assert.match(err.error.code, /^LOG_(CORRUPT|TRUNCATED)$/);
@@ -135,12 +142,17 @@ test('run-at on a long run (keyframes) equals replaying every stored patch from 
   // idle() means computed, not yet written: wait until the analysis log stops growing, then let both views read one
   // copy (a late record, e.g. a chance baseline, landing between two reads made them differ once in CI).
   const live = path.join(server.dataDir, 'runs', long, 'analysis.lwlog');
-  let size = -1, stableSince = Date.now();
-  await until(async () => {
-    const now = (await stat(live)).size;
-    if (now !== size) [size, stableSince] = [now, Date.now()];
-    return Date.now() - stableSince >= 300;
-  }, 10_000, 'the analysis log to settle');
+  let size = -1,
+    stableSince = Date.now();
+  await until(
+    async () => {
+      const now = (await stat(live)).size;
+      if (now !== size) [size, stableSince] = [now, Date.now()];
+      return Date.now() - stableSince >= 300;
+    },
+    10_000,
+    'the analysis log to settle',
+  );
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'lw-run-at-')), 'analysis.lwlog');
   await copyFile(live, file);
   const layers = ['layer1', 'layer2', 'logits'];

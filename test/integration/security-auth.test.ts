@@ -30,7 +30,7 @@ after(async () => {
 const get = (p: string, headers: Record<string, string> = {}) => fetch(server.url + p, { headers, redirect: 'manual' });
 
 test('/ingest: a missing or wrong token is UNAUTHORIZED (fatal, 1008); the right one opens a run whose log holds no token', async () => {
-  for (const token of [undefined, 'wrong', TOKEN + ' ', '']) {
+  for (const token of [undefined, 'wrong', `${TOKEN} `, '']) {
     const c = await rawSocket(server.ingestUrl);
     c.ws.send(JSON.stringify({ type: 'hello', protocol: 1, run: { name: 'intruder' }, ...(token !== undefined ? { token } : {}) }));
     const err = await c.next();
@@ -112,7 +112,9 @@ test('/live: no credential or a wrong one get UNAUTHORIZED and close 1008; a for
     assert.equal((await c.closed).code, 1008);
   }
   // Cross-site websocket hijacking: a valid cookie sent by a page on another origin gets no websocket at all.
-  await assert.rejects(rawSocket(server.liveUrl, { headers: { cookie: `${VIEW_COOKIE}=${viewCookieValue(VIEW)}`, origin: 'http://evil.example' } }), { status: 403 });
+  await assert.rejects(rawSocket(server.liveUrl, { headers: { cookie: `${VIEW_COOKIE}=${viewCookieValue(VIEW)}`, origin: 'http://evil.example' } }), {
+    status: 403,
+  });
   const host = new URL(server.url).host;
   const allowed: Array<{ url: string; headers: Record<string, string> }> = [
     { url: server.liveUrl, headers: { cookie: `${VIEW_COOKIE}=${viewCookieValue(VIEW)}`, origin: `http://${host}` } },
@@ -192,7 +194,9 @@ test('CLI: serve prints no token; simulate --token streams into it and fails cle
   }
 });
 
-test('the Python client sends token= (and $LAYERWATCH_TOKEN); a wrong one is fatal, not retried', { skip: !existsSync('/usr/bin/python3') && 'no /usr/bin/python3' }, async () => {
+test('the Python client sends token= (and $LAYERWATCH_TOKEN); a wrong one is fatal, not retried', {
+  skip: !existsSync('/usr/bin/python3') && 'no /usr/bin/python3',
+}, async () => {
   const script = [
     'import json, sys, layerwatch as lw',
     'run = lw.init(sys.argv[1], name="py-token", token=(sys.argv[2] or None), wait=10)',
@@ -203,7 +207,10 @@ test('the Python client sends token= (and $LAYERWATCH_TOKEN); a wrong one is fat
     'print(json.dumps({"ok": ok, "id": run.id}))',
   ].join('\n');
   const py = (token: string, env: Record<string, string> = {}) =>
-    exec('/usr/bin/python3', ['-c', script, server.ingestUrl, token], { timeout: 60_000, env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python'), ...env } });
+    exec('/usr/bin/python3', ['-c', script, server.ingestUrl, token], {
+      timeout: 60_000,
+      env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python'), ...env },
+    });
   const good = JSON.parse((await py(TOKEN)).stdout.trim().split('\n').at(-1)!);
   assert.equal(good.ok, true);
   assert.equal(server.registry.index.get(good.id)?.status, 'finished');
@@ -217,7 +224,11 @@ test('the Python client sends token= (and $LAYERWATCH_TOKEN); a wrong one is fat
 test('cross-site writes are refused: a POST with a foreign Origin gets 403 CROSS_ORIGIN, even without tokens', async () => {
   const open = await startTestServer();
   try {
-    const evil = await fetch(`${open.url}/api/import`, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'text/plain' }, body: 'LWLOG' });
+    const evil = await fetch(`${open.url}/api/import`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'text/plain' },
+      body: 'LWLOG',
+    });
     assert.equal(evil.status, 403);
     assert.equal((await evil.json()).error.code, 'CROSS_ORIGIN');
     const own = await fetch(`${open.url}/api/import`, { method: 'POST', headers: { origin: open.url }, body: 'not a log' });

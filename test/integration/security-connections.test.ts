@@ -24,7 +24,10 @@ const CHECKPOINT_BYTES = 2 * 8 * 20 * 4;
 let server: TestServer;
 
 before(async () => {
-  server = await startTestServer({ token: TOKEN, connectionLimits: { maxIngestConnections: 3, maxLiveConnections: 2, maxInflightBytes: CHECKPOINT_BYTES + 100 } });
+  server = await startTestServer({
+    token: TOKEN,
+    connectionLimits: { maxIngestConnections: 3, maxLiveConnections: 2, maxInflightBytes: CHECKPOINT_BYTES + 100 },
+  });
 });
 after(async () => {
   await server.close();
@@ -84,7 +87,13 @@ test('hello, layers, probe, checkpoint and its frames in one write: welcome then
   await until(() => c.messages().length >= 5, 10_000, 'five replies');
   assert.deepEqual(
     c.messages().map((m) => [m.type, m.of ?? m.runId]),
-    [['welcome', 'one-segment'], ['ack', 'layers'], ['ack', 'probe'], ['ack', 'checkpoint'], ['ack', 'end']],
+    [
+      ['welcome', 'one-segment'],
+      ['ack', 'layers'],
+      ['ack', 'probe'],
+      ['ack', 'checkpoint'],
+      ['ack', 'end'],
+    ],
   );
   c.sock.end();
   assert.equal(server.registry.list().find((r) => r.id === 'one-segment')?.checkpoints, 1);
@@ -140,10 +149,23 @@ test('slots are counted after authentication: wrong-token hellos take none; past
     await c.closed;
   }
   const trainers = await Promise.all([1, 2, 3].map((i) => IngestClient.connect({ url: server.ingestUrl, token: TOKEN, run: { name: `full ${i}` } })));
-  await assert.rejects(IngestClient.connect({ url: server.ingestUrl, token: TOKEN, run: { name: 'one too many' } }), (err: Error & { code?: string }) => err.code === 'SERVER_FULL');
+  await assert.rejects(
+    IngestClient.connect({ url: server.ingestUrl, token: TOKEN, run: { name: 'one too many' } }),
+    (err: Error & { code?: string }) => err.code === 'SERVER_FULL',
+  );
   await trainers[0].end();
   await trainers[0].close();
-  await until(async () => IngestClient.connect({ url: server.ingestUrl, token: TOKEN, run: { name: 'freed' } }).then((c) => (trainers[0] = c), () => false).then(Boolean), 5000, 'a freed trainer slot');
+  await until(
+    async () =>
+      IngestClient.connect({ url: server.ingestUrl, token: TOKEN, run: { name: 'freed' } })
+        .then(
+          (c) => (trainers[0] = c),
+          () => false,
+        )
+        .then(Boolean),
+    5000,
+    'a freed trainer slot',
+  );
 
   const viewers: RawSocket[] = [];
   for (let i = 0; i < 3; i++) {
@@ -181,14 +203,30 @@ test('checkpoint bytes in flight are bounded server-wide: LIMIT_INFLIGHT_BYTES (
   });
   a.sendRaw(frame(a, 1, l1));
   // A's bytes come back once its checkpoint is written; B retries until then, as a trainer told to resend does.
-  await until(async () => b.checkpoint(1, buildCheckpoint(built, 1)).then((ack) => ack.step === 1, () => false), 5000, 'B stored after A finished');
+  await until(
+    async () =>
+      b.checkpoint(1, buildCheckpoint(built, 1)).then(
+        (ack) => ack.step === 1,
+        () => false,
+      ),
+    5000,
+    'B stored after A finished',
+  );
   // C holds a checkpoint and disconnects: its bytes come back too.
   c.sendRaw(JSON.stringify({ type: 'checkpoint', step: 1, layers: ['l0', 'l1'] }));
   c.sendRaw(frame(c, 1, l0));
   await new Promise((r) => setTimeout(r, 100));
   await assert.rejects(b.checkpoint(2, buildCheckpoint(built, 2)), (err: Error & { code?: string }) => err.code === 'LIMIT_INFLIGHT_BYTES');
   c.terminate();
-  await until(async () => b.checkpoint(2, buildCheckpoint(built, 2)).then(() => true, () => false), 5000, 'the budget freed by a closed connection');
+  await until(
+    async () =>
+      b.checkpoint(2, buildCheckpoint(built, 2)).then(
+        () => true,
+        () => false,
+      ),
+    5000,
+    'the budget freed by a closed connection',
+  );
   for (const t of [a, b]) await t.end().then(() => t.close());
   assert.deepEqual(errors, ['LIMIT_INFLIGHT_BYTES']);
   await stillServes();
@@ -208,7 +246,15 @@ test('the whole server is bounded: past --max-connections a socket is closed at 
     await new Promise((r) => extra.once('close', r));
     for (const s of open) s.destroy();
     // (A connection dropped at the limit can leave fetch waiting: each try has its own deadline.)
-    await until(async () => fetch(`${small.url}/api/health`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false), 10_000, 'the closed sockets counted out');
+    await until(
+      async () =>
+        fetch(`${small.url}/api/health`, { signal: AbortSignal.timeout(1000) }).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      10_000,
+      'the closed sockets counted out',
+    );
     // Slowloris: a request whose headers never end is answered 408 and closed.
     const slow = await connect();
     let answer = '';
@@ -231,15 +277,19 @@ test('the whole server is bounded: past --max-connections a socket is closed at 
 
 /** A trainer on a server without a token still gets its checkpoint stored. */
 async function stillServesOpen(target: TestServer): Promise<void> {
-  await until(async () => {
-    const client = await IngestClient.connect({ url: target.ingestUrl, run: { name: 'after' } }).catch(() => null);
-    if (!client) return false;
-    await client.declare(built.layers, built.probe);
-    assert.equal((await client.checkpoint(1, buildCheckpoint(built, 1))).step, 1);
-    await client.end();
-    await client.close();
-    return true;
-  }, 5000, 'a trainer served');
+  await until(
+    async () => {
+      const client = await IngestClient.connect({ url: target.ingestUrl, run: { name: 'after' } }).catch(() => null);
+      if (!client) return false;
+      await client.declare(built.layers, built.probe);
+      assert.equal((await client.checkpoint(1, buildCheckpoint(built, 1))).step, 1);
+      await client.end();
+      await client.close();
+      return true;
+    },
+    5000,
+    'a trainer served',
+  );
 }
 
 test('/live requests in flight are bounded per connection (--max-live-in-flight): the excess is answered RATE_LIMITED under its id', async () => {
@@ -247,7 +297,11 @@ test('/live requests in flight are bounded per connection (--max-live-in-flight)
   try {
     const c = await tcpWebSocket(small.liveUrl);
     // Five requests in one write: their handlers start before any answers, so three are over the limit.
-    c.sock.write(Buffer.concat([1, 2, 3, 4, 5].map((id) => clientTextFrame(JSON.stringify({ type: 'request', id, what: 'series', run: 'no-such-run', params: { name: 'loss' } })))));
+    c.sock.write(
+      Buffer.concat(
+        [1, 2, 3, 4, 5].map((id) => clientTextFrame(JSON.stringify({ type: 'request', id, what: 'series', run: 'no-such-run', params: { name: 'loss' } }))),
+      ),
+    );
     await until(() => c.messages().filter((m) => m.type === 'response').length === 5, 5000, 'five responses');
     const responses = c.messages().filter((m) => m.type === 'response');
     assert.deepEqual(responses.map((m) => m.id).sort(), [1, 2, 3, 4, 5]);
@@ -259,7 +313,10 @@ test('/live requests in flight are bounded per connection (--max-live-in-flight)
   }
 });
 
-test('the real Python client waits out SERVER_FULL and LIMIT_INFLIGHT_BYTES: it retries after a backoff and every checkpoint arrives', { skip: !existsSync(PYTHON) && 'no /usr/bin/python3', timeout: 120_000 }, async () => {
+test('the real Python client waits out SERVER_FULL and LIMIT_INFLIGHT_BYTES: it retries after a backoff and every checkpoint arrives', {
+  skip: !existsSync(PYTHON) && 'no /usr/bin/python3',
+  timeout: 120_000,
+}, async () => {
   // Two trainer slots, both taken by Node trainers; one of them holds an open checkpoint (all the bytes in flight).
   const busy = await startTestServer({ connectionLimits: { maxIngestConnections: 2, maxInflightBytes: 4 * 3 * 16 } });
   try {

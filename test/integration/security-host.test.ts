@@ -76,7 +76,9 @@ test('--allowed-hosts adds names (ports ignored); * turns the check off', async 
 });
 
 test('serve --allowed-hosts rejects a malformed list as a usage error', async () => {
-  const res = await exec(process.execPath, [CLI, 'serve', '--no-pages', '--port', '0', '--allowed-hosts', 'bad host!']).catch((e: { code: number; stderr: string }) => e);
+  const res = await exec(process.execPath, [CLI, 'serve', '--no-pages', '--port', '0', '--allowed-hosts', 'bad host!']).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
   assert.equal((res as { code: number }).code, 2);
   assert.match((res as { stderr: string }).stderr, /--allowed-hosts takes a comma-separated list/);
 });

@@ -32,7 +32,12 @@ after(async () => {
 const cli = runCli;
 
 const upload = (body: Uint8Array | ReadableStream<Uint8Array>, name = 'x.lwlog', init: RequestInit = {}) =>
-  fetch(`${server.url}/api/import`, { method: 'POST', body: body instanceof Uint8Array ? new Uint8Array(body) : body, headers: { 'x-filename': name, 'content-type': 'application/octet-stream' }, ...init });
+  fetch(`${server.url}/api/import`, {
+    method: 'POST',
+    body: body instanceof Uint8Array ? new Uint8Array(body) : body,
+    headers: { 'x-filename': name, 'content-type': 'application/octet-stream' },
+    ...init,
+  });
 
 /** A real trainer still gets every checkpoint acknowledged. */
 async function trainerServed(): Promise<void> {
@@ -53,7 +58,10 @@ test('POST /api/import: every crafted bad log is 400 LOG_INVALID with its reason
     assert.deepEqual([body.error?.code, body.error?.reason], ['LOG_INVALID', bad.reason], `${bad.name}: ${body.error?.message}`);
   }
   assert.equal(server.registry.list().length, before);
-  assert.deepEqual((await readdir(server.dataDir)).filter((n) => n.startsWith('.import-')), []);
+  assert.deepEqual(
+    (await readdir(server.dataDir)).filter((n) => n.startsWith('.import-')),
+    [],
+  );
   const ok = await upload(craftLog(validRunRecords({ id: 'uploaded-ok' }).records), 'ok.lwlog');
   assert.equal(ok.status, 200);
   await trainerServed();
@@ -77,18 +85,30 @@ test('POST /api/import: a gigabyte of zeros after a valid start is refused at th
   assert.equal(answer.error.code, 'LOG_CORRUPT');
   assert.ok(sent < 64 * 1024 ** 2, `the client got to send ${sent} bytes before the answer`);
   assert.equal(server.registry.index.get('zeros-upload'), undefined);
-  assert.deepEqual((await readdir(server.dataDir)).filter((n) => n.startsWith('.import-')), []);
+  assert.deepEqual(
+    (await readdir(server.dataDir)).filter((n) => n.startsWith('.import-')),
+    [],
+  );
   await trainerServed();
 });
 
 test('POST /api/import: an upload announcing more than 4 GiB is 413 LIMIT_IMPORT_BYTES before any byte is read', async () => {
   const { port } = new URL(server.url);
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/import', headers: { 'content-length': String(5 * 1024 ** 3), 'content-type': 'application/octet-stream' } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/import',
+        headers: { 'content-length': String(5 * 1024 ** 3), 'content-type': 'application/octet-stream' },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.write(craftLog([]));
   });
@@ -103,7 +123,13 @@ test('POST /api/import: a client that sends its whole body before reading gets t
   const rest = 24 * 1024 * 1024;
   const head = Buffer.alloc(64 * 1024, 0x41);
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/import', headers: { 'content-length': String(head.length + rest), 'content-type': 'application/octet-stream' } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/import',
+      headers: { 'content-length': String(head.length + rest), 'content-type': 'application/octet-stream' },
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       let body = '';
@@ -177,7 +203,10 @@ test('a data directory holding bad records: the run still opens (bad records lef
     live.close();
     assert.equal(snap.type, 'snapshot', JSON.stringify(snap).slice(0, 300));
     const run = RunSnapshot.parse((snap as { run?: unknown }).run);
-    assert.deepEqual(run.layers.map((l) => l.name), ['l0', 'l1']);
+    assert.deepEqual(
+      run.layers.map((l) => l.name),
+      ['l0', 'l1'],
+    );
     assert.deepEqual(run.checkpoints.steps, [10, 20]);
     const warning = run.warnings.find((w) => w.code === 'BAD_RECORD');
     assert.match(warning?.message ?? '', /^3 stored record\(s\) break the protocol's rules/);

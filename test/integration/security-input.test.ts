@@ -41,7 +41,10 @@ test('hello: run ids that are device names or paths are refused and create nothi
     await c.closed;
   }
   const dirs = await readdir(path.join(server.dataDir, 'runs'));
-  assert.deepEqual(dirs.filter((d) => !d.startsWith('.')), [finishedRun]);
+  assert.deepEqual(
+    dirs.filter((d) => !d.startsWith('.')),
+    [finishedRun],
+  );
 });
 
 test('unicode and path characters in run names become safe ids', async () => {
@@ -79,7 +82,13 @@ test('/live: topics and requests with hostile run ids are answered with errors',
   const r = await c.next();
   assert.deepEqual([r.type, r.ok, r.code], ['response', false, 'BAD_REQUEST']);
   // A well-formed id that names no run is RUN_NOT_FOUND for every request that takes a run.
-  const asks: Array<[string, Record<string, unknown>]> = [['layer-matrix', { step: 1, metric: 'cka' }], ['run-at', { step: 1 }], ['series', { name: 'loss' }], ['unit-examples', { layer: 'fc', unit: 0 }], ['reanalyse', { metric: 'cka' }]];
+  const asks: Array<[string, Record<string, unknown>]> = [
+    ['layer-matrix', { step: 1, metric: 'cka' }],
+    ['run-at', { step: 1 }],
+    ['series', { name: 'loss' }],
+    ['unit-examples', { layer: 'fc', unit: 0 }],
+    ['reanalyse', { metric: 'cka' }],
+  ];
   for (const [i, [what, params]] of asks.entries()) {
     c.ws.send(JSON.stringify({ type: 'request', id: 10 + i, what, run: 'no-such-run', params }));
     const reply = await c.next();
@@ -150,7 +159,10 @@ test('malformed logs are rejected by import and replay with a message, and nothi
 
 test('malformed .npy files are rejected with their NPY_ code', async () => {
   const dir = await tempDir();
-  const good = writeNpy(new Float32Array(12).map((_, i) => Math.sin(i)), [3, 4]);
+  const good = writeNpy(
+    new Float32Array(12).map((_, i) => Math.sin(i)),
+    [3, 4],
+  );
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['magic', new TextEncoder().encode('PK\x03\x04 zip file'), /NPY_BAD_MAGIC/],
     ['truncated', good.subarray(0, good.length - 8), /NPY_TRUNCATED/],
@@ -188,7 +200,10 @@ test('NaN/Inf activations: a per-layer warning to the trainer and the viewer, ex
   }
   await c.end();
   await c.close();
-  assert.deepEqual(warnings.map((w) => [w.layer, w.step]), [['l1', 3]]);
+  assert.deepEqual(
+    warnings.map((w) => [w.layer, w.step]),
+    [['l1', 3]],
+  );
   await server.analysis.idle();
 
   const live = await LiveClient.connect({ url: server.liveUrl });
@@ -205,7 +220,8 @@ test('NaN/Inf activations: a per-layer warning to the trainer and the viewer, ex
   assert.ok(Object.keys(grids).length > 0, 'convergence was computed');
   for (const [metric, g] of Object.entries(grids) as Array<[string, ConvergenceGrid]>) {
     const col = g.steps.indexOf(3);
-    for (const rows of [g.toNewest, g.stability]) for (const row of rows) for (const v of row) assert.ok(v === null || Number.isFinite(v), `${metric}: no NaN in the grid`);
+    for (const rows of [g.toNewest, g.stability])
+      for (const row of rows) for (const v of row) assert.ok(v === null || Number.isFinite(v), `${metric}: no NaN in the grid`);
     assert.equal(g.toNewest[1][col], null, `${metric}: l1 at step 3 is excluded`);
     assert.ok(typeof g.toNewest[0][col] === 'number', `${metric}: l0 at step 3 is still computed`);
   }
@@ -222,5 +238,5 @@ function npy(dict: string): Buffer {
   const head = Buffer.alloc(10);
   Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
   head.writeUInt16LE(len, 8);
-  return Buffer.concat([head, Buffer.from(dict.padEnd(len - 1, ' ') + '\n', 'latin1')]);
+  return Buffer.concat([head, Buffer.from(`${dict.padEnd(len - 1, ' ')}\n`, 'latin1')]);
 }

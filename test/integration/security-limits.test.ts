@@ -14,7 +14,16 @@ let server: TestServer;
 
 before(async () => {
   server = await startTestServer({
-    limits: { maxFrameBytes: 64 * 1024, maxLayers: 4, maxUnits: 32, maxExamples: 64, maxClasses: 8, maxConcepts: 4, maxRunBytes: 40_000, maxMessagesPerSecond: 200 },
+    limits: {
+      maxFrameBytes: 64 * 1024,
+      maxLayers: 4,
+      maxUnits: 32,
+      maxExamples: 64,
+      maxClasses: 8,
+      maxConcepts: 4,
+      maxRunBytes: 40_000,
+      maxMessagesPerSecond: 200,
+    },
     connectionLimits: {
       maxTextBytes: 8 * 1024,
       maxCheckpointBytes: 12_000,
@@ -63,7 +72,16 @@ test('welcome.limits reports the configured limits', async () => {
   const c = await rawSocket(server.ingestUrl);
   c.ws.send(JSON.stringify({ type: 'hello', protocol: 1, run: { name: 'limits' } }));
   const w = await c.next();
-  assert.deepEqual(w.limits, { maxFrameBytes: 65536, maxLayers: 4, maxUnits: 32, maxExamples: 64, maxClasses: 8, maxConcepts: 4, maxRunBytes: 40000, maxMessagesPerSecond: 200 });
+  assert.deepEqual(w.limits, {
+    maxFrameBytes: 65536,
+    maxLayers: 4,
+    maxUnits: 32,
+    maxExamples: 64,
+    maxClasses: 8,
+    maxConcepts: 4,
+    maxRunBytes: 40000,
+    maxMessagesPerSecond: 200,
+  });
   c.ws.close();
 });
 
@@ -108,7 +126,13 @@ test('a binary frame over --max-frame closes with 1009; a JSON message over --ma
 });
 
 test('a checkpoint announcing more bytes than --max-checkpoint-bytes: LIMIT_CHECKPOINT_BYTES, its frames are swallowed', async () => {
-  const wide = { layers: [{ name: 'a', units: 32, kind: 'dense' as const }, { name: 'b', units: 32, kind: 'dense' as const }], probe: { examples: 64 } };
+  const wide = {
+    layers: [
+      { name: 'a', units: 32, kind: 'dense' as const },
+      { name: 'b', units: 32, kind: 'dense' as const },
+    ],
+    probe: { examples: 64 },
+  };
   const c = await hello('big-checkpoint');
   c.ws.send(JSON.stringify({ type: 'layers', layers: wide.layers }));
   c.ws.send(JSON.stringify({ type: 'probe', examples: 64 }));
@@ -119,7 +143,7 @@ test('a checkpoint announcing more bytes than --max-checkpoint-bytes: LIMIT_CHEC
   for (const l of wide.layers) c.ws.send(encodeFrame({ run: c.runId, step: 1, layer: l.name, shape: [32, 64] }, new Float32Array(32 * 64)));
   c.ws.send(JSON.stringify({ type: 'ping', id: 1 }));
   const cpErr = await c.next();
-  assert.deepEqual(pick(cpErr), ["LIMIT_CHECKPOINT_BYTES", "checkpoint", false], JSON.stringify(c.msgs));
+  assert.deepEqual(pick(cpErr), ['LIMIT_CHECKPOINT_BYTES', 'checkpoint', false], JSON.stringify(c.msgs));
   assert.deepEqual(await c.next(), { type: 'pong', id: 1 }, 'no UNEXPECTED_FRAME for the swallowed frames');
   // One layer at a time fits.
   c.ws.send(JSON.stringify({ type: 'checkpoint', step: 2, layers: ['a'] }));
@@ -217,17 +241,24 @@ test('/live: subscriptions, message rate and message size are bounded', async ()
 
 test('serve: limit flags and LAYERWATCH_MAX_* reach welcome.limits; a bad value is a usage error', async () => {
   const dataDir = await tempDir();
-  const child = await startChildServer(dataDir, ['--max-layers', '7', '--max-rate', '99', '--max-frame', '123456', '--max-classes', '12'], 0, { LAYERWATCH_MAX_CONCEPTS: '5' });
+  const child = await startChildServer(dataDir, ['--max-layers', '7', '--max-rate', '99', '--max-frame', '123456', '--max-classes', '12'], 0, {
+    LAYERWATCH_MAX_CONCEPTS: '5',
+  });
   try {
     const c = await rawSocket(child.ingestUrl);
     c.ws.send(JSON.stringify({ type: 'hello', protocol: 1, run: { name: 'flags' } }));
     const w = (await c.next()) as { limits: Record<string, number> };
-    assert.deepEqual([w.limits.maxLayers, w.limits.maxMessagesPerSecond, w.limits.maxFrameBytes, w.limits.maxClasses, w.limits.maxConcepts], [7, 99, 123456, 12, 5]);
+    assert.deepEqual(
+      [w.limits.maxLayers, w.limits.maxMessagesPerSecond, w.limits.maxFrameBytes, w.limits.maxClasses, w.limits.maxConcepts],
+      [7, 99, 123456, 12, 5],
+    );
     c.ws.close();
   } finally {
     child.child.kill('SIGKILL');
   }
-  const bad = await exec(process.execPath, [CLI, 'serve', '--no-pages', '--port', '0', '--data', dataDir], { env: { ...process.env, LAYERWATCH_MAX_UNITS: '-3' } }).then(
+  const bad = await exec(process.execPath, [CLI, 'serve', '--no-pages', '--port', '0', '--data', dataDir], {
+    env: { ...process.env, LAYERWATCH_MAX_UNITS: '-3' },
+  }).then(
     () => assert.fail('should refuse'),
     (e: { code: number; stderr: string }) => e,
   );

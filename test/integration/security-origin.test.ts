@@ -27,7 +27,10 @@ after(async () => {
 /** The upgrade's outcome: 'open' (the server's /live welcome or an /ingest socket), or the HTTP status that refused it. */
 async function upgrade(url: string, origin?: string): Promise<'open' | number> {
   return rawSocket(url, origin === undefined ? {} : { headers: { origin } }).then(
-    (c) => (c.ws.close(), 'open' as const),
+    (c) => {
+      c.ws.close();
+      return 'open' as const;
+    },
     (err: { status?: number }) => err.status ?? -1,
   );
 }
@@ -41,7 +44,7 @@ test('a page on another origin gets 403 on /ingest and /live, without tokens; no
   assert.equal(server.registry.list().length, before);
 });
 
-test('trainers (no Origin) and the server\'s own pages (Origin host = Host) are let in', async () => {
+test("trainers (no Origin) and the server's own pages (Origin host = Host) are let in", async () => {
   const host = new URL(server.url).host;
   assert.equal(await upgrade(server.liveUrl), 'open');
   assert.equal(await upgrade(server.liveUrl, `http://${host}`), 'open');

@@ -28,10 +28,16 @@ let server: ChildServer;
 /** The stored runs a server of an earlier version accepted: each holds one declaration beyond today's default limits. */
 const STORED: Record<string, { layers: object[]; probe: object }> = {
   'stored-label': { layers: [{ name: 'a', units: 2 }], probe: { type: 'probe', examples: 1, labels: [1_000_000_000] } },
-  'stored-concepts': { layers: [{ name: 'a', units: 2 }], probe: { type: 'probe', examples: 1, concepts: Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, category: 'x' })) } },
+  'stored-concepts': {
+    layers: [{ name: 'a', units: 2 }],
+    probe: { type: 'probe', examples: 1, concepts: Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, category: 'x' })) },
+  },
   'stored-units': { layers: [{ name: 'a', units: 1_000_000_000 }], probe: { type: 'probe', examples: 1, labels: [0] } },
   'stored-garbled': { layers: [{ name: 'a', units: 2 }], probe: { type: 'probe', examples: 'many', labels: [0] } },
-  'stored-layers': { layers: Array.from({ length: 300 }, (_, i) => ({ name: i ? `l${i}` : 'a', units: 2 })), probe: { type: 'probe', examples: 1, labels: [0] } },
+  'stored-layers': {
+    layers: Array.from({ length: 300 }, (_, i) => ({ name: i ? `l${i}` : 'a', units: 2 })),
+    probe: { type: 'probe', examples: 1, labels: [0] },
+  },
 };
 
 /** Writes a run straight into the data directory, as an older server would have stored it (no import, no check). */
@@ -59,7 +65,12 @@ after(() => {
   server.child.kill('SIGKILL');
 });
 
-const alive = async () => server.child.exitCode === null && (await fetch(`${server.url}/api/health`).then((r) => r.ok, () => false));
+const alive = async () =>
+  server.child.exitCode === null &&
+  (await fetch(`${server.url}/api/health`).then(
+    (r) => r.ok,
+    () => false,
+  ));
 
 /** A well-behaved trainer still gets its checkpoint stored. */
 async function stillServes(): Promise<void> {
@@ -92,7 +103,14 @@ test("the issue's probe (labels [1e9], no class names) is refused with LIMIT_CLA
   assert.deepEqual([err.code, err.of, err.fatal], ['LIMIT_CLASSES', 'probe', false]);
   assert.match(String(err.message), /label 1000000000 needs 1000000001 classes; the limit is 1000/);
   // Concept masks are held as bits per example, concept and pixel: a declaration is bounded by their total.
-  c.ws.send(JSON.stringify({ type: 'probe', examples: 100_000, concepts: Array.from({ length: 64 }, (_, i) => ({ name: `c${i}`, category: 'x' })), maskSize: { h: 1024, w: 1024 } }));
+  c.ws.send(
+    JSON.stringify({
+      type: 'probe',
+      examples: 100_000,
+      concepts: Array.from({ length: 64 }, (_, i) => ({ name: `c${i}`, category: 'x' })),
+      maskSize: { h: 1024, w: 1024 },
+    }),
+  );
   const masks = await c.next();
   assert.deepEqual([masks.code, masks.of, masks.fatal], ['LIMIT_CONCEPTS', 'probe', false]);
   assert.match(String(masks.message), /^masks of 100000 examples × 64 concepts × 1024 × 1024 pixels are \d+ values; the limit is 2147483648/);
@@ -112,7 +130,13 @@ test("the issue's probe (labels [1e9], no class names) is refused with LIMIT_CLA
 });
 
 test('stored declarations beyond the limits (a label of 1e9, 5,000 concepts, 1e9 units, 300 layers) or not parsing are left out with one BAD_RECORD warning when a viewer opens the run; the run opens and is served', async () => {
-  for (const [id, code] of [['stored-label', 'LIMIT_CLASSES'], ['stored-concepts', 'LIMIT_CONCEPTS'], ['stored-units', 'LIMIT_UNITS'], ['stored-layers', 'LIMIT_LAYERS'], ['stored-garbled', 'BAD_MESSAGE']] as const) {
+  for (const [id, code] of [
+    ['stored-label', 'LIMIT_CLASSES'],
+    ['stored-concepts', 'LIMIT_CONCEPTS'],
+    ['stored-units', 'LIMIT_UNITS'],
+    ['stored-layers', 'LIMIT_LAYERS'],
+    ['stored-garbled', 'BAD_MESSAGE'],
+  ] as const) {
     const snap = await snapshotOf(id);
     const warnings = snap.warnings as Array<{ code: string; message: string }>;
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
@@ -150,7 +174,10 @@ test('a restart does not bring the crash back: the stored runs open again, and a
   assert.ok(await alive());
 });
 
-test('after every case above, a real PyTorch trainer (examples/digits_mlp.py --epochs 2) completes against the same server', { skip: !existsSync(PYTHON) && 'no /usr/bin/python3', timeout: 240_000 }, async () => {
+test('after every case above, a real PyTorch trainer (examples/digits_mlp.py --epochs 2) completes against the same server', {
+  skip: !existsSync(PYTHON) && 'no /usr/bin/python3',
+  timeout: 240_000,
+}, async () => {
   const { stdout } = await exec(PYTHON, [path.join(ROOT, 'examples/digits_mlp.py'), '--url', server.ingestUrl, '--epochs', '2', '--json'], {
     timeout: 240_000,
     env: { ...process.env, PYTHONPATH: path.join(ROOT, 'clients/python') },

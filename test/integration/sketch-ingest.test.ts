@@ -32,7 +32,10 @@ function acts(l: number, c: number): Float32Array {
 
 async function sendRun(name: string, sketch?: number, rawAt?: number): Promise<string> {
   const c = await IngestClient.connect({ url: server.ingestUrl, run: { name }, options: { analysis: { k: 5 } }, ...(sketch ? { sketch } : {}) });
-  await c.declare([0, 1].map((l) => ({ name: `h${l}`, units: UNITS })), { examples: M });
+  await c.declare(
+    [0, 1].map((l) => ({ name: `h${l}`, units: UNITS })),
+    { examples: M },
+  );
   for (const [i, step] of STEPS.entries()) {
     const layers = [0, 1].map((l) => ({ layer: `h${l}`, data: acts(l, i), shape: [UNITS, M] }));
     if (step === rawAt) {
@@ -99,7 +102,15 @@ async function openSketchRun(name: string): Promise<Raw> {
   };
   ws.send(JSON.stringify({ type: 'hello', protocol: 1, run: { name } }));
   const welcome = await next();
-  ws.send(JSON.stringify({ type: 'layers', layers: [{ name: 's', units: UNITS, sketch: 4 }, { name: 'd', units: 6 }] }));
+  ws.send(
+    JSON.stringify({
+      type: 'layers',
+      layers: [
+        { name: 's', units: UNITS, sketch: 4 },
+        { name: 'd', units: 6 },
+      ],
+    }),
+  );
   ws.send(JSON.stringify({ type: 'probe', examples: M }));
   assert.equal((await next()).of, 'layers');
   assert.equal((await next()).of, 'probe');
@@ -126,10 +137,38 @@ test('frames that are not sketches: BAD_SKETCH or SHAPE_MISMATCH, the checkpoint
   const cases: Array<[string, () => void, string]> = [
     ['ascending singular values', () => send(c, 1, sketchFrame(1, [...sv].reverse(), basis)), 'BAD_SKETCH'],
     ['total below the singular values', () => send(c, 2, sketchFrame(2, sv, basis, 0.5 * sv.reduce((s, v) => s + v * v, 0))), 'BAD_SKETCH'],
-    ['a basis row that is not unit length', () => send(c, 3, sketchFrame(3, sv, basis.map((v, i) => (i < M ? 2 * v : v)))), 'BAD_SKETCH'],
-    ['more directions than declared', () => send(c, 4, sketchFrame(4, [...sv, sv[3]], Float32Array.from([...basis, ...basis.subarray(0, M)]))), 'SHAPE_MISMATCH'],
-    ['a raw frame for a sketched layer not listed in "raw"', () => send(c, 5, encodeFrame({ step: 5, layer: 's', shape: [UNITS, M] }, acts(0, 0))), 'SHAPE_MISMATCH'],
-    ['a sketch for a layer not declared as sketches', () => send(c, 6, sketchFrame(6, sv, basis), { dense: encodeFrame({ step: 6, layer: 'd', shape: [4, M], kind: 'sketch', sketch: { singular: sv, total: good.total } }, basis) }), 'SHAPE_MISMATCH'],
+    [
+      'a basis row that is not unit length',
+      () =>
+        send(
+          c,
+          3,
+          sketchFrame(
+            3,
+            sv,
+            basis.map((v, i) => (i < M ? 2 * v : v)),
+          ),
+        ),
+      'BAD_SKETCH',
+    ],
+    [
+      'more directions than declared',
+      () => send(c, 4, sketchFrame(4, [...sv, sv[3]], Float32Array.from([...basis, ...basis.subarray(0, M)]))),
+      'SHAPE_MISMATCH',
+    ],
+    [
+      'a raw frame for a sketched layer not listed in "raw"',
+      () => send(c, 5, encodeFrame({ step: 5, layer: 's', shape: [UNITS, M] }, acts(0, 0))),
+      'SHAPE_MISMATCH',
+    ],
+    [
+      'a sketch for a layer not declared as sketches',
+      () =>
+        send(c, 6, sketchFrame(6, sv, basis), {
+          dense: encodeFrame({ step: 6, layer: 'd', shape: [4, M], kind: 'sketch', sketch: { singular: sv, total: good.total } }, basis),
+        }),
+      'SHAPE_MISMATCH',
+    ],
   ];
   for (const [what, act, code] of cases) {
     act();

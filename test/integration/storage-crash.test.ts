@@ -69,13 +69,16 @@ if (process.env.LW_CRASH_CHILD) {
     const file = path.join(dir, 'log.lwlog');
     const self = fileURLToPath(import.meta.url);
     let seed = 20240611;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
     let acked = 0;
     let tornSeen = 0;
     let verifiedEnd = 16;
     try {
       for (let round = 0; round <= KILLS; round++) {
-        const proc = spawn(process.execPath, ['--import', 'tsx', self], { env: { ...process.env, LW_CRASH_CHILD: file }, stdio: ['ignore', 'pipe', 'inherit'] });
+        const proc = spawn(process.execPath, ['--import', 'tsx', self], {
+          env: { ...process.env, LW_CRASH_CHILD: file },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let flushed = acked;
         const ready = await waitFor(proc, /^ready (\d+) (\d+)$/, (line) => {
           const m = line.match(/^flushed (\d+)$/);

@@ -36,7 +36,10 @@ let plain: string;
 /** The expected top k of a unit: values per example (max over positions), highest first, ties to the lower example. */
 function expectedTop(data: Float32Array, unit: number, positions: number, k: number): Array<{ example: number; value: number }> {
   const values = Array.from({ length: M }, (_, e) => Math.max(...data.subarray((unit * M + e) * positions, (unit * M + e + 1) * positions)));
-  return values.map((value, example) => ({ example, value })).sort((a, b) => b.value - a.value || a.example - b.example).slice(0, k);
+  return values
+    .map((value, example) => ({ example, value }))
+    .sort((a, b) => b.value - a.value || a.example - b.example)
+    .slice(0, k);
 }
 
 function expectedPixels(e: number): string {
@@ -83,9 +86,19 @@ test('dense layer: the top k in order with their values, labels and exact pixels
   assert.equal(res.ok, true, res.message);
   const data = UnitExamples.parse(res.data);
   const want = expectedTop(acts.get(10)!.fc, 2, 1, 5);
-  assert.deepEqual(data.examples.map((x) => x.example), want.map((x) => x.example));
-  assert.deepEqual(data.examples.slice(0, 2).map((x) => x.example), [4, 9], 'a tie goes to the lower example');
-  assert.deepEqual(data.examples.map((x) => x.value), want.map((x) => x.value));
+  assert.deepEqual(
+    data.examples.map((x) => x.example),
+    want.map((x) => x.example),
+  );
+  assert.deepEqual(
+    data.examples.slice(0, 2).map((x) => x.example),
+    [4, 9],
+    'a tie goes to the lower example',
+  );
+  assert.deepEqual(
+    data.examples.map((x) => x.value),
+    want.map((x) => x.value),
+  );
   assert.deepEqual(data.imageSize, SIZE);
   assert.equal(data.pooling, 'none');
   assert.equal(data.step, 10);
@@ -104,17 +117,26 @@ test('spatial layer: examples ranked by their maximum over h × w; the newest st
   assert.equal(data.step, 20);
   assert.equal(data.pooling, 'max');
   const want = expectedTop(acts.get(20)!.conv, 1, 6, 12);
-  assert.deepEqual(data.examples.map((x) => [x.example, x.value]), want.map((x) => [x.example, x.value]));
+  assert.deepEqual(
+    data.examples.map((x) => [x.example, x.value]),
+    want.map((x) => [x.example, x.value]),
+  );
   for (const x of data.examples) assert.equal(x.pixels, expectedPixels(x.example));
   const all = UnitExamples.parse((await ask(server.liveUrl, withImages, { layer: 'conv', unit: 0, step: 10, k: 64 })).data);
-  assert.deepEqual(all.examples.map((x) => x.example), expectedTop(acts.get(10)!.conv, 0, 6, M).map((x) => x.example));
+  assert.deepEqual(
+    all.examples.map((x) => x.example),
+    expectedTop(acts.get(10)!.conv, 0, 6, M).map((x) => x.example),
+  );
 });
 
 test('a run without images answers the examples without pixels', async () => {
   const res = await ask(server.liveUrl, plain, { layer: 'fc', unit: 2, step: 10, k: 3 });
   assert.equal(res.ok, true, res.message);
   const data = UnitExamples.parse(res.data);
-  assert.deepEqual(data.examples.map((x) => x.example), expectedTop(acts.get(10)!.fc, 2, 1, 3).map((x) => x.example));
+  assert.deepEqual(
+    data.examples.map((x) => x.example),
+    expectedTop(acts.get(10)!.fc, 2, 1, 3).map((x) => x.example),
+  );
   assert.equal(data.imageSize, undefined);
   assert.ok(data.examples.every((x) => x.pixels === undefined && x.className !== undefined));
 });
@@ -180,6 +202,9 @@ test('the ended run and, after a restart, the stored log answer as the live run 
   const again = await ask(server.liveUrl, withImages, params);
   assert.equal(again.ok, true, again.message);
   assert.deepEqual(again.data, first.data);
-  assert.deepEqual(UnitExamples.parse(again.data).examples.map((x) => x.example), expectedTop(acts.get(10)!.conv, 2, 6, 8).map((x) => x.example));
+  assert.deepEqual(
+    UnitExamples.parse(again.data).examples.map((x) => x.example),
+    expectedTop(acts.get(10)!.conv, 2, 6, 8).map((x) => x.example),
+  );
   assert.deepEqual((await ask(server.liveUrl, plain, { layer: 'fc', unit: 0 })).data, dense.data);
 });

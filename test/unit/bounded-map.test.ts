@@ -5,7 +5,14 @@ import { BoundedMap } from '../../lib/bounded-map';
 test('keeps the newest `max` entries, dropping the oldest set first', () => {
   const m = new BoundedMap<string, number>(3);
   for (const [i, k] of ['a', 'b', 'c', 'd', 'e'].entries()) m.set(k, i);
-  assert.deepEqual([...m.entries()], [['c', 2], ['d', 3], ['e', 4]]);
+  assert.deepEqual(
+    [...m.entries()],
+    [
+      ['c', 2],
+      ['d', 3],
+      ['e', 4],
+    ],
+  );
   assert.equal(m.has('a'), false);
 });
 
@@ -16,7 +23,14 @@ test('setting an existing key makes it the newest; reading does not', () => {
   m.set('c', 3);
   assert.deepEqual([...m.keys()], ['b', 'c'], 'a read leaves the order alone');
   m.set('b', 20).set('d', 4);
-  assert.deepEqual([...m.entries()], [['b', 20], ['d', 4]], 'the re-set key outlives the one set after it');
+  assert.deepEqual(
+    [...m.entries()],
+    [
+      ['b', 20],
+      ['d', 4],
+    ],
+    'the re-set key outlives the one set after it',
+  );
 });
 
 test('delete and clear free room like a plain Map', () => {

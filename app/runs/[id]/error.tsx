@@ -10,7 +10,10 @@ export default function RunError({ error, retry }: { error: Error & { digest?: s
     <div className="state-page" role="alert">
       <h1>This run could not be shown</h1>
       <p>{error.message || 'An unexpected error occurred while drawing the run.'}</p>
-      <button type="button" onClick={() => retry()}>Try again</button> <Link href="/">Back to all runs</Link>
+      <button type="button" onClick={() => retry()}>
+        Try again
+      </button>{' '}
+      <Link href="/">Back to all runs</Link>
     </div>
   );
 }

@@ -14,7 +14,13 @@ export const DETECTOR_IOU = 0.04;
  * IoU (−1 when every IoU is 0). With it (or a tally per concept), only concepts whose overlap has p < `alpha`
  * (overlapPValue) compete; −1 with IoU 0 when none does.
  */
-export function bestConcepts(iou: Float64Array, units: number, concepts: number, tally?: ConceptTally | ((c: number) => ConceptTally), alpha = DETECTOR_ALPHA): { best: Int32Array; iou: Float64Array } {
+export function bestConcepts(
+  iou: Float64Array,
+  units: number,
+  concepts: number,
+  tally?: ConceptTally | ((c: number) => ConceptTally),
+  alpha = DETECTOR_ALPHA,
+): { best: Int32Array; iou: Float64Array } {
   const of = typeof tally === 'function' ? tally : () => tally!;
   const best = new Int32Array(units).fill(-1);
   const top = new Float64Array(units);
@@ -42,7 +48,13 @@ export interface DetectorSummary {
 }
 
 /** Counts detectors; `category[c]` is concept c's category index (0 … categories − 1). */
-export function summariseDetectors(best: Int32Array, bestIou: Float64Array, category: ArrayLike<number>, categories: number, threshold = DETECTOR_IOU): DetectorSummary {
+export function summariseDetectors(
+  best: Int32Array,
+  bestIou: Float64Array,
+  category: ArrayLike<number>,
+  categories: number,
+  threshold = DETECTOR_IOU,
+): DetectorSummary {
   const seen = new Set<number>();
   let detectors = 0;
   for (let u = 0; u < best.length; u++) {

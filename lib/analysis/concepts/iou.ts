@@ -16,7 +16,14 @@ export function createTally(units: number, concepts: number): ConceptTally {
  * Tallies image-level labels as whole-image masks: `values` is units × examples × positions, a unit is on where its
  * value is > cuts[u], and concept c covers every position of the examples whose `conceptLabels` list it.
  */
-export function tallyImageLevel(tally: ConceptTally, values: Real, examples: number, positions: number, cuts: Float64Array, conceptLabels: ReadonlyArray<ReadonlyArray<number>>): void {
+export function tallyImageLevel(
+  tally: ConceptTally,
+  values: Real,
+  examples: number,
+  positions: number,
+  cuts: Float64Array,
+  conceptLabels: ReadonlyArray<ReadonlyArray<number>>,
+): void {
   const { units, concepts } = tally;
   tally.total += examples * positions;
   for (let j = 0; j < examples; j++) {

@@ -100,7 +100,9 @@ export function analyseLayerConcepts(layer: LayerValues, probe: ConceptProbe, op
       }
     }
     if (dirs) {
-      const targets: SensitivityTargets = opts.logits ? { kind: 'logits', data: opts.logits, classes: probe.classes } : { kind: 'indicator', labels: probe.labels, classes: probe.classes };
+      const targets: SensitivityTargets = opts.logits
+        ? { kind: 'logits', data: opts.logits, classes: probe.classes }
+        : { kind: 'indicator', labels: probe.labels, classes: probe.classes };
       sensitivity = classSensitivity(dirs.basis, dirs.k, m, targets);
       k = dirs.k;
     }

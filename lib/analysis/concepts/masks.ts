@@ -14,7 +14,7 @@ export function packMasksInto(masks: PackedMasks, first: number, values: ArrayLi
   if (first < 0 || first + count > masks.examples) throw new RangeError(`masks for examples ${first}..${first + count - 1} outside 0..${masks.examples - 1}`);
   if (values.length !== count * concepts * px) throw new RangeError(`${values.length} mask values for ${count} × ${concepts} × ${h} × ${w}`);
   for (let i = 0; i < count * concepts; i++) {
-    const slot = (first * concepts + i);
+    const slot = first * concepts + i;
     const base = slot * words;
     masks.bits.fill(0, base, base + words);
     let n = 0;
@@ -32,7 +32,7 @@ export function packMasksInto(masks: PackedMasks, first: number, values: ArrayLi
 export function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** Source indices and weights of a bilinear resize from n to N samples (pixel centres aligned, edges clamped). */
@@ -44,7 +44,9 @@ export interface Axis1D {
 
 /** Plans one axis of a bilinear resize. */
 export function bilinearAxis(n: number, N: number): Axis1D {
-  const i0 = new Int32Array(N), i1 = new Int32Array(N), t = new Float64Array(N);
+  const i0 = new Int32Array(N),
+    i1 = new Int32Array(N),
+    t = new Float64Array(N);
   const scale = n / N;
   for (let k = 0; k < N; k++) {
     const src = Math.min(n - 1, Math.max(0, (k + 0.5) * scale - 0.5));
@@ -77,9 +79,13 @@ const lerp = (a: number, b: number, t: number) => (t === 0 || a === b ? a : a + 
 export function upsampleInto(src: Real, offset: number, plan: BilinearPlan, out: Float64Array): void {
   const { w, H, W, ys, xs } = plan;
   for (let y = 0; y < H; y++) {
-    const r0 = offset + ys.i0[y] * w, r1 = offset + ys.i1[y] * w, ty = ys.t[y];
+    const r0 = offset + ys.i0[y] * w,
+      r1 = offset + ys.i1[y] * w,
+      ty = ys.t[y];
     for (let x = 0; x < W; x++) {
-      const a = xs.i0[x], b = xs.i1[x], tx = xs.t[x];
+      const a = xs.i0[x],
+        b = xs.i1[x],
+        tx = xs.t[x];
       out[y * W + x] = lerp(lerp(src[r0 + a], src[r0 + b], tx), lerp(src[r1 + a], src[r1 + b], tx), ty);
     }
   }

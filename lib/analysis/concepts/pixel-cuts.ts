@@ -15,7 +15,8 @@ const BINS = 4096;
 /** Cuts c_u such that unit u is "on" at the upsampled pixels whose value is > c_u (values units × examples × h × w). */
 export function upsampledQuantileCuts(values: Real, units: number, examples: number, h: number, w: number, H: number, W: number, q: number): Float64Array {
   if (!(q > 0 && q < 1)) throw new RangeError(`quantile must be in (0, 1), got ${q}`);
-  const px = h * w, PX = H * W;
+  const px = h * w,
+    PX = H * W;
   const n = examples * PX;
   const top = Math.min(n, Math.max(1, Math.ceil(q * n - 1e-9)));
   const plan = bilinearPlan(h, w, H, W);
@@ -24,7 +25,8 @@ export function upsampledQuantileCuts(values: Real, units: number, examples: num
   const cuts = new Float64Array(units);
   for (let u = 0; u < units; u++) {
     const row = u * examples * px;
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let i = row; i < row + examples * px; i++) {
       lo = Math.min(lo, values[i]);
       hi = Math.max(hi, values[i]);
@@ -48,7 +50,8 @@ export function upsampledQuantileCuts(values: Real, units: number, examples: num
     };
     counts.fill(0);
     each((v) => counts[bin(v)]++, -Infinity);
-    let b = BINS - 1, above = 0;
+    let b = BINS - 1,
+      above = 0;
     while (b > 0 && above + counts[b] < top) above += counts[b--];
     const need = top - above;
     const lower = lo + b / scale;

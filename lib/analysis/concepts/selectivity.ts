@@ -84,7 +84,9 @@ export function quantiles(values: ArrayLike<number | null>, ps: readonly number[
   if (!n) return null;
   const xs = finite.subarray(0, n).sort();
   return ps.map((p) => {
-    const pos = p * (xs.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
+    const pos = p * (xs.length - 1),
+      lo = Math.floor(pos),
+      hi = Math.ceil(pos);
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo);
   });
 }

@@ -22,7 +22,8 @@ const smallLogFactorials = (() => {
 /** ln(n!) for a non-negative integer n (a table below 256, Stirling's series above: error < 1e-16 relative). */
 export function logFactorial(n: number): number {
   if (n < SMALL) return smallLogFactorials[n];
-  const inv = 1 / n, inv2 = inv * inv;
+  const inv = 1 / n,
+    inv2 = inv * inv;
   return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + inv * (1 / 12 - inv2 * (1 / 360 - inv2 / 1260));
 }
 
@@ -30,8 +31,12 @@ const logChoose = (n: number, k: number) => logFactorial(n) - logFactorial(k) - 
 
 /** P(X ≥ inter) for X ~ Hypergeom(total, gt, act); all arguments are counts (rounded to integers). */
 export function overlapPValue(total: number, gt: number, act: number, inter: number): number {
-  const N = Math.round(total), G = Math.round(gt), A = Math.round(act), I = Math.round(inter);
-  const lo = Math.max(0, A + G - N), hi = Math.min(A, G);
+  const N = Math.round(total),
+    G = Math.round(gt),
+    A = Math.round(act),
+    I = Math.round(inter);
+  const lo = Math.max(0, A + G - N),
+    hi = Math.min(A, G);
   if (I <= lo) return 1;
   if (I > hi) return 0;
   const pmf = (x: number) => Math.exp(logChoose(G, x) + logChoose(N - G, A - x) - logChoose(N, A));

@@ -38,9 +38,12 @@ export function selectKth(a: Float64Array, k: number): number {
   let hi = a.length - 1;
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
-    const x = a[lo], y = a[mid], z = a[hi];
-    const pivot = x < y ? (y < z ? y : Math.max(x , z)) : x < z ? x : Math.max(y , z);
-    let i = lo, j = hi;
+    const x = a[lo],
+      y = a[mid],
+      z = a[hi];
+    const pivot = x < y ? (y < z ? y : Math.max(x, z)) : x < z ? x : Math.max(y, z);
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (a[i] < pivot) i++;
       while (a[j] > pivot) j--;

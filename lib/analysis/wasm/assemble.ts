@@ -20,23 +20,77 @@ const TYPE: Record<ValType, number> = { i32: 0x7f, f64: 0x7c, v128: 0x7b };
 
 /** Opcodes without immediates. */
 const PLAIN: Record<string, number | [number, number]> = {
-  'unreachable': 0x00, 'nop': 0x01, 'else': 0x05, 'end': 0x0b, 'return': 0x0f, 'drop': 0x1a, 'select': 0x1b,
-  'i32.eqz': 0x45, 'i32.eq': 0x46, 'i32.ne': 0x47, 'i32.lt_s': 0x48, 'i32.lt_u': 0x49, 'i32.gt_s': 0x4a, 'i32.gt_u': 0x4b,
-  'i32.le_s': 0x4c, 'i32.le_u': 0x4d, 'i32.ge_s': 0x4e, 'i32.ge_u': 0x4f,
-  'f64.eq': 0x61, 'f64.ne': 0x62, 'f64.lt': 0x63, 'f64.gt': 0x64, 'f64.le': 0x65, 'f64.ge': 0x66,
-  'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.div_s': 0x6d, 'i32.div_u': 0x6e, 'i32.rem_s': 0x6f, 'i32.rem_u': 0x70,
-  'i32.and': 0x71, 'i32.or': 0x72, 'i32.xor': 0x73, 'i32.shl': 0x74, 'i32.shr_s': 0x75, 'i32.shr_u': 0x76,
-  'f64.abs': 0x99, 'f64.neg': 0x9a, 'f64.sqrt': 0x9f, 'f64.add': 0xa0, 'f64.sub': 0xa1, 'f64.mul': 0xa2, 'f64.div': 0xa3,
-  'f64.min': 0xa4, 'f64.max': 0xa5, 'f64.convert_i32_s': 0xb7, 'f64.promote_f32': 0xbb,
-  'f64x2.splat': [0xfd, 0x14], 'f64x2.abs': [0xfd, 0xec], 'f64x2.neg': [0xfd, 0xed], 'f64x2.sqrt': [0xfd, 0xef],
-  'f64x2.add': [0xfd, 0xf0], 'f64x2.sub': [0xfd, 0xf1], 'f64x2.mul': [0xfd, 0xf2], 'f64x2.div': [0xfd, 0xf3],
-  'f64x2.min': [0xfd, 0xf4], 'f64x2.max': [0xfd, 0xf5], 'f64x2.promote_low_f32x4': [0xfd, 0x5f],
+  unreachable: 0x00,
+  nop: 0x01,
+  else: 0x05,
+  end: 0x0b,
+  return: 0x0f,
+  drop: 0x1a,
+  select: 0x1b,
+  'i32.eqz': 0x45,
+  'i32.eq': 0x46,
+  'i32.ne': 0x47,
+  'i32.lt_s': 0x48,
+  'i32.lt_u': 0x49,
+  'i32.gt_s': 0x4a,
+  'i32.gt_u': 0x4b,
+  'i32.le_s': 0x4c,
+  'i32.le_u': 0x4d,
+  'i32.ge_s': 0x4e,
+  'i32.ge_u': 0x4f,
+  'f64.eq': 0x61,
+  'f64.ne': 0x62,
+  'f64.lt': 0x63,
+  'f64.gt': 0x64,
+  'f64.le': 0x65,
+  'f64.ge': 0x66,
+  'i32.add': 0x6a,
+  'i32.sub': 0x6b,
+  'i32.mul': 0x6c,
+  'i32.div_s': 0x6d,
+  'i32.div_u': 0x6e,
+  'i32.rem_s': 0x6f,
+  'i32.rem_u': 0x70,
+  'i32.and': 0x71,
+  'i32.or': 0x72,
+  'i32.xor': 0x73,
+  'i32.shl': 0x74,
+  'i32.shr_s': 0x75,
+  'i32.shr_u': 0x76,
+  'f64.abs': 0x99,
+  'f64.neg': 0x9a,
+  'f64.sqrt': 0x9f,
+  'f64.add': 0xa0,
+  'f64.sub': 0xa1,
+  'f64.mul': 0xa2,
+  'f64.div': 0xa3,
+  'f64.min': 0xa4,
+  'f64.max': 0xa5,
+  'f64.convert_i32_s': 0xb7,
+  'f64.promote_f32': 0xbb,
+  'f64x2.splat': [0xfd, 0x14],
+  'f64x2.abs': [0xfd, 0xec],
+  'f64x2.neg': [0xfd, 0xed],
+  'f64x2.sqrt': [0xfd, 0xef],
+  'f64x2.add': [0xfd, 0xf0],
+  'f64x2.sub': [0xfd, 0xf1],
+  'f64x2.mul': [0xfd, 0xf2],
+  'f64x2.div': [0xfd, 0xf3],
+  'f64x2.min': [0xfd, 0xf4],
+  'f64x2.max': [0xfd, 0xf5],
+  'f64x2.promote_low_f32x4': [0xfd, 0x5f],
 };
 
 /** Memory instructions: opcode and natural alignment (log2 bytes). */
 const MEM: Record<string, [number | [number, number], number]> = {
-  'i32.load': [0x28, 2], 'f32.load': [0x2a, 2], 'f64.load': [0x2b, 3], 'i32.store': [0x36, 2], 'f64.store': [0x39, 3],
-  'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4], 'v128.load64_splat': [[0xfd, 0x0a], 3],
+  'i32.load': [0x28, 2],
+  'f32.load': [0x2a, 2],
+  'f64.load': [0x2b, 3],
+  'i32.store': [0x36, 2],
+  'f64.store': [0x39, 3],
+  'v128.load': [[0xfd, 0x00], 4],
+  'v128.store': [[0xfd, 0x0b], 4],
+  'v128.load64_splat': [[0xfd, 0x0a], 3],
   'v128.load64_zero': [[0xfd, 0x5d], 3],
 };
 
@@ -53,14 +107,20 @@ function sleb(n: number, out: number[]): void {
   for (;;) {
     const b = n & 0x7f;
     n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) { out.push(b); return; }
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+      out.push(b);
+      return;
+    }
     out.push(b | 0x80);
   }
 }
 
 function op(code: number | [number, number], out: number[]): void {
   if (typeof code === 'number') out.push(code);
-  else { out.push(code[0]); uleb(code[1], out); }
+  else {
+    out.push(code[0]);
+    uleb(code[1], out);
+  }
 }
 
 function section(id: number, body: number[], out: number[]): void {
@@ -87,10 +147,21 @@ function code(f: FuncDef, funcIndex: Map<string, number>): number[] {
   (f.locals ?? []).forEach(([n], i) => locals.set(n, f.params.length + i));
   const out: number[] = [];
   const decl = f.locals ?? [];
-  vec(decl, ([, t], o) => { o.push(1, TYPE[t]); }, out);
-  const tokens = f.body.replace(/;;[^\n]*/g, ' ').split(/\s+/).filter(Boolean);
+  vec(
+    decl,
+    ([, t], o) => {
+      o.push(1, TYPE[t]);
+    },
+    out,
+  );
+  const tokens = f.body
+    .replace(/;;[^\n]*/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
   const labels: (string | undefined)[] = [];
-  const fail = (msg: string): never => { throw new Error(`wasm ${f.name}: ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new Error(`wasm ${f.name}: ${msg}`);
+  };
   const local = (t: string | undefined) => locals.get(t ?? '') ?? fail(`unknown local ${t}`);
   const depth = (t: string | undefined) => {
     if (t && /^\d+$/.test(t)) return Number(t);
@@ -159,28 +230,69 @@ export function assemble(funcs: FuncDef[], shared = false): Uint8Array<ArrayBuff
   const funcIndex = new Map(funcs.map((f, i) => [`$${f.name}`, i]));
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types: number[] = [];
-  vec(sigs, (s, o) => {
-    const [p, r] = s.split('->');
-    o.push(0x60);
-    vec(p ? (p.split(',') as ValType[]) : [], (t, oo) => { oo.push(TYPE[t]); }, o);
-    vec(r ? [r as ValType] : [], (t, oo) => { oo.push(TYPE[t]); }, o);
-  }, types);
+  vec(
+    sigs,
+    (s, o) => {
+      const [p, r] = s.split('->');
+      o.push(0x60);
+      vec(
+        p ? (p.split(',') as ValType[]) : [],
+        (t, oo) => {
+          oo.push(TYPE[t]);
+        },
+        o,
+      );
+      vec(
+        r ? [r as ValType] : [],
+        (t, oo) => {
+          oo.push(TYPE[t]);
+        },
+        o,
+      );
+    },
+    types,
+  );
   section(1, types, out);
   const imports: number[] = [];
-  vec([0], (_, o) => {
-    name('env', o);
-    name('memory', o);
-    if (shared) { o.push(0x02, 0x03); uleb(1, o); uleb(SHARED_MAX_PAGES, o); } else { o.push(0x02, 0x00); uleb(1, o); }
-  }, imports);
+  vec(
+    [0],
+    (_, o) => {
+      name('env', o);
+      name('memory', o);
+      if (shared) {
+        o.push(0x02, 0x03);
+        uleb(1, o);
+        uleb(SHARED_MAX_PAGES, o);
+      } else {
+        o.push(0x02, 0x00);
+        uleb(1, o);
+      }
+    },
+    imports,
+  );
   section(2, imports, out);
   const fsec: number[] = [];
   vec(typeIdx, (t, o) => uleb(t, o), fsec);
   section(3, fsec, out);
   const exps: number[] = [];
-  vec(funcs.map((f, i) => [f.name, i] as const), ([n, i], o) => { name(n, o); o.push(0x00); uleb(i, o); }, exps);
+  vec(
+    funcs.map((f, i) => [f.name, i] as const),
+    ([n, i], o) => {
+      name(n, o);
+      o.push(0x00);
+      uleb(i, o);
+    },
+    exps,
+  );
   section(7, exps, out);
   const codes: number[] = [];
-  vec(funcs, (f, o) => { o.push(...code(f, funcIndex)); }, codes);
+  vec(
+    funcs,
+    (f, o) => {
+      o.push(...code(f, funcIndex));
+    },
+    codes,
+  );
   section(10, codes, out);
   return new Uint8Array(out);
 }

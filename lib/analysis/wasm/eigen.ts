@@ -15,7 +15,11 @@ function house(f: Float64Array, row: number, k: number, n: number, d: Float64Arr
   alpha = Math.sqrt(alpha);
   d[k] = f[row + k];
   const x0 = f[row + k + 1];
-  if (alpha === 0) { e[k] = 0; for (let j = k + 1; j < n; j++) f[row + j] = 0; return; }
+  if (alpha === 0) {
+    e[k] = 0;
+    for (let j = k + 1; j < n; j++) f[row + j] = 0;
+    return;
+  }
   const a = x0 > 0 ? -alpha : alpha;
   e[k] = a;
   f[row + k + 1] = x0 - a;
@@ -25,8 +29,14 @@ function house(f: Float64Array, row: number, k: number, n: number, d: Float64Arr
 
 /** Reduces symmetric s (n × n at byte address sp, row stride n) to tridiagonal (d, e); row k keeps reflector k. */
 function tridiagonalise(w: Workspace, sp: number, n: number, d: Float64Array, e: Float64Array): void {
-  const ld = n * 8, wp = w.zeros(n), pp = w.zeros(n), zero = w.zeros(n);
-  const f = w.f64, s0 = sp / 8, wo = wp / 8, po = pp / 8;
+  const ld = n * 8,
+    wp = w.zeros(n),
+    pp = w.zeros(n),
+    zero = w.zeros(n);
+  const f = w.f64,
+    s0 = sp / 8,
+    wo = wp / 8,
+    po = pp / 8;
   const row = (k: number) => sp + k * ld;
   if (n >= 3) {
     house(f, s0, 0, n, d, e);
@@ -47,14 +57,18 @@ function tridiagonalise(w: Workspace, sp: number, n: number, d: Float64Array, e:
       w.fn.rank2dot(sp, ld, k + 2, n, k + 2, n - k - 2, row(k), wp, row(k), pp);
     }
   }
-  if (n >= 2) { d[n - 2] = f[s0 + (n - 2) * n + n - 2]; e[n - 2] = f[s0 + (n - 2) * n + n - 1]; }
+  if (n >= 2) {
+    d[n - 2] = f[s0 + (n - 2) * n + n - 2];
+    e[n - 2] = f[s0 + (n - 2) * n + n - 1];
+  }
   d[n - 1] = f[s0 + n * n - 1];
   e[n - 1] = 0;
 }
 
 /** Eigenvalues only of symmetric s (n × n, not modified), descending. */
 export function wasmEigvals(s: Float64Array, n: number): Float64Array {
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   withWorkspace((w) => {
     const [sp] = w.put(s, 1, n * n);
     tridiagonalise(w, sp, n, d, e);
@@ -65,15 +79,18 @@ export function wasmEigvals(s: Float64Array, n: number): Float64Array {
 
 /** Eigendecomposition of symmetric s (n × n): values descending, the first `want` (default all) eigenvector rows. */
 export function wasmEigh(s: Float64Array, n: number, want = n): Eigen {
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   return withWorkspace((w) => {
     const [sp] = w.put(s, 1, n * n);
     tridiagonalise(w, sp, n, d, e);
     const t = tridiagEigen(d, e, n, wasmMul);
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) values[i] = t.lam[n - 1 - i];
-    const rows = Math.min(n, Math.max(0, want)), padded = (rows + 3) & ~3;
-    const zp = w.zeros(padded * n), f = w.f64;
+    const rows = Math.min(n, Math.max(0, want)),
+      padded = (rows + 3) & ~3;
+    const zp = w.zeros(padded * n),
+      f = w.f64;
     for (let i = 0; i < rows; i++) f.set(t.u.subarray((n - 1 - i) * n, (n - i) * n), zp / 8 + i * n);
     if (n >= 3) for (let b = 0; b < padded; b += 4) w.fn.backtrans(sp, zp + b * n * 8, n * 8, n);
     const vectors = new Float64Array(n * n);

@@ -45,7 +45,11 @@ export function wasmFailure(): string | undefined {
 }
 
 /** Control block layout (Int32Array): generation, next chunk, chunks done, chunk count, then the job's parameters. */
-const GEN = 0, NEXT = 1, DONE = 2, COUNT = 3, PARAMS = 4;
+const GEN = 0,
+  NEXT = 1,
+  DONE = 2,
+  COUNT = 3,
+  PARAMS = 4;
 
 /**
  * Takes chunks until none is left: chunk t = (row block t / nj, column block t % nj), all k blocks in order, so
@@ -53,12 +57,23 @@ const GEN = 0, NEXT = 1, DONE = 2, COUNT = 3, PARAMS = 4;
  * serialised into the helper thread's source.
  */
 function runChunks(fn: WasmExports, c: Int32Array, kb: number, ib: number, cb: number): void {
-  const a = c[4], b = c[5], sb = c[6], out = c[7], ldo = c[8], ra = c[9], rb = c[10], stride = c[11], upper = c[12], n = c[3];
+  const a = c[4],
+    b = c[5],
+    sb = c[6],
+    out = c[7],
+    ldo = c[8],
+    ra = c[9],
+    rb = c[10],
+    stride = c[11],
+    upper = c[12],
+    n = c[3];
   const nj = Math.ceil(rb / cb);
   for (;;) {
     const t = Atomics.add(c, 1, 1);
     if (t >= n) return;
-    const j0 = (t % nj) * cb, j1 = Math.min(rb, j0 + cb), i0 = Math.floor(t / nj) * cb;
+    const j0 = (t % nj) * cb,
+      j1 = Math.min(rb, j0 + cb),
+      i0 = Math.floor(t / nj) * cb;
     const i1 = Math.min(ra, i0 + cb, upper ? j1 : ra);
     for (let k0 = 0; k0 < stride && i0 < i1; k0 += kb) {
       const n2 = Math.min(kb, stride - k0) / 2;
@@ -127,7 +142,9 @@ export class Workspace {
         const control = new Int32Array(new SharedArrayBuffer(4 * (PARAMS + 9)));
         const worker = new wt.Worker(HELPER, { eval: true, workerData: { module: mod, memory: this.memory, control: control.buffer } });
         worker.unref();
-        worker.on('error', () => { if (this.helper?.worker === worker) this.helper = undefined; });
+        worker.on('error', () => {
+          if (this.helper?.worker === worker) this.helper = undefined;
+        });
         this.helper = { worker, control };
       } catch {
         this.helper = undefined;
@@ -160,9 +177,15 @@ export class Workspace {
   /** Copies x (rows × cols) in with rows padded to an even length (zeros); returns [address, stride in doubles]. */
   put(x: Real, rows: number, cols: number): [number, number] {
     const stride = (cols + 1) & ~1;
-    const at = this.alloc(rows * stride), f = this.f64, o = at / 8;
+    const at = this.alloc(rows * stride),
+      f = this.f64,
+      o = at / 8;
     if (stride === cols) f.set(x, o);
-    else for (let i = 0; i < rows; i++) { f.set(x.subarray(i * cols, i * cols + cols), o + i * stride); f[o + i * stride + cols] = 0; }
+    else
+      for (let i = 0; i < rows; i++) {
+        f.set(x.subarray(i * cols, i * cols + cols), o + i * stride);
+        f[o + i * stride + cols] = 0;
+      }
     return [at, stride];
   }
 
@@ -206,7 +229,10 @@ export function withWorkspace<T>(fn: (w: Workspace) => T): T {
   } finally {
     depth--;
     w.release(mark);
-    if (depth === 0 && w.bytes > (w.helper ? KEEP_BYTES_SHARED : KEEP_BYTES)) { w.close(); ws = undefined; }
+    if (depth === 0 && w.bytes > (w.helper ? KEEP_BYTES_SHARED : KEEP_BYTES)) {
+      w.close();
+      ws = undefined;
+    }
   }
 }
 
@@ -230,7 +256,10 @@ export function products(w: Workspace, a: number, ra: number, b: number, rb: num
   Atomics.store(c, NEXT, 0);
   Atomics.store(c, DONE, 0);
   Atomics.store(c, COUNT, chunks);
-  if (helper) { Atomics.add(c, GEN, 1); Atomics.notify(c, GEN); }
+  if (helper) {
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+  }
   runChunks(w.fn, c, KB, IB, CB);
   // Without a helper this thread ran every chunk: nothing to wait for (and the local block is not shared memory).
   if (!helper) return;

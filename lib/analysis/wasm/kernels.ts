@@ -26,18 +26,30 @@ function micro(): FuncDef {
     '  local.get $off i32.const 16 i32.add local.set $off',
     '  br $k',
     'end end',
-    ...range(TI).flatMap((r) => range(TJ).map((c) => {
-      const at = `local.get $pc i32.const ${r} local.get $ldo i32.mul i32.add`;
-      return `${at} ${at} f64.load offset=${c * 8} local.get $c${r}${c} f64x2.extract_lane 0 local.get $c${r}${c} f64x2.extract_lane 1 f64.add f64.add f64.store offset=${c * 8}`;
-    })),
+    ...range(TI).flatMap((r) =>
+      range(TJ).map((c) => {
+        const at = `local.get $pc i32.const ${r} local.get $ldo i32.mul i32.add`;
+        return `${at} ${at} f64.load offset=${c * 8} local.get $c${r}${c} f64x2.extract_lane 0 local.get $c${r}${c} f64x2.extract_lane 1 f64.add f64.add f64.store offset=${c * 8}`;
+      }),
+    ),
   ]);
   return {
     name: 'micro',
-    params: [['$pa', 'i32'], ['$pb', 'i32'], ['$stride', 'i32'], ['$n2', 'i32'], ['$pc', 'i32'], ['$ldo', 'i32']],
+    params: [
+      ['$pa', 'i32'],
+      ['$pb', 'i32'],
+      ['$stride', 'i32'],
+      ['$n2', 'i32'],
+      ['$pc', 'i32'],
+      ['$ldo', 'i32'],
+    ],
     locals: [
-      ['$off', 'i32'], ['$end', 'i32'],
-      ...range(TI).map((r): [string, 'i32'] => [`$a${r}`, 'i32']), ...range(TJ).map((c): [string, 'i32'] => [`$b${c}`, 'i32']),
-      ...range(TI).map((r): [string, 'v128'] => [`$x${r}`, 'v128']), ...range(TJ).map((c): [string, 'v128'] => [`$y${c}`, 'v128']),
+      ['$off', 'i32'],
+      ['$end', 'i32'],
+      ...range(TI).map((r): [string, 'i32'] => [`$a${r}`, 'i32']),
+      ...range(TJ).map((c): [string, 'i32'] => [`$b${c}`, 'i32']),
+      ...range(TI).map((r): [string, 'v128'] => [`$x${r}`, 'v128']),
+      ...range(TJ).map((c): [string, 'v128'] => [`$y${c}`, 'v128']),
       ...acc.map((x): [string, 'v128'] => [x, 'v128']),
     ],
     body,
@@ -47,8 +59,16 @@ function micro(): FuncDef {
 /** Σ_k a[k] b[k] over n2 f64x2 steps. */
 const dot1: FuncDef = {
   name: 'dot1',
-  params: [['$pa', 'i32'], ['$pb', 'i32'], ['$n2', 'i32']],
-  locals: [['$off', 'i32'], ['$end', 'i32'], ['$s', 'v128']],
+  params: [
+    ['$pa', 'i32'],
+    ['$pb', 'i32'],
+    ['$n2', 'i32'],
+  ],
+  locals: [
+    ['$off', 'i32'],
+    ['$end', 'i32'],
+    ['$s', 'v128'],
+  ],
   result: 'f64',
   body: `
     local.get $n2 i32.const 4 i32.shl local.set $end
@@ -67,9 +87,28 @@ const dot1: FuncDef = {
  */
 const tiles: FuncDef = {
   name: 'tiles',
-  params: [['$a', 'i32'], ['$b', 'i32'], ['$stride', 'i32'], ['$out', 'i32'], ['$ldo', 'i32'], ['$i0', 'i32'], ['$i1', 'i32'],
-    ['$j0', 'i32'], ['$j1', 'i32'], ['$koff', 'i32'], ['$n2', 'i32'], ['$upper', 'i32']],
-  locals: [['$i', 'i32'], ['$j', 'i32'], ['$js', 'i32'], ['$ii', 'i32'], ['$jj', 'i32'], ['$p', 'i32']],
+  params: [
+    ['$a', 'i32'],
+    ['$b', 'i32'],
+    ['$stride', 'i32'],
+    ['$out', 'i32'],
+    ['$ldo', 'i32'],
+    ['$i0', 'i32'],
+    ['$i1', 'i32'],
+    ['$j0', 'i32'],
+    ['$j1', 'i32'],
+    ['$koff', 'i32'],
+    ['$n2', 'i32'],
+    ['$upper', 'i32'],
+  ],
+  locals: [
+    ['$i', 'i32'],
+    ['$j', 'i32'],
+    ['$js', 'i32'],
+    ['$ii', 'i32'],
+    ['$jj', 'i32'],
+    ['$p', 'i32'],
+  ],
   body: `
     local.get $i0 local.set $i
     block $rows loop $ri
@@ -141,10 +180,34 @@ const tiles: FuncDef = {
  */
 const rank2dot: FuncDef = {
   name: 'rank2dot',
-  params: [['$s', 'i32'], ['$ld', 'i32'], ['$i0', 'i32'], ['$i1', 'i32'], ['$c0', 'i32'], ['$cnt', 'i32'],
-    ['$v', 'i32'], ['$w', 'i32'], ['$u', 'i32'], ['$p', 'i32']],
-  locals: [['$i', 'i32'], ['$row', 'i32'], ['$off', 'i32'], ['$end', 'i32'], ['$end2', 'i32'], ['$vi', 'v128'], ['$wi', 'v128'],
-    ['$x', 'v128'], ['$acc', 'v128'], ['$sv', 'f64'], ['$sw', 'f64'], ['$xs', 'f64'], ['$as', 'f64'], ['$cb', 'i32']],
+  params: [
+    ['$s', 'i32'],
+    ['$ld', 'i32'],
+    ['$i0', 'i32'],
+    ['$i1', 'i32'],
+    ['$c0', 'i32'],
+    ['$cnt', 'i32'],
+    ['$v', 'i32'],
+    ['$w', 'i32'],
+    ['$u', 'i32'],
+    ['$p', 'i32'],
+  ],
+  locals: [
+    ['$i', 'i32'],
+    ['$row', 'i32'],
+    ['$off', 'i32'],
+    ['$end', 'i32'],
+    ['$end2', 'i32'],
+    ['$vi', 'v128'],
+    ['$wi', 'v128'],
+    ['$x', 'v128'],
+    ['$acc', 'v128'],
+    ['$sv', 'f64'],
+    ['$sw', 'f64'],
+    ['$xs', 'f64'],
+    ['$as', 'f64'],
+    ['$cb', 'i32'],
+  ],
   body: `
     local.get $c0 i32.const 3 i32.shl local.set $cb
     local.get $cnt i32.const 3 i32.shl local.set $end
@@ -194,10 +257,25 @@ function backtrans(): FuncDef {
   const rows = range(R);
   return {
     name: 'backtrans',
-    params: [['$s', 'i32'], ['$y', 'i32'], ['$ld', 'i32'], ['$n', 'i32']],
-    locals: [['$k', 'i32'], ['$vp', 'i32'], ['$cb', 'i32'], ['$off', 'i32'], ['$end', 'i32'], ['$end2', 'i32'], ['$vv', 'v128'],
-      ['$vs', 'f64'], ...rows.map((r): [string, 'v128'] => [`$d${r}`, 'v128']), ...rows.map((r): [string, 'f64'] => [`$e${r}`, 'f64']),
-      ...rows.map((r): [string, 'i32'] => [`$y${r}`, 'i32'])],
+    params: [
+      ['$s', 'i32'],
+      ['$y', 'i32'],
+      ['$ld', 'i32'],
+      ['$n', 'i32'],
+    ],
+    locals: [
+      ['$k', 'i32'],
+      ['$vp', 'i32'],
+      ['$cb', 'i32'],
+      ['$off', 'i32'],
+      ['$end', 'i32'],
+      ['$end2', 'i32'],
+      ['$vv', 'v128'],
+      ['$vs', 'f64'],
+      ...rows.map((r): [string, 'v128'] => [`$d${r}`, 'v128']),
+      ...rows.map((r): [string, 'f64'] => [`$e${r}`, 'f64']),
+      ...rows.map((r): [string, 'i32'] => [`$y${r}`, 'i32']),
+    ],
     body: lines([
       'local.get $n i32.const 3 i32.sub local.set $k',
       'block $all loop $kl',
@@ -226,13 +304,19 @@ function backtrans(): FuncDef {
       '  block $done loop $j',
       '    local.get $off local.get $end2 i32.ge_u br_if $done',
       '    local.get $vp local.get $off i32.add v128.load local.set $vv',
-      ...rows.map((r) => `    local.get $y${r} local.get $off i32.add local.get $y${r} local.get $off i32.add v128.load local.get $d${r} local.get $vv f64x2.mul f64x2.sub v128.store`),
+      ...rows.map(
+        (r) =>
+          `    local.get $y${r} local.get $off i32.add local.get $y${r} local.get $off i32.add v128.load local.get $d${r} local.get $vv f64x2.mul f64x2.sub v128.store`,
+      ),
       '    local.get $off i32.const 16 i32.add local.set $off',
       '    br $j',
       '  end end',
       '  local.get $off local.get $end i32.lt_u if',
       '    local.get $vp local.get $off i32.add f64.load local.set $vs',
-      ...rows.map((r) => `    local.get $y${r} local.get $off i32.add local.get $y${r} local.get $off i32.add f64.load local.get $e${r} local.get $vs f64.mul f64.sub f64.store`),
+      ...rows.map(
+        (r) =>
+          `    local.get $y${r} local.get $off i32.add local.get $y${r} local.get $off i32.add f64.load local.get $e${r} local.get $vs f64.mul f64.sub f64.store`,
+      ),
       '  end',
       '  local.get $k i32.const 1 i32.sub local.set $k',
       '  br $kl',
@@ -251,7 +335,20 @@ export function kernelBytes(shared = false): Uint8Array<ArrayBuffer> {
 export interface WasmExports {
   micro(pa: number, pb: number, stride: number, n2: number, pc: number, ldo: number): void;
   dot1(pa: number, pb: number, n2: number): number;
-  tiles(a: number, b: number, stride: number, out: number, ldo: number, i0: number, i1: number, j0: number, j1: number, koff: number, n2: number, upper: number): void;
+  tiles(
+    a: number,
+    b: number,
+    stride: number,
+    out: number,
+    ldo: number,
+    i0: number,
+    i1: number,
+    j0: number,
+    j1: number,
+    koff: number,
+    n2: number,
+    upper: number,
+  ): void;
   rank2dot(s: number, ld: number, i0: number, i1: number, c0: number, cnt: number, v: number, w: number, u: number, p: number): void;
   backtrans(s: number, y: number, ld: number, n: number): void;
 }

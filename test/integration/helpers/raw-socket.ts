@@ -76,8 +76,12 @@ export async function tcpWebSocket(url: string, headers: Record<string, string> 
   const closed = new Promise<void>((r) => sock.once('close', () => r()));
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', () => {
-      const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+      const extra = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      sock.write(
+        `GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+      );
     });
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
@@ -102,8 +106,13 @@ export async function tcpWebSocket(url: string, headers: Record<string, string> 
         const opcode = buf[i] & 0x0f;
         let len = buf[i + 1] & 0x7f;
         let at = i + 2;
-        if (len === 126) (len = buf.readUInt16BE(at)), (at += 2);
-        else if (len === 127) (len = Number(buf.readBigUInt64BE(at))), (at += 8);
+        if (len === 126) {
+          len = buf.readUInt16BE(at);
+          at += 2;
+        } else if (len === 127) {
+          len = Number(buf.readBigUInt64BE(at));
+          at += 8;
+        }
         if (at + len > buf.length) break;
         if (opcode === 1) out.push(JSON.parse(buf.subarray(at, at + len).toString('utf8')));
         i = at + len;
@@ -118,7 +127,12 @@ export function clientTextFrame(text: string): Buffer {
   const payload = Buffer.from(text, 'utf8');
   const mask = randomBytes(4);
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x81, 0x80 | len]) : len < 65536 ? Buffer.from([0x81, 0x80 | 126, len >> 8, len & 0xff]) : Buffer.concat([Buffer.from([0x81, 0x80 | 127]), bigLength(len)]);
+  const head =
+    len < 126
+      ? Buffer.from([0x81, 0x80 | len])
+      : len < 65536
+        ? Buffer.from([0x81, 0x80 | 126, len >> 8, len & 0xff])
+        : Buffer.concat([Buffer.from([0x81, 0x80 | 127]), bigLength(len)]);
   const body = Buffer.alloc(len);
   for (let i = 0; i < len; i++) body[i] = payload[i] ^ mask[i & 3];
   return Buffer.concat([head, mask, body]);

@@ -1,6 +1,14 @@
 /** A /live viewer of one run that keeps what a browser would show: the convergence grids, the concept state and the analysis progress. */
 import { LiveClient } from '../../../clients/node/live-client';
-import { applyConceptPatch, applyConvergencePatch, emptyGrid, type AnalysisProgress, type ConceptState, type ConvergenceGrid, type RunSnapshot } from '../../../lib/protocol';
+import {
+  applyConceptPatch,
+  applyConvergencePatch,
+  emptyGrid,
+  type AnalysisProgress,
+  type ConceptState,
+  type ConvergenceGrid,
+  type RunSnapshot,
+} from '../../../lib/protocol';
 
 export interface RunView {
   snapshot: RunSnapshot;
@@ -21,7 +29,13 @@ export async function viewRun(liveUrl: string, id: string): Promise<RunView> {
     onSnapshot: (m) => {
       if (m.topic !== `run:${id}` || !m.run) return;
       const grids = Object.fromEntries(Object.entries(structuredClone(m.run.analysis?.convergence?.grids ?? {})).filter(([key]) => !key.includes('|')));
-      view = { snapshot: m.run, grids, concepts: structuredClone(m.run.analysis?.concepts ?? null), progress: m.run.analysis?.progress ? [m.run.analysis.progress] : [], close: () => live.close() };
+      view = {
+        snapshot: m.run,
+        grids,
+        concepts: structuredClone(m.run.analysis?.concepts ?? null),
+        progress: m.run.analysis?.progress ? [m.run.analysis.progress] : [],
+        close: () => live.close(),
+      };
       for (const p of pending.splice(0)) p();
     },
     onDelta: (m) => {
@@ -30,7 +44,10 @@ export async function viewRun(liveUrl: string, id: string): Promise<RunView> {
       if (d.kind === 'analysis-progress') view.progress.push(d.progress);
       if (d.kind === 'concepts') view.concepts = applyConceptPatch(view.concepts, d.patch);
       if (d.kind === 'convergence' && d.patch.key === undefined) {
-        const grid = (view.grids[d.patch.metric] ??= emptyGrid(d.patch.metric, view.snapshot.layers.map((l) => l.name)));
+        const grid = (view.grids[d.patch.metric] ??= emptyGrid(
+          d.patch.metric,
+          view.snapshot.layers.map((l) => l.name),
+        ));
         applyConvergencePatch(grid, d.patch);
       }
     },

@@ -45,7 +45,10 @@ export interface ChildServer {
 
 /** Starts `layerwatch serve --no-pages` as a child process and waits for its URL. */
 export function startChildServer(dataDir: string, extra: string[] = [], port = 0, env: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--no-pages', '--port', String(port), '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [CLI, 'serve', '--no-pages', '--port', String(port), '--data', dataDir, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${out}`)), 60_000);

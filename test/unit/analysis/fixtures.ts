@@ -41,7 +41,9 @@ export function kernels(): KernelName[] {
 
 /** Every kernel and engine to run the analysis tests on: native when the addon loads, the portable kernel on WebAssembly SIMD (when available) and on plain JavaScript. */
 export function kernelVariants(): { label: string; use: () => void }[] {
-  const out: { label: string; use: () => void }[] = kernels().filter((k) => k !== 'js').map((k) => ({ label: k, use: () => void selectKernel(k) }));
+  const out: { label: string; use: () => void }[] = kernels()
+    .filter((k) => k !== 'js')
+    .map((k) => ({ label: k, use: () => void selectKernel(k) }));
   if (selectKernel('js').engine === 'wasm-simd') out.push({ label: 'js (wasm-simd)', use: () => void selectKernel('js') });
   out.push({ label: 'js (plain-js)', use: () => void selectKernel('js', { wasm: false }) });
   selectKernel('auto');

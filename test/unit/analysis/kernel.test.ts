@@ -25,24 +25,37 @@ function symmetric(n: number, seed: number): Float64Array {
 
 describe('kernels', () => {
   it('centring: the native and JavaScript loops give the same bits (float32/float64 in and out, any length) and stop at a non-finite neuron', () => {
-    const native = kernels().includes('native-openblas') ? (selectKernel('native-openblas'), kernel()) : undefined;
+    const hasNative = kernels().includes('native-openblas');
+    if (hasNative) selectKernel('native-openblas');
+    const native = hasNative ? kernel() : undefined;
     selectKernel('auto');
     const rng = new Rng(5);
     for (const m of [1, 3, 4, 7, 1001]) {
       const rows = 5;
       const x64 = Float64Array.from({ length: rows * m }, (_, i) => 1e3 + (i % m) * 1e-3 + rng.normal());
       const x32 = Float32Array.from(x64);
-      for (const [input, Out] of [[x64, Float64Array], [x32, Float64Array], [x32, Float32Array], [x64, Float32Array]] as const) {
-        const out = new Out(rows * m), sumsq = new Float64Array(rows);
+      for (const [input, Out] of [
+        [x64, Float64Array],
+        [x32, Float64Array],
+        [x32, Float32Array],
+        [x64, Float32Array],
+      ] as const) {
+        const out = new Out(rows * m),
+          sumsq = new Float64Array(rows);
         assert.equal(plainJsKernel.centre(input, rows, m, out, sumsq), -1);
         for (let r = 0; r < rows; r++) {
-          let mean = 0, ss = 0;
-          for (let j = 0; j < m; j++) { mean += out[r * m + j]; ss += out[r * m + j] ** 2; }
+          let mean = 0,
+            ss = 0;
+          for (let j = 0; j < m; j++) {
+            mean += out[r * m + j];
+            ss += out[r * m + j] ** 2;
+          }
           assert.ok(Math.abs(mean / m) < (Out === Float64Array ? 1e-9 : 1e-6), `row ${r} of m=${m} centred`);
           if (Out === Float64Array) assert.ok(Math.abs(ss - sumsq[r]) <= 1e-12 * Math.max(1, ss));
         }
         if (!native) continue;
-        const out2 = new Out(rows * m), sumsq2 = new Float64Array(rows);
+        const out2 = new Out(rows * m),
+          sumsq2 = new Float64Array(rows);
         assert.equal(native.centre(input, rows, m, out2, sumsq2), -1);
         assert.deepEqual(out2, out, `native centred values, m=${m}`);
         assert.deepEqual(sumsq2, sumsq, `native sums of squares, m=${m}`);
@@ -56,7 +69,13 @@ describe('kernels', () => {
   it('the JS eigensolver returns orthonormal eigenpairs, also with repeated and zero eigenvalues', () => {
     for (const n of [1, 2, 3, 17, 64]) {
       const s = symmetric(n, n);
-      if (n > 3) for (let j = 0; j < n; j++) { s[3 * n + j] = s[2 * n + j]; s[j * n + 3] = s[j * n + 2]; s[n + j] = 0; s[j * n + 1] = 0; }
+      if (n > 3)
+        for (let j = 0; j < n; j++) {
+          s[3 * n + j] = s[2 * n + j];
+          s[j * n + 3] = s[j * n + 2];
+          s[n + j] = 0;
+          s[j * n + 1] = 0;
+        }
       const { values, vectors } = jsEigh(s.slice(), n);
       for (let i = 0; i < n; i++) {
         if (i) assert.ok(values[i] <= values[i - 1]);
@@ -76,7 +95,12 @@ describe('kernels', () => {
     const cases: [string, Float64Array, number][] = [];
     for (const n of [1, 2, 3, 33, 100, 257]) cases.push([`random ${n}`, symmetric(n, n), n]);
     const dup = symmetric(150, 7);
-    for (let j = 0; j < 150; j++) { dup[3 * 150 + j] = dup[2 * 150 + j]; dup[j * 150 + 3] = dup[j * 150 + 2]; dup[150 + j] = 0; dup[j * 150 + 1] = 0; }
+    for (let j = 0; j < 150; j++) {
+      dup[3 * 150 + j] = dup[2 * 150 + j];
+      dup[j * 150 + 3] = dup[j * 150 + 2];
+      dup[150 + j] = 0;
+      dup[j * 150 + 1] = 0;
+    }
     cases.push(['repeated and zero', dup, 150]);
     const low = gaussianMatrix(new Rng(4), 200, 60);
     cases.push(['rank 60 of 200', plainJsKernel.gram(low, 200, 60), 200]);
@@ -89,7 +113,8 @@ describe('kernels', () => {
       const scale = Math.max(1e-300, ...Array.from(ref.values, Math.abs));
       const dc = (() => {
         // Plain-JS divide and conquer on the tridiagonal of a diagonal-plus-one matrix checks tridiag-dc on its own.
-        const d = Float64Array.from({ length: n }, (_, i) => s[i * n + i]), e = Float64Array.from({ length: n }, (_, i) => (i < n - 1 ? s[i * n + i + 1] : 0));
+        const d = Float64Array.from({ length: n }, (_, i) => s[i * n + i]),
+          e = Float64Array.from({ length: n }, (_, i) => (i < n - 1 ? s[i * n + i + 1] : 0));
         return { d, e, t: tridiagEigen(d, e, n, jsMul) };
       })();
       for (let i = 0; i < n; i++) {
@@ -127,9 +152,16 @@ describe('kernels', () => {
 
   it('every kernel agrees on gram, gramT, cross, mul, eigenvalues and the leading eigenpairs (odd sizes, float32 and float64)', () => {
     const others: Kernel[] = [wasmKernel];
-    if (kernels().length > 1) { selectKernel('native-openblas'); others.push(kernel()); }
+    if (kernels().length > 1) {
+      selectKernel('native-openblas');
+      others.push(kernel());
+    }
     selectKernel('auto');
-    for (const [r1, r2, m] of [[9, 7, 50], [13, 6, 301], [70, 35, 777]]) {
+    for (const [r1, r2, m] of [
+      [9, 7, 50],
+      [13, 6, 301],
+      [70, 35, 777],
+    ]) {
       const x = Float32Array.from(gaussianMatrix(new Rng(1), r1, m));
       const y = gaussianMatrix(new Rng(2), r2, m);
       const near = (p: Float64Array, q: Float64Array) => {
@@ -144,8 +176,16 @@ describe('kernels', () => {
         const s = symmetric(r1, 3);
         near(k.eigvals(s.slice(), r1), base.eigvals(s.slice(), r1));
         near(k.eigh(s.slice(), r1).values, base.eigh(s.slice(), r1).values);
-        near(k.gramT(x, r1, m), base.gram(Float64Array.from({ length: m * r1 }, (_, i) => x[(i % r1) * m + Math.floor(i / r1)]), m, r1));
-        const top = k.eigTop(s.slice(), r1, 3), all = base.eigh(s.slice(), r1);
+        near(
+          k.gramT(x, r1, m),
+          base.gram(
+            Float64Array.from({ length: m * r1 }, (_, i) => x[(i % r1) * m + Math.floor(i / r1)]),
+            m,
+            r1,
+          ),
+        );
+        const top = k.eigTop(s.slice(), r1, 3),
+          all = base.eigh(s.slice(), r1);
         near(top.values, all.values.slice(0, 3));
         for (let i = 0; i < 3; i++) {
           let d = 0; // same eigenvector up to sign
@@ -159,14 +199,18 @@ describe('kernels', () => {
   it('the portable kernel matches native (or plain JS) to 1e-12 relative on every reference case', () => {
     const ref = kernels().includes('native-openblas') ? () => selectKernel('native-openblas') : () => selectKernel('js', { wasm: false });
     for (const c of referenceCases().cases) {
-      const a = loadLayer(c.a.file), b = loadLayer(c.b.file);
+      const a = loadLayer(c.a.file),
+        b = loadLayer(c.b.file);
       const metrics = ['svcca', 'svcca-k', 'pwcca', 'cka'] as const;
       ref();
       const want = similarities(a, b, metrics);
       selectKernel('js');
       const got = similarities(a, b, metrics);
       got.forEach((r, i) => {
-        assert.ok(Math.abs(r.value - want[i].value) <= 1e-12 * Math.max(1e-3, Math.abs(want[i].value)), `${c.name} ${r.metric}: ${r.value} vs ${want[i].value}`);
+        assert.ok(
+          Math.abs(r.value - want[i].value) <= 1e-12 * Math.max(1e-3, Math.abs(want[i].value)),
+          `${c.name} ${r.metric}: ${r.value} vs ${want[i].value}`,
+        );
         assert.deepEqual(r.k, want[i].k);
       });
     }
@@ -175,7 +219,8 @@ describe('kernels', () => {
 
   it('LAYERWATCH_KERNEL=js forces the portable kernel and kernelInfo says so; LAYERWATCH_WASM=0 takes it off WebAssembly', () => {
     const code = "import('./lib/analysis/index.ts').then((m) => console.log(JSON.stringify(m.kernelInfo())))";
-    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
     const res = run({ LAYERWATCH_KERNEL: 'js' });
     assert.equal(res.status, 0, res.stderr);
     assert.deepEqual(JSON.parse(res.stdout), { name: 'js', engine: 'wasm-simd', reason: 'LAYERWATCH_KERNEL=js' });
@@ -195,8 +240,15 @@ describe('kernels', () => {
       '  console.log(JSON.stringify({ threads: e.wasmThreads(), g: hash(g), c: hash(c) }));',
       '});',
     ].join('\n');
-    const run = (threads: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, env: { ...process.env, LAYERWATCH_WASM_THREADS: threads }, encoding: 'utf8', timeout: 120_000 });
-    const one = run('0'), two = run('1');
+    const run = (threads: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+        cwd: ROOT,
+        env: { ...process.env, LAYERWATCH_WASM_THREADS: threads },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const one = run('0'),
+      two = run('1');
     assert.equal(one.status, 0, `${one.signal} ${one.stderr}`);
     assert.equal(two.status, 0, `${two.signal} ${two.stderr}`);
     const [p, q] = [JSON.parse(one.stdout), JSON.parse(two.stdout)];
@@ -210,20 +262,27 @@ describe('kernels', () => {
     const dir = mkdtempSync(join(tmpdir(), 'layerwatch-wasm-'));
     try {
       const entry = join(dir, 'entry.ts');
-      writeFileSync(entry, [
-        `import { Worker, isMainThread, parentPort } from 'node:worker_threads';`,
-        `import { selectKernel, similarity, gaussianMatrix, Rng } from ${JSON.stringify(join(ROOT, 'lib/analysis/index.ts'))};`,
-        `import { wasmThreads } from ${JSON.stringify(join(ROOT, 'lib/analysis/wasm/engine.ts'))};`,
-        `// 200 × 3000: the Gram and cross products are large enough to use the helper thread on the main thread.`,
-        `const run = () => { const info = selectKernel('js'); const a = gaussianMatrix(new Rng(1), 200, 3000), b = gaussianMatrix(new Rng(2), 200, 3000);`,
-        `  return { engine: info.engine, threads: wasmThreads(), value: similarity({ data: a, units: 200, examples: 3000 }, { data: b, units: 200, examples: 3000 }, 'svcca').value }; };`,
-        `if (isMainThread) { const w = new Worker(new URL(import.meta.url)); w.on('message', (m) => { console.log(JSON.stringify([run(), m])); w.terminate(); }); }`,
-        `else parentPort!.postMessage(run());`,
-      ].join('\n'));
+      writeFileSync(
+        entry,
+        [
+          `import { Worker, isMainThread, parentPort } from 'node:worker_threads';`,
+          `import { selectKernel, similarity, gaussianMatrix, Rng } from ${JSON.stringify(join(ROOT, 'lib/analysis/index.ts'))};`,
+          `import { wasmThreads } from ${JSON.stringify(join(ROOT, 'lib/analysis/wasm/engine.ts'))};`,
+          `// 200 × 3000: the Gram and cross products are large enough to use the helper thread on the main thread.`,
+          `const run = () => { const info = selectKernel('js'); const a = gaussianMatrix(new Rng(1), 200, 3000), b = gaussianMatrix(new Rng(2), 200, 3000);`,
+          `  return { engine: info.engine, threads: wasmThreads(), value: similarity({ data: a, units: 200, examples: 3000 }, { data: b, units: 200, examples: 3000 }, 'svcca').value }; };`,
+          `if (isMainThread) { const w = new Worker(new URL(import.meta.url)); w.on('message', (m) => { console.log(JSON.stringify([run(), m])); w.terminate(); }); }`,
+          `else parentPort!.postMessage(run());`,
+        ].join('\n'),
+      );
       const { build } = await import('esbuild');
       const out = join(dir, 'bundle.mjs');
       await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'silent' });
-      const res = spawnSync(process.execPath, [out], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LAYERWATCH_KERNEL: 'js', LAYERWATCH_WASM_THREADS: '1' } });
+      const res = spawnSync(process.execPath, [out], {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, LAYERWATCH_KERNEL: 'js', LAYERWATCH_WASM_THREADS: '1' },
+      });
       assert.equal(res.status, 0, res.stderr);
       const [main, worker] = JSON.parse(res.stdout);
       assert.equal(main.engine, 'wasm-simd');

@@ -10,11 +10,12 @@ function withSpectrum(values: number[], seed: number): Float64Array {
   const n = values.length;
   const q = randomOrthogonal(n, seed);
   const s = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let v = 0;
-    for (let r = 0; r < n; r++) v += q[r * n + i] * values[r] * q[r * n + j];
-    s[i * n + j] = v;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let v = 0;
+      for (let r = 0; r < n; r++) v += q[r * n + i] * values[r] * q[r * n + j];
+      s[i * n + j] = v;
+    }
   return s;
 }
 
@@ -51,7 +52,10 @@ for (const variant of kernelVariants()) {
       const n = 200;
       const values = Array.from({ length: n }, (_, i) => 1 - i * 1e-4); // nearly flat: slow
       const s = withSpectrum(values, 6);
-      assert.equal(topEigenIterative((q, c) => kernel().mul(q, c, n, s, n), n, 10, 6), null);
+      assert.equal(
+        topEigenIterative((q, c) => kernel().mul(q, c, n, s, n), n, 10, 6),
+        null,
+      );
     });
   });
 }

@@ -10,7 +10,8 @@ describe('prepare / slim / compare', () => {
   const a32 = { ...a, data: Float32Array.from(a.data) };
 
   it('compare on prepared layers equals similarity on activations', () => {
-    const pa = prepare(a), pb = prepare(b);
+    const pa = prepare(a),
+      pb = prepare(b);
     for (const metric of ['svcca', 'svcca-k', 'pwcca', 'cka'] as Metric[]) {
       const direct = similarity(a, b, metric);
       const cached = compare(pa, pb, metric);
@@ -20,7 +21,8 @@ describe('prepare / slim / compare', () => {
   });
 
   it('slim keeps only what the metric needs and answers the same', () => {
-    const pa = prepare(a32), pb = prepare(b);
+    const pa = prepare(a32),
+      pb = prepare(b);
     const full = preparedBytes(pa);
     assert.equal(rankOf(pa), 32);
     for (const metric of ['svcca', 'svcca-k', 'pwcca', 'cka'] as Metric[]) {
@@ -36,8 +38,10 @@ describe('prepare / slim / compare', () => {
   });
 
   it('prepared layers survive structuredClone (worker_threads)', () => {
-    const pa = prepare(a), pb = slim(prepare(b), 'svcca');
-    const ca = structuredClone(pa), cb = structuredClone(pb);
+    const pa = prepare(a),
+      pb = slim(prepare(b), 'svcca');
+    const ca = structuredClone(pa),
+      cb = structuredClone(pb);
     assert.equal(compare(ca, cb, 'svcca').value, compare(pa, pb, 'svcca').value);
   });
 

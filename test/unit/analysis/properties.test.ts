@@ -52,7 +52,10 @@ for (const variant of kernelVariants()) {
     it('swapping A and B changes nothing', () => {
       variant.use();
       const wide = buildLayer({ units: 30, examples: 400, seed: 8 });
-      for (const [x, y] of [[a, b], [a, wide]] as const) {
+      for (const [x, y] of [
+        [a, b],
+        [a, wide],
+      ] as const) {
         const fwd = similarities(x, y, ['svcca', 'svcca-k', 'pwcca', 'cka'], { k: 5 });
         const back = similarities(y, x, ['svcca', 'svcca-k', 'pwcca', 'cka'], { k: 5 });
         fwd.forEach((r, i) => {
@@ -108,7 +111,8 @@ describe('kernels agree', () => {
       selectKernel(k);
       return similarities(a, b, ['svcca', 'svcca-k', 'pwcca', 'cka']);
     };
-    const js = run('js'), nat = run('native-openblas');
+    const js = run('js'),
+      nat = run('native-openblas');
     selectKernel('auto');
     js.forEach((r, i) => {
       close(nat[i].value, r.value, 1e-9, r.metric);

@@ -12,7 +12,8 @@ for (const variant of kernelVariants()) {
     for (const c of cases) {
       it(c.name, () => {
         variant.use();
-        const a = loadLayer(c.a.file), b = loadLayer(c.b.file);
+        const a = loadLayer(c.a.file),
+          b = loadLayer(c.b.file);
         const [svcca, pwcca, cka] = similarities(a, b, ['svcca', 'pwcca', 'cka']);
         const x = c.expected;
         assert.deepEqual(svcca.k, x.k);
@@ -25,7 +26,8 @@ for (const variant of kernelVariants()) {
 
       it(`${c.name} via prepared and slimmed layers`, () => {
         variant.use();
-        const pa = prepare(loadLayer(c.a.file)), pb = prepare(loadLayer(c.b.file));
+        const pa = prepare(loadLayer(c.a.file)),
+          pb = prepare(loadLayer(c.b.file));
         const x = c.expected;
         for (const metric of ['svcca', 'pwcca', 'cka'] as const) {
           const want = metric === 'svcca' ? x.svcca : metric === 'pwcca' ? x.pwcca : x.cka;

@@ -30,7 +30,8 @@ describe('sketches', () => {
     const base = { data: gaussianMatrix(rng, 5, 200), units: 5, examples: 200 };
     const wide = mapLayer(gaussianMatrix(rng, 30 * 5, 1), 30, base); // 30 neurons of rank 5
     const other = mapLayer(gaussianMatrix(rng, 30 * 5, 1), 30, { ...base, data: base.data.map((v, i) => v + 0.3 * Math.sin(i)) });
-    const pa = prepareSketch(sketchActivations(wide, 8)), pb = prepareSketch(sketchActivations(other, 8));
+    const pa = prepareSketch(sketchActivations(wide, 8)),
+      pb = prepareSketch(sketchActivations(other, 8));
     assert.equal(pa.rowCount, 5);
     for (const metric of ['svcca', 'svcca-k'] as const) {
       const r = compare(pa, pb, metric, { k: 20 });

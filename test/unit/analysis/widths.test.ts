@@ -42,12 +42,13 @@ function decaying(units: number, examples: number, alpha: number, seed: number):
   const rng = new Rng(seed);
   const r = Math.min(units, examples);
   const a = Float64Array.from({ length: units * r }, () => rng.normal());
-  const b = Float64Array.from({ length: r * examples }, (_, i) => rng.normal() * Math.pow(Math.floor(i / examples) + 1, -alpha));
+  const b = Float64Array.from({ length: r * examples }, (_, i) => rng.normal() * (Math.floor(i / examples) + 1) ** -alpha);
   const data = new Float64Array(units * examples);
-  for (let i = 0; i < units; i++) for (let k = 0; k < r; k++) {
-    const f = a[i * r + k];
-    for (let j = 0; j < examples; j++) data[i * examples + j] += f * b[k * examples + j];
-  }
+  for (let i = 0; i < units; i++)
+    for (let k = 0; k < r; k++) {
+      const f = a[i * r + k];
+      for (let j = 0; j < examples; j++) data[i * examples + j] += f * b[k * examples + j];
+    }
   return { data, units, examples };
 }
 
@@ -64,14 +65,16 @@ function ckaByCross(x: Activations, y: Activations): number {
     }
     return out;
   };
-  const cx = c(x), cy = c(y);
+  const cx = c(x),
+    cy = c(y);
   const normSq = (p: Float64Array, pu: number, q: Float64Array, qu: number) => {
     let s = 0;
-    for (let i = 0; i < pu; i++) for (let k = 0; k < qu; k++) {
-      let d = 0;
-      for (let j = 0; j < m; j++) d += p[i * m + j] * q[k * m + j];
-      s += d * d;
-    }
+    for (let i = 0; i < pu; i++)
+      for (let k = 0; k < qu; k++) {
+        let d = 0;
+        for (let j = 0; j < m; j++) d += p[i * m + j] * q[k * m + j];
+        s += d * d;
+      }
     return s;
   };
   return normSq(cx, x.units, cy, y.units) / Math.sqrt(normSq(cx, x.units, cx, x.units) * normSq(cy, y.units, cy, y.units));
@@ -82,8 +85,10 @@ for (const variant of kernelVariants()) {
     for (const c of expected.cases) {
       it(`${c.name}: svcca-k, svcca, cka against numpy, by every route`, () => {
         variant.use();
-        const a = load(c.a), b = load(c.b);
-        const pa = prepare(a), pb = prepare(b);
+        const a = load(c.a),
+          b = load(c.b);
+        const pa = prepare(a),
+          pb = prepare(b);
         for (const k of expected.ks) {
           const want = c.svcca_k[String(k)];
           close(similarity(a, b, 'svcca-k', { k }).value, want, 1e-7, `one-off top-k, k=${k}`); // Gram route vs numpy's SVD: ~4e-9
@@ -101,12 +106,14 @@ for (const variant of kernelVariants()) {
       it(`${c.name}: a sketch answers svcca-k exactly, svcca capped at K, cka approximately, pwcca not at all`, () => {
         variant.use();
         const K = expected.sketch_k;
-        const sa = sketchActivations(load(c.a), K), sb = sketchActivations(load(c.b), K);
+        const sa = sketchActivations(load(c.a), K),
+          sb = sketchActivations(load(c.b), K);
         [sa, sb].forEach((s, i) => {
           close(s.total, c.total[i], 1e-9 * c.total[i], 'total variance');
           c.values[i].forEach((v, j) => close(s.singular[j] ** 2, v, 1e-9 * c.values[i][0], `σ²[${j}]`));
         });
-        const pa = prepareSketch(sa), pb = prepareSketch(sb);
+        const pa = prepareSketch(sa),
+          pb = prepareSketch(sb);
         for (const k of expected.ks.filter((k) => k <= K)) {
           const r = compare(pa, pb, 'svcca-k', { k });
           close(r.value, c.svcca_k[String(k)], 1e-6, `sketch svcca-k, k=${k}`);
@@ -123,15 +130,20 @@ for (const variant of kernelVariants()) {
         close(cka.value, c.cka_rank_k, 1e-6, 'cka of the rank-K truncations');
         // A sketch meets a raw layer in CKA through the raw layer's own rank-K truncation.
         close(compare(pa, prepareCka(load(c.b)), 'cka').value, c.cka_rank_k, 1e-6, 'sketch × raw cka');
-        assert.throws(() => compare(pa, pb, 'pwcca'), (e: Error & { code?: string }) => e.code === 'NEEDS_RAW');
+        assert.throws(
+          () => compare(pa, pb, 'pwcca'),
+          (e: Error & { code?: string }) => e.code === 'NEEDS_RAW',
+        );
       });
     }
 
     it('top-k svcca-k equals the full decomposition on every reference case, k = 1…20', () => {
       variant.use();
       for (const c of referenceCases().cases) {
-        const a = loadLayer(c.a.file), b = loadLayer(c.b.file);
-        const pa = prepare(a), pb = prepare(b);
+        const a = loadLayer(c.a.file),
+          b = loadLayer(c.b.file);
+        const pa = prepare(a),
+          pb = prepare(b);
         for (const k of [1, 2, 5, 10, 20]) {
           const want = compare(pa, pb, 'svcca-k', { k });
           const got = compare(prepareTop(a, k), prepareTop(b, k), 'svcca-k', { k });
@@ -143,7 +155,10 @@ for (const variant of kernelVariants()) {
 
     it('every top-k route gives the same directions as the full decomposition (power-law spectra, both orientations)', () => {
       variant.use();
-      for (const [units, examples] of [[260, 300], [300, 260]]) {
+      for (const [units, examples] of [
+        [260, 300],
+        [300, 260],
+      ]) {
         const x = decaying(units, examples, 0.6, units);
         const { rows, sumsq } = centre(x, 'x', false);
         const kept = liveNeurons(sumsq);
@@ -163,7 +178,7 @@ for (const variant of kernelVariants()) {
       variant.use();
       const base = decaying(6, 400, 0.5, 9);
       const data = new Float64Array(30 * 400);
-      for (let i = 0; i < 30; i++) data.set(base.data.subarray((i % 6) * 400, (i % 6 + 1) * 400), i * 400); // 5 copies of 6 rows
+      for (let i = 0; i < 30; i++) data.set(base.data.subarray((i % 6) * 400, ((i % 6) + 1) * 400), i * 400); // 5 copies of 6 rows
       const x = { data, units: 30, examples: 400 };
       const { rows, sumsq } = centre(x, 'x', false);
       for (const route of ['gram-units', 'gram-examples', 'iterate'] as TopRoute[]) {
@@ -174,7 +189,9 @@ for (const variant of kernelVariants()) {
 
     it('CKA: the neuron cross product and the datapoint Grams agree, and each shape takes the cheaper one', () => {
       variant.use();
-      const narrow = decaying(40, 120, 0.5, 1), wide = decaying(200, 120, 0.5, 2), wide2 = decaying(150, 120, 0.8, 3);
+      const narrow = decaying(40, 120, 0.5, 1),
+        wide = decaying(200, 120, 0.5, 2),
+        wide2 = decaying(150, 120, 0.8, 3);
       const [pn, pw, pw2] = [prepareCka(narrow), prepareCka(wide), prepareCka(wide2)];
       assert.equal(pn.form, 'data');
       assert.equal(pw.form, 'gram');

@@ -44,7 +44,10 @@ describe('convergence summary', () => {
       ],
     };
     const s = settlingSummary(grid, 0.95);
-    assert.deepEqual(s.layers.map((l) => l.state), ['settled', 'settled', 'at-reference', 'changing']);
+    assert.deepEqual(
+      s.layers.map((l) => l.state),
+      ['settled', 'settled', 'at-reference', 'changing'],
+    );
     assert.equal(s.settled, 2);
     assert.deepEqual(s.layers[0], { state: 'settled', from: 1 });
     // Live, the reference is the newest checkpoint: the same rule, against it.
@@ -52,4 +55,3 @@ describe('convergence summary', () => {
     assert.deepEqual(settlingSummary({ ...grid, reference: 105 }, 0.95).layers[2], { state: 'changing' });
   });
 });
-

@@ -16,7 +16,10 @@ function series(n: number, f: (i: number) => number): { xs: Float64Array; ys: Fl
 describe('decimateMinMax', () => {
   it('returns every index while there are at most two points per column', () => {
     const { xs, ys } = series(200, (i) => Math.sin(i));
-    assert.deepEqual([...decimateMinMax(xs, ys, 200, 100)], Array.from({ length: 200 }, (_, i) => i));
+    assert.deepEqual(
+      [...decimateMinMax(xs, ys, 200, 100)],
+      Array.from({ length: 200 }, (_, i) => i),
+    );
   });
 
   it('keeps at most two finite points per column, ascending', () => {

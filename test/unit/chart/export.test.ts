@@ -34,7 +34,16 @@ describe('export', () => {
   });
 
   it('toCsv writes a header and CRLF rows', () => {
-    assert.equal(toCsv(['a', 'b'], [[1, 'x'], [null, 2.5]]), 'a,b\r\n1,x\r\n,2.5\r\n');
+    assert.equal(
+      toCsv(
+        ['a', 'b'],
+        [
+          [1, 'x'],
+          [null, 2.5],
+        ],
+      ),
+      'a,b\r\n1,x\r\n,2.5\r\n',
+    );
     assert.equal(toCsv(['only'], []), 'only\r\n');
   });
 
@@ -51,22 +60,54 @@ describe('export', () => {
   });
 
   it('gridData lists every layer × step cell, with k when given', () => {
-    const d = gridData(['l1', 'l2'], [100, 200], [[0.5, null], [0.7, 0.9]], { k: [[3, 4], [5, 6]], meta: { metric: 'cka' } });
+    const d = gridData(
+      ['l1', 'l2'],
+      [100, 200],
+      [
+        [0.5, null],
+        [0.7, 0.9],
+      ],
+      {
+        k: [
+          [3, 4],
+          [5, 6],
+        ],
+        meta: { metric: 'cka' },
+      },
+    );
     assert.deepEqual(d.columns, ['layer', 'step', 'value', 'k']);
-    assert.deepEqual(d.rows, [['l1', 100, 0.5, 3], ['l1', 200, null, 4], ['l2', 100, 0.7, 5], ['l2', 200, 0.9, 6]]);
+    assert.deepEqual(d.rows, [
+      ['l1', 100, 0.5, 3],
+      ['l1', 200, null, 4],
+      ['l2', 100, 0.7, 5],
+      ['l2', 200, 0.9, 6],
+    ]);
     assert.equal((d.json as { metric: string }).metric, 'cka');
     assert.deepEqual(gridData(['l1'], [1], [[0.2]]).columns, ['layer', 'step', 'value']);
   });
 
   it('seriesData reads typed arrays up to their length', () => {
     const d = seriesData('step', [{ label: 'loss', xs: new Float64Array([1, 2, 3, 0]), ys: new Float64Array([0.9, 0.5, NaN, 0]), length: 3 }]);
-    assert.deepEqual(d.rows, [['loss', 1, 0.9], ['loss', 2, 0.5], ['loss', 3, NaN]]);
+    assert.deepEqual(d.rows, [
+      ['loss', 1, 0.9],
+      ['loss', 2, 0.5],
+      ['loss', 3, NaN],
+    ]);
     assert.equal(toCsv(d.columns, d.rows), 'series,step,value\r\nloss,1,0.9\r\nloss,2,0.5\r\nloss,3,\r\n');
     assert.deepEqual(JSON.parse(toJson(d.json)), { loss: { step: [1, 2, 3], value: [0.9, 0.5, null] } });
   });
 
   it('matrixData covers rectangular matrices', () => {
-    const d = matrixData('a', 'b', ['x1', 'x2'], ['y1', 'y2', 'y3'], [[1, 2, 3], [4, null, 6]]);
+    const d = matrixData(
+      'a',
+      'b',
+      ['x1', 'x2'],
+      ['y1', 'y2', 'y3'],
+      [
+        [1, 2, 3],
+        [4, null, 6],
+      ],
+    );
     assert.equal(d.rows.length, 6);
     assert.deepEqual(d.rows[4], ['x2', 'y2', null]);
   });

@@ -10,7 +10,20 @@ const px = (r: { data: Uint8ClampedArray; width: number }, x: number, y: number)
 
 describe('rasterizeGrid', () => {
   it('puts the input-side layer at the bottom row and one pixel per checkpoint', () => {
-    const r = rasterizeGrid({ rows: [[0, 1], [1, null]], columns: 2, lo: 0, hi: 1, lut, empty }, 100);
+    const r = rasterizeGrid(
+      {
+        rows: [
+          [0, 1],
+          [1, null],
+        ],
+        columns: 2,
+        lo: 0,
+        hi: 1,
+        lut,
+        empty,
+      },
+      100,
+    );
     assert.equal(r.width, 2);
     assert.equal(r.height, 2);
     assert.deepEqual(px(r, 0, 1), [255, 0, 0, 255]); // layer 0, column 0 = 0 → red, bottom row

@@ -2,7 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { scaleLinear } from 'd3';
-import { axisTicks, finiteExtent, formatDuration, formatStep, formatValue, nearestIndex, paddedDomain, tickFormatter, unionExtent, valueDomain } from '../../../lib/chart/scales';
+import {
+  axisTicks,
+  finiteExtent,
+  formatDuration,
+  formatStep,
+  formatValue,
+  nearestIndex,
+  paddedDomain,
+  tickFormatter,
+  unionExtent,
+  valueDomain,
+} from '../../../lib/chart/scales';
 
 describe('scales', () => {
   it('finiteExtent skips NaN and infinities and respects length', () => {
@@ -24,7 +35,10 @@ describe('scales', () => {
   it('valueDomain draws a near-constant series flat (memory in MiB) and still zooms into a real small change', () => {
     const [lo, hi] = valueDomain([308.132, 308.142]);
     assert.ok(lo < 280 && hi > 335, `${lo}..${hi}`);
-    assert.deepEqual(valueDomain([0.969, 0.9698], 0.1).map((v) => Number(v.toFixed(5))), [0.96892, 0.96988]);
+    assert.deepEqual(
+      valueDomain([0.969, 0.9698], 0.1).map((v) => Number(v.toFixed(5))),
+      [0.96892, 0.96988],
+    );
     assert.deepEqual(valueDomain([0, 0]), [-1, 1]);
     assert.deepEqual(paddedDomain([1_000_000, 1_000_050], 0), [1_000_000, 1_000_050], 'steps (an x axis) are never flattened');
     assert.deepEqual(paddedDomain(null), [0, 1]);

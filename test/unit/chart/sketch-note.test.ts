@@ -17,8 +17,19 @@ test('no sketched layer: no note anywhere', () => {
 
 test('svcca: exact until a sketched row reaches k = K, then "k capped at K" naming the layers', () => {
   const names = ['a', 'b', 'logits'];
-  assert.match(sketchNote('svcca-k', layers, names, [[10, 10], [10, 10], [9, 9]])!, /^a, b sent as sketches \(K = 64\): exact while k ≤ K/);
-  const capped = sketchNote('svcca', layers, names, [[40, 64], [30, 50], [9, 9]])!;
+  assert.match(
+    sketchNote('svcca-k', layers, names, [
+      [10, 10],
+      [10, 10],
+      [9, 9],
+    ])!,
+    /^a, b sent as sketches \(K = 64\): exact while k ≤ K/,
+  );
+  const capped = sketchNote('svcca', layers, names, [
+    [40, 64],
+    [30, 50],
+    [9, 9],
+  ])!;
   assert.match(capped, /^k capped at K = 64 for a: .*99% rule wanted more/);
   assert.doesNotMatch(capped, /\bb\b/);
 });

@@ -5,7 +5,9 @@ import { clampSmoothing, emaDebiased, minMaxEnvelope, smoothingSpan } from '../.
 
 const close = (actual: ArrayLike<number>, expected: number[]) => {
   assert.equal(actual.length, expected.length);
-  expected.forEach((e, i) => (Number.isNaN(e) ? assert.ok(Number.isNaN(actual[i]), `[${i}] NaN`) : assert.ok(Math.abs(actual[i] - e) < 1e-12, `[${i}] ${actual[i]} ≠ ${e}`)));
+  expected.forEach((e, i) =>
+    Number.isNaN(e) ? assert.ok(Number.isNaN(actual[i]), `[${i}] NaN`) : assert.ok(Math.abs(actual[i] - e) < 1e-12, `[${i}] ${actual[i]} ≠ ${e}`),
+  );
 };
 
 describe('emaDebiased', () => {

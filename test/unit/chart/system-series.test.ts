@@ -23,12 +23,18 @@ const NAMES = [
 
 test('system series are grouped into charts, one line per GPU and rank; time and used MiB are not charted', () => {
   const charts = systemCharts(NAMES.filter(isSystemSeries));
-  assert.deepEqual(charts.map((c) => c.id), ['cpu', 'rss', 'memory', 'gpu-util', 'gpu-memory']);
+  assert.deepEqual(
+    charts.map((c) => c.id),
+    ['cpu', 'rss', 'memory', 'gpu-util', 'gpu-memory'],
+  );
   assert.deepEqual(charts[0].lines, [
     { series: 'system/cpu_percent', label: 'CPU · training process', rank: null },
     { series: 'system/cpu_percent{rank=1}', label: 'rank 1', rank: 1 },
   ]);
-  assert.deepEqual(charts[3].lines.map((l) => l.label), ['GPU 0', 'GPU 1']);
+  assert.deepEqual(
+    charts[3].lines.map((l) => l.label),
+    ['GPU 0', 'GPU 1'],
+  );
   assert.equal(isSystemSeries('loss{rank=1}'), false);
   assert.equal(timeSeriesFor('system/cpu_percent{rank=1}'), 'system/time{rank=1}');
   assert.equal(timeSeriesFor('system/rss_mb'), 'system/time');
@@ -38,7 +44,10 @@ test('wall-clock seconds are read off the time series by step, clamped at its en
   const time = seriesFrom([10, 20, 40], [1000, 1060, 1120]);
   const out = wallSeconds([5, 10, 15, 30, 40, 50], 6, time, 1000);
   assert.deepEqual([...out], [0, 0, 30, 90, 120, 120]);
-  assert.deepEqual([wallUnit(100), wallUnit(600), wallUnit(36_000)].map((u) => u.unit), ['s', 'min', 'h']);
+  assert.deepEqual(
+    [wallUnit(100), wallUnit(600), wallUnit(36_000)].map((u) => u.unit),
+    ['s', 'min', 'h'],
+  );
   assert.ok(wallSeconds([1], 1, undefined, 0).every(Number.isNaN));
   assert.equal(firstTime([seriesFrom([1], [500]), undefined, seriesFrom([1], [300])]), 300);
   assert.ok(Number.isNaN(firstTime([])));
@@ -46,7 +55,13 @@ test('wall-clock seconds are read off the time series by step, clamped at its en
 
 test('the Training panel: one chart per scalar, per-rank series together, no system series', () => {
   assert.deepEqual(scalarGroups(['loss{rank=1}', 'loss{rank=0}', 'acc', 'system/rss_mb']), [
-    { name: 'loss', lines: [{ series: 'loss{rank=0}', label: 'rank 0' }, { series: 'loss{rank=1}', label: 'rank 1' }] },
+    {
+      name: 'loss',
+      lines: [
+        { series: 'loss{rank=0}', label: 'rank 0' },
+        { series: 'loss{rank=1}', label: 'rank 1' },
+      ],
+    },
     { name: 'acc', lines: [{ series: 'acc', label: 'acc' }] },
   ]);
 });

@@ -51,6 +51,9 @@ test('frameToStore: a finite activation frame becomes a float16 frame that decod
   for (let i = 0; i < data.length; i++) assert.ok(Math.abs(back.data[i] - data[i]) <= 50 * 2 ** -11);
   assert.equal(frameToStore('float32', raw, frame, 1, true).payload, raw, 'the float32 store keeps the bytes');
   assert.equal(frameToStore('float16', raw, frame, 1, false).payload, raw, 'frames with NaN/Inf are kept as received');
-  const sk = encodeFrame({ step: 3, layer: 'h', shape: [1, 20], kind: 'sketch', sketch: { singular: [2], total: 4 } }, Float32Array.from({ length: 20 }, () => Math.sqrt(1 / 20)));
+  const sk = encodeFrame(
+    { step: 3, layer: 'h', shape: [1, 20], kind: 'sketch', sketch: { singular: [2], total: 4 } },
+    Float32Array.from({ length: 20 }, () => Math.sqrt(1 / 20)),
+  );
   assert.equal(frameToStore('float16', sk, decodeFrame(sk), 1, true).payload, sk, 'sketches are kept as received');
 });

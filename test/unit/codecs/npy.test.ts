@@ -7,7 +7,7 @@ import { NpyError, readNpy, readNpy2d, writeNpy } from '../../../lib/codecs/npy'
 export function rawNpy(headerText: string, body: Uint8Array, major = 1): Uint8Array {
   const pre = major === 1 ? 10 : 12;
   const total = Math.ceil((pre + headerText.length + 1) / 64) * 64;
-  const text = headerText.padEnd(total - pre - 1, ' ') + '\n';
+  const text = `${headerText.padEnd(total - pre - 1, ' ')}\n`;
   const out = new Uint8Array(total + body.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
   const view = new DataView(out.buffer);

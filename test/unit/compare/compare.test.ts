@@ -30,8 +30,14 @@ describe('compare run list', () => {
 describe('config diff', () => {
   it('flattens as the overview table does: dotted keys, arrays by index, every key (no 200 cap), "__proto__" kept as data', () => {
     const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i]));
-    const diff = configDiff([{ ...wide, opt: { betas: [0.9, 0.999] } }, { ...wide, k299: -1, opt: { betas: [0.9, 0.99] } }]);
-    assert.deepEqual(diff.rows.map((r) => r.key), ['k299', 'opt.betas.1']);
+    const diff = configDiff([
+      { ...wide, opt: { betas: [0.9, 0.999] } },
+      { ...wide, k299: -1, opt: { betas: [0.9, 0.99] } },
+    ]);
+    assert.deepEqual(
+      diff.rows.map((r) => r.key),
+      ['k299', 'opt.betas.1'],
+    );
     assert.equal(diff.same, 300);
     const hostile = configDiff([JSON.parse('{"__proto__": {"x": 1}}'), JSON.parse('{"__proto__": {"x": 2}}')]);
     assert.deepEqual(hostile.rows, [{ key: '__proto__.x', values: [1, 2] }]);
@@ -43,7 +49,10 @@ describe('config diff', () => {
     const b = { lr: 0.003, optimizer: { name: 'adam', betas: [0.9, 0.999] }, seed: 1, width: '1', extra: null };
     const c = { lr: 0.001, optimizer: { name: 'adam', betas: [0.9, 0.999] }, seed: 2, width: 1 };
     const diff = configDiff([a, b, c]);
-    assert.deepEqual(diff.rows.map((r) => r.key), ['extra', 'lr', 'seed', 'width']);
+    assert.deepEqual(
+      diff.rows.map((r) => r.key),
+      ['extra', 'lr', 'seed', 'width'],
+    );
     assert.deepEqual(diff.rows[0].values, [undefined, 'null', undefined]);
     assert.deepEqual(diff.rows[1].values, [0.001, 0.003, 0.001]);
     assert.equal(diff.same, 3, 'optimizer.name and both betas');
@@ -58,10 +67,26 @@ describe('config diff', () => {
 describe('settle order', () => {
   it('per layer, the runs that settled it earliest (ties share), none when no run settled it', () => {
     const rows = settleOrder([
-      { layers: ['h1', 'h2', 'out'], settled: new Map([['h1', 120], ['h2', 300]]) },
-      { layers: ['h1', 'h2', 'h3', 'out'], settled: new Map([['h1', 80], ['h2', 300], ['h3', 500]]) },
+      {
+        layers: ['h1', 'h2', 'out'],
+        settled: new Map([
+          ['h1', 120],
+          ['h2', 300],
+        ]),
+      },
+      {
+        layers: ['h1', 'h2', 'h3', 'out'],
+        settled: new Map([
+          ['h1', 80],
+          ['h2', 300],
+          ['h3', 500],
+        ]),
+      },
     ]);
-    assert.deepEqual(rows.map((r) => r.layer), ['h1', 'h2', 'out', 'h3']);
+    assert.deepEqual(
+      rows.map((r) => r.layer),
+      ['h1', 'h2', 'out', 'h3'],
+    );
     assert.deepEqual(rows[0], { layer: 'h1', steps: [120, 80], first: [1] });
     assert.deepEqual(rows[1].first, [0, 1]);
     assert.deepEqual(rows[2], { layer: 'out', steps: [null, null], first: [] });

@@ -1,7 +1,7 @@
 /** Probe images on the wire: the probe's imageSize, the "images" frame kind, the images layer names and the byte conversion. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { decodeFrame, encodeFrame, imageBytes, imagesFirstExample, parseIngestMessage, ProtocolError } from '../../../lib/protocol';
+import { decodeFrame, encodeFrame, imageBytes, imagesFirstExample, parseIngestMessage, type ProtocolError } from '../../../lib/protocol';
 
 const probe = (imageSize: unknown) => JSON.stringify({ type: 'probe', examples: 4, imageSize });
 
@@ -9,8 +9,19 @@ it('accepts an imageSize of 1 or 3 channels and sides 1-256, nothing else', () =
   const msg = parseIngestMessage(probe({ h: 8, w: 256, channels: 3 }));
   assert.equal(msg.type === 'probe' && msg.imageSize?.channels, 3);
   assert.equal(parseIngestMessage(JSON.stringify({ type: 'probe', examples: 4 })).type, 'probe', 'imageSize is optional');
-  for (const bad of [{ h: 8, w: 8, channels: 2 }, { h: 0, w: 8, channels: 1 }, { h: 8, w: 257, channels: 1 }, { h: 8, w: 8 }, { h: 8, w: 8, channels: 1, extra: 1 }, { h: 2.5, w: 8, channels: 1 }]) {
-    assert.throws(() => parseIngestMessage(probe(bad)), (e: ProtocolError) => e.code === 'BAD_MESSAGE' && /imageSize/.test(e.message), JSON.stringify(bad));
+  for (const bad of [
+    { h: 8, w: 8, channels: 2 },
+    { h: 0, w: 8, channels: 1 },
+    { h: 8, w: 257, channels: 1 },
+    { h: 8, w: 8 },
+    { h: 8, w: 8, channels: 1, extra: 1 },
+    { h: 2.5, w: 8, channels: 1 },
+  ]) {
+    assert.throws(
+      () => parseIngestMessage(probe(bad)),
+      (e: ProtocolError) => e.code === 'BAD_MESSAGE' && /imageSize/.test(e.message),
+      JSON.stringify(bad),
+    );
   }
 });
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_METRIC, LIVE_REQUESTS, MAX_SERIES_POINTS, ProtocolError, isLiveRequestName, parseLiveRequest, parseLiveResult } from '../../../lib/protocol';
 
-const badRequest = (pattern: RegExp) => (e: unknown) => e instanceof ProtocolError && e.code === 'BAD_REQUEST' && pattern.test(e.message) && !e.message.includes('\n');
+const badRequest = (pattern: RegExp) => (e: unknown) =>
+  e instanceof ProtocolError && e.code === 'BAD_REQUEST' && pattern.test(e.message) && !e.message.includes('\n');
 
 test('an unknown request name is BAD_REQUEST with the name (cut to 64 characters), inherited keys included', () => {
   assert.throws(() => parseLiveRequest('layer-matrx', 'r', {}), badRequest(/^unknown request "layer-matrx"$/));
@@ -32,7 +33,8 @@ test('params that fail their schema are BAD_REQUEST naming the request, its usag
     ['concept-units', { layer: 'fc', count: 513 }, /^concept-units params .*: count: /],
     ['gradcam', { step: -1 }, /^gradcam params \{step\?\}: step: /],
   ];
-  for (const [what, params, pattern] of cases) assert.throws(() => parseLiveRequest(what, 'r', params), badRequest(pattern), `${what} ${JSON.stringify(params)}`);
+  for (const [what, params, pattern] of cases)
+    assert.throws(() => parseLiveRequest(what, 'r', params), badRequest(pattern), `${what} ${JSON.stringify(params)}`);
 });
 
 test('valid params come out parsed: defaults filled, numeric strings read as numbers, unknown keys dropped', () => {

@@ -5,13 +5,38 @@ import type { RunMeta } from '../../../lib/protocol/live';
 import { columnLabel, flattenConfig, runFields, runSearchText } from '../../../lib/runs/fields';
 import { compareBy, matchesTerms, parseQuery, resolveKey, type Matchable } from '../../../lib/runs/query';
 
-const meta = (id: string, over: Partial<RunMeta> = {}): RunMeta => ({ id, name: id, status: 'finished', createdAt: 0, checkpoints: 0, lastStep: null, layers: 2, bytes: 0, ...over });
+const meta = (id: string, over: Partial<RunMeta> = {}): RunMeta => ({
+  id,
+  name: id,
+  status: 'finished',
+  createdAt: 0,
+  checkpoints: 0,
+  lastStep: null,
+  layers: 2,
+  bytes: 0,
+  ...over,
+});
 const view = (m: RunMeta): Matchable => ({ fields: runFields(m), text: runSearchText(m), tags: m.tags ?? [] });
 const find = (runs: RunMeta[], q: string) => runs.filter((r) => matchesTerms(parseQuery(q), view(r))).map((r) => r.id);
 
 const RUNS = [
-  meta('a', { name: 'baseline small', config: { optimizer: { lr: 0.01, name: 'adam' }, batch: 64 }, tags: ['baseline'], latest: { loss: 0.3 }, settle: [{ layer: 'fc1', step: 40 }, { layer: 'fc2', step: null }] }),
-  meta('b', { name: 'wide', config: { optimizer: { lr: 0.0005, name: 'sgd' }, batch: 128 }, tags: ['sweep', 'Baseline-2'], latest: { loss: 0.9 }, notes: 'diverged after warmup' }),
+  meta('a', {
+    name: 'baseline small',
+    config: { optimizer: { lr: 0.01, name: 'adam' }, batch: 64 },
+    tags: ['baseline'],
+    latest: { loss: 0.3 },
+    settle: [
+      { layer: 'fc1', step: 40 },
+      { layer: 'fc2', step: null },
+    ],
+  }),
+  meta('b', {
+    name: 'wide',
+    config: { optimizer: { lr: 0.0005, name: 'sgd' }, batch: 128 },
+    tags: ['sweep', 'Baseline-2'],
+    latest: { loss: 0.9 },
+    notes: 'diverged after warmup',
+  }),
   meta('c', { name: 'no config', status: 'live', lastStep: 7 }),
 ];
 
@@ -31,7 +56,10 @@ describe('parseQuery', () => {
   });
 
   it('never fails: unfinished input is free text or an open quote', () => {
-    assert.deepEqual(parseQuery('lr> "open'), [{ kind: 'text', text: 'lr>', not: false }, { kind: 'text', text: 'open', not: false }]);
+    assert.deepEqual(parseQuery('lr> "open'), [
+      { kind: 'text', text: 'lr>', not: false },
+      { kind: 'text', text: 'open', not: false },
+    ]);
     assert.deepEqual(parseQuery('  - '), []);
     assert.deepEqual(parseQuery('1e-3'), [{ kind: 'text', text: '1e-3', not: false }]);
   });
@@ -67,7 +95,13 @@ describe('matching', () => {
 
 describe('fields and sorting', () => {
   it('flattens nested config and arrays, bounded', () => {
-    assert.deepEqual(flattenConfig({ opt: { lr: 1, betas: [0.9, 0.99] }, off: null, on: true }), [['opt.lr', 1], ['opt.betas.0', 0.9], ['opt.betas.1', 0.99], ['off', 'null'], ['on', true]]);
+    assert.deepEqual(flattenConfig({ opt: { lr: 1, betas: [0.9, 0.99] }, off: null, on: true }), [
+      ['opt.lr', 1],
+      ['opt.betas.0', 0.9],
+      ['opt.betas.1', 0.99],
+      ['off', 'null'],
+      ['on', true],
+    ]);
     assert.equal(flattenConfig(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i]))).length, 200);
   });
 

@@ -62,7 +62,10 @@ test('ensurePages (what serve and replay call): builds missing or stale pages on
     utimesSync(join(root, 'app/page.tsx'), Date.now() / 1000 + 60, Date.now() / 1000 + 60);
     assert.equal(await ensurePages(root, { ...opts, env: { LAYERWATCH_SKIP_BUILD: '1' } }), 'skipped');
     assert.equal(builds.length, 3);
-    await assert.rejects(ensurePages(root, { ...opts, build: async () => 2 }), (err: { code?: string; message?: string }) => err.code === 'PAGES_BUILD_FAILED' && /code 2/.test(err.message ?? ''));
+    await assert.rejects(
+      ensurePages(root, { ...opts, build: async () => 2 }),
+      (err: { code?: string; message?: string }) => err.code === 'PAGES_BUILD_FAILED' && /code 2/.test(err.message ?? ''),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

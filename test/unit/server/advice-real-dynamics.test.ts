@@ -13,15 +13,16 @@ const runs = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../fixtu
 const byName = (prefix: string) => runs.find((r) => r.run.startsWith(prefix))!;
 const toFinal = (d: RunDynamics, layer: string, step: number) => d.sim[d.layers.findIndex((l) => l.name === layer)][d.steps.indexOf(step)][d.steps.length - 1];
 
-test('every advice on real dynamics is ≥ 0.95 to the layer\'s final state, with and without totalSteps', () => {
+test("every advice on real dynamics is ≥ 0.95 to the layer's final state, with and without totalSteps", () => {
   for (const d of runs) {
     for (const withTotal of [false, true]) {
-      for (const a of replayAdvice(d, withTotal)) assert.ok(a.ok, `${d.run} (totalSteps ${withTotal}): ${a.layer} @ ${a.step} was ${a.toFinal} to its final state`);
+      for (const a of replayAdvice(d, withTotal))
+        assert.ok(a.ok, `${d.run} (totalSteps ${withTotal}): ${a.layer} @ ${a.step} was ${a.toFinal} to its final state`);
     }
   }
 });
 
-test('the Fashion CNN\'s fc, still learning at step 141 of 188, is not advised (it was, at 0.939 to final)', () => {
+test("the Fashion CNN's fc, still learning at step 141 of 188, is not advised (it was, at 0.939 to final)", () => {
   const fashion = byName('trace-e2-s2');
   assert.ok(toFinal(fashion, 'fc', 141) < 0.95, 'the fixture holds the case');
   const advice = replayAdvice(fashion, true);
@@ -31,9 +32,18 @@ test('the Fashion CNN\'s fc, still learning at step 141 of 188, is not advised (
 
 test('advice is still given where layers settle: the digits MLP, and the Fashion CNN at 6 epochs with totalSteps', () => {
   const digits = byName('digits_mlp');
-  assert.deepEqual(replayAdvice(digits, false).map((a) => a.layer), ['h1']);
+  assert.deepEqual(
+    replayAdvice(digits, false).map((a) => a.layer),
+    ['h1'],
+  );
   const all = replayAdvice(digits, true);
-  assert.deepEqual(all.map((a) => a.layer), ['h1', 'h2', 'h3']);
-  assert.ok(all.every((a) => a.share < 0.8), JSON.stringify(all));
+  assert.deepEqual(
+    all.map((a) => a.layer),
+    ['h1', 'h2', 'h3'],
+  );
+  assert.ok(
+    all.every((a) => a.share < 0.8),
+    JSON.stringify(all),
+  );
   assert.ok(replayAdvice(byName('trace-e6-s2'), true).some((a) => a.layer === 'conv1'));
 });

@@ -11,7 +11,10 @@ const layers = [
   { name: 'logits', kind: 'logits' as const },
 ];
 /** The examples' schedule: step 0, then 39 log-spaced steps up to 760 (examples/common.py). */
-const logSteps = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 23, 28, 33, 39, 47, 55, 66, 79, 94, 111, 133, 158, 188, 224, 267, 318, 378, 450, 536, 638, 760];
+const logSteps = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 23, 28, 33, 39, 47, 55, 66, 79, 94, 111, 133, 158, 188, 224, 267, 318, 378, 450, 536, 638,
+  760,
+];
 
 /**
  * A layer that moves `amount` radians along one direction with time constant `tau` steps, plus `perDoubling` radians
@@ -34,7 +37,16 @@ function path(at: (t: number) => number) {
 
 test('defaults come from the first live metric and can be overridden per run', () => {
   assert.deepEqual(resolveAdvice(undefined, ['svcca-k', 'cka']), {
-    enabled: true, metric: 'svcca-k', threshold: 0.975, window: 3, minSpan: 0.5, minMove: 0.03, rateFraction: 0.1, horizon: 2.5, totalSteps: null, allowOutOfOrder: false,
+    enabled: true,
+    metric: 'svcca-k',
+    threshold: 0.975,
+    window: 3,
+    minSpan: 0.5,
+    minMove: 0.03,
+    rateFraction: 0.1,
+    horizon: 2.5,
+    totalSteps: null,
+    allowOutOfOrder: false,
   });
   const r = resolveAdvice({ enabled: true, metric: 'cka', threshold: 0.95, window: 5, minMove: 0.1, horizon: 4 }, ['svcca-k', 'cka']);
   assert.deepEqual([r.metric, r.threshold, r.window, r.minMove, r.horizon], ['cka', 0.95, 5, 0.1, 4]);
@@ -57,7 +69,7 @@ test('peakRate is the largest change per step between consecutive checkpoints', 
   assert.equal(peakRate([null, null], [0, 5], 1), 0);
 });
 
-test('a layer that has barely moved is never advised, however still it is (the issue\'s step 3 of 760)', () => {
+test("a layer that has barely moved is never advised, however still it is (the issue's step 3 of 760)", () => {
   const slow = trajectory(0.6, 60);
   const c = 3;
   const e = evidenceStart(config(), logSteps, c);
@@ -111,7 +123,7 @@ test('the middle of the evidence window splits it in two halves of log-steps', (
   assert.equal(evidenceMiddle([0, 10], 0, 1), -1, 'no column inside');
 });
 
-test('a layer whose drift speeds up in the recent half of the window is not advised (the Fashion CNN\'s fc at step 141 of 188)', () => {
+test("a layer whose drift speeds up in the recent half of the window is not advised (the Fashion CNN's fc at step 141 of 188)", () => {
   // A jolt at the start, then a drift that grows with the steps (still learning): over the whole window from step 59
   // its angle per doubling projects to ≥ 0.975 for the 47 steps left, but its recent half drifts faster, and the
   // truth at the end is below the threshold.
@@ -137,7 +149,10 @@ test('a layer whose drift speeds up in the recent half of the window is not advi
   // A settled layer on the same schedule is still advised at that step.
   const settled = path((t) => 0.6 * (1 - Math.exp(-t / 10))).evidence(fashionSteps, c);
   t.onEvidence(0, c, fashionSteps, settled.similarity, settled.stability);
-  assert.deepEqual(given.map((a) => [a.layer, a.step]), [['fc', 141]]);
+  assert.deepEqual(
+    given.map((a) => [a.layer, a.step]),
+    [['fc', 141]],
+  );
 });
 
 test('advice goes bottom-up, once per layer, never for logits, with its readings', () => {
@@ -153,7 +168,13 @@ test('advice goes bottom-up, once per layer, never for logits, with its readings
   assert.equal(given.length, 0, 'b waits for a');
   feed(2, 450);
   feed(0, 536);
-  assert.deepEqual(given.map((a) => [a.layer, a.step]), [['a', 536], ['b', 450]]);
+  assert.deepEqual(
+    given.map((a) => [a.layer, a.step]),
+    [
+      ['a', 536],
+      ['b', 450],
+    ],
+  );
   assert.deepEqual(given[0].evidence.steps, [267, 318, 378, 450]);
   assert.equal(given[0].evidence.stability.length, 4);
   assert.ok(given[0].evidence.moved! >= 0.03 && given[0].evidence.projected! >= 0.975);
@@ -184,7 +205,12 @@ test('advice already in the log is not given again; missing evidence decides not
   const c = logSteps.indexOf(450);
   const { similarity, stability } = settled.evidence(logSteps, c);
   const given: string[] = [];
-  const earlier: AdviceEvent = { layer: 'a', step: 300, action: 'freeze', evidence: { metric: 'svcca-k', threshold: 0.99, window: 3, steps: [], stability: [] } };
+  const earlier: AdviceEvent = {
+    layer: 'a',
+    step: 300,
+    action: 'freeze',
+    evidence: { metric: 'svcca-k', threshold: 0.99, window: 3, steps: [], stability: [] },
+  };
   const t = new AdviceTracker(config(), layers, [earlier], (a) => given.push(a.layer));
   t.onEvidence(0, c, logSteps, similarity, stability);
   const partial = new Map(similarity);

@@ -27,7 +27,15 @@ async function exportWith(name: string, analysis: string[]): Promise<string> {
 test('an export whose analysis describes the log imports with it; unknown record types are kept for newer readers', async () => {
   const good = [
     convergence({ addSteps: [10], reference: 10, cells: [{ l: 0, c: 0, toNewest: 1, k: 2 }], pending: 0 }),
-    convergence({ addSteps: [20], reference: 20, cells: [{ l: 1, c: 1, toNewest: 1 }, { l: 1, c: 0, toNewest: 0.5 }], chance: [0.1, 0.2] }),
+    convergence({
+      addSteps: [20],
+      reference: 20,
+      cells: [
+        { l: 1, c: 1, toNewest: 1 },
+        { l: 1, c: 0, toNewest: 0.5 },
+      ],
+      chance: [0.1, 0.2],
+    }),
     convergence({ key: 'svcca|threshold=0.9', addSteps: [10, 20], reference: 20, cells: [{ l: 0, c: 1, stability: 0.9 }] }),
     JSON.stringify({ type: 'from-a-newer-server', anything: [1, 2] }),
   ];
@@ -50,7 +58,20 @@ test('a malformed or inconsistent stored analysis is BAD_ANALYSIS and leaves not
     ['layer', [first, convergence({ cells: [{ l: 2, c: 0, toNewest: 1 }] })], /cell \(layer 2, column 0\) is outside the log's 2 layers × 1 checkpoints/],
     ['column', [first, convergence({ cells: [{ l: 0, c: 1, toNewest: 1 }] })], /column 1/],
     ['reference', [convergence({ addSteps: [10], reference: 99 })], /reference 99 is not a checkpoint/],
-    ['concepts before meta', [JSON.stringify({ type: 'concepts', patch: { cells: [{ l: 0, step: 10, mode: 'none', best: [], iou: [], selectivity: [], detectors: 0, unique: 0, uniqueByCategory: [], sensitivity: [], k: null }] } })], /concepts cell/],
+    [
+      'concepts before meta',
+      [
+        JSON.stringify({
+          type: 'concepts',
+          patch: {
+            cells: [
+              { l: 0, step: 10, mode: 'none', best: [], iou: [], selectivity: [], detectors: 0, unique: 0, uniqueByCategory: [], sensitivity: [], k: null },
+            ],
+          },
+        }),
+      ],
+      /concepts cell/,
+    ],
   ];
   const data = path.join(dir, 'data');
   for (const [name, analysis, message] of cases) {
@@ -61,5 +82,8 @@ test('a malformed or inconsistent stored analysis is BAD_ANALYSIS and leaves not
     });
   }
   assert.deepEqual(await fs.readdir(path.join(data, 'runs')), []);
-  assert.deepEqual((await fs.readdir(data)).filter((n) => n.startsWith('.import-')), []);
+  assert.deepEqual(
+    (await fs.readdir(data)).filter((n) => n.startsWith('.import-')),
+    [],
+  );
 });

@@ -18,6 +18,9 @@ test('a job gets the result of its own op; after close, jobs are refused as obso
   } finally {
     await pool.close();
   }
-  const refused = await pool.run(job, PRIORITY.idle).then(() => null, (err: unknown) => err);
+  const refused = await pool.run(job, PRIORITY.idle).then(
+    () => null,
+    (err: unknown) => err,
+  );
   assert.ok(isObsolete(refused), 'a job after close is obsolete work');
 });

@@ -21,7 +21,10 @@ test('an analysis log that cannot be written reports it once, with its code, and
   assert.equal(await w.appendBinary(new Uint8Array([4])), null);
   await w.flush();
   await w.close();
-  assert.deepEqual(failures.map((f) => f.code), ['ANALYSIS_WRITE_FAILED']);
+  assert.deepEqual(
+    failures.map((f) => f.code),
+    ['ANALYSIS_WRITE_FAILED'],
+  );
   assert.match(String((failures[0].err as Error).message), /ENOTDIR|not a directory/i);
 });
 
@@ -30,5 +33,8 @@ test('analysis log lines carry the code, the run and what failed', () => {
   const log = analysisLog((line) => lines.push(line));
   log('PAIRS_FAILED', 'run-1', new Error('boom'), 'cka of conv1 at column 3');
   log('CHANCE_FAILED', 'run-2', { id: 1, op: 'chance', ok: false, code: 'ANALYSIS_FAILED', message: 'no kernel' });
-  assert.deepEqual(lines, ['analysis: PAIRS_FAILED run run-1 (cka of conv1 at column 3): boom', 'analysis: CHANCE_FAILED run run-2: ANALYSIS_FAILED: no kernel']);
+  assert.deepEqual(lines, [
+    'analysis: PAIRS_FAILED run run-1 (cka of conv1 at column 3): boom',
+    'analysis: CHANCE_FAILED run run-2: ANALYSIS_FAILED: no kernel',
+  ]);
 });

@@ -8,7 +8,11 @@ import { backlogText } from '../../../components/panels/backlog-fact';
 function tracker() {
   let t = 0;
   const published: AnalysisBacklog[] = [];
-  const b = new BacklogTracker('svcca-k', (x) => published.push(x), () => t);
+  const b = new BacklogTracker(
+    'svcca-k',
+    (x) => published.push(x),
+    () => t,
+  );
   return { b, published, at: (ms: number) => (t = ms) };
 }
 
@@ -48,13 +52,19 @@ describe('analysis backlog', () => {
 
   it('analysis faster than arrivals: catches up in behind × s / (1 − s/a); nothing is shown once at most one waits', () => {
     const { b, at, published } = tracker();
-    for (const [c, t] of [[0, 0], [1, 4000]]) {
+    for (const [c, t] of [
+      [0, 0],
+      [1, 4000],
+    ]) {
       at(t);
       b.arrive(c);
       at(t + 1000);
       b.done(c); // 1 s each
     }
-    for (const [c, t] of [[2, 8000], [3, 12000]]) {
+    for (const [c, t] of [
+      [2, 8000],
+      [3, 12000],
+    ]) {
       at(t);
       b.arrive(c); // the worker was busy elsewhere: two wait
     }

@@ -29,7 +29,10 @@ function broadcaster(opts: { stallTimeoutMs?: number; ringSize?: number } = {}) 
   const b = new Broadcaster({
     epoch: 'e',
     prepare: async () => true,
-    snapshot: () => (snapshots++, { runs: [] }),
+    snapshot: () => {
+      snapshots++;
+      return { runs: [] };
+    },
     highWaterBytes: 1000,
     snapshotReuseMs: 0,
     ...opts,
@@ -52,7 +55,11 @@ it('stops sending to a viewer above the high-water mark and catches it up with o
   assert.equal(b.backlog().stalled, 1);
   slow.buffered = 0;
   await tick(150);
-  assert.deepEqual(slow.sent.map((m) => m.type), ['snapshot', 'snapshot'], 'fell off the 4-delta ring: one fresh snapshot');
+  assert.deepEqual(
+    slow.sent.map((m) => m.type),
+    ['snapshot', 'snapshot'],
+    'fell off the 4-delta ring: one fresh snapshot',
+  );
   assert.equal(slow.sent[1].seq, 20);
   b.publish('run:a', scalars(21));
   assert.equal(slow.sent.at(-1)!.seq, 21);

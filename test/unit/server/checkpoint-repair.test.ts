@@ -23,22 +23,29 @@ async function logWith(checkpoints: Array<{ step: number; frames: number; layers
 
 async function steps(file: string): Promise<number[]> {
   const out: number[] = [];
-  for await (const r of readRunLog(file, { strict: true })) if (r.kind === 1) {
-    const m = JSON.parse(r.payload.toString());
-    if (m.type === 'checkpoint') out.push(m.step);
-  }
+  for await (const r of readRunLog(file, { strict: true }))
+    if (r.kind === 1) {
+      const m = JSON.parse(r.payload.toString());
+      if (m.type === 'checkpoint') out.push(m.step);
+    }
   return out;
 }
 
 test('a last checkpoint missing frames is cut; complete ones are kept', async () => {
-  const torn = await logWith([{ step: 1, frames: 3, layers: 3 }, { step: 2, frames: 1, layers: 3 }]);
+  const torn = await logWith([
+    { step: 1, frames: 3, layers: 3 },
+    { step: 2, frames: 1, layers: 3 },
+  ]);
   const before = (await stat(torn)).size;
   const cut = await trimIncompleteCheckpoint(torn);
   assert.ok(cut > 0);
   assert.equal((await stat(torn)).size, before - cut);
   assert.deepEqual(await steps(torn), [1]);
 
-  const whole = await logWith([{ step: 1, frames: 2, layers: 2 }, { step: 2, frames: 2, layers: 2 }]);
+  const whole = await logWith([
+    { step: 1, frames: 2, layers: 2 },
+    { step: 2, frames: 2, layers: 2 },
+  ]);
   assert.equal(await trimIncompleteCheckpoint(whole), 0);
   assert.deepEqual(await steps(whole), [1, 2]);
   const none = await logWith([]);

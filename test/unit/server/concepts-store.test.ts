@@ -15,10 +15,32 @@ let cleanup = async () => {};
 beforeEach(async () => ({ dir, cleanup } = await tempDir()));
 afterEach(() => cleanup());
 
-const meta: ConceptMeta = { layers: ['a', 'b'], units: [5, 3], concepts: [{ name: 'red', category: 'colour' }, { name: 'dots', category: 'texture' }], categories: ['colour', 'texture'], classNames: ['x', 'y'], threshold: 0.04, quantiles: [0.01, 0.01], examples: 10 };
+const meta: ConceptMeta = {
+  layers: ['a', 'b'],
+  units: [5, 3],
+  concepts: [
+    { name: 'red', category: 'colour' },
+    { name: 'dots', category: 'texture' },
+  ],
+  categories: ['colour', 'texture'],
+  classNames: ['x', 'y'],
+  threshold: 0.04,
+  quantiles: [0.01, 0.01],
+  examples: 10,
+};
 const cell = (l: number, step: number, n: number): ConceptCell => ({
-  l, step, mode: 'image', detectors: 1, unique: 1, uniqueByCategory: [1, 0], sensitivity: [0.5, null], k: 2, selectivityBands: null,
-  best: Array.from({ length: n }, (_, u) => (u % 3) - 1), iou: Array.from({ length: n }, (_, u) => u / 10), selectivity: Array.from({ length: n }, (_, u) => (u === 1 ? null : u / 8)),
+  l,
+  step,
+  mode: 'image',
+  detectors: 1,
+  unique: 1,
+  uniqueByCategory: [1, 0],
+  sensitivity: [0.5, null],
+  k: 2,
+  selectivityBands: null,
+  best: Array.from({ length: n }, (_, u) => (u % 3) - 1),
+  iou: Array.from({ length: n }, (_, u) => u / 10),
+  selectivity: Array.from({ length: n }, (_, u) => (u === 1 ? null : u / 8)),
 });
 const writeFailed = (code: string, err: unknown) => assert.fail(`${code}: ${String(err)}`);
 const packed = (c: ConceptCell) => Float32Array.from([...c.best, ...c.iou, ...c.selectivity.map((v) => v ?? NaN)]);

@@ -30,13 +30,22 @@ test('each crafted bad log is refused whole with LOG_INVALID and its reason, and
     });
   }
   assert.deepEqual(await fs.readdir(path.join(data, 'runs')), []);
-  assert.deepEqual((await fs.readdir(data)).filter((n) => n.startsWith('.import-')), []);
+  assert.deepEqual(
+    (await fs.readdir(data)).filter((n) => n.startsWith('.import-')),
+    [],
+  );
   assert.equal((await RunIndex.open(data)).list().length, 0);
 });
 
 test('what the collector writes passes: a resumed run, NaN warnings between frames, masks and images, pings, opaque analysis records', async () => {
   const { run, records } = validRunRecords({ id: 'resumed', checkpoints: 1, end: false });
-  const probe = { type: 'probe', ...run.probe, concepts: [{ name: 'stripes', category: 'texture' }], maskSize: { h: 2, w: 2 }, imageSize: { h: 2, w: 2, channels: 1 } };
+  const probe = {
+    type: 'probe',
+    ...run.probe,
+    concepts: [{ name: 'stripes', category: 'texture' }],
+    maskSize: { h: 2, w: 2 },
+    imageSize: { h: 2, w: 2, channels: 1 },
+  };
   const m = run.probe.examples;
   const [cp, f0, f1] = checkpointRecords(run, 20, 'resumed');
   const log = craftLog([
@@ -54,7 +63,10 @@ test('what the collector writes passes: a resumed run, NaN warnings between fram
     f0,
     event({ type: 'warning', warning: { code: 'NON_FINITE', message: '1 of 24 values are NaN or Inf', step: 20, layer: 'l0' } }),
     f1,
-    event({ type: 'advice', advice: { layer: 'l0', step: 20, action: 'freeze', evidence: { metric: 'cka', threshold: 0.9, window: 1, steps: [10], stability: [0.95] } } }),
+    event({
+      type: 'advice',
+      advice: { layer: 'l0', step: 20, action: 'freeze', evidence: { metric: 'cka', threshold: 0.9, window: 1, steps: [10], stability: [0.95] } },
+    }),
     { kind: RecordKind.Analysis, payload: 'anything' },
     msg({ type: 'scalars', step: 20, values: { loss: 0.5, acc: null } }),
     event({ type: 'status', status: 'interrupted', reason: 'trainer disconnected' }),
@@ -69,7 +81,14 @@ test('what the collector writes passes: a resumed run, NaN warnings between fram
 test('Grad-CAM frames after their checkpoints pass, a step replaced by a later frame too, as the collector stores them', async () => {
   const { run, records } = validRunRecords({ id: 'hostile', checkpoints: 2 });
   // records: hello, layers, probe, then per checkpoint (message, 2 frames, scalars); the maps follow each checkpoint's frames.
-  const log = craftLog([...records.slice(0, 6), gradcamFrame(10), ...records.slice(6, 10), gradcamFrame(20, { examples: [5], classes: [2, 0] }), gradcamFrame(10, {}, 0), ...records.slice(10)]);
+  const log = craftLog([
+    ...records.slice(0, 6),
+    gradcamFrame(10),
+    ...records.slice(6, 10),
+    gradcamFrame(20, { examples: [5], classes: [2, 0] }),
+    gradcamFrame(10, {}, 0),
+    ...records.slice(10),
+  ]);
   assert.equal(run.probe.examples, 6);
   const file = path.join(dir, 'gradcam.lwlog');
   await fs.writeFile(file, log);
@@ -78,7 +97,7 @@ test('Grad-CAM frames after their checkpoints pass, a step replaced by a later f
   assert.equal(meta.checkpoints, 2);
 });
 
-test('the limits are the server\'s: a log within raised limits imports, the same log under the defaults does not', async () => {
+test("the limits are the server's: a log within raised limits imports, the same log under the defaults does not", async () => {
   const records = [msg({ type: 'hello', protocol: 1, run: { id: 'wide' } }), msg({ type: 'layers', layers: [{ name: 'wide', units: 70_000 }] })];
   const file = path.join(dir, 'wide.lwlog');
   await fs.writeFile(file, craftLog(records));
@@ -92,11 +111,14 @@ test('a log past the run byte limit is refused at the record that crosses it, fr
   const bytes = craftLog(validRunRecords({ id: 'long', checkpoints: 3 }).records);
   await fs.writeFile(file, bytes);
   const limit = Math.floor(bytes.length / 2);
-  await assert.rejects(validateLogFile(file, new LogContentCheck({ ...DEFAULT_LOG_LIMITS, maxRunBytes: limit })), (err: { code?: string; details?: { reason?: string; offset?: number } }) => {
-    assert.deepEqual([err.code, err.details?.reason], ['LOG_INVALID', 'LIMIT_RUN_BYTES']);
-    assert.ok(err.details!.offset! <= limit);
-    return true;
-  });
+  await assert.rejects(
+    validateLogFile(file, new LogContentCheck({ ...DEFAULT_LOG_LIMITS, maxRunBytes: limit })),
+    (err: { code?: string; details?: { reason?: string; offset?: number } }) => {
+      assert.deepEqual([err.code, err.details?.reason], ['LOG_INVALID', 'LIMIT_RUN_BYTES']);
+      assert.ok(err.details!.offset! <= limit);
+      return true;
+    },
+  );
   await validateLogFile(file, new LogContentCheck({ ...DEFAULT_LOG_LIMITS, maxRunBytes: bytes.length }));
 });
 

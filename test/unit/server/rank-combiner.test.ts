@@ -30,10 +30,13 @@ test('a rank that moved past a step is not waited for at that step', () => {
   c.add(0, 20, 'mean', { loss: 2 }, 0);
   // Rank 1 logs only every 20 steps: its value at 20 says it will never send 10.
   const out = c.add(1, 20, 'mean', { loss: 4 }, 0);
-  assert.deepEqual(out.map((s) => [s.step, s.values.loss, s.ranks]), [
-    [10, 1, [0]],
-    [20, 3, [0, 1]],
-  ]);
+  assert.deepEqual(
+    out.map((s) => [s.step, s.values.loss, s.ranks]),
+    [
+      [10, 1, [0]],
+      [20, 3, [0, 1]],
+    ],
+  );
 });
 
 test('a rank that ended is not waited for', () => {
@@ -51,7 +54,10 @@ test('a step that waited waitMs is combined from the ranks that gave a value; a 
   c.add(0, 2, 'mean', { loss: 2 }, 5000);
   assert.deepEqual(c.expire(60_999, 60_000), []);
   const out = c.expire(61_000, 60_000);
-  assert.deepEqual(out.map((s) => [s.step, s.ranks]), [[1, [0]]]);
+  assert.deepEqual(
+    out.map((s) => [s.step, s.ranks]),
+    [[1, [0]]],
+  );
   assert.deepEqual(c.add(1, 1, 'mean', { loss: 9 }, 61_001), []);
   assert.equal(c.late, 1);
   // Step 2 still waits for rank 1, which arrives in time.
@@ -64,7 +70,10 @@ test('flush combines everything still waiting, in step order per series', () => 
   c.add(0, 1, 'mean', { b: 1 }, 0);
   c.add(0, 2, 'max', { a: 1 }, 0);
   const out = c.flush();
-  assert.deepEqual(out.map((s) => s.step), [1, 2, 3]);
+  assert.deepEqual(
+    out.map((s) => s.step),
+    [1, 2, 3],
+  );
   assert.equal(c.oldest(), null);
 });
 

@@ -6,8 +6,17 @@ import { RunSummaries, type SummaryQuery } from '../../../server/runs/summaries'
 import { parseSummaryQuery } from '../../../server/http/summary-query';
 
 const meta = (i: number, over: Partial<RunMeta> = {}): RunMeta => ({
-  id: `r-${String(i).padStart(3, '0')}`, name: `run ${i}`, status: i % 10 === 3 ? 'failed' : 'finished', createdAt: 1000 + i, checkpoints: i, lastStep: i * 10, layers: 2, bytes: 0,
-  config: { optimizer: { lr: [0.1, 0.01, 0.001][i % 3] }, batch: 32 * (1 + (i % 2)) }, latest: { loss: 1 / (1 + i) }, ...over,
+  id: `r-${String(i).padStart(3, '0')}`,
+  name: `run ${i}`,
+  status: i % 10 === 3 ? 'failed' : 'finished',
+  createdAt: 1000 + i,
+  checkpoints: i,
+  lastStep: i * 10,
+  layers: 2,
+  bytes: 0,
+  config: { optimizer: { lr: [0.1, 0.01, 0.001][i % 3] }, batch: 32 * (1 + (i % 2)) },
+  latest: { loss: 1 / (1 + i) },
+  ...over,
 });
 const ALL: SummaryQuery = { q: '', brush: '', status: 'all', sort: 'created', dir: 'desc', liveFirst: false, offset: 0, limit: 50, axes: [] };
 const ids = (rows: RunMeta[]) => rows.map((r) => r.id);
@@ -20,7 +29,14 @@ describe('RunSummaries', () => {
     const page = index.query({ ...ALL, offset: 50, limit: 20 });
     assert.equal(page.total, 120);
     assert.equal(page.matched, 120);
-    assert.deepEqual(ids(page.rows), runs.slice().reverse().slice(50, 70).map((r) => r.id));
+    assert.deepEqual(
+      ids(page.rows),
+      runs
+        .slice()
+        .reverse()
+        .slice(50, 70)
+        .map((r) => r.id),
+    );
     assert.deepEqual(page.counts, { all: 120, live: 0, finished: 108, failed: 12, interrupted: 0 });
   });
 
@@ -30,7 +46,10 @@ describe('RunSummaries', () => {
     assert.equal(page.matched, want.length);
     assert.deepEqual(new Set(ids(page.rows)), new Set(ids(want)));
     const lrs = page.rows.map((r) => (r.config as { optimizer: { lr: number } }).optimizer.lr);
-    assert.deepEqual(lrs, [...lrs].sort((a, b) => a - b));
+    assert.deepEqual(
+      lrs,
+      [...lrs].sort((a, b) => a - b),
+    );
     assert.equal(page.counts.failed, 0 + runs.filter((r, i) => [0.1, 0.01, 0.001][i % 3] >= 0.01 && i % 2 === 1 && r.status === 'failed').length);
   });
 

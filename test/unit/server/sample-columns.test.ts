@@ -26,9 +26,26 @@ test('a smaller cap keeps its newest half and spreads the rest', () => {
 test('a later metric compares with every earlier checkpoint when its pairs are cheap, else as many as the budget allows', () => {
   const wide = Array.from({ length: 12 }, () => ({ units: 768 }));
   assert.equal(columnsPerCheckpoint('svcca-k', wide, 2000, MAX_BACKFILL), MAX_BACKFILL);
-  assert.equal(columnsPerCheckpoint('cka', wide.map((l) => ({ ...l, sketch: 64 })), 2000, MAX_BACKFILL), MAX_BACKFILL, 'sketched CKA pairs are cheap');
+  assert.equal(
+    columnsPerCheckpoint(
+      'cka',
+      wide.map((l) => ({ ...l, sketch: 64 })),
+      2000,
+      MAX_BACKFILL,
+    ),
+    MAX_BACKFILL,
+    'sketched CKA pairs are cheap',
+  );
   const cka = columnsPerCheckpoint('cka', wide, 2000, MAX_BACKFILL);
   assert.ok(cka >= 4 && cka < MAX_BACKFILL, `cka of twelve 768-unit layers is sampled (${cka})`);
-  assert.ok(columnsPerCheckpoint('cka', Array.from({ length: 48 }, () => ({ units: 2048 })), 5000, MAX_BACKFILL) === 4, 'never fewer than 4');
+  assert.ok(
+    columnsPerCheckpoint(
+      'cka',
+      Array.from({ length: 48 }, () => ({ units: 2048 })),
+      5000,
+      MAX_BACKFILL,
+    ) === 4,
+    'never fewer than 4',
+  );
   assert.ok(columnsPerCheckpoint('cka', [{ units: 16 }], 60, MAX_BACKFILL) === MAX_BACKFILL, 'small layers: every column');
 });

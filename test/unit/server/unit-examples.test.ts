@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { topExamples, unitMaxima } from '../../../server/analysis/unit-examples';
 
-it('takes each example\'s maximum over its positions; a NaN makes it NaN', () => {
+it("takes each example's maximum over its positions; a NaN makes it NaN", () => {
   const row = Float32Array.from([1, -2, 3, /* e1 */ -5, -4, -6, /* e2 */ 0, NaN, 9]);
   const max = unitMaxima(row, 3, 3);
   assert.deepEqual(Array.from(max.subarray(0, 2)), [3, -4]);

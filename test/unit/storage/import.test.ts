@@ -65,9 +65,33 @@ test('bad files are refused with their code and leave no partial run behind', as
     ['short.lwlog', (b) => b.subarray(0, 10), 'NOT_A_LOG'],
     ['truncated.lwlog', (b) => b.subarray(0, size - 5), 'LOG_TRUNCATED'],
     ['torn-header.lwlog', (b) => b.subarray(0, size - (size - 16) + 20), 'LOG_TRUNCATED'],
-    ['corrupt.lwlog', (b) => { const c = Buffer.from(b); c[16 + 24 + 3] ^= 0xff; return c; }, 'LOG_CORRUPT'],
-    ['corrupt-last.lwlog', (b) => { const c = Buffer.from(b); c[size - 9] ^= 0xff; return c; }, 'LOG_TRUNCATED'],
-    ['future.lwlog', (b) => { const c = Buffer.from(b); c[6] = 9; return c; }, 'LOG_VERSION'],
+    [
+      'corrupt.lwlog',
+      (b) => {
+        const c = Buffer.from(b);
+        c[16 + 24 + 3] ^= 0xff;
+        return c;
+      },
+      'LOG_CORRUPT',
+    ],
+    [
+      'corrupt-last.lwlog',
+      (b) => {
+        const c = Buffer.from(b);
+        c[size - 9] ^= 0xff;
+        return c;
+      },
+      'LOG_TRUNCATED',
+    ],
+    [
+      'future.lwlog',
+      (b) => {
+        const c = Buffer.from(b);
+        c[6] = 9;
+        return c;
+      },
+      'LOG_VERSION',
+    ],
   ];
   const original = await fs.readFile(src);
   for (const [name, mutate, code] of cases) {
@@ -114,7 +138,10 @@ test('a record claiming more bytes than the limit is refused from its header, be
   header[12] = 2;
   const reader = new LogStreamReader(check());
   reader.push(start);
-  assert.throws(() => reader.push(header), (err: { code?: string; details?: { reason?: string } }) => err.code === 'LOG_INVALID' && err.details?.reason === 'FRAME_TOO_LARGE');
+  assert.throws(
+    () => reader.push(header),
+    (err: { code?: string; details?: { reason?: string } }) => err.code === 'LOG_INVALID' && err.details?.reason === 'FRAME_TOO_LARGE',
+  );
 });
 
 test('the reader takes a log in chunks of any size and checks each record once', () => {

@@ -21,7 +21,8 @@ async function write(file: string, records: RecordSpec[]): Promise<void> {
   await w.close();
 }
 
-const analysisRecords = (n: number): RecordSpec[] => Array.from({ length: n }, (_, i) => ({ kind: 4, payload: JSON.stringify({ type: 'convergence', i }), time: 1_800_000_000_000 + i }));
+const analysisRecords = (n: number): RecordSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ kind: 4, payload: JSON.stringify({ type: 'convergence', i }), time: 1_800_000_000_000 + i }));
 
 async function records(file: string): Promise<Array<{ kind: number; time: number; payload: string }>> {
   const out = [];

@@ -8,8 +8,35 @@ test('valid run ids pass', () => {
 
 test('every unsafe id is rejected with BAD_RUN_ID', () => {
   const bad: unknown[] = [
-    '', '.', '..', '../etc', '..\\x', '/abs', 'a/b', 'a\\b', 'C:', 'c:\\x', '-lead', '_lead', 'UPPER', 'a.b', 'a b',
-    'a'.repeat(65), 'con', 'nul', 'aux', 'prn', 'com1', 'lpt9', 'com0', 'a\0b', 'é', 42, null, undefined, {},
+    '',
+    '.',
+    '..',
+    '../etc',
+    '..\\x',
+    '/abs',
+    'a/b',
+    'a\\b',
+    'C:',
+    'c:\\x',
+    '-lead',
+    '_lead',
+    'UPPER',
+    'a.b',
+    'a b',
+    'a'.repeat(65),
+    'con',
+    'nul',
+    'aux',
+    'prn',
+    'com1',
+    'lpt9',
+    'com0',
+    'a\0b',
+    'é',
+    42,
+    null,
+    undefined,
+    {},
   ];
   for (const id of bad) {
     assert.equal(isValidRunId(id), false, JSON.stringify(id));

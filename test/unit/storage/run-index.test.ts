@@ -12,7 +12,15 @@ beforeEach(async () => ({ dir, cleanup } = await tempDir()));
 afterEach(() => cleanup());
 
 const meta = (id: string, extra: Partial<RunMeta> = {}): RunMeta => ({
-  id, name: id, status: 'live', createdAt: 1000, checkpoints: 0, lastStep: null, layers: 0, bytes: 0, ...extra,
+  id,
+  name: id,
+  status: 'live',
+  createdAt: 1000,
+  checkpoints: 0,
+  lastStep: null,
+  layers: 0,
+  bytes: 0,
+  ...extra,
 });
 
 test('create, get, list, update (coalesced) and flush persist meta.json and index.json', async () => {
@@ -20,7 +28,10 @@ test('create, get, list, update (coalesced) and flush persist meta.json and inde
   await index.create(meta('a', { createdAt: 2 }));
   await index.create(meta('b', { createdAt: 1 }));
   await assert.rejects(index.create(meta('a')), { code: 'RUN_EXISTS' });
-  assert.deepEqual(index.list().map((m) => m.id), ['b', 'a']);
+  assert.deepEqual(
+    index.list().map((m) => m.id),
+    ['b', 'a'],
+  );
   const updated = index.update('a', { checkpoints: 3, lastStep: 30 });
   assert.equal(updated.checkpoints, 3);
   assert.equal(index.get('a')?.lastStep, 30);
@@ -53,7 +64,13 @@ test('a corrupt or missing index.json is rebuilt from every meta.json', async ()
   await index.create(meta('y'));
   await fs.writeFile(path.join(dir, 'index.json'), '{"version":1,"runs":[{"id":"x"');
   const rebuilt = await RunIndex.open(dir);
-  assert.deepEqual(rebuilt.list().map((m) => [m.id, m.checkpoints]), [['x', 5], ['y', 0]]);
+  assert.deepEqual(
+    rebuilt.list().map((m) => [m.id, m.checkpoints]),
+    [
+      ['x', 5],
+      ['y', 0],
+    ],
+  );
   await fs.rm(path.join(dir, 'index.json'));
   assert.equal((await RunIndex.open(dir)).list().length, 2);
 });

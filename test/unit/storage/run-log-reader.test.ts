@@ -77,7 +77,10 @@ test('opts.from, opts.to and opts.kinds select records', async () => {
   const upTo = await readAll(file, { to: offsets[5] });
   assert.equal(upTo.length, 5);
   const json = await readAll(file, { kinds: [1, 3] });
-  assert.deepEqual(json.map((r) => r.offset), offsets.filter((_, i) => specs[i].kind !== 2));
+  assert.deepEqual(
+    json.map((r) => r.offset),
+    offsets.filter((_, i) => specs[i].kind !== 2),
+  );
   await assert.rejects(readAll(file, { from: offsets[1] + 4 }), { code: 'BAD_OFFSET' });
 });
 
@@ -134,7 +137,10 @@ test('corruption in the middle: strict readers throw LOG_CORRUPT, others skip it
 test('a torn record holding a complete embedded log record is not misread', async () => {
   const inner = encodeRecord(1, bytesOf('{"type":"checkpoint","step":999}'), 5);
   const payload = Buffer.concat([Buffer.alloc(8), inner, Buffer.alloc(64)]);
-  const { bytes } = encodeLog([{ kind: 1, payload: '{}', time: 1 }, { kind: 2, payload, time: 2 }]);
+  const { bytes } = encodeLog([
+    { kind: 1, payload: '{}', time: 1 },
+    { kind: 2, payload, time: 2 },
+  ]);
   const file = await writeLog('embedded.lwlog', bytes.subarray(0, bytes.length - 16));
   const got = await readAll(file);
   assert.equal(got.length, 1);

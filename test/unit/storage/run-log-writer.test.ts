@@ -36,7 +36,10 @@ test('append returns contiguous offsets; flush writes them; records read back id
   assert.equal(w.pendingBytes, 0);
   assert.equal(w.flushedSize, w.size);
   const got = await readAll(file);
-  assert.deepEqual(got.map((r) => r.offset), offsets);
+  assert.deepEqual(
+    got.map((r) => r.offset),
+    offsets,
+  );
   got.forEach((r, i) => assert.ok(r.payload.equals(bytesOf(specs[i].payload))));
   await w.close();
   assert.throws(() => w.append(1, '{}'), { code: 'CLOSED' });
@@ -74,7 +77,10 @@ test('reopening appends after the existing records and cuts a torn tail, reporti
   assert.deepEqual(w2.report, { created: false, records: 2, droppedBytes: 9, corrupt: [] });
   assert.equal(w2.append(1, '{"type":"end"}', 3), good);
   await w2.close();
-  assert.deepEqual((await readAll(file)).map((r) => r.time), [1, 2, 3]);
+  assert.deepEqual(
+    (await readAll(file)).map((r) => r.time),
+    [1, 2, 3],
+  );
   await assert.rejects(RunLogWriter.open(file, { exclusive: true }), { code: 'RUN_EXISTS' });
 });
 
@@ -147,13 +153,19 @@ test('disk full: flush rejects DISK_FULL, error is reported, the file is cut bac
   w.append(1, '{"n":1}', 4);
   await assert.rejects(w.flush(), { code: 'DISK_FULL' });
   assert.equal(fs.statSync(file).size, boundary);
-  assert.deepEqual((await readAll(file)).map((r) => r.time), [1]);
+  assert.deepEqual(
+    (await readAll(file)).map((r) => r.time),
+    [1],
+  );
   // Space returns.
   state.budget = Infinity;
   assert.equal(w.append(1, '{"n":2}', 5), boundary);
   await w.sync();
   await w.close();
-  assert.deepEqual((await readAll(file)).map((r) => r.time), [1, 5]);
+  assert.deepEqual(
+    (await readAll(file)).map((r) => r.time),
+    [1, 5],
+  );
   assert.ok(state.truncations.includes(boundary));
 });
 
@@ -183,7 +195,14 @@ test('periodic fsync runs while dirty, at the configured interval', async () => 
 test('many small appends in one tick are coalesced into few writev calls', async () => {
   let calls = 0;
   const real = promisify(fs.writev) as unknown as WriterFs['writev'];
-  const w = await RunLogWriter.open(fresh(), { fs: { writev: (fd, b, p) => (calls++, real(fd, b, p)) } });
+  const w = await RunLogWriter.open(fresh(), {
+    fs: {
+      writev: (fd, b, p) => {
+        calls++;
+        return real(fd, b, p);
+      },
+    },
+  });
   for (let i = 0; i < 500; i++) w.append(1, `{"i":${i}}`, i);
   await w.flush();
   assert.ok(calls <= 2, `${calls} writev calls`);

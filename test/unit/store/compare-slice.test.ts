@@ -14,7 +14,18 @@ test('a compared run follows its topic: convergence patches, advice and freezes;
   assert.deepEqual(run().grids['svcca-k']!.steps, [10, 20]);
 
   s().applyCompareDelta('a', { kind: 'checkpoint', step: 30, time: 1_030 });
-  s().applyCompareDelta('a', { kind: 'convergence', patch: { metric: 'svcca-k', addSteps: [30], reference: 30, cells: [{ l: 1, c: 2, toNewest: 1 }, { l: 1, c: 0, toNewest: 0.97 }] } });
+  s().applyCompareDelta('a', {
+    kind: 'convergence',
+    patch: {
+      metric: 'svcca-k',
+      addSteps: [30],
+      reference: 30,
+      cells: [
+        { l: 1, c: 2, toNewest: 1 },
+        { l: 1, c: 0, toNewest: 0.97 },
+      ],
+    },
+  });
   const g = run().grids['svcca-k']!;
   assert.deepEqual(g.steps, [10, 20, 30]);
   assert.equal(g.reference, 30);
@@ -29,7 +40,10 @@ test('a compared run follows its topic: convergence patches, advice and freezes;
   const evidence = { metric: 'svcca-k', threshold: 0.975, window: 3, steps: [10, 20], stability: [0.99, 0.99] };
   s().applyCompareDelta('a', { kind: 'advice', advice: { layer: 'h1', step: 30, action: 'freeze', evidence } });
   s().applyCompareDelta('a', { kind: 'frozen', frozen: { layer: 'h1', step: 31 } });
-  assert.deepEqual(run().advice.map((x) => x.step), [30]);
+  assert.deepEqual(
+    run().advice.map((x) => x.step),
+    [30],
+  );
   assert.deepEqual(run().frozen, [{ layer: 'h1', step: 31 }]);
 
   s().untrackCompareRun('a');

@@ -12,7 +12,17 @@ export function meta(id: string, steps: number[], status: RunMeta['status'] = 'l
 /** A full grid of one metric over `steps`, every cell set to `value(l, c)`, reference the newest step. */
 export function grid(metric: MetricName, steps: number[], value: (l: number, c: number) => number): ConvergenceGrid {
   const rows = () => LAYERS.map((_, l) => steps.map((_, c) => value(l, c)));
-  return { metric, layers: [...LAYERS], steps: [...steps], reference: steps.at(-1) ?? null, toNewest: rows(), stability: rows(), k: rows(), chance: LAYERS.map(() => 0.1), pending: 0 };
+  return {
+    metric,
+    layers: [...LAYERS],
+    steps: [...steps],
+    reference: steps.at(-1) ?? null,
+    toNewest: rows(),
+    stability: rows(),
+    k: rows(),
+    chance: LAYERS.map(() => 0.1),
+    pending: 0,
+  };
 }
 
 /** A snapshot of a run at `steps`, with one scalar series and an svcca-k grid. */

@@ -103,7 +103,16 @@ test('requests resolve with their parsed data, reject with the server code, and 
   assert.ok(q1.type === 'request' && q2.type === 'request');
   assert.deepEqual([q1.what, q1.run, q1.params], ['layer-matrix', 'r', { step: 1 }], 'the wire format is the untyped request');
   ws.push({ type: 'response', id: q2.id, ok: false, code: 'BAD_REQUEST', message: 'no such step' });
-  const matrix = { metric: 'cka', step: 1, layers: ['a', 'b'], values: [[1, 0.5], [0.5, 1]], chance: 0.1 };
+  const matrix = {
+    metric: 'cka',
+    step: 1,
+    layers: ['a', 'b'],
+    values: [
+      [1, 0.5],
+      [0.5, 1],
+    ],
+    chance: 0.1,
+  };
   ws.push({ type: 'response', id: q1.id, ok: true, data: matrix });
   const answer = await ok;
   assert.deepEqual(answer, matrix);
@@ -145,9 +154,24 @@ test('messages that are not JSON or fail validation are dropped, and the socket 
 });
 
 test('reconnect delays double to 10 s with jitter', () => {
-  assert.equal(backoffDelay(0, () => 0.5), 500);
-  assert.equal(backoffDelay(3, () => 0.5), 4_000);
-  assert.equal(backoffDelay(10, () => 0.5), 10_000);
-  assert.equal(backoffDelay(1, () => 0), 750);
-  assert.equal(backoffDelay(1, () => 1), 1_250);
+  assert.equal(
+    backoffDelay(0, () => 0.5),
+    500,
+  );
+  assert.equal(
+    backoffDelay(3, () => 0.5),
+    4_000,
+  );
+  assert.equal(
+    backoffDelay(10, () => 0.5),
+    10_000,
+  );
+  assert.equal(
+    backoffDelay(1, () => 0),
+    750,
+  );
+  assert.equal(
+    backoffDelay(1, () => 1),
+    1_250,
+  );
 });

@@ -46,7 +46,14 @@ test('debounce: params changing faster than the delay ask once, for the last one
     let cancel = () => {};
     for (const step of ['1', '2', '3']) {
       cancel();
-      cancel = startRequestLoad(() => (seen.push(step), Promise.resolve(step)), 120, v.update);
+      cancel = startRequestLoad(
+        () => {
+          seen.push(step);
+          return Promise.resolve(step);
+        },
+        120,
+        v.update,
+      );
       mock.timers.tick(50);
     }
     mock.timers.tick(120);
@@ -83,7 +90,7 @@ test('cancel: an answer or error arriving after cancel is dropped; the last data
   }
 });
 
-test('errors keep the last data and carry a stable code: the server\'s, or BAD_RESPONSE for anything else', async () => {
+test("errors keep the last data and carry a stable code: the server's, or BAD_RESPONSE for anything else", async () => {
   mock.timers.enable({ apis: ['setTimeout'] });
   try {
     const v = view<number>();

@@ -2,7 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  bestConcepts, bilinearPlan, createMasks, createTally, iouFromTally, packMasksInto, popcount, summariseDetectors, tallyImageLevel, tallyMasks, topQuantileCuts, upsampleInto,
+  bestConcepts,
+  bilinearPlan,
+  createMasks,
+  createTally,
+  iouFromTally,
+  packMasksInto,
+  popcount,
+  summariseDetectors,
+  tallyImageLevel,
+  tallyMasks,
+  topQuantileCuts,
+  upsampleInto,
 } from '../../../../lib/analysis/concepts';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≈ ${b}`);
@@ -30,7 +41,8 @@ describe('image-level IoU', () => {
     const labels = [[0], [1], [0, 1], []];
     const values = Float64Array.from([4, 3, 2, 1]);
     const cuts = topQuantileCuts(values, 1, 4, 0.5);
-    const whole = createTally(1, 2), parts = createTally(1, 2);
+    const whole = createTally(1, 2),
+      parts = createTally(1, 2);
     tallyImageLevel(whole, values, 4, 1, cuts, labels);
     tallyImageLevel(parts, values.subarray(0, 2), 2, 1, cuts, labels.slice(0, 2));
     tallyImageLevel(parts, values.subarray(2, 4), 2, 1, cuts, labels.slice(2));
@@ -73,7 +85,8 @@ describe('bilinear upsampling and masks', () => {
   });
   it('pixel IoU follows the upsampled map: the right half of a 1 × 2 map matches a right-half mask', () => {
     const masks = createMasks(1, 2, 4, 4);
-    const right = [0, 0, 1, 1], left = [1, 1, 0, 0];
+    const right = [0, 0, 1, 1],
+      left = [1, 1, 0, 0];
     packMasksInto(masks, 0, [...right, ...right, ...right, ...right, ...left, ...left, ...left, ...left], 1);
     const values = Float64Array.from([0, 1]);
     const tally = createTally(1, 2);

@@ -4,12 +4,21 @@ import { it } from 'node:test';
 import { bilinearPlan, topQuantileCuts, upsampledQuantileCuts, upsampleInto } from '../../../../lib/analysis/concepts';
 import { Rng } from '../../../../lib/random';
 
-const m = 30, h = 3, w = 3, H = 7, W = 7;
+const m = 30,
+  h = 3,
+  w = 3,
+  H = 7,
+  W = 7;
 
 /** Every upsampled pixel of one unit, brute force. */
 function upsampledAll(values: Float32Array, u: number): Float64Array {
-  const out = new Float64Array(m * H * W), up = new Float64Array(H * W), plan = bilinearPlan(h, w, H, W);
-  for (let j = 0; j < m; j++) upsampleInto(values, (u * m + j) * h * w, plan, up), out.set(up, j * H * W);
+  const out = new Float64Array(m * H * W),
+    up = new Float64Array(H * W),
+    plan = bilinearPlan(h, w, H, W);
+  for (let j = 0; j < m; j++) {
+    upsampleInto(values, (u * m + j) * h * w, plan, up);
+    out.set(up, j * H * W);
+  }
   return out;
 }
 
@@ -41,5 +50,5 @@ it('keeps a sparse unit to its quantile where the raw-map cut would spread it', 
   const raw = topQuantileCuts(values, 1, values.length, q)[0];
   const upsampled = upsampledQuantileCuts(values, 1, m, h, w, H, W, q)[0];
   assert.ok(on(raw) > 2 * q, `raw cut: ${on(raw)} of the pixels on`);
-  assert.ok(on(upsampled) <= q + 1 / all.length * 10, `upsampled cut: ${on(upsampled)} of the pixels on`);
+  assert.ok(on(upsampled) <= q + (1 / all.length) * 10, `upsampled cut: ${on(upsampled)} of the pixels on`);
 });

@@ -1,9 +1,20 @@
 /** Each concept at its own resolution: whole-image concepts on per-example maxima, parts on upsampled pixels. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyseLayerConcepts, createMasks, labelsFromMasks, maxOverSpace, packMasksInto, scoreConcepts, wholeImageConcepts } from '../../../../lib/analysis/concepts';
+import {
+  analyseLayerConcepts,
+  createMasks,
+  labelsFromMasks,
+  maxOverSpace,
+  packMasksInto,
+  scoreConcepts,
+  wholeImageConcepts,
+} from '../../../../lib/analysis/concepts';
 
-const M = 200, H = 2, W = 2, S = 4; // examples, map h × w, mask side
+const M = 200,
+  H = 2,
+  W = 2,
+  S = 4; // examples, map h × w, mask side
 const bright = (j: number) => j % 10 === 0;
 const peaky = (j: number) => j % 10 === 1;
 

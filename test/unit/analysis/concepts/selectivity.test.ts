@@ -9,7 +9,8 @@ const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a}
 describe('classSelectivity', () => {
   it('is 1 for a unit that responds to one class only', () => close(si([1, 3, 0, 0], [0, 0, 1, 1], 2), 1));
   it('uses the mean of the other class means: μ = [2, 1, 0] → (2 − 0.5) / (2 + 0.5) = 0.6', () => close(si([2, 2, 1, 1, 0, 0], [0, 0, 1, 1, 2, 2], 3), 0.6));
-  it('shifts a unit with negative activations by its minimum: [−2, −1, 0, 1] → [0, 1, 2, 3] → (2.5 − 0.5) / 3', () => close(si([-2, -1, 0, 1], [0, 0, 1, 1], 2), 2 / 3));
+  it('shifts a unit with negative activations by its minimum: [−2, −1, 0, 1] → [0, 1, 2, 3] → (2.5 − 0.5) / 3', () =>
+    close(si([-2, -1, 0, 1], [0, 0, 1, 1], 2), 2 / 3));
   it('leaves non-negative units unshifted', () => close(si([1, 1, 3, 3], [0, 0, 1, 1], 2), 0.5));
   it('is 0 for dead and constant units', () => {
     close(si([0, 0, 0, 0], [0, 0, 1, 1], 2), 0);

@@ -15,12 +15,17 @@ function lstsqR(x: number[][], y: number[]): number {
   for (let i = 0; i < p; i++) {
     const piv = a[i][i];
     for (let k = i; k <= p; k++) a[i][k] /= piv;
-    for (let r = 0; r < p; r++) if (r !== i) { const f = a[r][i]; for (let k = i; k <= p; k++) a[r][k] -= f * a[i][k]; }
+    for (let r = 0; r < p; r++)
+      if (r !== i) {
+        const f = a[r][i];
+        for (let k = i; k <= p; k++) a[r][k] -= f * a[i][k];
+      }
   }
   const beta = a.map((row) => row[p]);
   const fit = y.map((_, j) => cols.reduce((s, c, i) => s + beta[i] * c[j], 0));
   const mean = y.reduce((s, v) => s + v, 0) / m;
-  const res = y.reduce((s, v, j) => s + (v - fit[j]) ** 2, 0), tot = y.reduce((s, v) => s + (v - mean) ** 2, 0);
+  const res = y.reduce((s, v, j) => s + (v - fit[j]) ** 2, 0),
+    tot = y.reduce((s, v) => s + (v - mean) ** 2, 0);
   return Math.sqrt(1 - res / tot);
 }
 
@@ -35,7 +40,8 @@ describe('multipleCorrelation', () => {
 
 describe('classSensitivity', () => {
   const rng = new Rng(7);
-  const units = 3, m = 40;
+  const units = 3,
+    m = 40;
   const labels = Array.from({ length: m }, (_, j) => j % 3);
   const data = new Float64Array(units * m);
   for (let u = 0; u < units; u++) for (let j = 0; j < m; j++) data[u * m + j] = (labels[j] === u ? 1 : 0) * 0.7 + rng.normal();
@@ -44,7 +50,15 @@ describe('classSensitivity', () => {
     assert.equal(k, 3);
     const r = classSensitivity(basis, k, m, { kind: 'indicator', labels, classes: 4 });
     const rows = [0, 1, 2].map((u) => Array.from(data.subarray(u * m, (u + 1) * m)));
-    for (let c = 0; c < 3; c++) close(r[c], lstsqR(rows, labels.map((l) => (l === c ? 1 : 0))), 1e-6);
+    for (let c = 0; c < 3; c++)
+      close(
+        r[c],
+        lstsqR(
+          rows,
+          labels.map((l) => (l === c ? 1 : 0)),
+        ),
+        1e-6,
+      );
     assert.ok(Number.isNaN(r[3]), 'a class with no examples has no sensitivity');
   });
   it('uses logits when given', () => {
@@ -57,7 +71,8 @@ describe('classSensitivity', () => {
 describe('analyseLayerConcepts', () => {
   it('finds a planted detector, ignores a dead unit and reports selectivity and sensitivity', () => {
     const rng = new Rng(3);
-    const m = 400, units = 3;
+    const m = 400,
+      units = 3;
     const conceptLabels = Array.from({ length: m }, (_, j) => (j % 10 === 0 ? [0] : j % 7 === 0 ? [1] : []));
     const labels = Array.from({ length: m }, (_, j) => j % 2);
     const data = new Float32Array(units * m);

@@ -23,11 +23,22 @@ function exactTail(N: number, G: number, A: number, I: number): number {
 describe('overlapPValue', () => {
   it('matches exact rational arithmetic on both sides of the mode and at the edges', () => {
     const cases: Array<[number, number, number, number]> = [
-      [500, 45, 5, 2], [500, 45, 5, 3], [500, 50, 5, 4], [500, 45, 5, 0], [500, 45, 5, 1], [500, 500, 5, 5],
-      [2000, 300, 40, 6], [2000, 300, 40, 20], [2000, 300, 40, 40], [60, 30, 40, 10], [60, 30, 40, 25], [10, 3, 4, 4],
+      [500, 45, 5, 2],
+      [500, 45, 5, 3],
+      [500, 50, 5, 4],
+      [500, 45, 5, 0],
+      [500, 45, 5, 1],
+      [500, 500, 5, 5],
+      [2000, 300, 40, 6],
+      [2000, 300, 40, 20],
+      [2000, 300, 40, 40],
+      [60, 30, 40, 10],
+      [60, 30, 40, 25],
+      [10, 3, 4, 4],
     ];
     for (const [N, G, A, I] of cases) {
-      const got = overlapPValue(N, G, A, I), want = exactTail(N, G, A, I);
+      const got = overlapPValue(N, G, A, I),
+        want = exactTail(N, G, A, I);
       assert.ok(Math.abs(got - want) <= 1e-12 + 1e-9 * want, `P(X ≥ ${I}; N ${N}, G ${G}, A ${A}) = ${got}, exact ${want}`);
     }
   });
@@ -36,7 +47,8 @@ describe('overlapPValue', () => {
     assert.equal(overlapPValue(500, 45, 5, 6), 0);
   });
   it('stays finite and ordered for pixel-sized counts', () => {
-    const p1 = overlapPValue(392_000, 36_000, 7_840, 730), p2 = overlapPValue(392_000, 36_000, 7_840, 1_500);
+    const p1 = overlapPValue(392_000, 36_000, 7_840, 730),
+      p2 = overlapPValue(392_000, 36_000, 7_840, 1_500);
     assert.ok(p1 > 0.25 && p1 < 0.45, `0.4 sd above the mean (≈720): ${p1}`);
     assert.ok(p2 < 1e-100, `far above the mean: ${p2}`);
   });
@@ -69,7 +81,8 @@ describe('significant detectors', () => {
     assert.equal(best[0], 1);
   });
   it('random units on a 500-example probe with ten 1% concepts: no chance detectors, a planted one survives', () => {
-    const m = 500, concepts = 10;
+    const m = 500,
+      concepts = 10;
     const rng = new Rng(7);
     const conceptLabels = Array.from({ length: m }, () => (rng.next() < 0.9 ? [] : [Math.floor(rng.next() * concepts)]));
     const probe = { examples: m, labels: null, classes: 0, conceptLabels, concepts, category: Array.from({ length: concepts }, () => 0), categories: 1 };

@@ -14,7 +14,8 @@ describe('topQuantileCuts', () => {
     assert.deepEqual(on([3, 1, 2], 0.01), [1, 0, 0]); // at least one value
   });
   it('turns on every value tied with the threshold', () => assert.deepEqual(on([0, 0, 0, 0, 5, 5, 5, 1, 2, 3], 0.1), [0, 0, 0, 0, 1, 1, 1, 0, 0, 0]));
-  it('turns on only values above the minimum when the threshold is the minimum (sparse ReLU unit)', () => assert.deepEqual(on([0, 0, 0, 0, 0, 0, 0, 0, 0, 7], 0.2), [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
+  it('turns on only values above the minimum when the threshold is the minimum (sparse ReLU unit)', () =>
+    assert.deepEqual(on([0, 0, 0, 0, 0, 0, 0, 0, 0, 7], 0.2), [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
   it('never turns a dead unit on', () => assert.deepEqual(on([3, 3, 3, 3], 0.5), [0, 0, 0, 0]));
   it('computes one cut per unit', () => {
     const cuts = topQuantileCuts(Float32Array.from([1, 2, 3, 4, 40, 30, 20, 10]), 2, 4, 0.25);
