@@ -15,8 +15,9 @@ let b: string;
 
 before(async () => {
   server = await startTestServer();
-  // Checkpoints 200 ms apart: the analysis of each finishes before the next arrives, so replay shows complete grids.
-  const common = { url: server.ingestUrl, layers: 3, units: 16, examples: 120, checkpoints: 10, intervalMs: 200 };
+  // Each checkpoint is sent once the analysis of the one before is done (whatever the machine's load), so a viewer saw
+  // every "to newest" cell of a reference before the next checkpoint arrived, and replay must show them all.
+  const common = { url: server.ingestUrl, layers: 3, units: 16, examples: 120, checkpoints: 10, intervalMs: 20, beforeCheckpoint: () => server.analysis.idle() };
   a = await simulateRun({ ...common, name: 'seed-a', seed: 11 });
   b = await simulateRun({ ...common, name: 'seed-b', seed: 11 });
   await server.analysis.idle();
@@ -44,7 +45,7 @@ test('run-at returns what a viewer saw when that step was the newest checkpoint'
   const grid = snap.analysis!.convergence!.grids['svcca-k'] as ConvergenceGrid;
   assert.deepEqual(grid.steps, [100, 200, 300, 400, 500]);
   assert.equal(grid.reference, 500);
-  // The live run computed every "to newest" cell of reference 500 before step 600 arrived (30 ms apart): the replay shows them all.
+  // The live run computed every "to newest" cell of reference 500 before step 600 was sent (see before()): the replay shows them all.
   for (const row of grid.toNewest) assert.ok(row.every((v) => typeof v === 'number'));
   const end = await ask('run-at', a, { step: 1000 });
   const endGrid = (end.data as RunSnapshot).analysis!.convergence!.grids['svcca-k'] as ConvergenceGrid;
