@@ -17,7 +17,15 @@ before(async () => {
   server = await startTestServer();
   // Each checkpoint is sent once the analysis of the one before is done (whatever the machine's load), so a viewer saw
   // every "to newest" cell of a reference before the next checkpoint arrived, and replay must show them all.
-  const common = { url: server.ingestUrl, layers: 3, units: 16, examples: 120, checkpoints: 10, intervalMs: 20, beforeCheckpoint: () => server.analysis.idle() };
+  const common = {
+    url: server.ingestUrl,
+    layers: 3,
+    units: 16,
+    examples: 120,
+    checkpoints: 10,
+    intervalMs: 20,
+    beforeCheckpoint: () => server.analysis.idle(),
+  };
   a = await simulateRun({ ...common, name: 'seed-a', seed: 11 });
   b = await simulateRun({ ...common, name: 'seed-b', seed: 11 });
   await server.analysis.idle();
