@@ -109,3 +109,18 @@ export const sleep = (t: number) => new Promise<void>((r) => setTimeout(r, t));
 
 /** Median of a list of numbers. */
 export const median = (values: number[]) => percentile(values, 50);
+
+/** Debian's Chromium as every browser bench drives it: no sandbox (root), no GPU, none of its background traffic. */
+export async function launchChromium(): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core');
+  const args = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ];
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args });
+}

@@ -18,21 +18,12 @@ import { Rng } from '../lib/random';
 import { RECORD_KIND } from '../server/runs/records';
 import { RunIndex } from '../server/storage/run-index';
 import { RunLogWriter } from '../server/storage/run-log-writer';
-import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer, strArg } from './helpers';
+import { launchChromium, ms, numArg, percentile, ROOT, SMOKE, startBenchServer, strArg } from './helpers';
 
 const RUNS = numArg('runs', SMOKE ? 200 : 10_000);
 const PARALLEL = 32;
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adamw'];
 const LAYERS = ['conv1', 'conv2', 'fc1', 'fc2'];
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** Writes run i: a log of hello, layers, a few scalars and end (RunLogWriter) and its meta.json. */
 async function writeRun(dir: string, i: number, rng: Rng): Promise<void> {
@@ -187,8 +178,7 @@ try {
   if (!pages) {
     console.log(`  first paint and search in Chromium: skipped (${SMOKE ? '--smoke' : 'pages not built: npx next build'})`);
   } else {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       await page.goto(`${server.url}/runs/none`); // warm the page bundle, as a user's tab would be

@@ -16,7 +16,7 @@ import { LiveClient } from '../clients/node/live-client';
 import { applyConvergencePatch, emptyGrid, encodeFrame, type AnalysisProgress, type ConvergenceGrid, type ConvergencePatch } from '../lib/protocol';
 import { importRun } from '../server/runs/import-run';
 import { activationsAt, finalState, planRun } from '../lib/sim/synthetic-run';
-import { ms, numArg, percentile, ROOT, SMOKE, startBenchServer, type BenchServer } from './helpers';
+import { launchChromium, ms, numArg, percentile, ROOT, SMOKE, startBenchServer, type BenchServer } from './helpers';
 
 const big = {
   layers: numArg('layers', SMOKE ? 2 : 8),
@@ -111,19 +111,7 @@ async function timeOpen(server: BenchServer, id: string): Promise<{ snapshot: nu
 
 async function firstPaint(url: string, id: string, columns: number): Promise<number | null> {
   if (!existsSync(path.join(ROOT, '.next/BUILD_ID'))) return null;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${url}/`); // warm the page bundle, as a user's tab would be
