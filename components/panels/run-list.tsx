@@ -17,6 +17,7 @@ import { RunRow } from './run-row';
 import { RunsEmpty } from './runs-empty';
 import { RunTable } from './run-table';
 import { useOverview } from './use-overview';
+import { useScreenfulFirst } from './use-screenful-first';
 
 export type RunListQuery = Record<string, string | undefined>;
 
@@ -59,6 +60,7 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
   const update = useCallback((patch: Partial<OverviewState>) => setState((s) => ({ ...s, page: 0, ...patch })), []);
   const rows = (page?.rows ?? []).map((r) => byId[r.id] ?? r);
   const anyLive = rows.some((r) => r.status === 'live');
+  const shownRows = useScreenfulFirst(rows, answered);
 
   useEffect(() => {
     if (!anyLive) return;
@@ -94,8 +96,8 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
     );
   }
   const sortName = listSortName(state.sort, state.dir);
-  const live = rows.filter((r) => r.status === 'live');
-  const past = rows.filter((r) => r.status !== 'live');
+  const live = shownRows.filter((r) => r.status === 'live');
+  const past = shownRows.filter((r) => r.status !== 'live');
   const listRows = (list: typeof rows) =>
     list.map((r) => (
       <RunRow

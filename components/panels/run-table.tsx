@@ -12,6 +12,7 @@ import { defaultColumns, type Brush, type OverviewState } from '@/store/overview
 import { numericAxes, ParallelCoords } from '@/components/charts/parallel-coords';
 import { ColumnChooser } from './column-chooser';
 import { RunTableRow } from './run-table-row';
+import { useScreenfulFirst } from './use-screenful-first';
 
 interface Props {
   page: OverviewPage;
@@ -36,6 +37,7 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
   useEffect(() => onAxes(axes), [axes, onAxes]);
   // The chart draws up to 2,000 lines: it follows the table at a lower priority, so typing shows the rows first.
   const points = useDeferredValue(page.points);
+  const shownRows = useScreenfulFirst(rows, answered);
   const onBrush = useCallback((brush: Brush[]) => update({ brush }), [update]);
   const onSaved = useCallback((meta: RunMeta) => store.getState().applyRunsDelta({ kind: 'run', meta }), [store]);
   const sortBy = (key: string) =>
@@ -89,7 +91,7 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
             </tr>
           </thead>
           <tbody>
-            {rows.map((r) => (
+            {shownRows.map((r) => (
               <RunTableRow key={r.id} meta={r} columns={columns} selected={selected.includes(r.id)} onSelect={onSelect} onSaved={onSaved} />
             ))}
           </tbody>
