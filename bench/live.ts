@@ -8,7 +8,10 @@
  *   node --import tsx bench/live.ts --preset llm-sketch  # 32 × 4,096 × 2,000 as sketches of 64 directions, svcca-k and cka
  *   node --import tsx bench/live.ts --preset llm-raw     # the same as raw frames (1 GB a checkpoint): correct, and how far behind
  *   [--layers L --units U | --widths 256x3,512x4] [--examples M] [--stored S] [--measure N] [--metrics svcca-k,cka]
- *   [--sketch K] [--target-svcca MS] [--target-cka MS] [--profile DIR] [--smoke]
+ *   [--sketch K] [--target-svcca MS] [--target-cka MS] [--check N] [--profile DIR] [--smoke]
+ *
+ * --check N (default 2) recomputes in this process, from the same activations, the newest column's stability cells of
+ * N raw layers (the first and the widest) and prints the largest difference from what the viewer was sent.
  *
  * --sketch K sends every layer wider than K as a sketch frame (docs/protocol.md). The server's work on a sketch depends
  * only on K × examples, so the sketches are taken of activations 2K units wide (declared at the full width): the
@@ -19,7 +22,9 @@ import { IngestClient } from '../clients/node/ingest-client';
 import { LiveClient } from '../clients/node/live-client';
 import { activationsAt, finalState, planRun } from '../lib/sim/synthetic-run';
 import { encodeFrame, type AnalysisBacklog, type ConvergencePatch } from '../lib/protocol';
+import { compare, prepareFor } from '../lib/analysis';
 import { sketchActivations } from '../lib/analysis/sketch';
+import type { Metric } from '../lib/analysis/types';
 import { ms, numArg, percentile, SMOKE, startBenchServer, strArg } from './helpers';
 
 const PRESETS: Record<
@@ -94,6 +99,8 @@ try {
   // Per metric, the viewer tracks the newest column's stability cells and the grid's pending count.
   const live = await LiveClient.connect({ url: server.liveUrl, validate: false });
   const state = new Map(metrics.map((m) => [m, { columns: 0, stabilityCells: 0, pending: Infinity }]));
+  /** Stability values the viewer was sent, by "metric layer column". */
+  const received = new Map<string, number>();
   let watch: { column: number; head: Map<string, () => void>; all: Map<string, () => void> } | null = null;
   live.subscribe(`run:${trainer.runId}`);
   const onPatch = (patch: ConvergencePatch) => {
@@ -104,7 +111,11 @@ try {
       s.stabilityCells = 0;
     }
     if (patch.pending !== undefined) s.pending = patch.pending;
-    for (const c of patch.cells) if (c.c === s.columns - 1 && c.stability !== undefined) s.stabilityCells++;
+    for (const c of patch.cells) {
+      if (c.stability === undefined) continue;
+      if (c.c === s.columns - 1) s.stabilityCells++;
+      if (typeof c.stability === 'number') received.set(`${patch.metric} ${c.l} ${c.c}`, c.stability);
+    }
     if (watch && s.columns - 1 === watch.column) {
       if (s.stabilityCells >= layers || watch.column === 0) watch.head.get(patch.metric)?.();
       if (s.pending === 0) watch.all.get(patch.metric)?.();
@@ -149,6 +160,22 @@ try {
   await trainer.end();
   await trainer.close();
 
+  // Correctness: the newest column's stability cells of a few raw layers, recomputed here from the same activations.
+  const last = stored + measured - 1;
+  const rawLayers = widths.map((u, li) => (sketchedAt(u) ? -1 : li)).filter((li) => li >= 0);
+  const widest = rawLayers.reduce((w, li) => (widths[li] > widths[w] ? li : w), rawLayers[0] ?? 0);
+  const checked = [...new Set([rawLayers[0], widest])].filter((li) => li !== undefined).slice(0, numArg('check', 2));
+  const checks = metrics.map((m) => {
+    let worst = 0;
+    for (const li of checked) {
+      const acts = (i: number) => ({ data: activationsAt(plan, li, i, finals[li]), units: plan.layers[li].units, examples });
+      const expected = compare(prepareFor(acts(last - 1), m as Metric), prepareFor(acts(last), m as Metric), m as Metric).value;
+      const got = received.get(`${m} ${li} ${last}`);
+      worst = Math.max(worst, got === undefined ? Infinity : Math.abs(got - expected));
+    }
+    return { m, worst };
+  });
+
   const shape = widthSpec.includes(',') ? `${layers} layers (${widthSpec})` : `${layers} layers × ${widths[0]} units`;
   const sent = sketchK ? `, layers wider than ${sketchK} as sketches of ${sketchK} directions` : ', raw frames';
   console.log(
@@ -166,6 +193,12 @@ try {
       a = all.get(m)!;
     console.log(`  ${m}: new checkpoint → its stability row at the viewer: p50 ${ms(percentile(h, 50))}, max ${ms(Math.max(...h))}`);
     console.log(`  ${m}: new checkpoint → complete "to newest" column: p50 ${ms(percentile(a, 50))}, max ${ms(Math.max(...a))}`);
+    const check = checks.find((x) => x.m === m)!;
+    console.log(
+      checked.length === 0
+        ? `  ${m}: correctness not checked here (every layer sent as a sketch; bench/python_sketch.py compares sketches with raw)`
+        : `  ${m}: newest stability cells of ${checked.map((li) => `${plan.layers[li].name} (${widths[li]} units)`).join(', ')} recomputed here: largest difference ${check.worst.toExponential(1)} → ${check.worst <= 1e-6 ? 'correct' : 'WRONG'}`,
+    );
     if (targets[m] !== undefined) console.log(`  target (${m} column p50): ≤ ${targets[m]} ms → ${percentile(a, 50) <= targets[m] ? 'met' : 'NOT met'}`);
   }
 } finally {

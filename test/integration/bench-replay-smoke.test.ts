@@ -25,6 +25,7 @@ for (const [bench, expect] of [
       /wire per checkpoint: [\d.]+ KB \(raw frames would be [\d.]+ KB\)/,
       /analysis behind, the most the viewer was told: /,
       /complete "to newest" column/,
+      /svcca-k: newest stability cells of .* recomputed here: largest difference \S+ → correct/,
       /target \(svcca-k column p50\): ≤ 1000 ms → (met|NOT met)/,
       /load average [\d.]+ at the start/,
     ],

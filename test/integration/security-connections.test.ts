@@ -141,6 +141,32 @@ test('a socket that never says hello (/ingest) or anything (/live) is closed wit
   }
 });
 
+test('heartbeats terminate a silent peer that ignores pings, but not one that ignores them while its data keeps arriving', async () => {
+  // A trainer's pong queues behind the checkpoint it is sending: on a slow link it arrives after the next ping.
+  const quick = await startTestServer({ heartbeatMs: 100 });
+  try {
+    const hello = JSON.stringify({ type: 'hello', protocol: 1, run: { name: 'heartbeat' } });
+    const [silent, talking] = [await rawSocket(quick.ingestUrl, { autoPong: false }), await rawSocket(quick.ingestUrl, { autoPong: false })];
+    for (const c of [silent, talking]) {
+      c.ws.send(hello);
+      assert.equal((await c.next()).type, 'welcome');
+    }
+    // 1.5 s (15 heartbeat intervals) of one binary message sent in fragments, 64 bytes every 20 ms, no pong.
+    const started = Date.now();
+    while (Date.now() - started < 1500) {
+      talking.ws.send(Buffer.alloc(64), { binary: true, fin: false });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => silent.isClosed(), 5000, 'the silent peer terminated');
+    assert.equal((await silent.closed).code, 1006);
+    assert.ok(!talking.isClosed(), 'a peer whose bytes keep arriving is alive although it answered no ping');
+    talking.ws.terminate();
+    await stillServesOpen(quick);
+  } finally {
+    await quick.close();
+  }
+});
+
 test('slots are counted after authentication: wrong-token hellos take none; past the limit a trainer or viewer gets SERVER_FULL, and the slot frees on close', async () => {
   for (let i = 0; i < 10; i++) {
     const c = await rawSocket(server.ingestUrl);

@@ -64,7 +64,7 @@ function waitFor(proc: ChildProcess, re: RegExp, onLine: (line: string) => void 
 if (process.env.LW_CRASH_CHILD) {
   await child(process.env.LW_CRASH_CHILD);
 } else {
-  test(`SIGKILL at ${KILLS} seeded moments never loses a flushed record or yields a partial one`, { timeout: 120_000 }, async () => {
+  test(`SIGKILL at ${KILLS} seeded moments never loses a flushed record or yields a partial one`, { timeout: 300_000 }, async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-crash-'));
     const file = path.join(dir, 'log.lwlog');
     const self = fileURLToPath(import.meta.url);
