@@ -12,7 +12,8 @@
    run log's fsync, so the figure is durable MB/s; the checkpoints stored are read back from the run log.
    --before DIR runs the same with the client in DIR (another checkout's clients/python) for a before/after ratio;
    --server-before K=V (repeatable) runs the server with that environment as well (e.g. WS_NO_BUFFER_UTIL=1: ws
-   unmasks in JavaScript, as before bufferutil), alternating with the plain server run for run, for a server ratio.
+   unmasks in JavaScript, as before bufferutil; LAYERWATCH_ANALYSIS_NICE=0: analysis at the server's priority;
+   LAYERWATCH_HUGE_PAGES=0: 4 KB pages), alternating with the plain server run for run, for a server ratio.
 Target: ≥ 150 MB/s end to end, every checkpoint stored.
 """
 import argparse

@@ -4,9 +4,15 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { restartWithHugePages } from './huge-pages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist/cli/layerwatch.mjs');
+
+if (process.argv[2] === 'serve') {
+  const without = restartWithHugePages(root);
+  if (without) console.error(`layerwatch: ingest buffers on 4 KB pages (${without})`);
+}
 
 function newestSource(dir, newest = 0) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

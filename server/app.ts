@@ -52,6 +52,8 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** Analysis worker threads (default: cores − 1, at least 1). */
   workers?: number;
+  /** The analysis workers' nice value, 0–19 (default 10: below ingest and the trainer; 0: the server's own). */
+  analysisNice?: number;
   liveMetrics?: MetricName[];
   /** How raw activations are stored for runs whose hello does not say (docs/storage.md). */
   storeDtype?: StoreDtype;
@@ -96,7 +98,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const epoch = randomBytes(6).toString('hex');
   const info = kernelInfo();
   const kernel = info.name === 'js' && info.engine ? `js (${info.engine})` : info.name;
-  const pool = new AnalysisPool(opts.workers);
+  const pool = new AnalysisPool(opts.workers, { nice: opts.analysisNice });
   const analysis = new AnalysisManager({
     registry,
     pool,

@@ -1,7 +1,11 @@
-/* N-API bindings: exit(code), centre(x, rows, cols, out, sumsq), gram(x, rows, cols, out), gramT(x, rows, cols, out), eigTop(s, n, k, values, vectors), f16Encode(x, scale, out), f16Decode(h, scale, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
+/* N-API bindings: exit(code), reexec(args, name, value), centre(x, rows, cols, out, sumsq), gram(x, rows, cols, out), gramT(x, rows, cols, out), eigTop(s, n, k, values, vectors), f16Encode(x, scale, out), f16Decode(h, scale, out), cross(a, ra, b, rb, cols, out), mul(a, ar, ac, b, bc, out), eigh(s, n, values), eigvals(s, n, values). */
 #define NAPI_VERSION 8
+#define _POSIX_C_SOURCE 200809L
 #include <node_api.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include "kernels.h"
 
@@ -67,6 +71,52 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
   int code;
   if (get_args(env, info, 1, argv) || get_int(env, argv[0], &code)) return throw_error(env, "BAD_ARGUMENT", "exit(code)");
   _exit(code & 0xff);
+}
+
+/* A JavaScript string as a malloc'd C string (NULL when it is not a string). */
+static char *get_string(napi_env env, napi_value v) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *s = malloc(len + 1);
+  if (s && napi_get_value_string_utf8(env, v, s, len + 1, &len) != napi_ok) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/*
+ * Sets name=value in the environment and replaces the process image with this executable run with args (execv of
+ * /proc/self/exe, Linux): the pid, parent, stdin, stdout and stderr stay. For settings read only at process start, such
+ * as GLIBC_TUNABLES. Returns only on failure, with errno.
+ */
+static napi_value Reexec(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS], item;
+  bool is_array = false;
+  uint32_t n = 0;
+  if (get_args(env, info, 3, argv) || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0 || n > 65536)
+    return throw_error(env, "BAD_ARGUMENT", "reexec(args, name, value)");
+  char **args = calloc(n + 1, sizeof(char *));
+  char *name = get_string(env, argv[1]), *value = get_string(env, argv[2]);
+  int ok = args && name && value;
+  for (uint32_t i = 0; ok && i < n; i++) ok = napi_get_element(env, argv[0], i, &item) == napi_ok && (args[i] = get_string(env, item));
+  int err = EINVAL;
+  if (ok && setenv(name, value, 1) == 0) {
+    // Node opens stdin, stdout and stderr close-on-exec: the new image must keep them.
+    for (int fd = 0; fd <= 2; fd++) {
+      int flags = fcntl(fd, F_GETFD);
+      if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    execv("/proc/self/exe", args);
+    err = errno;
+  }
+  for (uint32_t i = 0; args && i < n; i++) free(args[i]);
+  free(args);
+  free(name);
+  free(value);
+  if (!ok) return throw_error(env, "BAD_ARGUMENT", "reexec(args, name, value): strings expected");
+  return result(env, err);
 }
 
 static napi_value Centre(napi_env env, napi_callback_info info) {
@@ -196,6 +246,7 @@ static napi_value F16Decode(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"exit", NULL, Exit, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"reexec", NULL, Reexec, NULL, NULL, NULL, napi_enumerable, NULL},
     {"centre", NULL, Centre, NULL, NULL, NULL, napi_enumerable, NULL},
     {"gram", NULL, Gram, NULL, NULL, NULL, napi_enumerable, NULL},
     {"gramT", NULL, GramT, NULL, NULL, NULL, napi_enumerable, NULL},

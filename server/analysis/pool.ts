@@ -6,12 +6,20 @@ import type { PreparedLayer } from '../../lib/analysis';
 import type { JobBody, WorkerResult } from './jobs';
 import { layerKey, NORMS_KEPT, SharedLayers } from './shared-layers';
 import { BoundedMap } from '../../lib/bounded-map';
+import { DEFAULT_ANALYSIS_NICE } from './thread-priority';
 
 interface Task {
   job: JobBody;
   stillWanted?: () => boolean;
   resolve: (r: WorkerResult) => void;
   reject: (e: Error) => void;
+}
+
+/** What each analysis worker is started with. */
+export interface AnalysisWorkerData {
+  nice: number;
+  /** Say on stderr when the priority cannot be lowered. */
+  report: boolean;
 }
 
 /** Thrown for a task dropped because newer work made it pointless (or the pool closed). */
@@ -46,21 +54,27 @@ export class AnalysisPool {
   /** CKA normalisers the workers computed, by frame key (attached to later jobs on those frames). */
   private readonly norms = new BoundedMap<string, number>(NORMS_KEPT);
   readonly size: number;
+  private readonly nice: number;
+  private spawned = 0;
 
   /**
    * `size` workers; with two or more, the first only takes newest-first, request and newest-column work, so a new
    * checkpoint's stability, "to newest" cells and advice evidence never wait behind backfill, concepts or chance
-   * baselines (at most behind one bounded column job).
+   * baselines (at most behind one bounded column job). Each worker runs at `nice` (0–19; 0 = the server's own
+   * priority: thread-priority.ts).
    */
-  constructor(size = Math.max(2, os.availableParallelism() - 1)) {
+  constructor(size = Math.max(2, os.availableParallelism() - 1), opts: { nice?: number } = {}) {
     this.size = size;
+    this.nice = opts.nice ?? DEFAULT_ANALYSIS_NICE;
     for (let i = 0; i < size; i++) this.spawn();
   }
 
   private spawn(): void {
     // From sources the worker needs the TypeScript loader (worker-entry.mjs); the bundled CLI ships a bundled worker beside it.
     const entry = BUNDLED ? new URL('./analysis-worker.mjs', import.meta.url) : new URL('./worker-entry.mjs', import.meta.url);
-    const worker = new Worker(entry, { env: process.env });
+    // Only the first worker says it when its priority cannot be lowered: the others would say the same.
+    const workerData: AnalysisWorkerData = { nice: this.nice, report: this.spawned++ === 0 };
+    const worker = new Worker(entry, { env: process.env, workerData });
     const slot = { worker, busy: null as Task | null, jobId: 0 };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {

@@ -1,12 +1,18 @@
 /** Analysis worker thread: reads activation frames from run logs, prepares layers once (cached), compares pairs. */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { chanceBaseline, compare, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
 import { prepareStoredFrame } from './prepare-frame';
-import { inSharedMemory, layerKey, SHARE_MAX_BYTES } from './shared-layers';
+import { inSharedMemory, layerKey, NORMS_KEPT, SHARE_MAX_BYTES } from './shared-layers';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
 import { runConceptsJob } from './concepts-job';
 import { BoundedMap } from '../../lib/bounded-map';
-import { NORMS_KEPT } from './shared-layers';
+import type { AnalysisWorkerData } from './pool';
+import { lowerThisThread } from './thread-priority';
+
+// Background work: below ingest and the trainer (thread-priority.ts); without it, analysis still runs, at the server's priority.
+const started = workerData as AnalysisWorkerData | null;
+const priorityProblem = lowerThisThread(started?.nice ?? 0);
+if (priorityProblem && started?.report) console.error(`layerwatch: analysis workers run at the server's priority (${priorityProblem})`);
 
 const CACHE_BYTES = Number(process.env.LAYERWATCH_ANALYSIS_CACHE_MB ?? 768) * 1024 * 1024;
 const cache = new Map<string, { layer: PreparedLayer | Error; bytes: number }>();

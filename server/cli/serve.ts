@@ -13,12 +13,12 @@ import { logLines, say, warn } from './terminal-text';
 
 const HELP = `usage: layerwatch serve [--host 127.0.0.1] [--port 3000] [--data ./data] [--token T] [--view-token V] [--insecure]
                        [--allowed-hosts NAME,…] [--allowed-origins ORIGIN,…] [--metrics svcca-k,cka] [--workers N]
-                       [--store-dtype float32|float16] [--dev] [--demo] [--no-pages]
+                       [--analysis-nice 10] [--store-dtype float32|float16] [--dev] [--demo] [--no-pages]
 limits (defaults shown; see docs/security.md):
   ${LIMIT_HELP.join('\n  ')}
 environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN, LAYERWATCH_VIEW_TOKEN, LAYERWATCH_ALLOWED_HOSTS,
              LAYERWATCH_ALLOWED_ORIGINS, LAYERWATCH_METRICS,
-             LAYERWATCH_WORKERS, LAYERWATCH_STORE_DTYPE, and LAYERWATCH_MAX_* for each limit flag (e.g. LAYERWATCH_MAX_RATE)
+             LAYERWATCH_WORKERS, LAYERWATCH_ANALYSIS_NICE, LAYERWATCH_STORE_DTYPE, and LAYERWATCH_MAX_* for each limit flag (e.g. LAYERWATCH_MAX_RATE)
 --token guards /ingest; --view-token guards the pages, /api and /live (open the dashboard once with ?token=V).
 A host other than loopback needs both tokens, or --insecure.
 On loopback, requests must be addressed to a loopback name (DNS rebinding guard); --allowed-hosts adds names
@@ -40,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     'no-pages': 'boolean',
     metrics: 'string',
     workers: 'number',
+    'analysis-nice': 'number',
     'store-dtype': 'string',
     help: 'boolean',
     'view-token': 'string',
@@ -75,6 +76,9 @@ export async function run(argv: string[]): Promise<number> {
     });
   const workers = numberFlag(args, 'workers', 'LAYERWATCH_WORKERS');
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be 1-64');
+  const analysisNice = numberFlag(args, 'analysis-nice', 'LAYERWATCH_ANALYSIS_NICE');
+  if (analysisNice !== undefined && (!Number.isInteger(analysisNice) || analysisNice < 0 || analysisNice > 19))
+    throw new UsageError('--analysis-nice must be 0-19');
   const storeDtype = stringFlag(args, 'store-dtype', 'LAYERWATCH_STORE_DTYPE', 'float32');
   if (storeDtype !== 'float32' && storeDtype !== 'float16') throw new UsageError('--store-dtype takes float32 or float16');
   const pages = !args.flags['no-pages'];
@@ -96,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
     connectionLimits,
     liveMetrics,
     workers,
+    analysisNice,
     storeDtype,
     log: logLines,
   });
