@@ -6,7 +6,7 @@
  * in the form under the chart (keyboard). Axes whose values span more than a factor of 20, all positive, are log.
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { brushY, line, scaleLinear, scaleLog, select, type BrushBehavior } from 'd3';
+import { brushY, scaleLinear, scaleLog, select, type BrushBehavior } from 'd3';
 import type { OverviewPage } from '@/lib/protocol';
 import { rampInterpolator } from '@/lib/chart/colour';
 import { formatValue } from '@/lib/chart/scales';
@@ -82,9 +82,55 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
   const colourOf = useMemo(() => {
     const d = scales[metric]?.domain() ?? [0, 1];
     const ramp = rampInterpolator('viridis');
-    return (v: number | null) => (v === null ? 'var(--muted)' : ramp(Math.max(0, Math.min(1, (v - d[0]) / (d[1] - d[0] || 1)))));
+    return (v: number | null, muted: string) => (v === null ? muted : ramp(Math.max(0, Math.min(1, (v - d[0]) / (d[1] - d[0] || 1)))));
   }, [scales, metric]);
-  const path = line<[number, number]>();
+
+  // Up to 2,000 lines: one canvas under the SVG axes and brushes (no DOM node per line), redrawn when the points, the
+  // width or the colour scheme change. The canvas fills its box by CSS, so drawing never changes the page's layout.
+  const canvas = useRef<HTMLCanvasElement | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: x() follows width and axes, both listed
+  useEffect(() => {
+    const c = canvas.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx || width === 0) return;
+    const draw = () => {
+      const ratio = window.devicePixelRatio || 1;
+      c.width = Math.round(width * ratio);
+      c.height = Math.round(HEIGHT * ratio);
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const style = getComputedStyle(c);
+      const dim = style.getPropertyValue('--border').trim() || '#ccc';
+      const muted = style.getPropertyValue('--muted').trim() || '#888';
+      ctx.lineWidth = 1.2;
+      const trace = (v: Array<number | null>) => {
+        ctx.beginPath();
+        let started = false;
+        v.forEach((value, a) => {
+          if (value === null) return;
+          if (started) ctx.lineTo(x(a), scales[a](value));
+          else ctx.moveTo(x(a), scales[a](value));
+          started = true;
+        });
+        ctx.stroke();
+      };
+      // Dimmed lines first, so the selected ones stay on top.
+      ctx.globalAlpha = 0.6;
+      ctx.strokeStyle = dim;
+      points.values.forEach((v, i) => {
+        if (!points.selected[i]) trace(v);
+      });
+      ctx.globalAlpha = 1;
+      points.values.forEach((v, i) => {
+        if (!points.selected[i]) return;
+        ctx.strokeStyle = colourOf(v[metric], muted);
+        trace(v);
+      });
+    };
+    draw();
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    media.addEventListener('change', draw);
+    return () => media.removeEventListener('change', draw);
+  }, [points, scales, colourOf, metric, width, axes]);
 
   // d3 owns the brush gestures; the brushes' ranges live in the URL state, and are redrawn from it.
   const latest = useRef({ brush, onBrush });
@@ -132,45 +178,34 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
         {shown} runs{points.truncated ? ' (the first 2000)' : ''} across {axes.map(columnLabel).join(', ')}; lines coloured by {columnLabel(axes[metric])}. Drag
         on an axis to select a range: {chosen} of {shown} runs inside every range.
       </p>
-      <svg ref={svg} height={HEIGHT} role="img" aria-label={`Parallel coordinates of ${shown} runs over ${axes.map(columnLabel).join(', ')}`}>
-        {width > 0 && (
-          <>
-            <g>
-              {points.values.map((v, i) => {
-                const pts = v.flatMap((value, a) => (value === null ? [] : [[x(a), scales[a](value)] as [number, number]]));
-                return (
-                  <path
-                    key={points.ids[i]}
-                    className={`line${points.selected[i] ? '' : ' dim'}`}
-                    d={path(pts) ?? ''}
-                    stroke={points.selected[i] ? colourOf(v[metric]) : undefined}
-                    data-run={points.ids[i]}
-                  />
-                );
-              })}
-            </g>
-            {axes.map((axis, a) => (
-              <g key={axis} className="axis" transform={`translate(${x(a)},0)`} data-axis={axis}>
-                <line y1={TOP} y2={HEIGHT - BOTTOM} />
-                {axisTicks(scales[a]).map((t) => (
-                  <g key={t} transform={`translate(0,${scales[a](t)})`}>
-                    <line x2={-4} />
-                    <text x={-6} dy="0.32em" textAnchor="end">
-                      {formatValue(t)}
-                    </text>
-                  </g>
-                ))}
-                <text className="axis-title" y={TOP - 12} textAnchor="middle">
-                  {columnLabel(axis)}
-                </text>
-              </g>
-            ))}
-            {axes.map((axis) => (
-              <g key={axis} className="brush" data-axis={axis} />
-            ))}
-          </>
-        )}
-      </svg>
+      <div className="parcoords-plot">
+        <canvas ref={canvas} />
+        <svg ref={svg} height={HEIGHT} role="img" aria-label={`Parallel coordinates of ${shown} runs over ${axes.map(columnLabel).join(', ')}`}>
+          {width > 0 && (
+            <>
+              {axes.map((axis, a) => (
+                <g key={axis} className="axis" transform={`translate(${x(a)},0)`} data-axis={axis}>
+                  <line y1={TOP} y2={HEIGHT - BOTTOM} />
+                  {axisTicks(scales[a]).map((t) => (
+                    <g key={t} transform={`translate(0,${scales[a](t)})`}>
+                      <line x2={-4} />
+                      <text x={-6} dy="0.32em" textAnchor="end">
+                        {formatValue(t)}
+                      </text>
+                    </g>
+                  ))}
+                  <text className="axis-title" y={TOP - 12} textAnchor="middle">
+                    {columnLabel(axis)}
+                  </text>
+                </g>
+              ))}
+              {axes.map((axis) => (
+                <g key={axis} className="brush" data-axis={axis} />
+              ))}
+            </>
+          )}
+        </svg>
+      </div>
       <RangeForm axes={axes} brush={brush} onBrush={onBrush} />
     </div>
   );

@@ -30,6 +30,7 @@ const SORT_LABELS: Record<string, string> = {
   checkpoints: 'Most checkpoints',
 };
 const COLUMNS = 9;
+const URL_DELAY_MS = 300;
 
 /** The server parameters for a state (the chart's axes are added by the table). */
 export function overviewParams(s: OverviewState, axes: string[]): string {
@@ -64,10 +65,15 @@ export function RunList({ initial = {} }: { initial?: RunListQuery }) {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, [anyLive]);
+  // The URL follows once typing pauses: Next's router answers each history.replaceState with a restore of its own
+  // (a re-render and a refetch of the page's icon), which cost tens of ms per key.
   useEffect(() => {
-    const text = writeOverviewState(state).toString();
-    const next = `${window.location.pathname}${text ? `?${text}` : ''}`;
-    if (next !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', next);
+    const t = setTimeout(() => {
+      const text = writeOverviewState(state).toString();
+      const next = `${window.location.pathname}${text ? `?${text}` : ''}`;
+      if (next !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', next);
+    }, URL_DELAY_MS);
+    return () => clearTimeout(t);
   }, [state]);
   const onSelect = useCallback(
     (id: string, on: boolean) => setSelected((cur) => (on ? [...cur.filter((x) => x !== id), id] : cur.filter((x) => x !== id))),

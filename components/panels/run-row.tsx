@@ -22,13 +22,18 @@ interface Props {
   onSelect: (id: string, on: boolean) => void;
 }
 
+// One formatter each, made once: toLocale*String builds a new one per call, ~0.1 ms each, three per row.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const DAY = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const FULL = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+
 /** A start time as "14:05" today, "Nov 26, 14:05" this year, else "2025-11-26". */
 export function formatWhen(ms: number, now: number): string {
   const d = new Date(ms);
   const n = new Date(now);
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const time = TIME.format(d);
   if (d.toDateString() === n.toDateString()) return time;
-  if (d.getFullYear() === n.getFullYear()) return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${time}`;
+  if (d.getFullYear() === n.getFullYear()) return `${DAY.format(d)}, ${time}`;
   return d.toISOString().slice(0, 10);
 }
 
@@ -92,7 +97,7 @@ export const RunRow = memo(function RunRow({ meta: r, spark, extras, seenAt, now
       <td className="thumb-cell">
         <ConvergenceThumb thumb={extras?.thumb ?? null} label={r.name} />
       </td>
-      <td className="small" title={new Date(r.createdAt).toLocaleString()}>
+      <td className="small" title={FULL.format(r.createdAt)}>
         {formatWhen(r.createdAt, now)}
       </td>
       <td>

@@ -5,16 +5,13 @@
  * of the numeric config columns against a chosen scalar, whose brushes select runs (they become query terms).
  */
 import { useCallback, useDeferredValue, useEffect, useMemo } from 'react';
-import Link from 'next/link';
 import type { OverviewPage, RunMeta } from '@/lib/protocol';
-import { columnLabel, runFields, type FieldValue } from '@/lib/runs/fields';
-import { formatValue } from '@/lib/chart/scales';
+import { columnLabel } from '@/lib/runs/fields';
 import { useLayerwatchApi } from '@/store/provider';
 import { defaultColumns, type Brush, type OverviewState } from '@/store/overview-url';
 import { numericAxes, ParallelCoords } from '@/components/charts/parallel-coords';
 import { ColumnChooser } from './column-chooser';
-import { StatusBadge } from './status-badge';
-import { TagEditor } from './tag-editor';
+import { RunTableRow } from './run-table-row';
 
 interface Props {
   page: OverviewPage;
@@ -29,13 +26,6 @@ interface Props {
 
 const MAX_AXES = 6;
 
-/** A cell as read: config values exactly as given, scalars to four significant digits (full value on hover), steps whole. */
-function cell(key: string, v: FieldValue | undefined, run: RunMeta): string {
-  if (v === undefined) return key.startsWith('l:') && run.settle?.some((s) => s.layer === key.slice(2)) ? 'not settled' : '–';
-  if (typeof v !== 'number') return String(v);
-  return key.startsWith('s:') ? formatValue(v) : String(v);
-}
-
 /** Renders the chart, the column chooser and the table. */
 export function RunTable({ page, rows, state, update, answered, onAxes, selected, onSelect }: Props) {
   const store = useLayerwatchApi();
@@ -47,7 +37,7 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
   // The chart draws up to 2,000 lines: it follows the table at a lower priority, so typing shows the rows first.
   const points = useDeferredValue(page.points);
   const onBrush = useCallback((brush: Brush[]) => update({ brush }), [update]);
-  const fields = useMemo(() => new Map(rows.map((r) => [r.id, runFields(r)])), [rows]);
+  const onSaved = useCallback((meta: RunMeta) => store.getState().applyRunsDelta({ kind: 'run', meta }), [store]);
   const sortBy = (key: string) =>
     update(state.sort === key ? { dir: state.dir === 'asc' ? 'desc' : 'asc' } : { sort: key, dir: key.startsWith('c:') || key === 'name' ? 'asc' : 'desc' });
   const header = (key: string, label: string, num: boolean) => (
@@ -99,38 +89,9 @@ export function RunTable({ page, rows, state, update, answered, onAxes, selected
             </tr>
           </thead>
           <tbody>
-            {rows.map((r) => {
-              const f = fields.get(r.id)!;
-              return (
-                <tr key={r.id} data-testid="hp-row" data-run={r.id} className={selected.includes(r.id) ? 'selected' : undefined}>
-                  <td className="check">
-                    <input
-                      type="checkbox"
-                      checked={selected.includes(r.id)}
-                      onChange={(e) => onSelect(r.id, e.target.checked)}
-                      aria-label={`Select ${r.name} to compare`}
-                    />
-                  </td>
-                  <td>
-                    <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-link">
-                      {r.name}
-                    </Link>
-                    <TagEditor meta={r} compact onSaved={(meta) => store.getState().applyRunsDelta({ kind: 'run', meta })} />
-                  </td>
-                  <td>
-                    <StatusBadge status={r.status} />
-                  </td>
-                  {columns.map((c) => {
-                    const v = f.get(c);
-                    return (
-                      <td key={c} className="num" data-col={c} title={typeof v === 'number' ? String(v) : undefined}>
-                        {cell(c, v, r)}
-                      </td>
-                    );
-                  })}
-                </tr>
-              );
-            })}
+            {rows.map((r) => (
+              <RunTableRow key={r.id} meta={r} columns={columns} selected={selected.includes(r.id)} onSelect={onSelect} onSaved={onSaved} />
+            ))}
           </tbody>
         </table>
       </div>

@@ -17,6 +17,14 @@ export interface Overview {
   error: string | null;
 }
 
+const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/** The new page, keeping the previous page's column keys and chart points where they are equal, so what draws them does not render again. */
+export function keepUnchanged(prev: OverviewPage | null, next: OverviewPage): OverviewPage {
+  if (!prev) return next;
+  return { ...next, keys: same(prev.keys, next.keys) ? prev.keys : next.keys, points: same(prev.points, next.points) ? prev.points : next.points };
+}
+
 /** Fetches the page `params` asks for and keeps it current. */
 export function useOverview(params: string): Overview {
   useTopic(RUNS_CHANGES_TOPIC);
@@ -48,7 +56,7 @@ export function useOverview(params: string): Overview {
         }
         const page = OverviewPage.parse(body);
         store.getState().applyRunsSnapshot(page.rows);
-        setState({ page, answered: params, error: null });
+        setState((s) => ({ page: keepUnchanged(s.page, page), answered: params, error: null }));
       } catch (err) {
         if (!abort.signal.aborted) setState((s) => ({ ...s, error: `the run list could not be read (${(err as Error).message})` }));
       }

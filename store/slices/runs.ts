@@ -77,7 +77,9 @@ export const createRunsSlice: StateCreator<LayerwatchState, [], [], RunsSlice> =
       const now = Date.now();
       const seenAt: Record<string, number> = {};
       for (const meta of list) {
-        byId[meta.id] = meta;
+        // The same run unchanged keeps its object, so its memoised row does not render again (typing refetches pages).
+        const was = s.runs.byId[meta.id];
+        byId[meta.id] = was && JSON.stringify(was) === JSON.stringify(meta) ? was : meta;
         const spark = extendSpark(s.runs.sparks[meta.id], meta);
         if (spark) sparks[meta.id] = spark;
         seenAt[meta.id] = s.runs.seenAt[meta.id] ?? now;

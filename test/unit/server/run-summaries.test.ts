@@ -1,8 +1,9 @@
 /** The overview's summary index: pages, sorts, filters, counts, keys in use, chart points and deltas. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import type { RunMeta } from '../../../lib/protocol';
-import { RunSummaries, type SummaryQuery } from '../../../server/runs/summaries';
+import { Rng } from '../../../lib/random';
+import { firstInOrder, RunSummaries, type SummaryQuery } from '../../../server/runs/summaries';
 import { parseSummaryQuery } from '../../../server/http/summary-query';
 
 const meta = (i: number, over: Partial<RunMeta> = {}): RunMeta => ({
@@ -82,4 +83,15 @@ describe('GET /api/overview parameters', () => {
       assert.ok('error' in parseSummaryQuery(new URLSearchParams(bad)), bad);
     }
   });
+});
+
+test('firstInOrder gives the first n of a stable sort, ties included, for every n', () => {
+  const rng = new Rng(7);
+  // Few distinct keys, so ties are common; `i` records the original position.
+  const items = Array.from({ length: 500 }, (_, i) => ({ key: Math.floor(rng.next() * 20), i }));
+  const order = (a: { key: number }, b: { key: number }) => a.key - b.key;
+  const sorted = [...items].sort(order);
+  for (const n of [0, 1, 7, 50, 124, 125, 126, 499, 500, 600]) {
+    assert.deepEqual(firstInOrder([...items], n, order), sorted.slice(0, n), `n = ${n}`);
+  }
 });
