@@ -27,11 +27,19 @@ export function validate(acts: Activations, label = 'layer'): void {
   if (examples < 2) throw new AnalysisError('TOO_FEW_EXAMPLES', `${label}: ${examples} datapoint for ${units} neurons; need at least 2`);
 }
 
-/** Centred copy of the activations (computed in float64; stored as float32 only when the input is and `keepPrecision`) and each neuron's sum of squares. */
-export function centre(acts: Activations, label = 'layer', keepPrecision = true): { rows: Float32Array | Float64Array; sumsq: Float64Array } {
+/**
+ * Centred copy of the activations (computed in float64; stored as float32 only when the input is and `keepPrecision`) and
+ * each neuron's sum of squares; `into` (float64, units × examples) receives the copy instead of a fresh array.
+ */
+export function centre(
+  acts: Activations,
+  label = 'layer',
+  keepPrecision = true,
+  into?: Float64Array,
+): { rows: Float32Array | Float64Array; sumsq: Float64Array } {
   validate(acts, label);
   const { data, units, examples: m } = acts;
-  const rows = data instanceof Float32Array && keepPrecision ? new Float32Array(data.length) : new Float64Array(data.length);
+  const rows = into ?? (data instanceof Float32Array && keepPrecision ? new Float32Array(data.length) : new Float64Array(data.length));
   const sumsq = new Float64Array(units);
   const bad = kernel().centre(data, units, m, rows, sumsq);
   if (bad >= 0) throw new AnalysisError('NON_FINITE', `${label}: neuron ${bad} has a NaN or infinite activation`);

@@ -7,8 +7,11 @@ import { centre, liveNeurons } from './centre';
 import { kernel, type Real } from './kernel';
 import type { Activations, PreparedLayer } from './types';
 
-/** The CKA form of a layer: its centred neurons (n ≤ m) or its m × m datapoint Gram (n > m, form 'gram'). */
-export function prepareCka(acts: Activations, label = 'layer', keepPrecision = true): PreparedLayer {
+/**
+ * The CKA form of a layer: its centred neurons (n ≤ m) or its m × m datapoint Gram (n > m, form 'gram'). `gramNorm`:
+ * the layer's ‖X_cᵀX_c‖_F when it is already known (computed for the same frame before), which saves its n²·m/2 Gram.
+ */
+export function prepareCka(acts: Activations, label = 'layer', keepPrecision = true, gramNorm?: number): PreparedLayer {
   const { units, examples: m } = acts;
   const { rows, sumsq } = centre(acts, label, keepPrecision);
   // CKA uses every neuron; `kept` (the live ones) is what a reduction to a sketch would use.
@@ -17,7 +20,8 @@ export function prepareCka(acts: Activations, label = 'layer', keepPrecision = t
     const g = kernel().gramT(rows, units, m);
     return { ...base, form: 'gram', rows: g, rowCount: m, gramNorm: frobenius(g) };
   }
-  return { ...base, form: 'data', rows, rowCount: units, gramNorm: frobenius(kernel().gram(rows, units, m)) };
+  const norm = gramNorm !== undefined && Number.isFinite(gramNorm) ? gramNorm : frobenius(kernel().gram(rows, units, m));
+  return { ...base, form: 'data', rows, rowCount: units, gramNorm: norm };
 }
 
 /** ‖g‖_F (CKA's normaliser from either Gram), summed with an indexed loop (a for…of over a large typed array is measurably slower). */

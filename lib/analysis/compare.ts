@@ -58,9 +58,14 @@ export function compareMany(a: PreparedLayer, b: PreparedLayer, metrics: readonl
       ckaValue = ckaFromSketches(sketchOfPrepared(a, K), sketchOfPrepared(b, K));
     } else {
       if (a.form === 'basis' || b.form === 'basis') throw new AnalysisError('SLIMMED', 'cka needs layers prepared or slimmed for cka');
-      if (ckaRoute(a, b) === 'cross') dataCross = kernel().cross(a.rows, a.units, b.rows, b.units, m);
       const den = a.gramNorm * b.gramNorm;
-      ckaValue = den > 0 ? crossNormSquared(a, b, dataCross) / den : 0;
+      const others = metrics.some((x) => x !== 'cka');
+      // A layer against itself: the numerator is the denominator, ‖X_cᵀX_c‖²_F (the diagonal of a "to newest" column).
+      if (a === b && !others) ckaValue = den > 0 ? 1 : 0;
+      else {
+        if (ckaRoute(a, b) === 'cross') dataCross = kernel().cross(a.rows, a.units, b.rows, b.units, m);
+        ckaValue = den > 0 ? crossNormSquared(a, b, dataCross) / den : 0;
+      }
     }
   }
   const cca = metrics.filter((x): x is CcaMetric => x !== 'cka');

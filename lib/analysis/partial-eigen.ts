@@ -30,7 +30,9 @@ export function blockSize(want: number, n: number): number {
 
 /**
  * The `want` largest eigenpairs of the PSD operator `apply` on R^n, or null when `maxApplications` did not reach
- * convergence (the caller then decomposes fully). Deterministic: the start block comes from a fixed seed.
+ * convergence, or when the residuals' geometric decay so far says they will not reach rounding level within it (the
+ * caller then decomposes fully, so a slow spectrum costs a few applications, not the whole budget). Deterministic:
+ * the start block comes from a fixed seed.
  */
 export function topEigenIterative(apply: Operator, n: number, want: number, maxApplications: number): TopEigen | null {
   const count = Math.max(0, Math.min(want, n));
@@ -41,14 +43,16 @@ export function topEigenIterative(apply: Operator, n: number, want: number, maxA
   orthonormalRows(q, block, n, rng);
   let applications = 0;
   let degree = 2;
+  let before: { worst: number; applications: number } | null = null;
   for (;;) {
     const y = apply(q, block);
     applications++;
     const { theta, ritz, sRitz } = rayleighRitz(q, y, block, n);
-    if (residualsConverged(ritz, sRitz, theta, count, n)) {
-      return { values: theta.slice(0, count), vectors: ritz.slice(0, count * n), count, applications };
-    }
-    if (applications + degree > maxApplications) return null;
+    const worst = worstResidual(ritz, sRitz, theta, count, n);
+    if (worst <= 1) return { values: theta.slice(0, count), vectors: ritz.slice(0, count * n), count, applications };
+    if (applications + degree > maxApplications || !(worst < Infinity)) return null;
+    if (before && applications >= PREDICT_AFTER && predictedApplications(before, worst, applications) > PREDICT_SLACK * maxApplications) return null;
+    before = { worst, applications };
     // Damp [0, θ_last] (the unwanted part of the spectrum, as far as the block knows it); grow the degree as the block settles.
     q = chebyshev(apply, ritz, sRitz, block, n, theta[block - 1], theta[0], degree);
     applications += degree - 1;
@@ -72,18 +76,35 @@ function rayleighRitz(q: Float64Array, y: Float64Array, block: number, n: number
   return { theta, ritz: k.mul(u, block, block, q, n), sRitz: k.mul(u, block, block, y, n) };
 }
 
-/** Every wanted Ritz pair has a residual at rounding level relative to the largest Ritz value. */
-function residualsConverged(ritz: Float64Array, sRitz: Float64Array, theta: Float64Array, count: number, n: number): boolean {
+/** Applications after which the residuals' decay rate is trusted to predict the rest (two filtered rounds). */
+const PREDICT_AFTER = 6;
+/** The prediction gives up only past this multiple of the budget: the filter's degree still grows, so early rates understate it. */
+const PREDICT_SLACK = 1.5;
+
+/** Applications the iteration will have used when the worst residual reaches rounding level, at the decay rate since `before`. */
+function predictedApplications(before: { worst: number; applications: number }, worst: number, applications: number): number {
+  const perApplication = Math.log(worst / before.worst) / (applications - before.applications);
+  if (!(perApplication < 0)) return Infinity;
+  return applications + Math.log(worst) / -perApplication;
+}
+
+/**
+ * The largest residual ‖S v_i − θ_i v_i‖ of the wanted Ritz pairs in units of RESIDUAL_TOL × θ_1: at most 1 means every
+ * pair is at rounding level relative to the largest Ritz value (converged); NaN counts as not converged.
+ */
+function worstResidual(ritz: Float64Array, sRitz: Float64Array, theta: Float64Array, count: number, n: number): number {
   const bound = RESIDUAL_TOL * Math.abs(theta[0]);
+  let worst = 0;
   for (let i = 0; i < count; i++) {
     let ss = 0;
     for (let j = i * n, end = j + n; j < end; j++) {
       const r = sRitz[j] - theta[i] * ritz[j];
       ss += r * r;
     }
-    if (!(Math.sqrt(ss) <= bound)) return false;
+    const ratio = Math.sqrt(ss) / bound;
+    if (!(ratio <= worst)) worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
   }
-  return true;
+  return worst;
 }
 
 /**

@@ -1,10 +1,11 @@
 /** One layer's cached decomposition: centred neurons, the covariance eigensystem of the live ones, and slimmed forms. */
-import { centre, liveNeurons, RANK_RATIO } from './centre';
+import { centre, liveNeurons, RANK_RATIO, validate } from './centre';
 import { frobenius, prepareCka } from './cka';
 import { AnalysisError } from './errors';
 import { kernel, type Real } from './kernel';
 import { keepForVariance, resolveOptions } from './options';
 import { topDirections } from './top-directions';
+import { scratchFloat64 } from './workspace';
 import type { Activations, Metric, PreparedLayer, SimilarityOptions } from './types';
 import { METRICS } from './types';
 
@@ -73,11 +74,11 @@ export function prepare(acts: Activations): PreparedLayer {
 }
 
 /**
- * The smallest prepared form of a layer that answers `metric`: CKA skips the eigendecomposition it does not use, and
- * svcca-k computes only its k leading directions (prepareTop).
+ * The smallest prepared form of a layer that answers `metric`: CKA skips the eigendecomposition it does not use (and its
+ * Gram when `known.gramNorm` is given), and svcca-k computes only its k leading directions (prepareTop).
  */
-export function prepareFor(acts: Activations, metric: Metric, opts?: SimilarityOptions): PreparedLayer {
-  if (metric === 'cka') return prepareCka(acts);
+export function prepareFor(acts: Activations, metric: Metric, opts?: SimilarityOptions, known?: { gramNorm?: number }): PreparedLayer {
+  if (metric === 'cka') return prepareCka(acts, 'layer', true, known?.gramNorm);
   if (metric === 'svcca-k') return prepareTop(acts, resolveOptions(opts).k);
   return slim(prepareLayer(acts), metric, opts);
 }
@@ -87,8 +88,10 @@ export function prepareFor(acts: Activations, metric: Metric, opts?: SimilarityO
  * (top-directions.ts): no full eigendecomposition. The basis is stored in the input's precision.
  */
 export function prepareTop(acts: Activations, k: number, label = 'layer'): PreparedLayer {
-  const { rows, sumsq } = centre(acts, label, false);
+  validate(acts, label);
   const { units, examples } = acts;
+  // The centred copy is only read here: a reused scratch array, not a fresh one per layer (workspace.ts).
+  const { rows, sumsq } = centre(acts, label, false, scratchFloat64(units * examples));
   const kept = liveNeurons(sumsq);
   const top = topDirections(rows as Float64Array, units, examples, kept, k);
   const basis = acts.data instanceof Float32Array ? Float32Array.from(top.basis) : top.basis.slice();

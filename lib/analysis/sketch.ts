@@ -3,11 +3,12 @@
  * datapoint space, their singular values and its exact total variance. svcca-k (k ≤ K) is exact from them, SVCCA's
  * 99% rule when its k fits in K, CKA only approximately (the rank-K truncations); PWCCA needs raw activations.
  */
-import { centre, liveNeurons } from './centre';
+import { centre, liveNeurons, validate } from './centre';
 import { AnalysisError } from './errors';
 import { kernel } from './kernel';
 import { topDirections, topDirectionsOfGram } from './top-directions';
 import type { Activations, PreparedLayer } from './types';
+import { scratchFloat64 } from './workspace';
 
 export interface Sketch {
   units: number;
@@ -26,7 +27,8 @@ const ORTHONORMAL_TOL = 1e-3;
 /** The sketch of a layer, computed as the trainer's client computes it (K leading directions, float32 basis). */
 export function sketchActivations(acts: Activations, K: number): Sketch {
   if (!Number.isInteger(K) || K < 1) throw new AnalysisError('BAD_OPTION', `sketch size must be a positive integer, got ${K}`);
-  const { rows, sumsq } = centre(acts, 'layer', false);
+  validate(acts);
+  const { rows, sumsq } = centre(acts, 'layer', false, scratchFloat64(acts.units * acts.examples));
   const top = topDirections(rows as Float64Array, acts.units, acts.examples, liveNeurons(sumsq), K);
   return { units: acts.units, examples: acts.examples, basis: Float32Array.from(top.basis), singular: Array.from(top.values, Math.sqrt), total: top.total };
 }

@@ -16,21 +16,36 @@ export interface TopDirections {
   total: number;
   /** Which route computed them (bench and docs report it). */
   route: TopRoute;
+  /** Route 'iterate' only: false when the iteration gave up and the Gram route computed them. */
+  converged?: boolean;
 }
 
 /** 'gram-units' / 'gram-examples': the Gram on the smaller side, then its leading eigenpairs; 'iterate': X Xᵀ applied as two products, never formed. */
 export type TopRoute = 'gram-units' | 'gram-examples' | 'iterate';
 
-/** Expected operator applications of the iteration (measured 13–21 with the Chebyshev filter on power-law spectra, more on flat ones); sets where 'iterate' wins. */
-const EXPECTED_APPLICATIONS = 30;
+/**
+ * Operator applications the iteration needs (measured with the Chebyshev filter: 7 on a spectrum with a clear edge after
+ * the k-th direction, 13 for σ_i ∝ i^-1, 21 for i^-0.5, 37 for i^-0.25). 'iterate' is tried where it can win, at this
+ * count; it stops as soon as its residuals say it will not converge within the Gram route's cost.
+ */
+const FEWEST_APPLICATIONS = 8;
+/** An application (two thin products streaming X) runs at about half the multiply–add rate of the Gram's dsyrk (measured here). */
+const APPLICATION_PENALTY = 1.75;
 
-/** The route for a live block of n neurons × m datapoints and k directions: the cheaper in multiply–adds. */
-export function topRoute(n: number, m: number, k: number): TopRoute {
+/** Fewest applications the iteration on a formed Gram may use before LAPACK's solver takes over. */
+const GRAM_BUDGET_MIN = 30;
+
+/** Multiply–adds of the Gram route and of one application of the iteration, in dsyrk-equivalent units. */
+function costs(n: number, m: number, k: number): { gram: number; application: number } {
   const s = Math.min(n, m),
     t = Math.max(n, m);
-  const gram = (s * s * t) / 2;
-  const iterate = EXPECTED_APPLICATIONS * 2 * n * m * blockSize(k, s);
-  if (iterate < gram) return 'iterate';
+  return { gram: (s * s * t) / 2, application: APPLICATION_PENALTY * 2 * n * m * blockSize(k, s) };
+}
+
+/** The route for a live block of n neurons × m datapoints and k directions: the iteration where it can be the cheaper, else the Gram on the smaller side. */
+export function topRoute(n: number, m: number, k: number): TopRoute {
+  const { gram, application } = costs(n, m, k);
+  if (FEWEST_APPLICATIONS * application < gram) return 'iterate';
   return n <= m ? 'gram-units' : 'gram-examples';
 }
 
@@ -49,14 +64,16 @@ export function topDirections(rows: Float64Array, units: number, m: number, kept
   const route = force ?? topRoute(n, m, want);
   const kern = kernel();
   let values: Float64Array, basis: Float64Array;
+  let converged: boolean | undefined;
   if (route === 'iterate') {
     // S = X_cᵀ X_c on datapoint space: its eigenvectors are the basis itself.
     const apply: Operator = (q, count) => kern.mul(kern.cross(q, count, x, n, m), count, n, x, m);
-    // Past s / (4·block) applications the iteration has cost what the Gram route would have.
-    const budget = Math.max(EXPECTED_APPLICATIONS, Math.floor(Math.min(n, m) / (4 * blockSize(want, m))));
-    const it = topEigenIterative(apply, m, want, budget);
+    // Past the Gram route's cost the iteration gives up (earlier when its residuals' decay predicts that), and the Gram route runs.
+    const { gram, application } = costs(n, m, want);
+    const it = topEigenIterative(apply, m, want, Math.max(FEWEST_APPLICATIONS, Math.floor(gram / application)));
     ({ values, vectors: basis } = it ?? leading(n <= m ? kern.gram(x, n, m) : kern.gramT(x, n, m), Math.min(n, m), want));
     if (!it && n <= m) basis = toDatapoints(x, n, m, basis, values, want);
+    converged = it !== null;
   } else if (route === 'gram-units' && n <= m) {
     const top = leading(kern.gram(x, n, m), n, want);
     values = top.values;
@@ -66,7 +83,7 @@ export function topDirections(rows: Float64Array, units: number, m: number, kept
   }
   let d = 0;
   while (d < want && values[d] > RANK_RATIO * values[0] && values[d] > 0) d++;
-  return { basis: basis.subarray(0, d * m), values: values.slice(0, d), d, total, route };
+  return { basis: basis.subarray(0, d * m), values: values.slice(0, d), d, total, route, ...(converged === undefined ? {} : { converged }) };
 }
 
 /** The k leading directions of a layer held as its m × m datapoint Gram (CKA's form of a wide layer). */
@@ -83,7 +100,7 @@ export function topDirectionsOfGram(g: Float64Array, m: number, k: number): TopD
 /** The want leading eigenpairs of a Gram: iteration with the cost of a full decomposition as its budget, else a direct solver. */
 function leading(s: Float64Array, n: number, want: number): { values: Float64Array; vectors: Float64Array } {
   const k = kernel();
-  const budget = Math.max(EXPECTED_APPLICATIONS, Math.floor((2 * n) / blockSize(want, n)));
+  const budget = Math.max(GRAM_BUDGET_MIN, Math.floor((2 * n) / blockSize(want, n)));
   const it = 3 * blockSize(want, n) < n ? topEigenIterative((q, count) => k.mul(q, count, n, s, n), n, want, budget) : null;
   // Not converged within the budget: LAPACK's index-range solver (dsyevr) on the native kernel, else the full one.
   return it ?? k.eigTop(s.slice(), n, want);

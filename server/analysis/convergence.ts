@@ -153,14 +153,15 @@ export class RunConvergence {
     metrics.forEach((metric, mi) => {
       this.counting = mi === 0 ? c : null;
       for (let l = 0; l < this.refs.length; l++)
-        this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.backfill, current, true);
+        this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.column, current, true);
     });
     metrics.forEach((metric, mi) => {
       const { rest } = plan.get(metric)!;
       this.counting = mi === 0 ? c : null;
       for (let l = 0; l < this.refs.length; l++) {
-        // The first metric's column goes out with the newest work when its pairs are cheap (svcca-k: bases shared between workers).
-        const priority = mi > 0 ? PRIORITY.idle : cheapPairs(metric, this.o.layers[l]) ? PRIORITY.newest : PRIORITY.backfill;
+        // The first metric's column goes out with the newest work when its pairs are cheap (svcca-k: bases shared between
+        // workers); the rest of the newest column at `column` priority, which both workers take ahead of backfill.
+        const priority = !cheapPairs(metric, this.o.layers[l]) || mi > 0 ? PRIORITY.column : PRIORITY.newest;
         this.backfill(metric, l, c, rest, priority, current);
       }
     });

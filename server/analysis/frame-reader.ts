@@ -27,9 +27,26 @@ export function readActivations(ref: Pick<FrameRef, 'file' | 'offset' | 'length'
 
 /** Reads and decodes the frame at `ref`, whatever its kind (float16 frames come back as float32). */
 export function readFrame(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): DecodedFrame {
+  return readInto(ref, Buffer.allocUnsafeSlow(ref.length));
+}
+
+/** The read buffer readTransientFrame reuses (grown as needed). */
+let transient = Buffer.allocUnsafeSlow(0);
+
+/**
+ * readFrame into one reused buffer: its data is valid only until the next call on this thread, so the caller must
+ * consume (or copy) it synchronously. A fresh 40 MB buffer per wide frame costs more in first-touch page faults than
+ * reading it (docs/performance.md, "Real model widths").
+ */
+export function readTransientFrame(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): DecodedFrame {
+  if (transient.length < ref.length) transient = Buffer.allocUnsafeSlow(ref.length);
+  return readInto(ref, transient.subarray(0, ref.length));
+}
+
+function readInto(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>, buf: Buffer): DecodedFrame {
   const fd = openSync(ref.file, 'r');
   try {
-    return decodeFrame(readExactly(fd, Buffer.allocUnsafeSlow(ref.length), ref.offset + RECORD_HEADER_SIZE, `the frame at ${ref.offset}`));
+    return decodeFrame(readExactly(fd, buf, ref.offset + RECORD_HEADER_SIZE, `the frame at ${ref.offset}`));
   } finally {
     closeSync(fd);
   }

@@ -23,7 +23,10 @@ export function sketchOf(layer: { sketch?: number } | undefined): { sketch?: num
   return layer?.sketch ? { sketch: layer.sketch } : {};
 }
 
-/** Similarity of `b` against each of `as` (a column of pairs sharing one side); `prepared`: layers other workers made (shared-layers.ts). */
+/**
+ * Similarity of `b` against each of `as` (a column of pairs sharing one side); `prepared`: layers other workers made
+ * (shared-layers.ts); `norms`: CKA normalisers other workers computed for these frames, by frame key.
+ */
 export interface PairsJob {
   op: 'pairs';
   metric: Metric;
@@ -31,6 +34,7 @@ export interface PairsJob {
   b: FrameRef;
   as: FrameRef[];
   prepared?: Record<string, PreparedLayer>;
+  norms?: Record<string, number>;
 }
 /** Chance baseline for a shape. */
 export interface ChanceJob {
@@ -59,7 +63,7 @@ export interface PairResult {
 
 /** What each op answers with when it succeeds. */
 interface OpResults {
-  pairs: { pairs: PairResult[]; shared?: Record<string, PreparedLayer> };
+  pairs: { pairs: PairResult[]; shared?: Record<string, PreparedLayer>; norms?: Record<string, number> };
   chance: { chance: number };
   concepts: { concepts: ConceptsJobResult };
 }

@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { BUNDLED } from '../project-root';
 import type { PreparedLayer } from '../../lib/analysis';
 import type { JobBody, WorkerResult } from './jobs';
-import { layerKey, SharedLayers } from './shared-layers';
+import { layerKey, NORMS_KEPT, SharedLayers } from './shared-layers';
+import { BoundedMap } from '../../lib/bounded-map';
 import { DEFAULT_ANALYSIS_NICE } from './thread-priority';
 
 interface Task {
@@ -37,24 +38,30 @@ const SWEEP_MIN = 1024;
 /** One shared rejection for dropped work: thousands of dropped jobs should not each build an Error with a stack. */
 const SUPERSEDED = new ObsoleteError('superseded by a newer checkpoint');
 
-/** Priorities: lower runs first. */
-export const PRIORITY = { newest: 0, request: 1, backfill: 2, idle: 3 } as const;
+/**
+ * Priorities: lower runs first. `column` is the newest checkpoint's "to newest" work of the later live metrics (CKA):
+ * small jobs (job-size.ts) that both workers take, so that column does not wait behind backfill, concepts or baselines.
+ */
+export const PRIORITY = { newest: 0, request: 1, column: 2, backfill: 3, idle: 4 } as const;
 
 export class AnalysisPool {
   private readonly workers: Array<{ worker: Worker; busy: Task | null; jobId: number }> = [];
-  private readonly queues: Array<Fifo<Task>> = [new Fifo(), new Fifo(), new Fifo(), new Fifo()];
+  private readonly queues: Array<Fifo<Task>> = Object.values(PRIORITY).map(() => new Fifo<Task>());
   private nextId = 1;
   private sweepAt = SWEEP_MIN;
   private closed = false;
   private readonly shared = new SharedLayers();
+  /** CKA normalisers the workers computed, by frame key (attached to later jobs on those frames). */
+  private readonly norms = new BoundedMap<string, number>(NORMS_KEPT);
   readonly size: number;
   private readonly nice: number;
   private spawned = 0;
 
   /**
-   * `size` workers; with two or more, the first only takes newest-first and request work, so a new checkpoint's
-   * stability, "to newest" cells and advice evidence never wait behind backfill, concepts or chance baselines.
-   * Each worker runs at `nice` (0–19; 0 = the server's own priority: thread-priority.ts).
+   * `size` workers; with two or more, the first only takes newest-first, request and newest-column work, so a new
+   * checkpoint's stability, "to newest" cells and advice evidence never wait behind backfill, concepts or chance
+   * baselines (at most behind one bounded column job). Each worker runs at `nice` (0–19; 0 = the server's own
+   * priority: thread-priority.ts).
    */
   constructor(size = Math.max(2, os.availableParallelism() - 1), opts: { nice?: number } = {}) {
     this.size = size;
@@ -71,7 +78,10 @@ export class AnalysisPool {
     const slot = { worker, busy: null as Task | null, jobId: 0 };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {
-      if (result.ok && result.op === 'pairs') this.shared.add(result.shared);
+      if (result.ok && result.op === 'pairs') {
+        this.shared.add(result.shared);
+        for (const [k, v] of Object.entries(result.norms ?? {})) this.norms.set(k, v);
+      }
       const task = slot.busy;
       slot.busy = null;
       // What makes `run`'s result type true: a worker answers each job with a result of the job's op.
@@ -141,18 +151,29 @@ export class AnalysisPool {
     for (const slot of this.workers) {
       if (slot.busy) continue;
       const urgentOnly = this.workers.length > 1 && slot === this.workers[0];
-      const task = this.next(urgentOnly ? PRIORITY.request : undefined);
+      const task = this.next(urgentOnly ? PRIORITY.column : undefined);
       if (!task) continue;
       slot.busy = task;
       slot.worker.postMessage({ ...task.job, ...this.attachments(task.job), id: this.nextId++ });
     }
   }
 
-  /** Layers other workers already prepared for a pairs job's frames (so any worker can take it without preparing them again). */
-  private attachments(job: JobBody): { prepared?: Record<string, PreparedLayer> } {
+  /**
+   * Layers other workers already prepared for a pairs job's frames (so any worker can take it without preparing them
+   * again), and the CKA normalisers known for them.
+   */
+  private attachments(job: JobBody): { prepared?: Record<string, PreparedLayer>; norms?: Record<string, number> } {
     if (job.op !== 'pairs') return {};
-    const prepared = this.shared.pick([job.b, ...job.as].map((r) => layerKey(r, job.metric, job.opts)));
-    return prepared ? { prepared } : {};
+    const refs = [job.b, ...job.as];
+    const prepared = this.shared.pick(refs.map((r) => layerKey(r, job.metric, job.opts)));
+    let norms: Record<string, number> | undefined;
+    if (job.metric === 'cka') {
+      for (const r of refs) {
+        const v = this.norms.get(r.key);
+        if (v !== undefined) (norms ??= {})[r.key] = v;
+      }
+    }
+    return { ...(prepared ? { prepared } : {}), ...(norms ? { norms } : {}) };
   }
 
   /** Jobs waiting (not running). */

@@ -6,6 +6,9 @@
 import type { PreparedLayer, SimilarityOptions } from '../../lib/analysis';
 import type { FrameRef } from './jobs';
 
+/** CKA normalisers (one number per frame) the pool and each worker keep: every layer of 10,000 checkpoints of 10 layers. */
+export const NORMS_KEPT = 100_000;
+
 /** Layers larger than this stay in the worker that made them (CKA's centred neurons: cheap to rebuild per pair anyway). */
 export const SHARE_MAX_BYTES = 4 * 1024 * 1024;
 const BOUND_BYTES = Number(process.env.LAYERWATCH_SHARED_LAYERS_MB ?? 256) * 1024 * 1024;

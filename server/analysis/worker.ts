@@ -2,9 +2,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { chanceBaseline, compare, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
 import { prepareStoredFrame } from './prepare-frame';
-import { inSharedMemory, layerKey, SHARE_MAX_BYTES } from './shared-layers';
+import { inSharedMemory, layerKey, NORMS_KEPT, SHARE_MAX_BYTES } from './shared-layers';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
 import { runConceptsJob } from './concepts-job';
+import { BoundedMap } from '../../lib/bounded-map';
 import type { AnalysisWorkerData } from './pool';
 import { lowerThisThread } from './thread-priority';
 
@@ -21,6 +22,12 @@ let cacheBytes = 0;
 let madeHere: Record<string, PreparedLayer> | undefined;
 /** Layers other workers prepared, attached to the current job. */
 let provided: Record<string, PreparedLayer> | undefined;
+/**
+ * CKA normalisers ‖X_cᵀX_c‖_F by frame key, kept after the (large) prepared layer itself is evicted, so preparing a
+ * frame again costs its centring, not its n²·m/2 Gram; the ones this job computed go back to the pool for the others.
+ */
+const norms = new BoundedMap<string, number>(NORMS_KEPT);
+let normsHere: Record<string, number> | undefined;
 
 /** The layer prepared (and slimmed) for one metric, from the job, the cache or the log. */
 function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): PreparedLayer {
@@ -36,8 +43,13 @@ function layerFor(ref: FrameRef, metric: Metric, opts: SimilarityOptions): Prepa
   }
   let layer: PreparedLayer | Error;
   try {
-    layer = prepareStoredFrame(ref, metric, opts);
+    const known = metric === 'cka' ? norms.get(ref.key) : undefined;
+    layer = prepareStoredFrame(ref, metric, opts, known === undefined ? undefined : { gramNorm: known });
     if (layer.form === 'basis' && preparedBytes(layer) <= SHARE_MAX_BYTES) (madeHere ??= {})[key] = layer = inSharedMemory(layer);
+    if (metric === 'cka' && layer.form === 'data' && known === undefined) {
+      norms.set(ref.key, layer.gramNorm);
+      (normsHere ??= {})[ref.key] = layer.gramNorm;
+    }
   } catch (err) {
     layer = err as Error;
   }
@@ -77,9 +89,11 @@ function run(job: WorkerJob): WorkerResult {
     case 'pairs': {
       provided = job.prepared;
       madeHere = undefined;
+      normsHere = undefined;
+      for (const [k, v] of Object.entries(job.norms ?? {})) norms.set(k, v);
       try {
         const pairs = job.as.map((a) => pair(a, job.b, job.metric, job.opts));
-        return { id: job.id, op: job.op, ok: true, pairs, ...(madeHere ? { shared: madeHere } : {}) };
+        return { id: job.id, op: job.op, ok: true, pairs, ...(madeHere ? { shared: madeHere } : {}), ...(normsHere ? { norms: normsHere } : {}) };
       } finally {
         provided = undefined;
       }
