@@ -231,7 +231,10 @@ try {
       await page.goto(`${server.url}/?view=table`);
       await page.waitForSelector('[data-testid=hp-row]');
       const table = await profiled(page, 'table', () => typeAndTime(page, 'adam batch>=128'));
-      // A page at rest must be idle: main-thread busy time over 2 s after the last answer (a render loop shows here).
+      // A page at rest must be idle: main-thread busy time over 2 s, from 1 s after the last answer (a render loop shows
+      // here). The first second holds the answer's one-off follow-ups: the rows after the first screenful, the chart's
+      // canvas and the URL write once typing pauses (0.3 s).
+      await new Promise((r) => setTimeout(r, 1000));
       const busy = await idleBusyMs(page, 2000);
       for (const [name, t] of [
         ['list view', list],
@@ -247,7 +250,7 @@ try {
         console.log(`    and answer received → shown (the page's own work): p50 ${ms(percentile(page, 50))}, p95 ${ms(percentile(page, 95))}`);
       }
       console.log(
-        `  table view at rest: main thread busy ${ms(busy)} of the 2 s after the last answer (Chromium task time); target ≤ 100 ms (idle) → ${busy <= 100 ? 'met' : 'NOT met'}`,
+        `  table view at rest: main thread busy ${ms(busy)} over 2 s from 1 s after the last answer (Chromium task time); target ≤ 100 ms (idle) → ${busy <= 100 ? 'met' : 'NOT met'}`,
       );
     } finally {
       await browser.close();
