@@ -126,10 +126,19 @@ export const ParallelCoords = memo(function ParallelCoords({ points: all, brush,
         trace(v);
       });
     };
-    draw();
+    // After the next paint: the rows of a new answer show first, and reading the theme's colours (a style recalculation)
+    // and stroking 2,000 lines never sit between their commit and that paint.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(draw, 0);
+    });
     const media = window.matchMedia('(prefers-color-scheme: dark)');
     media.addEventListener('change', draw);
-    return () => media.removeEventListener('change', draw);
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+      media.removeEventListener('change', draw);
+    };
   }, [points, scales, colourOf, metric, width, axes]);
 
   // d3 owns the brush gestures; the brushes' ranges live in the URL state, and are redrawn from it.
