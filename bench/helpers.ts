@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServerStats } from '../server/http/stats';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/e2e/chromium';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 /** The server the benches start; BENCH_SERVER_CLI points at another checkout's bin/layerwatch.mjs (before/after comparisons). */
@@ -110,17 +111,8 @@ export const sleep = (t: number) => new Promise<void>((r) => setTimeout(r, t));
 /** Median of a list of numbers. */
 export const median = (values: number[]) => percentile(values, 50);
 
-/** Debian's Chromium as every browser bench drives it: no sandbox (root), no GPU, none of its background traffic. */
+/** Debian's Chromium as every browser bench drives it, with the e2e suite's flags (test/e2e/chromium.ts). */
 export async function launchChromium(): Promise<import('playwright-core').Browser> {
   const { chromium } = await import('playwright-core');
-  const args = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ];
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
 }

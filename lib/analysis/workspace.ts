@@ -1,13 +1,18 @@
 /**
- * A reusable float64 scratch array for the transient centred copy of a layer that only its own preparation reads
- * (top-k directions, sketches). A fresh 80 MB array (2,048 × 5,000) costs more in first-touch page faults than
- * centring it does (docs/performance.md, "Real model widths"); reusing one per thread does not. Callers must not let
- * the array escape the synchronous call that asked for it.
+ * Reusable scratch memory for transient data that only the synchronous call asking for it reads (a layer's centred
+ * copy during its preparation, a stored frame being decoded). A fresh 40–80 MB array per wide layer costs more in
+ * first-touch page faults than the work on it (docs/performance.md, "Real model widths"); one per thread, grown as
+ * needed, does not. Callers must not let the array escape that call.
  */
-let scratch = new Float64Array(0);
 
-/** A float64 array of `length` values whose contents are undefined; valid until the next call on this thread. */
-export function scratchFloat64(length: number): Float64Array {
-  if (scratch.length < length) scratch = new Float64Array(length);
-  return scratch.subarray(0, length);
+/** A getter of `length` elements of one held array (contents undefined), valid until the getter's next call on this thread. */
+export function reusable<T extends { length: number; subarray(start: number, end: number): T }>(make: (length: number) => T): (length: number) => T {
+  let held = make(0);
+  return (length) => {
+    if (held.length < length) held = make(length);
+    return held.subarray(0, length);
+  };
 }
+
+/** A float64 scratch array for a layer's centred copy. */
+export const scratchFloat64 = reusable((length) => new Float64Array(length));

@@ -10,6 +10,13 @@ export const MAX_FRAME_HEADER_BYTES = 4096;
 export const MAX_SKETCH = 128;
 
 /** A sketch frame's numbers besides its basis: each direction's singular value (descending) and the layer's total variance. */
+/** A non-negative 32-bit index (a probe example, a class). */
+const index = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
 export const SketchInfo = z.strictObject({
   singular: z.array(z.number().finite().min(0)).min(1).max(MAX_SKETCH),
   /** ‖X_c‖²_F: Σ of every squared singular value, not only the K sent (the layer's exact total variance × m). */
@@ -39,26 +46,10 @@ export const FrameHeader = z
       .max(4),
     kind: z.enum(['activations', 'spatial', 'masks', 'images', 'gradcam', 'sketch']).default('activations'),
     /** Grad-CAM frames only: the probe example of each row (lib/protocol/gradcam.ts). */
-    examples: z
-      .array(
-        z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 31 - 1),
-      )
-      .min(1)
-      .max(MAX_GRADCAM_EXAMPLES)
-      .optional(),
+    examples: z.array(index).min(1).max(MAX_GRADCAM_EXAMPLES).optional(),
     /** Grad-CAM frames only: the class each map explains, examples × targets row-major. */
     classes: z
-      .array(
-        z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 31 - 1),
-      )
+      .array(index)
       .min(1)
       .max(MAX_GRADCAM_EXAMPLES * MAX_GRADCAM_TARGETS)
       .optional(),

@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { decodeFrame, type DecodedFrame } from '../../lib/protocol';
 import { RECORD_HEADER_SIZE } from '../storage/run-log-format';
 import type { FrameRef } from './jobs';
+import { reusable } from '../../lib/analysis/workspace';
 
 export interface LayerActivations {
   data: Float32Array;
@@ -31,7 +32,7 @@ export function readFrame(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): De
 }
 
 /** The read buffer readTransientFrame reuses (grown as needed). */
-let transient = Buffer.allocUnsafeSlow(0);
+const transient = reusable((length) => Buffer.allocUnsafeSlow(length));
 
 /**
  * readFrame into one reused buffer: its data is valid only until the next call on this thread, so the caller must
@@ -39,8 +40,7 @@ let transient = Buffer.allocUnsafeSlow(0);
  * reading it (docs/performance.md, "Real model widths").
  */
 export function readTransientFrame(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>): DecodedFrame {
-  if (transient.length < ref.length) transient = Buffer.allocUnsafeSlow(ref.length);
-  return readInto(ref, transient.subarray(0, ref.length));
+  return readInto(ref, transient(ref.length));
 }
 
 function readInto(ref: Pick<FrameRef, 'file' | 'offset' | 'length'>, buf: Buffer): DecodedFrame {

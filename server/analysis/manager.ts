@@ -78,16 +78,11 @@ export class AnalysisManager {
     const concepts = this.concepts;
     this.frames = new RunFrames({ registry, liveRefs: (id, c) => this.live.refsAt(id, c) });
     this.reanalyses = new Reanalyses({ pool, frames: this.frames, writerFor, publish });
+    // What the stored and the live analysis share.
+    const common = { registry, pool, liveMetrics, concepts, chance, writers, analysisFile, publish };
     this.stored = new StoredAnalysis({
-      registry,
-      pool,
-      liveMetrics,
-      concepts,
-      chance,
-      writers,
-      analysisFile,
+      ...common,
       writerFor,
-      publish,
       reanalyses: this.reanalyses,
       isLive: (id) => this.live.has(id),
       liveWriter: (id) => this.live.writer(id),
@@ -95,15 +90,8 @@ export class AnalysisManager {
       ...(o.analysed ? { analysed: o.analysed } : {}),
     });
     this.live = new LiveAnalysis({
-      registry,
-      pool,
-      liveMetrics,
-      concepts,
-      chance,
-      writers,
-      analysisFile,
+      ...common,
       log,
-      publish,
       ...(o.publishBacklog ? { publishBacklog: o.publishBacklog } : {}),
       analysingOnOpen: (id) => this.stored.analysingOnOpen(id),
       stopAnalysingOnOpen: (id) => this.stored.stopAnalysingOnOpen(id),
