@@ -25,7 +25,7 @@ import { encodeFrame, type AnalysisBacklog, type ConvergencePatch } from '../lib
 import { compare, prepareFor } from '../lib/analysis';
 import { sketchActivations } from '../lib/analysis/sketch';
 import type { Metric } from '../lib/analysis/types';
-import { ms, numArg, percentile, SMOKE, startBenchServer, strArg } from './helpers';
+import { ms, numArg, percentile, serverStats, SMOKE, startBenchServer, strArg } from './helpers';
 
 const PRESETS: Record<
   string,
@@ -159,6 +159,7 @@ try {
     acked.push(performance.now() - start);
     await Promise.all(done);
   }
+  const { prefetch } = await serverStats(server);
   live.close();
   await trainer.end();
   await trainer.close();
@@ -187,6 +188,9 @@ try {
   const raw = widths.reduce((sum, u) => sum + 4 * u * examples, 0);
   const mb = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} KB` : `${(n / 1e6).toFixed(1)} MB`);
   console.log(`  wire per checkpoint: ${mb(wireBytes)} (raw frames would be ${mb(raw)})`);
+  console.log(
+    `  layers prepared while their checkpoint was still arriving (server/analysis/prefetch.ts): ${prefetch.claimed} used of ${prefetch.started} started, of ${(stored + measured - 1) * layers} layer frames after the first checkpoint`,
+  );
   const b = mostBehind as AnalysisBacklog | null;
   console.log(
     `  analysis behind, the most the viewer was told: ${b ? `${b.behind} checkpoints (${b.secondsPerCheckpoint?.toFixed(1) ?? '?'} s per checkpoint, catch-up ${b.catchUpSeconds === null ? 'not promised' : `~${b.catchUpSeconds.toFixed(0)} s`})` : 'never behind'}`,

@@ -54,6 +54,8 @@ export interface ServerOptions {
   workers?: number;
   /** The analysis workers' nice value, 0–19 (default 10: below ingest and the trainer; 0: the server's own). */
   analysisNice?: number;
+  /** Memory for copies of arriving frames prepared before their checkpoint is stored, in MiB (default 128; 0: none; server/analysis/prefetch.ts). */
+  prefetchMb?: number;
   liveMetrics?: MetricName[];
   /** How raw activations are stored for runs whose hello does not say (docs/storage.md). */
   storeDtype?: StoreDtype;
@@ -104,6 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pool,
     log,
     liveMetrics: opts.liveMetrics ?? [...DEFAULT_LIVE_METRICS],
+    ...(opts.prefetchMb !== undefined ? { prefetchBytes: opts.prefetchMb * (1 << 20) } : {}),
     publish: (runId, patch) => broadcaster.publish(runTopic(runId), { run: { kind: 'convergence', patch } }),
     publishProgress: (runId, progress) => broadcaster.publish(runTopic(runId), { run: { kind: 'analysis-progress', progress } }),
     publishBacklog: (runId, backlog) => broadcaster.publish(runTopic(runId), { run: { kind: 'analysis-backlog', backlog } }),
@@ -119,7 +122,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const requests: LiveRequestHandlers = { series: seriesRequest(registry), ...analysisRequests(registry, analysis) };
 
   const pages = opts.pages ? await nextPages(opts) : null;
-  const stats = statsEnabled() ? createStatsSource({ broadcaster, analysisQueued: () => pool.queued }) : null;
+  const stats = statsEnabled() ? createStatsSource({ broadcaster, analysisQueued: () => pool.queued, prefetch: () => analysis.prefetch.counts }) : null;
   const ingest = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
   const live = new WebSocketServer({ noServer: true, maxPayload: conn.maxLiveMessageBytes, perMessageDeflate: false });
   // Slots are taken after the handshake (an authenticated hello on /ingest, a first valid message on /live), so idle sockets hold none.
@@ -141,6 +144,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         inflight,
         handshakeTimeoutMs,
         storeDtype: opts.storeDtype,
+        frameArrived: (state, frame) => analysis.frameArrived(state, frame),
       }),
   );
   live.on('connection', (ws) =>

@@ -1,12 +1,22 @@
 /** Live convergence of one run: per new checkpoint, its stability and "to newest" column first, then backfill; results stored and broadcast as patches. */
 import type { SimilarityOptions } from '../../lib/analysis';
-import { applyConvergencePatch, emptyGrid, type ConvergenceCell, type ConvergenceGrid, type ConvergencePatch, type MetricName } from '../../lib/protocol';
+import {
+  applyConvergencePatch,
+  emptyGrid,
+  type ConvergenceCell,
+  type ConvergenceGrid,
+  type ConvergencePatch,
+  type DecodedFrame,
+  type MetricName,
+} from '../../lib/protocol';
 import { sketchOf, type FrameRef } from './jobs';
 import type { AdviceTracker } from './advice';
 import type { BacklogTracker } from './backlog';
 import { cheapPairs, columnsPerCheckpoint, pairsPerJob } from './job-size';
 import type { AnalysisLog } from './analysis-log';
 import { isObsolete, PRIORITY, type AnalysisPool } from './pool';
+import type { Prefetch } from './prefetch';
+import { layerKey } from './shared-layers';
 
 export interface ConvergenceOptions {
   runId: string;
@@ -26,6 +36,8 @@ export interface ConvergenceOptions {
   advice?: AdviceTracker;
   /** Told when each checkpoint arrives and when its newest-first work (of the first metric) is done. */
   backlog?: BacklogTracker;
+  /** Prepares the first metric's layers while their checkpoint is still arriving (prefetch.ts). */
+  prefetch?: Prefetch;
 }
 
 /**
@@ -93,6 +105,13 @@ export class RunConvergence {
     return this.grids.values().next().value?.steps ?? [];
   }
 
+  /** A frame of the next checkpoint arrived (not stored yet): start preparing it for the first metric. */
+  frameArrived(frame: DecodedFrame): void {
+    const l = this.o.layers.findIndex((x) => x.name === frame.header.layer);
+    if (l < 0 || !this.o.prefetch) return;
+    this.o.prefetch.start(frame, this.o.metrics[0], this.o.analysis, this.o.layers[l].sketch);
+  }
+
   /** Registers a column for a checkpoint already analysed before a restart (no new work). */
   restoreColumn(frames: Array<{ layer: string; offset: number; length: number; finite: boolean }>): void {
     const c = this.refs[0]?.length ?? 0;
@@ -108,11 +127,15 @@ export class RunConvergence {
       : null;
   }
 
-  /** A checkpoint was stored: add its column, reset "to newest", and schedule the newest work first. */
-  onCheckpoint(step: number, frames: Array<{ layer: string; offset: number; length: number; finite: boolean }>): void {
+  /**
+   * A checkpoint was stored: add its column, reset "to newest", and schedule the newest work first. `decoded`: its
+   * frames as they arrived (the registry's), to claim what prefetch.ts prepared of them.
+   */
+  onCheckpoint(step: number, frames: Array<{ layer: string; offset: number; length: number; finite: boolean }>, decoded: readonly DecodedFrame[] = []): void {
     const c = this.refs[0]?.length ?? 0;
     for (let l = 0; l < this.refs.length; l++) this.refs[l][c] = null;
     for (const f of frames) this.setRef(f, c);
+    const basisReady = this.claimPrefetched(c, decoded);
     const generation = ++this.generation;
     // Chance baselines only once the first checkpoint's own work is queued ahead of them.
     const first = !this.chanceStarted;
@@ -150,19 +173,33 @@ export class RunConvergence {
     }
     this.o.backlog?.arrive(c);
     this.columnJobs.set(c, 0);
+    /** Per layer, the first metric's head job: its cheap column jobs start once it has prepared (and shared) the new basis. */
+    const heads: Array<Promise<unknown> | undefined> = [];
     metrics.forEach((metric, mi) => {
       this.counting = mi === 0 ? c : null;
-      for (let l = 0; l < this.refs.length; l++)
-        this.schedule(metric, l, c, plan.get(metric)!.head, mi === 0 ? PRIORITY.newest : PRIORITY.column, current, true);
+      for (let l = 0; l < this.refs.length; l++) {
+        const head = this.schedule(
+          metric,
+          l,
+          c,
+          plan.get(metric)!.head,
+          mi === 0 ? PRIORITY.newest : PRIORITY.column,
+          current,
+          true,
+          mi === 0 ? basisReady[l] : undefined,
+        );
+        if (mi === 0) heads[l] = head;
+      }
     });
     metrics.forEach((metric, mi) => {
       const { rest } = plan.get(metric)!;
       this.counting = mi === 0 ? c : null;
       for (let l = 0; l < this.refs.length; l++) {
         // The first metric's column goes out with the newest work when its pairs are cheap (svcca-k: bases shared between
-        // workers); the rest of the newest column at `column` priority, which both workers take ahead of backfill.
-        const priority = !cheapPairs(metric, this.o.layers[l]) || mi > 0 ? PRIORITY.column : PRIORITY.newest;
-        this.backfill(metric, l, c, rest, priority, current);
+        // workers), after its head job, so no second worker prepares the same new basis; the rest of the newest column
+        // at `column` priority, which the live workers take ahead of any background work.
+        const cheap = mi === 0 && cheapPairs(metric, this.o.layers[l]);
+        this.backfill(metric, l, c, rest, cheap ? PRIORITY.newest : PRIORITY.column, current, cheap ? heads[l] : undefined);
       }
     });
     this.counting = null;
@@ -170,9 +207,28 @@ export class RunConvergence {
     if (first) void this.startChance();
   }
 
-  private backfill(metric: MetricName, l: number, c: number, cols: number[], priority: number, current: () => boolean): void {
+  /**
+   * Column c's layer-l bases that prefetch.ts prepared while the checkpoint arrived, each shared under its frame's cache
+   * key once ready (undefined for a layer not prefetched). A frame with no stored ref (not finite) claims nothing.
+   */
+  private claimPrefetched(c: number, decoded: readonly DecodedFrame[]): Array<Promise<void> | undefined> {
+    const ready: Array<Promise<void> | undefined> = [];
+    const metric = this.o.metrics[0];
+    for (const frame of decoded) {
+      const prepared = this.o.prefetch?.take(frame);
+      const l = this.o.layers.findIndex((x) => x.name === frame.header.layer);
+      const ref = l >= 0 ? this.refs[l][c] : null;
+      if (!prepared || !ref) continue;
+      ready[l] = prepared.then((layer) => {
+        if (layer) this.o.pool.share(layerKey(ref, metric, this.o.analysis), layer);
+      });
+    }
+    return ready;
+  }
+
+  private backfill(metric: MetricName, l: number, c: number, cols: number[], priority: number, current: () => boolean, after?: Promise<unknown>): void {
     const chunk = pairsPerJob(metric, this.o.layers[l], this.o.examples);
-    for (let i = 0; i < cols.length; i += chunk) this.schedule(metric, l, c, cols.slice(i, i + chunk), priority, current, false);
+    for (let i = 0; i < cols.length; i += chunk) this.schedule(metric, l, c, cols.slice(i, i + chunk), priority, current, false, after);
   }
 
   /** The run stopped: fill every "to newest" cell still missing for the final reference. */
@@ -192,7 +248,17 @@ export class RunConvergence {
     }
   }
 
-  private schedule(metric: MetricName, l: number, c: number, cols: number[], priority: number, current: () => boolean, urgent: boolean): void {
+  /** Queues layer l's pairs (c, x) for x in cols, once `after` settles; resolves when the job has ended (however it ended). */
+  private schedule(
+    metric: MetricName,
+    l: number,
+    c: number,
+    cols: number[],
+    priority: number,
+    current: () => boolean,
+    urgent: boolean,
+    after?: Promise<unknown>,
+  ): Promise<void> | undefined {
     const b = this.refs[l][c];
     const usable = cols.filter((x) => this.refs[l][x]);
     const missing = cols.filter((x) => !this.refs[l][x] || !b);
@@ -203,13 +269,14 @@ export class RunConvergence {
         urgent,
         missing.length,
       );
-    if (!b || !usable.length) return;
+    if (!b || !usable.length) return undefined;
     const counted = this.counting;
     if (counted !== null) this.columnJobs.set(counted, (this.columnJobs.get(counted) ?? 0) + 1);
     this.inflight++;
     // The head pair (c, c-1) also yields k and stability, which no newer checkpoint makes obsolete: it always runs.
-    this.o.pool
-      .run({ op: 'pairs', metric, opts: this.o.analysis, b, as: usable.map((x) => this.refs[l][x]!) }, priority, urgent ? undefined : current)
+    const job = { op: 'pairs' as const, metric, opts: this.o.analysis, b, as: usable.map((x) => this.refs[l][x]!) };
+    const run = () => this.o.pool.run(job, priority, urgent ? undefined : current);
+    return (after ? after.then(run, run) : run())
       .then((res) => {
         if (!res.ok) return this.o.log('PAIRS_FAILED', this.o.runId, res, `${metric} of ${this.o.layers[l].name} at column ${c}`);
         const fresh = current();

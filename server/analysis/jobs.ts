@@ -1,6 +1,7 @@
 /** Messages between the analysis scheduler (main thread) and its worker threads. */
 import type { Metric, PreparedLayer, SimilarityOptions } from '../../lib/analysis';
 import type { ConceptsJob, ConceptsJobResult } from './concepts-job';
+import type { DecodedFrame } from '../../lib/protocol';
 
 /** One seed for every chance baseline, so the same shape always gets the same value, live or offline. */
 export const CHANCE_SEED = 12345;
@@ -36,6 +37,17 @@ export interface PairsJob {
   prepared?: Record<string, PreparedLayer>;
   norms?: Record<string, number>;
 }
+/**
+ * A frame of a checkpoint still arriving, prepared for one metric (prefetch.ts): `frame.data` is a shared-memory copy.
+ * Answers the prepared layer in shared memory, or null when its form is not one the pool shares.
+ */
+export interface PrepareJob {
+  op: 'prepare';
+  metric: Metric;
+  opts: SimilarityOptions;
+  frame: DecodedFrame;
+  sketch?: number;
+}
 /** Chance baseline for a shape. */
 export interface ChanceJob {
   op: 'chance';
@@ -48,7 +60,7 @@ export interface ChanceJob {
 }
 
 /** A job as queued (the pool numbers it); concept statistics: server/analysis/concepts-job.ts. */
-export type JobBody = PairsJob | ChanceJob | ConceptsJob;
+export type JobBody = PairsJob | PrepareJob | ChanceJob | ConceptsJob;
 export type WorkerOp = JobBody['op'];
 /** A job as posted to a worker. */
 export type WorkerJob = JobBody & { id: number };
@@ -64,6 +76,7 @@ export interface PairResult {
 /** What each op answers with when it succeeds. */
 interface OpResults {
   pairs: { pairs: PairResult[]; shared?: Record<string, PreparedLayer>; norms?: Record<string, number> };
+  prepare: { layer: PreparedLayer | null };
   chance: { chance: number };
   concepts: { concepts: ConceptsJobResult };
 }

@@ -1,5 +1,5 @@
 /** Live runs' convergence (convergence.ts) with their advice, backlog and analysis log; a run resumed with history first gets its earlier analysis back. */
-import type { AdviceEvent, AnalysisBacklog, ConvergenceGrid, ConvergencePatch, MetricName } from '../../lib/protocol';
+import type { AdviceEvent, AnalysisBacklog, ConvergenceGrid, ConvergencePatch, DecodedFrame, MetricName } from '../../lib/protocol';
 import type { RunRegistry, StoredFrame } from '../runs/registry';
 import type { RunState } from '../runs/run-state';
 import { AdviceTracker, resolveAdvice } from './advice';
@@ -13,6 +13,7 @@ import { sketchOf, type FrameRef } from './jobs';
 import { readLayout } from './offline';
 import type { PastWriters } from './past-writers';
 import type { AnalysisPool } from './pool';
+import type { Prefetch } from './prefetch';
 import { asReanalysisKey } from './reanalysis';
 
 export interface LiveAnalysisOptions {
@@ -27,6 +28,8 @@ export interface LiveAnalysisOptions {
   log: AnalysisLog;
   publish: (runId: string, patch: ConvergencePatch) => void;
   publishBacklog?: (runId: string, backlog: AnalysisBacklog) => void;
+  /** Prepares layers while their checkpoint arrives (prefetch.ts). */
+  prefetch?: Prefetch;
   /** Whether the run is being analysed on open (its checkpoints then wait for the live analysis to take over). */
   analysingOnOpen: (id: string) => boolean;
   /** Stops the run's analysis on open, if any; settles once it has. */
@@ -51,8 +54,17 @@ export class LiveAnalysis {
 
   constructor(private readonly o: LiveAnalysisOptions) {}
 
-  /** A checkpoint was stored: analyse it (after the run's earlier analysis is restored, for a resumed run). */
-  onCheckpoint(state: RunState, step: number, frames: StoredFrame[]): void {
+  /** A frame of a live run's open checkpoint arrived (not stored yet): its analysis may start on it (prefetch.ts). */
+  frameArrived(id: string, frame: DecodedFrame): void {
+    // Only a run whose live analysis runs now: a resumed run's restore reads the log first.
+    if (!this.starting.has(id)) this.live.get(id)?.conv.frameArrived(frame);
+  }
+
+  /**
+   * A checkpoint was stored: analyse it (after the run's earlier analysis is restored, for a resumed run). `decoded`:
+   * its frames as they arrived (the registry's; only used synchronously here).
+   */
+  onCheckpoint(state: RunState, step: number, frames: StoredFrame[], decoded: readonly DecodedFrame[] = []): void {
     const id = state.meta.id;
     if (this.starting.has(id) || this.o.analysingOnOpen(id) || (!this.live.has(id) && state.steps.length > 1)) {
       const before = this.starting.get(id) ?? this.restore(state, step);
@@ -65,12 +77,12 @@ export class LiveAnalysis {
       });
       return;
     }
-    this.checkpoint(state, step, frames);
+    this.checkpoint(state, step, frames, decoded);
   }
 
-  private checkpoint(state: RunState, step: number, frames: StoredFrame[]): void {
+  private checkpoint(state: RunState, step: number, frames: StoredFrame[], decoded: readonly DecodedFrame[] = []): void {
     const entry = this.live.get(state.meta.id) ?? this.createEntry(state);
-    entry.conv.onCheckpoint(step, frames);
+    entry.conv.onCheckpoint(step, frames, decoded);
     this.o.concepts.onCheckpoint(state, step, frames, entry.writer);
   }
 
@@ -120,6 +132,7 @@ export class LiveAnalysis {
           ...(state.options.analysis?.threshold ? { threshold: state.options.analysis.threshold } : {}),
         },
         pool: this.o.pool,
+        ...(this.o.prefetch ? { prefetch: this.o.prefetch } : {}),
         chance: (metric, units, examples, sketch) => this.o.chance.get(id, metric, units, examples, sketch),
         log: this.o.log,
         emit: (patch, reference) => {

@@ -8,6 +8,7 @@ import {
   type CompareMatrix,
   type ConvergencePatch,
   type ConvergenceState,
+  type DecodedFrame,
   type LayerMatrix,
   type MetricName,
   type ReanalysisProgress,
@@ -25,6 +26,7 @@ import type { GradcamRef } from './gradcam';
 import { LayerMatrices } from './layer-matrices';
 import { LiveAnalysis } from './live-analysis';
 import { PastWriters } from './past-writers';
+import { Prefetch } from './prefetch';
 import type { AnalysisPool } from './pool';
 import type { ProbeChunk } from './probe-chunks';
 import { Reanalyses } from './reanalyses';
@@ -45,6 +47,8 @@ export interface AnalysisManagerOptions {
   analysed?: (runId: string) => void;
   /** Where analysis failures are logged, one line each (analysis-log.ts; default: stdout). */
   log?: (line: string) => void;
+  /** Memory for layers prepared while their checkpoint arrives (prefetch.ts; default PREFETCH_MAX_BYTES, 0: none). */
+  prefetchBytes?: number;
 }
 
 export class AnalysisManager {
@@ -57,6 +61,8 @@ export class AnalysisManager {
   private readonly matrices: LayerMatrices;
   private readonly reanalyses: Reanalyses;
   private readonly frames: RunFrames;
+  /** Layers prepared while their checkpoint arrives (prefetch.ts). */
+  readonly prefetch: Prefetch;
   /** Concept statistics per run (server/analysis/concepts-tracker.ts). */
   readonly concepts: ConceptsHub;
 
@@ -66,6 +72,7 @@ export class AnalysisManager {
     const analysisFile = (id: string) => analysisPath(path.dirname(registry.logPath(id)));
     const writerFor = (id: string) => this.writerFor(id);
     const chance = new ChanceBaselines(pool, log);
+    this.prefetch = new Prefetch(pool, o.prefetchBytes);
     this.writers = new PastWriters(analysisFile, log);
     const writers = this.writers;
     this.concepts = new ConceptsHub({
@@ -92,6 +99,7 @@ export class AnalysisManager {
     this.live = new LiveAnalysis({
       ...common,
       log,
+      prefetch: this.prefetch,
       ...(o.publishBacklog ? { publishBacklog: o.publishBacklog } : {}),
       analysingOnOpen: (id) => this.stored.analysingOnOpen(id),
       stopAnalysingOnOpen: (id) => this.stored.stopAnalysingOnOpen(id),
@@ -103,14 +111,19 @@ export class AnalysisManager {
       },
     });
     this.matrices = new LayerMatrices(pool, this.frames, chance);
-    registry.onFrames((state, step, frames) => this.onFrames(state, step, frames));
+    registry.onFrames((state, step, frames, decoded) => this.onFrames(state, step, frames, decoded));
   }
 
-  private onFrames(state: RunState, step: number, frames: StoredFrame[]): void {
-    if (step >= 0) return this.live.onCheckpoint(state, step, frames);
+  private onFrames(state: RunState, step: number, frames: StoredFrame[], decoded: readonly DecodedFrame[]): void {
+    if (step >= 0) return this.live.onCheckpoint(state, step, frames, decoded);
     // Concept masks and probe images: frames stored outside a checkpoint.
     this.frames.onProbeFrames(state, frames);
     this.concepts.onMasks(state, frames);
+  }
+
+  /** A frame of a live run's open checkpoint arrived, to be stored as it is (the collector's `frameArrived`). */
+  frameArrived(state: RunState, frame: DecodedFrame): void {
+    this.live.frameArrived(state.meta.id, frame);
   }
 
   /** The analysis writer of a run: the live one, or a past run's shared one (release it when done). */
@@ -204,6 +217,7 @@ export class AnalysisManager {
 
   /** Waits for every run's queued analysis, then for its results to be written to the analysis logs (tests and benches use this). */
   async idle(): Promise<void> {
+    await this.prefetch.idle();
     await this.stored.idle();
     await this.writers.closed();
     await this.live.idle();

@@ -15,6 +15,20 @@ interface Task {
   reject: (e: Error) => void;
 }
 
+/** Live workers take the newest checkpoint's work and requests; background workers take backfill, concepts and baselines. */
+type WorkerRole = 'live' | 'background';
+
+interface Slot {
+  worker: Worker;
+  role: WorkerRole;
+  busy: Task | null;
+  jobId: number;
+}
+
+/** How many nice steps below the live workers the background workers run: CFS then gives a live worker ~3× a background one's share of a core. */
+export const BACKGROUND_NICE_STEPS = 5;
+const MAX_NICE = 19;
+
 /** What each analysis worker is started with. */
 export interface AnalysisWorkerData {
   nice: number;
@@ -39,13 +53,13 @@ const SWEEP_MIN = 1024;
 const SUPERSEDED = new ObsoleteError('superseded by a newer checkpoint');
 
 /**
- * Priorities: lower runs first. `column` is the newest checkpoint's "to newest" work of the later live metrics (CKA):
- * small jobs (job-size.ts) that both workers take, so that column does not wait behind backfill, concepts or baselines.
+ * Priorities: lower runs first. Live workers take `newest` to `column` (`column`: the newest checkpoint's "to newest"
+ * work of the later live metrics, such as CKA, in small jobs: job-size.ts); background workers take `backfill` and `idle`.
  */
 export const PRIORITY = { newest: 0, request: 1, column: 2, backfill: 3, idle: 4 } as const;
 
 export class AnalysisPool {
-  private readonly workers: Array<{ worker: Worker; busy: Task | null; jobId: number }> = [];
+  private readonly workers: Slot[] = [];
   private readonly queues: Array<Fifo<Task>> = Object.values(PRIORITY).map(() => new Fifo<Task>());
   private nextId = 1;
   private sweepAt = SWEEP_MIN;
@@ -58,24 +72,28 @@ export class AnalysisPool {
   private spawned = 0;
 
   /**
-   * `size` workers; with two or more, the first only takes newest-first, request and newest-column work, so a new
-   * checkpoint's stability, "to newest" cells and advice evidence never wait behind backfill, concepts or chance
-   * baselines (at most behind one bounded column job). Each worker runs at `nice` (0–19; 0 = the server's own
-   * priority: thread-priority.ts).
+   * `size` live workers, which take only newest-first, request and newest-column work, so a new checkpoint's stability,
+   * "to newest" cells and advice evidence never wait behind backfill, concepts or chance baselines; and max(1, size − 1)
+   * background workers, which take only that background work, at a lower OS priority (`BACKGROUND_NICE_STEPS` below the
+   * live ones), so when a checkpoint arrives the kernel hands the cores to its work at once instead of after a
+   * background job that can run for seconds (a wide layer's concept statistics). Live workers run at `nice` (0–19;
+   * 0 = the server's own priority: thread-priority.ts).
    */
   constructor(size = Math.max(2, os.availableParallelism() - 1), opts: { nice?: number } = {}) {
     this.size = size;
     this.nice = opts.nice ?? DEFAULT_ANALYSIS_NICE;
-    for (let i = 0; i < size; i++) this.spawn();
+    for (let i = 0; i < size; i++) this.spawn('live');
+    for (let i = 0; i < Math.max(1, size - 1); i++) this.spawn('background');
   }
 
-  private spawn(): void {
+  private spawn(role: WorkerRole): void {
     // From sources the worker needs the TypeScript loader (worker-entry.mjs); the bundled CLI ships a bundled worker beside it.
     const entry = BUNDLED ? new URL('./analysis-worker.mjs', import.meta.url) : new URL('./worker-entry.mjs', import.meta.url);
     // Only the first worker says it when its priority cannot be lowered: the others would say the same.
-    const workerData: AnalysisWorkerData = { nice: this.nice, report: this.spawned++ === 0 };
+    const nice = role === 'live' ? this.nice : Math.min(MAX_NICE, this.nice + BACKGROUND_NICE_STEPS);
+    const workerData: AnalysisWorkerData = { nice, report: this.spawned++ === 0 };
     const worker = new Worker(entry, { env: process.env, workerData });
-    const slot = { worker, busy: null as Task | null, jobId: 0 };
+    const slot: Slot = { worker, role, busy: null, jobId: 0 };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {
       if (result.ok && result.op === 'pairs') {
@@ -98,7 +116,7 @@ export class AnalysisPool {
       const i = this.workers.indexOf(slot);
       if (i >= 0) this.workers.splice(i, 1);
       slot.busy?.reject(new Error('analysis worker exited'));
-      if (!this.closed) this.spawn();
+      if (!this.closed) this.spawn(slot.role);
       this.pump();
     });
     this.workers.push(slot);
@@ -119,8 +137,9 @@ export class AnalysisPool {
     });
   }
 
-  private next(maxPriority = this.queues.length - 1): Task | undefined {
-    for (const q of this.queues.slice(0, maxPriority + 1)) {
+  /** The first wanted task of priorities `from`..`to`, in priority order. */
+  private next(from: number, to: number): Task | undefined {
+    for (const q of this.queues.slice(from, to + 1)) {
       while (q.length) {
         const task = q.shift();
         if (!task.stillWanted || task.stillWanted()) return task;
@@ -150,8 +169,7 @@ export class AnalysisPool {
   private pump(): void {
     for (const slot of this.workers) {
       if (slot.busy) continue;
-      const urgentOnly = this.workers.length > 1 && slot === this.workers[0];
-      const task = this.next(urgentOnly ? PRIORITY.column : undefined);
+      const task = slot.role === 'live' ? this.next(PRIORITY.newest, PRIORITY.column) : this.next(PRIORITY.backfill, PRIORITY.idle);
       if (!task) continue;
       slot.busy = task;
       slot.worker.postMessage({ ...task.job, ...this.attachments(task.job), id: this.nextId++ });
@@ -174,6 +192,16 @@ export class AnalysisPool {
       }
     }
     return { ...(prepared ? { prepared } : {}), ...(norms ? { norms } : {}) };
+  }
+
+  /** Offers a layer prepared elsewhere (prefetch.ts) to later jobs on its frame, under its cache key. */
+  share(key: string, layer: PreparedLayer): void {
+    this.shared.add({ [key]: layer });
+  }
+
+  /** Jobs waiting for a live worker (not running). */
+  get liveQueued(): number {
+    return this.queues.slice(PRIORITY.newest, PRIORITY.column + 1).reduce((n, q) => n + q.length, 0);
   }
 
   /** Jobs waiting (not running). */

@@ -3,6 +3,7 @@ import { AnalysisError, prepareFor, type Metric, type PreparedLayer, type Simila
 import { prepareSketch, sketchActivations, validateSketch } from '../../lib/analysis/sketch';
 import { allFinite32 } from '../../lib/codecs/finite';
 import { poolSpatial, readTransientFrame } from './frame-reader';
+import type { DecodedFrame } from '../../lib/protocol';
 import type { FrameRef } from './jobs';
 
 /**
@@ -18,7 +19,17 @@ export function prepareStoredFrame(
   known?: { gramNorm?: number },
 ): PreparedLayer {
   // Every form below copies what it keeps (a sketch's basis explicitly), so the frame is read into a reused buffer.
-  const frame = readTransientFrame(ref);
+  return prepareDecodedFrame(readTransientFrame(ref), ref.sketch, metric, opts, known);
+}
+
+/** prepareStoredFrame of a frame already decoded: the same frame read from the log or as it arrived (prefetch.ts) gives the same layer. */
+export function prepareDecodedFrame(
+  frame: DecodedFrame,
+  sketchK: number | undefined,
+  metric: Metric,
+  opts: SimilarityOptions,
+  known?: { gramNorm?: number },
+): PreparedLayer {
   const { header, data } = frame;
   if (!allFinite32(data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
   if (header.kind === 'sketch' && header.sketch) {
@@ -28,6 +39,6 @@ export function prepareStoredFrame(
     return prepareSketch(sketch);
   }
   const acts = poolSpatial(frame);
-  if (ref.sketch && metric !== 'pwcca') return prepareSketch(sketchActivations(acts, ref.sketch));
+  if (sketchK && metric !== 'pwcca') return prepareSketch(sketchActivations(acts, sketchK));
   return prepareFor(acts, metric, opts, known);
 }

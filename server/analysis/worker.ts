@@ -1,7 +1,7 @@
 /** Analysis worker thread: reads activation frames from run logs, prepares layers once (cached), compares pairs. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { chanceBaseline, compare, preparedBytes, type Metric, type PreparedLayer, type SimilarityOptions } from '../../lib/analysis';
-import { prepareStoredFrame } from './prepare-frame';
+import { prepareDecodedFrame, prepareStoredFrame } from './prepare-frame';
 import { inSharedMemory, layerKey, NORMS_KEPT, SHARE_MAX_BYTES } from './shared-layers';
 import type { FrameRef, PairResult, WorkerJob, WorkerResult } from './jobs';
 import { runConceptsJob } from './concepts-job';
@@ -97,6 +97,11 @@ function run(job: WorkerJob): WorkerResult {
       } finally {
         provided = undefined;
       }
+    }
+    case 'prepare': {
+      const layer = prepareDecodedFrame(job.frame, job.sketch, job.metric, job.opts);
+      const shareable = layer.form === 'basis' && preparedBytes(layer) <= SHARE_MAX_BYTES;
+      return { id: job.id, op: job.op, ok: true, layer: shareable ? inSharedMemory(layer) : null };
     }
     case 'chance':
       return {

@@ -13,7 +13,7 @@ import { logLines, say, warn } from './terminal-text';
 
 const HELP = `usage: layerwatch serve [--host 127.0.0.1] [--port 3000] [--data ./data] [--token T] [--view-token V] [--insecure]
                        [--allowed-hosts NAME,…] [--allowed-origins ORIGIN,…] [--metrics svcca-k,cka] [--workers N]
-                       [--analysis-nice 10] [--store-dtype float32|float16] [--dev] [--demo] [--no-pages]
+                       [--analysis-nice 10] [--prefetch-mb 128] [--store-dtype float32|float16] [--dev] [--demo] [--no-pages]
 limits (defaults shown; see docs/security.md):
   ${LIMIT_HELP.join('\n  ')}
 environment: LAYERWATCH_HOST, LAYERWATCH_PORT, LAYERWATCH_DATA, LAYERWATCH_TOKEN, LAYERWATCH_VIEW_TOKEN, LAYERWATCH_ALLOWED_HOSTS,
@@ -41,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     metrics: 'string',
     workers: 'number',
     'analysis-nice': 'number',
+    'prefetch-mb': 'number',
     'store-dtype': 'string',
     help: 'boolean',
     'view-token': 'string',
@@ -79,6 +80,9 @@ export async function run(argv: string[]): Promise<number> {
   const analysisNice = numberFlag(args, 'analysis-nice', 'LAYERWATCH_ANALYSIS_NICE');
   if (analysisNice !== undefined && (!Number.isInteger(analysisNice) || analysisNice < 0 || analysisNice > 19))
     throw new UsageError('--analysis-nice must be 0-19');
+  const prefetchMb = numberFlag(args, 'prefetch-mb', 'LAYERWATCH_PREFETCH_MB');
+  if (prefetchMb !== undefined && (!Number.isInteger(prefetchMb) || prefetchMb < 0 || prefetchMb > 65_536))
+    throw new UsageError('--prefetch-mb must be 0-65536');
   const storeDtype = stringFlag(args, 'store-dtype', 'LAYERWATCH_STORE_DTYPE', 'float32');
   if (storeDtype !== 'float32' && storeDtype !== 'float16') throw new UsageError('--store-dtype takes float32 or float16');
   const pages = !args.flags['no-pages'];
@@ -101,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
     liveMetrics,
     workers,
     analysisNice,
+    prefetchMb,
     storeDtype,
     log: logLines,
   });

@@ -11,13 +11,18 @@ export interface ServerStats {
   broadcaster: Broadcaster['stats'] & ReturnType<Broadcaster['backlog']>;
   /** Analysis jobs waiting in the pool. */
   analysisQueued: number;
+  /** Frames prepared while their checkpoint arrived, and how many of them their stored checkpoint used (server/analysis/prefetch.ts); since start. */
+  prefetch: { started: number; claimed: number };
 }
 
 /** Whether the environment asks for /api/stats. */
 export const statsEnabled = (env: NodeJS.ProcessEnv = process.env) => env.LAYERWATCH_STATS === '1';
 
 /** Starts sampling; `read(reset)` returns the figures and, with `reset`, starts a new measurement window. */
-export function createStatsSource(deps: { broadcaster: Broadcaster; analysisQueued: () => number }): { read(reset: boolean): ServerStats; stop(): void } {
+export function createStatsSource(deps: { broadcaster: Broadcaster; analysisQueued: () => number; prefetch: () => ServerStats['prefetch'] }): {
+  read(reset: boolean): ServerStats;
+  stop(): void;
+} {
   const h: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   let cpu0 = process.cpuUsage();
@@ -38,6 +43,7 @@ export function createStatsSource(deps: { broadcaster: Broadcaster; analysisQueu
         cpu: { user: cpu.user / 1000, system: cpu.system / 1000, wallMs: performance.now() - t0 },
         broadcaster: { ...deps.broadcaster.stats, ...deps.broadcaster.backlog() },
         analysisQueued: deps.analysisQueued(),
+        prefetch: { ...deps.prefetch() },
       };
       if (reset) {
         h.reset();

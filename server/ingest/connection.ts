@@ -22,6 +22,7 @@ import {
 import { DEFAULT_CONNECTION_LIMITS, RateLimiter, type Budget, type ConnectionLimits } from '../http/limits';
 import { RECORD_KIND } from '../runs/records';
 import type { CommitRecord, LiveRun, RunRegistry, TrainerLink } from '../runs/registry';
+import type { RunState } from '../runs/run-state';
 import { tokensEqual } from '../http/auth';
 import { countNonFinite32 } from '../../lib/codecs/finite';
 import { MasksIntake } from './probe-masks';
@@ -30,7 +31,7 @@ import { GradcamIntake } from './gradcam-frames';
 import { checkpointBytes, checkpointProblem, frameProblem, layersProblem, probeDeclProblem, wireFrameProblem } from './rules';
 import { RankSession, type RankLink, type RankReplies } from './rank-group';
 import { sketchFrameProblem } from './sketch-rules';
-import { frameToStore, type StoreDtype } from '../storage/float16-store';
+import { frameToStore, storedAsReceived, type StoreDtype } from '../storage/float16-store';
 
 export interface CollectorOptions {
   registry: RunRegistry;
@@ -47,6 +48,12 @@ export interface CollectorOptions {
   trainers?: Budget;
   /** Checkpoint bytes held in memory over all connections (--max-inflight-bytes). */
   inflight?: Budget;
+  /**
+   * A checkpoint's frame arrived, valid and finite, and will be stored exactly as received (the analysis prepares it
+   * while the rest of the checkpoint streams: server/analysis/prefetch.ts). Nothing is stored yet; the checkpoint may
+   * still be dropped.
+   */
+  frameArrived?: (state: RunState, frame: DecodedFrame) => void;
   /** Milliseconds to wait for the hello before closing with HANDSHAKE_TIMEOUT (none when omitted). */
   handshakeTimeoutMs?: number;
   log?: (line: string) => void;
@@ -430,6 +437,11 @@ export class IngestConnection implements TrainerLink {
     );
   }
 
+  /** How the run's raw activations are stored: its hello's choice, else the server's. */
+  private storeDtype(run: LiveRun): StoreDtype {
+    return run.state.options.storage?.dtype ?? this.opts.storeDtype ?? 'float32';
+  }
+
   private onCheckpoint(run: LiveRun, msg: Checkpoint, raw: Buffer): void {
     const { state, declared } = run;
     if (this.ended) return this.error('RUN_ENDED', 'the run has ended', 'checkpoint');
@@ -500,7 +512,10 @@ export class IngestConnection implements TrainerLink {
       frameProblem(header, cp.msg, run.declared.layers!, run.declared.probe!.examples, run.state.meta.id, cp.frames) ??
       sketchFrameProblem(header, frame.data);
     if (problem) return this.failCheckpoint(problem.code, problem.message, problem.layer);
-    cp.frames.set(header.layer, { raw: data, frame, bad: countNonFinite32(frame.data), crc: zlib.crc32(data) });
+    const bad = countNonFinite32(frame.data);
+    cp.frames.set(header.layer, { raw: data, frame, bad, crc: zlib.crc32(data) });
+    // The analysis may start on a frame before its checkpoint is complete, if it is stored byte for byte as it arrived.
+    if (this.opts.frameArrived && storedAsReceived(this.storeDtype(run), header, bad === 0)) this.opts.frameArrived(run.state, frame);
     if (--cp.remaining > 0) return;
     this.checkpoint = null;
     this.commitCheckpoint(run, cp);
@@ -537,7 +552,7 @@ export class IngestConnection implements TrainerLink {
     run.acceptedStep = step;
     const records: CommitRecord[] = [{ kind: RECORD_KIND.message, payload: cp.raw, record: { kind: 'message', time: 0, message: cp.msg } }];
     const warnings: string[] = [];
-    const dtype = run.state.options.storage?.dtype ?? this.opts.storeDtype ?? 'float32';
+    const dtype = this.storeDtype(run);
     for (const name of cp.msg.layers) {
       const { raw, frame, bad, crc } = cp.frames.get(name)!;
       const stored = frameToStore(dtype, raw, frame, crc, bad === 0);

@@ -1,7 +1,7 @@
 /** The collector's view of every run: the index, live runs with their log writers, and past runs loaded on demand. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Annotation, Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../../lib/protocol';
+import type { Annotation, DecodedFrame, Hello, IngestServerMessage, LayerDecl, RunDelta, RunMeta, ServerEvent } from '../../lib/protocol';
 import { annotationOf, ProtocolError, runTopic } from '../../lib/protocol';
 import { BoundedMap } from '../../lib/bounded-map';
 import { RunIndex } from '../storage/run-index';
@@ -54,7 +54,11 @@ export interface StoredFrame {
   kind?: 'sketch';
 }
 
-export type FramesListener = (state: RunState, step: number, frames: StoredFrame[]) => void;
+/**
+ * `decoded[i]`: frames[i] as it was decoded when it arrived (transient: a listener must not keep it; prefetch.ts
+ * matches it by identity with the frame it started preparing).
+ */
+export type FramesListener = (state: RunState, step: number, frames: StoredFrame[], decoded: readonly DecodedFrame[]) => void;
 export type Publisher = (topic: string, payload: { run: RunDelta } | { runs: { kind: 'run'; meta: RunMeta } | { kind: 'removed'; id: string } }) => void;
 
 export interface RegistryOptions {
@@ -209,6 +213,7 @@ export class RunRegistry {
     const time = Date.now();
     let bytes = 0;
     const frames: StoredFrame[] = [];
+    const decoded: DecodedFrame[] = [];
     let step = -1;
     for (const r of records) {
       const offset = run.writer.append(r.kind, r.payload, time, 0, r.append);
@@ -216,6 +221,7 @@ export class RunRegistry {
       bytes += length;
       if (r.record?.kind === 'frame') {
         const { header, data } = r.record.frame;
+        decoded.push(r.record.frame);
         frames.push({
           layer: header.layer,
           step: header.step,
@@ -236,7 +242,7 @@ export class RunRegistry {
     }
     run.state.meta = { ...run.state.meta, bytes: run.state.meta.bytes + bytes };
     this.touchMeta(run.state);
-    if (frames.length) for (const l of this.framesListeners) l(run.state, step, frames);
+    if (frames.length) for (const l of this.framesListeners) l(run.state, step, frames, decoded);
   }
 
   /** Appends a server event (status change, warning, advice) to a live run. */

@@ -38,14 +38,18 @@ export function encodeHalfFast(data: Float32Array, scale: number): Uint16Array {
   return out;
 }
 
+/** Whether frameToStore keeps a frame's bytes as they arrived (then the frame read back from the log decodes to the same data). */
+export function storedAsReceived(dtype: StoreDtype, header: DecodedFrame['header'], finite: boolean): boolean {
+  return dtype !== 'float16' || !finite || header.dtype !== 'float32' || (header.kind !== 'activations' && header.kind !== 'spatial');
+}
+
 /**
  * What to write for a checkpoint frame: under the float16 store, a finite activation (or spatial) frame becomes a
  * float16 frame with its own CRC; everything else (sketches, frames with NaN/Inf, the float32 store) as received.
  */
 export function frameToStore(dtype: StoreDtype, raw: Uint8Array, frame: DecodedFrame, crc: number, finite: boolean): { payload: Uint8Array; crc: number } {
   const { header, data } = frame;
-  if (dtype !== 'float16' || !finite || header.dtype !== 'float32' || (header.kind !== 'activations' && header.kind !== 'spatial'))
-    return { payload: raw, crc };
+  if (storedAsReceived(dtype, header, finite)) return { payload: raw, crc };
   const scale = halfScale(data);
   const { dtype: _d, scale: _s, sketch: _k, ...rest } = header;
   const payload = encodeHalfFrame(rest, encodeHalfFast(data, scale), scale);

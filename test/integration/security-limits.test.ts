@@ -269,3 +269,22 @@ test('serve: limit flags and LAYERWATCH_MAX_* reach welcome.limits; a bad value 
 function pick(m: Record<string, unknown>) {
   return [m.code, m.of, m.fatal];
 }
+
+test('the analysis settings are checked: a bad value stops serve with one line and exit code 2', async () => {
+  const dataDir = await tempDir();
+  const cases: Array<{ args: string[]; env?: Record<string, string>; says: RegExp }> = [
+    { args: ['--workers', '0'], says: /--workers must be 1-64/ },
+    { args: ['--analysis-nice', '20'], says: /--analysis-nice must be 0-19/ },
+    { args: ['--prefetch-mb', '-1'], says: /--prefetch-mb must be 0-65536/ },
+    { args: [], env: { LAYERWATCH_PREFETCH_MB: '1.5' }, says: /--prefetch-mb must be 0-65536/ },
+  ];
+  for (const { args, env, says } of cases) {
+    const bad = await exec(process.execPath, [CLI, 'serve', '--no-pages', '--port', '0', '--data', dataDir, ...args], { env: { ...process.env, ...env } }).then(
+      () => assert.fail(`${args.join(' ')} should be refused`),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(bad.code, 2, args.join(' '));
+    assert.match(bad.stderr, says);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, `one line: ${bad.stderr}`);
+  }
+});
