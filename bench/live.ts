@@ -189,11 +189,11 @@ try {
   const mb = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} KB` : `${(n / 1e6).toFixed(1)} MB`);
   console.log(`  wire per checkpoint: ${mb(wireBytes)} (raw frames would be ${mb(raw)})`);
   console.log(
-    `  layers prepared while their checkpoint was still arriving (server/analysis/prefetch.ts): ${prefetch.claimed} used of ${prefetch.started} started, of ${(stored + measured - 1) * layers} layer frames after the first checkpoint`,
+    `  layers prepared while their checkpoint was still arriving (server/analysis/prefetch.ts): ${prefetch.claimed} used of ${prefetch.started} started (${prefetch.queued} queued), of ${(stored + measured - 1) * layers} layer frames after the first checkpoint`,
   );
   const b = mostBehind as AnalysisBacklog | null;
   console.log(
-    `  analysis behind, the most the viewer was told: ${b ? `${b.behind} checkpoints (${b.secondsPerCheckpoint?.toFixed(1) ?? '?'} s per checkpoint, catch-up ${b.catchUpSeconds === null ? 'not promised' : `~${b.catchUpSeconds.toFixed(0)} s`})` : 'never behind'}`,
+    `  analysis behind, the most the viewer was told: ${b ? `${b.behind} checkpoints (${b.secondsPerCheckpoint === null ? 'time per checkpoint not measured yet' : `${b.secondsPerCheckpoint.toFixed(1)} s per checkpoint`}, catch-up ${b.catchUpSeconds === null ? 'not promised' : `~${b.catchUpSeconds.toFixed(0)} s`})` : 'never behind'}`,
   );
   for (const m of metrics) {
     const h = head.get(m)!,

@@ -68,6 +68,7 @@ export class LiveAnalysis {
     const id = state.meta.id;
     if (this.starting.has(id) || this.o.analysingOnOpen(id) || (!this.live.has(id) && state.steps.length > 1)) {
       const before = this.starting.get(id) ?? this.restore(state, step);
+      // Not `decoded`: a waiting checkpoint must not hold its frames' memory, and nothing is prepared ahead during a restore.
       const next = before
         .then(() => this.checkpoint(state, step, frames))
         .catch((err: unknown) => this.o.log('RESTORE_FAILED', id, err, `checkpoint at step ${step}`));

@@ -8,12 +8,21 @@ import { layerKey, NORMS_KEPT, SharedLayers } from './shared-layers';
 import { BoundedMap } from '../../lib/bounded-map';
 import { DEFAULT_ANALYSIS_NICE } from './thread-priority';
 
+/**
+ * A job, or what makes it when a worker takes it (null: no longer wanted, dropped as obsolete): what a job carries can
+ * then be made as late as possible (prefetch.ts copies a frame to shared memory only when a worker is free for it).
+ */
+export type JobSource<J extends JobBody> = J | (() => J | null);
+
 interface Task {
-  job: JobBody;
+  job: JobSource<JobBody>;
   stillWanted?: () => boolean;
   resolve: (r: WorkerResult) => void;
   reject: (e: Error) => void;
 }
+
+/** A task a worker took, its job made. */
+type Started = Task & { job: JobBody };
 
 /** Live workers take the newest checkpoint's work and requests; background workers take backfill, concepts and baselines. */
 type WorkerRole = 'live' | 'background';
@@ -21,7 +30,7 @@ type WorkerRole = 'live' | 'background';
 interface Slot {
   worker: Worker;
   role: WorkerRole;
-  busy: Task | null;
+  busy: Started | null;
   jobId: number;
 }
 
@@ -124,9 +133,9 @@ export class AnalysisPool {
 
   /**
    * Queues a job; resolves with its op's result (or the error the worker met). `stillWanted` is asked right before it
-   * starts, and a false answer drops it (rejecting with ObsoleteError).
+   * starts, and a false answer drops it (rejecting with ObsoleteError); so does a job source that makes no job.
    */
-  run<J extends JobBody>(job: J, priority: number, stillWanted?: () => boolean): Promise<WorkerResult<J['op']>> {
+  run<J extends JobBody>(job: JobSource<J>, priority: number, stillWanted?: () => boolean): Promise<WorkerResult<J['op']>> {
     if (this.closed) return Promise.reject(new ObsoleteError('analysis pool closed'));
     return new Promise((resolve, reject) => {
       // The message handler checks the answer's op against the job's, so the result is of this job's op.
@@ -137,12 +146,13 @@ export class AnalysisPool {
     });
   }
 
-  /** The first wanted task of priorities `from`..`to`, in priority order. */
-  private next(from: number, to: number): Task | undefined {
+  /** The first wanted task of priorities `from`..`to`, in priority order, with its job made. */
+  private next(from: number, to: number): Started | undefined {
     for (const q of this.queues.slice(from, to + 1)) {
       while (q.length) {
         const task = q.shift();
-        if (!task.stillWanted || task.stillWanted()) return task;
+        const job = !task.stillWanted || task.stillWanted() ? (typeof task.job === 'function' ? task.job() : task.job) : null;
+        if (job) return { ...task, job };
         task.reject(SUPERSEDED);
       }
     }
@@ -197,11 +207,6 @@ export class AnalysisPool {
   /** Offers a layer prepared elsewhere (prefetch.ts) to later jobs on its frame, under its cache key. */
   share(key: string, layer: PreparedLayer): void {
     this.shared.add({ [key]: layer });
-  }
-
-  /** Jobs waiting for a live worker (not running). */
-  get liveQueued(): number {
-    return this.queues.slice(PRIORITY.newest, PRIORITY.column + 1).reduce((n, q) => n + q.length, 0);
   }
 
   /** Jobs waiting (not running). */

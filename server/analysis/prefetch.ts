@@ -30,7 +30,7 @@ export class SharedBuffers {
   private inUse = 0;
   private kept = 0;
 
-  constructor(private readonly max: number) {}
+  constructor(readonly max: number) {}
 
   /** A buffer of `bytes`, or null when in-use buffers already fill the bound (kept ones of other sizes make room). */
   acquire(bytes: number): SharedArrayBuffer | null {
@@ -63,12 +63,24 @@ export class SharedBuffers {
   }
 }
 
+/** One frame queued to be prepared ahead. */
+interface Entry {
+  /** The frame as it arrived, until a worker takes the job (or its checkpoint is stored first): then let go. */
+  frame: DecodedFrame | null;
+  /** The shared-memory copy a worker reads, once started. */
+  buffer: SharedArrayBuffer | null;
+  prepared: Promise<PreparedLayer | null>;
+}
+
 export class Prefetch {
   /** By the frame object as it arrived: the registry hands the same object over when the checkpoint is stored. */
-  private readonly started = new WeakMap<DecodedFrame, Promise<PreparedLayer | null>>();
+  private readonly entries = new WeakMap<DecodedFrame, Entry>();
   private readonly buffers: SharedBuffers;
-  /** Frames whose preparation started, and those of them claimed by their stored checkpoint (GET /api/stats; benches and tests). */
-  readonly counts = { started: 0, claimed: 0 };
+  /**
+   * Frames queued to be prepared ahead, those a worker started on, and those of them their stored checkpoint used
+   * (GET /api/stats; benches and tests).
+   */
+  readonly counts = { queued: 0, started: 0, claimed: 0 };
   private readonly inflight = new Set<Promise<unknown>>();
 
   /** `maxBytes`: the shared memory for frame copies (0: nothing is prepared ahead). */
@@ -79,31 +91,39 @@ export class Prefetch {
     this.buffers = new SharedBuffers(maxBytes);
   }
 
-  /** Starts preparing a frame of an open checkpoint for `metric`; false when it is not (too small, another metric, the memory bound reached). */
+  /**
+   * Queues a frame of an open checkpoint to be prepared for `metric` when a live worker is free (only then is it copied
+   * to shared memory); false when it is not queued (too small, another metric, nothing prepared ahead).
+   */
   start(frame: DecodedFrame, metric: MetricName, opts: SimilarityOptions, sketch?: number): boolean {
     const bytes = frame.data.byteLength;
-    // Only where a live worker will take it next: with live work waiting, the analysis is behind, and preparing this
-    // frame early would only cost its copy (a frame skipped here is prepared once stored, as before).
-    if (metric !== PREFETCHED_METRIC || bytes < PREFETCH_MIN_BYTES || this.pool.liveQueued > 0) return false;
-    const buffer = this.buffers.acquire(bytes);
-    if (!buffer) return false;
-    // A copy the worker reads in place: the frame's own bytes stay here, to be stored.
-    const data = new Float32Array(buffer);
-    data.set(frame.data);
-    const job = { op: 'prepare' as const, metric, opts, frame: { ...frame, data }, ...(sketch ? { sketch } : {}) };
+    if (metric !== PREFETCHED_METRIC || bytes < PREFETCH_MIN_BYTES || !this.buffers.max) return false;
+    const entry: Entry = { frame, buffer: null, prepared: Promise.resolve(null) };
+    const make = () => {
+      const from = entry.frame;
+      entry.frame = null;
+      // Claimed before a worker was free (its checkpoint is stored: the column's own jobs prepare it), or no memory left.
+      entry.buffer = from && this.buffers.acquire(bytes);
+      if (!from || !entry.buffer) return null;
+      // A copy the worker reads in place: the frame's own bytes stay here, to be stored.
+      const data = new Float32Array(entry.buffer);
+      data.set(from.data);
+      this.counts.started++;
+      return { op: 'prepare' as const, metric, opts, frame: { ...from, data }, ...(sketch ? { sketch } : {}) };
+    };
     // Whatever goes wrong here (a degenerate layer, the pool closing) is met again, and reported, when the stored frame is prepared.
-    const prepared = this.pool.run(job, PRIORITY.newest).then(
+    entry.prepared = this.pool.run(make, PRIORITY.newest).then(
       (res) => (res.ok ? res.layer : null),
       () => null,
     );
     // The worker has answered (or never will): it reads the copy no more.
-    const done = prepared.finally(() => {
-      this.buffers.release(buffer);
+    const done = entry.prepared.finally(() => {
+      if (entry.buffer) this.buffers.release(entry.buffer);
       this.inflight.delete(done);
     });
     this.inflight.add(done);
-    this.started.set(frame, prepared);
-    this.counts.started++;
+    this.entries.set(frame, entry);
+    this.counts.queued++;
     return true;
   }
 
@@ -112,12 +132,20 @@ export class Prefetch {
     await Promise.all([...this.inflight]);
   }
 
-  /** The preparation started for this frame object, if any (handed out once). */
+  /**
+   * What was prepared, or is being prepared, of this frame object (handed out once). A frame whose preparation has not
+   * started is let go instead: the stored checkpoint's jobs prepare it, and the queue does not hold its memory.
+   */
   take(frame: DecodedFrame): Promise<PreparedLayer | null> | undefined {
-    const p = this.started.get(frame);
-    if (!p) return undefined;
-    this.started.delete(frame);
+    const entry = this.entries.get(frame);
+    if (!entry) return undefined;
+    this.entries.delete(frame);
+    if (entry.frame) {
+      entry.frame = null;
+      return undefined;
+    }
+    if (!entry.buffer) return undefined;
     this.counts.claimed++;
-    return p;
+    return entry.prepared;
   }
 }

@@ -11,8 +11,8 @@ export interface ServerStats {
   broadcaster: Broadcaster['stats'] & ReturnType<Broadcaster['backlog']>;
   /** Analysis jobs waiting in the pool. */
   analysisQueued: number;
-  /** Frames prepared while their checkpoint arrived, and how many of them their stored checkpoint used (server/analysis/prefetch.ts); since start. */
-  prefetch: { started: number; claimed: number };
+  /** Frames queued to be prepared while their checkpoint arrives, started, and used by their stored checkpoint (server/analysis/prefetch.ts); since start. */
+  prefetch: { queued: number; started: number; claimed: number };
 }
 
 /** Whether the environment asks for /api/stats. */

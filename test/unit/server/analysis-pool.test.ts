@@ -82,3 +82,30 @@ test('background work never occupies a live worker: a newest job starts while ev
     await pool.close();
   }
 });
+
+test('a job source is made only when a worker takes it; a source that makes no job is dropped as obsolete', async () => {
+  const pool = new AnalysisPool(1, { nice: 0 });
+  try {
+    const job = { op: 'chance', metric: 'cka', opts: {}, units: 4, examples: 12, seed: CHANCE_SEED } as const;
+    // The one live worker is busy with a slow job; the source queued behind it is not made yet.
+    const slow = pool.run({ op: 'chance', metric: 'svcca', opts: {}, units: 400, examples: 2000, seed: CHANCE_SEED }, PRIORITY.newest);
+    let made = 0;
+    const lazy = pool.run(() => {
+      made++;
+      return job;
+    }, PRIORITY.newest);
+    const none = pool
+      .run(() => null, PRIORITY.newest)
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    assert.equal(made, 0, 'not made while no worker is free');
+    const [res] = await Promise.all([lazy, slow]);
+    assert.equal(made, 1, 'made once, when the worker took it');
+    assert.ok(res.ok && res.op === 'chance' && res.chance > 0);
+    assert.ok(isObsolete(await none), 'a source that makes no job is obsolete work, not a failure');
+  } finally {
+    await pool.close();
+  }
+});
