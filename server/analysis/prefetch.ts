@@ -1,8 +1,8 @@
 /**
  * Layers prepared while their checkpoint is still arriving. A wide checkpoint takes seconds on the wire (302 MB for the
  * ResNet-like bench), and its "to newest" column cannot start before the whole of it is stored; but each layer's top-k
- * basis needs only that layer's frame. So as each frame arrives (valid, finite, and to be stored byte for byte as it
- * came), a live worker prepares it from a shared-memory copy. When the checkpoint is stored, its column's jobs find the
+ * basis needs only that layer's frame. So each frame that arrives (valid, finite, and to be stored byte for byte as it
+ * came) is queued, and when a live worker is free it is copied to shared memory and the worker prepares it. When the checkpoint is stored, its column's jobs find the
  * basis under the frame's cache key, as if a worker had read it from the log; a checkpoint that is never stored
  * (dropped, cut off) leaves its prepared layers unclaimed, and they go with the frames they were made from.
  */
@@ -15,7 +15,7 @@ export const PREFETCHED_METRIC: MetricName = 'svcca-k';
 /** Frames smaller than this are prepared in milliseconds once stored: not worth a copy and a job of their own. */
 export const PREFETCH_MIN_BYTES = 1 << 20;
 /**
- * Shared memory for copies of arriving frames, in use (queued or being prepared) and kept for reuse, unless configured
+ * Shared memory for copies of arriving frames, in use (being prepared) and kept for reuse, unless configured
  * (`--prefetch-mb`); a frame that does not fit is prepared once stored, as before.
  */
 export const PREFETCH_MAX_BYTES = 128 * (1 << 20);
