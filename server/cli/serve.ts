@@ -109,12 +109,6 @@ export async function run(argv: string[]): Promise<number> {
     storeDtype,
     log: logLines,
   });
-  say`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`;
-  // Never print a token: the user has it; say only that one is needed.
-  if (viewToken !== undefined) say`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`;
-  if (insecure && exposureProblem(host, token, viewToken, false))
-    say`layerwatch: WARNING: --insecure: ${host} is reachable without ${token === undefined ? 'an ingest token' : 'a view token'}`;
-
   const demo = new AbortController();
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -138,6 +132,13 @@ export async function run(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (err) => warn`layerwatch: unhandled rejection (please report): ${(err as Error)?.stack ?? err}`);
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Only now say it listens: a supervisor may send SIGINT as soon as it reads this line, and before the handlers above
+  // are installed the signal's default action ends the process without closing its logs (1 in 15–30 tries: test/integration/cli-exit.test.ts).
+  say`layerwatch: listening on ${server.url} (data ${dataDir}, analysis kernel ${server.kernel})`;
+  // Never print a token: the user has it; say only that one is needed.
+  if (viewToken !== undefined) say`layerwatch: the dashboard needs the view token: open ${server.url}/?token=<view token> once`;
+  if (insecure && exposureProblem(host, token, viewToken, false))
+    say`layerwatch: WARNING: --insecure: ${host} is reachable without ${token === undefined ? 'an ingest token' : 'a view token'}`;
 
   if (args.flags.demo) {
     const ingestUrl = `${server.url.replace(/^http/, 'ws')}/ingest`;

@@ -12,6 +12,17 @@ import { CLI, startChildServer, tempDir } from './helpers/server';
 
 const exec = promisify(execFile);
 
+test('serve: SIGINT sent the moment the listening line is read always shuts down cleanly (20 tries)', async () => {
+  // A supervisor may signal as soon as it reads "listening on": the handlers must be installed by then. Before, the line
+  // came first, and 1 in 15–30 such tries ended by the signal's default action (exit code null) without closing the logs.
+  for (let i = 0; i < 20; i++) {
+    const server = await startChildServer(await tempDir());
+    const exited = new Promise<[number | null, string | null]>((resolve) => server.child.once('exit', (code, sig) => resolve([code, sig])));
+    server.child.kill('SIGINT');
+    assert.deepEqual(await exited, [0, null], `try ${i + 1}: ${server.output()}`);
+  }
+});
+
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`serve: ${signal} during a live run exits 0, the run is interrupted with every checkpoint readable`, async () => {
     const dataDir = await tempDir();
