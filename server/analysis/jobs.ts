@@ -38,7 +38,7 @@ export interface PairsJob {
   norms?: Record<string, number>;
 }
 /**
- * A frame of a checkpoint still arriving, prepared for one metric (prefetch.ts): `frame.data` is a shared-memory copy.
+ * A frame of a checkpoint still arriving, found finite by the collector, prepared for one metric (prefetch.ts): `frame.data` is a shared-memory copy.
  * Answers the prepared layer in shared memory, or null when its form is not one the pool shares.
  */
 export interface PrepareJob {

@@ -31,7 +31,6 @@ interface Slot {
   worker: Worker;
   role: WorkerRole;
   busy: Started | null;
-  jobId: number;
 }
 
 /** How many nice steps below the live workers the background workers run: CFS then gives a live worker ~3× a background one's share of a core. */
@@ -102,7 +101,7 @@ export class AnalysisPool {
     const nice = role === 'live' ? this.nice : Math.min(MAX_NICE, this.nice + BACKGROUND_NICE_STEPS);
     const workerData: AnalysisWorkerData = { nice, report: this.spawned++ === 0 };
     const worker = new Worker(entry, { env: process.env, workerData });
-    const slot: Slot = { worker, role, busy: null, jobId: 0 };
+    const slot: Slot = { worker, role, busy: null };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {
       if (result.ok && result.op === 'pairs') {

@@ -22,16 +22,19 @@ export function prepareStoredFrame(
   return prepareDecodedFrame(readTransientFrame(ref), ref.sketch, metric, opts, known);
 }
 
-/** prepareStoredFrame of a frame already decoded: the same frame read from the log or as it arrived (prefetch.ts) gives the same layer. */
+/**
+ * prepareStoredFrame of a frame already decoded: the same frame read from the log or as it arrived (prefetch.ts) gives
+ * the same layer. `known.finite`: the collector already counted its NaN/Inf (none), so it is not scanned again.
+ */
 export function prepareDecodedFrame(
   frame: DecodedFrame,
   sketchK: number | undefined,
   metric: Metric,
   opts: SimilarityOptions,
-  known?: { gramNorm?: number },
+  known?: { gramNorm?: number; finite?: true },
 ): PreparedLayer {
   const { header, data } = frame;
-  if (!allFinite32(data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
+  if (!known?.finite && !allFinite32(data)) throw Object.assign(new Error('NaN or Inf activations: excluded from analysis'), { code: 'NON_FINITE' });
   if (header.kind === 'sketch' && header.sketch) {
     if (metric === 'pwcca') throw new AnalysisError('NEEDS_RAW', 'pwcca needs raw activations; this checkpoint sent a sketch of the layer');
     const sketch = { units: header.shape[0], examples: header.shape[1], basis: data.slice(), singular: header.sketch.singular, total: header.sketch.total };

@@ -99,7 +99,8 @@ function run(job: WorkerJob): WorkerResult {
       }
     }
     case 'prepare': {
-      const layer = prepareDecodedFrame(job.frame, job.sketch, job.metric, job.opts);
+      // Only frames the collector found finite are prepared ahead (connection.ts): no second scan.
+      const layer = prepareDecodedFrame(job.frame, job.sketch, job.metric, job.opts, { finite: true });
       const shareable = layer.form === 'basis' && preparedBytes(layer) <= SHARE_MAX_BYTES;
       return { id: job.id, op: job.op, ok: true, layer: shareable ? inSharedMemory(layer) : null };
     }
