@@ -1,6 +1,6 @@
 /**
- * Freeze advice on real runs (bench/freeze.ts --smoke: the digits MLP, two seeds with default options, one with
- * --freeze-advice): every advice is true in hindsight, advice is given, and the trainer's freezes are confirmed.
+ * Freeze advice on real runs (bench/freeze.ts --smoke: the digits MLP at 40 epochs, two seeds with default options, one with
+ * --freeze-advice; at 20 epochs the run can end before its live analysis does, bench/freeze.ts says why): every advice is true in hindsight, advice is given, and the trainer's freezes are confirmed.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
